@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LOCALES := $(wildcard locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(LOCALES:.po=.mo)
+
+.PHONY: run test lint format install locales bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+locales: $(COMPILED)
+
+run: install locales
+	$(BIN)/pedidos db upgrade
+	$(BIN)/pedidos demo
+	$(BIN)/pedidos run
+
+test: install locales
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/checkout.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis pedidos.db*

@@ -1,0 +1,197 @@
+"""The `pedidos` command: database, demo shop, catalog and orders, and (soon) the chat."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import build_shop
+from core.domain.actors import merchant
+from core.services import catalog_io, demo, expiry
+from core.services.context import Shop
+from core.settings import Settings, SettingsError, load_settings
+from core.store.migrate import upgrade
+from handlers.i18n import Translator
+
+CLI_ACTOR = merchant("cli")
+
+
+def row_error_text(t: Translator, reason: str, detail: str) -> str:
+    _ = t.gettext
+    texts = {
+        "missing_columns": _("the header lacks the columns: {detail}"),
+        "missing_sku": _("the SKU is empty"),
+        "sku_too_long": _("the SKU is longer than 64 characters: {detail}"),
+        "duplicate_sku": _("the SKU is repeated: {detail}"),
+        "missing_name": _("the name is empty"),
+        "bad_price": _("the price is not a valid amount: {detail}"),
+        "negative_price": _("the price is negative: {detail}"),
+        "bad_stock": _("the stock is not a whole number: {detail}"),
+        "negative_stock": _("the stock is negative: {detail}"),
+        "bad_weight": _("the weight is not a whole number of grams: {detail}"),
+        "stock_below_reserved": _("the stock is below what open orders reserved: {detail}"),
+    }
+    return texts.get(reason, reason).format(detail=detail)
+
+
+async def _with_shop(settings: Settings, work: Callable[[Shop], Awaitable[int]]) -> int:
+    shop = build_shop(settings)
+    try:
+        return await work(shop)
+    finally:
+        await shop.db.dispose()
+
+
+def _write(text: str, target: str | None) -> None:
+    if target:
+        Path(target).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+async def cmd_db_upgrade(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    await upgrade(shop.db.engine)
+    print(t.gettext("Database is up to date."))
+    return 0
+
+
+async def cmd_demo(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    summary = await demo.seed_demo(shop)
+    print(
+        t.ngettext(
+            "Demo shop ready: {count} product added.",
+            "Demo shop ready: {count} products added.",
+            summary.created,
+        ).format(count=summary.created)
+    )
+    return 0
+
+
+async def cmd_catalog_import(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(
+            t.gettext("Cannot read {file}: {error}").format(file=args.file, error=exc),
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        summary = await catalog_io.import_catalog(shop, CLI_ACTOR, text)
+    except catalog_io.CatalogImportError as exc:
+        print(t.gettext("Nothing was imported. Fix these rows and try again:"), file=sys.stderr)
+        for error in exc.errors:
+            reason = row_error_text(t, error.reason, error.detail)
+            print(
+                t.gettext("Line {line}: {reason}").format(line=error.line, reason=reason),
+                file=sys.stderr,
+            )
+        return 1
+    print(
+        t.gettext("Imported: {created} new, {updated} updated.").format(
+            created=summary.created, updated=summary.updated
+        )
+    )
+    return 0
+
+
+async def cmd_catalog_export(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    _write(await catalog_io.export_catalog(shop, CLI_ACTOR), args.file)
+    return 0
+
+
+async def cmd_orders_export(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    since = None
+    if args.since:
+        try:
+            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            print(t.gettext("--since takes a date like 2026-11-01."), file=sys.stderr)
+            return 2
+    _write(await catalog_io.export_orders(shop, CLI_ACTOR, since), args.file)
+    return 0
+
+
+async def cmd_expire(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    codes = await expiry.expire_overdue_orders(shop)
+    print(
+        t.ngettext(
+            "{count} unpaid order expired.", "{count} unpaid orders expired.", len(codes)
+        ).format(count=len(codes))
+    )
+    return 0
+
+
+async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    from core.services.catalog import list_categories, list_products
+
+    categories = await list_categories(shop)
+    page = await list_products(shop, page_size=100)
+    low = [p for p in page.items if p.is_low_on_stock]
+    print(
+        t.gettext("{store}: {products} products in {categories} categories.").format(
+            store=shop.settings.store_name, products=page.total, categories=len(categories)
+        )
+    )
+    for product in low:
+        print(
+            t.gettext("Low stock: {name} ({sku}), {available} left.").format(
+                name=product.name, sku=product.sku, available=product.available
+            )
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pedidos", description="Pedidos: orders in chat.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+
+    sub.add_parser("demo", help="seed the demo shop").set_defaults(handler=cmd_demo)
+    sub.add_parser("run", help="start the shop").set_defaults(handler=cmd_run)
+    sub.add_parser("expire", help="expire unpaid orders past their time").set_defaults(
+        handler=cmd_expire
+    )
+
+    catalog = sub.add_parser("catalog", help="catalog CSV import / export")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    imp = catalog_sub.add_parser("import", help="upsert products by SKU from a CSV")
+    imp.add_argument("file")
+    imp.set_defaults(handler=cmd_catalog_import)
+    exp = catalog_sub.add_parser("export", help="write the catalog as CSV")
+    exp.add_argument("file", nargs="?")
+    exp.set_defaults(handler=cmd_catalog_export)
+
+    orders = sub.add_parser("orders", help="orders export")
+    orders_sub = orders.add_subparsers(dest="orders_command", required=True)
+    oexp = orders_sub.add_parser("export", help="one CSV row per order line")
+    oexp.add_argument("--since", help="YYYY-MM-DD")
+    oexp.add_argument("file", nargs="?")
+    oexp.set_defaults(handler=cmd_orders_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    t = Translator(settings.default_locale)
+
+    async def work(shop: Shop) -> int:
+        return await args.handler(shop, t, args)
+
+    return asyncio.run(_with_shop(settings, work))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Customers: one per channel identity, with their saved addresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Address:
+    street: str  # street and number
+    neighbourhood: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""
+    references: str = ""
+    latitude: float | None = None  # a shared location; coordinates, not money
+    longitude: float | None = None
+    id: int | None = None
+
+    def one_line(self) -> str:
+        parts = [self.street, self.neighbourhood, self.city, self.state, self.postal_code]
+        text = ", ".join(p for p in parts if p)
+        if self.country:
+            text = f"{text}, {self.country}" if text else self.country
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "street": self.street,
+            "neighbourhood": self.neighbourhood,
+            "city": self.city,
+            "state": self.state,
+            "postal_code": self.postal_code,
+            "country": self.country,
+            "references": self.references,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Address:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k != "id" and k in data})
+
+
+@dataclass
+class Customer:
+    id: int
+    channel: str
+    external_id: str
+    name: str = ""
+    phone: str = ""
+    locale: str = ""
+    unreachable: bool = False
+    addresses: list[Address] = field(default_factory=list)

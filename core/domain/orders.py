@@ -1,0 +1,187 @@
+"""Orders, their lines, and the one status machine every change goes through."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from core.domain.actors import Actor, ActorKind
+from core.domain.errors import InvalidRating, InvalidTransition, NotAllowed
+from core.domain.money import Money
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    CONFIRMED = "confirmed"
+    PREPARING = "preparing"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    CASH_ON_DELIVERY = "cash_on_delivery"
+    BANK_TRANSFER = "bank_transfer"
+
+    @property
+    def is_prepaid(self) -> bool:
+        return self is PaymentMethod.CARD
+
+
+S = OrderStatus
+C, M, Y = ActorKind.CUSTOMER, ActorKind.MERCHANT, ActorKind.SYSTEM
+
+# (from, to) -> who may make that move. Nothing else is legal. The initial status is
+# chosen at checkout by the payment method (see initial_status).
+TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[ActorKind]] = {
+    (S.PENDING_PAYMENT, S.AWAITING_CONFIRMATION): frozenset({Y}),
+    (S.PENDING_PAYMENT, S.CONFIRMED): frozenset({Y}),
+    (S.PENDING_PAYMENT, S.EXPIRED): frozenset({Y}),
+    (S.PENDING_PAYMENT, S.CANCELLED): frozenset({C, M}),
+    (S.AWAITING_CONFIRMATION, S.CONFIRMED): frozenset({M}),
+    (S.AWAITING_CONFIRMATION, S.CANCELLED): frozenset({C, M}),
+    (S.CONFIRMED, S.PREPARING): frozenset({M}),
+    (S.CONFIRMED, S.CANCELLED): frozenset({C, M}),
+    (S.PREPARING, S.PACKED): frozenset({M}),
+    (S.PREPARING, S.CANCELLED): frozenset({M}),
+    (S.PACKED, S.SHIPPED): frozenset({M}),
+    (S.PACKED, S.CANCELLED): frozenset({M}),
+    (S.SHIPPED, S.DELIVERED): frozenset({C, M, Y}),
+}
+
+OPEN_STATUSES = frozenset(
+    {S.PENDING_PAYMENT, S.AWAITING_CONFIRMATION, S.CONFIRMED, S.PREPARING, S.PACKED, S.SHIPPED}
+)
+# Stock is reserved (not yet taken off the shelf) while the order is in these statuses.
+RESERVING_STATUSES = frozenset(
+    {S.PENDING_PAYMENT, S.AWAITING_CONFIRMATION, S.CONFIRMED, S.PREPARING, S.PACKED}
+)
+
+
+def initial_status(method: PaymentMethod) -> OrderStatus:
+    return S.PENDING_PAYMENT if method.is_prepaid else S.AWAITING_CONFIRMATION
+
+
+def allowed_targets(status: OrderStatus, actor_kind: ActorKind) -> list[OrderStatus]:
+    """The moves this kind of actor can make now, in table order (for buttons)."""
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == status and actor_kind in who]
+
+
+def check_transition(frm: OrderStatus, to: OrderStatus, actor: Actor) -> None:
+    allowed = TRANSITIONS.get((frm, to))
+    if allowed is None:
+        raise InvalidTransition(entity="order", from_status=str(frm), to_status=str(to))
+    if actor.kind not in allowed:
+        raise NotAllowed(action=f"{frm}->{to}", actor=str(actor))
+
+
+# No 0/O, 1/I/L, so a code read aloud or typed from a label is unambiguous.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_PREFIX = "PED-"
+CODE_LENGTH = 5
+
+
+def new_order_code() -> str:
+    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_order_code(text: str) -> str | None:
+    """'ped 7k3fq', 'PED-7K3FQ', '7k3fq' -> 'PED-7K3FQ'; anything else -> None."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    if cleaned.startswith("PED"):
+        cleaned = cleaned[3:]
+    if len(cleaned) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in cleaned):
+        return CODE_PREFIX + cleaned
+    return None
+
+
+@dataclass
+class OrderLine:
+    product_id: int
+    sku: str
+    name: str
+    unit_price: Money
+    quantity: int
+    weight_g: int = 0
+    id: int | None = None
+
+    @property
+    def total(self) -> Money:
+        return self.unit_price * self.quantity
+
+
+@dataclass
+class OrderEvent:
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str | None = None
+    to_status: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Order:
+    id: int | None
+    code: str
+    customer_id: int
+    status: OrderStatus
+    currency: str
+    lines: list[OrderLine]
+    subtotal: Money
+    tax: Money
+    shipping_fee: Money
+    total: Money
+    shipping_method: str
+    payment_method: PaymentMethod
+    customer_name: str
+    phone: str
+    address: dict
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None = None
+    rating: int | None = None
+    rating_comment: str = ""
+    cancel_reason: str = ""
+    version: int = 0
+    new_events: list[OrderEvent] = field(default_factory=list, repr=False)
+
+    def record(self, event: OrderEvent) -> None:
+        self.new_events.append(event)
+
+    def move_to(
+        self, to: OrderStatus, actor: Actor, at: datetime, kind: str, **data: object
+    ) -> OrderStatus:
+        """The only way an order's status changes. Returns the previous status."""
+        frm = self.status
+        check_transition(frm, to, actor)
+        self.status = to
+        self.updated_at = at
+        self.record(OrderEvent(at, str(actor), kind, str(frm), str(to), dict(data)))
+        return frm
+
+    def rate(self, stars: int, comment: str, actor: Actor, at: datetime) -> None:
+        if self.status is not OrderStatus.DELIVERED:
+            raise InvalidTransition(entity="order", from_status=str(self.status), to_status="rated")
+        if actor.kind is not ActorKind.CUSTOMER:
+            raise NotAllowed(action="rate", actor=str(actor))
+        if not 1 <= stars <= 5:
+            raise InvalidRating(stars=stars)
+        self.rating = stars
+        self.rating_comment = comment.strip()[:1000]
+        self.updated_at = at
+        self.record(OrderEvent(at, str(actor), "rated", data={"stars": stars}))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def weight_g(self) -> int:
+        return sum(line.weight_g * line.quantity for line in self.lines)

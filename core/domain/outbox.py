@@ -1,0 +1,35 @@
+"""Messages to people, written in the same transaction as the change that causes them.
+
+The payload is data (a message kind and its parameters), never text: the channel layer
+renders it in the recipient's locale when it sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+ADMINS = "admins"  # recipient: every admin of the shop
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass
+class OutboxMessage:
+    kind: str
+    dedupe_key: str
+    payload: dict = field(default_factory=dict)
+    customer_id: int | None = None  # None with recipient ADMINS
+    recipient: str = ""  # "customer" or ADMINS
+
+    @classmethod
+    def to_customer(cls, customer_id: int, kind: str, dedupe_key: str, **payload: object):
+        return cls(kind, dedupe_key, dict(payload), customer_id, "customer")
+
+    @classmethod
+    def to_admins(cls, kind: str, dedupe_key: str, **payload: object):
+        return cls(kind, dedupe_key, dict(payload), None, ADMINS)

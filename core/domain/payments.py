@@ -1,0 +1,48 @@
+"""Payments and refunds. A provider charge id is recorded at most once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from core.domain.errors import RefundTooLarge
+from core.domain.money import Money
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    FAILED = "failed"
+
+
+@dataclass
+class Payment:
+    id: int | None
+    order_id: int
+    method: str
+    status: PaymentStatus
+    amount: Money
+    refunded: Money
+    provider: str = ""
+    provider_charge_id: str | None = None
+    channel_charge_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def refundable(self) -> Money:
+        return self.amount - self.refunded
+
+    def refund(self, amount: Money, at: datetime) -> None:
+        if amount.amount <= 0 or self.refundable < amount:
+            raise RefundTooLarge(requested=amount.amount, refundable=self.refundable.amount)
+        self.refunded = self.refunded + amount
+        self.status = (
+            PaymentStatus.REFUNDED
+            if self.refunded == self.amount
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        self.updated_at = at

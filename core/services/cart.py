@@ -1,0 +1,86 @@
+"""The customer's cart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.domain.cart import MAX_LINE_QUANTITY, CartLine, check_quantity
+from core.domain.errors import (
+    InvalidQuantity,
+    OutOfStock,
+    ProductInactive,
+    ProductNotFound,
+    StockShortage,
+)
+from core.domain.pricing import Totals, compute_totals
+from core.services.context import Shop
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: list[CartLine]
+    totals: Totals  # without shipping: that is chosen at checkout
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+async def view_cart(shop: Shop, customer_id: int) -> CartView:
+    async with shop.uow(write=False) as uow:
+        lines = await uow.carts.lines(customer_id)
+    return CartView(lines, compute_totals([line.total for line in lines], shop.policy, None))
+
+
+async def add_to_cart(shop: Shop, customer_id: int, product_id: int, quantity: int = 1) -> CartView:
+    """Add units of a product; refuses more than is available right now."""
+    check_quantity(quantity)
+    async with shop.uow() as uow:
+        product = await uow.catalog.get(product_id)
+        if product is None:
+            raise ProductNotFound(product_id=product_id)
+        if not product.active:
+            raise ProductInactive(sku=product.sku, name=product.name)
+        new_quantity = await uow.carts.quantity_of(customer_id, product_id) + quantity
+        if new_quantity > MAX_LINE_QUANTITY:
+            raise InvalidQuantity(quantity=new_quantity, maximum=MAX_LINE_QUANTITY)
+        if new_quantity > product.available:
+            raise OutOfStock(
+                [StockShortage(product.sku, product.name, new_quantity, max(product.available, 0))]
+            )
+        await uow.carts.put(customer_id, product_id, new_quantity, product.price.amount, shop.now())
+        await uow.commit(shop.now())
+    return await view_cart(shop, customer_id)
+
+
+async def set_quantity(shop: Shop, customer_id: int, product_id: int, quantity: int) -> CartView:
+    """Change a line's quantity; 0 removes it."""
+    check_quantity(quantity, allow_zero=True)
+    async with shop.uow() as uow:
+        if quantity == 0:
+            await uow.carts.remove(customer_id, product_id)
+        else:
+            product = await uow.catalog.get(product_id)
+            if product is None or not product.active:
+                raise ProductNotFound(product_id=product_id)
+            if quantity > product.available:
+                raise OutOfStock(
+                    [StockShortage(product.sku, product.name, quantity, max(product.available, 0))]
+                )
+            await uow.carts.put(customer_id, product_id, quantity, product.price.amount, shop.now())
+        await uow.commit(shop.now())
+    return await view_cart(shop, customer_id)
+
+
+async def remove_from_cart(shop: Shop, customer_id: int, product_id: int) -> CartView:
+    return await set_quantity(shop, customer_id, product_id, 0)
+
+
+async def clear_cart(shop: Shop, customer_id: int) -> None:
+    async with shop.uow() as uow:
+        await uow.carts.clear(customer_id)
+        await uow.commit(shop.now())

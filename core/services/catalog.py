@@ -1,0 +1,118 @@
+"""Browsing, searching and editing the catalog."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from core.domain.actors import Actor
+from core.domain.catalog import Category, Product
+from core.domain.errors import InvalidAmount, ProductNotFound
+from core.domain.money import Money
+from core.services.context import Shop, require_merchant
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Product]
+    page: int  # 0-based
+    pages: int
+    total: int
+
+
+async def list_categories(shop: Shop) -> list[Category]:
+    async with shop.uow(write=False) as uow:
+        return await uow.catalog.categories()
+
+
+async def list_products(
+    shop: Shop, *, category_id: int | None = None, page: int = 0, page_size: int = 8
+) -> Page:
+    async with shop.uow(write=False) as uow:
+        total = await uow.catalog.count(category_id=category_id)
+        pages = max(1, -(-total // page_size))
+        page = min(max(page, 0), pages - 1)
+        items = await uow.catalog.list(
+            category_id=category_id, offset=page * page_size, limit=page_size
+        )
+        return Page(items, page, pages, total)
+
+
+async def get_product(shop: Shop, *, product_id: int | None = None, sku: str | None = None):
+    async with shop.uow(write=False) as uow:
+        product = (
+            await uow.catalog.get(product_id)
+            if product_id is not None
+            else await uow.catalog.get_by_sku(sku or "")
+        )
+    if product is None:
+        raise ProductNotFound(product_id=product_id, sku=sku)
+    return product
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "Camisa Azúl" and "camisa azul" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+SEARCH_CUTOFF = 70
+
+
+async def search_products(shop: Shop, text: str, *, limit: int = 10) -> list[Product]:
+    """Typo-tolerant search over active products' names, SKUs and categories."""
+    query = fold(text).strip()
+    if not query:
+        return []
+    async with shop.uow(write=False) as uow:
+        products = await uow.catalog.list()
+        categories = {c.id: c.name for c in await uow.catalog.categories()}
+    choices = {
+        p.id: fold(f"{p.name} {categories.get(p.category_id, '')} {p.sku}") for p in products
+    }
+    by_id = {p.id: p for p in products}
+    matches = process.extract(
+        query,
+        choices,
+        scorer=fuzz.WRatio,
+        limit=limit,
+        score_cutoff=SEARCH_CUTOFF,
+    )
+    return [by_id[key] for _choice, _score, key in matches]
+
+
+async def add_category(shop: Shop, actor: Actor, name: str) -> Category:
+    require_merchant(actor, "add_category")
+    async with shop.uow() as uow:
+        existing = await uow.catalog.category_by_name(name.strip())
+        if existing:
+            return existing
+        category = await uow.catalog.add_category(name.strip())
+        await uow.commit(shop.now())
+        return category
+
+
+PRODUCT_FIELDS = {"name", "description", "price", "image_url", "weight_g", "active", "category_id"}
+
+
+async def update_product(shop: Shop, actor: Actor, sku: str, **changes: object) -> Product:
+    """Edit a product: price (Money), description, photo, active flag, ..."""
+    require_merchant(actor, "update_product")
+    unknown = set(changes) - PRODUCT_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    values = dict(changes)
+    if "price" in values:
+        price = values["price"]
+        if not isinstance(price, Money) or price.amount < 0 or price.currency != shop.currency:
+            raise InvalidAmount(str(price))
+        values["price"] = price.amount
+    async with shop.uow() as uow:
+        product = await uow.catalog.get_by_sku(sku)
+        if product is None:
+            raise ProductNotFound(sku=sku)
+        await uow.catalog.update(product.id, values, shop.now())
+        await uow.commit(shop.now())
+    return await get_product(shop, sku=sku)

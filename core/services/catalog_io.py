@@ -1,0 +1,273 @@
+"""Catalog CSV import / export and the orders export.
+
+Import is all or nothing: every row is checked first and any bad row means nothing is
+written, with every problem listed by line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.domain.actors import Actor
+from core.domain.errors import DomainError, InvalidAmount
+from core.domain.money import Money
+from core.services.context import Shop, require_merchant
+from core.store.uow import SqlUnitOfWork
+
+CATALOG_COLUMNS = [
+    "sku",
+    "name",
+    "description",
+    "category",
+    "price",
+    "stock",
+    "weight_g",
+    "image_url",
+]
+ORDER_COLUMNS = [
+    "code",
+    "created_at",
+    "updated_at",
+    "status",
+    "customer_name",
+    "phone",
+    "payment_method",
+    "shipping_method",
+    "sku",
+    "product",
+    "quantity",
+    "unit_price",
+    "line_total",
+    "subtotal",
+    "tax",
+    "shipping_fee",
+    "total",
+    "currency",
+]
+MAX_SKU = 64
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str  # a short code: missing_sku, bad_price, negative_stock, ...
+    detail: str = ""
+
+
+class CatalogImportError(DomainError):
+    code = "catalog_import_failed"
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(errors=errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    line: int
+    sku: str
+    name: str
+    description: str
+    category: str
+    price: Money
+    stock: int
+    weight_g: int
+    image_url: str
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
+    """Rows of a catalog CSV, or CatalogImportError listing every bad row."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in ("sku", "name", "price", "stock") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise CatalogImportError([RowError(1, "missing_columns", ",".join(missing))])
+    rows: list[ProductRow] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for raw in reader:
+        line = reader.line_num  # the physical line the row ends on (header is line 1)
+        cells = {key: (value or "").strip() for key, value in raw.items() if key}
+        get = cells.get
+        problems = []
+        sku = get("sku")
+        if not sku:
+            problems.append(RowError(line, "missing_sku"))
+        elif len(sku) > MAX_SKU:
+            problems.append(RowError(line, "sku_too_long", sku[:20]))
+        elif sku in seen:
+            problems.append(RowError(line, "duplicate_sku", f"{sku} (line {seen[sku]})"))
+        else:
+            seen[sku] = line
+        if not get("name"):
+            problems.append(RowError(line, "missing_name", sku))
+        price = None
+        try:
+            price = Money.from_major(get("price"), currency)
+            if price.amount < 0:
+                problems.append(RowError(line, "negative_price", get("price")))
+        except InvalidAmount:
+            problems.append(RowError(line, "bad_price", get("price")))
+        stock = _int(get("stock"))
+        if stock is None:
+            problems.append(RowError(line, "bad_stock", get("stock")))
+        elif stock < 0:
+            problems.append(RowError(line, "negative_stock", get("stock")))
+        weight = _int(get("weight_g") or "0")
+        if weight is None or weight < 0:
+            problems.append(RowError(line, "bad_weight", get("weight_g")))
+        if problems:
+            errors.extend(problems)
+            continue
+        assert price is not None and stock is not None and weight is not None
+        rows.append(
+            ProductRow(
+                line,
+                sku,
+                get("name"),
+                get("description"),
+                get("category"),
+                price,
+                stock,
+                weight,
+                get("image_url"),
+            )
+        )
+    if errors:
+        raise CatalogImportError(errors)
+    return rows
+
+
+async def import_catalog(shop: Shop, actor: Actor, text: str) -> ImportSummary:
+    require_merchant(actor, "import_catalog")
+    rows = parse_catalog_csv(text, shop.currency)
+    now = shop.now()
+    async with shop.uow() as uow:
+        summary = await upsert_rows(
+            uow, rows, actor, now, threshold=shop.settings.low_stock_threshold
+        )
+        await uow.commit(now)
+    return summary
+
+
+async def upsert_rows(
+    uow: SqlUnitOfWork,
+    rows: list[ProductRow],
+    actor: Actor,
+    now: datetime,
+    *,
+    threshold: int,
+    only_missing: bool = False,
+) -> ImportSummary:
+    """Create or update products by SKU; stock is set through the stock ledger."""
+    created = updated = 0
+    errors = []
+    categories: dict[str, int] = {}
+    for row in rows:
+        category_id = None
+        if row.category:
+            if row.category not in categories:
+                found = await uow.catalog.category_by_name(row.category)
+                found = found or await uow.catalog.add_category(row.category, len(categories))
+                categories[row.category] = found.id
+            category_id = categories[row.category]
+        values = {
+            "name": row.name[:200],
+            "description": row.description,
+            "category_id": category_id,
+            "price": row.price.amount,
+            "currency": row.price.currency,
+            "weight_g": row.weight_g,
+            "image_url": row.image_url[:500],
+        }
+        existing = await uow.catalog.get_by_sku(row.sku)
+        if existing is not None and only_missing:
+            continue
+        if existing is None:
+            product_id = await uow.catalog.insert(
+                {**values, "sku": row.sku, "active": True, "low_stock_threshold": threshold}, now
+            )
+            created += 1
+        else:
+            product_id = existing.id
+            await uow.catalog.update(product_id, values, now)
+            updated += 1
+        if not await uow.stock.set_on_hand(product_id, row.stock, "import", actor=actor, at=now):
+            errors.append(RowError(row.line, "stock_below_reserved", row.sku))
+    if errors:
+        raise CatalogImportError(errors)
+    return ImportSummary(created, updated)
+
+
+async def export_catalog(shop: Shop, actor: Actor) -> str:
+    require_merchant(actor, "export_catalog")
+    async with shop.uow(write=False) as uow:
+        products = await uow.catalog.list(active_only=False)
+        names = {c.id: c.name for c in await uow.catalog.categories()}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CATALOG_COLUMNS)
+    for p in sorted(products, key=lambda p: p.sku):
+        writer.writerow(
+            [
+                p.sku,
+                p.name,
+                p.description,
+                names.get(p.category_id, ""),
+                p.price.format_plain(),
+                p.on_hand,
+                p.weight_g,
+                p.image_url,
+            ]
+        )
+    return out.getvalue()
+
+
+async def export_orders(shop: Shop, actor: Actor, since: datetime | None = None) -> str:
+    """One row per order line, oldest order first."""
+    require_merchant(actor, "export_orders")
+    async with shop.uow(write=False) as uow:
+        orders = await uow.orders.list(since=since, newest_first=False)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ORDER_COLUMNS)
+    for o in orders:
+        for line in o.lines:
+            writer.writerow(
+                [
+                    o.code,
+                    o.created_at.isoformat(timespec="seconds"),
+                    o.updated_at.isoformat(timespec="seconds"),
+                    o.status,
+                    o.customer_name,
+                    o.phone,
+                    o.payment_method,
+                    o.shipping_method,
+                    line.sku,
+                    line.name,
+                    line.quantity,
+                    line.unit_price.format_plain(),
+                    line.total.format_plain(),
+                    o.subtotal.format_plain(),
+                    o.tax.format_plain(),
+                    o.shipping_fee.format_plain(),
+                    o.total.format_plain(),
+                    o.currency,
+                ]
+            )
+    return out.getvalue()

@@ -1,0 +1,217 @@
+"""Checkout: the cart becomes an order with its stock reserved, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.domain.actors import customer as customer_actor
+from core.domain.cart import CartLine
+from core.domain.customers import Address
+from core.domain.errors import (
+    CartChanged,
+    EmptyCart,
+    MissingCheckoutDetails,
+    OutOfStock,
+    PriceChange,
+    StockShortage,
+    UnknownPaymentMethod,
+    UnknownShippingMethod,
+)
+from core.domain.money import Money
+from core.domain.orders import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    PaymentMethod,
+    initial_status,
+    new_order_code,
+)
+from core.domain.outbox import OutboxMessage
+from core.domain.payments import Payment, PaymentStatus
+from core.domain.pricing import Totals, compute_totals
+from core.services.context import Shop
+from core.store.uow import SqlUnitOfWork
+
+
+@dataclass
+class CheckoutDetails:
+    name: str
+    phone: str
+    address: Address
+    shipping_method: str
+    payment_method: PaymentMethod | str
+    save_address: bool = True
+
+
+async def quote(shop: Shop, customer_id: int, shipping_method: str | None) -> Totals:
+    if shipping_method is not None and shipping_method not in shop.policy.shipping:
+        raise UnknownShippingMethod(method=shipping_method)
+    async with shop.uow(write=False) as uow:
+        lines = await uow.carts.lines(customer_id)
+    return compute_totals([line.total for line in lines], shop.policy, shipping_method)
+
+
+def _validate(shop: Shop, details: CheckoutDetails) -> PaymentMethod:
+    if details.shipping_method not in shop.policy.shipping:
+        raise UnknownShippingMethod(method=details.shipping_method)
+    try:
+        method = PaymentMethod(details.payment_method)
+    except ValueError:
+        raise UnknownPaymentMethod(method=str(details.payment_method)) from None
+    missing = [
+        name
+        for name, value in (
+            ("name", details.name),
+            ("phone", details.phone),
+            ("address", details.address.street if details.address else ""),
+        )
+        if not (value or "").strip()
+    ]
+    if missing:
+        raise MissingCheckoutDetails(missing=missing)
+    return method
+
+
+async def place_order(shop: Shop, customer_id: int, details: CheckoutDetails) -> Order:
+    """Re-check every cart line, reserve the stock and record the order.
+
+    A line that ran out or changed price is fixed in the cart (committed) and reported
+    with OutOfStock / CartChanged before any order exists.
+    """
+    method = _validate(shop, details)
+    now = shop.now()
+    async with shop.uow() as uow:
+        lines = await uow.carts.lines(customer_id)
+        if not lines:
+            raise EmptyCart()
+        problem = await _fix_cart(uow, customer_id, lines, now)
+        if problem is not None:
+            await uow.commit(now)
+            raise problem
+
+        totals = compute_totals(
+            [line.total for line in lines], shop.policy, details.shipping_method
+        )
+        code = new_order_code()
+        while await uow.orders.code_exists(code):
+            code = new_order_code()
+        status = initial_status(method)
+        order = Order(
+            id=None,
+            code=code,
+            customer_id=customer_id,
+            status=status,
+            currency=shop.currency,
+            lines=[
+                OrderLine(
+                    line.product_id,
+                    line.sku,
+                    line.name,
+                    line.current_price,
+                    line.quantity,
+                    line.weight_g,
+                )
+                for line in lines
+            ],
+            subtotal=totals.subtotal,
+            tax=totals.tax,
+            shipping_fee=totals.shipping_fee,
+            total=totals.total,
+            shipping_method=details.shipping_method,
+            payment_method=method,
+            customer_name=details.name.strip()[:200],
+            phone=details.phone.strip()[:40],
+            address=details.address.as_dict(),
+            created_at=now,
+            updated_at=now,
+            expires_at=(
+                now + timedelta(minutes=shop.settings.reservation_expiry_minutes)
+                if method.is_prepaid
+                else None
+            ),
+        )
+        actor = customer_actor(customer_id)
+        order.record(OrderEvent(now, str(actor), "placed", None, str(status)))
+        await uow.orders.add(order)
+
+        shortages = []
+        for line in order.lines:
+            if not await uow.stock.reserve(
+                line.product_id, line.quantity, order_id=order.id, actor=actor, at=now
+            ):
+                shortages.append(StockShortage(line.sku, line.name, line.quantity, 0))
+        if shortages:  # lost a race with another checkout: nothing is kept
+            raise OutOfStock(shortages)
+
+        await uow.payments.add(
+            Payment(
+                None,
+                order.id,
+                str(method),
+                PaymentStatus.PENDING,
+                order.total,
+                Money.zero(order.currency),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await uow.carts.clear(customer_id)
+        await uow.customers.update(customer_id, name=order.customer_name, phone=order.phone)
+        if details.save_address:
+            await _remember_address(uow, customer_id, details.address, now)
+        uow.notify(
+            OutboxMessage.to_customer(
+                customer_id,
+                "order_placed",
+                f"{code}:placed",
+                code=code,
+                status=str(status),
+                total=order.total.amount,
+                currency=order.currency,
+                payment_method=str(method),
+            )
+        )
+        uow.notify(OutboxMessage.to_admins("new_order", f"{code}:new_order", code=code))
+        await uow.commit(now)
+    return order
+
+
+async def _fix_cart(
+    uow: SqlUnitOfWork, customer_id: int, lines: list[CartLine], now: datetime
+) -> OutOfStock | CartChanged | None:
+    """Bring the cart in line with today's stock and prices; say what changed."""
+    shortages: list[StockShortage] = []
+    price_changes: list[PriceChange] = []
+    for line in lines:
+        available = max(line.available, 0) if line.active else 0
+        changed = False
+        if available < line.quantity:
+            shortages.append(StockShortage(line.sku, line.name, line.quantity, available))
+            if available == 0:
+                await uow.carts.remove(customer_id, line.product_id)
+                continue
+            line.quantity = available
+            changed = True
+        if line.seen_price != line.current_price:
+            price_changes.append(
+                PriceChange(line.sku, line.name, line.seen_price.amount, line.current_price.amount)
+            )
+            changed = True
+        if changed:
+            await uow.carts.put(
+                customer_id, line.product_id, line.quantity, line.current_price.amount, now
+            )
+    if shortages:
+        return OutOfStock(shortages)
+    if price_changes:
+        return CartChanged([], price_changes, [])
+    return None
+
+
+async def _remember_address(
+    uow: SqlUnitOfWork, customer_id: int, address: Address, at: datetime
+) -> None:
+    known = await uow.customers.addresses(customer_id)
+    if all(a.as_dict() != address.as_dict() for a in known):
+        await uow.customers.add_address(customer_id, address, at)

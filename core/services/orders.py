@@ -1,0 +1,249 @@
+"""An order's life after checkout: every status change goes through Order.move_to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.domain.actors import Actor, ActorKind
+from core.domain.errors import InvalidTransition, OrderNotFound
+from core.domain.orders import (
+    OPEN_STATUSES,
+    RESERVING_STATUSES,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PaymentMethod,
+    normalize_order_code,
+)
+from core.domain.outbox import OutboxMessage
+from core.domain.payments import Payment, PaymentStatus
+from core.domain.returns import ReturnRequest
+from core.domain.shipments import Shipment
+from core.services.context import Shop, require_merchant
+from core.store.uow import SqlUnitOfWork
+
+S = OrderStatus
+
+
+@dataclass
+class OrderDetails:
+    order: Order
+    timeline: list[OrderEvent]
+    payments: list[Payment]
+    shipment: Shipment | None
+    returns: list[ReturnRequest] = field(default_factory=list)
+
+    @property
+    def paid(self) -> bool:
+        return any(
+            p.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+            for p in self.payments
+        )
+
+
+async def load_order(uow: SqlUnitOfWork, code: str, actor: Actor) -> Order:
+    """The order by code, if this actor may see it (a customer sees only their own)."""
+    normalized = normalize_order_code(code) or code
+    order = await uow.orders.get(code=normalized)
+    if order is None or (actor.kind is ActorKind.CUSTOMER and str(order.customer_id) != actor.id):
+        raise OrderNotFound(code=code)
+    return order
+
+
+async def order_details(shop: Shop, code: str, actor: Actor) -> OrderDetails:
+    async with shop.uow(write=False) as uow:
+        order = await load_order(uow, code, actor)
+        return OrderDetails(
+            order=order,
+            timeline=await uow.orders.timeline(order.id),
+            payments=await uow.payments.for_order(order.id),
+            shipment=await uow.shipments.for_order(order.id),
+            returns=await uow.returns.list(order_id=order.id),
+        )
+
+
+async def customer_orders(shop: Shop, customer_id: int, *, open_only: bool = False) -> list[Order]:
+    async with shop.uow(write=False) as uow:
+        return await uow.orders.list(
+            customer_id=customer_id, statuses=OPEN_STATUSES if open_only else None
+        )
+
+
+async def list_orders(
+    shop: Shop,
+    actor: Actor,
+    *,
+    status: OrderStatus | None = None,
+    page: int = 0,
+    page_size: int = 10,
+) -> tuple[list[Order], int]:
+    """A page of orders (newest first) and how many there are in all."""
+    require_merchant(actor, "list_orders")
+    statuses = {status} if status else None
+    async with shop.uow(write=False) as uow:
+        total = await uow.orders.count(statuses=statuses)
+        orders = await uow.orders.list(statuses=statuses, offset=page * page_size, limit=page_size)
+    return orders, total
+
+
+def status_message(order: Order, kind: str, **data: object) -> OutboxMessage:
+    """A customer notification for an order event, sent at most once per order+kind."""
+    return OutboxMessage.to_customer(
+        order.customer_id, kind, f"{order.code}:{kind}", code=order.code, **data
+    )
+
+
+async def release_stock(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetime) -> None:
+    for line in order.lines:
+        await uow.stock.release(
+            line.product_id, line.quantity, order_id=order.id, actor=actor, at=at
+        )
+
+
+async def refund_all(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetime) -> int:
+    """Record a full refund of whatever was paid; returns the amount refunded."""
+    refunded = 0
+    for payment in await uow.payments.for_order(order.id):
+        if payment.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+            amount = payment.refundable
+            payment.refund(amount, at)
+            await uow.payments.save(payment)
+            refunded += amount.amount
+        elif payment.status is PaymentStatus.PENDING:
+            payment.status = PaymentStatus.FAILED
+            payment.updated_at = at
+            await uow.payments.save(payment)
+    if refunded:
+        order.record(OrderEvent(at, str(actor), "refunded", data={"amount": refunded}))
+    return refunded
+
+
+async def confirm_order(shop: Shop, actor: Actor, code: str) -> Order:
+    require_merchant(actor, "confirm_order")
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor)
+        order.move_to(S.CONFIRMED, actor, shop.now(), "confirmed")
+        await uow.orders.save(order)
+        uow.notify(status_message(order, "order_confirmed"))
+        await uow.commit(shop.now())
+        return order
+
+
+async def reject_order(shop: Shop, actor: Actor, code: str, reason: str) -> Order:
+    """The merchant turns down an order awaiting confirmation, saying why."""
+    require_merchant(actor, "reject_order")
+    return await _cancel(
+        shop, actor, code, reason, kind="rejected", only_from={S.AWAITING_CONFIRMATION}
+    )
+
+
+async def cancel_order(shop: Shop, actor: Actor, code: str, reason: str = "") -> Order:
+    """Cancel before shipping: stock released, a refund recorded when it was paid."""
+    return await _cancel(shop, actor, code, reason, kind="cancelled", only_from=None)
+
+
+async def _cancel(
+    shop: Shop,
+    actor: Actor,
+    code: str,
+    reason: str,
+    *,
+    kind: str,
+    only_from: set[OrderStatus] | None,
+) -> Order:
+    now = shop.now()
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor)
+        if only_from is not None and order.status not in only_from:
+            raise InvalidTransition(entity="order", from_status=str(order.status), to_status=kind)
+        was = order.move_to(S.CANCELLED, actor, now, kind, reason=reason.strip()[:500])
+        order.cancel_reason = reason.strip()[:500]
+        if was in RESERVING_STATUSES:
+            await release_stock(uow, order, actor, now)
+        refunded = await refund_all(uow, order, actor, now)
+        await uow.orders.save(order)
+        uow.notify(
+            status_message(
+                order,
+                f"order_{kind}",
+                reason=order.cancel_reason,
+                refunded=refunded,
+                currency=order.currency,
+                by=str(actor.kind),
+            )
+        )
+        if actor.kind is ActorKind.CUSTOMER:
+            uow.notify(
+                OutboxMessage.to_admins(
+                    "order_cancelled_by_customer",
+                    f"{order.code}:cancelled:admins",
+                    code=order.code,
+                    reason=order.cancel_reason,
+                )
+            )
+        await uow.commit(now)
+        return order
+
+
+async def start_preparing(shop: Shop, actor: Actor, code: str) -> Order:
+    require_merchant(actor, "start_preparing")
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor)
+        order.move_to(S.PREPARING, actor, shop.now(), "preparing")
+        await uow.orders.save(order)
+        uow.notify(status_message(order, "order_preparing"))
+        await uow.commit(shop.now())
+        return order
+
+
+async def mark_packed(shop: Shop, actor: Actor, code: str) -> Order:
+    require_merchant(actor, "mark_packed")
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor)
+        order.move_to(S.PACKED, actor, shop.now(), "packed")
+        await uow.orders.save(order)
+        await uow.commit(shop.now())
+        return order
+
+
+async def mark_delivered(shop: Shop, actor: Actor, code: str) -> Order:
+    """Delivered: by the merchant, a carrier webhook (system) or the customer."""
+    now = shop.now()
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor)
+        order.move_to(S.DELIVERED, actor, now, "delivered")
+        if order.payment_method is PaymentMethod.CASH_ON_DELIVERY:
+            await _collect_cash(uow, order, now)
+        await uow.orders.save(order)
+        await uow.shipments.mark_delivered(order.id, now)
+        uow.notify(status_message(order, "order_delivered"))
+        await uow.commit(now)
+        return order
+
+
+async def _collect_cash(uow: SqlUnitOfWork, order: Order, now: datetime) -> None:
+    """Cash on delivery is paid when the parcel is handed over."""
+    for payment in await uow.payments.for_order(order.id):
+        if payment.status is PaymentStatus.PENDING:
+            await uow.payments.mark_paid(payment.id, "cash", f"cod:{order.code}", None, now)
+            order.record(OrderEvent(now, "system", "paid", data={"amount": payment.amount.amount}))
+
+
+async def rate_order(shop: Shop, actor: Actor, code: str, stars: int, comment: str = "") -> Order:
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor)
+        order.rate(stars, comment, actor, shop.now())
+        await uow.orders.save(order)
+        if stars <= 2:
+            uow.notify(
+                OutboxMessage.to_admins(
+                    "low_rating",
+                    f"{order.code}:low_rating",
+                    code=order.code,
+                    stars=stars,
+                    comment=order.rating_comment,
+                )
+            )
+        await uow.commit(shop.now())
+        return order

@@ -1,0 +1,113 @@
+"""The merchant's reports, computed from orders and their timelines.
+
+Definitions (docs/reports.md): orders are counted by the day they were placed (in the
+store's time zone); revenue is the total of orders that were not cancelled or expired;
+time to confirm is placed -> confirmed, time to ship is placed -> shipped, time to
+deliver is shipped -> delivered; the return rate is orders with a return request over
+delivered orders; the average rating is over rated orders.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from core.domain.actors import Actor
+from core.domain.orders import OrderStatus
+from core.services.context import Shop, require_merchant
+
+NOT_REVENUE = {str(OrderStatus.CANCELLED), str(OrderStatus.EXPIRED)}
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: date
+    orders: int
+    revenue: int  # minor units
+
+
+@dataclass(frozen=True)
+class TopProduct:
+    sku: str
+    name: str
+    quantity: int
+    revenue: int
+
+
+@dataclass(frozen=True)
+class Report:
+    since: datetime
+    until: datetime
+    currency: str
+    orders: int
+    revenue: int
+    per_day: list[DayFigures]
+    per_status: dict[str, int]
+    avg_to_confirm: timedelta | None
+    avg_to_ship: timedelta | None
+    avg_to_deliver: timedelta | None
+    top_products: list[TopProduct]
+    return_rate: float | None  # a ratio for display, not money
+    average_rating: float | None
+    ratings: int
+
+
+def _average(spans: list[timedelta]) -> timedelta | None:
+    return sum(spans, timedelta()) / len(spans) if spans else None
+
+
+async def build_report(
+    shop: Shop, actor: Actor, since: datetime, until: datetime, *, top: int = 5
+) -> Report:
+    require_merchant(actor, "report")
+    zone = ZoneInfo(shop.settings.store_timezone)
+    async with shop.uow(write=False) as uow:
+        facts = await uow.reports.orders_between(since, until)
+        ids = [f.order_id for f in facts]
+        times = await uow.reports.status_times(ids)
+        top_rows = await uow.reports.top_products(
+            [f.order_id for f in facts if f.status not in NOT_REVENUE], top
+        )
+
+    per_day_orders: Counter[date] = Counter()
+    per_day_revenue: Counter[date] = Counter()
+    for fact in facts:
+        day = fact.created_at.astimezone(zone).date()
+        per_day_orders[day] += 1
+        if fact.status not in NOT_REVENUE:
+            per_day_revenue[day] += fact.total
+    first = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+    to_confirm, to_ship, to_deliver = [], [], []
+    for fact in facts:
+        reached = {"placed": fact.created_at, **times.get(fact.order_id, {})}
+        for spans, start, end in (
+            (to_confirm, "placed", "confirmed"),
+            (to_ship, "placed", "shipped"),
+            (to_deliver, "shipped", "delivered"),
+        ):
+            if start in reached and end in reached:
+                spans.append(reached[end] - reached[start])
+
+    delivered = [f for f in facts if f.status == str(OrderStatus.DELIVERED)]
+    ratings = [f.rating for f in facts if f.rating is not None]
+    return Report(
+        since=since,
+        until=until,
+        currency=shop.currency,
+        orders=len(facts),
+        revenue=sum(per_day_revenue.values()),
+        per_day=[DayFigures(d, per_day_orders[d], per_day_revenue[d]) for d in days],
+        per_status=dict(Counter(f.status for f in facts)),
+        avg_to_confirm=_average(to_confirm),
+        avg_to_ship=_average(to_ship),
+        avg_to_deliver=_average(to_deliver),
+        top_products=[TopProduct(*row) for row in top_rows],
+        return_rate=(sum(1 for f in facts if f.has_return) / len(delivered) if delivered else None),
+        average_rating=sum(ratings) / len(ratings) if ratings else None,
+        ratings=len(ratings),
+    )

@@ -1,0 +1,72 @@
+"""Carriers and shipping an order."""
+
+from __future__ import annotations
+
+import re
+
+from core.domain.actors import Actor
+from core.domain.errors import CarrierNotFound
+from core.domain.orders import Order, OrderStatus
+from core.domain.shipments import Carrier, Shipment, clean_tracking_number
+from core.services.context import Shop, require_merchant
+from core.services.orders import load_order, status_message
+
+
+async def list_carriers(shop: Shop) -> list[Carrier]:
+    async with shop.uow(write=False) as uow:
+        return await uow.carriers.list()
+
+
+async def save_carrier(shop: Shop, actor: Actor, carrier: Carrier) -> None:
+    """Add a carrier or change its name / tracking link ("{tracking}" marks the number)."""
+    require_merchant(actor, "save_carrier")
+    if not re.fullmatch(r"[a-z0-9_]{2,32}", carrier.code) or "{tracking}" not in (
+        carrier.tracking_url_template
+    ):
+        raise ValueError("carrier code [a-z0-9_]{2,32} and a URL template with {tracking}")
+    async with shop.uow() as uow:
+        await uow.carriers.upsert(carrier)
+        await uow.commit(shop.now())
+
+
+async def ship_order(
+    shop: Shop, actor: Actor, code: str, carrier_code: str, tracking_number: str
+) -> tuple[Order, Shipment]:
+    """Hand the parcel to a carrier: stock leaves the shelf, the customer gets the link."""
+    require_merchant(actor, "ship_order")
+    tracking = clean_tracking_number(tracking_number)
+    now = shop.now()
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor)
+        carrier = await uow.carriers.get(carrier_code)
+        if carrier is None:
+            raise CarrierNotFound(code=carrier_code)
+        order.move_to(
+            OrderStatus.SHIPPED, actor, now, "shipped", carrier=carrier.code, tracking=tracking
+        )
+        for line in order.lines:
+            await uow.stock.consume(
+                line.product_id, line.quantity, order_id=order.id, actor=actor, at=now
+            )
+        shipment = Shipment(
+            None,
+            order.id,
+            carrier.code,
+            carrier.name,
+            tracking,
+            carrier.tracking_url(tracking),
+            now,
+        )
+        await uow.shipments.add(shipment)
+        await uow.orders.save(order)
+        uow.notify(
+            status_message(
+                order,
+                "order_shipped",
+                carrier=carrier.name,
+                tracking_number=tracking,
+                tracking_url=shipment.tracking_url,
+            )
+        )
+        await uow.commit(now)
+        return order, shipment

@@ -1,0 +1,142 @@
+"""Settings from the environment and `.env`, read once by the composition root."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.domain.errors import InvalidAmount
+from core.domain.money import Money
+from core.domain.pricing import BASIS_POINTS, PricingPolicy, ShippingOption
+
+
+class ShippingMethodSetting(BaseModel):
+    fee: Decimal = Field(ge=0)  # major units, "99.00"
+    min_days: int = Field(ge=0)
+    max_days: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _days_in_order(self) -> ShippingMethodSetting:
+        if self.max_days < self.min_days:
+            raise ValueError("max_days must be >= min_days")
+        return self
+
+
+DEFAULT_SHIPPING = {
+    "standard": ShippingMethodSetting(fee=Decimal("99.00"), min_days=3, max_days=5),
+    "express": ShippingMethodSetting(fee=Decimal("199.00"), min_days=1, max_days=2),
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+
+    database_url: str = "sqlite+aiosqlite:///./pedidos.db"
+    store_name: str = "Tienda Demo"
+    store_address: str = "Av. Juárez 100, Centro, 06000 Ciudad de México, CDMX, México"
+    store_phone: str = ""
+    store_timezone: str = "America/Mexico_City"
+    currency: str = "MXN"
+    default_locale: Literal["es", "en"] = "es"
+    tax_rate: Decimal = Field(default=Decimal("0.16"), ge=0, lt=1)
+    prices_include_tax: bool = True
+    shipping_methods: dict[str, ShippingMethodSetting] = Field(
+        default_factory=lambda: dict(DEFAULT_SHIPPING)
+    )
+    free_shipping_threshold: Decimal | None = Field(default=Decimal("999.00"), ge=0)
+    reservation_expiry_minutes: int = Field(default=30, gt=0, le=7 * 24 * 60)
+    return_window_days: int = Field(default=30, ge=0, le=365)
+    low_stock_threshold: int = Field(default=3, ge=0)
+    auto_confirm_paid_orders: bool = True
+    bank_transfer_details: str = "Banco Demo · CLABE 002180000000000000 · Tienda Demo"
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError("must be a 3-letter ISO 4217 code such as MXN or EUR")
+        return value
+
+    @field_validator("store_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as America/Mexico_City") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("tax_rate")
+    @classmethod
+    def _basis_points(cls, value: Decimal) -> Decimal:
+        if (value * BASIS_POINTS) != (value * BASIS_POINTS).to_integral_value():
+            raise ValueError("at most 4 decimals (0.16 = 16 %)")
+        return value
+
+    @field_validator("shipping_methods")
+    @classmethod
+    def _has_methods(cls, value: dict) -> dict:
+        if not value:
+            raise ValueError("at least one shipping method is needed")
+        for code in value:
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,19}", code):
+                raise ValueError(f"method code {code!r}: lowercase letters, digits, _")
+        return value
+
+    @model_validator(mode="after")
+    def _amounts_fit_currency(self) -> Settings:
+        try:
+            for method in self.shipping_methods.values():
+                Money.from_major(method.fee, self.currency)
+            if self.free_shipping_threshold is not None:
+                Money.from_major(self.free_shipping_threshold, self.currency)
+        except InvalidAmount as exc:
+            raise ValueError(
+                f"amount {exc.data['value']} has more decimals than {self.currency} allows"
+            ) from None
+        return self
+
+    def pricing_policy(self) -> PricingPolicy:
+        threshold = self.free_shipping_threshold
+        return PricingPolicy(
+            currency=self.currency,
+            tax_rate_bp=int(self.tax_rate * BASIS_POINTS),
+            prices_include_tax=self.prices_include_tax,
+            free_shipping_threshold=(
+                None if threshold is None else Money.from_major(threshold, self.currency)
+            ),
+            shipping={
+                code: ShippingOption(
+                    code, Money.from_major(m.fee, self.currency), m.min_days, m.max_days
+                )
+                for code, m in self.shipping_methods.items()
+            },
+        )
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message names it and says what is expected."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+            problems.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("Invalid setting " + "; ".join(problems)) from None

@@ -1,0 +1,219 @@
+"""Orders with their lines and their append-only event timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.domain.errors import DomainError
+from core.domain.money import Money
+from core.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
+from core.store.tables import order_events, order_lines, orders
+
+
+class ConcurrentUpdate(DomainError):
+    """Someone else changed the order between our read and our write."""
+
+    code = "concurrent_update"
+
+
+def _order(row, lines: list[OrderLine]) -> Order:
+    cur = row.currency
+    return Order(
+        id=row.id,
+        code=row.code,
+        customer_id=row.customer_id,
+        status=OrderStatus(row.status),
+        currency=cur,
+        lines=lines,
+        subtotal=Money(row.subtotal, cur),
+        tax=Money(row.tax, cur),
+        shipping_fee=Money(row.shipping_fee, cur),
+        total=Money(row.total, cur),
+        shipping_method=row.shipping_method,
+        payment_method=PaymentMethod(row.payment_method),
+        customer_name=row.customer_name,
+        phone=row.phone,
+        address=row.address,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        expires_at=row.expires_at,
+        rating=row.rating,
+        rating_comment=row.rating_comment,
+        cancel_reason=row.cancel_reason,
+        version=row.version,
+    )
+
+
+class SqlOrderRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def code_exists(self, code: str) -> bool:
+        found = await self.conn.execute(select(orders.c.id).where(orders.c.code == code))
+        return found.first() is not None
+
+    async def add(self, order: Order) -> Order:
+        result = await self.conn.execute(
+            orders.insert().values(
+                code=order.code,
+                customer_id=order.customer_id,
+                status=str(order.status),
+                currency=order.currency,
+                subtotal=order.subtotal.amount,
+                tax=order.tax.amount,
+                shipping_fee=order.shipping_fee.amount,
+                total=order.total.amount,
+                shipping_method=order.shipping_method,
+                payment_method=str(order.payment_method),
+                customer_name=order.customer_name,
+                phone=order.phone,
+                address=order.address,
+                created_at=order.created_at,
+                updated_at=order.updated_at,
+                expires_at=order.expires_at,
+                rating_comment="",
+                cancel_reason="",
+                version=0,
+            )
+        )
+        order.id = result.inserted_primary_key[0]
+        await self.conn.execute(
+            order_lines.insert(),
+            [
+                {
+                    "order_id": order.id,
+                    "product_id": line.product_id,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "unit_price": line.unit_price.amount,
+                    "quantity": line.quantity,
+                    "weight_g": line.weight_g,
+                }
+                for line in order.lines
+            ],
+        )
+        await self._write_events(order)
+        return order
+
+    async def save(self, order: Order) -> None:
+        """Write the order's changes if nobody changed it since it was read."""
+        result = await self.conn.execute(
+            update(orders)
+            .where(orders.c.id == order.id, orders.c.version == order.version)
+            .values(
+                status=str(order.status),
+                updated_at=order.updated_at,
+                rating=order.rating,
+                rating_comment=order.rating_comment,
+                cancel_reason=order.cancel_reason,
+                version=order.version + 1,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(code=order.code)
+        order.version += 1
+        await self._write_events(order)
+
+    async def add_event(self, order_id: int, event: OrderEvent) -> None:
+        await self.conn.execute(order_events.insert().values(order_id=order_id, **_event(event)))
+
+    async def _write_events(self, order: Order) -> None:
+        if order.new_events:
+            await self.conn.execute(
+                order_events.insert(),
+                [{"order_id": order.id, **_event(e)} for e in order.new_events],
+            )
+            order.new_events.clear()
+
+    async def get(self, *, code: str | None = None, order_id: int | None = None) -> Order | None:
+        query = select(orders)
+        query = query.where(orders.c.code == code) if code else query.where(orders.c.id == order_id)
+        row = (await self.conn.execute(query)).first()
+        if row is None:
+            return None
+        return _order(row, await self._lines(row.id))
+
+    async def _lines(self, order_id: int) -> list[OrderLine]:
+        rows = await self.conn.execute(
+            select(order_lines, orders.c.currency)
+            .join(orders, orders.c.id == order_lines.c.order_id)
+            .where(order_lines.c.order_id == order_id)
+            .order_by(order_lines.c.id)
+        )
+        return [
+            OrderLine(
+                id=r.id,
+                product_id=r.product_id,
+                sku=r.sku,
+                name=r.name,
+                unit_price=Money(r.unit_price, r.currency),
+                quantity=r.quantity,
+                weight_g=r.weight_g,
+            )
+            for r in rows
+        ]
+
+    async def list(
+        self,
+        *,
+        customer_id: int | None = None,
+        statuses: frozenset[OrderStatus] | set[OrderStatus] | None = None,
+        since: datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[Order]:
+        query = select(orders)
+        if customer_id is not None:
+            query = query.where(orders.c.customer_id == customer_id)
+        if statuses is not None:
+            query = query.where(orders.c.status.in_([str(s) for s in statuses]))
+        if since is not None:
+            query = query.where(orders.c.created_at >= since)
+        order_by = orders.c.created_at.desc() if newest_first else orders.c.created_at
+        query = query.order_by(order_by, orders.c.id.desc()).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        rows = (await self.conn.execute(query)).all()
+        return [_order(row, await self._lines(row.id)) for row in rows]
+
+    async def count(self, *, statuses: set[OrderStatus] | None = None) -> int:
+        query = select(func.count()).select_from(orders)
+        if statuses is not None:
+            query = query.where(orders.c.status.in_([str(s) for s in statuses]))
+        return (await self.conn.execute(query)).scalar_one()
+
+    async def overdue_codes(self, now: datetime, limit: int = 100) -> list[str]:
+        rows = await self.conn.execute(
+            select(orders.c.code)
+            .where(
+                orders.c.status == str(OrderStatus.PENDING_PAYMENT),
+                orders.c.expires_at.is_not(None),
+                orders.c.expires_at <= now,
+            )
+            .order_by(orders.c.expires_at)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    async def timeline(self, order_id: int) -> list[OrderEvent]:
+        rows = await self.conn.execute(
+            select(order_events)
+            .where(order_events.c.order_id == order_id)
+            .order_by(order_events.c.at, order_events.c.id)
+        )
+        return [OrderEvent(r.at, r.actor, r.kind, r.from_status, r.to_status, r.data) for r in rows]
+
+
+def _event(event: OrderEvent) -> dict:
+    return {
+        "at": event.at,
+        "actor": event.actor,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "data": event.data,
+    }

@@ -1,0 +1,244 @@
+"""The schema. Alembic migrations create it; tests check the two agree."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from core.store.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sku", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("category_id", ForeignKey("categories.id"), nullable=True),
+    Column("price", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("image_url", String(500), nullable=False, default=""),
+    Column("weight_g", Integer, nullable=False, default=0),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("on_hand", Integer, nullable=False, default=0),
+    Column("reserved", Integer, nullable=False, default=0),
+    Column("low_stock_threshold", Integer, nullable=False, default=3),
+    Column("low_stock_alerted", Boolean, nullable=False, default=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+    CheckConstraint("on_hand >= reserved", name="reserved_within_on_hand"),
+    CheckConstraint("price >= 0", name="price_not_negative"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("phone", String(40), nullable=False, default=""),
+    Column("locale", String(10), nullable=False, default=""),
+    Column("unreachable", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("channel", "external_id", name="uq_customers_identity"),
+)
+
+addresses = Table(
+    "addresses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+cart_lines = Table(
+    "cart_lines",
+    metadata,
+    Column("customer_id", ForeignKey("customers.id"), primary_key=True),
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    Column("seen_price", BigInteger, nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("status", String(32), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("subtotal", BigInteger, nullable=False),
+    Column("tax", BigInteger, nullable=False),
+    Column("shipping_fee", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("shipping_method", String(20), nullable=False),
+    Column("payment_method", String(20), nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("phone", String(40), nullable=False),
+    Column("address", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("rating", Integer, nullable=True),
+    Column("rating_comment", Text, nullable=False, default=""),
+    Column("cancel_reason", Text, nullable=False, default=""),
+    Column("version", Integer, nullable=False, default=0),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("unit_price", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("weight_g", Integer, nullable=False, default=0),
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("from_status", String(32), nullable=True),
+    Column("to_status", String(32), nullable=True),
+    Column("data", JSON, nullable=False),
+    Index("ix_order_events_order_at", "order_id", "at"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("method", String(20), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("refunded", BigInteger, nullable=False, default=0),
+    Column("currency", String(3), nullable=False),
+    Column("provider", String(40), nullable=False, default=""),
+    # Unique: a repeated provider notification can never record a second payment.
+    Column("provider_charge_id", String(200), nullable=True, unique=True),
+    Column("channel_charge_id", String(200), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+carriers = Table(
+    "carriers",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("tracking_url_template", String(500), nullable=False),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("carrier_code", ForeignKey("carriers.code"), nullable=False),
+    Column("tracking_number", String(64), nullable=False),
+    Column("tracking_url", String(600), nullable=False),
+    Column("shipped_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+)
+
+return_requests = Table(
+    "return_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("resolution", String(20), nullable=False),
+    Column("decision_note", Text, nullable=False, default=""),
+    Column("refund_amount", BigInteger, nullable=False, default=0),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("return_id", ForeignKey("return_requests.id"), nullable=False, index=True),
+    Column("order_line_id", ForeignKey("order_lines.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("sellable", Boolean, nullable=True),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+stock_moves = Table(
+    "stock_moves",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False, index=True),
+    Column("on_hand_delta", Integer, nullable=False),
+    Column("reserved_delta", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("order_id", ForeignKey("orders.id"), nullable=True),
+    Column("actor", String(80), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient", String(20), nullable=False),  # "customer" or "admins"
+    Column("customer_id", ForeignKey("customers.id"), nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=False, default=""),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)

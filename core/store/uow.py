@@ -1,0 +1,77 @@
+"""Unit of work: one transaction, the repositories bound to it, and the messages the
+change produced, written to the outbox in that same transaction."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import datetime
+from types import TracebackType
+
+from core.domain.outbox import OutboxMessage
+from core.store.catalog_repo import SqlCatalogRepository
+from core.store.customers_repo import SqlCartRepository, SqlCustomerRepository
+from core.store.database import Database
+from core.store.orders_repo import SqlOrderRepository
+from core.store.outbox_repo import SqlOutboxRepository
+from core.store.payments_repo import (
+    SqlCarrierRepository,
+    SqlPaymentRepository,
+    SqlShipmentRepository,
+)
+from core.store.reports_repo import SqlReportRepository
+from core.store.returns_repo import SqlReturnRepository
+from core.store.stock_repo import SqlStockRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, db: Database, *, write: bool = True) -> None:
+        self._db = db
+        self._write = write
+        self._stack: AsyncExitStack | None = None
+        self.messages: list[OutboxMessage] = []
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self._stack = AsyncExitStack()
+        conn = await self._stack.enter_async_context(self._db.transaction(write=self._write))
+        self.conn = conn
+        self.catalog = SqlCatalogRepository(conn)
+        self.stock = SqlStockRepository(conn)
+        self.customers = SqlCustomerRepository(conn)
+        self.carts = SqlCartRepository(conn)
+        self.orders = SqlOrderRepository(conn)
+        self.payments = SqlPaymentRepository(conn)
+        self.carriers = SqlCarrierRepository(conn)
+        self.shipments = SqlShipmentRepository(conn)
+        self.returns = SqlReturnRepository(conn)
+        self.outbox = SqlOutboxRepository(conn)
+        self.reports = SqlReportRepository(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._stack is not None
+        await self._stack.__aexit__(exc_type, exc, tb)  # rolls back if not committed
+
+    def notify(self, message: OutboxMessage) -> None:
+        self.messages.append(message)
+
+    async def commit(self, at: datetime) -> None:
+        for low in self.stock.low_stock_crossings:
+            self.notify(
+                OutboxMessage.to_admins(
+                    "stock_low",
+                    f"stock_low:{low.sku}:{at.isoformat()}",
+                    sku=low.sku,
+                    name=low.name,
+                    available=low.available,
+                    threshold=low.threshold,
+                )
+            )
+        self.stock.low_stock_crossings = []
+        await self.outbox.add_many(self.messages, at)
+        self.messages = []
+        await self.conn.commit()
