@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,10 +103,9 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
     seen: dict[str, int] = {}
     for raw in reader:
         line = reader.line_num  # the physical line the row ends on (header is line 1)
-        cells = {key: (value or "").strip() for key, value in raw.items() if key}
-        get = cells.get
+        cells = defaultdict(str, {k: (v or "").strip() for k, v in raw.items() if k})
         problems = []
-        sku = get("sku")
+        sku = cells["sku"]
         if not sku:
             problems.append(RowError(line, "missing_sku"))
         elif len(sku) > MAX_SKU:
@@ -114,23 +114,23 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             problems.append(RowError(line, "duplicate_sku", f"{sku} (line {seen[sku]})"))
         else:
             seen[sku] = line
-        if not get("name"):
+        if not cells["name"]:
             problems.append(RowError(line, "missing_name", sku))
         price = None
         try:
-            price = Money.from_major(get("price"), currency)
+            price = Money.from_major(cells["price"], currency)
             if price.amount < 0:
-                problems.append(RowError(line, "negative_price", get("price")))
+                problems.append(RowError(line, "negative_price", cells["price"]))
         except InvalidAmount:
-            problems.append(RowError(line, "bad_price", get("price")))
-        stock = _int(get("stock"))
+            problems.append(RowError(line, "bad_price", cells["price"]))
+        stock = _int(cells["stock"])
         if stock is None:
-            problems.append(RowError(line, "bad_stock", get("stock")))
+            problems.append(RowError(line, "bad_stock", cells["stock"]))
         elif stock < 0:
-            problems.append(RowError(line, "negative_stock", get("stock")))
-        weight = _int(get("weight_g") or "0")
+            problems.append(RowError(line, "negative_stock", cells["stock"]))
+        weight = _int(cells["weight_g"] or "0")
         if weight is None or weight < 0:
-            problems.append(RowError(line, "bad_weight", get("weight_g")))
+            problems.append(RowError(line, "bad_weight", cells["weight_g"]))
         if problems:
             errors.extend(problems)
             continue
@@ -139,13 +139,13 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             ProductRow(
                 line,
                 sku,
-                get("name"),
-                get("description"),
-                get("category"),
+                cells["name"],
+                cells["description"],
+                cells["category"],
                 price,
                 stock,
                 weight,
-                get("image_url"),
+                cells["image_url"],
             )
         )
     if errors:

@@ -1,0 +1,138 @@
+"""Shared fixtures: a real SQLite file per test, migrated with Alembic, and a clock the
+test controls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.domain.actors import Actor, customer, merchant
+from core.domain.customers import Address
+from core.domain.money import Money
+from core.domain.orders import Order, PaymentMethod
+from core.services import cart, checkout, customers
+from core.services.catalog_io import ProductRow, upsert_rows
+from core.services.context import Shop
+from core.settings import Settings, load_settings
+from core.store.database import Database
+from core.store.migrate import upgrade
+
+START = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Mexico City
+
+
+class Clock:
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def test_settings(database_url: str, **overrides: object) -> Settings:
+    return load_settings(_env_file=None, database_url=database_url, **overrides)
+
+
+test_settings.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "pedidos.db"
+
+
+@pytest.fixture
+def database_url(db_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{db_path}"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def shop(database_url: str, clock: Clock) -> AsyncIterator[Shop]:
+    shop = Shop(Database(database_url), test_settings(database_url), clock=clock)
+    await upgrade(shop.db.engine)
+    yield shop
+    await shop.db.dispose()
+
+
+MERCHANT = merchant("owner")
+
+
+async def add_product(
+    shop: Shop,
+    sku: str,
+    *,
+    price: str = "100.00",
+    stock: int = 10,
+    name: str | None = None,
+    category: str = "General",
+    weight_g: int = 500,
+) -> int:
+    """Create (or reset) a product through the same path as the CSV import."""
+    row = ProductRow(
+        0,
+        sku,
+        name or f"Product {sku}",
+        "",
+        category,
+        Money.from_major(price, shop.currency),
+        stock,
+        weight_g,
+        "",
+    )
+    async with shop.uow() as uow:
+        await upsert_rows(uow, [row], MERCHANT, shop.now(), threshold=2)
+        await uow.commit(shop.now())
+        product = await uow.catalog.get_by_sku(sku)
+    assert product is not None
+    return product.id
+
+
+@dataclass
+class Buyer:
+    customer_id: int
+    actor: Actor
+
+
+async def new_buyer(shop: Shop, external_id: str = "1001", name: str = "Ana") -> Buyer:
+    found = await customers.identify(shop, "terminal", external_id, name=name, locale="es")
+    return Buyer(found.id, customer(found.id))
+
+
+ADDRESS = Address(
+    street="Calle Morelos 12",
+    neighbourhood="Centro",
+    city="Oaxaca",
+    state="Oaxaca",
+    postal_code="68000",
+    country="MX",
+    references="Portón verde",
+)
+
+
+def details(
+    payment: PaymentMethod = PaymentMethod.CASH_ON_DELIVERY, shipping: str = "standard"
+) -> checkout.CheckoutDetails:
+    return checkout.CheckoutDetails("Ana López", "+52 951 123 4567", ADDRESS, shipping, payment)
+
+
+async def buy(
+    shop: Shop,
+    buyer: Buyer,
+    items: dict[int, int],
+    payment: PaymentMethod = PaymentMethod.CASH_ON_DELIVERY,
+) -> Order:
+    for product_id, qty in items.items():
+        await cart.add_to_cart(shop, buyer.customer_id, product_id, qty)
+    return await checkout.place_order(shop, buyer.customer_id, details(payment))
