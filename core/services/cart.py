@@ -14,6 +14,7 @@ from core.domain.errors import (
 )
 from core.domain.pricing import Totals, compute_totals
 from core.services.context import Shop
+from core.store.uow import SqlUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,11 @@ class CartView:
 
 async def view_cart(shop: Shop, customer_id: int) -> CartView:
     async with shop.uow(write=False) as uow:
-        lines = await uow.carts.lines(customer_id)
+        return await _view(shop, uow, customer_id)
+
+
+async def _view(shop: Shop, uow: SqlUnitOfWork, customer_id: int) -> CartView:
+    lines = await uow.carts.lines(customer_id)
     return CartView(lines, compute_totals([line.total for line in lines], shop.policy, None))
 
 
@@ -40,12 +45,13 @@ async def add_to_cart(shop: Shop, customer_id: int, product_id: int, quantity: i
     """Add units of a product; refuses more than is available right now."""
     check_quantity(quantity)
     async with shop.uow() as uow:
-        product = await uow.catalog.get(product_id)
-        if product is None:
+        found = await uow.carts.product_and_quantity(customer_id, product_id)
+        if found is None:
             raise ProductNotFound(product_id=product_id)
+        product, in_cart = found
         if not product.active:
             raise ProductInactive(sku=product.sku, name=product.name)
-        new_quantity = await uow.carts.quantity_of(customer_id, product_id) + quantity
+        new_quantity = in_cart + quantity
         if new_quantity > MAX_LINE_QUANTITY:
             raise InvalidQuantity(quantity=new_quantity, maximum=MAX_LINE_QUANTITY)
         if new_quantity > product.available:
@@ -53,8 +59,9 @@ async def add_to_cart(shop: Shop, customer_id: int, product_id: int, quantity: i
                 [StockShortage(product.sku, product.name, new_quantity, max(product.available, 0))]
             )
         await uow.carts.put(customer_id, product_id, new_quantity, product.price.amount, shop.now())
+        view = await _view(shop, uow, customer_id)
         await uow.commit(shop.now())
-    return await view_cart(shop, customer_id)
+    return view
 
 
 async def set_quantity(shop: Shop, customer_id: int, product_id: int, quantity: int) -> CartView:

@@ -4,13 +4,51 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.cart import CartLine
+from core.domain.catalog import Product
 from core.domain.customers import Address, Customer
 from core.domain.money import Money
+from core.store.catalog_repo import product_from_row
+from core.store.dialect import insert_for, prebuilt
 from core.store.tables import addresses, cart_lines, customers, products
+
+_c, _p = cart_lines.c, products.c
+_CART_LINES = (
+    select(
+        _c.product_id,
+        _c.quantity,
+        _c.seen_price,
+        _p.sku,
+        _p.name,
+        _p.price,
+        _p.currency,
+        (_p.on_hand - _p.reserved).label("available"),
+        _p.active,
+        _p.weight_g,
+    )
+    .join(products, _p.id == _c.product_id)
+    .where(_c.customer_id == bindparam("customer_id"))
+    .order_by(_c.added_at, _c.product_id)
+)
+_PRODUCT_AND_QUANTITY = (
+    select(products, _c.quantity.label("in_cart"))
+    .outerjoin(
+        cart_lines,
+        and_(_c.product_id == _p.id, _c.customer_id == bindparam("customer_id")),
+    )
+    .where(_p.id == bindparam("product_id"))
+)
+
+
+def _build_cart_put(conn: AsyncConnection):
+    stmt = insert_for(conn, cart_lines)
+    return stmt.on_conflict_do_update(
+        index_elements=["customer_id", "product_id"],
+        set_={"quantity": stmt.excluded.quantity, "seen_price": stmt.excluded.seen_price},
+    )
 
 
 def _customer(row) -> Customer:
@@ -92,24 +130,7 @@ class SqlCartRepository:
         self.conn = conn
 
     async def lines(self, customer_id: int) -> list[CartLine]:
-        c, p = cart_lines.c, products.c
-        rows = await self.conn.execute(
-            select(
-                c.product_id,
-                c.quantity,
-                c.seen_price,
-                p.sku,
-                p.name,
-                p.price,
-                p.currency,
-                (p.on_hand - p.reserved).label("available"),
-                p.active,
-                p.weight_g,
-            )
-            .join(products, p.id == c.product_id)
-            .where(c.customer_id == customer_id)
-            .order_by(c.added_at, c.product_id)
-        )
+        rows = await self.conn.execute(_CART_LINES, {"customer_id": customer_id})
         return [
             CartLine(
                 product_id=r.product_id,
@@ -125,34 +146,30 @@ class SqlCartRepository:
             for r in rows
         ]
 
-    async def quantity_of(self, customer_id: int, product_id: int) -> int:
-        qty = await self.conn.execute(
-            select(cart_lines.c.quantity).where(
-                cart_lines.c.customer_id == customer_id, cart_lines.c.product_id == product_id
-            )
-        )
-        return qty.scalar_one_or_none() or 0
+    async def product_and_quantity(
+        self, customer_id: int, product_id: int
+    ) -> tuple[Product, int] | None:
+        """The product and how many of it the cart already holds, in one query."""
+        params = {"customer_id": customer_id, "product_id": product_id}
+        row = (await self.conn.execute(_PRODUCT_AND_QUANTITY, params)).mappings().first()
+        if row is None:
+            return None
+        return product_from_row(row), row["in_cart"] or 0
 
     async def put(
         self, customer_id: int, product_id: int, quantity: int, seen_price: int, at: datetime
     ) -> None:
         """Set the line's quantity (insert or update); the price seen is refreshed."""
-        c = cart_lines.c
-        result = await self.conn.execute(
-            update(cart_lines)
-            .where(c.customer_id == customer_id, c.product_id == product_id)
-            .values(quantity=quantity, seen_price=seen_price)
+        await self.conn.execute(
+            prebuilt(self.conn, "cart_put", _build_cart_put),
+            {
+                "customer_id": customer_id,
+                "product_id": product_id,
+                "quantity": quantity,
+                "seen_price": seen_price,
+                "added_at": at,
+            },
         )
-        if result.rowcount == 0:
-            await self.conn.execute(
-                cart_lines.insert().values(
-                    customer_id=customer_id,
-                    product_id=product_id,
-                    quantity=quantity,
-                    seen_price=seen_price,
-                    added_at=at,
-                )
-            )
 
     async def remove(self, customer_id: int, product_id: int) -> bool:
         c = cart_lines.c

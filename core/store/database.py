@@ -16,6 +16,8 @@ from contextlib import asynccontextmanager
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from core.store.sqlite_driver import one_trip_dbapi
+
 BUSY_TIMEOUT_MS = 10_000
 _BEGIN_OPTION = "pedidos_begin"
 
@@ -56,7 +58,16 @@ class Database:
 def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
     if not url.startswith("sqlite"):
         return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
-    engine = create_async_engine(url, echo=echo, pool_size=8, max_overflow=8)
+    # Every transaction is ended explicitly (Database._connect), so the pool's extra
+    # rollback on return would only cost another round trip to the driver thread.
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        module=one_trip_dbapi(),
+        pool_size=8,
+        max_overflow=8,
+        pool_reset_on_return=None,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:

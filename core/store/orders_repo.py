@@ -12,6 +12,10 @@ from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from core.store.tables import order_events, order_lines, orders
 
+_INSERT_ORDER = orders.insert()
+_INSERT_LINE = order_lines.insert()
+_INSERT_EVENT = order_events.insert()
+
 
 class ConcurrentUpdate(DomainError):
     """Someone else changed the order between our read and our write."""
@@ -57,31 +61,32 @@ class SqlOrderRepository:
 
     async def add(self, order: Order) -> Order:
         result = await self.conn.execute(
-            orders.insert().values(
-                code=order.code,
-                customer_id=order.customer_id,
-                status=str(order.status),
-                currency=order.currency,
-                subtotal=order.subtotal.amount,
-                tax=order.tax.amount,
-                shipping_fee=order.shipping_fee.amount,
-                total=order.total.amount,
-                shipping_method=order.shipping_method,
-                payment_method=str(order.payment_method),
-                customer_name=order.customer_name,
-                phone=order.phone,
-                address=order.address,
-                created_at=order.created_at,
-                updated_at=order.updated_at,
-                expires_at=order.expires_at,
-                rating_comment="",
-                cancel_reason="",
-                version=0,
-            )
+            _INSERT_ORDER,
+            {
+                "code": order.code,
+                "customer_id": order.customer_id,
+                "status": str(order.status),
+                "currency": order.currency,
+                "subtotal": order.subtotal.amount,
+                "tax": order.tax.amount,
+                "shipping_fee": order.shipping_fee.amount,
+                "total": order.total.amount,
+                "shipping_method": order.shipping_method,
+                "payment_method": str(order.payment_method),
+                "customer_name": order.customer_name,
+                "phone": order.phone,
+                "address": order.address,
+                "created_at": order.created_at,
+                "updated_at": order.updated_at,
+                "expires_at": order.expires_at,
+                "rating_comment": "",
+                "cancel_reason": "",
+                "version": 0,
+            },
         )
         order.id = result.inserted_primary_key[0]
         await self.conn.execute(
-            order_lines.insert(),
+            _INSERT_LINE,
             [
                 {
                     "order_id": order.id,
@@ -123,7 +128,7 @@ class SqlOrderRepository:
     async def _write_events(self, order: Order) -> None:
         if order.new_events:
             await self.conn.execute(
-                order_events.insert(),
+                _INSERT_EVENT,
                 [{"order_id": order.id, **_event(e)} for e in order.new_events],
             )
             order.new_events.clear()

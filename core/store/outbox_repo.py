@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.outbox import OutboxMessage, OutboxStatus
+from core.store.dialect import insert_for, prebuilt
 from core.store.tables import outbox
 
 
@@ -20,10 +20,13 @@ class SqlOutboxRepository:
         """Insert; a message whose dedupe key already exists is silently skipped."""
         if not messages:
             return
-        dialect_insert = (
-            postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        stmt = prebuilt(
+            self.conn,
+            "outbox_insert",
+            lambda conn: insert_for(conn, outbox).on_conflict_do_nothing(
+                index_elements=["dedupe_key"]
+            ),
         )
-        stmt = dialect_insert(outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
         await self.conn.execute(
             stmt,
             [

@@ -12,6 +12,8 @@ from core.domain.payments import Payment, PaymentStatus
 from core.domain.shipments import Carrier, Shipment
 from core.store.tables import carriers, payments, shipments
 
+_INSERT_PAYMENT = payments.insert()
+
 
 def _payment(row) -> Payment:
     return Payment(
@@ -49,19 +51,20 @@ class SqlPaymentRepository:
 
     async def add(self, payment: Payment) -> Payment:
         result = await self.conn.execute(
-            payments.insert().values(
-                order_id=payment.order_id,
-                method=payment.method,
-                status=str(payment.status),
-                amount=payment.amount.amount,
-                refunded=payment.refunded.amount,
-                currency=payment.amount.currency,
-                provider=payment.provider,
-                provider_charge_id=payment.provider_charge_id,
-                channel_charge_id=payment.channel_charge_id,
-                created_at=payment.created_at,
-                updated_at=payment.updated_at,
-            )
+            _INSERT_PAYMENT,
+            {
+                "order_id": payment.order_id,
+                "method": payment.method,
+                "status": str(payment.status),
+                "amount": payment.amount.amount,
+                "refunded": payment.refunded.amount,
+                "currency": payment.amount.currency,
+                "provider": payment.provider,
+                "provider_charge_id": payment.provider_charge_id,
+                "channel_charge_id": payment.channel_charge_id,
+                "created_at": payment.created_at,
+                "updated_at": payment.updated_at,
+            },
         )
         payment.id = result.inserted_primary_key[0]
         return payment

@@ -7,7 +7,7 @@ threshold (once per crossing).
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.catalog import StockLow
@@ -23,6 +23,25 @@ _RETURNING = (
     products.c.low_stock_alerted,
 )
 
+_p = products.c
+# One guarded statement for every kind of change: reserved never below zero and never
+# above on hand. Built once; each call only binds numbers.
+_CHANGE = (
+    update(products)
+    .where(
+        _p.id == bindparam("pid"),
+        _p.reserved + bindparam("d_reserved") >= 0,
+        _p.on_hand + bindparam("d_on_hand") >= _p.reserved + bindparam("d_reserved"),
+    )
+    .values(
+        on_hand=_p.on_hand + bindparam("d_on_hand"),
+        reserved=_p.reserved + bindparam("d_reserved"),
+    )
+    .returning(*_RETURNING)
+)
+_RESERVE = _CHANGE.where(_p.active.is_(True))
+_INSERT_MOVE = stock_moves.insert()
+
 
 class SqlStockRepository:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -31,42 +50,27 @@ class SqlStockRepository:
 
     async def reserve(self, product_id: int, qty: int, **move: object) -> bool:
         """Reserve qty if that many are available; False (and nothing changed) if not."""
-        p = products.c
-        stmt = (
-            update(products)
-            .where(p.id == product_id, p.active.is_(True), p.on_hand - p.reserved >= qty)
-            .values(reserved=p.reserved + qty)
-        )
-        return await self._apply(stmt, product_id, 0, qty, "reserve", move)
+        return await self._change(_RESERVE, product_id, 0, qty, "reserve", move)
 
     async def release(self, product_id: int, qty: int, **move: object) -> bool:
-        p = products.c
-        stmt = (
-            update(products)
-            .where(p.id == product_id, p.reserved >= qty)
-            .values(reserved=p.reserved - qty)
-        )
-        return await self._apply(stmt, product_id, 0, -qty, "release", move)
+        return await self._change(_CHANGE, product_id, 0, -qty, "release", move)
 
     async def consume(self, product_id: int, qty: int, **move: object) -> bool:
         """Reserved units leave the shelf (the order shipped)."""
-        p = products.c
-        stmt = (
-            update(products)
-            .where(p.id == product_id, p.reserved >= qty, p.on_hand >= qty)
-            .values(reserved=p.reserved - qty, on_hand=p.on_hand - qty)
-        )
-        return await self._apply(stmt, product_id, -qty, -qty, "ship", move)
+        return await self._change(_CHANGE, product_id, -qty, -qty, "ship", move)
 
     async def adjust(self, product_id: int, delta: int, reason: str, **move: object) -> bool:
         """Add (or, negative, remove) units on hand; refused below what is reserved."""
-        p = products.c
-        stmt = (
-            update(products)
-            .where(p.id == product_id, p.on_hand + delta >= p.reserved)
-            .values(on_hand=p.on_hand + delta)
-        )
-        return await self._apply(stmt, product_id, delta, 0, reason, move)
+        return await self._change(_CHANGE, product_id, delta, 0, reason, move)
+
+    async def _change(self, stmt, product_id, on_hand_delta, reserved_delta, reason, move) -> bool:
+        params = {"pid": product_id, "d_on_hand": on_hand_delta, "d_reserved": reserved_delta}
+        row = (await self.conn.execute(stmt, params)).first()
+        if row is None:
+            return False
+        await self._write_move(product_id, on_hand_delta, reserved_delta, reason, move)
+        await self._note_threshold(row)
+        return True
 
     async def set_on_hand(self, product_id: int, new_on_hand: int, reason: str, **move: object):
         """Set the counted stock (compare-and-set on the value read); False when the
@@ -77,35 +81,34 @@ class SqlStockRepository:
         if current is None:
             return False
         p = products.c
-        stmt = (
-            update(products)
-            .where(p.id == product_id, p.on_hand == current, p.reserved <= new_on_hand)
-            .values(on_hand=new_on_hand)
-        )
-        return await self._apply(stmt, product_id, new_on_hand - current, 0, reason, move)
-
-    async def _apply(self, stmt, product_id, on_hand_delta, reserved_delta, reason, move) -> bool:
-        result = await self.conn.execute(stmt.returning(*_RETURNING))
-        row = result.first()
+        row = (
+            await self.conn.execute(
+                update(products)
+                .where(p.id == product_id, p.on_hand == current, p.reserved <= new_on_hand)
+                .values(on_hand=new_on_hand)
+                .returning(*_RETURNING)
+            )
+        ).first()
         if row is None:
             return False
-        if on_hand_delta or reserved_delta:
-            await self._write_move(product_id, on_hand_delta, reserved_delta, reason, move)
+        if new_on_hand != current:
+            await self._write_move(product_id, new_on_hand - current, 0, reason, move)
         await self._note_threshold(row)
         return True
 
     async def _write_move(self, product_id, on_hand_delta, reserved_delta, reason, move) -> None:
         await self.conn.execute(
-            stock_moves.insert().values(
-                product_id=product_id,
-                on_hand_delta=on_hand_delta,
-                reserved_delta=reserved_delta,
-                reason=reason,
-                order_id=move.get("order_id"),
-                actor=str(move.get("actor", "system")),
-                note=str(move.get("note", "")),
-                at=move["at"],
-            )
+            _INSERT_MOVE,
+            {
+                "product_id": product_id,
+                "on_hand_delta": on_hand_delta,
+                "reserved_delta": reserved_delta,
+                "reason": reason,
+                "order_id": move.get("order_id"),
+                "actor": str(move.get("actor", "system")),
+                "note": str(move.get("note", "")),
+                "at": move["at"],
+            },
         )
 
     async def _note_threshold(self, row) -> None:

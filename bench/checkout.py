@@ -1,0 +1,94 @@
+"""Checkout throughput on SQLite: N concurrent customers each add to cart and check out.
+
+    .venv/bin/python bench/checkout.py --customers 50 --rounds 20
+
+Prints checkouts per second and p50 / p99 latency of one checkout (add to cart +
+place order, as the customer waits for it). Uses a fresh database file in a
+temporary folder; nothing is faked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core.domain.actors import merchant  # noqa: E402
+from core.domain.customers import Address  # noqa: E402
+from core.domain.money import Money  # noqa: E402
+from core.services import cart, checkout, customers  # noqa: E402
+from core.services.catalog_io import ProductRow, upsert_rows  # noqa: E402
+from core.services.context import Shop  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from core.store.database import Database  # noqa: E402
+from core.store.migrate import upgrade  # noqa: E402
+
+PRODUCTS = 20
+ADDRESS = Address("Calle 5 de Mayo 10", "Centro", "Puebla", "Puebla", "72000", "MX")
+
+
+async def prepare(shop: Shop, customer_count: int) -> tuple[list[int], list[int]]:
+    await upgrade(shop.db.engine)
+    rows = [
+        ProductRow(
+            0, f"SKU-{i}", f"Producto {i}", "", "Bench", Money(19900, "MXN"), 1_000_000, 300, ""
+        )
+        for i in range(PRODUCTS)
+    ]
+    async with shop.uow() as uow:
+        await upsert_rows(uow, rows, merchant("bench"), shop.now(), threshold=0)
+        await uow.commit(shop.now())
+        product_ids = [p.id for p in await uow.catalog.list()]
+    customer_ids = [
+        (await customers.identify(shop, "bench", str(n), name=f"C{n}")).id
+        for n in range(customer_count)
+    ]
+    return product_ids, customer_ids
+
+
+async def customer_session(
+    shop: Shop, customer_id: int, product_ids: list[int], rounds: int, latencies: list[float]
+) -> None:
+    details = checkout.CheckoutDetails(
+        "Cliente", "+52 222 000 0000", ADDRESS, "standard", "cash_on_delivery", save_address=False
+    )
+    for n in range(rounds):
+        started = time.perf_counter()
+        await cart.add_to_cart(shop, customer_id, product_ids[(customer_id + n) % len(product_ids)])
+        await checkout.place_order(shop, customer_id, details)
+        latencies.append(time.perf_counter() - started)
+
+
+async def main(customer_count: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        shop = Shop(Database(url), load_settings(_env_file=None, database_url=url))
+        try:
+            product_ids, customer_ids = await prepare(shop, customer_count)
+            latencies: list[float] = []
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(customer_session(shop, c, product_ids, rounds, latencies) for c in customer_ids)
+            )
+            elapsed = time.perf_counter() - started
+        finally:
+            await shop.db.dispose()
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"customers={customer_count} checkouts={len(latencies)} seconds={elapsed:.2f}")
+    print(f"checkouts/s={len(latencies) / elapsed:.0f}")
+    print(f"latency p50={statistics.median(latencies) * 1000:.1f} ms p99={p99 * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(main(args.customers, args.rounds))
