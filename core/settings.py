@@ -7,7 +7,14 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.domain.errors import InvalidAmount
@@ -96,18 +103,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"method code {code!r}: lowercase letters, digits, _")
         return value
 
-    @model_validator(mode="after")
-    def _amounts_fit_currency(self) -> Settings:
-        try:
-            for method in self.shipping_methods.values():
-                Money.from_major(method.fee, self.currency)
-            if self.free_shipping_threshold is not None:
-                Money.from_major(self.free_shipping_threshold, self.currency)
-        except InvalidAmount as exc:
-            raise ValueError(
-                f"amount {exc.data['value']} has more decimals than {self.currency} allows"
-            ) from None
-        return self
+    @field_validator("shipping_methods", "free_shipping_threshold", mode="after")
+    @classmethod
+    def _amounts_fit_currency(cls, value: object, info: ValidationInfo) -> object:
+        currency = info.data.get("currency", "MXN")
+        amounts = (
+            [m.fee for m in value.values()]
+            if isinstance(value, dict)
+            else ([] if value is None else [value])
+        )
+        for amount in amounts:
+            try:
+                Money.from_major(amount, currency)
+            except InvalidAmount:
+                raise ValueError(
+                    f"amount {amount} has more decimals than {currency} allows"
+                ) from None
+        return value
 
     def pricing_policy(self) -> PricingPolicy:
         threshold = self.free_shipping_threshold
@@ -137,6 +149,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            name = str(err["loc"][0]).upper() if err["loc"] else "settings"
-            problems.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+            field = str(err["loc"][0]) if err["loc"] else ""
+            shown = "" if field in SECRET_FIELDS else f" (got {err.get('input')!r})"
+            problems.append(f"{field.upper() or 'settings'}: {err['msg']}{shown}")
         raise SettingsError("Invalid setting " + "; ".join(problems)) from None
+
+
+# Never echoed in an error message: they may hold passwords or tokens.
+SECRET_FIELDS = {"database_url"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DecimalException, localcontext
 
 from core.domain.errors import InvalidAmount
 
@@ -27,6 +27,10 @@ def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 
 
+# No shop sells anything for a trillion; larger "amounts" are typos or attacks.
+MAX_MAJOR = Decimal(10) ** 12
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: int  # minor units (cents for MXN/EUR/USD)
@@ -35,6 +39,8 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.amount, int) or isinstance(self.amount, bool):
             raise TypeError("Money.amount must be an int of minor units")
+        if self.currency != self.currency.upper():
+            object.__setattr__(self, "currency", self.currency.upper())
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -44,15 +50,18 @@ class Money:
     def from_major(cls, value: str | Decimal | int, currency: str) -> Money:
         """Parse a major-unit amount ("199.90") exactly; more decimals than the
         currency has is an error, not a silent rounding."""
+        text = str(value).strip()
         try:
-            dec = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise InvalidAmount(str(value)) from None
-        if not dec.is_finite():
-            raise InvalidAmount(str(value))
-        minor = dec.scaleb(currency_exponent(currency))
+            dec = Decimal(text)
+            if not dec.is_finite() or "_" in text or abs(dec) >= MAX_MAJOR:
+                raise InvalidAmount(text)
+            with localcontext() as exact:
+                exact.prec = 40  # enough for any amount under MAX_MAJOR: never rounds
+                minor = dec.scaleb(currency_exponent(currency))
+        except DecimalException:
+            raise InvalidAmount(text) from None
         if minor != minor.to_integral_value():
-            raise InvalidAmount(str(value))
+            raise InvalidAmount(text)
         return cls(int(minor), currency.upper())
 
     def to_major(self) -> Decimal:
@@ -76,7 +85,7 @@ class Money:
         return Money(self.amount - other.amount, self.currency)
 
     def __mul__(self, factor: int) -> Money:
-        if not isinstance(factor, int):
+        if not isinstance(factor, int) or isinstance(factor, bool):
             raise TypeError("Money can only be multiplied by an int")
         return Money(self.amount * factor, self.currency)
 

@@ -94,7 +94,7 @@ def new_order_code() -> str:
 def normalize_order_code(text: str) -> str | None:
     """'ped 7k3fq', 'PED-7K3FQ', '7k3fq' -> 'PED-7K3FQ'; anything else -> None."""
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    if cleaned.startswith("PED"):
+    if len(cleaned) == len("PED") + CODE_LENGTH and cleaned.startswith("PED"):
         cleaned = cleaned[3:]
     if len(cleaned) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in cleaned):
         return CODE_PREFIX + cleaned
@@ -171,7 +171,7 @@ class Order:
             raise InvalidTransition(entity="order", from_status=str(self.status), to_status="rated")
         if actor.kind is not ActorKind.CUSTOMER:
             raise NotAllowed(action="rate", actor=str(actor))
-        if not 1 <= stars <= 5:
+        if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
             raise InvalidRating(stars=stars)
         self.rating = stars
         self.rating_comment = comment.strip()[:1000]

@@ -61,7 +61,7 @@ def compute_totals(
     line_totals: list[Money], policy: PricingPolicy, shipping_code: str | None
 ) -> Totals:
     currency = policy.currency
-    subtotal = Money(sum(m.amount for m in line_totals), currency)
+    subtotal = sum(line_totals, Money.zero(currency))  # refuses a line in another currency
     tax = tax_of(subtotal, policy.tax_rate_bp, policy.prices_include_tax)
     fee = Money.zero(currency)
     if shipping_code is not None:

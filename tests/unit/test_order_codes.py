@@ -60,14 +60,5 @@ def test_text_that_is_not_an_order_code_is_not_taken_for_one(text):
     assert normalize_order_code(text) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "core/domain/orders.py normalize_order_code strips a leading 'PED' before checking "
-        "the length, so the bare body of a code that itself starts with PED "
-        "(new_order_code can make 'PED-PED7K') is stripped to '7K' and rejected, although "
-        "'7k3fq' is accepted for PED-7K3FQ"
-    ),
-)
 def test_the_bare_body_of_a_code_starting_with_ped_is_recognised():
     assert normalize_order_code("ped7k") == "PED-PED7K"

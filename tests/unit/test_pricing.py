@@ -164,16 +164,6 @@ def test_totals_are_in_the_shop_currency():
         assert amount.currency == "MXN"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason=(
-        "core/domain/pricing.py compute_totals builds the subtotal with "
-        "Money(sum(m.amount ...), policy.currency) and never checks the lines' currency, "
-        "so USD cents are relabelled as MXN (e.g. cart lines of products priced before "
-        "a CURRENCY change)"
-    ),
-)
 def test_lines_in_another_currency_are_refused_rather_than_relabelled():
     with pytest.raises(ValueError):
         compute_totals([Money(100, "USD")], policy(), None)

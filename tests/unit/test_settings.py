@@ -154,15 +154,6 @@ def test_an_explicit_override_wins_over_the_environment(monkeypatch):
     assert load_settings(_env_file=None, currency="USD").currency == "USD"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "core/settings.py load_settings prints err['input'] for every error; for the "
-        "model-level _amounts_fit_currency error that input is the whole dict of settings "
-        "given, so the message (printed by the CLI) carries DATABASE_URL with its password"
-    ),
-)
 def test_a_wrong_amount_does_not_echo_the_database_password(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://pedidos:s3cret@db/pedidos")
     message = error_of(monkeypatch, "FREE_SHIPPING_THRESHOLD", "999.999")
@@ -170,15 +161,6 @@ def test_a_wrong_amount_does_not_echo_the_database_password(monkeypatch):
     assert "s3cret" not in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "core/settings.py _amounts_fit_currency is a model validator, so its error has an "
-        "empty loc and load_settings names it 'settings' instead of FREE_SHIPPING_THRESHOLD "
-        "(or SHIPPING_METHODS), against SettingsError's 'the message names it'"
-    ),
-)
 def test_a_free_shipping_threshold_finer_than_a_cent_names_the_setting(monkeypatch):
     message = error_of(monkeypatch, "FREE_SHIPPING_THRESHOLD", "999.999")
     assert "FREE_SHIPPING_THRESHOLD" in message
