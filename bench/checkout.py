@@ -19,15 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.domain.actors import merchant  # noqa: E402
-from core.domain.customers import Address  # noqa: E402
-from core.domain.money import Money  # noqa: E402
-from core.services import cart, checkout, customers  # noqa: E402
-from core.services.catalog_io import ProductRow, upsert_rows  # noqa: E402
-from core.services.context import Shop  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from core.store.database import Database  # noqa: E402
-from core.store.migrate import upgrade  # noqa: E402
+from core.domain.actors import merchant
+from core.domain.customers import Address
+from core.domain.money import Money
+from core.services import cart, checkout, customers
+from core.services.catalog_io import ProductRow, upsert_rows
+from core.services.context import Shop
+from core.settings import load_settings
+from core.store.database import Database
+from core.store.migrate import upgrade
 
 PRODUCTS = 20
 ADDRESS = Address("Calle 5 de Mayo 10", "Centro", "Puebla", "Puebla", "72000", "MX")

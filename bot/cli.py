@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import build_shop
 from core.domain.actors import merchant
@@ -108,7 +109,8 @@ async def cmd_orders_export(shop: Shop, t: Translator, args: argparse.Namespace)
     since = None
     if args.since:
         try:
-            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=UTC)
+            zone = ZoneInfo(shop.settings.store_timezone)  # the shop's calendar day
+            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=zone)
         except ValueError:
             print(t.gettext("--since takes a date like 2026-11-01."), file=sys.stderr)
             return 2

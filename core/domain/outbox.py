@@ -33,3 +33,15 @@ class OutboxMessage:
     @classmethod
     def to_admins(cls, kind: str, dedupe_key: str, **payload: object):
         return cls(kind, dedupe_key, dict(payload), None, ADMINS)
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """An outbox row waiting to be sent."""
+
+    id: int
+    kind: str
+    payload: dict
+    customer_id: int | None
+    recipient: str
+    attempts: int = 0

@@ -68,15 +68,18 @@ class CatalogImportError(DomainError):
 
 @dataclass(frozen=True)
 class ProductRow:
+    """One product of an import. None means the file has no such column: an existing
+    product keeps what it had (a price-only file must not wipe photos)."""
+
     line: int
     sku: str
     name: str
-    description: str
-    category: str
+    description: str | None
+    category: str | None
     price: Money
     stock: int
-    weight_g: int
-    image_url: str
+    weight_g: int | None
+    image_url: str | None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
     missing = [c for c in ("sku", "name", "price", "stock") if c not in (reader.fieldnames or [])]
     if missing:
         raise CatalogImportError([RowError(1, "missing_columns", ",".join(missing))])
+    present = set(reader.fieldnames or [])
     rows: list[ProductRow] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
@@ -128,7 +132,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             problems.append(RowError(line, "bad_stock", cells["stock"]))
         elif stock < 0:
             problems.append(RowError(line, "negative_stock", cells["stock"]))
-        weight = _int(cells["weight_g"] or "0")
+        weight = _int(cells["weight_g"] or "0") if "weight_g" in present else 0
         if weight is None or weight < 0:
             problems.append(RowError(line, "bad_weight", cells["weight_g"]))
         if problems:
@@ -140,12 +144,12 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
                 line,
                 sku,
                 cells["name"],
-                cells["description"],
-                cells["category"],
+                cells["description"] if "description" in present else None,
+                cells["category"] if "category" in present else None,
                 price,
                 stock,
-                weight,
-                cells["image_url"],
+                weight if "weight_g" in present else None,
+                cells["image_url"] if "image_url" in present else None,
             )
         )
     if errors:
@@ -179,28 +183,39 @@ async def upsert_rows(
     errors = []
     categories: dict[str, int] = {}
     for row in rows:
-        category_id = None
-        if row.category:
-            if row.category not in categories:
-                found = await uow.catalog.category_by_name(row.category)
-                found = found or await uow.catalog.add_category(row.category, len(categories))
-                categories[row.category] = found.id
-            category_id = categories[row.category]
-        values = {
+        values: dict[str, object] = {
             "name": row.name[:200],
-            "description": row.description,
-            "category_id": category_id,
             "price": row.price.amount,
             "currency": row.price.currency,
-            "weight_g": row.weight_g,
-            "image_url": row.image_url[:500],
         }
+        if row.category is not None:
+            values["category_id"] = None
+            if row.category:
+                if row.category not in categories:
+                    found = await uow.catalog.category_by_name(row.category)
+                    found = found or await uow.catalog.add_category(row.category, len(categories))
+                    categories[row.category] = found.id
+                values["category_id"] = categories[row.category]
+        if row.description is not None:
+            values["description"] = row.description
+        if row.weight_g is not None:
+            values["weight_g"] = row.weight_g
+        if row.image_url is not None:
+            values["image_url"] = row.image_url[:500]
         existing = await uow.catalog.get_by_sku(row.sku)
         if existing is not None and only_missing:
             continue
         if existing is None:
+            defaults = {"description": "", "category_id": None, "weight_g": 0, "image_url": ""}
             product_id = await uow.catalog.insert(
-                {**values, "sku": row.sku, "active": True, "low_stock_threshold": threshold}, now
+                {
+                    **defaults,
+                    **values,
+                    "sku": row.sku,
+                    "active": True,
+                    "low_stock_threshold": threshold,
+                },
+                now,
             )
             created += 1
         else:

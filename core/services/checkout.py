@@ -157,18 +157,6 @@ async def place_order(shop: Shop, customer_id: int, details: CheckoutDetails) ->
         await uow.carts.clear(customer_id)
         if details.save_address:
             await _remember_address(uow, customer_id, details.address, now)
-        uow.notify(
-            OutboxMessage.to_customer(
-                customer_id,
-                "order_placed",
-                f"{code}:placed",
-                code=code,
-                status=str(status),
-                total=order.total.amount,
-                currency=order.currency,
-                payment_method=str(method),
-            )
-        )
         uow.notify(OutboxMessage.to_admins("new_order", f"{code}:new_order", code=code))
         await uow.commit(now)
     return order

@@ -247,3 +247,31 @@ async def rate_order(shop: Shop, actor: Actor, code: str, stars: int, comment: s
             )
         await uow.commit(shop.now())
         return order
+
+
+async def attach_transfer_receipt(
+    shop: Shop, actor: Actor, code: str, channel: str, file_ref: str
+) -> Order:
+    """The customer sent the bank-transfer receipt; the merchant sees it on the order."""
+    now = shop.now()
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor)
+        if order.payment_method is not PaymentMethod.BANK_TRANSFER or not order.is_open:
+            raise InvalidTransition(
+                entity="order", from_status=str(order.status), to_status="receipt_attached"
+            )
+        event = OrderEvent(
+            now, str(actor), "receipt_attached", data={"channel": channel, "file": file_ref}
+        )
+        await uow.orders.add_event(order.id, event)
+        uow.notify(
+            OutboxMessage.to_admins(
+                "transfer_receipt",
+                f"{order.code}:receipt:{file_ref[:100]}",
+                code=order.code,
+                channel=channel,
+                file=file_ref,
+            )
+        )
+        await uow.commit(now)
+        return order

@@ -137,7 +137,8 @@ async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Pa
         paid = [
             p
             for p in await uow.payments.for_order(order.id)
-            if p.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+            if p.status
+            in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
         ]
         if not paid:
             raise NotAllowed(action="refund_unpaid_order", actor=str(actor))

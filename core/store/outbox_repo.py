@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.outbox import OutboxMessage, OutboxStatus
+from core.domain.outbox import OutboxMessage, OutboxStatus, PendingMessage
 from core.store.dialect import insert_for, prebuilt
 from core.store.tables import outbox
 
@@ -58,3 +58,22 @@ class SqlOutboxRepository:
         return [
             OutboxMessage(r.kind, r.dedupe_key, r.payload, r.customer_id, r.recipient) for r in rows
         ]
+
+    async def pending(self, *, customer_id: int | None = None) -> list[PendingMessage]:
+        query = (
+            select(outbox).where(outbox.c.status == str(OutboxStatus.PENDING)).order_by(outbox.c.id)
+        )
+        if customer_id is not None:
+            query = query.where(outbox.c.customer_id == customer_id)
+        rows = await self.conn.execute(query)
+        return [
+            PendingMessage(r.id, r.kind, r.payload, r.customer_id, r.recipient, r.attempts)
+            for r in rows
+        ]
+
+    async def mark_sent(self, message_ids: list[int], at: datetime) -> None:
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(message_ids), outbox.c.status == str(OutboxStatus.PENDING))
+            .values(status=str(OutboxStatus.SENT), sent_at=at)
+        )

@@ -242,3 +242,25 @@ outbox = Table(
     Column("last_error", Text, nullable=False, default=""),
     Index("ix_outbox_due", "status", "next_attempt_at"),
 )
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("state", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+support_cases = Table(
+    "support_cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("order_code", String(16), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from datetime import datetime
 from types import TracebackType
+from uuid import uuid4
 
 from core.domain.outbox import OutboxMessage
 from core.store.catalog_repo import SqlCatalogRepository
+from core.store.conversations_repo import SqlConversationRepository, SqlSupportRepository
 from core.store.customers_repo import SqlCartRepository, SqlCustomerRepository
 from core.store.database import Database
 from core.store.orders_repo import SqlOrderRepository
@@ -45,6 +47,8 @@ class SqlUnitOfWork:
         self.returns = SqlReturnRepository(conn)
         self.outbox = SqlOutboxRepository(conn)
         self.reports = SqlReportRepository(conn)
+        self.conversations = SqlConversationRepository(conn)
+        self.support = SqlSupportRepository(conn)
         return self
 
     async def __aexit__(
@@ -64,7 +68,7 @@ class SqlUnitOfWork:
             self.notify(
                 OutboxMessage.to_admins(
                     "stock_low",
-                    f"stock_low:{low.sku}:{at.isoformat()}",
+                    f"stock_low:{low.sku}:{uuid4().hex}",  # each crossing is its own alert
                     sku=low.sku,
                     name=low.name,
                     available=low.available,

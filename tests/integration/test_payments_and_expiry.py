@@ -263,3 +263,13 @@ async def test_refunding_more_than_was_paid_is_refused_and_changes_nothing(shop)
     ]
     assert [e.kind for e in details.timeline].count("refunded") == 1
     assert len(await outbox_rows(shop, "order_refunded")) == 1
+
+
+async def test_refunding_an_order_already_refunded_in_full_is_refused_as_too_large(shop):
+    _product, _buyer, order = await card_order(shop)
+    await payments.record_payment(
+        shop, order.code, order.total, provider="stripe", provider_charge_id="ch_1"
+    )
+    await payments.refund_order(shop, MERCHANT, order.code, order.total)
+    with pytest.raises(RefundTooLarge):
+        await payments.refund_order(shop, MERCHANT, order.code, Money(1, order.currency))

@@ -1,0 +1,1 @@
+"""The customer's side of the conversation, one module per feature."""

@@ -1,0 +1,188 @@
+"""Browsing categories and products, product cards, adding to the cart, searching."""
+
+from __future__ import annotations
+
+import re
+
+from core.domain.cart import MAX_LINE_QUANTITY
+from core.domain.catalog import Product
+from core.domain.errors import ProductNotFound
+from core.services import cart, catalog
+from handlers.payloads import pack
+from handlers.render import availability, money, product_card
+from handlers.turn import Step, Turn
+from handlers.types import Button
+
+PAGE_SIZE = 8  # + a navigation row + a back row fits WhatsApp's 10-row lists
+
+
+def product_button(turn: Turn, product: Product) -> Button:
+    price = money(turn.t, product.price.amount, product.price.currency)
+    return Button(f"{product.name} · {price}", pack("p", product.id))
+
+
+async def show_categories(turn: Turn, note: str = "") -> None:
+    """The category list; note (why we are back here) goes first."""
+    _ = turn.t.gettext
+    turn.reset()
+    categories = await catalog.list_categories(turn.shop)
+    rows = [[Button(c.name, pack("c", c.id, 0))] for c in categories]
+    rows.append([Button(_("Menu"), pack("m"))])
+    text = (
+        _("Choose a category, or type what you are looking for:")
+        if categories
+        else _("The catalog is empty for now.")
+    )
+    turn.say(f"{note}\n{text}" if note else text, rows)
+
+
+async def show_category(turn: Turn, category_id: int, page: int) -> None:
+    _ = turn.t.gettext
+    turn.reset()
+    found = await catalog.list_products(
+        turn.shop, category_id=category_id, page=page, page_size=PAGE_SIZE
+    )
+    category = next(
+        (c for c in await catalog.list_categories(turn.shop) if c.id == category_id), None
+    )
+    if category is None or not found.items:
+        await show_categories(turn, _("That category is no longer available."))
+        return
+    rows = [[product_button(turn, p)] for p in found.items]
+    nav = []
+    if found.page > 0:
+        nav.append(Button(_("« Previous"), pack("c", category_id, found.page - 1)))
+    if found.page + 1 < found.pages:
+        nav.append(Button(_("Next »"), pack("c", category_id, found.page + 1)))
+    if nav:
+        rows.append(nav)
+    rows.append([Button(_("Categories"), pack("cat")), Button(_("My cart"), pack("cart"))])
+    header = category.name
+    if found.pages > 1:
+        header += " " + _("(page {page} of {pages})").format(page=found.page + 1, pages=found.pages)
+    turn.say(header, rows)
+
+
+async def show_product(turn: Turn, product_id: int) -> None:
+    _ = turn.t.gettext
+    product = await _active_product(turn, product_id)
+    if product is None:
+        return
+    rows = []
+    if product.available > 0:
+        rows.append(
+            [
+                Button(_("Add 1 to cart"), pack("a", product.id, 1)),
+                Button(_("Choose quantity"), pack("qa", product.id)),
+            ]
+        )
+    back = pack("c", product.category_id, 0) if product.category_id else pack("cat")
+    rows.append([Button(_("Back"), back), Button(_("My cart"), pack("cart"))])
+    turn.say(product_card(turn.t, product), rows, image_url=product.image_url)
+
+
+async def _active_product(turn: Turn, product_id: int) -> Product | None:
+    """The product if it can still be sold; otherwise explain and show the catalog."""
+    try:
+        product = await catalog.get_product(turn.shop, product_id=product_id)
+    except ProductNotFound:
+        product = None
+    if product is None or not product.active:
+        await show_categories(turn, turn.t.gettext("That product is no longer available."))
+        return None
+    return product
+
+
+async def add(turn: Turn, product_id: int, quantity: int) -> None:
+    _ = turn.t.gettext
+    if await _active_product(turn, product_id) is None:
+        return
+    view = await cart.add_to_cart(turn.shop, turn.customer.id, product_id, quantity)
+    turn.reset()
+    line = next(line for line in view.lines if line.product_id == product_id)
+    total = money(turn.t, view.totals.subtotal.amount, view.totals.subtotal.currency)
+    turn.say(
+        "🛒 "
+        + _("Added {qty} × {name}.").format(qty=quantity, name=line.name)
+        + "\n"
+        + turn.t.ngettext(
+            "Your cart has {count} item: {total}.",
+            "Your cart has {count} items: {total}.",
+            view.item_count,
+        ).format(count=view.item_count, total=total),
+        [
+            [Button(_("Check out"), pack("co")), Button(_("View cart"), pack("cart"))],
+            [Button(_("Keep shopping"), pack("cat"))],
+        ],
+    )
+
+
+async def ask_quantity(turn: Turn, product_id: int) -> None:
+    _ = turn.t.gettext
+    product = await _active_product(turn, product_id)
+    if product is None:
+        return
+    most = min(product.available, MAX_LINE_QUANTITY)
+    if most <= 0:
+        turn.say(availability(turn.t, product), [[Button(_("Back"), pack("cat"))]])
+        return
+    turn.go(Step.ASK_QUANTITY, product_id=product.id)
+    choices = [n for n in (1, 2, 3, 5, 10) if n <= most]
+    turn.say(
+        _("How many {name} do you want? Type a number from 1 to {most}.").format(
+            name=product.name, most=most
+        ),
+        [
+            [Button(str(n), pack("a", product.id, n)) for n in choices],
+            [Button(_("Cancel"), pack("p", product.id))],
+        ],
+    )
+
+
+def parse_quantity(text: str) -> int | None:
+    """'3', ' 3 ', '+3', 'x3', '3 piezas' -> 3; words, decimals, '1e9' -> None."""
+    match = re.fullmatch(r"\s*[x×+]?\s*(-?\d{1,12})\s*(?:[a-záéíóúñ]+)?\s*", text.lower())
+    return int(match.group(1)) if match else None
+
+
+async def quantity_typed(turn: Turn, text: str) -> None:
+    _ = turn.t.gettext
+    product_id = turn.data.get("product_id")
+    product = await _active_product(turn, product_id) if product_id else None
+    if product is None:
+        return
+    qty = parse_quantity(text)
+    most = min(max(product.available, 0), MAX_LINE_QUANTITY)
+    if qty is None:
+        turn.say(
+            _("Please type the quantity with digits, for example 2.")
+            + " "
+            + _("From 1 to {most}.").format(most=most)
+        )
+    elif qty < 1:
+        turn.say(
+            _("The quantity must be at least 1.") + " " + _("From 1 to {most}.").format(most=most)
+        )
+    elif qty > most:
+        turn.say(
+            turn.t.ngettext(
+                "There is only {most} {name} available. Type a smaller number.",
+                "There are only {most} {name} available. Type a smaller number.",
+                most,
+            ).format(most=most, name=product.name)
+        )
+    else:
+        await add(turn, product.id, qty)
+
+
+async def search(turn: Turn, text: str) -> bool:
+    """Show products matching text; False when nothing matched."""
+    _ = turn.t.gettext
+    results = await catalog.search_products(turn.shop, text[:100], limit=8)
+    if not results:
+        return False
+    turn.reset()
+    rows = [[product_button(turn, p)] for p in results]
+    rows.append([Button(_("Categories"), pack("cat")), Button(_("Menu"), pack("m"))])
+    turn.say(_("This is what I found:"), rows)
+    return True

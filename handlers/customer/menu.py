@@ -1,0 +1,90 @@
+"""Greeting, main menu, help, language, and the answer to anything not understood."""
+
+from __future__ import annotations
+
+from core.services import customers
+from handlers.i18n import SUPPORTED, Translator
+from handlers.payloads import pack
+from handlers.turn import Turn
+from handlers.types import Button
+
+
+def menu_buttons(t: Translator) -> list[list[Button]]:
+    _ = t.gettext
+    return [
+        [Button(_("Catalog"), pack("cat")), Button(_("My cart"), pack("cart"))],
+        [Button(_("My orders"), pack("o")), Button(_("Help"), pack("h"))],
+        [Button(_("Talk to a person"), pack("s"))],
+    ]
+
+
+def greet(turn: Turn) -> None:
+    _ = turn.t.gettext
+    turn.reset()
+    name = turn.customer.name.split(" ")[0] if turn.customer.name else ""
+    hello = _("Hi {name}!").format(name=name) if name else _("Hi!")
+    turn.say(
+        hello
+        + " "
+        + _("Welcome to {store}. What would you like to do?").format(
+            store=turn.shop.settings.store_name
+        ),
+        menu_buttons(turn.t),
+    )
+
+
+def main_menu(turn: Turn, text: str | None = None) -> None:
+    _ = turn.t.gettext
+    turn.reset()
+    turn.say(text or _("What would you like to do?"), menu_buttons(turn.t))
+
+
+def show_help(turn: Turn) -> None:
+    _ = turn.t.gettext
+    turn.reset()
+    turn.say(
+        "\n".join(
+            [
+                _("Here is what you can do:"),
+                _("• Browse the catalog or type what you are looking for (e.g. “blue shirt”)."),
+                _("• Ask “where is my order?” or type your order code (PED-…)."),
+                _("• /cart shows your cart, /orders your orders."),
+                _("• /language switches between Spanish and English."),
+                _("• “Talk to a person” reaches the shop."),
+            ]
+        ),
+        menu_buttons(turn.t),
+    )
+
+
+def ask_language(turn: Turn) -> None:
+    turn.say(
+        turn.t.gettext("Choose your language:"),
+        [[Button("Español", pack("l", "es")), Button("English", pack("l", "en"))]],
+    )
+
+
+async def set_language(turn: Turn, code: str) -> None:
+    if code not in SUPPORTED:
+        ask_language(turn)
+        return
+    await customers.update_customer(turn.shop, turn.customer.id, locale=code)
+    turn.customer.locale = code
+    turn.t = t = Translator(code)
+    done = (
+        t.gettext("Done, I will speak English.")
+        if code == "en"
+        else t.gettext("Done, I will speak Spanish.")
+    )
+    main_menu(turn, done + " " + t.gettext("What would you like to do?"))
+
+
+def not_understood(turn: Turn) -> None:
+    _ = turn.t.gettext
+    main_menu(
+        turn,
+        _(
+            "Sorry, I didn't understand that. You can type what you are looking for, "
+            "ask “where is my order?”, or choose an option:"
+        ),
+    )

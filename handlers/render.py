@@ -1,0 +1,181 @@
+"""Turning orders, carts and products into short, translated chat text."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+from core.domain.catalog import Product
+from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
+from core.domain.pricing import PricingPolicy, Totals
+from core.domain.shipments import Shipment
+from handlers.i18n import Translator
+
+LOW_STOCK_HINT = 3
+
+
+def status_name(t: Translator, status: str) -> str:
+    _ = t.gettext
+    names = {
+        OrderStatus.PENDING_PAYMENT: _("waiting for payment"),
+        OrderStatus.AWAITING_CONFIRMATION: _("waiting for the shop to confirm"),
+        OrderStatus.CONFIRMED: _("confirmed"),
+        OrderStatus.PREPARING: _("being prepared"),
+        OrderStatus.PACKED: _("packed, ready to ship"),
+        OrderStatus.SHIPPED: _("on its way"),
+        OrderStatus.DELIVERED: _("delivered"),
+        OrderStatus.CANCELLED: _("cancelled"),
+        OrderStatus.EXPIRED: _("expired (not paid in time)"),
+    }
+    return names.get(status, status)
+
+
+def event_name(t: Translator, event: OrderEvent) -> str:
+    _ = t.gettext
+    names = {
+        "placed": _("Order received"),
+        "confirmed": _("Confirmed by the shop"),
+        "payment_received": _("Payment received"),
+        "paid": _("Paid"),
+        "preparing": _("Being prepared"),
+        "packed": _("Packed"),
+        "shipped": _("Shipped"),
+        "delivered": _("Delivered"),
+        "cancelled": _("Cancelled"),
+        "rejected": _("Rejected by the shop"),
+        "expired": _("Expired"),
+        "refunded": _("Refund recorded"),
+        "rated": _("You rated it"),
+        "receipt_attached": _("Transfer receipt received"),
+        "return_requested": _("Return requested"),
+        "return_approved": _("Return approved"),
+        "return_rejected": _("Return rejected"),
+        "return_received": _("Returned items received"),
+        "return_refunded": _("Return refunded"),
+        "return_exchanged": _("Return exchanged"),
+    }
+    return names.get(event.kind, event.kind)
+
+
+def payment_method_name(t: Translator, method: str) -> str:
+    _ = t.gettext
+    names = {
+        PaymentMethod.CARD: _("Card"),
+        PaymentMethod.CASH_ON_DELIVERY: _("Cash on delivery"),
+        PaymentMethod.BANK_TRANSFER: _("Bank transfer"),
+    }
+    return names.get(method, method)
+
+
+def shipping_method_name(t: Translator, code: str) -> str:
+    _ = t.gettext
+    names = {"standard": _("Standard"), "express": _("Express")}
+    return names.get(code, code.replace("_", " ").capitalize())
+
+
+def days_text(t: Translator, min_days: int, max_days: int) -> str:
+    if min_days == max_days:
+        return t.ngettext("{n} day", "{n} days", max_days).format(n=max_days)
+    return t.gettext("{low}-{high} days").format(low=min_days, high=max_days)
+
+
+def money(t: Translator, amount: int, currency: str) -> str:
+    return t.money(amount, currency)
+
+
+def availability(t: Translator, product: Product) -> str:
+    _ = t.gettext
+    if not product.active or product.available <= 0:
+        return _("Out of stock")
+    if product.available <= LOW_STOCK_HINT:
+        return t.ngettext("Only {n} left!", "Only {n} left!", product.available).format(
+            n=product.available
+        )
+    return _("In stock")
+
+
+def product_card(t: Translator, product: Product) -> str:
+    lines = [f"{product.name}", money(t, product.price.amount, product.price.currency)]
+    if product.description:
+        lines.append(product.description)
+    lines.append(availability(t, product))
+    return "\n".join(lines)
+
+
+def totals_lines(t: Translator, totals: Totals, policy: PricingPolicy) -> list[str]:
+    _ = t.gettext
+    cur = totals.subtotal.currency
+    lines = [_("Subtotal: {amount}").format(amount=money(t, totals.subtotal.amount, cur))]
+    if totals.tax.amount:
+        template = _("Tax included: {amount}") if policy.prices_include_tax else _("Tax: {amount}")
+        lines.append(template.format(amount=money(t, totals.tax.amount, cur)))
+    if totals.shipping_fee.amount:
+        lines.append(
+            _("Shipping: {amount}").format(amount=money(t, totals.shipping_fee.amount, cur))
+        )
+    else:
+        lines.append(_("Shipping: free"))
+    lines.append(_("Total: {amount}").format(amount=money(t, totals.total.amount, cur)))
+    return lines
+
+
+def address_text(address: dict) -> str:
+    parts = [
+        address.get("street"),
+        address.get("neighbourhood"),
+        address.get("city"),
+        address.get("state"),
+        address.get("postal_code"),
+    ]
+    text = ", ".join(str(p) for p in parts if p)
+    if not text and address.get("latitude") is not None:
+        text = f"📍 {address['latitude']:.5f}, {address['longitude']:.5f}"
+    if address.get("references"):
+        text += f" ({address['references']})"
+    return text
+
+
+def when(t: Translator, at: datetime, now: datetime, zone: str) -> str:
+    """ "today 14:05", "yesterday 09:10" or "21 nov 14:05", in the shop's time zone."""
+    tz = ZoneInfo(zone)
+    local, today = at.astimezone(tz), now.astimezone(tz).date()
+    clock = format_time(local, "HH:mm", locale=t.format_locale)
+    if local.date() == today:
+        return t.gettext("today {time}").format(time=clock)
+    if local.date() == today - timedelta(days=1):
+        return t.gettext("yesterday {time}").format(time=clock)
+    return f"{format_date(local, 'd MMM', locale=t.format_locale)} {clock}"
+
+
+def day(t: Translator, at: datetime, zone: str) -> str:
+    return format_date(at.astimezone(ZoneInfo(zone)), "d MMM", locale=t.format_locale)
+
+
+def order_lines_text(t: Translator, order: Order) -> list[str]:
+    return [
+        f"{line.quantity} × {line.name} — {money(t, line.total.amount, order.currency)}"
+        for line in order.lines
+    ]
+
+
+def delivery_estimate(
+    t: Translator,
+    order: Order,
+    shipment: Shipment | None,
+    policy: PricingPolicy,
+    zone: str,
+) -> str | None:
+    """When it should arrive: from shipping (or from now, before it ships)."""
+    option = policy.shipping.get(order.shipping_method)
+    if option is None or not order.is_open:
+        return None
+    start = shipment.shipped_at if shipment else max(order.created_at, order.updated_at)
+    first = start + timedelta(days=option.min_days)
+    last = start + timedelta(days=option.max_days)
+    if first.date() == last.date():
+        return t.gettext("Estimated delivery: {date}").format(date=day(t, last, zone))
+    return t.gettext("Estimated delivery: {first}–{last}").format(
+        first=day(t, first, zone), last=day(t, last, zone)
+    )

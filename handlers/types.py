@@ -1,0 +1,72 @@
+"""What a channel hands the conversation (Incoming) and what it gets back (Reply)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # "photo" or "document"
+    file_ref: str  # the channel's file id (or a path in the terminal chat)
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str
+    user_id: str
+    chat_id: str = ""
+    locale: str = ""  # the channel's language code, e.g. "es-MX"
+    name: str = ""  # the person's display name on the channel
+    text: str | None = None
+    payload: str | None = None  # a button press
+    location: Location | None = None
+    contact_phone: str | None = None
+    attachment: Attachment | None = None
+    opened: bool = False  # the chat was (re)opened: show where we are
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    buttons: list[list[Button]] = field(default_factory=list)
+    image_url: str = ""
+    document: Document | None = None
+    request_contact: bool = False  # offer "share my phone number"
+    request_location: bool = False  # offer "share my location"
+    remove_keyboard: bool = False
+    invoice: Invoice | None = None
+
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """Ask the channel to collect a card payment for an order (Telegram Payments)."""
+
+    order_code: str
+    title: str
+    description: str
+    currency: str
+    amount: int  # minor units
