@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import build_shop
+from bot.terminal import TerminalChat
 from core.domain.actors import merchant
 from core.services import catalog_io, demo, expiry
 from core.services.context import Shop
@@ -128,24 +129,21 @@ async def cmd_expire(shop: Shop, t: Translator, args: argparse.Namespace) -> int
     return 0
 
 
-async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
-    from core.services.catalog import list_categories, list_products
-
-    categories = await list_categories(shop)
-    page = await list_products(shop, page_size=100)
-    low = [p for p in page.items if p.is_low_on_stock]
-    print(
-        t.gettext("{store}: {products} products in {categories} categories.").format(
-            store=shop.settings.store_name, products=page.total, categories=len(categories)
-        )
+async def cmd_chat(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    chat = TerminalChat(
+        shop,
+        user_id=args.user,
+        name=args.name or "",
+        locale=args.locale or shop.settings.default_locale,
     )
-    for product in low:
-        print(
-            t.gettext("Low stock: {name} ({sku}), {available} left.").format(
-                name=product.name, sku=product.sku, available=product.available
-            )
-        )
+    await chat.run()
     return 0
+
+
+async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    """Start every configured channel; with none configured, the terminal chat."""
+    args.user, args.name, args.locale = "local", "", None
+    return await cmd_chat(shop, t, args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="seed the demo shop").set_defaults(handler=cmd_demo)
     sub.add_parser("run", help="start the shop").set_defaults(handler=cmd_run)
+    chat = sub.add_parser("chat", help="chat with the shop in this terminal")
+    chat.add_argument("--user", default="local", help="who you are (default: local)")
+    chat.add_argument("--name", help="your name")
+    chat.add_argument("--locale", choices=["es", "en"], help="language")
+    chat.set_defaults(handler=cmd_chat)
     sub.add_parser("expire", help="expire unpaid orders past their time").set_defaults(
         handler=cmd_expire
     )
@@ -187,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    t = Translator(settings.default_locale)
+    t = Translator(settings.default_locale, settings.store_country)
 
     async def work(shop: Shop) -> int:
         return await args.handler(shop, t, args)

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     store_address: str = "Av. Juárez 100, Centro, 06000 Ciudad de México, CDMX, México"
     store_phone: str = ""
     store_timezone: str = "America/Mexico_City"
+    store_country: str = Field(default="MX", pattern=r"^[A-Za-z]{2}$")  # formats prices
     currency: str = "MXN"
     default_locale: Literal["es", "en"] = "es"
     tax_rate: Decimal = Field(default=Decimal("0.16"), ge=0, lt=1)

@@ -8,22 +8,34 @@ When a .mo is missing or older than its .po (a fresh checkout run without make),
 from __future__ import annotations
 
 import gettext
+import io
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 
+from core.domain.money import Money
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 SUPPORTED = ("es", "en")
 DEFAULT = "es"
 
-# Babel locale used for numbers and dates per language: Mexican Spanish formats
-# ("$1,299.00") are the default for es; a merchant in Spain sets LOCALE_REGION.
-FORMAT_LOCALES = {"es": "es_MX", "en": "en_US"}
+# Numbers and dates follow the language and the shop's country (STORE_COUNTRY):
+# es + MX -> es_MX ("$1,299.00 MXN"), es + ES -> es_ES ("12,50 €"). Where Babel has no
+# such pair (en_MX), the language's usual format is used.
+FALLBACK_FORMATS = {"es": "es_MX", "en": "en_US"}
+
+
+def format_locale(lang: str, country: str) -> str:
+    try:
+        return str(Locale.parse(f"{lang}_{country.upper()}"))
+    except (UnknownLocaleError, ValueError):
+        return FALLBACK_FORMATS[lang]
 
 
 def pick_locale(code: str | None, fallback: str = DEFAULT) -> str:
@@ -41,8 +53,6 @@ def translations(locale: str) -> gettext.NullTranslations:
         with mo.open("rb") as handle:
             return gettext.GNUTranslations(handle)
     if po.exists():
-        import io
-
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=lang)
         buffer = io.BytesIO()
@@ -55,10 +65,14 @@ def translations(locale: str) -> gettext.NullTranslations:
 class Translator:
     """gettext for one locale plus Babel formatting for money and dates."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, country: str = "MX") -> None:
         self.locale = pick_locale(locale)
-        self.format_locale = FORMAT_LOCALES[self.locale]
+        self.country = country
+        self.format_locale = format_locale(self.locale, country)
         self._t = translations(self.locale)
+
+    def switched(self, locale: str) -> Translator:
+        return Translator(locale, self.country)
 
     def gettext(self, message: str) -> str:
         return self._t.gettext(message)
@@ -67,11 +81,14 @@ class Translator:
         return self._t.ngettext(singular, plural, n)
 
     def money(self, amount_minor: int, currency: str) -> str:
-        from core.domain.money import Money
-
-        return format_currency(
+        """Babel's format for the locale; a bare "$" gets its ISO code, since "$" means
+        pesos in Mexico, dollars next door, and pesos of another kind further south."""
+        text = format_currency(
             Money(amount_minor, currency).to_major(), currency, locale=self.format_locale
         )
+        if "$" in text and not any(ch.isalpha() for ch in text):
+            text = f"{text} {currency}"
+        return text
 
     def date(self, value: datetime) -> str:
         return format_date(value, format="medium", locale=self.format_locale)

@@ -70,7 +70,7 @@ async def set_language(turn: Turn, code: str) -> None:
         return
     await customers.update_customer(turn.shop, turn.customer.id, locale=code)
     turn.customer.locale = code
-    turn.t = t = Translator(code)
+    turn.t = t = turn.t.switched(code)
     done = (
         t.gettext("Done, I will speak English.")
         if code == "en"

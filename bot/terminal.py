@@ -1,0 +1,137 @@
+"""The terminal chat: a real channel on standard input and output.
+
+Replies are printed (and flushed) as they come; buttons are numbered `[1] Label`, and
+typing the number or the label presses the button. Any other line is a text message.
+`/quit` or the end of input ends the chat. Works the same from a terminal and a pipe.
+Messages the shop sends later (the outbox) are shown as soon as the chat is open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from core.services import customers
+from core.services.context import Shop
+from core.services.outbox import mark_sent, pending_for_customer
+from handlers.conversation import Conversation
+from handlers.i18n import Translator
+from handlers.intents import fold
+from handlers.notifications import render_customer_message
+from handlers.types import Attachment, Button, Incoming, Location, Reply
+
+CHANNEL = "terminal"
+QUIT = {"/quit", "/salir", "/exit"}
+
+
+class TerminalChat:
+    def __init__(
+        self,
+        shop: Shop,
+        *,
+        user_id: str = "local",
+        name: str = "",
+        locale: str = "",
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self.shop = shop
+        self.conversation = Conversation(shop)
+        self.user_id = user_id
+        self.name = name
+        self.locale = locale or shop.settings.default_locale
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.buttons: list[Button] = []
+        self.files = Path("pedidos-files")
+
+    async def run(self) -> None:
+        await self.send(
+            Incoming(CHANNEL, self.user_id, self.user_id, self.locale, self.name, opened=True)
+        )
+        while True:
+            line = await self.read_line()
+            if line is None or line.strip().lower() in QUIT:
+                break
+            await self.send(self.to_incoming(line.rstrip("\n")))
+
+    async def read_line(self) -> str | None:
+        if self.stdin.isatty():
+            self.write("> ", end="")
+        line = await asyncio.get_running_loop().run_in_executor(None, self.stdin.readline)
+        return line or None
+
+    async def send(self, incoming: Incoming) -> None:
+        replies = await self.conversation.handle(incoming)
+        self.buttons = []
+        self.show(replies)
+        await self.show_outbox()
+
+    def to_incoming(self, line: str) -> Incoming:
+        base = {
+            "channel": CHANNEL,
+            "user_id": self.user_id,
+            "chat_id": self.user_id,
+            "locale": self.locale,
+            "name": self.name,
+        }
+        stripped = line.strip()
+        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
+            return Incoming(**base, payload=self.buttons[int(stripped) - 1].payload)
+        pressed = next((b for b in self.buttons if fold(b.label) == fold(stripped)), None)
+        if pressed is not None and stripped:
+            return Incoming(**base, payload=pressed.payload)
+        word, _, rest = stripped.partition(" ")
+        if word == "/photo" and rest:
+            return Incoming(**base, attachment=Attachment("photo", rest.strip()))
+        if word == "/contact" and rest:
+            return Incoming(**base, contact_phone=rest.strip())
+        if word == "/location" and rest:
+            try:
+                lat, lon = (float(part) for part in rest.replace(" ", "").split(","))
+                return Incoming(**base, location=Location(lat, lon))
+            except ValueError:
+                pass
+        return Incoming(**base, text=line)
+
+    def show(self, replies: list[Reply]) -> None:
+        t = Translator(self.locale, self.shop.settings.store_country)
+        for reply in replies:
+            if reply.image_url:
+                self.write(f"🖼  {reply.image_url}")
+            if reply.text:
+                self.write(reply.text)
+            if reply.document is not None:
+                self.write(self.save(reply.document.filename, reply.document.content))
+            if reply.invoice is not None:
+                self.write(t.gettext("(Card payments are not available in the terminal chat.)"))
+            if reply.request_contact:
+                self.write(t.gettext("(To share your phone, type: /contact +52 55 1234 5678)"))
+            if reply.request_location:
+                self.write(t.gettext("(To share a location, type: /location 19.43,-99.13)"))
+            for button in reply.all_buttons():
+                self.buttons.append(button)
+                self.write(f"[{len(self.buttons)}] {button.label}")
+            self.write("")
+
+    async def show_outbox(self) -> None:
+        customer = await customers.identify(self.shop, CHANNEL, self.user_id)
+        pending = await pending_for_customer(self.shop, customer.id)
+        if not pending:
+            return
+        t = Translator(customer.locale or self.locale, self.shop.settings.store_country)
+        replies = [r for m in pending if (r := render_customer_message(t, m.kind, m.payload))]
+        self.show(replies)
+        await mark_sent(self.shop, [m.id for m in pending])
+
+    def save(self, filename: str, content: bytes) -> str:
+        self.files.mkdir(exist_ok=True)
+        path = self.files / Path(filename).name
+        path.write_bytes(content)
+        return f"📎 {path}"
+
+    def write(self, text: str, end: str = "\n") -> None:
+        self.stdout.write(text + end)
+        self.stdout.flush()

@@ -1,0 +1,310 @@
+"""The customer conversation: one Incoming in, a list of Replies out.
+
+Each event: identify the customer, load where their conversation is, route the event
+(button, command, answer to the current question, free text), save the new place.
+Bad input always gets a translated answer and the menu; nothing raises to the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from core.domain.conversations import ConversationRecord
+from core.domain.errors import DomainError
+from core.services import customers
+from core.services.context import Shop
+from core.services.conversations import load_conversation, save_conversation
+from handlers.customer import cart, catalog, checkout, menu, orders, support
+from handlers.errors import explain
+from handlers.i18n import Translator, pick_locale
+from handlers.intents import Intent, detect, find_order_code, fold
+from handlers.payloads import int_arg, unpack
+from handlers.turn import Step, Turn
+from handlers.types import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+ESCAPE_WORDS = {"cancelar", "cancel", "salir", "exit", "menu", "menú", "inicio"}
+
+COMMANDS = {
+    "/start": "start",
+    "/menu": "start",
+    "/inicio": "start",
+    "/ayuda": "help",
+    "/help": "help",
+    "/idioma": "language",
+    "/language": "language",
+    "/carrito": "cart",
+    "/cart": "cart",
+    "/pedidos": "orders",
+    "/orders": "orders",
+    "/catalogo": "catalog",
+    "/catalog": "catalog",
+    "/rastrear": "track",
+    "/track": "track",
+    "/persona": "human",
+    "/human": "human",
+}
+
+
+class Conversation:
+    def __init__(self, shop: Shop, *, card_payments: bool = False) -> None:
+        self.shop = shop
+        self.card_payments = card_payments
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        locale = pick_locale(incoming.locale, self.shop.settings.default_locale)
+        customer = await customers.identify(
+            self.shop, incoming.channel, incoming.user_id, name=incoming.name, locale=locale
+        )
+        record = await load_conversation(self.shop, incoming.channel, incoming.user_id)
+        record = record or ConversationRecord(incoming.channel, incoming.user_id, str(Step.MENU))
+        turn = Turn(
+            self.shop,
+            customer,
+            record,
+            Translator(customer.locale or locale, self.shop.settings.store_country),
+            incoming,
+            self.card_payments,
+        )
+        try:
+            await route(turn)
+        except DomainError as error:
+            explain(turn, error)
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("conversation error ref=%s user=%s", reference, incoming.user_id)
+            turn.reset()
+            turn.say(
+                turn.t.gettext(
+                    "Sorry, something went wrong on our side (reference {ref}). "
+                    "Please try again in a moment."
+                ).format(ref=reference),
+                menu.menu_buttons(turn.t),
+            )
+        await save_conversation(self.shop, turn.record)
+        return turn.replies or [Reply(turn.t.gettext("What would you like to do?"))]
+
+
+async def route(turn: Turn) -> None:
+    incoming = turn.incoming
+    if incoming.opened:
+        await resume(turn)
+    elif incoming.payload is not None:
+        await button(turn, incoming.payload)
+    elif incoming.attachment is not None:
+        await support.receipt_sent(turn, incoming.attachment)
+    elif incoming.contact_phone is not None:
+        await checkout.contact_shared(turn, incoming.contact_phone)
+    elif incoming.location is not None:
+        await checkout.location_shared(
+            turn, incoming.location.latitude, incoming.location.longitude
+        )
+    else:
+        await text(turn, incoming.text or "")
+
+
+async def resume(turn: Turn) -> None:
+    """The chat was opened again: pick up where the person left off."""
+    if turn.step in checkout.CHECKOUT_STEPS:
+        turn.say(turn.t.gettext("Welcome back! Let's continue with your order."))
+        await checkout.prompt(turn)
+    else:
+        menu.greet(turn)
+
+
+async def button(turn: Turn, payload: str) -> None:
+    verb, args = unpack(payload)
+    number = int_arg(args, 0)
+    code = args[0] if args else ""
+    if verb == "ck":
+        if not await checkout.button(turn, args):
+            await stale(turn)
+    elif verb == "m":
+        menu.main_menu(turn)
+    elif verb == "h":
+        menu.show_help(turn)
+    elif verb == "l":
+        await menu.set_language(turn, code)
+    elif verb == "cat":
+        await catalog.show_categories(turn)
+    elif verb == "c" and number is not None:
+        await catalog.show_category(turn, number, int_arg(args, 1) or 0)
+    elif verb == "p" and number is not None:
+        await catalog.show_product(turn, number)
+    elif verb == "a" and number is not None:
+        await catalog.add(turn, number, int_arg(args, 1) or 1)
+    elif verb == "qa" and number is not None:
+        await catalog.ask_quantity(turn, number)
+    elif verb == "cart":
+        await cart.show_cart(turn)
+    elif verb == "ce":
+        await cart.edit_cart(turn)
+    elif verb == "cl" and number is not None:
+        await cart.edit_line(turn, number)
+    elif verb == "ci" and number is not None and int_arg(args, 1) is not None:
+        await cart.set_quantity(turn, number, max(int_arg(args, 1) or 0, 0))
+    elif verb == "cx":
+        await cart.empty(turn)
+    elif verb == "co":
+        await checkout.start(turn)
+    elif verb == "o":
+        await orders.list_orders(turn)
+    elif verb == "t" and code:
+        await orders.show_order(turn, code)
+    elif verb == "oc" and code:
+        await orders.ask_cancel(turn, code)
+    elif verb == "ocy" and code:
+        await orders.cancel(turn, code)
+    elif verb == "od" and code:
+        await orders.confirm_received(turn, code)
+    elif verb == "or" and code and int_arg(args, 1) is not None:
+        await orders.rate(turn, code, int_arg(args, 1) or 0)
+    elif verb == "ort" and code:
+        await orders.start_return(turn, code)
+    elif verb == "rl" and code and int_arg(args, 1) is not None:
+        await orders.return_line(turn, code, int_arg(args, 1) or 0)
+    elif verb == "rq" and turn.step is Step.RETURN_QUANTITY and number is not None:
+        await orders.return_quantity(turn, number)
+    elif verb == "rr" and turn.step is Step.RETURN_RESOLUTION and code in ("refund", "exchange"):
+        await orders.return_resolution(turn, code)
+    elif verb == "s":
+        support.ask_message(turn)
+    else:
+        await stale(turn)
+
+
+async def stale(turn: Turn) -> None:
+    """A button from an older message that no longer fits: say so, show where we are."""
+    _ = turn.t.gettext
+    if turn.step in checkout.CHECKOUT_STEPS:
+        turn.say(_("That button is from an earlier step. Let's continue here:"))
+        await checkout.prompt(turn)
+    else:
+        menu.main_menu(turn, _("That button is from an older message. Here is the menu:"))
+
+
+async def text(turn: Turn, raw: str) -> None:
+    _ = turn.t.gettext
+    message = raw.strip()
+    if not message:
+        menu.main_menu(turn, _("I didn't get any text. What would you like to do?"))
+        return
+    if len(message) > MAX_TEXT:
+        turn.say(
+            _("Your message is very long ({count} characters). Please send a shorter one.").format(
+                count=len(message)
+            )
+        )
+        return
+    if message.startswith("/"):
+        await command(turn, message)
+        return
+    if fold(message) in ESCAPE_WORDS and turn.step is not Step.MENU:
+        menu.main_menu(turn, _("OK, I stopped that. Your cart is still saved."))
+        return
+    if turn.step is not Step.MENU and detect(message) in INTERRUPTIONS:
+        await free_text(turn, message)  # "¿dónde está mi pedido?" is never a name or a street
+        return
+    if await answer(turn, message):
+        return
+    await free_text(turn, message)
+
+
+async def answer(turn: Turn, message: str) -> bool:
+    """A typed answer to the question the conversation is waiting on."""
+    step = turn.step
+    if step is Step.ASK_QUANTITY:
+        await catalog.quantity_typed(turn, message)
+    elif step in checkout.CHECKOUT_STEPS:
+        await checkout.text_typed(turn, message)
+    elif step is Step.RATING_COMMENT:
+        await orders.rating_comment(turn, message)
+    elif step is Step.RETURN_REASON:
+        await orders.return_reason(turn, message)
+    elif step is Step.SUPPORT_MESSAGE:
+        await support.message_typed(turn, message)
+    elif step is Step.RETURN_QUANTITY:
+        quantity = catalog.parse_quantity(message)
+        if quantity is None:
+            return False
+        await orders.return_quantity(turn, quantity)
+    else:
+        return False
+    return True
+
+
+async def command(turn: Turn, message: str) -> None:
+    name = message.split()[0].split("@")[0].lower()
+    action = COMMANDS.get(name)
+    if action is None:
+        menu.main_menu(
+            turn,
+            turn.t.gettext("I don't know the command {command}. Try /help.").format(
+                command=name[:30]
+            ),
+        )
+        return
+    await do(turn, action, message)
+
+
+async def do(turn: Turn, action: str, message: str = "") -> None:
+    if action == "start":
+        menu.greet(turn)
+    elif action == "help":
+        menu.show_help(turn)
+    elif action == "language":
+        menu.ask_language(turn)
+    elif action == "cart":
+        await cart.show_cart(turn)
+    elif action == "orders":
+        await orders.list_orders(turn)
+    elif action == "catalog":
+        await catalog.show_categories(turn)
+    elif action == "track":
+        await orders.track(turn, find_order_code(message))
+    elif action == "human":
+        support.ask_message(turn)
+    elif action == "checkout":
+        await checkout.start(turn)
+
+
+# Questions that win over whatever the conversation was waiting for.
+INTERRUPTIONS = {Intent.TRACK, Intent.HUMAN, Intent.HELP, Intent.ORDERS}
+
+INTENT_ACTIONS = {
+    Intent.TRACK: "track",
+    Intent.CART: "cart",
+    Intent.CHECKOUT: "checkout",
+    Intent.CATALOG: "catalog",
+    Intent.ORDERS: "orders",
+    Intent.GREETING: "start",
+    Intent.HELP: "help",
+    Intent.LANGUAGE: "language",
+    Intent.HUMAN: "human",
+}
+
+
+async def free_text(turn: Turn, message: str) -> None:
+    _ = turn.t.gettext
+    code = find_order_code(message)
+    if code:
+        await orders.track(turn, code)
+        return
+    intent = detect(message)
+    if intent in (Intent.CANCEL, Intent.RETURN):
+        turn.reset()
+        turn.say(
+            _("Choose the order in “My orders” and use its buttons.")
+            if intent is Intent.RETURN
+            else _("Which order do you want to cancel? Open it in “My orders”."),
+        )
+        await orders.list_orders(turn)
+    elif intent is Intent.THANKS:
+        menu.main_menu(turn, _("You're welcome! Anything else?"))
+    elif intent is not None:
+        await do(turn, INTENT_ACTIONS[intent], message)
+    elif not await catalog.search(turn, message):
+        menu.not_understood(turn)

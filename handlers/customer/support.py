@@ -1,0 +1,77 @@
+"""Talk to a person, and the bank-transfer receipt."""
+
+from __future__ import annotations
+
+from core.domain.actors import customer as customer_actor
+from core.domain.orders import OrderStatus, PaymentMethod
+from core.services import orders, support
+from handlers.customer.menu import main_menu
+from handlers.payloads import pack
+from handlers.turn import Step, Turn
+from handlers.types import Attachment, Button
+
+
+def ask_message(turn: Turn) -> None:
+    _ = turn.t.gettext
+    turn.reset()
+    turn.go(Step.SUPPORT_MESSAGE)
+    turn.say(
+        _("Write your message and a person from the shop will answer you here."),
+        [[Button(_("Cancel"), pack("m"))]],
+    )
+
+
+async def message_typed(turn: Turn, text: str) -> None:
+    _ = turn.t.gettext
+    if len(text) > support.MAX_MESSAGE:
+        turn.say(
+            _(
+                "Your message is too long ({count} characters). Please send it in parts of up "
+                "to {limit}."
+            ).format(count=len(text), limit=support.MAX_MESSAGE)
+        )
+        return
+    case_id = await support.open_case(turn.shop, turn.customer.id, text)
+    main_menu(
+        turn,
+        _("Thanks, we got your message (case #{id}). A person will answer you here soon.").format(
+            id=case_id
+        ),
+    )
+
+
+async def receipt_sent(turn: Turn, attachment: Attachment) -> None:
+    """A photo or document: the transfer receipt of the order waiting for it."""
+    _ = turn.t.gettext
+    code = turn.data.get("code") if turn.step is Step.AWAITING_RECEIPT else None
+    if code is None:
+        waiting = [
+            o
+            for o in await orders.customer_orders(turn.shop, turn.customer.id, open_only=True)
+            if o.payment_method is PaymentMethod.BANK_TRANSFER
+            and o.status is OrderStatus.AWAITING_CONFIRMATION
+        ]
+        code = waiting[0].code if len(waiting) == 1 else None
+    if code is None:
+        main_menu(
+            turn,
+            _(
+                "Thanks for the file. I only expect transfer receipts for orders paid "
+                "by bank transfer; for anything else, talk to a person."
+            ),
+        )
+        return
+    await orders.attach_transfer_receipt(
+        turn.shop,
+        customer_actor(turn.customer.id),
+        code,
+        turn.incoming.channel,
+        attachment.file_ref,
+    )
+    main_menu(
+        turn,
+        _(
+            "Thanks! We received the receipt for order {code}. The shop will "
+            "confirm your payment soon."
+        ).format(code=code),
+    )

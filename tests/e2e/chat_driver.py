@@ -1,0 +1,52 @@
+"""Drives the real terminal channel in process, one line at a time, the way a person
+reads the screen and answers: press a button by (the start of) its label, or type."""
+
+from __future__ import annotations
+
+import io
+
+from bot.terminal import TerminalChat
+from core.services.context import Shop
+from handlers.types import Incoming
+
+
+class ChatDriver:
+    def __init__(self, shop: Shop, user: str = "u1", *, name: str = "Ana", locale: str = "en"):
+        self.out = io.StringIO()
+        self.chat = TerminalChat(
+            shop, user_id=user, name=name, locale=locale, stdin=io.StringIO(""), stdout=self.out
+        )
+        self.seen = 0
+
+    def screen(self) -> str:
+        """What was printed since the last call."""
+        text = self.out.getvalue()[self.seen :]
+        self.seen = len(self.out.getvalue())
+        return text
+
+    async def open(self) -> str:
+        await self.chat.send(self.incoming(opened=True))
+        return self.screen()
+
+    async def type(self, line: str) -> str:
+        await self.chat.send(self.chat.to_incoming(line))
+        return self.screen()
+
+    async def press(self, label_start: str) -> str:
+        """Press the button whose label starts with label_start (must be on screen)."""
+        matches = [n for n, b in enumerate(self.chat.buttons, 1) if b.label.startswith(label_start)]
+        labels = [b.label for b in self.chat.buttons]
+        assert matches, f"no button starting with {label_start!r} among {labels}"
+        return await self.type(str(matches[0]))
+
+    def payload_of(self, label_start: str) -> str:
+        return next(b.payload for b in self.chat.buttons if b.label.startswith(label_start))
+
+    async def send_payload(self, payload: str) -> str:
+        """A button press from an older message (the payload of a button no longer shown)."""
+        await self.chat.send(self.incoming(payload=payload))
+        return self.screen()
+
+    def incoming(self, **event: object) -> Incoming:
+        chat = self.chat
+        return Incoming("terminal", chat.user_id, chat.user_id, chat.locale, chat.name, **event)
