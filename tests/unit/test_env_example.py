@@ -1,0 +1,21 @@
+"""The .env.example a merchant copies documents every setting, with its default."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from core.settings import Settings, load_settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+
+
+def test_env_example_names_every_setting_and_nothing_else():
+    documented = set(re.findall(r"^([A-Z_]+)=", EXAMPLE.read_text(), re.MULTILINE))
+    assert documented == {name.upper() for name in Settings.model_fields}
+
+
+def test_env_example_values_are_the_defaults():
+    from_example = load_settings(_env_file=str(EXAMPLE))
+    defaults = load_settings(_env_file=None)
+    assert from_example == defaults
