@@ -1,9 +1,13 @@
 """Checkout throughput on SQLite: N concurrent customers each add to cart and check out.
 
     .venv/bin/python bench/checkout.py --customers 50 --rounds 20
+    .venv/bin/python bench/checkout.py --customers 50 --rounds 20 --rate 300
 
 Prints checkouts per second and p50 / p99 latency of one checkout (add to cart +
-place order, as the customer waits for it). Uses a fresh database file in a
+place order, as the customer waits for it). Without --rate every customer checks out
+again as soon as the last checkout finished (the most the shop can take); with --rate
+the customers together start that many checkouts per second (an offered load), and
+latency counts from the planned start, so queueing shows. A fresh database file in a
 temporary folder; nothing is faked.
 """
 
@@ -53,19 +57,29 @@ async def prepare(shop: Shop, customer_count: int) -> tuple[list[int], list[int]
 
 
 async def customer_session(
-    shop: Shop, customer_id: int, product_ids: list[int], rounds: int, latencies: list[float]
+    shop: Shop,
+    customer_id: int,
+    product_ids: list[int],
+    rounds: int,
+    latencies: list[float],
+    interval: float | None,
+    offset: float,
 ) -> None:
     details = checkout.CheckoutDetails(
         "Cliente", "+52 222 000 0000", ADDRESS, "standard", "cash_on_delivery", save_address=False
     )
+    begin = time.perf_counter() + offset
     for n in range(rounds):
         started = time.perf_counter()
+        if interval is not None:  # open loop: start on schedule, count the wait too
+            started = begin + n * interval
+            await asyncio.sleep(max(0.0, started - time.perf_counter()))
         await cart.add_to_cart(shop, customer_id, product_ids[(customer_id + n) % len(product_ids)])
         await checkout.place_order(shop, customer_id, details)
         latencies.append(time.perf_counter() - started)
 
 
-async def main(customer_count: int, rounds: int) -> None:
+async def main(customer_count: int, rounds: int, rate: float | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         shop = Shop(Database(url), load_settings(_env_file=None, database_url=url))
@@ -73,15 +87,28 @@ async def main(customer_count: int, rounds: int) -> None:
             product_ids, customer_ids = await prepare(shop, customer_count)
             latencies: list[float] = []
             started = time.perf_counter()
+            interval = customer_count / rate if rate else None
             await asyncio.gather(
-                *(customer_session(shop, c, product_ids, rounds, latencies) for c in customer_ids)
+                *(
+                    customer_session(
+                        shop,
+                        c,
+                        product_ids,
+                        rounds,
+                        latencies,
+                        interval,
+                        (interval or 0) * n / customer_count,
+                    )
+                    for n, c in enumerate(customer_ids)
+                )
             )
             elapsed = time.perf_counter() - started
         finally:
             await shop.db.dispose()
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(f"customers={customer_count} checkouts={len(latencies)} seconds={elapsed:.2f}")
+    mode = f"offered={rate:.0f}/s" if rate else "closed loop"
+    print(f"customers={customer_count} checkouts={len(latencies)} {mode} seconds={elapsed:.2f}")
     print(f"checkouts/s={len(latencies) / elapsed:.0f}")
     print(f"latency p50={statistics.median(latencies) * 1000:.1f} ms p99={p99 * 1000:.1f} ms")
 
@@ -90,5 +117,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rate", type=float, help="checkouts started per second, all together")
     args = parser.parse_args()
-    asyncio.run(main(args.customers, args.rounds))
+    asyncio.run(main(args.customers, args.rounds, args.rate))

@@ -46,6 +46,7 @@ class TerminalChat:
         self.stdout = stdout or sys.stdout
         self.buttons: list[Button] = []
         self.files = Path("pedidos-files")
+        self.lock = asyncio.Lock()  # one turn or one outbox delivery at a time
 
     async def run(self) -> None:
         await self.send(
@@ -64,10 +65,11 @@ class TerminalChat:
         return line or None
 
     async def send(self, incoming: Incoming) -> None:
-        replies = await self.conversation.handle(incoming)
-        self.buttons = []
-        self.show(replies)
-        await self.show_outbox()
+        async with self.lock:
+            replies = await self.conversation.handle(incoming)
+            self.buttons = []
+            self.show(replies)
+            await self.show_outbox()
 
     def to_incoming(self, line: str) -> Incoming:
         base = {

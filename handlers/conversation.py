@@ -85,6 +85,8 @@ class Conversation:
                 menu.menu_buttons(turn.t),
             )
         await save_conversation(self.shop, turn.record)
+        if incoming.payment is not None:
+            return turn.replies  # the payment's own notification (outbox) speaks
         return turn.replies or [Reply(turn.t.gettext("What would you like to do?"))]
 
 
@@ -92,6 +94,8 @@ async def route(turn: Turn) -> None:
     incoming = turn.incoming
     if incoming.opened:
         await resume(turn)
+    elif incoming.payment is not None:
+        await support.payment_received(turn, incoming.payment)
     elif incoming.payload is not None:
         await button(turn, incoming.payload)
     elif incoming.attachment is not None:

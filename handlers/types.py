@@ -19,6 +19,18 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class PaymentEvent:
+    """The channel's payment provider says an order was paid."""
+
+    order_code: str
+    amount: int  # minor units
+    currency: str
+    provider: str
+    provider_charge_id: str
+    channel_charge_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Incoming:
     channel: str
     user_id: str
@@ -30,6 +42,7 @@ class Incoming:
     location: Location | None = None
     contact_phone: str | None = None
     attachment: Attachment | None = None
+    payment: PaymentEvent | None = None
     opened: bool = False  # the chat was (re)opened: show where we are
 
 

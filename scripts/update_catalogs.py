@@ -32,37 +32,19 @@ def fill_english(path: Path) -> None:
             message.string = tuple(message.id) if isinstance(message.id, tuple) else message.id
             message.flags.discard("fuzzy")
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, sort_output=True, no_location=True)
+        write_po(handle, catalog, width=76, sort_output=True, no_location=True)
+
+
+EXTRACT = ["extract", "-F", "babel.cfg", "-k", "_", "-k", "gettext", "-k", "ngettext:1,2",
+           "--no-location", "--sort-output", "--project=pedidos",
+           "-o", "locales/messages.pot", "."]  # fmt: skip
+UPDATE = ["update", "-i", "locales/messages.pot", "-d", "locales",
+          "--no-fuzzy-matching", "--ignore-obsolete"]  # fmt: skip
 
 
 def main() -> None:
-    run(
-        "extract",
-        "-F",
-        "babel.cfg",
-        "-k",
-        "_",
-        "-k",
-        "gettext",
-        "-k",
-        "ngettext:1,2",
-        "--no-location",
-        "--sort-output",
-        "--project=pedidos",
-        "-o",
-        "locales/messages.pot",
-        ".",
-    )
-    run(
-        "update",
-        "-i",
-        "locales/messages.pot",
-        "-d",
-        "locales",
-        "--no-location",
-        "--no-fuzzy-matching",
-        "--ignore-obsolete",
-    )
+    run(*EXTRACT)
+    run(*UPDATE)
     fill_english(ROOT / "locales/en/LC_MESSAGES/messages.po")
 
 

@@ -245,7 +245,9 @@ async def _summary(turn: Turn) -> None:
     lines.append(_("For: {name}, {phone}").format(name=turn.data["name"], phone=turn.data["phone"]))
     lines.append(_("Deliver to: {address}").format(address=address_text(turn.data["address"])))
     lines.append(
-        _("Shipping: {method}").format(method=shipping_method_name(turn.t, turn.data["shipping"]))
+        _("Shipping method: {method}").format(
+            method=shipping_method_name(turn.t, turn.data["shipping"])
+        )
     )
     lines.append(
         _("Payment: {method}").format(method=payment_method_name(turn.t, turn.data["payment"]))

@@ -1,14 +1,15 @@
-"""Talk to a person, and the bank-transfer receipt."""
+"""Talk to a person; the bank-transfer receipt; a card payment the channel reports."""
 
 from __future__ import annotations
 
 from core.domain.actors import customer as customer_actor
+from core.domain.money import Money
 from core.domain.orders import OrderStatus, PaymentMethod
-from core.services import orders, support
+from core.services import orders, payments, support
 from handlers.customer.menu import main_menu
 from handlers.payloads import pack
 from handlers.turn import Step, Turn
-from handlers.types import Attachment, Button
+from handlers.types import Attachment, Button, PaymentEvent
 
 
 def ask_message(turn: Turn) -> None:
@@ -74,4 +75,17 @@ async def receipt_sent(turn: Turn, attachment: Attachment) -> None:
             "Thanks! We received the receipt for order {code}. The shop will "
             "confirm your payment soon."
         ).format(code=code),
+    )
+
+
+async def payment_received(turn: Turn, event: PaymentEvent) -> None:
+    """Record the payment once; a repeated notice changes nothing. The customer hears
+    about it from the outbox message the payment writes, so nothing is said here."""
+    await payments.record_payment(
+        turn.shop,
+        event.order_code,
+        Money(event.amount, event.currency),
+        provider=event.provider,
+        provider_charge_id=event.provider_charge_id,
+        channel_charge_id=event.channel_charge_id,
     )

@@ -97,3 +97,29 @@ async def test_the_language_can_be_switched_at_any_time(demo_shop):
     english = await chat.type("/idioma")
     assert "English" in english
     assert "[1] Catalog" in await chat.press("English")
+
+
+async def test_a_repeated_payment_notice_is_recorded_once_and_answered_once(demo_shop):
+    from core.domain.orders import PaymentMethod
+    from core.services import customers
+    from core.services.catalog import get_product
+    from handlers.types import PaymentEvent
+    from tests.conftest import Buyer, buy
+
+    chat = ChatDriver(demo_shop, locale="en")
+    await chat.open()
+    me = await customers.identify(demo_shop, "terminal", "u1")
+    product = await get_product(demo_shop, sku="VELA-LAV")
+    from core.domain.actors import customer
+
+    order = await buy(demo_shop, Buyer(me.id, customer(me.id)), {product.id: 2}, PaymentMethod.CARD)
+    notice = PaymentEvent(order.code, order.total.amount, "MXN", "stripe", "ch_123", "tg_1")
+    await chat.chat.send(chat.incoming(payment=notice))
+    first = chat.screen()
+    await chat.chat.send(chat.incoming(payment=notice))
+    second = chat.screen()
+    assert f"We received your payment for order {order.code}. Thank you!" in first
+    assert second == ""
+    details = await orders.order_details(demo_shop, order.code, MERCHANT)
+    assert details.order.status == "confirmed"
+    assert [p.provider_charge_id for p in details.payments] == ["ch_123"]

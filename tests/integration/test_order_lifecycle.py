@@ -163,3 +163,17 @@ async def test_system_actor_can_mark_delivered_for_a_carrier_webhook(shop):
     await shipping.ship_order(shop, MERCHANT, order.code, "dhl", "JD0123456789")
     delivered = await orders.mark_delivered(shop, SYSTEM, order.code)
     assert delivered.status is OrderStatus.DELIVERED
+
+
+async def test_an_order_code_clash_is_drawn_again_instead_of_failing_the_checkout(
+    shop, monkeypatch
+):
+    from core.services import checkout
+
+    product = await add_product(shop, "X", stock=5)
+    codes = iter(["PED-AAAAA", "PED-AAAAA", "PED-BBBBB"])
+    monkeypatch.setattr(checkout, "new_order_code", lambda: next(codes))
+    first = await buy(shop, await new_buyer(shop, "1"), {product: 1})
+    second = await buy(shop, await new_buyer(shop, "2"), {product: 1})
+    assert (first.code, second.code) == ("PED-AAAAA", "PED-BBBBB")
+    assert (await get_product(shop, product_id=product)).reserved == 2

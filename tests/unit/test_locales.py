@@ -19,7 +19,7 @@ def placeholders(text: str) -> list[str]:
     return sorted(re.findall(r"\{[^{}]*\}", text))
 
 
-def load(lang: str):  # noqa: ANN201
+def load(lang: str):
     with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         return read_po(handle, locale=lang)
 
