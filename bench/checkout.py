@@ -46,7 +46,7 @@ async def prepare(shop: Shop, customer_count: int) -> tuple[list[int], list[int]
         for i in range(PRODUCTS)
     ]
     async with shop.uow() as uow:
-        await upsert_rows(uow, rows, merchant("bench"), shop.now(), threshold=0)
+        await upsert_rows(uow, rows, SYSTEM, shop.now(), threshold=0)
         await uow.commit(shop.now())
         product_ids = [p.id for p in await uow.catalog.list()]
     customer_ids = [

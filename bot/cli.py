@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 
 from bot.app import build_shop
 from bot.terminal import TerminalChat
-from core.domain.actors import merchant
-from core.services import catalog_io, demo, expiry
+from core.domain.actors import Actor, ActorKind
+from core.services import admins, catalog_io, demo, expiry
 from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
 from handlers.i18n import Translator
 
-CLI_ACTOR = merchant("cli")
+CLI_ACTOR = Actor(ActorKind.SYSTEM, "cli")  # whoever runs the CLI runs the server
 
 
 def row_error_text(t: Translator, reason: str, detail: str) -> str:
@@ -130,6 +130,9 @@ async def cmd_expire(shop: Shop, t: Translator, args: argparse.Namespace) -> int
 
 
 async def cmd_chat(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    if getattr(args, "admin", False):
+        # Whoever can run the server's CLI can run the shop: this terminal user is an admin.
+        await admins.add_admin(shop, "terminal", args.user, args.name or "")
     chat = TerminalChat(
         shop,
         user_id=args.user,
@@ -146,6 +149,46 @@ async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     return await cmd_chat(shop, t, args)
 
 
+async def cmd_admin(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    _ = t.gettext
+    if args.admin_command == "list":
+        listed = await admins.list_admins(shop)
+        if not listed:
+            print(_("No admins yet. Add one with: pedidos admin add telegram 123456789"))
+        for channel, user_id, source in listed:
+            origin = _("from the settings") if source == "settings" else _("added")
+            print(f"{channel}\t{user_id}\t{origin}")
+        return 0
+    if args.channel not in admins.CHANNELS:
+        print(
+            _("The channel must be one of: {channels}").format(channels=", ".join(admins.CHANNELS)),
+            file=sys.stderr,
+        )
+        return 2
+    if args.admin_command == "add":
+        added = await admins.add_admin(shop, args.channel, args.user_id, args.name or "")
+        print(
+            (
+                _("Admin added: {channel} {user}")
+                if added
+                else _("Already an admin: {channel} {user}")
+            ).format(channel=args.channel, user=args.user_id)
+        )
+        return 0
+    removed = await admins.remove_admin(shop, args.channel, args.user_id)
+    if not removed:
+        print(
+            _(
+                "Not an admin added here: {channel} {user} (admins in the settings are "
+                "removed there)"
+            ).format(channel=args.channel, user=args.user_id),
+            file=sys.stderr,
+        )
+        return 1
+    print(_("Admin removed: {channel} {user}").format(channel=args.channel, user=args.user_id))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pedidos", description="Pedidos: orders in chat.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,7 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", default="local", help="who you are (default: local)")
     chat.add_argument("--name", help="your name")
     chat.add_argument("--locale", choices=["es", "en"], help="language")
+    chat.add_argument("--admin", action="store_true", help="run the shop (admin chat)")
     chat.set_defaults(handler=cmd_chat)
+
+    admin = sub.add_parser("admin", help="who runs the shop from a chat")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    admin_sub.add_parser("list", help="list the admins").set_defaults(handler=cmd_admin)
+    for name in ("add", "remove"):
+        command = admin_sub.add_parser(name, help=f"{name} an admin")
+        command.add_argument("channel", help="telegram, whatsapp or terminal")
+        command.add_argument("user_id", help="Telegram user id, WhatsApp number, terminal user")
+        if name == "add":
+            command.add_argument("--name")
+        command.set_defaults(handler=cmd_admin)
     sub.add_parser("expire", help="expire unpaid orders past their time").set_defaults(
         handler=cmd_expire
     )

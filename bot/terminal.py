@@ -13,13 +13,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from core.services import customers
+from bot.dispatcher import OutboxDispatcher
 from core.services.context import Shop
-from core.services.outbox import mark_sent, pending_for_customer
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
 from handlers.intents import fold
-from handlers.notifications import render_customer_message
 from handlers.types import Attachment, Button, Incoming, Location, Reply
 
 CHANNEL = "terminal"
@@ -46,6 +44,8 @@ class TerminalChat:
         self.stdout = stdout or sys.stdout
         self.buttons: list[Button] = []
         self.files = Path("pedidos-files")
+        self.channel = CHANNEL
+        self.dispatcher = OutboxDispatcher(shop, [self], address=user_id)
         self.lock = asyncio.Lock()  # one turn or one outbox delivery at a time
 
     async def run(self) -> None:
@@ -119,14 +119,11 @@ class TerminalChat:
             self.write("")
 
     async def show_outbox(self) -> None:
-        customer = await customers.identify(self.shop, CHANNEL, self.user_id)
-        pending = await pending_for_customer(self.shop, customer.id)
-        if not pending:
-            return
-        t = Translator(customer.locale or self.locale, self.shop.settings.store_country)
-        replies = [r for m in pending if (r := render_customer_message(t, m.kind, m.payload))]
-        self.show(replies)
-        await mark_sent(self.shop, [m.id for m in pending])
+        """Deliver this person's outbox messages (customer news or admin alerts)."""
+        await self.dispatcher.run_once()
+
+    async def deliver(self, address: str, replies: list[Reply]) -> None:
+        self.show(replies)  # the Sender side: printing to this terminal can't fail
 
     def save(self, filename: str, content: bytes) -> str:
         self.files.mkdir(exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
@@ -62,6 +62,30 @@ class Settings(BaseSettings):
     low_stock_threshold: int = Field(default=3, ge=0)
     auto_confirm_paid_orders: bool = True
     bank_transfer_details: str = "Banco Demo · CLABE 002180000000000000 · Tienda Demo"
+    # Comma-separated; more can be added with `pedidos admin add`.
+    admin_telegram_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    admin_whatsapp_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("admin_telegram_ids", "admin_whatsapp_numbers", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lstrip("+") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("admin_telegram_ids")
+    @classmethod
+    def _numeric_ids(cls, value: list[str]) -> list[str]:
+        if any(not part.lstrip("-").isdigit() for part in value):
+            raise ValueError("comma-separated numeric Telegram user ids, e.g. 12345,67890")
+        return value
+
+    def configured_admins(self) -> frozenset[tuple[str, str]]:
+        """(channel, user id) of the admins named in the settings."""
+        return frozenset(
+            [("telegram", i) for i in self.admin_telegram_ids]
+            + [("whatsapp", n) for n in self.admin_whatsapp_numbers]
+        )
 
     @field_validator("currency")
     @classmethod

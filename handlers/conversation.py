@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 import uuid
 
+from core.domain.actors import merchant
 from core.domain.conversations import ConversationRecord
 from core.domain.errors import DomainError
-from core.services import customers
+from core.services import admins, customers
 from core.services.context import Shop
 from core.services.conversations import load_conversation, save_conversation
+from handlers.admin import errors as admin_errors
+from handlers.admin import router as admin
 from handlers.customer import cart, catalog, checkout, menu, orders, support
 from handlers.errors import explain
 from handlers.i18n import Translator, pick_locale
@@ -46,6 +49,8 @@ COMMANDS = {
     "/track": "track",
     "/persona": "human",
     "/human": "human",
+    "/cancelar": "cancel",
+    "/cancel": "cancel",
 }
 
 
@@ -61,6 +66,7 @@ class Conversation:
         )
         record = await load_conversation(self.shop, incoming.channel, incoming.user_id)
         record = record or ConversationRecord(incoming.channel, incoming.user_id, str(Step.MENU))
+        is_admin = await admins.is_admin(self.shop, incoming.channel, incoming.user_id)
         turn = Turn(
             self.shop,
             customer,
@@ -70,9 +76,9 @@ class Conversation:
             self.card_payments,
         )
         try:
-            await route(turn)
+            await (admin_route(turn) if is_admin else route(turn))
         except DomainError as error:
-            explain(turn, error)
+            await admin_errors.explain(turn, error) if is_admin else explain(turn, error)
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("conversation error ref=%s user=%s", reference, incoming.user_id)
@@ -110,6 +116,35 @@ async def route(turn: Turn) -> None:
         await text(turn, incoming.text or "")
 
 
+async def admin_route(turn: Turn) -> None:
+    """An admin's chat: commands, admin buttons, answers; anything else shows the help."""
+    incoming = turn.incoming
+    text_in = (incoming.text or "").strip()
+    if incoming.payload is not None:
+        if not await admin.button(turn, incoming.payload):
+            admin.help_text(turn)
+            turn.replies[-1].text = (
+                turn.t.gettext("That button is from an older message.")
+                + "\n"
+                + turn.replies[-1].text
+            )
+    elif text_in.startswith("/"):
+        await admin.command(turn, text_in)
+    elif text_in and await admin.answer(turn, text_in):
+        pass
+    elif text_in and (code := find_order_code(text_in)):
+        await admin.run(turn, "order", code)
+    else:
+        admin.help_text(turn)
+
+
+async def refuse_admin_action(turn: Turn, action: str) -> None:
+    """Someone who isn't an admin tried an admin command or button: the service refuses
+    (and logs it); nothing changes."""
+    actor = merchant(f"{turn.incoming.channel}:{turn.incoming.user_id}")
+    await admins.authorize(turn.shop, actor, action)
+
+
 async def resume(turn: Turn) -> None:
     """The chat was opened again: pick up where the person left off."""
     if turn.step in checkout.CHECKOUT_STEPS:
@@ -121,6 +156,9 @@ async def resume(turn: Turn) -> None:
 
 async def button(turn: Turn, payload: str) -> None:
     verb, args = unpack(payload)
+    if verb in admin.PAYLOAD_VERBS:
+        await refuse_admin_action(turn, payload)
+        return
     number = int_arg(args, 0)
     code = args[0] if args else ""
     if verb == "ck":
@@ -242,6 +280,9 @@ async def answer(turn: Turn, message: str) -> bool:
 
 async def command(turn: Turn, message: str) -> None:
     name = message.split()[0].split("@")[0].lower()
+    if name in admin.ADMIN_ONLY_COMMANDS:
+        await refuse_admin_action(turn, name)
+        return
     action = COMMANDS.get(name)
     if action is None:
         menu.main_menu(
@@ -273,6 +314,8 @@ async def do(turn: Turn, action: str, message: str = "") -> None:
         support.ask_message(turn)
     elif action == "checkout":
         await checkout.start(turn)
+    elif action == "cancel":
+        await free_text(turn, "cancelar")
 
 
 # Questions that win over whatever the conversation was waiting for.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -92,6 +92,9 @@ class Translator:
 
     def date(self, value: datetime) -> str:
         return format_date(value, format="medium", locale=self.format_locale)
+
+    def date_short(self, value: date) -> str:
+        return format_date(value, format="d MMM", locale=self.format_locale)
 
     def datetime(self, value: datetime, tz: str | None = None) -> str:
         return format_datetime(value, format="short", tzinfo=tz, locale=self.format_locale)

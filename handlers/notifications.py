@@ -6,9 +6,16 @@ it into words, whichever channel delivers it.
 
 from __future__ import annotations
 
+from core.domain.actors import SYSTEM
+from core.domain.money import Money
+from core.domain.outbox import CUSTOMER, PendingMessage
+from core.services import orders
+from core.services.context import Shop
+from core.services.outbox import recipient_locale
+from handlers.admin.cards import order_card
 from handlers.i18n import Translator
 from handlers.payloads import pack
-from handlers.render import money
+from handlers.render import money, status_name
 from handlers.types import Button, Reply
 
 
@@ -110,3 +117,105 @@ def render_customer_message(t: Translator, kind: str, data: dict) -> Reply | Non
             [[Button(_("Reply"), pack("s"))]],
         )
     return None
+
+
+async def render_message(shop: Shop, message: PendingMessage) -> list[Reply]:
+    """The replies for one outbox row, in its recipient's language."""
+    locale = await recipient_locale(shop, message)
+    t = Translator(locale, shop.settings.store_country)
+    if message.recipient == CUSTOMER:
+        reply = render_customer_message(t, message.kind, message.payload)
+        return [reply] if reply else []
+    return await render_admin_message(shop, t, message.kind, message.payload)
+
+
+async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict) -> list[Reply]:
+    _ = t.gettext
+    code = data.get("code", "")
+    open_order = [[Button(_("Open order"), pack("ao", code))]] if code else []
+    if kind == "new_order":
+        details = await orders.order_details(shop, code, SYSTEM)
+        return [order_card(shop, t, details, title="🆕 " + _("New order {code}").format(code=code))]
+    if kind == "stock_low":
+        return [
+            Reply(
+                "⚠️ "
+                + _("Low stock: {name} ({sku}) has {available} left.").format(
+                    name=data.get("name"), sku=data.get("sku"), available=data.get("available")
+                )
+            )
+        ]
+    if kind == "support_request":
+        case_id = data.get("case_id")
+        text = _("💬 Case #{id} from {name} ({phone}), last order {order}:").format(
+            id=case_id,
+            name=data.get("customer_name") or "?",
+            phone=data.get("phone") or "-",
+            order=data.get("order_code") or "-",
+        )
+        return [
+            Reply(
+                f"{text}\n{data.get('message', '')}",
+                [
+                    [
+                        Button(_("Reply"), pack("sr", case_id)),
+                        Button(_("Close case"), pack("sc", case_id)),
+                    ]
+                ],
+            )
+        ]
+    if kind == "return_requested":
+        return [
+            Reply(
+                _("Return #{id} requested for order {code}: {reason}").format(
+                    id=data.get("return_id"), code=code, reason=data.get("reason", "")
+                ),
+                [[Button(_("Open return"), pack("rs", data.get("return_id")))]],
+            )
+        ]
+    if kind == "transfer_receipt":
+        return [
+            Reply(
+                _("Transfer receipt for order {code}: {file}").format(
+                    code=code, file=data.get("file", "")
+                ),
+                [
+                    [
+                        Button(_("Mark as paid"), pack("apd", code)),
+                        Button(_("Open order"), pack("ao", code)),
+                    ]
+                ],
+            )
+        ]
+    if kind == "order_cancelled_by_customer":
+        return [
+            Reply(_("Order {code} was cancelled by the customer.").format(code=code), open_order)
+        ]
+    if kind == "low_rating":
+        return [
+            Reply(
+                _("Order {code} was rated {stars}: {comment}").format(
+                    code=code,
+                    stars="★" * int(data.get("stars", 0)),
+                    comment=data.get("comment") or "-",
+                ),
+                open_order,
+            )
+        ]
+    if kind == "payment_on_closed_order":
+        amount = money(t, int(data.get("amount", 0)), shop.currency)
+        return [
+            Reply(
+                _(
+                    "A payment of {amount} arrived for order {code}, which is {status}. "
+                    "Refund it with /reembolso {code} {plain}."
+                ).format(
+                    amount=amount,
+                    code=code,
+                    status=status_name(t, data.get("status", "")),
+                    plain=Money(int(data.get("amount", 0)), shop.currency).format_plain(),
+                ),
+                open_order,
+            )
+        ]
+    return []

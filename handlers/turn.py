@@ -35,6 +35,12 @@ class Step(StrEnum):
     RETURN_REASON = "return_reason"
     RETURN_RESOLUTION = "return_resolution"
     SUPPORT_MESSAGE = "support_message"
+    # the admin's questions
+    ADMIN_REJECT_REASON = "admin_reject_reason"
+    ADMIN_CANCEL_REASON = "admin_cancel_reason"
+    ADMIN_TRACKING = "admin_tracking"
+    ADMIN_RETURN_REJECT_REASON = "admin_return_reject_reason"
+    ADMIN_SUPPORT_REPLY = "admin_support_reply"
 
 
 @dataclass

@@ -60,13 +60,22 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def shop(database_url: str, clock: Clock) -> AsyncIterator[Shop]:
-    shop = Shop(Database(database_url), test_settings(database_url), clock=clock)
-    await upgrade(shop.db.engine)
+    shop = await open_shop(database_url, clock)
     yield shop
     await shop.db.dispose()
 
 
-MERCHANT = merchant("owner")
+async def open_shop(database_url: str, clock: Clock | None = None) -> Shop:
+    """A migrated shop on that file, with the test merchant as its admin."""
+    from core.services.admins import add_admin
+
+    shop = Shop(Database(database_url), test_settings(database_url), clock=clock or Clock())
+    await upgrade(shop.db.engine)
+    await add_admin(shop, "terminal", "owner", "Owner")
+    return shop
+
+
+MERCHANT = merchant("terminal:owner")  # an admin in every test shop (see the shop fixture)
 
 
 async def add_product(

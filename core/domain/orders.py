@@ -160,7 +160,11 @@ class Order:
     ) -> OrderStatus:
         """The only way an order's status changes. Returns the previous status."""
         frm = self.status
-        check_transition(frm, to, actor)
+        try:
+            check_transition(frm, to, actor)
+        except (InvalidTransition, NotAllowed) as refused:
+            refused.data["code"] = self.code  # so the answer can name the order
+            raise
         self.status = to
         self.updated_at = at
         self.record(OrderEvent(at, str(actor), kind, str(frm), str(to), dict(data)))

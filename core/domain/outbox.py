@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-ADMINS = "admins"  # recipient: every admin of the shop
+ADMINS = "admins"  # recipient: every admin of the shop (one row each when written)
+ADMIN = "admin"  # an expanded row for one admin
+CUSTOMER = "customer"
 
 
 class OutboxStatus(StrEnum):
@@ -28,7 +30,7 @@ class OutboxMessage:
 
     @classmethod
     def to_customer(cls, customer_id: int, kind: str, dedupe_key: str, **payload: object):
-        return cls(kind, dedupe_key, dict(payload), customer_id, "customer")
+        return cls(kind, dedupe_key, dict(payload), customer_id, CUSTOMER)
 
     @classmethod
     def to_admins(cls, kind: str, dedupe_key: str, **payload: object):
@@ -37,11 +39,15 @@ class OutboxMessage:
 
 @dataclass(frozen=True)
 class PendingMessage:
-    """An outbox row waiting to be sent."""
+    """An outbox row (waiting to be sent, or as it ended)."""
 
     id: int
     kind: str
     payload: dict
     customer_id: int | None
-    recipient: str
+    recipient: str  # CUSTOMER or ADMIN
     attempts: int = 0
+    channel: str = ""
+    address: str = ""
+    dedupe_key: str = ""
+    status: str = ""

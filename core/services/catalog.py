@@ -9,9 +9,10 @@ from rapidfuzz import fuzz, process
 
 from core.domain.actors import Actor
 from core.domain.catalog import Category, Product
-from core.domain.errors import InvalidAmount, ProductNotFound
+from core.domain.errors import DomainError, InvalidAmount, ProductNotFound
 from core.domain.money import Money
-from core.services.context import Shop, require_merchant
+from core.services.catalog_io import ProductRow, parse_catalog_csv, upsert_rows
+from core.services.context import Shop, require_admin
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,8 @@ async def search_products(shop: Shop, text: str, *, limit: int = 10) -> list[Pro
 
 
 async def add_category(shop: Shop, actor: Actor, name: str) -> Category:
-    require_merchant(actor, "add_category")
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "add_category")
         existing = await uow.catalog.category_by_name(name.strip())
         if existing:
             return existing
@@ -99,7 +100,6 @@ PRODUCT_FIELDS = {"name", "description", "price", "image_url", "weight_g", "acti
 
 async def update_product(shop: Shop, actor: Actor, sku: str, **changes: object) -> Product:
     """Edit a product: price (Money), description, photo, active flag, ..."""
-    require_merchant(actor, "update_product")
     unknown = set(changes) - PRODUCT_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -110,9 +110,41 @@ async def update_product(shop: Shop, actor: Actor, sku: str, **changes: object) 
             raise InvalidAmount(str(price))
         values["price"] = price.amount
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "update_product")
         product = await uow.catalog.get_by_sku(sku)
         if product is None:
             raise ProductNotFound(sku=sku)
         await uow.catalog.update(product.id, values, shop.now())
         await uow.commit(shop.now())
     return await get_product(shop, sku=sku)
+
+
+class ProductExists(DomainError):
+    code = "product_exists"
+
+
+async def create_product(
+    shop: Shop,
+    actor: Actor,
+    sku: str,
+    name: str,
+    price: str,
+    stock: str,
+    category: str = "",
+) -> Product:
+    """A new product from the admin chat, checked like an imported CSV row."""
+    line = ",".join(_csv_cell(v) for v in (sku, name, "", category, price, stock, "0", ""))
+    rows: list[ProductRow] = parse_catalog_csv(
+        "sku,name,description,category,price,stock,weight_g,image_url\n" + line, shop.currency
+    )
+    async with shop.uow() as uow:
+        await require_admin(uow, actor, "create_product")
+        if await uow.catalog.get_by_sku(rows[0].sku) is not None:
+            raise ProductExists(sku=sku)
+        await upsert_rows(uow, rows, actor, shop.now(), threshold=shop.settings.low_stock_threshold)
+        await uow.commit(shop.now())
+    return await get_product(shop, sku=rows[0].sku)
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'

@@ -15,7 +15,7 @@ from datetime import datetime
 from core.domain.actors import Actor
 from core.domain.errors import DomainError, InvalidAmount
 from core.domain.money import Money
-from core.services.context import Shop, require_merchant
+from core.services.context import Shop, require_admin
 from core.store.uow import SqlUnitOfWork
 
 CATALOG_COLUMNS = [
@@ -158,10 +158,10 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
 
 
 async def import_catalog(shop: Shop, actor: Actor, text: str) -> ImportSummary:
-    require_merchant(actor, "import_catalog")
     rows = parse_catalog_csv(text, shop.currency)
     now = shop.now()
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "import_catalog")
         summary = await upsert_rows(
             uow, rows, actor, now, threshold=shop.settings.low_stock_threshold
         )
@@ -230,8 +230,8 @@ async def upsert_rows(
 
 
 async def export_catalog(shop: Shop, actor: Actor) -> str:
-    require_merchant(actor, "export_catalog")
     async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "export_catalog")
         products = await uow.catalog.list(active_only=False)
         names = {c.id: c.name for c in await uow.catalog.categories()}
     out = io.StringIO()
@@ -255,8 +255,8 @@ async def export_catalog(shop: Shop, actor: Actor) -> str:
 
 async def export_orders(shop: Shop, actor: Actor, since: datetime | None = None) -> str:
     """One row per order line, oldest order first."""
-    require_merchant(actor, "export_orders")
     async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "export_orders")
         orders = await uow.orders.list(since=since, newest_first=False)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

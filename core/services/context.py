@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +13,8 @@ from core.domain.pricing import PricingPolicy
 from core.settings import Settings
 from core.store.database import Database
 from core.store.uow import SqlUnitOfWork
+
+log = logging.getLogger("pedidos.auth")
 
 
 def utc_now() -> datetime:
@@ -29,7 +32,9 @@ class Shop:
         self.policy = self.settings.pricing_policy()
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.db, write=write)
+        return SqlUnitOfWork(
+            self.db, write=write, configured_admins=self.settings.configured_admins()
+        )
 
     def now(self) -> datetime:
         return self.clock()
@@ -39,7 +44,15 @@ class Shop:
         return self.settings.currency
 
 
-def require_merchant(actor: Actor, action: str) -> None:
-    """Merchant actions are authorised here, whatever a menu shows."""
-    if actor.kind not in (ActorKind.MERCHANT, ActorKind.SYSTEM):
-        raise NotAllowed(action=action, actor=str(actor))
+async def require_admin(uow: SqlUnitOfWork, actor: Actor, action: str) -> None:
+    """Merchant actions are authorised here, whatever a menu shows: the actor must be
+    the system (CLI, jobs) or an admin of the shop on the channel it speaks from.
+    A refusal is logged and changes nothing."""
+    if actor.kind is ActorKind.SYSTEM:
+        return
+    if actor.kind is ActorKind.MERCHANT:
+        channel, _, user_id = actor.id.partition(":")
+        if await uow.is_admin(channel, user_id):
+            return
+    log.warning("refused %s to %s", action, actor)
+    raise NotAllowed(action=action, actor=str(actor))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from core.domain.actors import Actor
 from core.domain.catalog import Product
 from core.domain.errors import InvalidQuantity, ProductNotFound
-from core.services.context import Shop, require_merchant
+from core.services.context import Shop, require_admin
 
 
 async def stock_list(shop: Shop, actor: Actor) -> list[Product]:
     """Every product, the ones at or below their threshold first."""
-    require_merchant(actor, "stock_list")
     async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "stock_list")
         products = await uow.catalog.list(active_only=False)
     return sorted(products, key=lambda p: (not p.is_low_on_stock, p.available, p.name))
 
@@ -20,11 +20,11 @@ async def set_stock(
     shop: Shop, actor: Actor, sku: str, on_hand: int, reason: str = "count"
 ) -> Product:
     """Set the counted units on hand (never below what open orders have reserved)."""
-    require_merchant(actor, "set_stock")
     if not isinstance(on_hand, int) or on_hand < 0 or on_hand > 1_000_000:
         raise InvalidQuantity(quantity=on_hand, maximum=1_000_000)
     now = shop.now()
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "set_stock")
         product = await uow.catalog.get_by_sku(sku)
         if product is None:
             raise ProductNotFound(sku=sku)
@@ -40,11 +40,11 @@ async def adjust_stock(
     shop: Shop, actor: Actor, sku: str, delta: int, reason: str = "adjustment"
 ) -> Product:
     """Receive (+) or write off (-) units."""
-    require_merchant(actor, "adjust_stock")
     if not isinstance(delta, int) or delta == 0 or abs(delta) > 1_000_000:
         raise InvalidQuantity(quantity=delta, maximum=1_000_000)
     now = shop.now()
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "adjust_stock")
         product = await uow.catalog.get_by_sku(sku)
         if product is None:
             raise ProductNotFound(sku=sku)
@@ -60,4 +60,14 @@ async def _product(shop: Shop, sku: str) -> Product:
     async with shop.uow(write=False) as uow:
         product = await uow.catalog.get_by_sku(sku)
     assert product is not None
+    return product
+
+
+async def product_for_admin(shop: Shop, actor: Actor, sku: str) -> Product:
+    """A product as the merchant sees it, active or not."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "product")
+        product = await uow.catalog.get_by_sku(sku)
+    if product is None:
+        raise ProductNotFound(sku=sku)
     return product

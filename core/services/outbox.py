@@ -1,19 +1,56 @@
-"""Reading and settling the outbox (the dispatcher and the terminal chat use these)."""
+"""Taking messages out of the outbox and settling them (the dispatchers use these)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from core.domain.outbox import PendingMessage
 from core.services.context import Shop
 
-
-async def pending_for_customer(shop: Shop, customer_id: int) -> list[PendingMessage]:
-    async with shop.uow(write=False) as uow:
-        return await uow.outbox.pending(customer_id=customer_id)
+LEASE = timedelta(seconds=60)
 
 
-async def mark_sent(shop: Shop, message_ids: list[int]) -> None:
-    if not message_ids:
-        return
+async def claim_due(
+    shop: Shop, channels: list[str], *, address: str | None = None, limit: int = 50
+) -> list[PendingMessage]:
+    """Lease the due messages for these channels (and this address), oldest first."""
     async with shop.uow() as uow:
-        await uow.outbox.mark_sent(message_ids, shop.now())
+        claimed = await uow.outbox.claim(
+            shop.now(), LEASE, channels=channels, address=address, limit=limit
+        )
         await uow.commit(shop.now())
+        return claimed
+
+
+async def mark_sent(shop: Shop, message_id: int) -> None:
+    async with shop.uow() as uow:
+        await uow.outbox.mark_sent(message_id, shop.now())
+        await uow.commit(shop.now())
+
+
+async def retry_later(shop: Shop, message_id: int, delay: timedelta, error: str) -> None:
+    async with shop.uow() as uow:
+        await uow.outbox.retry_later(message_id, shop.now() + delay, error)
+        await uow.commit(shop.now())
+
+
+async def mark_failed(shop: Shop, message_id: int, error: str) -> None:
+    async with shop.uow() as uow:
+        await uow.outbox.mark_failed(message_id, error)
+        await uow.commit(shop.now())
+
+
+async def recipient_locale(shop: Shop, message: PendingMessage) -> str:
+    """The language to write the message in: the customer's, or the admin's."""
+    async with shop.uow(write=False) as uow:
+        # An admin who ever chatted has a customer record with the language they chose.
+        person = await uow.customers.find(message.channel, message.address)
+    if person is not None and person.locale:
+        return person.locale
+    return shop.settings.default_locale
+
+
+async def messages(shop: Shop, **filters: object) -> list[PendingMessage]:
+    """Every outbox row (optionally of one customer or recipient kind), oldest first."""
+    async with shop.uow(write=False) as uow:
+        return await uow.outbox.list(**filters)  # type: ignore[arg-type]

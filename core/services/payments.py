@@ -13,7 +13,7 @@ from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderStatus
 from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
-from core.services.context import Shop, require_merchant
+from core.services.context import Shop, require_admin
 from core.services.orders import load_order, status_message
 
 
@@ -120,8 +120,8 @@ async def _record_payment(
 
 async def record_manual_payment(shop: Shop, actor: Actor, code: str) -> PaymentOutcome:
     """The merchant received cash on delivery or saw the bank transfer arrive."""
-    require_merchant(actor, "record_manual_payment")
     async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "record_manual_payment")
         order = await load_order(uow, code, actor)
     return await record_payment(
         shop, code, order.total, provider="manual", provider_charge_id=f"manual:{order.code}"
@@ -130,9 +130,9 @@ async def record_manual_payment(shop: Shop, actor: Actor, code: str) -> PaymentO
 
 async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Payment:
     """Record a (partial) refund of a paid order."""
-    require_merchant(actor, "refund_order")
     now = shop.now()
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "refund_order")
         order = await load_order(uow, code, actor)
         paid = [
             p

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from core.domain.actors import Actor
 from core.domain.orders import OrderStatus
-from core.services.context import Shop, require_merchant
+from core.services.context import Shop, require_admin
 
 NOT_REVENUE = {str(OrderStatus.CANCELLED), str(OrderStatus.EXPIRED)}
 
@@ -61,9 +61,9 @@ def _average(spans: list[timedelta]) -> timedelta | None:
 async def build_report(
     shop: Shop, actor: Actor, since: datetime, until: datetime, *, top: int = 5
 ) -> Report:
-    require_merchant(actor, "report")
     zone = ZoneInfo(shop.settings.store_timezone)
     async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "report")
         facts = await uow.reports.orders_between(since, until)
         ids = [f.order_id for f in facts]
         times = await uow.reports.status_times(ids)

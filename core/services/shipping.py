@@ -8,7 +8,7 @@ from core.domain.actors import Actor
 from core.domain.errors import CarrierNotFound
 from core.domain.orders import Order, OrderStatus
 from core.domain.shipments import Carrier, Shipment, clean_tracking_number
-from core.services.context import Shop, require_merchant
+from core.services.context import Shop, require_admin
 from core.services.orders import load_order, status_message
 
 
@@ -19,12 +19,12 @@ async def list_carriers(shop: Shop) -> list[Carrier]:
 
 async def save_carrier(shop: Shop, actor: Actor, carrier: Carrier) -> None:
     """Add a carrier or change its name / tracking link ("{tracking}" marks the number)."""
-    require_merchant(actor, "save_carrier")
     if not re.fullmatch(r"[a-z0-9_]{2,32}", carrier.code) or "{tracking}" not in (
         carrier.tracking_url_template
     ):
         raise ValueError("carrier code [a-z0-9_]{2,32} and a URL template with {tracking}")
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "save_carrier")
         await uow.carriers.upsert(carrier)
         await uow.commit(shop.now())
 
@@ -33,10 +33,10 @@ async def ship_order(
     shop: Shop, actor: Actor, code: str, carrier_code: str, tracking_number: str
 ) -> tuple[Order, Shipment]:
     """Hand the parcel to a carrier: stock leaves the shelf, the customer gets the link."""
-    require_merchant(actor, "ship_order")
     tracking = clean_tracking_number(tracking_number)
     now = shop.now()
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "ship_order")
         order = await load_order(uow, code, actor)
         carrier = await uow.carriers.get(carrier_code)
         if carrier is None:

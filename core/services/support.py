@@ -6,7 +6,7 @@ from core.domain.actors import Actor
 from core.domain.errors import DomainError
 from core.domain.orders import OPEN_STATUSES
 from core.domain.outbox import OutboxMessage
-from core.services.context import Shop, require_merchant
+from core.services.context import Shop, require_admin
 
 MAX_MESSAGE = 2000
 
@@ -45,9 +45,9 @@ async def open_case(shop: Shop, customer_id: int, message: str) -> int:
 
 
 async def reply_to_case(shop: Shop, actor: Actor, case_id: int, text: str) -> None:
-    require_merchant(actor, "support_reply")
     now = shop.now()
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "support_reply")
         case = await uow.support.get(case_id)
         if case is None:
             raise SupportCaseNotFound(case_id=case_id)
@@ -64,8 +64,8 @@ async def reply_to_case(shop: Shop, actor: Actor, case_id: int, text: str) -> No
 
 
 async def close_case(shop: Shop, actor: Actor, case_id: int) -> bool:
-    require_merchant(actor, "support_close")
     async with shop.uow() as uow:
+        await require_admin(uow, actor, "support_close")
         closed = await uow.support.close(case_id, shop.now())
         await uow.commit(shop.now())
         return closed

@@ -1,79 +1,136 @@
-"""The outbox: messages to people, sent later by the dispatcher."""
+"""The outbox: messages to people, sent later by a dispatcher.
+
+Each row is addressed to one person on one channel. A sender claims due rows with a
+lease (status "sending" until lease_until); a sender that dies mid-send leaves the lease
+to expire and the row is claimed again, so nothing is lost.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.outbox import OutboxMessage, OutboxStatus, PendingMessage
+from core.domain.outbox import OutboxStatus, PendingMessage
 from core.store.dialect import insert_for, prebuilt
 from core.store.tables import outbox
+
+SENDING = "sending"
+
+
+def _build_insert(conn: AsyncConnection):
+    return insert_for(conn, outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 class SqlOutboxRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def add_many(self, messages: list[OutboxMessage], at: datetime) -> None:
-        """Insert; a message whose dedupe key already exists is silently skipped."""
-        if not messages:
+    async def add_rows(self, rows: list[dict], at: datetime) -> None:
+        """Insert addressed rows; a row whose dedupe key exists is silently skipped."""
+        if not rows:
             return
-        stmt = prebuilt(
-            self.conn,
-            "outbox_insert",
-            lambda conn: insert_for(conn, outbox).on_conflict_do_nothing(
-                index_elements=["dedupe_key"]
-            ),
-        )
+        base = {
+            "status": str(OutboxStatus.PENDING),
+            "attempts": 0,
+            "next_attempt_at": at,
+            "created_at": at,
+            "last_error": "",
+            "delivery_status": "",
+        }
         await self.conn.execute(
-            stmt,
-            [
-                {
-                    "recipient": m.recipient,
-                    "customer_id": m.customer_id,
-                    "kind": m.kind,
-                    "payload": m.payload,
-                    "dedupe_key": m.dedupe_key,
-                    "status": str(OutboxStatus.PENDING),
-                    "attempts": 0,
-                    "next_attempt_at": at,
-                    "created_at": at,
-                    "last_error": "",
-                }
-                for m in messages
-            ],
+            prebuilt(self.conn, "outbox_insert", _build_insert), [{**base, **r} for r in rows]
         )
 
     async def list(
         self, *, customer_id: int | None = None, recipient: str | None = None
-    ) -> list[OutboxMessage]:
+    ) -> list[PendingMessage]:
         query = select(outbox).order_by(outbox.c.id)
         if customer_id is not None:
             query = query.where(outbox.c.customer_id == customer_id)
         if recipient is not None:
             query = query.where(outbox.c.recipient == recipient)
-        rows = await self.conn.execute(query)
-        return [
-            OutboxMessage(r.kind, r.dedupe_key, r.payload, r.customer_id, r.recipient) for r in rows
-        ]
+        return [_message(r) for r in await self.conn.execute(query)]
 
-    async def pending(self, *, customer_id: int | None = None) -> list[PendingMessage]:
-        query = (
-            select(outbox).where(outbox.c.status == str(OutboxStatus.PENDING)).order_by(outbox.c.id)
+    async def claim(
+        self,
+        now: datetime,
+        lease: timedelta,
+        *,
+        channels: list[str],
+        address: str | None = None,
+        limit: int = 50,
+    ) -> list[PendingMessage]:
+        """Take due rows for these channels (oldest first) and lease them."""
+        due = and_(
+            outbox.c.channel.in_(channels),
+            or_(
+                and_(outbox.c.status == str(OutboxStatus.PENDING), outbox.c.next_attempt_at <= now),
+                and_(outbox.c.status == SENDING, outbox.c.lease_until < now),
+            ),
         )
-        if customer_id is not None:
-            query = query.where(outbox.c.customer_id == customer_id)
-        rows = await self.conn.execute(query)
-        return [
-            PendingMessage(r.id, r.kind, r.payload, r.customer_id, r.recipient, r.attempts)
-            for r in rows
-        ]
-
-    async def mark_sent(self, message_ids: list[int], at: datetime) -> None:
+        if address is not None:
+            due = and_(due, outbox.c.address == address)
+        query = select(outbox.c.id).where(due).order_by(outbox.c.id).limit(limit)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list((await self.conn.execute(query)).scalars())
+        if not ids:
+            return []
         await self.conn.execute(
             update(outbox)
-            .where(outbox.c.id.in_(message_ids), outbox.c.status == str(OutboxStatus.PENDING))
-            .values(status=str(OutboxStatus.SENT), sent_at=at)
+            .where(outbox.c.id.in_(ids))
+            .values(status=SENDING, lease_until=now + lease)
         )
+        rows = await self.conn.execute(
+            select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
+        )
+        return [_message(r) for r in rows]
+
+    async def mark_sent(self, message_id: int, at: datetime) -> None:
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(status=str(OutboxStatus.SENT), sent_at=at, lease_until=None)
+        )
+
+    async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(
+                status=str(OutboxStatus.PENDING),
+                attempts=outbox.c.attempts + 1,
+                next_attempt_at=at,
+                lease_until=None,
+                last_error=error[:500],
+            )
+        )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(
+                status=str(OutboxStatus.FAILED),
+                attempts=outbox.c.attempts + 1,
+                lease_until=None,
+                last_error=error[:500],
+            )
+        )
+
+
+def _message(row) -> PendingMessage:
+    return PendingMessage(
+        id=row.id,
+        kind=row.kind,
+        payload=row.payload,
+        customer_id=row.customer_id,
+        recipient=row.recipient,
+        attempts=row.attempts,
+        channel=row.channel,
+        address=row.address,
+        dedupe_key=row.dedupe_key,
+        status=row.status,
+    )

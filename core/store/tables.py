@@ -229,7 +229,9 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("recipient", String(20), nullable=False),  # "customer" or "admins"
+    Column("recipient", String(20), nullable=False),  # "customer" or "admin": how to render
+    Column("channel", String(20), nullable=False, default=""),  # where to send it
+    Column("address", String(64), nullable=False, default=""),  # the user id on that channel
     Column("customer_id", ForeignKey("customers.id"), nullable=True),
     Column("kind", String(40), nullable=False),
     Column("payload", JSON, nullable=False),
@@ -240,7 +242,10 @@ outbox = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=False, default=""),
+    Column("lease_until", UtcDateTime, nullable=True),  # a sender holds it until then
+    Column("delivery_status", String(12), nullable=False, default=""),  # channel receipts
     Index("ix_outbox_due", "status", "next_attempt_at"),
+    Index("ix_outbox_recipient", "channel", "address", "status"),
 )
 
 conversations = Table(
@@ -263,4 +268,14 @@ support_cases = Table(
     Column("status", String(12), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
+)
+
+admins = Table(
+    "admins",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("locale", String(10), nullable=False, default=""),
+    Column("added_at", UtcDateTime, nullable=False),
 )

@@ -8,7 +8,8 @@ from datetime import datetime
 from types import TracebackType
 from uuid import uuid4
 
-from core.domain.outbox import OutboxMessage
+from core.domain.outbox import ADMIN, ADMINS, CUSTOMER, OutboxMessage
+from core.store.admins_repo import SqlAdminRepository
 from core.store.catalog_repo import SqlCatalogRepository
 from core.store.conversations_repo import SqlConversationRepository, SqlSupportRepository
 from core.store.customers_repo import SqlCartRepository, SqlCustomerRepository
@@ -26,10 +27,17 @@ from core.store.stock_repo import SqlStockRepository
 
 
 class SqlUnitOfWork:
-    def __init__(self, db: Database, *, write: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        write: bool = True,
+        configured_admins: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self._db = db
         self._write = write
         self._stack: AsyncExitStack | None = None
+        self.configured_admins = configured_admins
         self.messages: list[OutboxMessage] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
@@ -49,6 +57,7 @@ class SqlUnitOfWork:
         self.reports = SqlReportRepository(conn)
         self.conversations = SqlConversationRepository(conn)
         self.support = SqlSupportRepository(conn)
+        self.admins = SqlAdminRepository(conn)
         return self
 
     async def __aexit__(
@@ -63,6 +72,52 @@ class SqlUnitOfWork:
     def notify(self, message: OutboxMessage) -> None:
         self.messages.append(message)
 
+    async def is_admin(self, channel: str, user_id: str) -> bool:
+        if (channel, user_id) in self.configured_admins:
+            return True
+        return await self.admins.exists(channel, user_id)
+
+    async def admin_addresses(self) -> list[tuple[str, str]]:
+        listed = {(a.channel, a.user_id) for a in await self.admins.all()}
+        return sorted(listed | self.configured_admins)
+
+    async def _addressed_rows(self) -> list[dict]:
+        """One row per person: a customer's channel identity, or each admin."""
+        rows: list[dict] = []
+        admins = None
+        for message in self.messages:
+            common = {
+                "kind": message.kind,
+                "payload": message.payload,
+                "customer_id": message.customer_id,
+            }
+            if message.recipient == ADMINS:
+                admins = admins if admins is not None else await self.admin_addresses()
+                rows += [
+                    {
+                        **common,
+                        "recipient": ADMIN,
+                        "channel": channel,
+                        "address": address,
+                        "dedupe_key": f"{message.dedupe_key}|{channel}:{address}",
+                    }
+                    for channel, address in admins
+                ]
+            else:
+                customer = await self.customers.get(message.customer_id or 0)
+                if customer is None:
+                    continue
+                rows.append(
+                    {
+                        **common,
+                        "recipient": CUSTOMER,
+                        "channel": customer.channel,
+                        "address": customer.external_id,
+                        "dedupe_key": message.dedupe_key,
+                    }
+                )
+        return rows
+
     async def commit(self, at: datetime) -> None:
         for low in self.stock.low_stock_crossings:
             self.notify(
@@ -76,6 +131,6 @@ class SqlUnitOfWork:
                 )
             )
         self.stock.low_stock_crossings = []
-        await self.outbox.add_many(self.messages, at)
+        await self.outbox.add_rows(await self._addressed_rows(), at)
         self.messages = []
         await self.conn.commit()

@@ -83,7 +83,7 @@ async def test_talking_to_a_person_records_a_support_case_for_the_shop(demo_shop
     assert "we got your message (case #1)" in answer
     async with demo_shop.uow(write=False) as uow:
         case = (await uow.conn.execute(support_cases.select())).one()
-        admins = [m.kind for m in await uow.outbox.list(recipient="admins")]
+        admins = [m.kind for m in await uow.outbox.list(recipient="admin")]
     assert case.message == "¿Tienen la sudadera en talla L?"
     assert "support_request" in admins
 

@@ -20,9 +20,7 @@ import pytest
 from core.domain.orders import PaymentMethod
 from core.services import orders
 from core.services.catalog import get_product
-from core.services.context import Shop
-from core.store.database import Database
-from tests.conftest import MERCHANT, Clock, buy, new_buyer, test_settings
+from tests.conftest import MERCHANT, Clock, buy, new_buyer, open_shop
 
 DB_NAME = "x.db"
 
@@ -190,7 +188,7 @@ async def placed_orders(demo_shop: Path) -> PlacedOrders:
     """Orders placed in-process, through the services, on the CLI's database file."""
     url = db_url(demo_shop)
     clock = Clock(datetime(2026, 11, 2, 15, 0, tzinfo=UTC))
-    shop = Shop(Database(url), test_settings(url), clock=clock)
+    shop = await open_shop(url, clock)
     try:
         ids = {
             sku: (await get_product(shop, sku=sku)).id

@@ -50,7 +50,7 @@ async def test_the_merchant_hears_once_when_stock_falls_to_the_threshold(shop, c
     assert await stock_low_alerts(shop) == []
     await buy(shop, await new_buyer(shop, "2"), {mug: 2})  # 2 available: at the threshold
     clock.advance(minutes=5)
-    expected = {"recipient": "admins", "sku": "TAZA", "name": "Taza", "threshold": 2}
+    expected = {"recipient": "admin", "sku": "TAZA", "name": "Taza", "threshold": 2}
     assert await stock_low_alerts(shop) == [{**expected, "available": 2}]
 
     await buy(shop, await new_buyer(shop, "3"), {mug: 1})  # 1 available, still low

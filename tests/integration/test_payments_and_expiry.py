@@ -207,7 +207,7 @@ async def test_a_payment_after_expiry_is_recorded_and_the_merchant_is_told(shop,
     ]
     late = await outbox_rows(shop, "payment_on_closed_order")
     assert [(r.recipient, r.payload["code"], r.payload["amount"]) for r in late] == [
-        ("admins", order.code, order.total.amount)
+        ("admin", order.code, order.total.amount)
     ]
     assert await outbox_rows(shop, "payment_received") == []
     assert (await get_product(shop, product_id=product)).reserved == 0

@@ -20,10 +20,8 @@ from core.domain.errors import DomainError
 from core.domain.orders import PaymentMethod
 from core.services import expiry, orders, returns, shipping
 from core.services.context import Shop
-from core.store.database import Database
-from core.store.migrate import upgrade
 from core.store.tables import products, stock_moves
-from tests.conftest import MERCHANT, Clock, add_product, buy, new_buyer, test_settings
+from tests.conftest import MERCHANT, Clock, add_product, buy, new_buyer, open_shop
 
 SKUS = ["A", "B", "C"]
 
@@ -100,9 +98,8 @@ async def _scenario(ops: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'p.db'}"
         clock = Clock()
-        shop = Shop(Database(url), test_settings(url), clock=clock)
+        shop = await open_shop(url, clock)
         try:
-            await upgrade(shop.db.engine)
             state = {"ids": {}, "codes": [], "owner": {}}
             for sku in SKUS:
                 state["ids"][sku] = await add_product(shop, sku, stock=5)

@@ -111,7 +111,11 @@ def test_a_legal_move_succeeds_only_for_the_actors_the_table_names(frm, to, kind
     else:
         with pytest.raises(NotAllowed) as caught:
             order.move_to(to, actor, LATER, "status_changed")
-        assert caught.value.data == {"action": f"{frm}->{to}", "actor": str(actor)}
+        assert caught.value.data == {
+            "action": f"{frm}->{to}",
+            "actor": str(actor),
+            "code": order.code,
+        }
         assert_untouched(order, frm)
 
 
@@ -132,7 +136,12 @@ def test_an_illegal_move_raises_invalid_transition_and_changes_nothing(frm, to, 
     order = make_order(frm)
     with pytest.raises(InvalidTransition) as caught:
         order.move_to(to, actor_of(kind), LATER, "status_changed")
-    assert caught.value.data == {"entity": "order", "from_status": str(frm), "to_status": str(to)}
+    assert caught.value.data == {
+        "entity": "order",
+        "from_status": str(frm),
+        "to_status": str(to),
+        "code": order.code,
+    }
     assert_untouched(order, frm)
 
 

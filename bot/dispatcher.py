@@ -1,0 +1,97 @@
+"""The outbox dispatcher: sends what the core wrote, through each person's channel.
+
+A row is leased while it is sent, marked sent after the channel accepted it, retried
+with exponential backoff (or the channel's retry_after) on a temporary failure, and
+marked failed on a permanent one or after MAX_ATTEMPTS. A crash between the commit that
+wrote a row and its sending loses nothing: the row is still pending (or its lease runs
+out) and the next dispatcher sends it. Dedupe keys are unique in the table, so the same
+notification is never queued twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Protocol
+
+from core.domain.outbox import PendingMessage
+from core.services import outbox
+from core.services.context import Shop
+from handlers.notifications import render_message
+from handlers.types import Reply
+
+log = logging.getLogger("pedidos.dispatcher")
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+class TemporaryFailure(Exception):
+    """Try again later (rate limit, 5xx, network); retry_after in seconds if known."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentFailure(Exception):
+    """Never going to work (the user blocked the bot, an invalid address)."""
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def deliver(self, address: str, replies: list[Reply]) -> None: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=2 ** min(attempts, 16)), MAX_BACKOFF)
+
+
+class OutboxDispatcher:
+    def __init__(self, shop: Shop, senders: list[Sender], *, address: str | None = None):
+        self.shop = shop
+        self.senders = {sender.channel: sender for sender in senders}
+        self.address = address  # only this person's messages (the terminal chat)
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Send what is due now; returns how many rows were handled."""
+        claimed = await outbox.claim_due(
+            self.shop, list(self.senders), address=self.address, limit=limit
+        )
+        for message in claimed:
+            await self.send(message)
+        return len(claimed)
+
+    async def send(self, message: PendingMessage) -> None:
+        sender = self.senders[message.channel]
+        try:
+            replies = await render_message(self.shop, message)
+            if replies:
+                await sender.deliver(message.address, replies)
+        except TemporaryFailure as failure:
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                await outbox.mark_failed(self.shop, message.id, f"gave up: {failure}")
+                return
+            delay = (
+                timedelta(seconds=failure.retry_after)
+                if failure.retry_after is not None
+                else backoff(message.attempts)
+            )
+            await outbox.retry_later(self.shop, message.id, delay, str(failure))
+            return
+        except PermanentFailure as failure:
+            await outbox.mark_failed(self.shop, message.id, str(failure))
+            return
+        except Exception as error:  # a bug rendering one message must not stop the rest
+            log.exception("outbox message %s failed", message.id)
+            await outbox.retry_later(self.shop, message.id, backoff(message.attempts), repr(error))
+            return
+        await outbox.mark_sent(self.shop, message.id)
+
+    async def run_forever(self, idle_seconds: float = 1.0) -> None:
+        while True:
+            handled = await self.run_once()
+            if not handled:
+                await asyncio.sleep(idle_seconds)

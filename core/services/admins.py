@@ -1,0 +1,48 @@
+"""Who may run the shop from a chat: admins named in the settings, plus those added here."""
+
+from __future__ import annotations
+
+from core.domain.actors import Actor
+from core.services.context import Shop, require_admin
+from core.store.admins_repo import AdminRecord
+
+CHANNELS = ("telegram", "whatsapp", "terminal")
+
+
+async def is_admin(shop: Shop, channel: str, user_id: str) -> bool:
+    async with shop.uow(write=False) as uow:
+        return await uow.is_admin(channel, user_id)
+
+
+async def add_admin(shop: Shop, channel: str, user_id: str, name: str = "") -> bool:
+    """False when that person already was an admin."""
+    if channel not in CHANNELS:
+        raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+    async with shop.uow() as uow:
+        added = await uow.admins.add(AdminRecord(channel, user_id.strip(), name), shop.now())
+        await uow.commit(shop.now())
+        return added
+
+
+async def remove_admin(shop: Shop, channel: str, user_id: str) -> bool:
+    async with shop.uow() as uow:
+        removed = await uow.admins.remove(channel, user_id)
+        await uow.commit(shop.now())
+        return removed
+
+
+async def list_admins(shop: Shop) -> list[tuple[str, str, str]]:
+    """(channel, user id, where it comes from: "settings" or "added")."""
+    async with shop.uow(write=False) as uow:
+        added = {(a.channel, a.user_id) for a in await uow.admins.all()}
+    configured = shop.settings.configured_admins()
+    return [
+        (channel, user_id, "settings" if (channel, user_id) in configured else "added")
+        for channel, user_id in sorted(added | configured)
+    ]
+
+
+async def authorize(shop: Shop, actor: Actor, action: str) -> None:
+    """Raise NotAllowed (and log it) unless the actor is an admin."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, action)

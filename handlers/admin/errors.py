@@ -1,0 +1,77 @@
+"""What an admin (or someone who is not one) is told when an action can't be done."""
+
+from __future__ import annotations
+
+from core.domain.errors import DomainError
+from core.services import orders
+from core.services.context import Shop
+from handlers.admin.router import actor, return_status
+from handlers.render import status_name, when
+from handlers.turn import Turn
+
+
+async def explain(turn: Turn, error: DomainError) -> None:
+    _ = turn.t.gettext
+    data, code = error.data, error.code
+    turn.reset()
+    if code == "not_allowed":
+        text = _("Sorry, that is only for the shop's team.")
+    elif code == "invalid_transition" and data.get("entity") == "order":
+        text = await _already_moved(turn, turn.shop, data)
+    elif code == "invalid_transition" and data.get("entity") == "return":
+        text = _("That return is already {status}.").format(
+            status=return_status(turn, str(data.get("from_status", "")))
+        )
+    elif code == "order_not_found":
+        text = _("There is no order {code}.").format(code=data.get("code", ""))
+    elif code == "carrier_not_found":
+        text = _("I don't know the carrier “{code}”. Choose one from the list.").format(
+            code=data.get("code", "")
+        )
+    elif code == "invalid_tracking_number":
+        text = _("That tracking number doesn't look right: use 6 to 40 letters, digits or dashes.")
+    elif code == "product_not_found":
+        text = _("There is no product with SKU {sku}.").format(sku=data.get("sku", ""))
+    elif code == "product_exists":
+        text = _("A product with SKU {sku} already exists.").format(sku=data.get("sku", ""))
+    elif code == "invalid_quantity":
+        text = _(
+            "That quantity can't be used here (it can't go below what open orders have reserved)."
+        )
+    elif code == "refund_too_large":
+        text = _("That is more than can be refunded ({amount} left).").format(
+            amount=turn.t.money(int(data.get("refundable", 0)), turn.shop.currency)
+        )
+    elif code == "return_not_found":
+        text = _("There is no return #{id}.").format(id=data.get("return_id", ""))
+    elif code == "support_case_not_found":
+        text = _("There is no support case #{id}.").format(id=data.get("case_id", ""))
+    elif code == "catalog_import_failed":
+        text = _("That product has a problem: {problems}").format(
+            problems=", ".join(e.reason for e in getattr(error, "errors", []))
+        )
+    else:
+        text = _("Sorry, that didn't work ({code}).").format(code=code)
+    turn.say(text)
+
+
+async def _already_moved(turn: Turn, shop: Shop, data: dict) -> str:
+    """ "Order X is already confirmed (by telegram:42, today 10:31)": no double action."""
+    _ = turn.t.gettext
+    status = str(data.get("from_status", ""))
+    code = turn.data.get("code") or data.get("code")
+    last = None
+    if code:
+        details = await orders.order_details(shop, code, actor(turn))
+        moves = [e for e in details.timeline if e.to_status]
+        last = moves[-1] if moves else None
+    if last is None:
+        return _("That can't be done now: the order is {status}.").format(
+            status=status_name(turn.t, status)
+        )
+    return _("Nothing done: order {code} is already {status} ({who}, {when}).").format(
+        code=details.order.code,
+        status=status_name(turn.t, status),
+        who=last.actor,
+        when=when(turn.t, last.at, shop.now(), turn.zone),
+    )
