@@ -34,6 +34,7 @@ class TerminalChat:
         locale: str = "",
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        files: Path | None = None,
     ) -> None:
         self.shop = shop
         self.conversation = Conversation(shop)
@@ -43,7 +44,7 @@ class TerminalChat:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.buttons: list[Button] = []
-        self.files = Path("pedidos-files")
+        self.files = files or Path("pedidos-files")  # where documents (labels, CSV) land
         self.channel = CHANNEL
         self.dispatcher = OutboxDispatcher(shop, [self], address=user_id)
         self.lock = asyncio.Lock()  # one turn or one outbox delivery at a time
@@ -126,7 +127,7 @@ class TerminalChat:
         self.show(replies)  # the Sender side: printing to this terminal can't fail
 
     def save(self, filename: str, content: bytes) -> str:
-        self.files.mkdir(exist_ok=True)
+        self.files.mkdir(parents=True, exist_ok=True)
         path = self.files / Path(filename).name
         path.write_bytes(content)
         return f"📎 {path}"

@@ -4,6 +4,7 @@ reads the screen and answers: press a button by (the start of) its label, or typ
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from bot.terminal import TerminalChat
 from core.services.context import Shop
@@ -11,10 +12,24 @@ from handlers.types import Incoming
 
 
 class ChatDriver:
-    def __init__(self, shop: Shop, user: str = "u1", *, name: str = "Ana", locale: str = "en"):
+    def __init__(
+        self,
+        shop: Shop,
+        user: str = "u1",
+        *,
+        name: str = "Ana",
+        locale: str = "en",
+        files: Path | None = None,
+    ):
         self.out = io.StringIO()
         self.chat = TerminalChat(
-            shop, user_id=user, name=name, locale=locale, stdin=io.StringIO(""), stdout=self.out
+            shop,
+            user_id=user,
+            name=name,
+            locale=locale,
+            stdin=io.StringIO(""),
+            stdout=self.out,
+            files=files,
         )
         self.seen = 0
 
@@ -34,10 +49,17 @@ class ChatDriver:
 
     async def press(self, label_start: str) -> str:
         """Press the button whose label starts with label_start (must be on screen)."""
-        matches = [n for n, b in enumerate(self.chat.buttons, 1) if b.label.startswith(label_start)]
+        buttons = list(enumerate(self.chat.buttons, 1))
+        exact = [n for n, b in buttons if b.label == label_start]
+        matches = exact or [n for n, b in buttons if b.label.startswith(label_start)]
         labels = [b.label for b in self.chat.buttons]
         assert matches, f"no button starting with {label_start!r} among {labels}"
-        return await self.type(str(matches[0]))
+        return await self.type(str(matches[-1]))  # the newest such button
+
+    async def refresh(self) -> str:
+        """What the shop sent this person since (the outbox, as the open chat shows it)."""
+        await self.chat.show_outbox()
+        return self.screen()
 
     def payload_of(self, label_start: str) -> str:
         return next(b.payload for b in self.chat.buttons if b.label.startswith(label_start))
