@@ -50,15 +50,23 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxDispatcher:
-    def __init__(self, shop: Shop, senders: list[Sender], *, address: str | None = None):
+    def __init__(
+        self,
+        shop: Shop,
+        senders: list[Sender],
+        *,
+        address: str | None = None,
+        lease: timedelta = outbox.LEASE,
+    ):
         self.shop = shop
         self.senders = {sender.channel: sender for sender in senders}
         self.address = address  # only this person's messages (the terminal chat)
+        self.lease = lease  # longer than any one send takes
 
     async def run_once(self, limit: int = 50) -> int:
         """Send what is due now; returns how many rows were handled."""
         claimed = await outbox.claim_due(
-            self.shop, list(self.senders), address=self.address, limit=limit
+            self.shop, list(self.senders), address=self.address, limit=limit, lease=self.lease
         )
         for message in claimed:
             await self.send(message)

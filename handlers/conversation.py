@@ -12,7 +12,7 @@ import uuid
 
 from core.domain.actors import merchant
 from core.domain.conversations import ConversationRecord
-from core.domain.errors import DomainError
+from core.domain.errors import DomainError, NotAllowed
 from core.services import admins, customers
 from core.services.context import Shop
 from core.services.conversations import load_conversation, save_conversation
@@ -142,7 +142,12 @@ async def refuse_admin_action(turn: Turn, action: str) -> None:
     """Someone who isn't an admin tried an admin command or button: the service refuses
     (and logs it); nothing changes."""
     actor = merchant(f"{turn.incoming.channel}:{turn.incoming.user_id}")
-    await admins.authorize(turn.shop, actor, action)
+    try:
+        await admins.authorize(turn.shop, actor, action)
+    except NotAllowed:
+        menu.main_menu(turn, turn.t.gettext("Sorry, that is only for the shop's team."))
+        return
+    menu.main_menu(turn)  # became an admin this very moment: the next message is theirs
 
 
 async def resume(turn: Turn) -> None:

@@ -11,12 +11,17 @@ LEASE = timedelta(seconds=60)
 
 
 async def claim_due(
-    shop: Shop, channels: list[str], *, address: str | None = None, limit: int = 50
+    shop: Shop,
+    channels: list[str],
+    *,
+    address: str | None = None,
+    limit: int = 50,
+    lease: timedelta = LEASE,
 ) -> list[PendingMessage]:
     """Lease the due messages for these channels (and this address), oldest first."""
     async with shop.uow() as uow:
         claimed = await uow.outbox.claim(
-            shop.now(), LEASE, channels=channels, address=address, limit=limit
+            shop.now(), lease, channels=channels, address=address, limit=limit
         )
         await uow.commit(shop.now())
         return claimed

@@ -56,7 +56,7 @@ async def test_an_order_goes_from_placed_to_refunded_return_with_both_chats_open
     assert f"🆕 New order {code}" in card
     assert "Customer: Lucía Gómez · 5512345678" in card
     assert "2 × Cojín bordado" in card
-    assert "[1] Confirm" in card or "Confirm" in card and "Reject" in card
+    assert "[1] Confirm" in card or ("Confirm" in card and "Reject" in card)
 
     assert f"Order {code} confirmed" in await admin.press("Confirm")
     assert f"Tu pedido {code} está confirmado." in await customer.refresh()
