@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.domain.actors import merchant
+from core.domain.actors import SYSTEM
 from core.domain.customers import Address
 from core.domain.money import Money
 from core.services import cart, checkout, customers

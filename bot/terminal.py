@@ -49,15 +49,26 @@ class TerminalChat:
         self.dispatcher = OutboxDispatcher(shop, [self], address=user_id)
         self.lock = asyncio.Lock()  # one turn or one outbox delivery at a time
 
-    async def run(self) -> None:
+    async def run(self, poll_seconds: float = 1.0) -> None:
         await self.send(
             Incoming(CHANNEL, self.user_id, self.user_id, self.locale, self.name, opened=True)
         )
+        poller = asyncio.create_task(self.poll_outbox(poll_seconds))
+        try:
+            while True:
+                line = await self.read_line()
+                if line is None or line.strip().lower() in QUIT:
+                    break
+                await self.send(self.to_incoming(line.rstrip("\n")))
+        finally:
+            poller.cancel()
+
+    async def poll_outbox(self, seconds: float) -> None:
+        """Show what the shop sends while the person is reading or typing."""
         while True:
-            line = await self.read_line()
-            if line is None or line.strip().lower() in QUIT:
-                break
-            await self.send(self.to_incoming(line.rstrip("\n")))
+            await asyncio.sleep(seconds)
+            async with self.lock:
+                await self.show_outbox()
 
     async def read_line(self) -> str | None:
         if self.stdin.isatty():
