@@ -133,3 +133,28 @@ async def test_news_appear_in_an_open_customer_chat_without_typing(demo_shop, tm
         typing.flush()
         await asyncio.wait_for(running, timeout=10)
     assert re.search(rf"Your order {order.code} is confirmed", out.getvalue())
+
+
+async def test_orders_are_listed_by_status_with_pages(demo_shop, tmp_path):
+    mug = await get_product(demo_shop, sku="VELA-LAV")
+    codes = [
+        (await buy(demo_shop, await new_buyer(demo_shop, f"b{n}"), {mug.id: 1})).code
+        for n in range(10)
+    ]
+    admin = await admin_chat(demo_shop, tmp_path)
+    first = await admin.type("/pedidos awaiting_confirmation")
+    assert "waiting for the shop to confirm: 10 (page 1)" in first
+    assert sum(code in first for code in codes) == 8
+    second = await admin.press("Next »")
+    assert "(page 2)" in second and sum(code in second for code in codes) == 2
+    assert "No orders here." in await admin.type("/pedidos shipped")
+
+
+async def test_low_stock_alerts_reach_the_admin_chat_once(demo_shop, tmp_path):
+    admin = await admin_chat(demo_shop, tmp_path)
+    bag = await get_product(demo_shop, sku="CART-PIEL")  # 15 on hand, threshold 3
+    await buy(demo_shop, await new_buyer(demo_shop, "b1"), {bag.id: 12})
+    alert = await admin.refresh()
+    assert "⚠️ Low stock: Cartera de piel (CART-PIEL) has 3 left." in alert
+    await buy(demo_shop, await new_buyer(demo_shop, "b2"), {bag.id: 1})
+    assert "Low stock" not in await admin.refresh()

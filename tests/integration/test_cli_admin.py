@@ -1,0 +1,51 @@
+"""`pedidos admin add|remove|list` and `pedidos chat --admin`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pedidos(tmp_path: Path, *args: str, stdin: str = "", **env: str):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+            **env,
+        },
+    )
+
+
+def test_admins_are_added_listed_and_removed(tmp_path):
+    assert pedidos(tmp_path, "db", "upgrade").returncode == 0
+    assert pedidos(tmp_path, "admin", "add", "telegram", "4242", "--name", "Rosa").returncode == 0
+    listing = pedidos(tmp_path, "admin", "list", ADMIN_WHATSAPP_NUMBERS="5215512345678")
+    assert "telegram\t4242\t" in listing.stdout
+    assert "whatsapp\t5215512345678\t" in listing.stdout
+    assert pedidos(tmp_path, "admin", "remove", "telegram", "4242").returncode == 0
+    assert "4242" not in pedidos(tmp_path, "admin", "list").stdout
+    assert pedidos(tmp_path, "admin", "remove", "telegram", "4242").returncode == 1
+    assert pedidos(tmp_path, "admin", "add", "fax", "1").returncode == 2
+
+
+def test_the_terminal_admin_chat_opens_with_the_admin_help(tmp_path):
+    assert pedidos(tmp_path, "db", "upgrade").returncode == 0
+    chat = pedidos(
+        tmp_path, "chat", "--admin", "--user", "dueña", "--locale", "en", stdin="/stock\n/quit\n"
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert chat.stdout.startswith("Shop admin. Commands:")
+    assert "Stock (low first):" in chat.stdout
+    customer = pedidos(tmp_path, "chat", "--user", "otra", "--locale", "en", stdin="/stock\n")
+    assert "Sorry, that is only for the shop's team." in customer.stdout
