@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -145,8 +146,21 @@ async def cmd_chat(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
 
 async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     """Start every configured channel; with none configured, the terminal chat."""
-    args.user, args.name, args.locale = "local", "", None
-    return await cmd_chat(shop, t, args)
+    if not shop.settings.telegram_bot_token:
+        args.user, args.name, args.locale = "local", "", None
+        return await cmd_chat(shop, t, args)
+    from bot import runner  # the channels' SDKs load only when a channel runs
+
+    await runner.serve(shop, poll=True)
+    return 0
+
+
+async def cmd_serve(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    """The web app alone (webhooks, health), with the outbox dispatcher."""
+    from bot import runner
+
+    await runner.serve(shop, poll=False)
+    return 0
 
 
 async def cmd_admin(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
@@ -199,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="seed the demo shop").set_defaults(handler=cmd_demo)
     sub.add_parser("run", help="start the shop").set_defaults(handler=cmd_run)
+    sub.add_parser("serve", help="the web app alone (webhooks)").set_defaults(handler=cmd_serve)
     chat = sub.add_parser("chat", help="chat with the shop in this terminal")
     chat.add_argument("--user", default="local", help="who you are (default: local)")
     chat.add_argument("--name", help="your name")
@@ -240,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -62,6 +63,18 @@ class Settings(BaseSettings):
     low_stock_threshold: int = Field(default=3, ge=0)
     auto_confirm_paid_orders: bool = True
     bank_transfer_details: str = "Banco Demo · CLABE 002180000000000000 · Tienda Demo"
+    # Telegram: a token turns the channel on. Long polling unless a webhook URL is set.
+    telegram_bot_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_payment_provider_token: str = ""
+    telegram_admin_chat_id: int | None = None
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
+    telegram_per_chat_per_second: float = Field(default=1.0, gt=0)
+    telegram_global_per_second: float = Field(default=30.0, gt=0)
+    # The web app (webhooks, health).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
     # Comma-separated; more can be added with `pedidos admin add`.
     admin_telegram_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_whatsapp_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -79,6 +92,18 @@ class Settings(BaseSettings):
         if any(not part.lstrip("-").isdigit() for part in value):
             raise ValueError("comma-separated numeric Telegram user ids, e.g. 12345,67890")
         return value
+
+    @field_validator("telegram_admin_chat_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def webhook_secret(self) -> str:
+        """The secret Telegram sends back with each webhook call: the setting, or one
+        derived from the token (stable across restarts and workers)."""
+        if self.telegram_webhook_secret:
+            return self.telegram_webhook_secret
+        return hashlib.sha256(b"pedidos-webhook:" + self.telegram_bot_token.encode()).hexdigest()
 
     def configured_admins(self) -> frozenset[tuple[str, str]]:
         """(channel, user id) of the admins named in the settings."""
@@ -181,4 +206,9 @@ def load_settings(**overrides: object) -> Settings:
 
 
 # Never echoed in an error message: they may hold passwords or tokens.
-SECRET_FIELDS = {"database_url"}
+SECRET_FIELDS = {
+    "database_url",
+    "telegram_bot_token",
+    "telegram_payment_provider_token",
+    "telegram_webhook_secret",
+}

@@ -128,6 +128,9 @@ async def admin_route(turn: Turn) -> None:
                 + "\n"
                 + turn.replies[-1].text
             )
+    elif text_in and incoming.reply_ref.startswith("case:"):
+        case_id = incoming.reply_ref.partition(":")[2]
+        await admin.run(turn, "reply", f"{case_id} {text_in}")
     elif text_in.startswith("/"):
         await admin.command(turn, text_in)
     elif text_in and await admin.answer(turn, text_in):
@@ -301,7 +304,10 @@ async def command(turn: Turn, message: str) -> None:
 
 
 async def do(turn: Turn, action: str, message: str = "") -> None:
-    if action == "start":
+    argument = message.split()[1] if len(message.split()) > 1 else ""
+    if action == "start" and argument.startswith("p_"):
+        await catalog.show_product_by_sku(turn, argument[2:])  # a t.me/<bot>?start=p_SKU link
+    elif action == "start":
         menu.greet(turn)
     elif action == "help":
         menu.show_help(turn)

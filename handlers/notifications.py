@@ -162,6 +162,7 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
                         Button(_("Close case"), pack("sc", case_id)),
                     ]
                 ],
+                ref=f"case:{case_id}",  # a reply to this message answers the case
             )
         ]
     if kind == "return_requested":

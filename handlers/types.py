@@ -43,6 +43,7 @@ class Incoming:
     contact_phone: str | None = None
     attachment: Attachment | None = None
     payment: PaymentEvent | None = None
+    reply_ref: str = ""  # what the message being answered was about ("case:12")
     opened: bool = False  # the chat was (re)opened: show where we are
 
 
@@ -69,6 +70,7 @@ class Reply:
     request_location: bool = False  # offer "share my location"
     remove_keyboard: bool = False
     invoice: Invoice | None = None
+    ref: str = ""  # what this message is about, so a reply to it can be understood
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

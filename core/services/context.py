@@ -32,8 +32,12 @@ class Shop:
         self.policy = self.settings.pricing_policy()
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:
+        group = self.settings.telegram_admin_chat_id
         return SqlUnitOfWork(
-            self.db, write=write, configured_admins=self.settings.configured_admins()
+            self.db,
+            write=write,
+            configured_admins=self.settings.configured_admins(),
+            admin_group=("telegram", str(group)) if group is not None else None,
         )
 
     def now(self) -> datetime:

@@ -51,3 +51,12 @@ async def update_customer(shop: Shop, customer_id: int, **values: str) -> None:
 async def saved_addresses(shop: Shop, customer_id: int) -> list[Address]:
     async with shop.uow(write=False) as uow:
         return await uow.customers.addresses(customer_id)
+
+
+async def mark_unreachable(shop: Shop, channel: str, external_id: str) -> None:
+    """The person blocked us on that channel: stop trying to message them there."""
+    async with shop.uow() as uow:
+        customer = await uow.customers.find(channel, external_id)
+        if customer is not None:
+            await uow.customers.update(customer.id, unreachable=True)
+        await uow.commit(shop.now())

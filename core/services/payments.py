@@ -159,3 +159,23 @@ async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Pa
         )
         await uow.commit(now)
         return payment
+
+
+async def check_payable(shop: Shop, code: str, amount: Money) -> str | None:
+    """None when the order can be paid now, for exactly that amount, with its stock
+    still reserved; otherwise why not: "unknown_order", "expired", "not_payable",
+    "amount_changed"."""
+    async with shop.uow(write=False) as uow:
+        order = await uow.orders.get(code=code)
+    if order is None:
+        return "unknown_order"
+    overdue = order.expires_at is not None and order.expires_at <= shop.now()
+    if order.status is OrderStatus.EXPIRED or (
+        order.status is OrderStatus.PENDING_PAYMENT and overdue
+    ):
+        return "expired"
+    if order.status is not OrderStatus.PENDING_PAYMENT:
+        return "not_payable"
+    if amount != order.total:
+        return "amount_changed"
+    return None

@@ -279,3 +279,30 @@ admins = Table(
     Column("locale", String(10), nullable=False, default=""),
     Column("added_at", UtcDateTime, nullable=False),
 )
+
+# Updates received from a channel, stored before they are handled: a repeated delivery
+# (same update id) is recognised, also after a restart, and one not yet handled when the
+# process died is handled on the next start.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("update_key", String(100), primary_key=True),
+    Column("user_id", String(64), nullable=False, default=""),
+    Column("payload", JSON, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("handled_at", UtcDateTime, nullable=True),
+    Index("ix_inbox_unhandled", "channel", "handled_at"),
+)
+
+# What a message the bot sent was about (a support case, an order), so that a reply to
+# that message can be understood.
+message_refs = Table(
+    "message_refs",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("message_id", String(64), primary_key=True),
+    Column("ref", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

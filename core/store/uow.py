@@ -14,6 +14,7 @@ from core.store.catalog_repo import SqlCatalogRepository
 from core.store.conversations_repo import SqlConversationRepository, SqlSupportRepository
 from core.store.customers_repo import SqlCartRepository, SqlCustomerRepository
 from core.store.database import Database
+from core.store.inbox_repo import SqlInboxRepository
 from core.store.orders_repo import SqlOrderRepository
 from core.store.outbox_repo import SqlOutboxRepository
 from core.store.payments_repo import (
@@ -33,11 +34,13 @@ class SqlUnitOfWork:
         *,
         write: bool = True,
         configured_admins: frozenset[tuple[str, str]] = frozenset(),
+        admin_group: tuple[str, str] | None = None,
     ) -> None:
         self._db = db
         self._write = write
         self._stack: AsyncExitStack | None = None
         self.configured_admins = configured_admins
+        self.admin_group = admin_group  # where admin news go on that channel, if set
         self.messages: list[OutboxMessage] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
@@ -58,6 +61,7 @@ class SqlUnitOfWork:
         self.conversations = SqlConversationRepository(conn)
         self.support = SqlSupportRepository(conn)
         self.admins = SqlAdminRepository(conn)
+        self.inbox = SqlInboxRepository(conn)
         return self
 
     async def __aexit__(
@@ -78,8 +82,13 @@ class SqlUnitOfWork:
         return await self.admins.exists(channel, user_id)
 
     async def admin_addresses(self) -> list[tuple[str, str]]:
+        """Where admin messages go: each admin, or the admin group on its channel."""
         listed = {(a.channel, a.user_id) for a in await self.admins.all()}
-        return sorted(listed | self.configured_admins)
+        people = listed | self.configured_admins
+        if self.admin_group is not None:
+            channel = self.admin_group[0]
+            people = {p for p in people if p[0] != channel} | {self.admin_group}
+        return sorted(people)
 
     async def _addressed_rows(self) -> list[dict]:
         """One row per person: a customer's channel identity, or each admin."""

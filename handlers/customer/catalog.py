@@ -81,6 +81,15 @@ async def show_product(turn: Turn, product_id: int) -> None:
     turn.say(product_card(turn.t, product), rows, image_url=product.image_url)
 
 
+async def show_product_by_sku(turn: Turn, sku: str) -> None:
+    try:
+        product = await catalog.get_product(turn.shop, sku=sku[:64])
+    except ProductNotFound:
+        await show_categories(turn, turn.t.gettext("That product is no longer available."))
+        return
+    await show_product(turn, product.id)
+
+
 async def _active_product(turn: Turn, product_id: int) -> Product | None:
     """The product if it can still be sold; otherwise explain and show the catalog."""
     try:

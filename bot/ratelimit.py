@@ -1,0 +1,45 @@
+"""Pacing sends under a channel's limits: at most `per_chat` messages a second to one
+chat and `overall` a second in all (sliding one-second windows), with a small margin so
+clock jitter never tips a send over the line."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict, deque
+
+MARGIN = 1.08  # windows a little longer than a second
+
+
+class RateLimiter:
+    def __init__(self, per_chat: float, overall: float) -> None:
+        self.per_chat = per_chat
+        self.overall = overall
+        self._chat: dict[object, deque[float]] = defaultdict(deque)
+        self._all: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def wait(self, chat: object, *, paced: bool = True) -> None:
+        """Return when one more message to chat keeps within the limits (and count it).
+        paced=False skips the per-chat limit (an answer to the person's own message)."""
+        while True:
+            async with self._lock:  # decide and count atomically; sleep outside the lock
+                now = time.monotonic()
+                delay = self._delay(self._all, self.overall, now)
+                if paced:
+                    delay = max(delay, self._delay(self._chat[chat], self.per_chat, now))
+                if delay <= 0:
+                    self._all.append(now)
+                    self._chat[chat].append(now)
+                    return
+            await asyncio.sleep(delay)
+
+    @staticmethod
+    def _delay(window: deque[float], rate: float, now: float) -> float:
+        span = MARGIN * max(1.0, 1.0 / rate)  # e.g. 1 msg/s -> one per 1.08 s
+        allowed = max(1, int(rate * span / MARGIN))
+        while window and now - window[0] >= span:
+            window.popleft()
+        if len(window) < allowed:
+            return 0.0
+        return window[0] + span - now

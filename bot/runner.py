@@ -1,0 +1,85 @@
+"""Starting the configured channels, the web app, the outbox dispatcher and the expiry
+job, and stopping them together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import uvicorn
+
+from bot.dispatcher import OutboxDispatcher, Sender
+from bot.telegram import TelegramChannel
+from bot.web import create_app
+from core.services import expiry
+from core.services.context import Shop
+
+log = logging.getLogger("pedidos")
+
+EXPIRY_EVERY_SECONDS = 60
+
+
+async def expire_forever(shop: Shop) -> None:
+    while True:
+        try:
+            codes = await expiry.expire_overdue_orders(shop)
+            if codes:
+                log.info("expired unpaid orders: %s", ", ".join(codes))
+        except Exception:
+            log.exception("expiry job failed; trying again later")
+        await asyncio.sleep(EXPIRY_EVERY_SECONDS)
+
+
+async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) -> None:
+    """Web app + dispatcher + expiry; with poll, Telegram long polling too (instead of
+    its webhook). Runs until stop is set (or SIGINT / SIGTERM)."""
+    stop = stop or _stop_on_signals()
+    settings = shop.settings
+    telegram = TelegramChannel(shop) if settings.telegram_bot_token else None
+    senders: list[Sender] = [telegram] if telegram else []
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(shop, telegram),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    tasks = [
+        asyncio.create_task(server.serve(), name="web"),
+        asyncio.create_task(OutboxDispatcher(shop, senders).run_forever(), name="outbox"),
+        asyncio.create_task(expire_forever(shop), name="expiry"),
+    ]
+    if telegram is not None:
+        await telegram.set_commands()
+        if poll and not settings.telegram_webhook_url:
+            tasks.append(asyncio.create_task(telegram.poll(stop), name="telegram-polling"))
+        else:
+            await telegram.set_webhook(settings.telegram_webhook_url, settings.webhook_secret())
+            await telegram.resume_unhandled()
+    log.info("Pedidos is running (http://%s:%s)", settings.host, settings.port)
+    try:
+        await stop.wait()
+    finally:
+        server.should_exit = True
+        for task in tasks:
+            if task.get_name() != "web":
+                task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if telegram is not None:
+            await telegram.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop

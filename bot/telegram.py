@@ -1,0 +1,355 @@
+"""The Telegram channel (aiogram 3): Telegram updates -> Incoming, Replies -> Bot API.
+
+Every update is written to the inbox before it is handled, so a repeated update_id
+(Telegram redelivers after a timeout, or after a restart in polling mode) is handled
+once, and one left half-done by a crash is handled on the next start. Updates of one
+person are handled in order; different people's concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    CallbackQuery,
+    Message,
+    PreCheckoutQuery,
+    Update,
+)
+
+from bot.dispatcher import PermanentFailure, TemporaryFailure
+from bot.ratelimit import RateLimiter
+from bot.telegram_render import TelegramRenderer
+from core.domain.money import Money
+from core.services import admins, customers, inbox, payments
+from core.services.context import Shop
+from handlers.conversation import Conversation
+from handlers.i18n import Translator, pick_locale
+from handlers.types import Attachment, Incoming, Location, PaymentEvent, Reply
+
+log = logging.getLogger("pedidos.telegram")
+
+CHANNEL = "telegram"
+POLL_TIMEOUT = 25
+ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query"]
+
+
+def make_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    return Bot(token, session=session)
+
+
+class TelegramChannel:
+    channel = CHANNEL
+
+    def __init__(self, shop: Shop, *, bot: Bot | None = None) -> None:
+        settings = shop.settings
+        self.shop = shop
+        self.bot = bot or make_bot(settings.telegram_bot_token, settings.telegram_api_url)
+        self.payment_token = settings.telegram_payment_provider_token
+        self.admin_chat_id = settings.telegram_admin_chat_id
+        self.conversation = Conversation(shop, card_payments=bool(self.payment_token))
+        self.limiter = RateLimiter(
+            settings.telegram_per_chat_per_second, settings.telegram_global_per_second
+        )
+        self._user_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- receiving ---------------------------------------------------------------------
+
+    async def accept(self, raw: dict) -> bool:
+        """Write the update down; False when this update_id was already received."""
+        return await inbox.receive(self.shop, CHANNEL, str(raw["update_id"]), _user_of(raw), raw)
+
+    async def receive(self, raw: dict) -> None:
+        """Accept and handle now (polling)."""
+        if await self.accept(raw):
+            await self.handle_raw(raw)
+
+    def schedule(self, raw: dict) -> None:
+        """Handle after answering the webhook (the answer must not wait for it)."""
+        task = asyncio.create_task(self.handle_raw(raw))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for the updates being handled (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def resume_unhandled(self) -> None:
+        """Handle what a previous run received but did not finish."""
+        for _key, raw in await inbox.unhandled(self.shop, CHANNEL):
+            await self.handle_raw(raw)
+
+    async def handle_raw(self, raw: dict) -> None:
+        async with self._user_locks[_user_of(raw)]:  # one person's updates in order
+            try:
+                await self.process(Update.model_validate(raw, context={"bot": self.bot}))
+            except Exception:
+                log.exception("telegram update %s failed", raw.get("update_id"))
+            await inbox.mark_handled(self.shop, CHANNEL, str(raw["update_id"]))
+
+    async def process(self, update: Update) -> None:
+        if update.pre_checkout_query is not None:
+            await self.pre_checkout(update.pre_checkout_query)
+        elif update.callback_query is not None:
+            await self.callback(update.callback_query)
+        elif update.message is not None:
+            await self.message(update.message)
+
+    async def message(self, message: Message) -> None:
+        user = message.from_user
+        if user is None or user.is_bot or not await self._chat_allowed(message.chat.id, user.id):
+            return
+        base: dict[str, Any] = {
+            "channel": CHANNEL,
+            "user_id": str(user.id),
+            "chat_id": str(message.chat.id),
+            "locale": user.language_code or "",
+            "name": user.first_name or "",
+        }
+        paid = message.successful_payment
+        if paid is not None:
+            event = PaymentEvent(
+                order_code=paid.invoice_payload,
+                amount=paid.total_amount,
+                currency=paid.currency,
+                provider="telegram",
+                provider_charge_id=paid.provider_payment_charge_id,
+                channel_charge_id=paid.telegram_payment_charge_id,
+            )
+            incoming = Incoming(**base, payment=event)
+        elif message.contact is not None:
+            incoming = Incoming(**base, contact_phone=message.contact.phone_number)
+        elif message.location is not None:
+            location = Location(message.location.latitude, message.location.longitude)
+            incoming = Incoming(**base, location=location)
+        elif message.photo:
+            photo = Attachment("photo", message.photo[-1].file_id, message.caption or "")
+            incoming = Incoming(**base, attachment=photo)
+        elif message.document is not None:
+            document = Attachment("document", message.document.file_id, message.caption or "")
+            incoming = Incoming(**base, attachment=document)
+        else:
+            ref = ""
+            if message.reply_to_message is not None:
+                ref = (
+                    await inbox.ref_of(
+                        self.shop,
+                        CHANNEL,
+                        str(message.chat.id),
+                        str(message.reply_to_message.message_id),
+                    )
+                    or ""
+                )
+            incoming = Incoming(**base, text=message.text or message.caption or "", reply_ref=ref)
+        await self.answer(message.chat.id, incoming, edit_message_id=None)
+
+    async def callback(self, query: CallbackQuery) -> None:
+        # Answer first: the button stops spinning at once, whatever the handling takes.
+        try:
+            await self.bot.answer_callback_query(query.id)
+        except TelegramBadRequest:
+            log.info("callback %s was already answered or expired", query.id)
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        if not await self._chat_allowed(chat_id, query.from_user.id):
+            return
+        incoming = Incoming(
+            CHANNEL,
+            str(query.from_user.id),
+            str(chat_id),
+            query.from_user.language_code or "",
+            query.from_user.first_name or "",
+            payload=query.data or "",
+        )
+        edit = query.message.message_id if isinstance(query.message, Message) else None
+        await self.answer(chat_id, incoming, edit_message_id=edit)
+
+    async def pre_checkout(self, query: PreCheckoutQuery) -> None:
+        """Telegram waits at most 10 s: check the order and answer, nothing else."""
+        problem = await payments.check_payable(
+            self.shop, query.invoice_payload, Money(query.total_amount, query.currency)
+        )
+        if problem is None:
+            await self.bot.answer_pre_checkout_query(query.id, ok=True)
+            return
+        t = await self.translator(str(query.from_user.id), query.from_user.language_code)
+        _ = t.gettext
+        reasons = {
+            "expired": _("This order expired before it was paid. Please order again."),
+            "amount_changed": _("The total of this order changed. Please check out again."),
+            "unknown_order": _("This order no longer exists. Please order again."),
+        }
+        message = reasons.get(problem, _("This order can no longer be paid."))
+        await self.bot.answer_pre_checkout_query(query.id, ok=False, error_message=message)
+
+    async def _chat_allowed(self, chat_id: int, user_id: int) -> bool:
+        """Private chats; in the admin group (when configured), the admins only."""
+        if chat_id == user_id:
+            return True
+        if self.admin_chat_id is None or chat_id != self.admin_chat_id:
+            return False
+        return await admins.is_admin(self.shop, CHANNEL, str(user_id))
+
+    async def answer(self, chat_id: int, incoming: Incoming, *, edit_message_id: int | None):
+        replies = await self.conversation.handle(incoming)
+        if replies:
+            t = await self.translator(incoming.user_id, incoming.locale)
+            await self.send(chat_id, replies, t, edit_message_id=edit_message_id, paced=False)
+
+    async def translator(self, user_id: str, language_code: str | None) -> Translator:
+        customer = await customers.identify(self.shop, CHANNEL, user_id)
+        fallback = pick_locale(language_code, self.shop.settings.default_locale)
+        return Translator(customer.locale or fallback, self.shop.settings.store_country)
+
+    async def send(
+        self,
+        chat_id: int,
+        replies: list[Reply],
+        t: Translator,
+        *,
+        edit_message_id: int | None = None,
+        paced: bool,
+    ) -> None:
+        renderer = TelegramRenderer(self.bot, self.payment_token, self.limiter, paced)
+        for message_id, reply in await renderer.send(
+            chat_id, replies, t, edit_message_id=edit_message_id
+        ):
+            if reply.ref:
+                await inbox.remember_message(
+                    self.shop, CHANNEL, str(chat_id), str(message_id), reply.ref
+                )
+
+    # -- the dispatcher's Sender ---------------------------------------------------------
+
+    async def deliver(self, address: str, replies: list[Reply]) -> None:
+        t = await self.translator(address, None)
+        try:
+            await self.send(int(address), replies, t, paced=True)
+        except TelegramRetryAfter as error:
+            raise TemporaryFailure(str(error), retry_after=error.retry_after) from error
+        except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
+            raise TemporaryFailure(str(error)) from error
+        except TelegramForbiddenError as error:
+            await customers.mark_unreachable(self.shop, CHANNEL, address)
+            raise PermanentFailure(str(error)) from error
+        except TelegramBadRequest as error:
+            raise PermanentFailure(str(error)) from error
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        """Long polling: Telegram keeps an update until a later offset confirms it."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.resume_unhandled()
+        offset: int | None = None
+        failures = 0
+        while not stop.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                )
+                failures = 0
+            except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
+                failures += 1
+                wait = getattr(error, "retry_after", None) or min(2**failures, 60)
+                log.warning("getUpdates failed (%s); again in %ss", error, wait)
+                await asyncio.sleep(wait)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                await self.receive(update.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+        )
+
+    async def set_commands(self) -> None:
+        """The command menu per language; admins see theirs in their own chats."""
+        for language in ("es", "en"):
+            t = Translator(language)
+            customer_menu = _customer_commands(t)
+            await self.bot.set_my_commands(
+                customer_menu, scope=BotCommandScopeDefault(), language_code=language
+            )
+            admin_menu = _admin_commands(t)
+            for channel, user_id, _source in await admins.list_admins(self.shop):
+                if channel == CHANNEL and user_id.lstrip("-").isdigit():
+                    await self.bot.set_my_commands(
+                        admin_menu,
+                        scope=BotCommandScopeChat(chat_id=int(user_id)),
+                        language_code=language,
+                    )
+        await self.bot.set_my_commands(
+            _customer_commands(Translator(self.shop.settings.default_locale)),
+            scope=BotCommandScopeDefault(),
+        )
+
+    async def close(self) -> None:
+        await self.drain()
+        await self.bot.session.close()
+
+
+def _user_of(raw: dict) -> str:
+    for key in ("message", "callback_query", "pre_checkout_query", "edited_message"):
+        sender = (raw.get(key) or {}).get("from")
+        if sender:
+            return str(sender.get("id"))
+    return ""
+
+
+def _customer_commands(t: Translator) -> list[BotCommand]:
+    _ = t.gettext
+    spanish = t.locale == "es"
+    names = (
+        ["catalogo", "carrito", "pedidos", "rastrear", "persona", "idioma", "ayuda"]
+        if spanish
+        else ["catalog", "cart", "orders", "track", "human", "language", "help"]
+    )
+    descriptions = [
+        _("Browse the catalog"),
+        _("My cart"),
+        _("My orders"),
+        _("Where is my order?"),
+        _("Talk to a person"),
+        _("Language"),
+        _("Help"),
+    ]
+    return [BotCommand(command=n, description=d) for n, d in zip(names, descriptions, strict=True)]
+
+
+def _admin_commands(t: Translator) -> list[BotCommand]:
+    _ = t.gettext
+    spanish = t.locale == "es"
+    names = (
+        ["pedidos", "devoluciones", "stock", "reporte", "exportar", "ayuda"]
+        if spanish
+        else ["orders", "returns", "stock", "report", "export", "help"]
+    )
+    descriptions = [
+        _("Orders"),
+        _("Returns waiting"),
+        _("Stock levels"),
+        _("Report"),
+        _("Orders CSV"),
+        _("Admin commands"),
+    ]
+    return [BotCommand(command=n, description=d) for n, d in zip(names, descriptions, strict=True)]

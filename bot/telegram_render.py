@@ -1,0 +1,197 @@
+"""Reply -> Telegram Bot API calls, within Telegram's limits: 4096-character texts
+(longer ones are split on line boundaries), 1024-character captions (the rest follows
+as a message), inline keyboards with callback data under 64 bytes, reply keyboards for
+sharing a phone or a location, documents and invoices."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LabeledPrice,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.ratelimit import RateLimiter
+from handlers.i18n import Translator
+from handlers.types import Reply
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Pieces of at most limit characters, cut at line ends where possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single line longer than a message
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces or [""]
+
+
+def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.label[:64], callback_data=b.payload) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def share_keyboard(t: Translator, reply: Reply) -> ReplyKeyboardMarkup:
+    _ = t.gettext
+    buttons = []
+    if reply.request_contact:
+        buttons.append(KeyboardButton(text=_("Share my phone number"), request_contact=True))
+    if reply.request_location:
+        buttons.append(KeyboardButton(text=_("Share my location"), request_location=True))
+    return ReplyKeyboardMarkup(keyboard=[buttons], resize_keyboard=True, one_time_keyboard=True)
+
+
+class TelegramRenderer:
+    """Sends one batch of replies; every API call first waits its turn with the limiter
+    (paced: the per-chat limit applies too, as for notifications)."""
+
+    def __init__(self, bot: Bot, payment_token: str, limiter: RateLimiter, paced: bool) -> None:
+        self.bot = bot
+        self.payment_token = payment_token
+        self.limiter = limiter
+        self.paced = paced
+
+    async def _turn(self, chat_id: int) -> None:
+        await self.limiter.wait(chat_id, paced=self.paced)
+
+    async def send(
+        self, chat_id: int, replies: list[Reply], t: Translator, *, edit_message_id: int | None
+    ) -> list[tuple[int, Reply]]:
+        """Send the replies; the first one edits the pressed menu message when it can.
+        Returns (message id, reply) of what is now on the screen."""
+        sent: list[tuple[int, Reply]] = []
+        for index, reply in enumerate(replies):
+            editable = index == 0 and edit_message_id and self._editable(reply)
+            if editable and await self._edit(chat_id, edit_message_id, reply):
+                sent.append((edit_message_id, reply))
+                continue
+            sent += [(m.message_id, reply) for m in await self._send_one(chat_id, reply, t)]
+        return sent
+
+    @staticmethod
+    def _editable(reply: Reply) -> bool:
+        plain = not (reply.image_url or reply.document or reply.invoice)
+        return plain and not (reply.request_contact or reply.request_location)
+
+    async def _edit(self, chat_id: int, message_id: int, reply: Reply) -> bool:
+        """True when the pressed message now shows this reply (edited, or already did)."""
+        if len(reply.text) > TEXT_LIMIT or not reply.text.strip():
+            return False
+        try:
+            await self._turn(chat_id)
+            await self.bot.edit_message_text(
+                chat_id=chat_id,
+                message_id=message_id,
+                text=reply.text,
+                reply_markup=inline_keyboard(reply),
+            )
+        except TelegramBadRequest as error:
+            # "not modified": it already shows this. Anything else (a photo, a message
+            # too old to edit): send the reply as a new message instead.
+            return "message is not modified" in str(error)
+        return True
+
+    async def _send_one(self, chat_id: int, reply: Reply, t: Translator) -> list[Message]:
+        markup = inline_keyboard(reply)
+        if reply.invoice is not None:
+            return [await self._invoice(chat_id, reply, t)]
+        if reply.document is not None:
+            caption, rest = _caption(reply.text)
+            await self._turn(chat_id)
+            message = await self.bot.send_document(
+                chat_id,
+                BufferedInputFile(reply.document.content, reply.document.filename),
+                caption=caption or None,
+                reply_markup=None if rest else markup,
+            )
+            return [message, *await self._texts(chat_id, rest, markup)]
+        if reply.image_url:
+            caption, rest = _caption(reply.text)
+            await self._turn(chat_id)
+            message = await self.bot.send_photo(
+                chat_id,
+                reply.image_url,
+                caption=caption or None,
+                reply_markup=None if rest else markup,
+            )
+            return [message, *await self._texts(chat_id, rest, markup)]
+        sent = await self._texts(chat_id, reply.text, markup)
+        if reply.request_contact or reply.request_location:
+            hint = t.gettext("Or use the button below.")
+            await self._turn(chat_id)
+            sent.append(
+                await self.bot.send_message(chat_id, hint, reply_markup=share_keyboard(t, reply))
+            )
+        elif reply.remove_keyboard:
+            await self._turn(chat_id)
+            sent.append(
+                await self.bot.send_message(
+                    chat_id, t.gettext("OK."), reply_markup=ReplyKeyboardRemove()
+                )
+            )
+        return sent
+
+    async def _texts(self, chat_id: int, text: str, markup) -> list[Message]:
+        if not text.strip():
+            return []
+        pieces = split_text(text)
+        messages = []
+        for number, piece in enumerate(pieces, 1):
+            await self._turn(chat_id)
+            messages.append(
+                await self.bot.send_message(
+                    chat_id, piece, reply_markup=markup if number == len(pieces) else None
+                )
+            )
+        return messages
+
+    async def _invoice(self, chat_id: int, reply: Reply, t: Translator) -> Message:
+        invoice = reply.invoice
+        assert invoice is not None
+        if reply.text.strip():
+            await self._texts(chat_id, reply.text, None)
+        await self._turn(chat_id)
+        return await self.bot.send_invoice(
+            chat_id,
+            title=invoice.title[:32],
+            description=invoice.description[:255],
+            payload=invoice.order_code,  # a reference to the order, far under 128 bytes
+            provider_token=self.payment_token,
+            currency=invoice.currency,
+            prices=[LabeledPrice(label=invoice.description[:32], amount=invoice.amount)],
+        )
+
+
+def _caption(text: str) -> tuple[str, str]:
+    """(caption, rest): a caption up to 1024 characters; longer text follows after."""
+    if len(text) <= CAPTION_LIMIT:
+        return text, ""
+    return "", text

@@ -1,0 +1,38 @@
+"""Updates from a channel are written down before they are handled: a repeated delivery
+is recognised (also after a restart), and one left unhandled by a crash is handled on
+the next start."""
+
+from __future__ import annotations
+
+from core.services.context import Shop
+
+
+async def receive(shop: Shop, channel: str, update_key: str, user_id: str, payload: dict) -> bool:
+    """True the first time this update arrives; False for a repeat."""
+    async with shop.uow() as uow:
+        fresh = await uow.inbox.add(channel, update_key, user_id, payload, shop.now())
+        await uow.commit(shop.now())
+        return fresh
+
+
+async def mark_handled(shop: Shop, channel: str, update_key: str) -> None:
+    async with shop.uow() as uow:
+        await uow.inbox.mark_handled(channel, update_key, shop.now())
+        await uow.commit(shop.now())
+
+
+async def unhandled(shop: Shop, channel: str, limit: int = 100) -> list[tuple[str, dict]]:
+    async with shop.uow(write=False) as uow:
+        return await uow.inbox.unhandled(channel, limit)
+
+
+async def remember_message(shop: Shop, channel: str, chat_id: str, message_id: str, ref: str):
+    """Note what a message we sent was about (e.g. "case:12")."""
+    async with shop.uow() as uow:
+        await uow.inbox.remember(channel, chat_id, message_id, ref, shop.now())
+        await uow.commit(shop.now())
+
+
+async def ref_of(shop: Shop, channel: str, chat_id: str, message_id: str) -> str | None:
+    async with shop.uow(write=False) as uow:
+        return await uow.inbox.ref_of(channel, chat_id, message_id)

@@ -1,0 +1,68 @@
+"""The inbox of channel updates and the references of sent messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.store.dialect import insert_for
+from core.store.tables import inbox, message_refs
+
+
+class SqlInboxRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(
+        self, channel: str, update_key: str, user_id: str, payload: dict, at: datetime
+    ) -> bool:
+        """Store the update; False when this update was already received."""
+        result = await self.conn.execute(
+            insert_for(self.conn, inbox)
+            .values(
+                channel=channel,
+                update_key=update_key,
+                user_id=user_id,
+                payload=payload,
+                received_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        )
+        return result.rowcount == 1
+
+    async def mark_handled(self, channel: str, update_key: str, at: datetime) -> None:
+        await self.conn.execute(
+            update(inbox)
+            .where(inbox.c.channel == channel, inbox.c.update_key == update_key)
+            .values(handled_at=at)
+        )
+
+    async def unhandled(self, channel: str, limit: int) -> list[tuple[str, dict]]:
+        rows = await self.conn.execute(
+            select(inbox.c.update_key, inbox.c.payload)
+            .where(inbox.c.channel == channel, inbox.c.handled_at.is_(None))
+            .order_by(inbox.c.received_at, inbox.c.update_key)
+            .limit(limit)
+        )
+        return [(key, payload) for key, payload in rows]
+
+    async def remember(
+        self, channel: str, chat_id: str, message_id: str, ref: str, at: datetime
+    ) -> None:
+        await self.conn.execute(
+            insert_for(self.conn, message_refs)
+            .values(channel=channel, chat_id=chat_id, message_id=message_id, ref=ref, created_at=at)
+            .on_conflict_do_nothing(index_elements=["channel", "chat_id", "message_id"])
+        )
+
+    async def ref_of(self, channel: str, chat_id: str, message_id: str) -> str | None:
+        row = await self.conn.execute(
+            select(message_refs.c.ref).where(
+                message_refs.c.channel == channel,
+                message_refs.c.chat_id == chat_id,
+                message_refs.c.message_id == message_id,
+            )
+        )
+        return row.scalar_one_or_none()
