@@ -68,11 +68,17 @@ class OutboxDispatcher:
         claimed = await outbox.claim_due(
             self.shop, list(self.senders), address=self.address, limit=limit, lease=self.lease
         )
+        held: set[tuple[str, str]] = set()  # people whose earlier message must go first
         for message in claimed:
-            await self.send(message)
+            person = (message.channel, message.address)
+            if person in held:
+                await outbox.release(self.shop, message.id)
+            elif not await self.send(message):
+                held.add(person)
         return len(claimed)
 
-    async def send(self, message: PendingMessage) -> None:
+    async def send(self, message: PendingMessage) -> bool:
+        """Send one row; False when it is to be tried again later."""
         sender = self.senders[message.channel]
         try:
             replies = await render_message(self.shop, message)
@@ -81,22 +87,23 @@ class OutboxDispatcher:
         except TemporaryFailure as failure:
             if message.attempts + 1 >= MAX_ATTEMPTS:
                 await outbox.mark_failed(self.shop, message.id, f"gave up: {failure}")
-                return
+                return True
             delay = (
                 timedelta(seconds=failure.retry_after)
                 if failure.retry_after is not None
                 else backoff(message.attempts)
             )
             await outbox.retry_later(self.shop, message.id, delay, str(failure))
-            return
+            return False
         except PermanentFailure as failure:
             await outbox.mark_failed(self.shop, message.id, str(failure))
-            return
+            return True
         except Exception as error:  # a bug rendering one message must not stop the rest
             log.exception("outbox message %s failed", message.id)
             await outbox.retry_later(self.shop, message.id, backoff(message.attempts), repr(error))
-            return
+            return False
         await outbox.mark_sent(self.shop, message.id)
+        return True
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
         while True:

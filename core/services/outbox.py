@@ -39,6 +39,12 @@ async def retry_later(shop: Shop, message_id: int, delay: timedelta, error: str)
         await uow.commit(shop.now())
 
 
+async def release(shop: Shop, message_id: int) -> None:
+    async with shop.uow() as uow:
+        await uow.outbox.release(message_id, shop.now())
+        await uow.commit(shop.now())
+
+
 async def mark_failed(shop: Shop, message_id: int, error: str) -> None:
     async with shop.uow() as uow:
         await uow.outbox.mark_failed(message_id, error)

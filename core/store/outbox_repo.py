@@ -63,12 +63,30 @@ class SqlOutboxRepository:
         limit: int = 50,
     ) -> list[PendingMessage]:
         """Take due rows for these channels (oldest first) and lease them."""
+        earlier = outbox.alias("earlier")
+        waiting_before = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.channel == outbox.c.channel,
+                earlier.c.address == outbox.c.address,
+                earlier.c.id < outbox.c.id,
+                or_(
+                    and_(
+                        earlier.c.status == str(OutboxStatus.PENDING),
+                        earlier.c.next_attempt_at > now,
+                    ),
+                    and_(earlier.c.status == SENDING, earlier.c.lease_until >= now),
+                ),
+            )
+            .exists()
+        )
         due = and_(
             outbox.c.channel.in_(channels),
             or_(
                 and_(outbox.c.status == str(OutboxStatus.PENDING), outbox.c.next_attempt_at <= now),
                 and_(outbox.c.status == SENDING, outbox.c.lease_until < now),
             ),
+            ~waiting_before,  # a person's messages go in order: none overtakes one waiting
         )
         if address is not None:
             due = and_(due, outbox.c.address == address)
@@ -106,6 +124,14 @@ class SqlOutboxRepository:
                 lease_until=None,
                 last_error=error[:500],
             )
+        )
+
+    async def release(self, message_id: int, at: datetime) -> None:
+        """Give a claimed row back untouched (it waits behind an earlier one)."""
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(status=str(OutboxStatus.PENDING), next_attempt_at=at, lease_until=None)
         )
 
     async def mark_failed(self, message_id: int, error: str) -> None:

@@ -127,3 +127,19 @@ async def test_a_terminal_chat_only_takes_its_own_persons_messages(shop):
     channel = RecordingChannel()
     assert await OutboxDispatcher(shop, [channel], address="luis").run_once() == 1
     assert channel.delivered == [("luis", "📦 We are preparing your order PED-LUIS1.")]
+
+
+async def test_a_persons_messages_keep_their_order_when_one_must_wait(shop, clock):
+    await queue_notifications(shop, 3)
+    channel = RecordingChannel()
+    channel.failures = [TemporaryFailure("429 Too Many Requests", retry_after=5)]
+    dispatcher = OutboxDispatcher(shop, [channel])
+    await dispatcher.run_once()
+    assert channel.delivered == []  # the 2nd and 3rd wait behind the 1st
+    assert await dispatcher.run_once() == 0
+    clock.advance(seconds=6)
+    while await dispatcher.run_once():
+        pass
+    assert [text for _, text in channel.delivered] == [
+        f"📦 We are preparing your order PED-AAAA{n}." for n in range(3)
+    ]
