@@ -160,7 +160,11 @@ class TelegramChannel:
                     or ""
                 )
             incoming = Incoming(**base, text=message.text or message.caption or "", reply_ref=ref)
-        await self.answer(message.chat.id, incoming, edit_message_id=None)
+            if (message.text or "").startswith("/start") and await admins.is_admin(
+                self.shop, CHANNEL, str(user.id)
+            ):
+                await self.set_admin_commands(user.id)
+        await self.answer(message.chat.id, incoming, pressed=None)
 
     async def callback(self, query: CallbackQuery) -> None:
         # Answer first: the button stops spinning at once, whatever the handling takes.
@@ -179,8 +183,9 @@ class TelegramChannel:
             query.from_user.first_name or "",
             payload=query.data or "",
         )
-        edit = query.message.message_id if isinstance(query.message, Message) else None
-        await self.answer(chat_id, incoming, edit_message_id=edit)
+        pressed = query.message if isinstance(query.message, Message) else None
+        # Only a text menu can be edited into the next one (not a photo or a document).
+        await self.answer(chat_id, incoming, pressed=pressed if pressed and pressed.text else None)
 
     async def pre_checkout(self, query: PreCheckoutQuery) -> None:
         """Telegram waits at most 10 s: check the order and answer, nothing else."""
@@ -208,11 +213,11 @@ class TelegramChannel:
             return False
         return await admins.is_admin(self.shop, CHANNEL, str(user_id))
 
-    async def answer(self, chat_id: int, incoming: Incoming, *, edit_message_id: int | None):
+    async def answer(self, chat_id: int, incoming: Incoming, *, pressed: Message | None) -> None:
         replies = await self.conversation.handle(incoming)
         if replies:
             t = await self.translator(incoming.user_id, incoming.locale)
-            await self.send(chat_id, replies, t, edit_message_id=edit_message_id, paced=False)
+            await self.send(chat_id, replies, t, pressed=pressed, paced=False)
 
     async def translator(self, user_id: str, language_code: str | None) -> Translator:
         customer = await customers.identify(self.shop, CHANNEL, user_id)
@@ -225,13 +230,11 @@ class TelegramChannel:
         replies: list[Reply],
         t: Translator,
         *,
-        edit_message_id: int | None = None,
+        pressed: Message | None = None,
         paced: bool,
     ) -> None:
         renderer = TelegramRenderer(self.bot, self.payment_token, self.limiter, paced)
-        for message_id, reply in await renderer.send(
-            chat_id, replies, t, edit_message_id=edit_message_id
-        ):
+        for message_id, reply in await renderer.send(chat_id, replies, t, pressed=pressed):
             if reply.ref:
                 await inbox.remember_message(
                     self.shop, CHANNEL, str(chat_id), str(message_id), reply.ref
@@ -290,18 +293,29 @@ class TelegramChannel:
             await self.bot.set_my_commands(
                 customer_menu, scope=BotCommandScopeDefault(), language_code=language
             )
-            admin_menu = _admin_commands(t)
-            for channel, user_id, _source in await admins.list_admins(self.shop):
-                if channel == CHANNEL and user_id.lstrip("-").isdigit():
-                    await self.bot.set_my_commands(
-                        admin_menu,
-                        scope=BotCommandScopeChat(chat_id=int(user_id)),
-                        language_code=language,
-                    )
+        for channel, user_id, _source in await admins.list_admins(self.shop):
+            if channel != CHANNEL or not user_id.lstrip("-").isdigit():
+                continue
+            if await customers.has_written(self.shop, CHANNEL, user_id):
+                await self.set_admin_commands(int(user_id))
         await self.bot.set_my_commands(
             _customer_commands(Translator(self.shop.settings.default_locale)),
             scope=BotCommandScopeDefault(),
         )
+
+    async def set_admin_commands(self, chat_id: int) -> None:
+        """An admin's own command menu; Telegram only allows it once they opened the bot,
+        so it is also set when an admin sends /start."""
+        for language in ("es", "en"):
+            try:
+                await self.bot.set_my_commands(
+                    _admin_commands(Translator(language)),
+                    scope=BotCommandScopeChat(chat_id=chat_id),
+                    language_code=language,
+                )
+            except (TelegramBadRequest, TelegramForbiddenError) as error:
+                log.info("no admin menu for %s yet: %s", chat_id, error)
+                return
 
     async def close(self) -> None:
         await self.drain()

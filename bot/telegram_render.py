@@ -6,7 +6,6 @@ sharing a phone or a location, documents and invoices."""
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -83,15 +82,15 @@ class TelegramRenderer:
         await self.limiter.wait(chat_id, paced=self.paced)
 
     async def send(
-        self, chat_id: int, replies: list[Reply], t: Translator, *, edit_message_id: int | None
+        self, chat_id: int, replies: list[Reply], t: Translator, *, pressed: Message | None
     ) -> list[tuple[int, Reply]]:
-        """Send the replies; the first one edits the pressed menu message when it can.
+        """Send the replies; the first one replaces the pressed text menu in place.
         Returns (message id, reply) of what is now on the screen."""
         sent: list[tuple[int, Reply]] = []
         for index, reply in enumerate(replies):
-            editable = index == 0 and edit_message_id and self._editable(reply)
-            if editable and await self._edit(chat_id, edit_message_id, reply):
-                sent.append((edit_message_id, reply))
+            if index == 0 and pressed is not None and self._editable(reply):
+                await self._edit(chat_id, pressed, reply)
+                sent.append((pressed.message_id, reply))
                 continue
             sent += [(m.message_id, reply) for m in await self._send_one(chat_id, reply, t)]
         return sent
@@ -99,25 +98,17 @@ class TelegramRenderer:
     @staticmethod
     def _editable(reply: Reply) -> bool:
         plain = not (reply.image_url or reply.document or reply.invoice)
-        return plain and not (reply.request_contact or reply.request_location)
+        fits = len(reply.text.strip()) > 0 and len(reply.text) <= TEXT_LIMIT
+        return plain and fits and not (reply.request_contact or reply.request_location)
 
-    async def _edit(self, chat_id: int, message_id: int, reply: Reply) -> bool:
-        """True when the pressed message now shows this reply (edited, or already did)."""
-        if len(reply.text) > TEXT_LIMIT or not reply.text.strip():
-            return False
-        try:
-            await self._turn(chat_id)
-            await self.bot.edit_message_text(
-                chat_id=chat_id,
-                message_id=message_id,
-                text=reply.text,
-                reply_markup=inline_keyboard(reply),
-            )
-        except TelegramBadRequest as error:
-            # "not modified": it already shows this. Anything else (a photo, a message
-            # too old to edit): send the reply as a new message instead.
-            return "message is not modified" in str(error)
-        return True
+    async def _edit(self, chat_id: int, pressed: Message, reply: Reply) -> None:
+        markup = inline_keyboard(reply)
+        if pressed.text == reply.text and pressed.reply_markup == markup:
+            return  # it already shows exactly this (Telegram would refuse the edit)
+        await self._turn(chat_id)
+        await self.bot.edit_message_text(
+            chat_id=chat_id, message_id=pressed.message_id, text=reply.text, reply_markup=markup
+        )
 
     async def _send_one(self, chat_id: int, reply: Reply, t: Translator) -> list[Message]:
         markup = inline_keyboard(reply)

@@ -53,6 +53,9 @@ def explain(turn: Turn, error: DomainError) -> None:
     elif code == "empty_cart":
         text = _("Your cart is empty.")
         back = [[Button(_("Catalog"), pack("cat"))]]
+    elif code == "missing_checkout_details":
+        text = _("Some details of your order are missing. Let's go through checkout again.")
+        back = [[Button(_("Check out"), pack("co"))]]
     elif code == "cart_changed":
         text = _("Your cart changed since you added those items. Please check it again.")
         back = [[Button(_("My cart"), pack("cart"))]]

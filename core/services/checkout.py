@@ -66,13 +66,22 @@ def _validate(shop: Shop, details: CheckoutDetails) -> PaymentMethod:
         for name, value in (
             ("name", details.name),
             ("phone", details.phone),
-            ("address", details.address.street if details.address else ""),
+            ("address", _where(details.address)),
         )
         if not (value or "").strip()
     ]
     if missing:
         raise MissingCheckoutDetails(missing=missing)
     return method
+
+
+def _where(address: Address | None) -> str:
+    """Something a courier can find: a street, or a shared location."""
+    if address is None:
+        return ""
+    if address.latitude is not None and address.longitude is not None:
+        return "location"
+    return address.street
 
 
 async def place_order(shop: Shop, customer_id: int, details: CheckoutDetails) -> Order:

@@ -60,3 +60,9 @@ async def mark_unreachable(shop: Shop, channel: str, external_id: str) -> None:
         if customer is not None:
             await uow.customers.update(customer.id, unreachable=True)
         await uow.commit(shop.now())
+
+
+async def has_written(shop: Shop, channel: str, external_id: str) -> bool:
+    """Whether this person ever wrote to us on that channel (bots may not write first)."""
+    async with shop.uow(write=False) as uow:
+        return await uow.customers.find(channel, external_id) is not None
