@@ -18,33 +18,12 @@ from aiogram.types import (
 )
 
 from bot.ratelimit import RateLimiter
+from bot.text import split_text
 from handlers.i18n import Translator
 from handlers.types import Reply
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Pieces of at most limit characters, cut at line ends where possible."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # a single line longer than a message
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces or [""]
 
 
 def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -153,7 +132,7 @@ class TelegramRenderer:
     async def _texts(self, chat_id: int, text: str, markup) -> list[Message]:
         if not text.strip():
             return []
-        pieces = split_text(text)
+        pieces = split_text(text, TEXT_LIMIT)
         messages = []
         for number, piece in enumerate(pieces, 1):
             await self._turn(chat_id)

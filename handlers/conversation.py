@@ -102,6 +102,8 @@ async def route(turn: Turn) -> None:
         await resume(turn)
     elif incoming.payment is not None:
         await support.payment_received(turn, incoming.payment)
+    elif incoming.catalog_order:
+        await cart.catalog_order(turn, list(incoming.catalog_order))
     elif incoming.payload is not None:
         await button(turn, incoming.payload)
     elif incoming.attachment is not None:

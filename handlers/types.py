@@ -31,6 +31,16 @@ class PaymentEvent:
 
 
 @dataclass(frozen=True)
+class OrderedItem:
+    """One line of an order the customer sent from the channel's catalog."""
+
+    sku: str
+    quantity: int
+    price: int  # minor units, as the catalog showed it
+    currency: str
+
+
+@dataclass(frozen=True)
 class Incoming:
     channel: str
     user_id: str
@@ -43,6 +53,7 @@ class Incoming:
     contact_phone: str | None = None
     attachment: Attachment | None = None
     payment: PaymentEvent | None = None
+    catalog_order: tuple[OrderedItem, ...] = ()
     reply_ref: str = ""  # what the message being answered was about ("case:12")
     opened: bool = False  # the chat was (re)opened: show where we are
 

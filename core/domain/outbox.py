@@ -51,3 +51,4 @@ class PendingMessage:
     address: str = ""
     dedupe_key: str = ""
     status: str = ""
+    delivery_status: str = ""  # the channel's later word: sent, delivered, read, failed

@@ -8,10 +8,12 @@ from core.domain.cart import MAX_LINE_QUANTITY, CartLine, check_quantity
 from core.domain.errors import (
     InvalidQuantity,
     OutOfStock,
+    PriceChange,
     ProductInactive,
     ProductNotFound,
     StockShortage,
 )
+from core.domain.money import Money
 from core.domain.pricing import Totals, compute_totals
 from core.services.context import Shop
 from core.store.uow import SqlUnitOfWork
@@ -91,3 +93,40 @@ async def clear_cart(shop: Shop, customer_id: int) -> None:
     async with shop.uow() as uow:
         await uow.carts.clear(customer_id)
         await uow.commit(shop.now())
+
+
+@dataclass(frozen=True)
+class CatalogOrderResult:
+    view: CartView
+    unknown: list[str]  # SKUs the shop doesn't sell (any more)
+    price_changes: list[PriceChange]  # the catalog showed another price than ours
+    shortages: list[StockShortage]  # fewer available than asked: the cart has what there is
+
+
+async def cart_from_catalog_order(
+    shop: Shop, customer_id: int, items: list[tuple[str, int, Money]]
+) -> CatalogOrderResult:
+    """A WhatsApp catalog order (SKU, quantity, the price the catalog showed) becomes the
+    customer's cart, at our prices and within our stock; what differs is reported."""
+    unknown, changes, shortages = [], [], []
+    now = shop.now()
+    async with shop.uow() as uow:
+        await uow.carts.clear(customer_id)
+        for sku, quantity, shown in items:
+            product = await uow.catalog.get_by_sku(sku)
+            if product is None or not product.active:
+                unknown.append(sku)
+                continue
+            quantity = min(max(quantity, 1), MAX_LINE_QUANTITY)
+            if shown != product.price:
+                changes.append(PriceChange(sku, product.name, shown.amount, product.price.amount))
+            if product.available < quantity:
+                shortages.append(
+                    StockShortage(sku, product.name, quantity, max(product.available, 0))
+                )
+                quantity = product.available
+            if quantity > 0:
+                await uow.carts.put(customer_id, product.id, quantity, product.price.amount, now)
+        view = await _view(shop, uow, customer_id)
+        await uow.commit(now)
+    return CatalogOrderResult(view, unknown, changes, shortages)

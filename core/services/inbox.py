@@ -4,6 +4,8 @@ the next start."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from core.services.context import Shop
 
 
@@ -36,3 +38,19 @@ async def remember_message(shop: Shop, channel: str, chat_id: str, message_id: s
 async def ref_of(shop: Shop, channel: str, chat_id: str, message_id: str) -> str | None:
     async with shop.uow(write=False) as uow:
         return await uow.inbox.ref_of(channel, chat_id, message_id)
+
+
+async def last_message_at(shop: Shop, channel: str, user_id: str) -> datetime | None:
+    async with shop.uow(write=False) as uow:
+        return await uow.inbox.last_message_at(channel, user_id)
+
+
+async def save_menu(shop: Shop, channel: str, user_id: str, kind: str, options: list) -> None:
+    async with shop.uow() as uow:
+        await uow.menus.save(channel, user_id, kind, options, shop.now())
+        await uow.commit(shop.now())
+
+
+async def load_menu(shop: Shop, channel: str, user_id: str) -> tuple[str, list] | None:
+    async with shop.uow(write=False) as uow:
+        return await uow.menus.load(channel, user_id)

@@ -65,3 +65,9 @@ async def messages(shop: Shop, **filters: object) -> list[PendingMessage]:
     """Every outbox row (optionally of one customer or recipient kind), oldest first."""
     async with shop.uow(write=False) as uow:
         return await uow.outbox.list(**filters)  # type: ignore[arg-type]
+
+
+async def record_delivery(shop: Shop, message_id: int, status: str, error: str = "") -> None:
+    async with shop.uow() as uow:
+        await uow.outbox.record_delivery(message_id, status, error)
+        await uow.commit(shop.now())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.store.dialect import insert_for
-from core.store.tables import inbox, message_refs
+from core.store.tables import channel_menus, inbox, message_refs
 
 
 class SqlInboxRepository:
@@ -48,6 +48,15 @@ class SqlInboxRepository:
         )
         return [(key, payload) for key, payload in rows]
 
+    async def last_message_at(self, channel: str, user_id: str) -> datetime | None:
+        """When this person last wrote to us on that channel (None: never)."""
+        row = await self.conn.execute(
+            select(func.max(inbox.c.received_at)).where(
+                inbox.c.channel == channel, inbox.c.user_id == user_id
+            )
+        )
+        return row.scalar_one_or_none()
+
     async def remember(
         self, channel: str, chat_id: str, message_id: str, ref: str, at: datetime
     ) -> None:
@@ -66,3 +75,35 @@ class SqlInboxRepository:
             )
         )
         return row.scalar_one_or_none()
+
+
+class SqlChannelMenuRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def save(
+        self, channel: str, user_id: str, kind: str, options: list, at: datetime
+    ) -> None:
+        stmt = insert_for(self.conn, channel_menus).values(
+            channel=channel, user_id=user_id, kind=kind, options=options, updated_at=at
+        )
+        await self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["channel", "user_id"],
+                set_={
+                    "kind": stmt.excluded.kind,
+                    "options": stmt.excluded.options,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
+
+    async def load(self, channel: str, user_id: str) -> tuple[str, list] | None:
+        row = (
+            await self.conn.execute(
+                select(channel_menus.c.kind, channel_menus.c.options).where(
+                    channel_menus.c.channel == channel, channel_menus.c.user_id == user_id
+                )
+            )
+        ).first()
+        return (row.kind, row.options) if row else None

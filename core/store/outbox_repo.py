@@ -126,6 +126,13 @@ class SqlOutboxRepository:
             )
         )
 
+    async def record_delivery(self, message_id: int, status: str, error: str = "") -> None:
+        """What the channel later said happened (sent, delivered, read, failed)."""
+        values: dict[str, object] = {"delivery_status": status[:12]}
+        if error:
+            values["last_error"] = error[:500]
+        await self.conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+
     async def release(self, message_id: int, at: datetime) -> None:
         """Give a claimed row back untouched (it waits behind an earlier one)."""
         await self.conn.execute(
@@ -159,4 +166,5 @@ def _message(row) -> PendingMessage:
         address=row.address,
         dedupe_key=row.dedupe_key,
         status=row.status,
+        delivery_status=row.delivery_status,
     )

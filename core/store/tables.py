@@ -293,6 +293,7 @@ inbox = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Column("handled_at", UtcDateTime, nullable=True),
     Index("ix_inbox_unhandled", "channel", "handled_at"),
+    Index("ix_inbox_user", "channel", "user_id", "received_at"),
 )
 
 # What a message the bot sent was about (a support case, an order), so that a reply to
@@ -305,4 +306,16 @@ message_refs = Table(
     Column("message_id", String(64), primary_key=True),
     Column("ref", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The options a channel last offered a person when it could not show them all as
+# buttons (WhatsApp: a "more" row, or a numbered text menu), so a reply can be mapped.
+channel_menus = Table(
+    "channel_menus",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),  # "list" (paged) or "numbered"
+    Column("options", JSON, nullable=False),  # [[label, payload], ...]
+    Column("updated_at", UtcDateTime, nullable=False),
 )

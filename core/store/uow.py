@@ -14,7 +14,7 @@ from core.store.catalog_repo import SqlCatalogRepository
 from core.store.conversations_repo import SqlConversationRepository, SqlSupportRepository
 from core.store.customers_repo import SqlCartRepository, SqlCustomerRepository
 from core.store.database import Database
-from core.store.inbox_repo import SqlInboxRepository
+from core.store.inbox_repo import SqlChannelMenuRepository, SqlInboxRepository
 from core.store.orders_repo import SqlOrderRepository
 from core.store.outbox_repo import SqlOutboxRepository
 from core.store.payments_repo import (
@@ -62,6 +62,7 @@ class SqlUnitOfWork:
         self.support = SqlSupportRepository(conn)
         self.admins = SqlAdminRepository(conn)
         self.inbox = SqlInboxRepository(conn)
+        self.menus = SqlChannelMenuRepository(conn)
         return self
 
     async def __aexit__(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from core.domain.cart import MAX_LINE_QUANTITY
+from core.domain.money import Money
 from core.services import cart
 from handlers.payloads import pack
 from handlers.render import money
 from handlers.turn import Turn
-from handlers.types import Button
+from handlers.types import Button, OrderedItem
 
 
 def empty_cart_reply(turn: Turn, note: str = "") -> None:
@@ -83,3 +84,36 @@ async def set_quantity(turn: Turn, product_id: int, quantity: int) -> None:
 async def empty(turn: Turn) -> None:
     await cart.clear_cart(turn.shop, turn.customer.id)
     empty_cart_reply(turn, turn.t.gettext("Done, your cart is empty now."))
+
+
+async def catalog_order(turn: Turn, items: list[OrderedItem]) -> None:
+    """An order sent from the channel's catalog becomes the cart; what differs from the
+    shop (unknown products, other prices, less stock) is said before checking out."""
+    _ = turn.t.gettext
+    result = await cart.cart_from_catalog_order(
+        turn.shop,
+        turn.customer.id,
+        [(i.sku, i.quantity, Money(i.price, i.currency)) for i in items],
+    )
+    notes = [_("I put your order from the catalog in your cart.")]
+    notes += [
+        _("{sku} is not sold here any more, so it was left out.").format(sku=sku)
+        for sku in result.unknown
+    ]
+    notes += [
+        _("{name} costs {new} now (the catalog showed {old}).").format(
+            name=change.name,
+            new=money(turn.t, change.new_price, turn.shop.currency),
+            old=money(turn.t, change.old_price, turn.shop.currency),
+        )
+        for change in result.price_changes
+    ]
+    notes += [
+        turn.t.ngettext(
+            "Only {n} {name} is available; your cart has {n}.",
+            "Only {n} {name} are available; your cart has {n}.",
+            shortage.available,
+        ).format(n=shortage.available, name=shortage.name)
+        for shortage in result.shortages
+    ]
+    await show_cart(turn, "\n".join(notes))
