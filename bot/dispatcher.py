@@ -82,6 +82,8 @@ class OutboxDispatcher:
         sender = self.senders[message.channel]
         try:
             replies = await render_message(self.shop, message)
+            for reply in replies:  # lets a channel's delivery receipts find this row
+                reply.ref = reply.ref or f"outbox:{message.id}"
             if replies:
                 await sender.deliver(message.address, replies)
         except TemporaryFailure as failure:

@@ -13,6 +13,7 @@ import uvicorn
 from bot.dispatcher import OutboxDispatcher, Sender
 from bot.telegram import TelegramChannel
 from bot.web import create_app
+from bot.whatsapp import WhatsAppChannel
 from core.services import expiry
 from core.services.context import Shop
 
@@ -38,10 +39,11 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
     stop = stop or _stop_on_signals()
     settings = shop.settings
     telegram = TelegramChannel(shop) if settings.telegram_bot_token else None
-    senders: list[Sender] = [telegram] if telegram else []
+    whatsapp = WhatsAppChannel(shop) if whatsapp_configured(shop) else None
+    senders: list[Sender] = [c for c in (telegram, whatsapp) if c is not None]
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(shop, telegram),
+            create_app(shop, telegram, whatsapp),
             host=settings.host,
             port=settings.port,
             log_level="warning",
@@ -61,6 +63,8 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
         else:
             await telegram.set_webhook(settings.telegram_webhook_url, settings.webhook_secret())
             await telegram.resume_unhandled()
+    if whatsapp is not None:
+        await whatsapp.resume_unhandled()
     log.info("Pedidos is running (http://%s:%s)", settings.host, settings.port)
     try:
         await stop.wait()
@@ -74,6 +78,12 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
                 await task
         if telegram is not None:
             await telegram.close()
+        if whatsapp is not None:
+            await whatsapp.close()
+
+
+def whatsapp_configured(shop: Shop) -> bool:
+    return bool(shop.settings.whatsapp_phone_id and shop.settings.whatsapp_token)
 
 
 def _stop_on_signals() -> asyncio.Event:

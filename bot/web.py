@@ -1,4 +1,4 @@
-"""The web app (FastAPI): Telegram's webhook, WhatsApp's webhook (next), and /healthz.
+"""The web app (FastAPI): Telegram's webhook, WhatsApp's webhook, and /healthz.
 
 A webhook call is answered as soon as the update is written down (Telegram waits for
 the answer and retries on timeouts); handling it happens after the answer.
@@ -7,15 +7,22 @@ the answer and retries on timeouts); handling it happens after the answer.
 from __future__ import annotations
 
 import hmac
+import json
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from sqlalchemy import text
 
 from bot.telegram import TelegramChannel
+from bot.whatsapp import WhatsAppChannel
 from core.services.context import Shop
 
 
-def create_app(shop: Shop, telegram: TelegramChannel | None = None) -> FastAPI:
+def create_app(
+    shop: Shop,
+    telegram: TelegramChannel | None = None,
+    whatsapp: WhatsAppChannel | None = None,
+) -> FastAPI:
     app = FastAPI(title="Pedidos", docs_url=None, redoc_url=None, openapi_url=None)
     secret = shop.settings.webhook_secret()
 
@@ -37,6 +44,38 @@ def create_app(shop: Shop, telegram: TelegramChannel | None = None) -> FastAPI:
             return Response(status_code=400)
         if fresh:
             telegram.schedule(update)
+        return Response(status_code=200)
+
+    @app.get("/whatsapp/webhook")
+    async def whatsapp_verify(request: Request) -> Response:
+        query = request.query_params
+        challenge = (
+            whatsapp.verify(
+                query.get("hub.mode"), query.get("hub.verify_token"), query.get("hub.challenge")
+            )
+            if whatsapp is not None
+            else None
+        )
+        if challenge is None:
+            return Response(status_code=403)
+        return PlainTextResponse(challenge)
+
+    @app.post("/whatsapp/webhook")
+    async def whatsapp_webhook(request: Request) -> Response:
+        if whatsapp is None:
+            return Response(status_code=404)
+        body = await request.body()
+        signature = request.headers.get("X-Hub-Signature-256")
+        if not signature:
+            return Response(status_code=401)
+        if not whatsapp.signed(body, signature):
+            return Response(status_code=403)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return Response(status_code=400)
+        for event in await whatsapp.accept(payload):
+            whatsapp.schedule(event)
         return Response(status_code=200)
 
     return app

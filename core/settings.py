@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     telegram_per_chat_per_second: float = Field(default=1.0, gt=0)
     telegram_global_per_second: float = Field(default=30.0, gt=0)
+    # WhatsApp Cloud API: the phone id and token turn the channel on.
+    whatsapp_phone_id: str = ""
+    whatsapp_token: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_app_secret: str = ""
+    whatsapp_api_url: str = "https://graph.facebook.com"
+    whatsapp_template_name: str = "pedido_actualizacion"
+    whatsapp_template_languages: dict[str, str] = Field(
+        default_factory=lambda: {"es": "es_MX", "en": "en_US"}
+    )
+    whatsapp_global_per_second: float = Field(default=80.0, gt=0)
+    whatsapp_per_user_per_second: float = Field(default=1.0, gt=0)
     # The web app (webhooks, health).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -208,6 +220,9 @@ def load_settings(**overrides: object) -> Settings:
 # Never echoed in an error message: they may hold passwords or tokens.
 SECRET_FIELDS = {
     "database_url",
+    "whatsapp_token",
+    "whatsapp_app_secret",
+    "whatsapp_verify_token",
     "telegram_bot_token",
     "telegram_payment_provider_token",
     "telegram_webhook_secret",

@@ -1,0 +1,354 @@
+"""The WhatsApp channel (pywa, Cloud API): webhook payloads -> Incoming, Replies ->
+messages within WhatsApp's limits (bot/whatsapp_render.py).
+
+Each inbound message is written to the inbox under its wamid before it is handled, so a
+repeated delivery is handled once, also after a restart. Status webhooks (sent,
+delivered, read, failed) are recorded on the outbox row the message came from. Outside
+the 24-hour customer-service window notifications go as an approved template, because
+WhatsApp refuses free text then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from pywa.errors import WhatsAppError
+from pywa_async import WhatsApp
+from pywa_async.types import Button, Section, SectionList, SectionRow
+
+from bot.dispatcher import PermanentFailure, TemporaryFailure
+from bot.ratelimit import RateLimiter
+from bot.whatsapp_render import MORE, Outgoing, list_page, plan
+from core.domain.errors import InvalidAmount
+from core.domain.money import Money
+from core.services import customers, inbox, outbox
+from core.services.context import Shop
+from handlers.conversation import Conversation
+from handlers.i18n import Translator
+from handlers.types import Attachment, Incoming, Location, OrderedItem, Reply
+
+log = logging.getLogger("pedidos.whatsapp")
+
+CHANNEL = "whatsapp"
+GRAPH = "https://graph.facebook.com"
+WINDOW = timedelta(hours=24)
+RATE_LIMITED = {4, 80007, 130429, 131056}  # try again later
+SERVER_TROUBLE = {1, 2, 131000, 131016}
+
+
+class RedirectTransport(httpx.AsyncBaseTransport):
+    """Sends every request to another server (WHATSAPP_API_URL), keeping path and query:
+    pywa always builds graph.facebook.com URLs."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = httpx.URL(base_url)
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(
+            scheme=self.base.scheme, host=self.base.host, port=self.base.port
+        )
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def make_client(phone_id: str, token: str, api_url: str) -> WhatsApp:
+    transport = None if api_url.rstrip("/") == GRAPH else RedirectTransport(api_url)
+    session = httpx.AsyncClient(transport=transport, timeout=30)
+    return WhatsApp(phone_id=phone_id, token=token, session=session, server=None)
+
+
+class WhatsAppChannel:
+    channel = CHANNEL
+
+    def __init__(self, shop: Shop, *, client: WhatsApp | None = None) -> None:
+        settings = shop.settings
+        self.shop = shop
+        self.client = client or make_client(
+            settings.whatsapp_phone_id, settings.whatsapp_token, settings.whatsapp_api_url
+        )
+        self.conversation = Conversation(shop)  # no card payments on WhatsApp
+        self.limiter = RateLimiter(
+            settings.whatsapp_per_user_per_second, settings.whatsapp_global_per_second
+        )
+        self._user_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- the webhook's checks --------------------------------------------------------------
+
+    def verify(self, mode: str | None, token: str | None, challenge: str | None) -> str | None:
+        """The challenge to echo when Meta registers the webhook with our verify token."""
+        expected = self.shop.settings.whatsapp_verify_token
+        if mode == "subscribe" and expected and token and hmac.compare_digest(token, expected):
+            return challenge or ""
+        return None
+
+    def signed(self, body: bytes, header: str | None) -> bool:
+        secret = self.shop.settings.whatsapp_app_secret.encode()
+        expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+        return bool(header) and hmac.compare_digest(header.encode(), expected.encode())
+
+    # -- receiving -------------------------------------------------------------------------
+
+    async def accept(self, payload: dict) -> list[dict]:
+        """Write down each new message of a webhook payload; record delivery statuses.
+        Returns the messages to handle (repeats are left out)."""
+        fresh = []
+        for value in _values(payload):
+            names = {
+                c.get("wa_id"): (c.get("profile") or {}).get("name", "")
+                for c in value.get("contacts", [])
+            }
+            for message in value.get("messages", []):
+                event = {"message": message, "name": names.get(message.get("from"), "")}
+                if await inbox.receive(
+                    self.shop, CHANNEL, message["id"], str(message.get("from", "")), event
+                ):
+                    fresh.append(event)
+            for status in value.get("statuses", []):
+                await self.record_status(status)
+        return fresh
+
+    def schedule(self, event: dict) -> None:
+        task = asyncio.create_task(self.handle_event(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def resume_unhandled(self) -> None:
+        for _key, event in await inbox.unhandled(self.shop, CHANNEL):
+            await self.handle_event(event)
+
+    async def handle_event(self, event: dict) -> None:
+        message = event["message"]
+        wa_id = str(message.get("from", ""))
+        async with self._user_locks[wa_id]:  # one person's messages in order
+            try:
+                incoming = await self.to_incoming(message, event.get("name", ""))
+                if incoming is not None:
+                    await self.answer(wa_id, incoming)
+            except Exception:
+                log.exception("whatsapp message %s failed", message.get("id"))
+            await inbox.mark_handled(self.shop, CHANNEL, message["id"])
+
+    async def to_incoming(self, message: dict, name: str) -> Incoming | None:
+        wa_id = str(message.get("from", ""))
+        base: dict[str, Any] = {
+            "channel": CHANNEL,
+            "user_id": wa_id,
+            "chat_id": wa_id,
+            "name": name,
+        }
+        kind = message.get("type")
+        if kind == "interactive":
+            reply = (
+                message["interactive"].get("button_reply")
+                or message["interactive"].get("list_reply")
+                or {}
+            )
+            payload = reply.get("id", "")
+            if payload.startswith(MORE + ":"):
+                await self.more_options(wa_id, int(payload.split(":")[1]))
+                return None
+            return Incoming(**base, payload=payload)
+        if kind == "button":  # a template's quick-reply button
+            return Incoming(**base, payload=message["button"].get("payload", ""))
+        if kind == "location":
+            spot = message["location"]
+            return Incoming(**base, location=Location(spot["latitude"], spot["longitude"]))
+        if kind == "contacts":
+            phones = (message["contacts"][0].get("phones") or [{}]) if message["contacts"] else [{}]
+            phone = phones[0].get("phone") or phones[0].get("wa_id") or ""
+            return Incoming(**base, contact_phone=phone)
+        if kind in ("image", "document"):
+            media = message[kind]
+            return Incoming(
+                **base,
+                attachment=Attachment(
+                    "photo" if kind == "image" else "document",
+                    media.get("id", ""),
+                    media.get("caption", ""),
+                ),
+            )
+        if kind == "order":
+            return Incoming(**base, catalog_order=_ordered_items(message["order"]))
+        if kind == "text":
+            text = message["text"].get("body", "")
+            chosen = await self.numbered_choice(wa_id, text)
+            if chosen is not None:
+                return Incoming(**base, payload=chosen)
+            ref = ""
+            if (message.get("context") or {}).get("id"):
+                ref = await inbox.ref_of(self.shop, CHANNEL, wa_id, message["context"]["id"]) or ""
+            return Incoming(**base, text=text, reply_ref=ref)
+        return Incoming(**base, text="")  # audio, stickers...: answered with the menu
+
+    async def numbered_choice(self, wa_id: str, text: str) -> str | None:
+        """A number typed in answer to a numbered text menu."""
+        if not text.strip().isdigit():
+            return None
+        menu = await inbox.load_menu(self.shop, CHANNEL, wa_id)
+        if menu is None or menu[0] != "numbered":
+            return None
+        options = menu[1]
+        number = int(text.strip())
+        return options[number - 1][1] if 1 <= number <= len(options) else None
+
+    async def more_options(self, wa_id: str, start: int) -> None:
+        menu = await inbox.load_menu(self.shop, CHANNEL, wa_id)
+        t = await self.translator(wa_id)
+        if menu is None or menu[0] != "list" or start >= len(menu[1]):
+            await self.answer(wa_id, Incoming(CHANNEL, wa_id, wa_id, payload="m"))
+            return
+        options = [(label, payload) for label, payload in menu[1]]
+        page = list_page(options, start, t, t.gettext("More options:"))
+        await self.send_outgoing(wa_id, [page], paced=False)
+
+    async def record_status(self, status: dict) -> None:
+        ref = await inbox.ref_of(
+            self.shop, CHANNEL, str(status.get("recipient_id", "")), str(status.get("id", ""))
+        )
+        if ref and ref.startswith("outbox:"):
+            errors = status.get("errors") or [{}]
+            error = f"{errors[0].get('code', '')} {errors[0].get('title', '')}".strip()
+            await outbox.record_delivery(
+                self.shop, int(ref.split(":")[1]), str(status.get("status", "")), error
+            )
+
+    async def answer(self, wa_id: str, incoming: Incoming) -> None:
+        replies = await self.conversation.handle(incoming)
+        if replies:
+            await self.send(wa_id, replies, paced=False)
+
+    async def translator(self, wa_id: str) -> Translator:
+        person = await customers.identify(self.shop, CHANNEL, wa_id)
+        locale = person.locale or self.shop.settings.default_locale
+        return Translator(locale, self.shop.settings.store_country)
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def send(self, wa_id: str, replies: list[Reply], *, paced: bool) -> None:
+        t = await self.translator(wa_id)
+        for reply in replies:
+            planned = plan(reply, t)
+            if planned.menu is not None:
+                await inbox.save_menu(self.shop, CHANNEL, wa_id, *planned.menu)
+            await self.send_outgoing(wa_id, planned.messages, paced=paced)
+
+    async def send_outgoing(self, wa_id: str, messages: list[Outgoing], *, paced: bool) -> None:
+        for message in messages:
+            await self.limiter.wait(wa_id, paced=paced)
+            sent = await self._send_one(wa_id, message)
+            if message.ref:
+                await inbox.remember_message(self.shop, CHANNEL, wa_id, sent, message.ref)
+
+    async def _send_one(self, wa_id: str, message: Outgoing) -> str:
+        client = self.client
+        if message.kind == "text":
+            result = await client.send_message(wa_id, message.body)
+        elif message.kind == "buttons":
+            buttons = [Button(title=title, callback_data=pid) for title, pid, _d in message.options]
+            result = await client.send_message(wa_id, message.body, buttons=buttons)
+        elif message.kind == "list":
+            rows = [
+                SectionRow(title=title, callback_data=pid, description=desc or None)
+                for title, pid, desc in message.options
+            ]
+            sections = SectionList(
+                button_title=message.list_button,
+                sections=[Section(title=message.section_title, rows=rows)],
+            )
+            result = await client.send_message(wa_id, message.body, buttons=sections)
+        elif message.kind == "image":
+            result = await client.send_image(wa_id, message.image_url, caption=message.body or None)
+        else:
+            assert message.document is not None
+            filename, content, mime = message.document
+            result = await client.send_document(
+                wa_id, content, filename=filename, caption=message.body or None, mime_type=mime
+            )
+        return str(result.id)
+
+    async def deliver(self, address: str, replies: list[Reply]) -> None:
+        """The dispatcher's Sender: inside the 24-hour window as normal messages,
+        outside it as the approved template."""
+        try:
+            last = await inbox.last_message_at(self.shop, CHANNEL, address)
+            if last is not None and self.shop.now() - last < WINDOW:
+                await self.send(address, replies, paced=True)
+            else:
+                await self.send_template(address, replies)
+        except WhatsAppError as error:
+            code = getattr(error, "error_code", None)
+            if code in RATE_LIMITED or code in SERVER_TROUBLE:
+                raise TemporaryFailure(f"{code} {error}") from error
+            raise PermanentFailure(f"{code} {error}") from error
+        except (httpx.TransportError, TimeoutError) as error:
+            raise TemporaryFailure(str(error)) from error
+
+    async def send_template(self, wa_id: str, replies: list[Reply]) -> None:
+        settings = self.shop.settings
+        t = await self.translator(wa_id)
+        language = settings.whatsapp_template_languages.get(t.locale) or next(
+            iter(settings.whatsapp_template_languages.values())
+        )
+        # A template parameter may not hold line breaks or long runs of spaces.
+        text = " · ".join(
+            " ".join(line.split()) for r in replies for line in r.text.splitlines() if line.strip()
+        )[:1000]
+        await self.limiter.wait(wa_id, paced=True)
+        sent = await self.client.send_template(
+            wa_id,
+            name=settings.whatsapp_template_name,
+            language=language,
+            params=[{"type": "body", "parameters": [{"type": "text", "text": text or "-"}]}],
+        )
+        ref = next((r.ref for r in replies if r.ref), "")
+        if ref:
+            await inbox.remember_message(self.shop, CHANNEL, wa_id, str(sent.id), ref)
+
+    async def close(self) -> None:
+        await self.drain()
+
+
+def _values(payload: dict) -> list[dict]:
+    if payload.get("object") != "whatsapp_business_account":
+        return []
+    return [
+        change.get("value") or {}
+        for entry in payload.get("entry", [])
+        for change in entry.get("changes", [])
+        if change.get("field") == "messages"
+    ]
+
+
+def _ordered_items(order: dict) -> tuple[OrderedItem, ...]:
+    items = []
+    for item in order.get("product_items", []):
+        currency = str(item.get("currency", "")).upper()
+        try:
+            price = Money.from_major(Decimal(str(item.get("item_price", 0))), currency).amount
+        except InvalidAmount:
+            price = 0
+        items.append(
+            OrderedItem(
+                str(item.get("product_retailer_id", "")),
+                int(item.get("quantity", 1)),
+                price,
+                currency,
+            )
+        )
+    return tuple(items)
