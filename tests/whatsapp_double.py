@@ -84,10 +84,10 @@ from aiohttp import ClientSession, ClientTimeout, web
 
 __all__ = [
     "ERROR_MESSAGES",
+    "WINDOW_SECONDS",
     "GraphApiDouble",
     "GraphCall",
     "RedirectTransport",
-    "WINDOW_SECONDS",
 ]
 
 WINDOW_SECONDS = 24 * 3600
@@ -368,6 +368,10 @@ class RedirectTransport(httpx.AsyncBaseTransport):
 # --------------------------------------------------------------------------------------
 
 
+def _query(request: web.Request) -> dict[str, str]:
+    return {k: v for k, v in request.query.items() if k != "access_token"}
+
+
 def _json_response(body: Any, status: int) -> web.Response:
     return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
@@ -521,7 +525,9 @@ class GraphApiDouble:
         """Accepted message bodies to a user (wa_id, phone number or BSUID), in order; each
         a copy of what the client sent plus ``"_wamid"``."""
         wa_id = self._resolve(to)
-        return [{**copy.deepcopy(s.body), "_wamid": s.wamid} for s in self._sent if s.wa_id == wa_id]
+        return [
+            {**copy.deepcopy(s.body), "_wamid": s.wamid} for s in self._sent if s.wa_id == wa_id
+        ]
 
     def texts(self, to: str) -> list[str]:
         """What the user reads of each message: text.body, the interactive body, the caption,
@@ -561,9 +567,7 @@ class GraphApiDouble:
     def bsuid(self, wa_id: str) -> str:
         """The business-scoped user id Meta gives this user (stable per wa_id and WABA)."""
         wa_id = self._digits(wa_id)
-        country = next(
-            (_COUNTRIES[wa_id[:n]] for n in (3, 2, 1) if wa_id[:n] in _COUNTRIES), "US"
-        )
+        country = next((_COUNTRIES[wa_id[:n]] for n in (3, 2, 1) if wa_id[:n] in _COUNTRIES), "US")
         digest = hashlib.sha256(f"{self.waba_id}:{wa_id}".encode()).hexdigest()
         bsuid = f"{country}.{int(digest[:16], 16) % 10**18 + 10**18}"
         self._bsuids[bsuid] = wa_id
@@ -845,8 +849,7 @@ class GraphApiDouble:
     # ---- HTTP ---------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        query = {k: v for k, v in request.query.items() if k != "access_token"}
-        call = GraphCall(request.method, request.path, {}, self.clock(), query=query)
+        call = GraphCall(request.method, request.path, {}, self.clock(), query=_query(request))
         self.calls.append(call)
         try:
             call.body, call.files = await self._read(request)
@@ -867,7 +870,7 @@ class GraphApiDouble:
 
     async def _read(self, request: web.Request) -> tuple[Any, dict[str, tuple[str, bytes, str]]]:
         if request.method in ("GET", "DELETE") or not request.can_read_body:
-            return dict(call_query(request)), {}
+            return _query(request), {}
         if request.content_type == "application/json":
             try:
                 return await request.json(), {}
@@ -892,9 +895,7 @@ class GraphApiDouble:
         header = request.headers.get("Authorization", "")
         token = header[7:] if header.startswith("Bearer ") else request.query.get("access_token")
         if not token:
-            raise _GraphError(
-                104, message="An access token is required to request this resource."
-            )
+            raise _GraphError(104, message="An access token is required to request this resource.")
         if token != self.token:
             raise _GraphError(190, message=ERROR_MESSAGES[190], http_status=401)
 
@@ -916,8 +917,10 @@ class GraphApiDouble:
                 del self._media[parts[0]]
                 return {"success": True}
             return self._media_info(stored)
-        if len(parts) == 1 or (parts and parts[0] != self.phone_id):
-            raise _unsupported(method, parts[0] if parts else "")
+        if not parts:
+            raise _GraphError(100, message="Unsupported request - method type: " + method.lower())
+        if len(parts) == 1 or parts[0] != self.phone_id:
+            raise _unsupported(method, parts[0])
         unknown = "/" + "/".join(parts[1:])
         raise _GraphError(2500, message=f"Unknown path components: {unknown}")
 
@@ -959,8 +962,9 @@ class GraphApiDouble:
         filename, data, _ = upload
         if mime not in UPLOAD_TYPES:
             raise _GraphError(
-                131053, f"Param file must be a file with one of the following types: "
-                f"{', '.join(sorted(UPLOAD_TYPES))}. Received file of type '{mime}'."
+                131053,
+                f"Param file must be a file with one of the following types: "
+                f"{', '.join(sorted(UPLOAD_TYPES))}. Received file of type '{mime}'.",
             )
         if not data:
             raise _GraphError(131053, "The uploaded file is empty.")
@@ -1036,7 +1040,9 @@ class GraphApiDouble:
         if wamid not in self._inbound:
             raise _GraphError(100, f"Invalid message_id: {wamid} is not a message you received")
         indicator = body.get("typing_indicator")
-        if indicator is not None and (not isinstance(indicator, dict) or indicator.get("type") != "text"):
+        if indicator is not None and (
+            not isinstance(indicator, dict) or indicator.get("type") != "text"
+        ):
             raise _invalid("Param typing_indicator['type'] must be 'text'")
         self.read_marks.append(wamid)
         return {"success": True}
@@ -1140,7 +1146,9 @@ class GraphApiDouble:
             raise _missing("interactive['body']")
         if not isinstance(body, dict):
             raise _invalid("Param interactive['body'] must be a JSON object")
-        _length(body.get("text"), "interactive['body']['text']", 1, MAX_INTERACTIVE_BODY, "Body text")
+        _length(
+            body.get("text"), "interactive['body']['text']", 1, MAX_INTERACTIVE_BODY, "Body text"
+        )
         header = content.get("header")
         if header is not None:
             self._check_header(header, kind)
@@ -1150,7 +1158,13 @@ class GraphApiDouble:
                 raise _invalid("Location request messages do not support a footer")
             if not isinstance(footer, dict):
                 raise _invalid("Param interactive['footer'] must be a JSON object")
-            _length(footer.get("text"), "interactive['footer']['text']", 1, MAX_FOOTER_TEXT, "Footer text")
+            _length(
+                footer.get("text"),
+                "interactive['footer']['text']",
+                1,
+                MAX_FOOTER_TEXT,
+                "Footer text",
+            )
         checks[kind](action)
 
     def _check_header(self, header: Any, kind: str) -> None:
@@ -1162,7 +1176,13 @@ class GraphApiDouble:
         if kind == "location_request_message":
             raise _invalid("Location request messages do not support a header")
         if header_type == "text":
-            _length(header.get("text"), "interactive['header']['text']", 1, MAX_HEADER_TEXT, "Header text")
+            _length(
+                header.get("text"),
+                "interactive['header']['text']",
+                1,
+                MAX_HEADER_TEXT,
+                "Header text",
+            )
             return
         if header_type not in ("image", "document", "video"):
             raise _invalid(f"Invalid header type '{header_type}'")
@@ -1207,10 +1227,18 @@ class GraphApiDouble:
             raise _invalid(f"Duplicate button ids are not allowed: {', '.join(duplicated)}")
         duplicated = sorted({t for t in titles if titles.count(t) > 1})
         if duplicated:
-            raise _invalid(f"Button titles must be unique within a message: {', '.join(duplicated)}")
+            raise _invalid(
+                f"Button titles must be unique within a message: {', '.join(duplicated)}"
+            )
 
     def _check_list(self, action: dict) -> None:
-        _length(action.get("button"), "interactive['action']['button']", 1, MAX_LIST_BUTTON, "Button text")
+        _length(
+            action.get("button"),
+            "interactive['action']['button']",
+            1,
+            MAX_LIST_BUTTON,
+            "Button text",
+        )
         sections = action.get("sections")
         if sections is None:
             raise _missing("interactive['action']['sections']")
@@ -1226,7 +1254,9 @@ class GraphApiDouble:
                 raise _invalid("Each section must be a JSON object")
             title = section.get("title")
             if len(sections) > 1 and not title:
-                raise _missing("interactive['action']['sections'][]['title'] (more than one section)")
+                raise _missing(
+                    "interactive['action']['sections'][]['title'] (more than one section)"
+                )
             if title is not None and (not isinstance(title, str) or len(title) > MAX_SECTION_TITLE):
                 raise _invalid(
                     f"Section title length invalid. Min length: 0, Max length: {MAX_SECTION_TITLE}"
@@ -1261,7 +1291,13 @@ class GraphApiDouble:
         parameters = action.get("parameters")
         if not isinstance(parameters, dict):
             raise _missing("interactive['action']['parameters']")
-        _length(parameters.get("display_text"), "parameters['display_text']", 1, MAX_BUTTON_TITLE, "Display text")
+        _length(
+            parameters.get("display_text"),
+            "parameters['display_text']",
+            1,
+            MAX_BUTTON_TITLE,
+            "Display text",
+        )
         if parameters.get("url") is None:
             raise _missing("interactive['action']['parameters']['url']")
         _http_link(parameters["url"], "interactive['action']['parameters']['url']")
@@ -1292,7 +1328,9 @@ class GraphApiDouble:
         if kind == "image" and "filename" in content:
             raise _invalid("Param image['filename'] is not supported")
 
-    def _check_media_reference(self, content: dict, kind: str, allowed_mimes: frozenset | None) -> None:
+    def _check_media_reference(
+        self, content: dict, kind: str, allowed_mimes: frozenset | None
+    ) -> None:
         has_link, has_id = "link" in content, "id" in content
         if has_link and has_id:
             raise _invalid(f"Param {kind} must have either 'link' or 'id', not both")
@@ -1302,10 +1340,12 @@ class GraphApiDouble:
             _http_link(content["link"], f"{kind}['link']")
             return
         stored = self._media.get(str(content["id"]))
-        if stored is None or stored.from_user and kind == "never":
+        if stored is None:
             raise _invalid(f"Invalid media id for {kind}: '{content['id']}' was not uploaded")
         if allowed_mimes is not None and stored.mime not in allowed_mimes:
-            raise _invalid(f"Media '{stored.media_id}' of type {stored.mime} cannot be sent as {kind}")
+            raise _invalid(
+                f"Media '{stored.media_id}' of type {stored.mime} cannot be sent as {kind}"
+            )
 
     def _check_template(self, content: dict, wa_id: str) -> None:
         name = content.get("name")
@@ -1365,7 +1405,9 @@ class GraphApiDouble:
             raise _invalid("Param reaction['emoji'] must be one emoji, or empty to remove")
         inbound = self._inbound.get(wamid)
         outbound = self._sent_by_wamid.get(wamid)
-        if (inbound is None or inbound.wa_id != wa_id) and (outbound is None or outbound.wa_id != wa_id):
+        if (inbound is None or inbound.wa_id != wa_id) and (
+            outbound is None or outbound.wa_id != wa_id
+        ):
             raise _invalid(f"Invalid reaction message_id: {wamid} is not in this conversation")
 
     # ---- building webhooks --------------------------------------------------------------
@@ -1412,7 +1454,10 @@ class GraphApiDouble:
             "field": "messages",
         }
         return copy.deepcopy(
-            {"object": "whatsapp_business_account", "entry": [{"id": self.waba_id, "changes": [change]}]}
+            {
+                "object": "whatsapp_business_account",
+                "entry": [{"id": self.waba_id, "changes": [change]}],
+            }
         )
 
     def _status_error(self, error: dict) -> dict:
@@ -1454,11 +1499,11 @@ class GraphApiDouble:
 
     def _new_wamid(self, wa_id: str) -> str:
         raw = (
-            b"\x1c\x18" + bytes([len(wa_id)]) + wa_id.encode() + b"\x15\x02\x00\x12\x18\x14"
-            + secrets.token_hex(10).upper().encode() + b"\x00"
+            b"\x1c\x18"
+            + bytes([len(wa_id)])
+            + wa_id.encode()
+            + b"\x15\x02\x00\x12\x18\x14"
+            + secrets.token_hex(10).upper().encode()
+            + b"\x00"
         )
         return "wamid." + base64.b64encode(raw).decode()
-
-
-def call_query(request: web.Request) -> dict[str, str]:
-    return {k: v for k, v in request.query.items() if k != "access_token"}
