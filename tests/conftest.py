@@ -20,6 +20,7 @@ from core.services.context import Shop
 from core.settings import Settings, load_settings
 from core.store.database import Database
 from core.store.migrate import upgrade
+from tests import postgres
 
 START = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Mexico City
 
@@ -43,14 +44,29 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
 test_settings.__test__ = False  # a helper, not a test
 
 
+# Integration and end-to-end tests run on SQLite and, when a PostgreSQL server is given
+# (make test starts one), on PostgreSQL too.
+BACKENDS = ["sqlite", *(["postgresql"] if postgres.server_url() else [])]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "pedidos.db"
 
 
 @pytest.fixture
-def database_url(db_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{db_path}"
+async def database_url(backend: str, db_path: Path) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{db_path}"
+        return
+    url = await postgres.create_database()
+    yield url
+    await postgres.drop_database(url)
 
 
 @pytest.fixture

@@ -634,7 +634,9 @@ class GraphApiDouble:
         kind = sent.body.get("type")
         if kind == "template":
             for component in sent.body["template"].get("components") or []:
-                if component.get("type") == "button" and component.get("sub_type") == "quick_reply":
+                kind_of = str(component.get("type", "")).lower()
+                sub_type = str(component.get("sub_type", "")).lower()
+                if kind_of == "button" and sub_type == "quick_reply":
                     payloads = [p.get("payload") for p in component.get("parameters") or []]
                     if button_id in payloads:
                         content = {"payload": button_id, "text": button_id}
@@ -1361,17 +1363,17 @@ class GraphApiDouble:
         if not isinstance(components, list):
             raise _invalid("Param template['components'] must be an array")
         body_params = 0
-        for component in components:
-            if not isinstance(component, dict) or component.get("type") is None:
+        for component in components:  # Meta reads the enum values case-insensitively
+            if not isinstance(component, dict) or not isinstance(component.get("type"), str):
                 raise _missing("template['components'][]['type']")
             for parameter in component.get("parameters") or []:
-                if not isinstance(parameter, dict) or parameter.get("type") is None:
+                if not isinstance(parameter, dict) or not isinstance(parameter.get("type"), str):
                     raise _missing("template['components'][]['parameters'][]['type']")
-                if parameter["type"] == "text" and not (
+                if parameter["type"].lower() == "text" and not (
                     isinstance(parameter.get("text"), str) and parameter["text"]
                 ):
                     raise _GraphError(131008, "Parameter of type text is missing text value")
-                if component["type"] == "body":
+                if component["type"].lower() == "body":
                     body_params += 1
         expected = self.template_params.get(name)
         if expected is not None and body_params != expected:

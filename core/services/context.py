@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
 
 from core.domain.actors import Actor, ActorKind
 from core.domain.errors import NotAllowed
 from core.domain.pricing import PricingPolicy
 from core.settings import Settings
 from core.store.database import Database
+from core.store.orders_repo import ConcurrentUpdate
 from core.store.uow import SqlUnitOfWork
 
 log = logging.getLogger("pedidos.auth")
@@ -60,3 +63,26 @@ async def require_admin(uow: SqlUnitOfWork, actor: Actor, action: str) -> None:
             return
     log.warning("refused %s to %s", action, actor)
     raise NotAllowed(action=action, actor=str(actor))
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+ATTEMPTS = 4
+
+
+def retry_on_conflict(service: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Run the service again when another transaction changed the same order between
+    our read and our write (optimistic locking). The second run sees the new state and
+    decides again: the move is made once, or refused with the order's current status."""
+
+    @functools.wraps(service)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(ATTEMPTS):
+            try:
+                return await service(*args, **kwargs)
+            except ConcurrentUpdate:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    return run

@@ -20,7 +20,7 @@ from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
 from core.domain.returns import ReturnRequest
 from core.domain.shipments import Shipment
-from core.services.context import Shop, require_admin
+from core.services.context import Shop, require_admin, retry_on_conflict
 from core.store.uow import SqlUnitOfWork
 
 S = OrderStatus
@@ -122,6 +122,7 @@ async def refund_all(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetim
     return refunded
 
 
+@retry_on_conflict
 async def _advance(
     shop: Shop, actor: Actor, code: str, to: OrderStatus, notify: str | None
 ) -> Order:
@@ -153,6 +154,7 @@ async def cancel_order(shop: Shop, actor: Actor, code: str, reason: str = "") ->
     return await _cancel(shop, actor, code, reason, kind="cancelled", only_from=None)
 
 
+@retry_on_conflict
 async def _cancel(
     shop: Shop,
     actor: Actor,
@@ -206,6 +208,7 @@ async def mark_packed(shop: Shop, actor: Actor, code: str) -> Order:
     return await _advance(shop, actor, code, S.PACKED, None)
 
 
+@retry_on_conflict
 async def mark_delivered(shop: Shop, actor: Actor, code: str) -> Order:
     """Delivered: by the merchant, a carrier webhook (system) or the customer."""
     now = shop.now()
@@ -229,6 +232,7 @@ async def _collect_cash(uow: SqlUnitOfWork, order: Order, now: datetime) -> None
             order.record(OrderEvent(now, "system", "paid", data={"amount": payment.amount.amount}))
 
 
+@retry_on_conflict
 async def rate_order(shop: Shop, actor: Actor, code: str, stars: int, comment: str = "") -> Order:
     async with shop.uow() as uow:
         order = await load_order(uow, code, actor)
@@ -248,6 +252,7 @@ async def rate_order(shop: Shop, actor: Actor, code: str, stars: int, comment: s
         return order
 
 
+@retry_on_conflict
 async def attach_transfer_receipt(
     shop: Shop, actor: Actor, code: str, channel: str, file_ref: str
 ) -> Order:

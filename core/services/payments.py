@@ -13,7 +13,7 @@ from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderStatus
 from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
-from core.services.context import Shop, require_admin
+from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order, status_message
 
 
@@ -43,6 +43,7 @@ async def record_payment(
         return PaymentOutcome(order, recorded=False)
 
 
+@retry_on_conflict
 async def _record_payment(
     shop: Shop,
     code: str,
@@ -128,6 +129,7 @@ async def record_manual_payment(shop: Shop, actor: Actor, code: str) -> PaymentO
     )
 
 
+@retry_on_conflict
 async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Payment:
     """Record a (partial) refund of a paid order."""
     now = shop.now()

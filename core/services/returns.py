@@ -17,13 +17,14 @@ from core.domain.returns import (
     ReturnResolution,
     ReturnStatus,
 )
-from core.services.context import Shop, require_admin
+from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order
 from core.store.uow import SqlUnitOfWork
 
 R = ReturnStatus
 
 
+@retry_on_conflict
 async def request_return(
     shop: Shop,
     actor: Actor,
@@ -105,6 +106,7 @@ async def _load(uow: SqlUnitOfWork, return_id: int) -> ReturnRequest:
     return request
 
 
+@retry_on_conflict
 async def _decide(
     shop: Shop,
     actor: Actor,

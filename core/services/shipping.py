@@ -8,7 +8,7 @@ from core.domain.actors import Actor
 from core.domain.errors import CarrierNotFound
 from core.domain.orders import Order, OrderStatus
 from core.domain.shipments import Carrier, Shipment, clean_tracking_number
-from core.services.context import Shop, require_admin
+from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order, status_message
 
 
@@ -29,6 +29,7 @@ async def save_carrier(shop: Shop, actor: Actor, carrier: Carrier) -> None:
         await uow.commit(shop.now())
 
 
+@retry_on_conflict
 async def ship_order(
     shop: Shop, actor: Actor, code: str, carrier_code: str, tracking_number: str
 ) -> tuple[Order, Shipment]:
