@@ -27,7 +27,7 @@ run: install locales
 	$(BIN)/pedidos run
 
 test: install locales
-	$(BIN)/python -m pytest -q
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ import httpx
 from pywa.errors import WhatsAppError
 from pywa_async import WhatsApp
 from pywa_async.types import Button, Section, SectionList, SectionRow
+from pywa_async.types.templates import TemplateLanguage
 
 from bot.dispatcher import PermanentFailure, TemporaryFailure
 from bot.ratelimit import RateLimiter
@@ -42,6 +43,14 @@ GRAPH = "https://graph.facebook.com"
 WINDOW = timedelta(hours=24)
 RATE_LIMITED = {4, 80007, 130429, 131056}  # try again later
 SERVER_TROUBLE = {1, 2, 131000, 131016}
+
+
+class GraphError(Exception):
+    """A Graph API refusal (code and message), safe to pass around."""
+
+    def __init__(self, code: int | None, text: str) -> None:
+        super().__init__(text)
+        self.code = code
 
 
 class RedirectTransport(httpx.AsyncBaseTransport):
@@ -256,6 +265,14 @@ class WhatsAppChannel:
                 await inbox.remember_message(self.shop, CHANNEL, wa_id, sent, message.ref)
 
     async def _send_one(self, wa_id: str, message: Outgoing) -> str:
+        try:
+            return await self._call(wa_id, message)
+        except WhatsAppError as error:
+            # pywa's errors are frozen dataclasses that break when they cross a context
+            # manager: turn them into a plain exception right here.
+            raise GraphError(error.code, f"{error.code} {error.message}") from None
+
+    async def _call(self, wa_id: str, message: Outgoing) -> str:
         client = self.client
         if message.kind == "text":
             result = await client.send_message(wa_id, message.body)
@@ -291,11 +308,10 @@ class WhatsAppChannel:
                 await self.send(address, replies, paced=True)
             else:
                 await self.send_template(address, replies)
-        except WhatsAppError as error:
-            code = getattr(error, "error_code", None)
-            if code in RATE_LIMITED or code in SERVER_TROUBLE:
-                raise TemporaryFailure(f"{code} {error}") from error
-            raise PermanentFailure(f"{code} {error}") from error
+        except GraphError as error:
+            if error.code in RATE_LIMITED or error.code in SERVER_TROUBLE:
+                raise TemporaryFailure(str(error)) from None
+            raise PermanentFailure(str(error)) from None
         except (httpx.TransportError, TimeoutError) as error:
             raise TemporaryFailure(str(error)) from error
 
@@ -310,12 +326,15 @@ class WhatsAppChannel:
             " ".join(line.split()) for r in replies for line in r.text.splitlines() if line.strip()
         )[:1000]
         await self.limiter.wait(wa_id, paced=True)
-        sent = await self.client.send_template(
-            wa_id,
-            name=settings.whatsapp_template_name,
-            language=language,
-            params=[{"type": "body", "parameters": [{"type": "text", "text": text or "-"}]}],
-        )
+        try:
+            sent = await self.client.send_template(
+                wa_id,
+                name=settings.whatsapp_template_name,
+                language=TemplateLanguage(language),
+                params=[{"type": "body", "parameters": [{"type": "text", "text": text or "-"}]}],
+            )
+        except WhatsAppError as error:
+            raise GraphError(error.code, f"{error.code} {error.message}") from None
         ref = next((r.ref for r in replies if r.ref), "")
         if ref:
             await inbox.remember_message(self.shop, CHANNEL, wa_id, str(sent.id), ref)

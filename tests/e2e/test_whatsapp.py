@@ -1,0 +1,187 @@
+"""The shop on WhatsApp, against the strict Graph API double, through signed webhooks:
+the customer's and the merchant's journeys with zero rejected calls."""
+
+from __future__ import annotations
+
+import re
+
+from core.services import catalog, orders, outbox
+from core.services.catalog import get_product
+from handlers.types import Button, Reply
+from tests.conftest import MERCHANT
+from tests.e2e.whatsapp_driver import WhatsAppUser, whatsapp_shop
+
+ANA, ADMIN = "5215512345678", "5215500000001"
+
+
+async def place_cod_order(ana: WhatsAppUser) -> str:
+    await ana.says("Hola")
+    await ana.taps("Catálogo")
+    await ana.taps("Hogar")
+    await ana.taps("Vela de lavanda")
+    await ana.taps("Agregar 1")
+    await ana.taps("Finalizar compra")
+    await ana.says("Ana López")
+    await ana.says("55 1234 5678")
+    await ana.says("Calle Hidalgo 14")
+    await ana.says("Centro")
+    await ana.says("Mérida")
+    await ana.says("Yucatán")
+    await ana.says("97000")
+    await ana.taps("Sin referencias")
+    await ana.taps("Estándar")
+    await ana.taps("Pago contra entrega")
+    placed = await ana.taps("Confirmar pedido")
+    return re.search(r"(PED-\w{5})", placed).group(1)
+
+
+async def test_a_customer_orders_on_whatsapp_and_the_merchant_ships_it(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        admin = WhatsAppUser(wa, ADMIN, "Dueña")
+        await admin.says("/ayuda")
+        ana = WhatsAppUser(wa, ANA)
+        code = await place_cod_order(ana)
+        await wa.outbox()
+        assert f"🆕 Nuevo pedido {code}" in admin.screen()
+
+        await admin.taps("Confirmar")
+        await admin.taps("Empezar a preparar")
+        await admin.taps("Empacado")
+        label = [b for b in wa.double.sent(ADMIN) if b.get("type") == "document"][-1]
+        assert wa.double.sent_document_bytes(label).startswith(b"%PDF")
+        await admin.taps("Enviar")
+        await admin.taps("Estafeta")
+        await admin.says("1234567890")
+        await wa.outbox()
+        assert "va en camino con Estafeta" in ana.screen()
+
+        where = await ana.says("donde esta mi pedido")
+        assert f"Pedido {code}: en camino." in where
+        assert wa.double.rejected == []
+
+
+async def test_more_than_ten_options_page_with_a_more_row_that_keeps_working(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        await ana.says("Hola")
+        products = (await catalog.list_products(demo_shop, page_size=20)).items
+        menu = Reply("Todos los productos", [[Button(p.name, f"p:{p.id}")] for p in products])
+        await wa.channel.send(ANA, [menu], paced=False)
+        first = wa.double.last_sent(ANA)["interactive"]["action"]["sections"][0]["rows"]
+        assert len(first) == 10 and first[-1]["title"] == "Más opciones…"
+        await ana.taps("Más opciones")
+        second = wa.double.last_sent(ANA)["interactive"]["action"]["sections"][0]["rows"]
+        assert [r["title"] for r in second] == [p.name[:24] for p in products[9:]]
+        card = await ana.taps(products[-1].name[:20])
+        assert products[-1].name in card
+        assert wa.double.rejected == []
+
+
+async def test_a_catalog_order_message_becomes_the_cart_and_then_an_order(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        await ana.says("Hola")
+        order = wa.double.user_order(
+            ANA,
+            [
+                ("TAZA-TAL", 2, "189.00", "MXN"),
+                ("GOR-ROJA", 1, "199.00", "MXN"),  # the catalog still shows an old price
+                ("NO-EXISTE", 1, "10.00", "MXN"),
+            ],
+        )
+        await wa.deliver(order)
+        cart = ana.screen()
+        assert "Puse tu pedido del catálogo en tu carrito." in cart
+        assert "NO-EXISTE ya no se vende aquí" in cart
+        assert "Gorra roja cuesta $229.00 MXN ahora (el catálogo mostraba $199.00 MXN)." in cart
+        assert "2 × Taza de talavera" in cart and "1 × Gorra roja" in cart
+        await ana.taps("Finalizar compra")
+        await ana.says("Ana López")
+        await ana.says("55 1234 5678")
+        await ana.shares_location(20.97, -89.62)
+        await ana.taps("Sin referencias")
+        await ana.taps("Estándar")
+        await ana.taps("Pago contra entrega")
+        placed = await ana.taps("Confirmar pedido")
+        code = re.search(r"(PED-\w{5})", placed).group(1)
+        details = await orders.order_details(demo_shop, code, MERCHANT)
+        assert sorted((line.sku, line.quantity) for line in details.order.lines) == [
+            ("GOR-ROJA", 1),
+            ("TAZA-TAL", 2),
+        ]
+        assert wa.double.rejected == []
+
+
+async def test_a_bad_or_missing_signature_is_refused_and_nothing_is_handled(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        payload = wa.double.user_text(ANA, "Hola")
+        assert await wa.deliver(payload, signature="sha256=" + "0" * 64) == 403
+        assert await wa.deliver(payload, signature=None) == 401
+        assert wa.double.sent(ANA) == []
+        assert await wa.deliver(payload) == 200
+        assert len(wa.double.sent(ANA)) == 1
+
+
+async def test_a_duplicate_delivery_is_handled_once(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        payload = wa.double.user_text(ANA, "Hola")
+        assert await wa.deliver(payload) == 200
+        assert await wa.deliver(payload) == 200  # Meta retried the same wamid
+        assert len(wa.double.sent(ANA)) == 1
+
+
+async def test_the_webhook_answers_meta_verification_only_for_our_verify_token(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        status, body = await wa.double.verify_webhook(wa.url, "verify-me")
+        assert status == 200 and body.isdigit()
+        status, _ = await wa.double.verify_webhook(wa.url, "someone-else")
+        assert status == 403
+
+
+async def test_a_shipping_notice_25_hours_after_the_last_message_goes_as_a_template(
+    demo_shop, clock
+):
+    async with whatsapp_shop(demo_shop, clock=lambda: clock.now.timestamp()) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        code = await place_cod_order(ana)
+        for step in (orders.confirm_order, orders.start_preparing, orders.mark_packed):
+            await step(demo_shop, MERCHANT, code)
+        clock.advance(hours=25)
+        from core.services import shipping
+
+        await shipping.ship_order(demo_shop, MERCHANT, code, "dhl", "JD0146000031")
+        await wa.outbox()
+        template = wa.double.last_sent(ANA)
+        assert template["type"] == "template"
+        assert template["template"]["name"] == "pedido_actualizacion"
+        assert template["template"]["language"]["code"] == "es_MX"
+        shipped = [m for m in await outbox.messages(wa.shop) if m.kind == "order_shipped"]
+        assert shipped[0].status == "sent"
+        assert wa.double.rejected == []
+
+
+async def test_delivery_statuses_are_recorded_on_the_outbox_row(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        code = await place_cod_order(ana)
+        await orders.confirm_order(demo_shop, MERCHANT, code)
+        await wa.outbox()
+        notice = wa.double.last_sent(ANA)
+        await wa.deliver(wa.double.status_update(notice["_wamid"], "delivered"))
+        await wa.deliver(wa.double.status_update(notice["_wamid"], "read"))
+        confirmed = [m for m in await outbox.messages(wa.shop) if m.kind == "order_confirmed"]
+        assert confirmed[0].delivery_status == "read"
+        assert (await get_product(demo_shop, sku="VELA-LAV")).reserved == 1
+
+
+async def test_a_numbered_menu_maps_the_typed_number_to_the_option(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        await ana.says("Hola")
+        mug = await catalog.get_product(demo_shop, sku="TAZA-TAL")
+        long_label = "Taza de talavera poblana pintada a mano, " * 3
+        menu = Reply("Elige", [[Button("Catálogo", "cat")], [Button(long_label, f"p:{mug.id}")]])
+        await wa.channel.send(ANA, [menu], paced=False)
+        assert "2. Taza de talavera poblana" in ana.screen()
+        assert "Taza artesanal de Puebla" in await ana.says("2")
+        assert wa.double.rejected == []
