@@ -52,3 +52,4 @@ class PendingMessage:
     dedupe_key: str = ""
     status: str = ""
     delivery_status: str = ""  # the channel's later word: sent, delivered, read, failed
+    last_error: str = ""

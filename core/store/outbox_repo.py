@@ -167,4 +167,5 @@ def _message(row) -> PendingMessage:
         dedupe_key=row.dedupe_key,
         status=row.status,
         delivery_status=row.delivery_status,
+        last_error=row.last_error,
     )

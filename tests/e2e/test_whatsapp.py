@@ -185,3 +185,63 @@ async def test_a_numbered_menu_maps_the_typed_number_to_the_option(demo_shop):
         assert "2. Taza de talavera poblana" in ana.screen()
         assert "Taza artesanal de Puebla" in await ana.says("2")
         assert wa.double.rejected == []
+
+
+async def notify(shop, wa_id: str, count: int) -> None:
+    from core.domain.outbox import OutboxMessage
+
+    async with shop.uow() as uow:
+        person = await uow.customers.find("whatsapp", wa_id)
+        for n in range(count):
+            uow.notify(
+                OutboxMessage.to_customer(
+                    person.id, "order_preparing", f"wa:{n}", code=f"PED-{n:05d}"
+                )
+            )
+        await uow.commit(shop.now())
+
+
+async def test_rate_limit_errors_are_retried_and_permanent_ones_recorded(demo_shop, clock):
+    async with whatsapp_shop(demo_shop, clock=lambda: clock.now.timestamp()) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        await ana.says("Hola")
+        await notify(wa.shop, ANA, 3)
+        wa.double.fail_next(2, code=130429)
+        for _ in range(4):
+            await wa.outbox()
+            clock.advance(seconds=30)
+        texts = wa.double.texts(ANA)
+        assert [t for t in texts if "preparando" in t] == [
+            f"📦 Estamos preparando tu pedido PED-{n:05d}." for n in range(3)
+        ]
+        wa.double.fail_next(1, code=131026)  # undeliverable: no point trying again
+        await notify(wa.shop, ANA, 4)
+        await wa.outbox()
+        failed = [m for m in await outbox.messages(wa.shop) if m.status == "failed"]
+        assert len(failed) == 1 and failed[0].last_error.startswith("131026")
+        assert wa.double.rejected == []
+
+
+async def test_a_shared_contact_card_answers_the_phone_question(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        await ana.says("Hola")
+        await ana.taps("Catálogo")
+        await ana.taps("Hogar")
+        await ana.taps("Vela de lavanda")
+        await ana.taps("Agregar 1")
+        await ana.taps("Finalizar compra")
+        await ana.says("Ana López")
+        await wa.deliver(wa.double.user_contacts(ANA, "+52 1 55 9876 5432"))
+        assert "¿Calle y número?" in ana.screen()
+        assert wa.double.rejected == []
+
+
+async def test_a_repeated_delivery_after_a_restart_is_still_handled_once(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        payload = wa.double.user_text(ANA, "Hola")
+        await wa.deliver(payload)
+    async with whatsapp_shop(demo_shop) as again:
+        again.double.user_text(ANA, "otra cosa")  # the new double knows the person
+        assert await again.deliver(payload) == 200
+        assert again.double.sent(ANA) == []
