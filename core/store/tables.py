@@ -287,7 +287,7 @@ inbox = Table(
     "inbox",
     metadata,
     Column("channel", String(20), primary_key=True),
-    Column("update_key", String(100), primary_key=True),
+    Column("update_key", String(255), primary_key=True),
     Column("user_id", String(64), nullable=False, default=""),
     Column("payload", JSON, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
@@ -303,7 +303,7 @@ message_refs = Table(
     metadata,
     Column("channel", String(20), primary_key=True),
     Column("chat_id", String(64), primary_key=True),
-    Column("message_id", String(64), primary_key=True),
+    Column("message_id", String(255), primary_key=True),
     Column("ref", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
