@@ -15,6 +15,7 @@ import logging
 from datetime import timedelta
 from typing import Protocol
 
+from core.domain.errors import StoreUnavailable
 from core.domain.outbox import PendingMessage
 from core.services import outbox
 from core.services.context import Shop
@@ -109,6 +110,10 @@ class OutboxDispatcher:
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
         while True:
-            handled = await self.run_once()
+            try:
+                handled = await self.run_once()
+            except StoreUnavailable:
+                log.warning("database unavailable; the outbox waits")
+                handled = 0
             if not handled:
                 await asyncio.sleep(idle_seconds)

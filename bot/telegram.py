@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from typing import Any
 
 from aiogram import Bot
@@ -36,6 +35,7 @@ from aiogram.types import (
 from bot.dispatcher import PermanentFailure, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.telegram_render import TelegramRenderer
+from core.domain.errors import StoreUnavailable
 from core.domain.money import Money
 from core.services import admins, customers, inbox, payments
 from core.services.context import Shop
@@ -68,7 +68,6 @@ class TelegramChannel:
         self.limiter = RateLimiter(
             settings.telegram_per_chat_per_second, settings.telegram_global_per_second
         )
-        self._user_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task] = set()
 
     # -- receiving ---------------------------------------------------------------------
@@ -99,12 +98,20 @@ class TelegramChannel:
             await self.handle_raw(raw)
 
     async def handle_raw(self, raw: dict) -> None:
-        async with self._user_locks[_user_of(raw)]:  # one person's updates in order
-            try:
-                await self.process(Update.model_validate(raw, context={"bot": self.bot}))
-            except Exception:
-                log.exception("telegram update %s failed", raw.get("update_id"))
-            await inbox.mark_handled(self.shop, CHANNEL, str(raw["update_id"]))
+        """Handle this update and any earlier one of the same person still waiting, in
+        the order they arrived, while holding that person's lock (in every worker)."""
+        user = _user_of(raw)
+        try:
+            async with inbox.person_lock(self.shop, CHANNEL, user):
+                for key, payload in await inbox.unhandled_for(self.shop, CHANNEL, user):
+                    try:
+                        update = Update.model_validate(payload, context={"bot": self.bot})
+                        await self.process(update)
+                    except Exception:
+                        log.exception("telegram update %s failed", key)
+                    await inbox.mark_handled(self.shop, CHANNEL, key)
+        except StoreUnavailable:
+            log.warning("database unavailable; update %s waits", raw.get("update_id"))
 
     async def process(self, update: Update) -> None:
         if update.pre_checkout_query is not None:
@@ -277,8 +284,15 @@ class TelegramChannel:
                 await asyncio.sleep(wait)
                 continue
             for update in updates:
+                raw = update.model_dump(mode="json", by_alias=True, exclude_none=True)
+                try:
+                    await self.receive(raw)
+                except StoreUnavailable:
+                    # Not written down: don't confirm it; Telegram gives it again.
+                    log.warning("database unavailable; polling again in a moment")
+                    await asyncio.sleep(1)
+                    break
                 offset = update.update_id + 1
-                await self.receive(update.model_dump(mode="json", by_alias=True, exclude_none=True))
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self.bot.set_webhook(

@@ -10,11 +10,12 @@ import hmac
 import json
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
 from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel
+from core.domain.errors import StoreUnavailable
 from core.services.context import Shop
 
 
@@ -27,10 +28,13 @@ def create_app(
     secret = shop.settings.webhook_secret()
 
     @app.get("/healthz")
-    async def healthz() -> dict:
-        async with shop.db.transaction(write=False) as conn:
-            await conn.execute(text("SELECT 1"))
-        return {"status": "ok"}
+    async def healthz() -> Response:
+        try:
+            async with shop.db.transaction(write=False) as conn:
+                await conn.execute(text("SELECT 1"))
+        except StoreUnavailable:
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.post("/telegram/webhook")
     async def telegram_webhook(request: Request) -> Response:
@@ -42,6 +46,8 @@ def create_app(
             fresh = await telegram.accept(update)
         except (ValueError, KeyError, TypeError):
             return Response(status_code=400)
+        except StoreUnavailable:
+            return Response(status_code=503)  # not written down: Telegram sends it again
         if fresh:
             telegram.schedule(update)
         return Response(status_code=200)
@@ -74,7 +80,11 @@ def create_app(
             payload = json.loads(body)
         except ValueError:
             return Response(status_code=400)
-        for event in await whatsapp.accept(payload):
+        try:
+            fresh = await whatsapp.accept(payload)
+        except StoreUnavailable:
+            return Response(status_code=503)  # not written down: Meta sends it again
+        for event in fresh:
             whatsapp.schedule(event)
         return Response(status_code=200)
 

@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,7 +27,7 @@ from pywa_async.types.templates import TemplateLanguage
 from bot.dispatcher import PermanentFailure, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.whatsapp_render import MORE, Outgoing, list_page, plan
-from core.domain.errors import InvalidAmount
+from core.domain.errors import InvalidAmount, StoreUnavailable
 from core.domain.money import Money
 from core.services import customers, inbox, outbox
 from core.services.context import Shop
@@ -90,7 +89,6 @@ class WhatsAppChannel:
         self.limiter = RateLimiter(
             settings.whatsapp_per_user_per_second, settings.whatsapp_global_per_second
         )
-        self._user_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task] = set()
 
     # -- the webhook's checks --------------------------------------------------------------
@@ -142,16 +140,23 @@ class WhatsAppChannel:
             await self.handle_event(event)
 
     async def handle_event(self, event: dict) -> None:
-        message = event["message"]
-        wa_id = str(message.get("from", ""))
-        async with self._user_locks[wa_id]:  # one person's messages in order
-            try:
-                incoming = await self.to_incoming(message, event.get("name", ""))
-                if incoming is not None:
-                    await self.answer(wa_id, incoming)
-            except Exception:
-                log.exception("whatsapp message %s failed", message.get("id"))
-            await inbox.mark_handled(self.shop, CHANNEL, message["id"])
+        """Handle this message and any earlier one of the same person still waiting, in
+        order, while holding that person's lock (in every worker)."""
+        wa_id = str(event["message"].get("from", ""))
+        try:
+            async with inbox.person_lock(self.shop, CHANNEL, wa_id):
+                for key, waiting in await inbox.unhandled_for(self.shop, CHANNEL, wa_id):
+                    try:
+                        incoming = await self.to_incoming(
+                            waiting["message"], waiting.get("name", "")
+                        )
+                        if incoming is not None:
+                            await self.answer(wa_id, incoming)
+                    except Exception:
+                        log.exception("whatsapp message %s failed", key)
+                    await inbox.mark_handled(self.shop, CHANNEL, key)
+        except StoreUnavailable:
+            log.warning("database unavailable; message %s waits", event["message"].get("id"))
 
     async def to_incoming(self, message: dict, name: str) -> Incoming | None:
         wa_id = str(message.get("from", ""))

@@ -12,7 +12,7 @@ import uuid
 
 from core.domain.actors import merchant
 from core.domain.conversations import ConversationRecord
-from core.domain.errors import DomainError, NotAllowed
+from core.domain.errors import DomainError, NotAllowed, StoreUnavailable
 from core.services import admins, customers
 from core.services.context import Shop
 from core.services.conversations import load_conversation, save_conversation
@@ -60,6 +60,19 @@ class Conversation:
         self.card_payments = card_payments
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        try:
+            return await self._handle(incoming)
+        except StoreUnavailable:
+            # The database is away for a moment: say so in the person's language as the
+            # channel reports it (their saved one can't be read now). Nothing changed.
+            t = Translator(
+                pick_locale(incoming.locale, self.shop.settings.default_locale),
+                self.shop.settings.store_country,
+            )
+            text = t.gettext("We are having a moment of trouble. Please try again in a minute.")
+            return [Reply(text)]
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
         locale = pick_locale(incoming.locale, self.shop.settings.default_locale)
         customer = await customers.identify(
             self.shop, incoming.channel, incoming.user_id, name=incoming.name, locale=locale
@@ -77,11 +90,14 @@ class Conversation:
         )
         try:
             await (admin_route(turn) if is_admin else route(turn))
+        except StoreUnavailable:
+            raise
         except DomainError as error:
             await admin_errors.explain(turn, error) if is_admin else explain(turn, error)
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("conversation error ref=%s user=%s", reference, incoming.user_id)
+            await support.report_incident(turn, reference)
             turn.reset()
             turn.say(
                 turn.t.gettext(

@@ -203,6 +203,15 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
                 open_order,
             )
         ]
+    if kind == "internal_error":
+        return [
+            Reply(
+                "⚠️ "
+                + _("Internal error {reference} while answering {where}. See the logs.").format(
+                    reference=data.get("reference", ""), where=data.get("where", "")
+                )
+            )
+        ]
     if kind == "payment_on_closed_order":
         amount = money(t, int(data.get("amount", 0)), shop.currency)
         return [

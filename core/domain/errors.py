@@ -135,3 +135,9 @@ class CartChanged(DomainError):
         self.shortages = shortages
         self.price_changes = price_changes
         self.removed = removed
+
+
+class StoreUnavailable(DomainError):
+    """The database can't be reached right now; nothing was changed."""
+
+    code = "store_unavailable"

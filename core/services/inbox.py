@@ -4,6 +4,7 @@ the next start."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 from core.services.context import Shop
@@ -21,6 +22,16 @@ async def mark_handled(shop: Shop, channel: str, update_key: str) -> None:
     async with shop.uow() as uow:
         await uow.inbox.mark_handled(channel, update_key, shop.now())
         await uow.commit(shop.now())
+
+
+def person_lock(shop: Shop, channel: str, user_id: str) -> AbstractAsyncContextManager[None]:
+    """Held while one person's updates are handled, in whichever worker."""
+    return shop.db.person_lock(f"{channel}:{user_id}")
+
+
+async def unhandled_for(shop: Shop, channel: str, user_id: str) -> list[tuple[str, dict]]:
+    async with shop.uow(write=False) as uow:
+        return await uow.inbox.unhandled_for(channel, user_id)
 
 
 async def unhandled(shop: Shop, channel: str, limit: int = 100) -> list[tuple[str, dict]]:

@@ -10,15 +10,22 @@ updates do the work.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from core.domain.errors import StoreUnavailable
 from core.store.sqlite_driver import one_trip_dbapi
 
 BUSY_TIMEOUT_MS = 10_000
+# The database can't be reached (down, restarting, the network): a coded error the
+# conversation answers with "try again in a moment".
+_UNREACHABLE = (OSError, DBAPIError, PoolTimeout)
 _BEGIN_OPTION = "pedidos_begin"
 
 
@@ -28,6 +35,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.engine: AsyncEngine = _create_engine(url, echo=echo)
         self._write_gate = asyncio.Lock() if self.is_sqlite else None
+        self._person_locks: dict[str, asyncio.Lock] = {}
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
@@ -41,23 +49,66 @@ class Database:
 
     @asynccontextmanager
     async def _connect(self, write: bool) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            if self.is_sqlite:
-                await conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE" if write else ""})
-            await conn.begin()
-            try:
-                yield conn
-            finally:
-                if conn.in_transaction():
-                    await conn.rollback()
+        try:
+            async with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    await conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE" if write else ""})
+                await conn.begin()
+                try:
+                    yield conn
+                finally:
+                    if conn.in_transaction() and not conn.invalidated:
+                        await conn.rollback()
+        except _UNREACHABLE as error:
+            if isinstance(error, DBAPIError) and not _is_outage(error):
+                raise
+            raise StoreUnavailable(reason=type(error).__name__) from error
+
+    @asynccontextmanager
+    async def person_lock(self, key: str) -> AsyncIterator[None]:
+        """One person's updates are handled one at a time, in every worker: a PostgreSQL
+        advisory lock (held on its own connection), or a lock of this process on SQLite
+        (one process writes a SQLite file at a time anyway)."""
+        if self.is_sqlite:
+            async with self._person_locks.setdefault(key, asyncio.Lock()):
+                yield
+            return
+        number = int.from_bytes(
+            hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True
+        )
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": number})
+                await conn.commit()
+                try:
+                    yield
+                finally:
+                    if not conn.invalidated:
+                        await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
+                        await conn.commit()
+        except _UNREACHABLE as error:
+            raise StoreUnavailable(reason=type(error).__name__) from error
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
+def _is_outage(error: DBAPIError) -> bool:
+    """The database is away or overloaded, as opposed to refusing this statement."""
+    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+        return True
+    state = str(getattr(error.orig, "sqlstate", "") or getattr(error.orig, "pgcode", "") or "")
+    # 08: connection exception; 53: insufficient resources (too many clients);
+    # 57P: the server is shutting down or starting up.
+    return state.startswith(("08", "53", "57P"))
+
+
 def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
     if not url.startswith("sqlite"):
-        return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+        # pre_ping: connections that died with a database restart are replaced, not used.
+        return create_async_engine(
+            url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10
+        )
     # Every transaction is ended explicitly (Database._connect), so the pool's extra
     # rollback on return would only cost another round trip to the driver thread.
     engine = create_async_engine(

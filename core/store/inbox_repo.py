@@ -39,6 +39,19 @@ class SqlInboxRepository:
             .values(handled_at=at)
         )
 
+    async def unhandled_for(self, channel: str, user_id: str) -> list[tuple[str, dict]]:
+        """One person's updates not handled yet, in the order they arrived."""
+        rows = await self.conn.execute(
+            select(inbox.c.update_key, inbox.c.payload)
+            .where(
+                inbox.c.channel == channel,
+                inbox.c.user_id == user_id,
+                inbox.c.handled_at.is_(None),
+            )
+            .order_by(inbox.c.received_at, inbox.c.update_key)
+        )
+        return [(key, payload) for key, payload in rows]
+
     async def unhandled(self, channel: str, limit: int) -> list[tuple[str, dict]]:
         rows = await self.conn.execute(
             select(inbox.c.update_key, inbox.c.payload)

@@ -1,15 +1,20 @@
-"""Talk to a person; the bank-transfer receipt; a card payment the channel reports."""
+"""Talk to a person; the bank-transfer receipt; a card payment the channel reports;
+telling the admins about an internal error."""
 
 from __future__ import annotations
+
+import logging
 
 from core.domain.actors import customer as customer_actor
 from core.domain.money import Money
 from core.domain.orders import OrderStatus, PaymentMethod
-from core.services import orders, payments, support
+from core.services import incidents, orders, payments, support
 from handlers.customer.menu import main_menu
 from handlers.payloads import pack
 from handlers.turn import Step, Turn
 from handlers.types import Attachment, Button, PaymentEvent
+
+log = logging.getLogger(__name__)
 
 
 def ask_message(turn: Turn) -> None:
@@ -89,3 +94,13 @@ async def payment_received(turn: Turn, event: PaymentEvent) -> None:
         provider_charge_id=event.provider_charge_id,
         channel_charge_id=event.channel_charge_id,
     )
+
+
+async def report_incident(turn: Turn, reference: str) -> None:
+    """Tell the admins an internal error happened (the reference is in the logs)."""
+    try:
+        await incidents.report(
+            turn.shop, reference, f"{turn.incoming.channel}:{turn.incoming.user_id}"
+        )
+    except Exception:  # reporting must never make the answer to the person fail
+        log.exception("could not report incident %s", reference)

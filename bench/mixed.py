@@ -1,0 +1,744 @@
+"""Mixed customer workload through the Telegram webhook, against a bare aiogram echo bot.
+
+    .venv/bin/python bench/mixed.py
+    .venv/bin/python bench/mixed.py --users 100 --seconds 20 --database postgres \\
+        --postgres-url postgresql+asyncpg://pedidos@127.0.0.1:55432/postgres
+    .venv/bin/python scripts/with_postgres.py -- .venv/bin/python bench/mixed.py --postgres-from-env
+
+The shop runs as `pedidos serve` runs it (bot.runner.serve: the FastAPI web app on
+uvicorn, one worker, the outbox dispatcher, the expiry job) in a process of its own, on
+a fresh, migrated database with the demo catalog. This process is Telegram: a strict Bot
+API double (tests/telegram_double.py) that the shop's aiogram Bot talks to over HTTP,
+and N simulated people who POST their updates to the shop's webhook as Telegram does
+(JSON body, X-Telegram-Bot-Api-Secret-Token, at most the webhook's max_connections at
+once). Each person loops over /start, catalog -> category -> product (inline buttons),
+add to cart, a typed search ("camisa azl"), add, a full checkout paying cash on
+delivery, and "¿dónde está mi pedido?", sending the next update only when the bot has
+answered the last one.
+
+Latency of an update: from the moment its webhook POST is sent to the moment the double
+received the bot's reply call for that chat (sendMessage, editMessageText, sendPhoto,
+...: ApiCall.at, time.monotonic): the first one, and the last one of the answer. The
+shop's process reports through a socket when it finished handling each update (a
+wrapper around TelegramChannel.handle_raw): that is how a simulated person knows the
+answer is complete; it adds nothing to the figures.
+
+Then the same people send the same number and kinds of updates (texts, button presses)
+to a bare aiogram bot (Dispatcher + Router: message -> message.answer(text), callback ->
+callback.answer() and a message), served the same way in its own process against a second
+double. Cost per update is given two ways: wall time / updates at the same concurrency,
+and the bot process's CPU time (time.process_time) / updates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import re
+import socket
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp
+from fastapi import Request, Response  # module level: FastAPI resolves the echo's annotations
+
+from bench.common import (
+    add_database_options,
+    database_choice,
+    fresh_database,
+    migrate,
+    open_shop,
+    percentile,
+    rss_mb,
+    seed_demo_with_stock,
+)
+
+if TYPE_CHECKING:  # the served processes never load the double
+    from tests.telegram_double import ApiCall, BotApiDouble
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_ID = 9001  # the shop's admin on Telegram: new orders are announced to this chat
+FIRST_USER_ID = 100_001
+STOCK = 1_000_000  # every demo product: the run is about the conversation, not sell-outs
+ANSWER_TIMEOUT = 30.0  # seconds a person waits for an answer before giving up on it
+SEARCHES = [
+    "camisa azl",
+    "gorra roja",
+    "taza de talavera",
+    "vela de lavanda",
+    "mochila",
+    "jeans clasicos",
+    "cartera de piel",
+    "playera negra",
+]
+NAMES = ["Ana", "Luis", "María", "José", "Sofía", "Diego", "Lucía", "Mateo"]
+TRACK = "¿dónde está mi pedido?"
+ADDRESS = ["Calle Morelos 12", "Centro", "Oaxaca", "Oaxaca", "68000"]
+PHONE = "+52 951 123 4567"
+ORDER_CODE = re.compile(r"PED-\w{5}")
+
+
+# --------------------------------------------------------------------------------------
+# The bots' side: `--role bot` (the shop, as `pedidos serve`) and `--role echo`
+# --------------------------------------------------------------------------------------
+
+
+class ReportLink:
+    """The served process's line to the driver: 'done <update_id>' after each update;
+    answers 'cpu' with its CPU seconds and RSS; 'stop' ends it."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.stop = asyncio.Event()
+
+    @classmethod
+    async def connect(cls, port: int) -> ReportLink:
+        link = cls(*await asyncio.open_connection("127.0.0.1", port))
+        link.listening = asyncio.create_task(link._listen())
+        return link
+
+    def done(self, update_id: object) -> None:
+        self.writer.write(f"done {update_id}\n".encode())
+
+    async def _listen(self) -> None:
+        while line := await self.reader.readline():
+            command = line.decode().strip()
+            if command == "cpu":
+                self.writer.write(f"cpu {time.process_time()} {rss_mb()}\n".encode())
+            elif command == "stop":
+                break
+        self.stop.set()
+
+
+def quiet_logging(level: int = logging.WARNING) -> None:
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+async def serve_shop(args: argparse.Namespace) -> None:
+    """The shop as `pedidos serve` runs it, reporting each handled update."""
+    from bot import runner
+    from bot.app import build_shop
+    from bot.telegram import TelegramChannel
+    from core.settings import load_settings
+
+    quiet_logging()
+    link = await ReportLink.connect(args.report_port)
+    handle_raw = TelegramChannel.handle_raw
+
+    async def handle_and_report(self: TelegramChannel, raw: dict) -> None:
+        try:
+            await handle_raw(self, raw)
+        finally:
+            link.done(raw.get("update_id"))
+
+    TelegramChannel.handle_raw = handle_and_report  # type: ignore[method-assign]
+    overrides: dict[str, object] = {
+        "database_url": args.database_url,
+        "telegram_bot_token": args.token,
+        "telegram_api_url": args.api_url,
+        "telegram_webhook_url": f"http://127.0.0.1:{args.port}/telegram/webhook",
+        "host": "127.0.0.1",
+        "port": args.port,
+        "admin_telegram_ids": str(ADMIN_ID),
+    }
+    if args.global_per_second:
+        overrides["telegram_global_per_second"] = args.global_per_second
+    shop = build_shop(load_settings(_env_file=None, **overrides))
+    try:
+        await runner.serve(shop, poll=False, stop=link.stop)
+    finally:
+        await shop.db.dispose()
+
+
+async def serve_echo(args: argparse.Namespace) -> None:
+    """A bare aiogram bot on its own FastAPI webhook: it answers before handling, like
+    the shop's, and handles in a background task."""
+    import hmac
+
+    import uvicorn
+    from aiogram import Bot, Dispatcher, Router
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+    from fastapi import FastAPI
+
+    quiet_logging()
+    link = await ReportLink.connect(args.report_port)
+    bot = Bot(args.token, session=AiohttpSession(api=TelegramAPIServer.from_base(args.api_url)))
+    again = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Otra vez", callback_data="echo")]]
+    )
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "…", reply_markup=again)
+
+    @router.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(query.data or "…", reply_markup=again)
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    secret = "echo-bench-secret"
+    tasks: set[asyncio.Task] = set()
+
+    async def feed(update: dict) -> None:
+        try:
+            await dispatcher.feed_raw_update(bot, update)
+        finally:
+            link.done(update.get("update_id"))
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.post("/telegram/webhook")
+    async def webhook(request: Request) -> Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        task = asyncio.create_task(feed(await request.json()))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return Response(status_code=200)
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off")
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    serving = asyncio.create_task(server.serve())
+    try:
+        await bot.set_webhook(
+            f"http://127.0.0.1:{args.port}/telegram/webhook",
+            secret_token=secret,
+            allowed_updates=["message", "callback_query"],
+        )
+        await link.stop.wait()
+    finally:
+        server.should_exit = True
+        await serving
+        await bot.session.close()
+
+
+# --------------------------------------------------------------------------------------
+# The driver's side: Telegram (the double) and the people
+# --------------------------------------------------------------------------------------
+
+
+class Reports:
+    """The driver's end of the ReportLink."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[int, asyncio.Future[float]] = {}
+        self.cpu: asyncio.Future[tuple[float, float]] | None = None
+        self.connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.writer: asyncio.StreamWriter | None = None
+        self.server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.connected.set_result(None)
+        while line := await reader.readline():
+            kind, *values = line.decode().split()
+            if kind == "done":
+                future = self.waiting.pop(int(values[0]), None)
+                if future is not None and not future.done():
+                    future.set_result(time.monotonic())
+            elif kind == "cpu" and self.cpu is not None and not self.cpu.done():
+                self.cpu.set_result((float(values[0]), float(values[1])))
+
+    def expect(self, update_id: int) -> asyncio.Future[float]:
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[update_id] = future
+        return future
+
+    async def cpu_and_rss(self) -> tuple[float, float]:
+        assert self.writer is not None
+        self.cpu = asyncio.get_running_loop().create_future()
+        self.writer.write(b"cpu\n")
+        return await asyncio.wait_for(self.cpu, 30)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(ConnectionError):
+                self.writer.write(b"stop\n")
+                await self.writer.drain()
+            self.writer.close()
+        if self.server is not None:
+            self.server.close()
+
+
+class ReplyCalls:
+    """The bot's reply calls the double answered, by chat, in the order they arrived.
+    A call is recorded by the double when it arrives and completed when answered, so
+    unanswered ones are looked at again later."""
+
+    def __init__(self, double: BotApiDouble) -> None:
+        self.double = double
+        self.seen = 0
+        self.unanswered: list[ApiCall] = []
+        self.by_chat: dict[int, list[ApiCall]] = defaultdict(list)
+
+    def take(self, chat_id: int) -> list[ApiCall]:
+        from tests.telegram_double import SEND_EDIT_METHODS
+
+        calls = self.double.calls
+        fresh, self.seen = calls[self.seen :], len(calls)
+        still = []
+        for call in [*self.unanswered, *fresh]:
+            if not call.status:
+                still.append(call)
+            elif call.ok and call.method in SEND_EDIT_METHODS and "chat_id" in call.params:
+                self.by_chat[int(call.params["chat_id"])].append(call)
+        self.unanswered = still
+        return sorted(self.by_chat.pop(chat_id, []), key=lambda c: c.at)
+
+
+@dataclass
+class Measure:
+    first: list[float] = field(default_factory=list)  # POST sent -> first reply call
+    last: list[float] = field(default_factory=list)  # POST sent -> last reply call
+    updates: int = 0
+    unanswered: int = 0  # handled, but no reply call (nothing changed on screen)
+    timeouts: int = 0
+    not_accepted: int = 0  # the webhook answered something else than 200
+    flow_errors: list[str] = field(default_factory=list)
+    orders: int = 0
+
+
+class Telegram:
+    """The double, the webhook deliveries (as Telegram makes them) and the measurements."""
+
+    def __init__(self, double: BotApiDouble, reports: Reports, deadline: float, budget: int):
+        self.double, self.reports = double, reports
+        self.replies = ReplyCalls(double)
+        self.measure = Measure()
+        self.deadline, self.budget = deadline, budget
+        self.sent = 0
+        self.client: aiohttp.ClientSession | None = None
+
+    def open(self) -> bool:
+        """May one more update be sent?"""
+        return self.sent < self.budget and time.monotonic() < self.deadline
+
+    async def deliver(self, chat_id: int, update: dict) -> list[ApiCall]:
+        """POST the update to the webhook; wait until it was handled; its reply calls."""
+        webhook = self.double.webhook
+        assert webhook is not None, "the bot never called setWebhook"
+        if self.client is None:  # Telegram opens at most max_connections to a webhook
+            limit = aiohttp.TCPConnector(limit=webhook["max_connections"])
+            self.client = aiohttp.ClientSession(connector=limit)
+        headers = {"Content-Type": "application/json"}
+        if webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = webhook["secret_token"]
+        body = json.dumps(update, ensure_ascii=False)
+        self.sent += 1
+        handled = self.reports.expect(update["update_id"])
+        sent_at = time.monotonic()
+        async with self.client.post(webhook["url"], data=body, headers=headers) as answer:
+            await answer.read()
+            status = answer.status
+        self.measure.updates += 1
+        if status != 200:
+            self.measure.not_accepted += 1
+            self.reports.waiting.pop(update["update_id"], None)
+            return []
+        try:
+            await asyncio.wait_for(handled, ANSWER_TIMEOUT)
+        except TimeoutError:
+            self.measure.timeouts += 1
+            return self.replies.take(chat_id)
+        calls = self.replies.take(chat_id)
+        if calls:
+            self.measure.first.append(calls[0].at - sent_at)
+            self.measure.last.append(calls[-1].at - sent_at)
+        else:
+            self.measure.unanswered += 1
+        return calls
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+
+class Person:
+    """One Telegram user: types, presses the inline buttons of the bot's latest answer."""
+
+    def __init__(self, telegram: Telegram, user_id: int, seed: int) -> None:
+        self.tg, self.user_id = telegram, user_id
+        self.rng = random.Random(seed)
+        self.name = self.rng.choice(NAMES)
+        self.screen: list[dict] = []  # the messages of the bot's latest answer
+        self.plan: list[str | None] = []  # what was sent: a text, or None for a press
+
+    async def says(self, text: str) -> str:
+        update = self.tg.double.user_says(self.user_id, text, first_name=self.name)
+        self.plan.append(text)
+        return self._see(await self.tg.deliver(self.user_id, update))
+
+    async def presses(self, pattern: str, pick: str = "first") -> str | None:
+        """Press a button of the latest answer whose callback_data matches."""
+        choices = [
+            (message["message_id"], button["callback_data"])
+            for message in self.screen
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+            if re.fullmatch(pattern, button.get("callback_data", ""))
+        ]
+        if not choices:
+            self.tg.measure.flow_errors.append(f"no button {pattern!r} on {self._texts()!r}")
+            return None
+        message_id, data = choices[0] if pick == "first" else self.rng.choice(choices)
+        update = self.tg.double.user_presses(self.user_id, message_id, data, first_name=self.name)
+        self.plan.append(None)
+        return self._see(await self.tg.deliver(self.user_id, update))
+
+    def has(self, pattern: str) -> bool:
+        return any(
+            re.fullmatch(pattern, button.get("callback_data", ""))
+            for message in self.screen
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+        )
+
+    def _see(self, calls: list[ApiCall]) -> str:
+        self.screen = [c.result for c in calls if isinstance(c.result, dict)]
+        return self._texts()
+
+    def _texts(self) -> str:
+        return "\n".join(m.get("text") or m.get("caption") or "" for m in self.screen)
+
+    async def shop_around(self) -> None:
+        """The mixed workload, over and over until the run is over."""
+        steps = [
+            lambda: self.says("/start"),
+            lambda: self.presses("cat"),
+            lambda: self.presses(r"c:\d+:0", "any"),
+            lambda: self.presses(r"p:\d+", "any"),
+            lambda: self.presses(r"a:\d+:1"),
+            lambda: self.says(self.rng.choice(SEARCHES)),
+            lambda: self.presses(r"p:\d+", "any"),
+            lambda: self.presses(r"a:\d+:1"),
+            self.checkout,
+            lambda: self.says(TRACK),
+        ]
+        while self.tg.open():
+            for step in steps:
+                if not self.tg.open():
+                    return
+                if await step() is None:
+                    break  # something unexpected: start over with /start
+
+    async def checkout(self) -> str | None:
+        """Check out paying cash on delivery, answering whatever is asked."""
+        answer = await self.presses("co")
+        typed = iter([self.name + " López", PHONE, *ADDRESS])
+        for _ in range(16):
+            if answer is None or not self.tg.open():
+                return None
+            if self.has("ck:ok"):
+                answer = await self.presses("ck:ok")
+                if answer is not None and ORDER_CODE.search(answer):
+                    self.tg.measure.orders += 1
+                    return answer
+                self.tg.measure.flow_errors.append(f"no order placed: {answer!r}")
+                return None
+            for pattern in (
+                "ck:pay:cash_on_delivery",
+                "ck:ship:standard",
+                "ck:skip",
+                r"ck:addr:\d+",
+                "ck:name",
+                "ck:phone",
+            ):
+                if self.has(pattern):
+                    answer = await self.presses(pattern)
+                    break
+            else:
+                text = next(typed, None)
+                if text is None:
+                    self.tg.measure.flow_errors.append(f"checkout stuck at {answer!r}")
+                    return None
+                answer = await self.says(text)
+        self.tg.measure.flow_errors.append(f"checkout did not finish: {answer!r}")
+        return None
+
+    async def replay(self, plan: list[str | None]) -> None:
+        """The same number and kinds of updates, to the echo bot."""
+        for text in plan:
+            if text is not None:
+                await self.says(text)
+            else:
+                await self.presses("echo")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Phase:
+    name: str
+    measure: Measure
+    seconds: float
+    cpu: float
+    rss: float
+    driver_cpu: float
+    rejected: list[ApiCall]
+    plans: list[list[str | None]]
+    log: str
+
+
+async def run_phase(
+    role: str,
+    args: argparse.Namespace,
+    *,
+    database_url: str = "",
+    plans: list[list[str | None]] | None = None,
+) -> Phase:
+    from tests.telegram_double import BotApiDouble
+
+    async with BotApiDouble() as double:
+        reports = Reports()
+        await reports.start()
+        port = free_port()
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--role",
+            role,
+            "--api-url",
+            double.base_url,
+            "--token",
+            double.token,
+            "--port",
+            str(port),
+            "--report-port",
+            str(reports.port),
+            "--database-url",
+            database_url,
+            "--global-per-second",
+            str(args.global_per_second or 0),
+        ]
+        with tempfile.TemporaryFile("w+") as log:
+            process = await asyncio.create_subprocess_exec(
+                *command, stdout=log, stderr=log, cwd=ROOT
+            )
+            telegram = Telegram(double, reports, deadline=float("inf"), budget=1 << 62)
+            try:
+                await _ready(double, process, port)
+                if role == "bot":  # the admin opened the bot once, so new orders reach them
+                    await telegram.deliver(ADMIN_ID, double.user_says(ADMIN_ID, "/start"))
+                telegram.measure = Measure()
+                people = [
+                    Person(telegram, FIRST_USER_ID + n, seed=n)
+                    for n in range(len(plans) if plans is not None else args.users)
+                ]
+                telegram.deadline = time.monotonic() + (args.seconds or float("inf"))
+                telegram.budget = args.updates or 1 << 62
+                cpu_before, _ = await reports.cpu_and_rss()
+                driver_before = time.process_time()
+                started = time.monotonic()
+                if plans is None:
+                    await asyncio.gather(*(p.shop_around() for p in people))
+                else:
+                    replays = zip(people, plans, strict=True)
+                    await asyncio.gather(*(p.replay(plan) for p, plan in replays))
+                seconds = time.monotonic() - started
+                driver_cpu = time.process_time() - driver_before
+                cpu_after, rss = await reports.cpu_and_rss()
+            finally:
+                await telegram.close()
+                await reports.close()
+                try:
+                    await asyncio.wait_for(process.wait(), 30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+            log.seek(0)
+            output = log.read()
+        return Phase(
+            role,
+            telegram.measure,
+            seconds,
+            cpu_after - cpu_before,
+            rss,
+            driver_cpu,
+            double.rejected,
+            [p.plan for p in people],
+            output,
+        )
+
+
+async def _ready(double: BotApiDouble, process: asyncio.subprocess.Process, port: int) -> None:
+    """The served process set its webhook and answers /healthz."""
+
+    async def up() -> bool:
+        if process.returncode is not None:
+            raise RuntimeError(f"the served process exited with {process.returncode}")
+        if double.webhook is None:
+            return False
+        try:
+            async with (
+                aiohttp.ClientSession() as client,
+                client.get(f"http://127.0.0.1:{port}/healthz") as answer,
+            ):
+                return answer.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    await double.until(up, timeout=60, message="the served process did not come up")
+
+
+async def prepare(url: str) -> None:
+    shop = open_shop(url)
+    try:
+        await migrate(shop)
+        await seed_demo_with_stock(shop, STOCK)
+    finally:
+        await shop.db.dispose()
+
+
+async def orders_in_database(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from core.store.tables import orders
+
+    shop = open_shop(url)
+    try:
+        async with shop.uow(write=False) as uow:
+            result = await uow.conn.execute(select(func.count()).select_from(orders))
+            return result.scalar_one()
+    finally:
+        await shop.db.dispose()
+
+
+def describe(phase: Phase, label: str) -> list[str]:
+    m = phase.measure
+    first, last = sorted(m.first), sorted(m.last)
+    rate = m.updates / phase.seconds if phase.seconds else 0.0
+    lines = [
+        f"{label}: {m.updates} updates in {phase.seconds:.2f} s = {rate:.1f} updates/s",
+        "  latency, webhook POST sent -> first reply call at the double: "
+        f"p50={percentile(first, 0.5) * 1000:.1f} ms p99={percentile(first, 0.99) * 1000:.1f} ms",
+        "  latency, webhook POST sent -> last reply call of the answer:  "
+        f"p50={percentile(last, 0.5) * 1000:.1f} ms p99={percentile(last, 0.99) * 1000:.1f} ms"
+        f" max={(last[-1] if last else 0) * 1000:.1f} ms",
+        f"  bot process: CPU {phase.cpu:.2f} s ({phase.cpu / phase.seconds:.0%} of one core), "
+        f"{phase.cpu / max(m.updates, 1) * 1000:.2f} ms CPU/update, RSS {phase.rss:.0f} MiB; "
+        f"driver process CPU {phase.driver_cpu / phase.seconds:.0%} of one core",
+        f"  rejected Bot API calls: {len(phase.rejected)}"
+        + (" (zero: OK)" if not phase.rejected else " (NOT zero)"),
+        f"  updates without a reply call: {m.unanswered}; not answered in "
+        f"{ANSWER_TIMEOUT:.0f} s: {m.timeouts}; webhook answers other than 200: "
+        f"{m.not_accepted}; flow errors: {len(m.flow_errors)}",
+    ]
+    for call in phase.rejected[:3]:
+        lines.append(f"    rejected {call.method}: {call.error}")
+    for error in m.flow_errors[:3]:
+        lines.append(f"    flow error: {error[:200]}")
+    problems = [ln for ln in phase.log.splitlines() if ln.startswith(("ERROR", "WARNING"))]
+    if problems:
+        lines.append(f"  served process logged {len(problems)} warnings/errors, e.g.:")
+        lines += [f"    {ln[:200]}" for ln in problems[:3]]
+    return lines
+
+
+async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    kind = database_choice(parser, args)
+    async with fresh_database(kind, args.postgres_url) as url:
+        await prepare(url)
+        ours = await run_phase("bot", args, database_url=url)
+        placed = await orders_in_database(url)
+    echo = await run_phase("echo", args, plans=ours.plans)
+
+    database = "SQLite" if kind == "sqlite" else "PostgreSQL"
+    limit = args.global_per_second or "the shop's default (TELEGRAM_GLOBAL_PER_SECOND)"
+    print(
+        f"mixed workload through the Telegram webhook: {database}, {args.users} concurrent "
+        f"users, one worker (bot.runner.serve in its own process, pid-separate from the "
+        f"driver and the Bot API double); Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+    )
+    print(f"telegram_global_per_second={limit}")
+    for line in describe(ours, "pedidos"):
+        print(line)
+    print(f"  orders placed: {ours.measure.orders} seen in the chats, {placed} in the database")
+    for line in describe(echo, "aiogram echo (same users, same number and kinds of updates)"):
+        print(line)
+    ours_rate = ours.measure.updates / ours.seconds
+    echo_rate = echo.measure.updates / echo.seconds
+    wall_ratio = (ours.seconds / ours.measure.updates) / (echo.seconds / echo.measure.updates)
+    cpu_ratio = (ours.cpu / ours.measure.updates) / (echo.cpu / echo.measure.updates)
+    print(
+        f"cost per update, pedidos / echo: {wall_ratio:.2f}x in wall time per update "
+        f"({args.users} concurrent users each); {cpu_ratio:.2f}x in bot-process CPU time "
+        f"per update (time.process_time)"
+    )
+    p99 = percentile(sorted(ours.measure.last), 0.99) * 1000
+    print(
+        "targets: >=300 updates/s: "
+        + ("met" if ours_rate >= 300 else "NOT met")
+        + f" ({ours_rate:.0f}); p99 < 100 ms (last reply call): "
+        + ("met" if p99 < 100 else "NOT met")
+        + f" ({p99:.0f} ms); <= 3x the echo bot's cost: "
+        + ("met" if max(wall_ratio, cpu_ratio) <= 3 else "NOT met")
+        + f" (wall {wall_ratio:.1f}x, CPU {cpu_ratio:.1f}x); echo ran at {echo_rate:.0f}/s"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100, help="concurrent people (100)")
+    parser.add_argument(
+        "--seconds", type=float, help="how long the people keep going (default 20 s)"
+    )
+    parser.add_argument("--updates", type=int, help="stop after this many updates instead")
+    parser.add_argument(
+        "--global-per-second",
+        type=float,
+        default=1000.0,
+        help="TELEGRAM_GLOBAL_PER_SECOND for the shop: every reply waits its turn under this "
+        "limit; 1000 (Telegram's paid-broadcast ceiling) by default so the limiter does not "
+        "decide the figures; 0 keeps the shop's own default (30)",
+    )
+    add_database_options(parser)
+    hidden = argparse.SUPPRESS
+    parser.add_argument("--role", choices=["driver", "bot", "echo"], default="driver", help=hidden)
+    parser.add_argument("--api-url", help=hidden)
+    parser.add_argument("--token", help=hidden)
+    parser.add_argument("--port", type=int, help=hidden)
+    parser.add_argument("--report-port", type=int, help=hidden)
+    parser.add_argument("--database-url", help=hidden)
+    args = parser.parse_args()
+    if args.role == "bot":
+        asyncio.run(serve_shop(args))
+    elif args.role == "echo":
+        asyncio.run(serve_echo(args))
+    else:
+        if args.seconds is None and args.updates is None:
+            args.seconds = 20.0
+        asyncio.run(main(parser, args))
