@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # the served processes never load the double
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_ID = 9001  # the shop's admin on Telegram: new orders are announced to this chat
 FIRST_USER_ID = 100_001
+WARM_UP_ID = 99_999  # one session before the clock starts (imports, caches, connections)
 STOCK = 1_000_000  # every demo product: the run is about the conversation, not sell-outs
 ANSWER_TIMEOUT = 30.0  # seconds a person waits for an answer before giving up on it
 SEARCHES = [
@@ -430,7 +431,7 @@ class Person:
     def _texts(self) -> str:
         return "\n".join(m.get("text") or m.get("caption") or "" for m in self.screen)
 
-    async def shop_around(self) -> None:
+    async def shop_around(self, rounds: int | None = None) -> None:
         """The mixed workload, over and over until the run is over."""
         steps = [
             lambda: self.says("/start"),
@@ -444,7 +445,9 @@ class Person:
             self.checkout,
             lambda: self.says(TRACK),
         ]
-        while self.tg.open():
+        done = 0
+        while self.tg.open() and (rounds is None or done < rounds):
+            done += 1
             for step in steps:
                 if not self.tg.open():
                     return
@@ -551,9 +554,14 @@ async def run_phase(
             telegram = Telegram(double, reports, deadline=float("inf"), budget=1 << 62)
             try:
                 await _ready(double, process, port)
+                warm_up = Person(telegram, WARM_UP_ID, seed=-1)
                 if role == "bot":  # the admin opened the bot once, so new orders reach them
                     await telegram.deliver(ADMIN_ID, double.user_says(ADMIN_ID, "/start"))
-                telegram.measure = Measure()
+                    await warm_up.shop_around(rounds=1)
+                else:
+                    await warm_up.replay(["/start", None, "hola", None])
+                warm_up_errors = telegram.measure.flow_errors
+                telegram.measure = Measure(flow_errors=warm_up_errors)
                 people = [
                     Person(telegram, FIRST_USER_ID + n, seed=n)
                     for n in range(len(plans) if plans is not None else args.users)

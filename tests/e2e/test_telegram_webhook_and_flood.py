@@ -124,3 +124,26 @@ async def test_a_user_who_blocked_the_bot_is_marked_unreachable_and_not_retried(
         assert person.unreachable is True
         user = TelegramUser(tg, 5001)
         assert user.chat == []
+
+
+async def test_bursts_of_5xx_and_429_still_deliver_everything_in_order_per_chat(demo_shop, clock):
+    async with telegram_shop(demo_shop, "webhook") as tg:
+        users = [7100 + n for n in range(5)]
+        for user_id in users:
+            tg.double.user_says(user_id, "hola")
+            await customers.identify(tg.shop, "telegram", str(user_id), locale="en")
+        await notify_many(tg.shop, users, 6)
+        tg.double.fail_next(4, status=502)
+        rounds = 0
+        while any(m.status != "sent" for m in await telegram_rows(tg.shop)):
+            await tg.outbox()
+            if rounds in (1, 3):
+                tg.double.fail_next(3, status=429, retry_after=1)
+            clock.advance(minutes=1)
+            rounds += 1
+            assert rounds < 30
+        for user_id in users:
+            assert tg.double.texts(user_id) == [
+                f"📦 We are preparing your order PED-{n:05d}." for n in range(6)
+            ]
+        assert tg.double.rejected == []
