@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 import uvicorn
 
@@ -33,6 +34,18 @@ async def expire_forever(shop: Shop) -> None:
         await asyncio.sleep(EXPIRY_EVERY_SECONDS)
 
 
+async def recover_forever(shop: Shop, channels: list) -> None:
+    """Updates a dead worker accepted but never handled are handled here, after a while."""
+    age = timedelta(seconds=shop.settings.inbox_retry_seconds)
+    while True:
+        await asyncio.sleep(max(1.0, age.total_seconds() / 2))
+        for channel in channels:
+            try:
+                await channel.resume_unhandled(older_than=age)
+            except Exception:
+                log.exception("recovering %s updates failed; trying again later", channel.channel)
+
+
 async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) -> None:
     """Web app + dispatcher + expiry; with poll, Telegram long polling too (instead of
     its webhook). Runs until stop is set (or SIGINT / SIGTERM)."""
@@ -53,8 +66,14 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     tasks = [
         asyncio.create_task(server.serve(), name="web"),
-        asyncio.create_task(OutboxDispatcher(shop, senders).run_forever(), name="outbox"),
+        asyncio.create_task(
+            OutboxDispatcher(
+                shop, senders, lease=timedelta(seconds=settings.outbox_lease_seconds)
+            ).run_forever(),
+            name="outbox",
+        ),
         asyncio.create_task(expire_forever(shop), name="expiry"),
+        asyncio.create_task(recover_forever(shop, senders), name="inbox-recovery"),
     ]
     if telegram is not None:
         await telegram.set_commands()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -92,10 +93,14 @@ class TelegramChannel:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def resume_unhandled(self) -> None:
-        """Handle what a previous run received but did not finish."""
-        for _key, raw in await inbox.unhandled(self.shop, CHANNEL):
-            await self.handle_raw(raw)
+    async def resume_unhandled(self, older_than: timedelta | None = None) -> None:
+        """Handle what was received but not finished (a worker died): each waiting
+        person's queue, under their lock, so a live worker's update isn't done twice."""
+        seen: set[str] = set()
+        for _key, raw in await inbox.unhandled(self.shop, CHANNEL, older_than=older_than):
+            if _user_of(raw) not in seen:
+                seen.add(_user_of(raw))
+                await self.handle_raw(raw)
 
     async def handle_raw(self, raw: dict) -> None:
         """Handle this update and any earlier one of the same person still waiting, in

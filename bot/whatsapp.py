@@ -135,9 +135,14 @@ class WhatsAppChannel:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def resume_unhandled(self) -> None:
-        for _key, event in await inbox.unhandled(self.shop, CHANNEL):
-            await self.handle_event(event)
+    async def resume_unhandled(self, older_than: timedelta | None = None) -> None:
+        """Handle what was received but not finished (a worker died), person by person."""
+        seen: set[str] = set()
+        for _key, event in await inbox.unhandled(self.shop, CHANNEL, older_than=older_than):
+            person = str(event["message"].get("from", ""))
+            if person not in seen:
+                seen.add(person)
+                await self.handle_event(event)
 
     async def handle_event(self, event: dict) -> None:
         """Handle this message and any earlier one of the same person still waiting, in

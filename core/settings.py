@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     )
     whatsapp_global_per_second: float = Field(default=80.0, gt=0)
     whatsapp_per_user_per_second: float = Field(default=1.0, gt=0)
+    # How long a dispatcher holds an outbox row it is sending before another may take it.
+    outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # An update received but not handled this long (its worker died) is handled by
+    # another worker.
+    inbox_retry_seconds: int = Field(default=30, ge=1, le=3600)
     # The web app (webhooks, health).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)

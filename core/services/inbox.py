@@ -5,7 +5,7 @@ the next start."""
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.services.context import Shop
 
@@ -34,9 +34,13 @@ async def unhandled_for(shop: Shop, channel: str, user_id: str) -> list[tuple[st
         return await uow.inbox.unhandled_for(channel, user_id)
 
 
-async def unhandled(shop: Shop, channel: str, limit: int = 100) -> list[tuple[str, dict]]:
+async def unhandled(
+    shop: Shop, channel: str, limit: int = 100, older_than: timedelta | None = None
+) -> list[tuple[str, dict]]:
+    """Updates received but not handled (older_than: only those waiting that long)."""
+    before = shop.now() - older_than if older_than is not None else None
     async with shop.uow(write=False) as uow:
-        return await uow.inbox.unhandled(channel, limit)
+        return await uow.inbox.unhandled(channel, limit, before)
 
 
 async def remember_message(shop: Shop, channel: str, chat_id: str, message_id: str, ref: str):

@@ -52,12 +52,16 @@ class SqlInboxRepository:
         )
         return [(key, payload) for key, payload in rows]
 
-    async def unhandled(self, channel: str, limit: int) -> list[tuple[str, dict]]:
+    async def unhandled(
+        self, channel: str, limit: int, received_before: datetime | None = None
+    ) -> list[tuple[str, dict]]:
+        query = select(inbox.c.update_key, inbox.c.payload).where(
+            inbox.c.channel == channel, inbox.c.handled_at.is_(None)
+        )
+        if received_before is not None:
+            query = query.where(inbox.c.received_at < received_before)
         rows = await self.conn.execute(
-            select(inbox.c.update_key, inbox.c.payload)
-            .where(inbox.c.channel == channel, inbox.c.handled_at.is_(None))
-            .order_by(inbox.c.received_at, inbox.c.update_key)
-            .limit(limit)
+            query.order_by(inbox.c.received_at, inbox.c.update_key).limit(limit)
         )
         return [(key, payload) for key, payload in rows]
 
