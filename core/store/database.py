@@ -26,6 +26,9 @@ BUSY_TIMEOUT_MS = 10_000
 # The database can't be reached (down, restarting, the network): a coded error the
 # conversation answers with "try again in a moment".
 _UNREACHABLE = (OSError, DBAPIError, PoolTimeout)
+# Per-person locks on SQLite: process-wide, so every engine on the same file shares them
+# (several processes on one SQLite file are not a supported way to scale: PostgreSQL is).
+_SQLITE_PERSON_LOCKS: dict[tuple[str, str], asyncio.Lock] = {}
 _BEGIN_OPTION = "pedidos_begin"
 
 
@@ -35,7 +38,6 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.engine: AsyncEngine = _create_engine(url, echo=echo)
         self._write_gate = asyncio.Lock() if self.is_sqlite else None
-        self._person_locks: dict[str, asyncio.Lock] = {}
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
@@ -70,7 +72,7 @@ class Database:
         advisory lock (held on its own connection), or a lock of this process on SQLite
         (one process writes a SQLite file at a time anyway)."""
         if self.is_sqlite:
-            async with self._person_locks.setdefault(key, asyncio.Lock()):
+            async with _SQLITE_PERSON_LOCKS.setdefault((self.url, key), asyncio.Lock()):
                 yield
             return
         number = int.from_bytes(
