@@ -134,3 +134,27 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
         return 0.0
     rank = min(len(sorted_values) - 1, max(0, int(len(sorted_values) * fraction + 0.5) - 1))
     return sorted_values[rank]
+
+
+def code_version() -> str:
+    """The commit the project is at, and whether files outside bench/ differ from it."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, check=True
+            )
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [
+        line
+        for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+        if not line[3:].startswith("bench/")
+    ]
+    return f"git {commit}" + (f" + {len(changed)} changed files" if changed else "")

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import bot.runner  # noqa: F401  (what `pedidos serve` loads: web app, channels, dispatcher)
 from bench.common import (
     add_database_options,
+    code_version,
     database_choice,
     fresh_database,
     migrate,
@@ -149,7 +150,7 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
     database = "SQLite" if kind == "sqlite" else "PostgreSQL"
     print(
         f"{n} conversations in progress in one process ({database}, {args.concurrency} at a "
-        f"time, {4 * n} updates in {elapsed:.1f} s = {4 * n / elapsed:.0f}/s)"
+        f"time, {4 * n} updates in {elapsed:.1f} s = {4 * n / elapsed:.0f}/s); {code_version()}"
     )
     print(f"  each left at: {question!r} ({same} of {n} answers were that question)")
     print(

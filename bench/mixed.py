@@ -1,33 +1,37 @@
 """Mixed customer workload through the Telegram webhook, against a bare aiogram echo bot.
 
     .venv/bin/python bench/mixed.py
-    .venv/bin/python bench/mixed.py --users 100 --seconds 20 --database postgres \\
+    .venv/bin/python bench/mixed.py --users 100 --rate 100
+    .venv/bin/python bench/mixed.py --database postgres \\
         --postgres-url postgresql+asyncpg://pedidos@127.0.0.1:55432/postgres
-    .venv/bin/python scripts/with_postgres.py -- .venv/bin/python bench/mixed.py --postgres-from-env
+    .venv/bin/python scripts/with_postgres.py -- \\
+        .venv/bin/python bench/mixed.py --postgres-from-env
 
 The shop runs as `pedidos serve` runs it (bot.runner.serve: the FastAPI web app on
 uvicorn, one worker, the outbox dispatcher, the expiry job) in a process of its own, on
-a fresh, migrated database with the demo catalog. This process is Telegram: a strict Bot
-API double (tests/telegram_double.py) that the shop's aiogram Bot talks to over HTTP,
-and N simulated people who POST their updates to the shop's webhook as Telegram does
-(JSON body, X-Telegram-Bot-Api-Secret-Token, at most the webhook's max_connections at
-once). Each person loops over /start, catalog -> category -> product (inline buttons),
-add to cart, a typed search ("camisa azl"), add, a full checkout paying cash on
-delivery, and "¿dónde está mi pedido?", sending the next update only when the bot has
-answered the last one.
+a fresh, migrated database with the demo catalog (plenty of stock) and a Telegram admin
+who hears about every new order. This process is Telegram: a strict Bot API double
+(tests/telegram_double.py) that the shop's aiogram Bot talks to over HTTP, and N people
+who POST their updates to the shop's webhook as Telegram does (JSON body,
+X-Telegram-Bot-Api-Secret-Token, at most the webhook's max_connections at once). Each
+person loops over /start, catalog -> category -> product (inline buttons), add to cart,
+a typed search ("camisa azl"), add, a full checkout paying cash on delivery, and
+"¿dónde está mi pedido?", sending the next update only when the bot has answered the
+last one: at once (closed loop, the default), or at their next turn with --rate.
 
 Latency of an update: from the moment its webhook POST is sent to the moment the double
 received the bot's reply call for that chat (sendMessage, editMessageText, sendPhoto,
 ...: ApiCall.at, time.monotonic): the first one, and the last one of the answer. The
-shop's process reports through a socket when it finished handling each update (a
-wrapper around TelegramChannel.handle_raw): that is how a simulated person knows the
-answer is complete; it adds nothing to the figures.
+shop's process says over a socket when it finished handling each update (a wrapper
+around TelegramChannel.handle_raw, one small write per update): that is how a person
+knows the answer is complete before going on.
 
 Then the same people send the same number and kinds of updates (texts, button presses)
 to a bare aiogram bot (Dispatcher + Router: message -> message.answer(text), callback ->
-callback.answer() and a message), served the same way in its own process against a second
-double. Cost per update is given two ways: wall time / updates at the same concurrency,
-and the bot process's CPU time (time.process_time) / updates.
+callback.answer() and a message), served the same way (FastAPI on uvicorn, answer the
+webhook, handle in a background task) in its own process against a second double. Cost
+per update is given two ways: wall time / updates at the same concurrency (closed loop),
+and the bot process's CPU time (time.process_time, all threads) / updates.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -56,6 +61,7 @@ from fastapi import Request, Response  # module level: FastAPI resolves the echo
 
 from bench.common import (
     add_database_options,
+    code_version,
     database_choice,
     fresh_database,
     migrate,
@@ -113,11 +119,26 @@ ORDER_CODE = re.compile(r"PED-\w{5}")
 
 class ReportLink:
     """The served process's line to the driver: 'done <update_id>' after each update;
-    answers 'cpu' with its CPU seconds and RSS; 'stop' ends it."""
+    answers 'cpu' with its CPU seconds, RSS and the garbage collector's pauses since the
+    last 'cpu' (full collections, their longest and total time); 'stop' ends it."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
         self.stop = asyncio.Event()
+        self.listening: asyncio.Task | None = None
+        self.gc_started = 0.0
+        self.gc_full, self.gc_longest, self.gc_total = 0, 0.0, 0.0
+        gc.callbacks.append(self._gc)
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.gc_started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self.gc_started
+        self.gc_total += pause
+        if info["generation"] == 2:
+            self.gc_full += 1
+            self.gc_longest = max(self.gc_longest, pause)
 
     @classmethod
     async def connect(cls, port: int) -> ReportLink:
@@ -132,7 +153,10 @@ class ReportLink:
         while line := await self.reader.readline():
             command = line.decode().strip()
             if command == "cpu":
-                self.writer.write(f"cpu {time.process_time()} {rss_mb()}\n".encode())
+                figures = (time.process_time(), rss_mb(), self.gc_full, self.gc_longest)
+                line = " ".join(str(f) for f in (*figures, self.gc_total))
+                self.writer.write(f"cpu {line}\n".encode())
+                self.gc_full, self.gc_longest, self.gc_total = 0, 0.0, 0.0
             elif command == "stop":
                 break
         self.stop.set()
@@ -263,7 +287,7 @@ class Reports:
 
     def __init__(self) -> None:
         self.waiting: dict[int, asyncio.Future[float]] = {}
-        self.cpu: asyncio.Future[tuple[float, float]] | None = None
+        self.cpu: asyncio.Future[list[float]] | None = None
         self.connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.writer: asyncio.StreamWriter | None = None
         self.server: asyncio.Server | None = None
@@ -283,14 +307,15 @@ class Reports:
                 if future is not None and not future.done():
                     future.set_result(time.monotonic())
             elif kind == "cpu" and self.cpu is not None and not self.cpu.done():
-                self.cpu.set_result((float(values[0]), float(values[1])))
+                self.cpu.set_result([float(v) for v in values])
 
     def expect(self, update_id: int) -> asyncio.Future[float]:
         future = asyncio.get_running_loop().create_future()
         self.waiting[update_id] = future
         return future
 
-    async def cpu_and_rss(self) -> tuple[float, float]:
+    async def cpu_and_rss(self) -> list[float]:
+        """[CPU seconds, RSS MiB, full collections, longest and total GC pause (s)]"""
         assert self.writer is not None
         self.cpu = asyncio.get_running_loop().create_future()
         self.writer.write(b"cpu\n")
@@ -552,6 +577,7 @@ class Phase:
     plans: list[list[str | None]]
     log: str
     warm_up_orders: int = 0
+    gc: tuple[float, float, float] = (0, 0.0, 0.0)  # full collections, longest, total (s)
 
 
 async def run_phase(
@@ -591,7 +617,7 @@ async def run_phase(
             )
             telegram = Telegram(double, reports, deadline=float("inf"), budget=1 << 62)
             try:
-                await _ready(double, process, port)
+                await _ready(double, reports, process, port)
                 warm_up = Person(telegram, WARM_UP_ID, seed=-1)
                 if role == "bot":  # the admin opened the bot once, so new orders reach them
                     admin = double.user_says(ADMIN_ID, "/start")
@@ -611,7 +637,7 @@ async def run_phase(
                         person.start(telegram.interval * n / len(people))
                 telegram.deadline = time.monotonic() + (args.seconds or float("inf"))
                 telegram.budget = args.updates or 1 << 62
-                cpu_before, _ = await reports.cpu_and_rss()
+                cpu_before, *_ = await reports.cpu_and_rss()
                 driver_before = time.process_time()
                 started = time.monotonic()
                 if plans is None:
@@ -621,7 +647,11 @@ async def run_phase(
                     await asyncio.gather(*(p.replay(plan) for p, plan in replays))
                 seconds = time.monotonic() - started
                 driver_cpu = time.process_time() - driver_before
-                cpu_after, rss = await reports.cpu_and_rss()
+                cpu_after, rss, gc_full, gc_longest, gc_total = await reports.cpu_and_rss()
+            except BaseException:
+                log.seek(0)
+                print(f"the {role} process said:\n{log.read()[-4000:]}", file=sys.stderr)
+                raise
             finally:
                 await telegram.close()
                 await reports.close()
@@ -643,16 +673,19 @@ async def run_phase(
             [p.plan for p in people],
             output,
             warm_up_orders,
+            (gc_full, gc_longest, gc_total),
         )
 
 
-async def _ready(double: BotApiDouble, process: asyncio.subprocess.Process, port: int) -> None:
-    """The served process set its webhook and answers /healthz."""
+async def _ready(
+    double: BotApiDouble, reports: Reports, process: asyncio.subprocess.Process, port: int
+) -> None:
+    """The served process reports to us, set its webhook and answers /healthz."""
 
     async def up() -> bool:
         if process.returncode is not None:
             raise RuntimeError(f"the served process exited with {process.returncode}")
-        if double.webhook is None:
+        if not reports.connected.done() or double.webhook is None:
             return False
         try:
             async with (
@@ -714,6 +747,8 @@ def describe(phase: Phase, label: str) -> list[str]:
         f"  bot process: CPU {phase.cpu:.2f} s ({phase.cpu / phase.seconds:.0%} of one core), "
         f"{phase.cpu / max(m.updates, 1) * 1000:.2f} ms CPU/update, RSS {phase.rss:.0f} MiB; "
         f"driver process (double + people): {phase.driver_cpu / phase.seconds:.0%} of one core",
+        f"  bot process garbage collector: {phase.gc[0]:.0f} full collections, longest "
+        f"{phase.gc[1] * 1000:.0f} ms; all collections {phase.gc[2] * 1000:.0f} ms in all",
         f"  rejected Bot API calls: {len(phase.rejected)}"
         + (" (zero: OK)" if not phase.rejected else " (NOT zero)"),
         f"  updates without a reply call: {m.unanswered}; not handled within "
@@ -765,7 +800,7 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
         "the shop: bot.runner.serve as `pedidos serve` runs it (uvicorn, one worker, outbox "
         f"dispatcher, expiry job) in its own process, TELEGRAM_GLOBAL_PER_SECOND={limit}; "
         "Telegram: the Bot API double and the people, in this process; "
-        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {code_version()}"
     )
     for line in describe(ours, "pedidos"):
         print(line)
