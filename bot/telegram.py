@@ -33,6 +33,7 @@ from aiogram.types import (
     Update,
 )
 
+from bot.background import Background
 from bot.dispatcher import PermanentFailure, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.telegram_render import TelegramRenderer
@@ -69,7 +70,7 @@ class TelegramChannel:
         self.limiter = RateLimiter(
             settings.telegram_per_chat_per_second, settings.telegram_global_per_second
         )
-        self._tasks: set[asyncio.Task] = set()
+        self.background = Background()
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -84,14 +85,10 @@ class TelegramChannel:
 
     def schedule(self, raw: dict) -> None:
         """Handle after answering the webhook (the answer must not wait for it)."""
-        task = asyncio.create_task(self.handle_raw(raw))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.spawn(self.handle_raw(raw))
 
     async def drain(self) -> None:
-        """Wait for the updates being handled (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.background.drain()
 
     async def resume_unhandled(self, older_than: timedelta | None = None) -> None:
         """Handle what was received but not finished (a worker died): each waiting

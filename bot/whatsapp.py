@@ -10,7 +10,6 @@ WhatsApp refuses free text then.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -24,6 +23,7 @@ from pywa_async import WhatsApp
 from pywa_async.types import Button, Section, SectionList, SectionRow
 from pywa_async.types.templates import TemplateLanguage
 
+from bot.background import Background
 from bot.dispatcher import PermanentFailure, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.whatsapp_render import MORE, Outgoing, list_page, plan
@@ -89,7 +89,7 @@ class WhatsAppChannel:
         self.limiter = RateLimiter(
             settings.whatsapp_per_user_per_second, settings.whatsapp_global_per_second
         )
-        self._tasks: set[asyncio.Task] = set()
+        self.background = Background()
 
     # -- the webhook's checks --------------------------------------------------------------
 
@@ -127,13 +127,11 @@ class WhatsAppChannel:
         return fresh
 
     def schedule(self, event: dict) -> None:
-        task = asyncio.create_task(self.handle_event(event))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        """Handle after answering the webhook (the answer must not wait for it)."""
+        self.background.spawn(self.handle_event(event))
 
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.background.drain()
 
     async def resume_unhandled(self, older_than: timedelta | None = None) -> None:
         """Handle what was received but not finished (a worker died), person by person."""
