@@ -637,6 +637,7 @@ async def run_phase(
                         person.start(telegram.interval * n / len(people))
                 telegram.deadline = time.monotonic() + (args.seconds or float("inf"))
                 telegram.budget = args.updates or 1 << 62
+                telegram.sent = 0
                 cpu_before, *_ = await reports.cpu_and_rss()
                 driver_before = time.process_time()
                 started = time.monotonic()

@@ -18,21 +18,37 @@ class RateLimiter:
         self._chat: dict[object, deque[float]] = defaultdict(deque)
         self._all: deque[float] = deque()
         self._lock = asyncio.Lock()
+        self._sends = 0
 
     async def wait(self, chat: object, *, paced: bool = True) -> None:
         """Return when one more message to chat keeps within the limits (and count it).
-        paced=False skips the per-chat limit (an answer to the person's own message)."""
+        paced=False (an answer to the person's own message) goes at once but is counted,
+        so notifications make room for it; Telegram's limits are about broadcasts."""
+        if not paced:
+            self._all.append(time.monotonic())
+            self._chat[chat].append(time.monotonic())
+            return
         while True:
             async with self._lock:  # decide and count atomically; sleep outside the lock
                 now = time.monotonic()
-                delay = self._delay(self._all, self.overall, now)
-                if paced:
-                    delay = max(delay, self._delay(self._chat[chat], self.per_chat, now))
+                delay = max(
+                    self._delay(self._all, self.overall, now),
+                    self._delay(self._chat[chat], self.per_chat, now),
+                )
                 if delay <= 0:
                     self._all.append(now)
                     self._chat[chat].append(now)
+                    self._forget_quiet_chats(now)
                     return
             await asyncio.sleep(delay)
+
+    def _forget_quiet_chats(self, now: float) -> None:
+        """Chats with nothing in their window take no memory (every thousand sends)."""
+        self._sends += 1
+        if self._sends % 1000:
+            return
+        for chat in [c for c, w in self._chat.items() if not w or now - w[-1] > 60]:
+            del self._chat[chat]
 
     @staticmethod
     def _delay(window: deque[float], rate: float, now: float) -> float:

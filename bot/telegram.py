@@ -225,7 +225,7 @@ class TelegramChannel:
     async def answer(self, chat_id: int, incoming: Incoming, *, pressed: Message | None) -> None:
         replies = await self.conversation.handle(incoming)
         if replies:
-            t = await self.translator(incoming.user_id, incoming.locale)
+            t = Translator(replies[0].locale or incoming.locale, self.shop.settings.store_country)
             await self.send(chat_id, replies, t, pressed=pressed, paced=False)
 
     async def translator(self, user_id: str, language_code: str | None) -> Translator:
@@ -252,7 +252,10 @@ class TelegramChannel:
     # -- the dispatcher's Sender ---------------------------------------------------------
 
     async def deliver(self, address: str, replies: list[Reply]) -> None:
-        t = await self.translator(address, None)
+        if replies and replies[0].locale:
+            t = Translator(replies[0].locale, self.shop.settings.store_country)
+        else:
+            t = await self.translator(address, None)
         try:
             await self.send(int(address), replies, t, paced=True)
         except TelegramRetryAfter as error:

@@ -5,7 +5,10 @@ sharing a phone or a location, documents and invoices."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -60,6 +63,20 @@ class TelegramRenderer:
     async def _turn(self, chat_id: int) -> None:
         await self.limiter.wait(chat_id, paced=self.paced)
 
+    async def _call(self, target: int, method, **params):
+        """One Bot API call in its turn. An answer to a person that meets Telegram's
+        flood control waits retry_after and goes again (a notification instead goes back
+        to the outbox, which waits for it)."""
+        for attempt in range(3):
+            await self._turn(target)
+            try:
+                return await method(**params)
+            except TelegramRetryAfter as error:
+                if self.paced or attempt == 2:
+                    raise
+                await asyncio.sleep(error.retry_after)
+        raise AssertionError("unreachable")
+
     async def send(
         self, chat_id: int, replies: list[Reply], t: Translator, *, pressed: Message | None
     ) -> list[tuple[int, Reply]]:
@@ -84,9 +101,13 @@ class TelegramRenderer:
         markup = inline_keyboard(reply)
         if pressed.text == reply.text and pressed.reply_markup == markup:
             return  # it already shows exactly this (Telegram would refuse the edit)
-        await self._turn(chat_id)
-        await self.bot.edit_message_text(
-            chat_id=chat_id, message_id=pressed.message_id, text=reply.text, reply_markup=markup
+        await self._call(
+            chat_id,
+            self.bot.edit_message_text,
+            chat_id=chat_id,
+            message_id=pressed.message_id,
+            text=reply.text,
+            reply_markup=markup,
         )
 
     async def _send_one(self, chat_id: int, reply: Reply, t: Translator) -> list[Message]:
@@ -95,20 +116,22 @@ class TelegramRenderer:
             return [await self._invoice(chat_id, reply, t)]
         if reply.document is not None:
             caption, rest = _caption(reply.text)
-            await self._turn(chat_id)
-            message = await self.bot.send_document(
+            message = await self._call(
                 chat_id,
-                BufferedInputFile(reply.document.content, reply.document.filename),
+                self.bot.send_document,
+                chat_id=chat_id,
+                document=BufferedInputFile(reply.document.content, reply.document.filename),
                 caption=caption or None,
                 reply_markup=None if rest else markup,
             )
             return [message, *await self._texts(chat_id, rest, markup)]
         if reply.image_url:
             caption, rest = _caption(reply.text)
-            await self._turn(chat_id)
-            message = await self.bot.send_photo(
+            message = await self._call(
                 chat_id,
-                reply.image_url,
+                self.bot.send_photo,
+                chat_id=chat_id,
+                photo=reply.image_url,
                 caption=caption or None,
                 reply_markup=None if rest else markup,
             )
@@ -116,15 +139,23 @@ class TelegramRenderer:
         sent = await self._texts(chat_id, reply.text, markup)
         if reply.request_contact or reply.request_location:
             hint = t.gettext("Or use the button below.")
-            await self._turn(chat_id)
             sent.append(
-                await self.bot.send_message(chat_id, hint, reply_markup=share_keyboard(t, reply))
+                await self._call(
+                    chat_id,
+                    self.bot.send_message,
+                    chat_id=chat_id,
+                    text=hint,
+                    reply_markup=share_keyboard(t, reply),
+                )
             )
         elif reply.remove_keyboard:
-            await self._turn(chat_id)
             sent.append(
-                await self.bot.send_message(
-                    chat_id, t.gettext("OK."), reply_markup=ReplyKeyboardRemove()
+                await self._call(
+                    chat_id,
+                    self.bot.send_message,
+                    chat_id=chat_id,
+                    text=t.gettext("OK."),
+                    reply_markup=ReplyKeyboardRemove(),
                 )
             )
         return sent
@@ -135,10 +166,13 @@ class TelegramRenderer:
         pieces = split_text(text, TEXT_LIMIT)
         messages = []
         for number, piece in enumerate(pieces, 1):
-            await self._turn(chat_id)
             messages.append(
-                await self.bot.send_message(
-                    chat_id, piece, reply_markup=markup if number == len(pieces) else None
+                await self._call(
+                    chat_id,
+                    self.bot.send_message,
+                    chat_id=chat_id,
+                    text=piece,
+                    reply_markup=markup if number == len(pieces) else None,
                 )
             )
         return messages
@@ -148,9 +182,10 @@ class TelegramRenderer:
         assert invoice is not None
         if reply.text.strip():
             await self._texts(chat_id, reply.text, None)
-        await self._turn(chat_id)
-        return await self.bot.send_invoice(
+        return await self._call(
             chat_id,
+            self.bot.send_invoice,
+            chat_id=chat_id,
             title=invoice.title[:32],
             description=invoice.description[:255],
             payload=invoice.order_code,  # a reference to the order, far under 128 bytes

@@ -258,7 +258,11 @@ class WhatsAppChannel:
     # -- sending ---------------------------------------------------------------------------
 
     async def send(self, wa_id: str, replies: list[Reply], *, paced: bool) -> None:
-        t = await self.translator(wa_id)
+        t = (
+            Translator(replies[0].locale, self.shop.settings.store_country)
+            if replies and replies[0].locale
+            else await self.translator(wa_id)
+        )
         for reply in replies:
             planned = plan(reply, t)
             if planned.menu is not None:

@@ -13,9 +13,9 @@ import uuid
 from core.domain.actors import merchant
 from core.domain.conversations import ConversationRecord
 from core.domain.errors import DomainError, NotAllowed, StoreUnavailable
-from core.services import admins, customers
+from core.services import admins
 from core.services.context import Shop
-from core.services.conversations import load_conversation, save_conversation
+from core.services.conversations import open_turn, save_conversation
 from handlers.admin import errors as admin_errors
 from handlers.admin import router as admin
 from handlers.customer import cart, catalog, checkout, menu, orders, support
@@ -74,12 +74,10 @@ class Conversation:
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         locale = pick_locale(incoming.locale, self.shop.settings.default_locale)
-        customer = await customers.identify(
+        customer, record, is_admin = await open_turn(
             self.shop, incoming.channel, incoming.user_id, name=incoming.name, locale=locale
         )
-        record = await load_conversation(self.shop, incoming.channel, incoming.user_id)
         record = record or ConversationRecord(incoming.channel, incoming.user_id, str(Step.MENU))
-        is_admin = await admins.is_admin(self.shop, incoming.channel, incoming.user_id)
         turn = Turn(
             self.shop,
             customer,
@@ -107,9 +105,12 @@ class Conversation:
                 menu.menu_buttons(turn.t),
             )
         await save_conversation(self.shop, turn.record)
-        if incoming.payment is not None:
-            return turn.replies  # the payment's own notification (outbox) speaks
-        return turn.replies or [Reply(turn.t.gettext("What would you like to do?"))]
+        replies = turn.replies
+        if not replies and incoming.payment is None:  # a payment's outbox notice speaks
+            replies = [Reply(turn.t.gettext("What would you like to do?"))]
+        for reply in replies:
+            reply.locale = turn.t.locale  # the channel writes its own bits in it too
+        return replies
 
 
 async def route(turn: Turn) -> None:

@@ -125,8 +125,12 @@ async def render_message(shop: Shop, message: PendingMessage) -> list[Reply]:
     t = Translator(locale, shop.settings.store_country)
     if message.recipient == CUSTOMER:
         reply = render_customer_message(t, message.kind, message.payload)
-        return [reply] if reply else []
-    return await render_admin_message(shop, t, message.kind, message.payload)
+        replies = [reply] if reply else []
+    else:
+        replies = await render_admin_message(shop, t, message.kind, message.payload)
+    for reply in replies:
+        reply.locale = t.locale
+    return replies
 
 
 async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict) -> list[Reply]:

@@ -82,6 +82,7 @@ class Reply:
     remove_keyboard: bool = False
     invoice: Invoice | None = None
     ref: str = ""  # what this message is about, so a reply to it can be understood
+    locale: str = ""  # the language it is written in (for the channel's own words)
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,12 +24,17 @@ from core.domain.errors import StoreUnavailable
 from core.store.sqlite_driver import one_trip_dbapi
 
 BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE, POOL_OVERFLOW = 10, 20  # PostgreSQL connections per worker: 30 at most
+LOCK_SLOTS = 10  # people handled at once per worker (each lock holds one connection)
 # The database can't be reached (down, restarting, the network): a coded error the
 # conversation answers with "try again in a moment".
 _UNREACHABLE = (OSError, DBAPIError, PoolTimeout)
 # Per-person locks on SQLite: process-wide, so every engine on the same file shares them
 # (several processes on one SQLite file are not a supported way to scale: PostgreSQL is).
-_SQLITE_PERSON_LOCKS: dict[tuple[str, str], asyncio.Lock] = {}
+# Weak values: a person's lock lives while someone holds or waits for it, no longer.
+_SQLITE_PERSON_LOCKS: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+    weakref.WeakValueDictionary()
+)
 _BEGIN_OPTION = "pedidos_begin"
 
 
@@ -38,6 +44,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.engine: AsyncEngine = _create_engine(url, echo=echo)
         self._write_gate = asyncio.Lock() if self.is_sqlite else None
+        self._lock_slots = asyncio.Semaphore(LOCK_SLOTS)
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
@@ -72,7 +79,10 @@ class Database:
         advisory lock (held on its own connection), or a lock of this process on SQLite
         (one process writes a SQLite file at a time anyway)."""
         if self.is_sqlite:
-            async with _SQLITE_PERSON_LOCKS.setdefault((self.url, key), asyncio.Lock()):
+            lock = _SQLITE_PERSON_LOCKS.get((self.url, key))
+            if lock is None:
+                lock = _SQLITE_PERSON_LOCKS[(self.url, key)] = asyncio.Lock()
+            async with lock:
                 yield
             return
         number = int.from_bytes(
@@ -109,7 +119,12 @@ def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
     if not url.startswith("sqlite"):
         # pre_ping: connections that died with a database restart are replaced, not used.
         return create_async_engine(
-            url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10
+            url,
+            echo=echo,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_pre_ping=True,
+            pool_timeout=10,
         )
     # Every transaction is ended explicitly (Database._connect), so the pool's extra
     # rollback on return would only cost another round trip to the driver thread.
