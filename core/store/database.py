@@ -89,7 +89,10 @@ class Database:
             hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True
         )
         try:
-            async with self.engine.connect() as conn:
+            # A lock holds a connection while the person's update is handled, and that
+            # handling needs connections of its own: at most LOCK_SLOTS people at a time,
+            # so the pool always keeps some for the work (the others queue here).
+            async with self._lock_slots, self.engine.connect() as conn:
                 await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": number})
                 await conn.commit()
                 try:
