@@ -55,10 +55,6 @@ class SqlOrderRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def code_exists(self, code: str) -> bool:
-        found = await self.conn.execute(select(orders.c.id).where(orders.c.code == code))
-        return found.first() is not None
-
     async def add(self, order: Order) -> Order:
         result = await self.conn.execute(
             _INSERT_ORDER,

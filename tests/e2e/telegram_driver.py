@@ -55,7 +55,6 @@ class TelegramUser:
         self, harness: TelegramHarness, user_id: int, *, language: str = "es", name: str = "Ana"
     ) -> None:
         self.h, self.user_id, self.language, self.name = harness, user_id, language, name
-        self.seen = 0
 
     @property
     def chat(self) -> list[StoredMessage]:
