@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from bot.app import build_shop
 from bot.terminal import TerminalChat
 from core.domain.actors import Actor, ActorKind
-from core.services import admins, catalog_io, demo, expiry
+from core.domain.shipments import Carrier
+from core.services import admins, catalog_io, demo, expiry, shipping
 from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
@@ -206,6 +207,27 @@ async def cmd_admin(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_carrier(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    _ = t.gettext
+    if args.carrier_command == "add":
+        try:
+            await shipping.save_carrier(
+                shop, CLI_ACTOR, Carrier(args.code.lower(), args.name, args.tracking_url)
+            )
+        except ValueError:
+            print(
+                _(
+                    "Use a code of letters, digits or _ and a tracking URL with {tracking}, "
+                    "e.g. https://carrier.example/track?n={tracking}"
+                ),
+                file=sys.stderr,
+            )
+            return 2
+    for carrier in await shipping.list_carriers(shop):
+        print(f"{carrier.code}\t{carrier.name}\t{carrier.tracking_url_template}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pedidos", description="Pedidos: orders in chat.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--locale", choices=["es", "en"], help="language")
     chat.add_argument("--admin", action="store_true", help="run the shop (admin chat)")
     chat.set_defaults(handler=cmd_chat)
+
+    carrier = sub.add_parser("carrier", help="the carriers orders ship with")
+    carrier_sub = carrier.add_subparsers(dest="carrier_command", required=True)
+    carrier_sub.add_parser("list", help="list the carriers").set_defaults(handler=cmd_carrier)
+    add_carrier = carrier_sub.add_parser("add", help="add a carrier or change one")
+    add_carrier.add_argument("code")
+    add_carrier.add_argument("name")
+    add_carrier.add_argument("tracking_url", help="with {tracking} where the number goes")
+    add_carrier.set_defaults(handler=cmd_carrier)
 
     admin = sub.add_parser("admin", help="who runs the shop from a chat")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)

@@ -11,11 +11,11 @@ import json
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import text
 
 from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel
 from core.domain.errors import StoreUnavailable
+from core.services import health
 from core.services.context import Shop
 
 
@@ -30,8 +30,7 @@ def create_app(
     @app.get("/healthz")
     async def healthz() -> Response:
         try:
-            async with shop.db.transaction(write=False) as conn:
-                await conn.execute(text("SELECT 1"))
+            await health.database_answers(shop)
         except StoreUnavailable:
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})

@@ -18,13 +18,6 @@ class Address:
     longitude: float | None = None
     id: int | None = None
 
-    def one_line(self) -> str:
-        parts = [self.street, self.neighbourhood, self.city, self.state, self.postal_code]
-        text = ", ".join(p for p in parts if p)
-        if self.country:
-            text = f"{text}, {self.country}" if text else self.country
-        return text
-
     def as_dict(self) -> dict[str, object]:
         return {
             "street": self.street,

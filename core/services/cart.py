@@ -85,10 +85,6 @@ async def set_quantity(shop: Shop, customer_id: int, product_id: int, quantity: 
     return await view_cart(shop, customer_id)
 
 
-async def remove_from_cart(shop: Shop, customer_id: int, product_id: int) -> CartView:
-    return await set_quantity(shop, customer_id, product_id, 0)
-
-
 async def clear_cart(shop: Shop, customer_id: int) -> None:
     async with shop.uow() as uow:
         await uow.carts.clear(customer_id)

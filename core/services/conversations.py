@@ -8,11 +8,6 @@ from core.services.context import Shop
 from core.services.customers import identify
 
 
-async def load_conversation(shop: Shop, channel: str, user_id: str) -> ConversationRecord | None:
-    async with shop.uow(write=False) as uow:
-        return await uow.conversations.load(channel, user_id)
-
-
 async def save_conversation(shop: Shop, record: ConversationRecord) -> None:
     async with shop.uow() as uow:
         await uow.conversations.save(record, shop.now())

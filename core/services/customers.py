@@ -31,14 +31,6 @@ async def identify(
         return found
 
 
-async def get_customer(shop: Shop, customer_id: int) -> Customer | None:
-    async with shop.uow(write=False) as uow:
-        customer = await uow.customers.get(customer_id)
-        if customer is not None:
-            customer.addresses = await uow.customers.addresses(customer_id)
-        return customer
-
-
 async def update_customer(shop: Shop, customer_id: int, **values: str) -> None:
     allowed = {"name", "phone", "locale"}
     if set(values) - allowed:

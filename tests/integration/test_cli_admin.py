@@ -49,3 +49,16 @@ def test_the_terminal_admin_chat_opens_with_the_admin_help(tmp_path):
     assert "Stock (low first):" in chat.stdout
     customer = pedidos(tmp_path, "chat", "--user", "otra", "--locale", "en", stdin="/stock\n")
     assert "Sorry, that is only for the shop's team." in customer.stdout
+
+
+def test_the_merchant_extends_the_carrier_table(tmp_path):
+    assert pedidos(tmp_path, "db", "upgrade").returncode == 0
+    added = pedidos(
+        tmp_path, "carrier", "add", "99min", "99 Minutos", "https://99minutos.com/track/{tracking}"
+    )
+    assert (
+        added.returncode == 0
+        and "99min\t99 Minutos\thttps://99minutos.com/track/{tracking}" in added.stdout
+    )
+    assert "estafeta\tEstafeta" in pedidos(tmp_path, "carrier", "list").stdout
+    assert pedidos(tmp_path, "carrier", "add", "bad code", "X", "https://x").returncode == 2
