@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from core.domain.errors import StoreUnavailable
-from core.store.sqlite_driver import one_trip_dbapi
+from core.store.sqlite_driver import inline_dbapi
 
 BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE, POOL_OVERFLOW = 10, 20  # PostgreSQL connections per worker: 30 at most
@@ -36,6 +36,8 @@ _SQLITE_PERSON_LOCKS: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]
     weakref.WeakValueDictionary()
 )
 _BEGIN_OPTION = "pedidos_begin"
+_ADVISORY_LOCK = text("SELECT pg_advisory_lock(:k)")
+_ADVISORY_UNLOCK = text("SELECT pg_advisory_unlock(:k)")
 
 
 class Database:
@@ -60,8 +62,12 @@ class Database:
     async def _connect(self, write: bool) -> AsyncIterator[AsyncConnection]:
         try:
             async with self.engine.connect() as conn:
+                # A reader's statements each see the latest commit, as PostgreSQL's READ
+                # COMMITTED gives them anyway: no BEGIN and COMMIT to send around them.
                 if self.is_sqlite:
-                    await conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE" if write else ""})
+                    await conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE" if write else None})
+                elif not write:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await conn.begin()
                 try:
                     yield conn
@@ -93,14 +99,14 @@ class Database:
             # handling needs connections of its own: at most LOCK_SLOTS people at a time,
             # so the pool always keeps some for the work (the others queue here).
             async with self._lock_slots, self.engine.connect() as conn:
-                await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": number})
-                await conn.commit()
+                # Session-level lock, no transaction around it: one round trip each way.
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(_ADVISORY_LOCK, {"k": number})
                 try:
                     yield
                 finally:
                     if not conn.invalidated:
-                        await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
-                        await conn.commit()
+                        await conn.execute(_ADVISORY_UNLOCK, {"k": number})
         except _UNREACHABLE as error:
             raise StoreUnavailable(reason=type(error).__name__) from error
 
@@ -120,21 +126,14 @@ def _is_outage(error: DBAPIError) -> bool:
 
 def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
     if not url.startswith("sqlite"):
-        # pre_ping: connections that died with a database restart are replaced, not used.
-        return create_async_engine(
-            url,
-            echo=echo,
-            pool_size=POOL_SIZE,
-            max_overflow=POOL_OVERFLOW,
-            pool_pre_ping=True,
-            pool_timeout=10,
-        )
+        return _create_postgres_engine(url, echo=echo)
     # Every transaction is ended explicitly (Database._connect), so the pool's extra
-    # rollback on return would only cost another round trip to the driver thread.
+    # rollback on return would only cost another statement.
     engine = create_async_engine(
         url,
         echo=echo,
-        module=one_trip_dbapi(),
+        module=inline_dbapi(),
+        connect_args={"busy_timeout": BUSY_TIMEOUT_MS / 1000},
         pool_size=8,
         max_overflow=8,
         pool_reset_on_return=None,
@@ -146,7 +145,6 @@ def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -154,6 +152,25 @@ def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+        if mode is not None:  # None: a reader, each statement on its own
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _create_postgres_engine(url: str, *, echo: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        url, echo=echo, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=10
+    )
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _replace_closed(dbapi_connection, _record, _proxy) -> None:
+        # A connection the server closed (a restart) is replaced, not used. Asking the
+        # driver costs nothing; SQLAlchemy's pool_pre_ping would cost three round trips
+        # per checkout, a dozen per update. A connection that died silently (a network
+        # cut) fails its first statement instead: that one answer is "try again in a
+        # moment", and SQLAlchemy then replaces every pooled connection.
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this connection")
 
     return engine

@@ -1,17 +1,30 @@
-"""aiosqlite, one thread round trip per statement.
+"""SQLite statements run on the event loop's own thread.
 
-SQLAlchemy's aiosqlite adapter makes four trips to aiosqlite's worker thread for each
-statement (open a cursor, execute, fetch, close). Each trip costs a thread wake-up, and
-SQLite writers are serialised, so those trips set the ceiling on checkouts per second
-(bench/checkout.py: about 225/s before this). This adapter does the four steps in one
-trip. It is passed to SQLAlchemy through create_async_engine(module=...), the
-documented way to supply a DBAPI; everything else is SQLAlchemy's own adapter.
+SQLAlchemy's aiosqlite adapter sends every statement, BEGIN and COMMIT to aiosqlite's
+worker thread: a queue, a thread wake-up, a callback back into the loop, and the GIL
+handed back and forth, about four times what the statement itself costs here. Our
+statements are indexed look-ups and small writes on a local file in WAL mode
+(synchronous=NORMAL: a commit writes the WAL and does not wait for the disk), so they
+take microseconds, and a thread round trip per statement set the ceiling on updates per
+second (bench/mixed.py). This adapter runs each one inline, fetching its rows at once.
+
+A statement never waits inside SQLite: the connection's busy timeout is 0, and when
+another process holds the write lock (the CLI while the bot runs), the statement gets
+SQLITE_BUSY at once and is tried again after an asyncio sleep, so the loop keeps
+serving while it waits, for up to busy_timeout seconds in all. Inside one process,
+writers already queue on Database's write gate and never meet each other here.
+
+It is passed to SQLAlchemy through create_async_engine(module=...), the documented way
+to supply a DBAPI; the dialect is still SQLAlchemy's aiosqlite one (URL
+sqlite+aiosqlite://), which reads aiosqlite's exception classes and version.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
+import time
 from typing import Any
 
 import aiosqlite
@@ -22,6 +35,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
+
+FIRST_RETRY_SECONDS = 0.001
+LONGEST_RETRY_SECONDS = 0.05
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool):
@@ -37,10 +53,33 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool):
         cursor.close()
 
 
-class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
+async def _run_when_not_busy(
+    conn: sqlite3.Connection, operation: str, parameters: Any, many: bool, busy_timeout: float
+):
+    """The statement, at once; if another process holds the lock, again after a growing
+    pause, until busy_timeout has passed. A statement that got SQLITE_BUSY did nothing,
+    so trying it again is safe. A coroutine although the first try never yields: the
+    async engine insists that every statement awaits something."""
+    deadline = time.monotonic() + busy_timeout
+    pause = FIRST_RETRY_SECONDS
+    while True:
+        try:
+            return _run(conn, operation, parameters, many)
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or time.monotonic() + pause > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, LONGEST_RETRY_SECONDS)
+
+
+class InlineCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
-    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+    def __init__(self, adapt_connection: InlineConnection) -> None:
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None  # type: ignore[assignment]
@@ -62,20 +101,20 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def lastrowid(self):
         return self._lastrowid
 
-    async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
-            conn = self._connection
-            description, rows, rowcount, lastrowid = await conn._execute(
-                _run, conn._conn, operation, parameters, many
-            )
-        self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
+    def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
+        connection = self._adapt_connection
+        running = _run_when_not_busy(
+            connection.raw, operation, parameters, many, connection.busy_timeout
+        )
+        description, rows, self._rowcount, self._lastrowid = await_(running)
+        self._description = description
         self._rows = collections.deque(rows)
 
-    async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        await self._trip(operation, parameters, many=False)
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        self._trip(operation, parameters, many=False)
 
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
-        await self._trip(operation, seq_of_parameters, many=True)
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
+        self._trip(operation, seq_of_parameters, many=True)
 
     async def _async_soft_close(self) -> None:
         return None
@@ -84,17 +123,53 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
-    _cursor_cls = OneTripCursor
+class InlineConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection adapter over a plain sqlite3 connection."""
+
+    __slots__ = ("busy_timeout", "raw")
+    _cursor_cls = InlineCursor
+
+    def __init__(self, dbapi: InlineDBAPI, raw: sqlite3.Connection, busy_timeout: float):
+        super().__init__(dbapi, raw)  # type: ignore[arg-type]
+        self.raw = raw
+        self.busy_timeout = busy_timeout
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self.raw.isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self.raw.isolation_level = value
+
+    def create_function(self, *args: Any, **kw: Any) -> None:
+        self.raw.create_function(*args, **kw)
+
+    def commit(self) -> None:
+        self.raw.commit()
+
+    def rollback(self) -> None:
+        self.raw.rollback()
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def terminate(self) -> None:
+        self.raw.close()
 
 
-class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
-        connection = self.aiosqlite.connect(*arg, **kw)
-        connection._thread.daemon = True  # as SQLAlchemy's own adapter does
-        return OneTripConnection(self, await_(connection))
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def __init__(self) -> None:
+        super().__init__(aiosqlite, sqlite3)
+        self.has_stop = False  # terminate() is our own close()
+
+    def connect(self, database: str, *, busy_timeout: float = 10.0, **kw: Any):
+        # The pool may close a connection from the garbage collector's thread.
+        kw["check_same_thread"] = False
+        raw = sqlite3.connect(database, **kw)
+        raw.execute("PRAGMA busy_timeout=0")  # waiting is _when_not_busy's, not SQLite's
+        return InlineConnection(self, raw, busy_timeout)
 
 
-def one_trip_dbapi() -> OneTripDBAPI:
-    return OneTripDBAPI(aiosqlite, sqlite3)
+def inline_dbapi() -> InlineDBAPI:
+    return InlineDBAPI()
