@@ -34,11 +34,14 @@ class Shop:
     def __post_init__(self) -> None:
         self.policy = self.settings.pricing_policy()
 
-    def uow(self, *, write: bool = True) -> SqlUnitOfWork:
+    def uow(self, *, write: bool = True, one_statement: bool = False) -> SqlUnitOfWork:
+        """A unit of work; one_statement: the caller writes exactly one statement (no
+        outbox rows), which commits on its own (Database.transaction)."""
         group = self.settings.telegram_admin_chat_id
         return SqlUnitOfWork(
             self.db,
             write=write,
+            one_statement=one_statement,
             configured_admins=self.settings.configured_admins(),
             admin_group=("telegram", str(group)) if group is not None else None,
         )

@@ -9,7 +9,7 @@ from core.services.customers import identify
 
 
 async def save_conversation(shop: Shop, record: ConversationRecord) -> None:
-    async with shop.uow() as uow:
+    async with shop.uow(one_statement=True) as uow:
         await uow.conversations.save(record, shop.now())
         await uow.commit(shop.now())
 
@@ -20,9 +20,11 @@ async def open_turn(
     """Who is writing, where their conversation is, and whether they are an admin: one
     read for the three (this runs for every message)."""
     async with shop.uow(write=False) as uow:
-        customer = await uow.customers.find(channel, user_id)
+        found = await uow.customers.find_for_turn(channel, user_id)
+        if found is not None:
+            customer, record, listed_admin = found
+            return customer, record, listed_admin or uow.is_configured_admin(channel, user_id)
         record = await uow.conversations.load(channel, user_id)
         is_admin = await uow.is_admin(channel, user_id)
-    if customer is None:  # first contact
-        customer = await identify(shop, channel, user_id, name=name, locale=locale)
+    customer = await identify(shop, channel, user_id, name=name, locale=locale)  # first contact
     return customer, record, is_admin

@@ -12,14 +12,14 @@ from core.services.context import Shop
 
 async def receive(shop: Shop, channel: str, update_key: str, user_id: str, payload: dict) -> bool:
     """True the first time this update arrives; False for a repeat."""
-    async with shop.uow() as uow:
+    async with shop.uow(one_statement=True) as uow:
         fresh = await uow.inbox.add(channel, update_key, user_id, payload, shop.now())
         await uow.commit(shop.now())
         return fresh
 
 
 async def mark_handled(shop: Shop, channel: str, update_key: str) -> None:
-    async with shop.uow() as uow:
+    async with shop.uow(one_statement=True) as uow:
         await uow.inbox.mark_handled(channel, update_key, shop.now())
         await uow.commit(shop.now())
 
@@ -45,7 +45,7 @@ async def unhandled(
 
 async def remember_message(shop: Shop, channel: str, chat_id: str, message_id: str, ref: str):
     """Note what a message we sent was about (e.g. "case:12")."""
-    async with shop.uow() as uow:
+    async with shop.uow(one_statement=True) as uow:
         await uow.inbox.remember(channel, chat_id, message_id, ref, shop.now())
         await uow.commit(shop.now())
 
@@ -61,7 +61,7 @@ async def last_message_at(shop: Shop, channel: str, user_id: str) -> datetime | 
 
 
 async def save_menu(shop: Shop, channel: str, user_id: str, kind: str, options: list) -> None:
-    async with shop.uow() as uow:
+    async with shop.uow(one_statement=True) as uow:
         await uow.menus.save(channel, user_id, kind, options, shop.now())
         await uow.commit(shop.now())
 

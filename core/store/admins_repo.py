@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.store.tables import admins
+
+_EXISTS = select(admins.c.user_id).where(
+    admins.c.channel == bindparam("channel"), admins.c.user_id == bindparam("user_id")
+)
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,7 @@ class SqlAdminRepository:
         return [AdminRecord(r.channel, r.user_id, r.name, r.locale) for r in rows]
 
     async def exists(self, channel: str, user_id: str) -> bool:
-        found = await self.conn.execute(
-            select(admins.c.user_id).where(admins.c.channel == channel, admins.c.user_id == user_id)
-        )
+        found = await self.conn.execute(_EXISTS, {"channel": channel, "user_id": user_id})
         return found.first() is not None
 
     async def add(self, record: AdminRecord, at: datetime) -> bool:

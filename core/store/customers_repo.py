@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.cart import CartLine
 from core.domain.catalog import Product
+from core.domain.conversations import ConversationRecord
 from core.domain.customers import Address, Customer
 from core.domain.money import Money
 from core.store.catalog_repo import product_from_row
 from core.store.dialect import insert_for, prebuilt
-from core.store.tables import addresses, cart_lines, customers, products
+from core.store.tables import addresses, admins, cart_lines, conversations, customers, products
 
 _c, _p = cart_lines.c, products.c
 _CART_LINES = (
@@ -43,6 +44,33 @@ _PRODUCT_AND_QUANTITY = (
 )
 
 
+_FIND = select(customers).where(
+    customers.c.channel == bindparam("channel"), customers.c.external_id == bindparam("user_id")
+)
+_GET = select(customers).where(customers.c.id == bindparam("id"))
+_v, _a = conversations.c, admins.c
+# Who is writing, where their conversation is, and whether the admins table lists them:
+# what every chat update needs first, in one statement.
+_FIND_FOR_TURN = (
+    select(
+        customers,
+        _v.state.label("conversation_state"),
+        _v.data.label("conversation_data"),
+        select(_a.user_id)
+        .where(_a.channel == customers.c.channel, _a.user_id == customers.c.external_id)
+        .exists()
+        .label("listed_admin"),
+    )
+    .outerjoin(
+        conversations,
+        and_(_v.channel == customers.c.channel, _v.user_id == customers.c.external_id),
+    )
+    .where(
+        customers.c.channel == bindparam("channel"), customers.c.external_id == bindparam("user_id")
+    )
+)
+
+
 def _build_cart_put(conn: AsyncConnection):
     stmt = insert_for(conn, cart_lines)
     return stmt.on_conflict_do_update(
@@ -68,20 +96,29 @@ class SqlCustomerRepository:
         self.conn = conn
 
     async def get(self, customer_id: int) -> Customer | None:
-        row = (
-            await self.conn.execute(select(customers).where(customers.c.id == customer_id))
-        ).first()
+        row = (await self.conn.execute(_GET, {"id": customer_id})).first()
         return _customer(row) if row else None
 
     async def find(self, channel: str, external_id: str) -> Customer | None:
-        row = (
-            await self.conn.execute(
-                select(customers).where(
-                    customers.c.channel == channel, customers.c.external_id == external_id
-                )
-            )
-        ).first()
+        found = {"channel": channel, "user_id": external_id}
+        row = (await self.conn.execute(_FIND, found)).first()
         return _customer(row) if row else None
+
+    async def find_for_turn(
+        self, channel: str, external_id: str
+    ) -> tuple[Customer, ConversationRecord | None, bool] | None:
+        """The customer, their conversation (None: not started) and whether the admins
+        table lists them; None when this person never wrote before."""
+        found = {"channel": channel, "user_id": external_id}
+        row = (await self.conn.execute(_FIND_FOR_TURN, found)).first()
+        if row is None:
+            return None
+        record = None
+        if row.conversation_state is not None:
+            record = ConversationRecord(
+                channel, external_id, row.conversation_state, row.conversation_data
+            )
+        return _customer(row), record, bool(row.listed_admin)
 
     async def add(self, customer: Customer, at: datetime) -> Customer:
         result = await self.conn.execute(

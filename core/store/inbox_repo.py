@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.store.dialect import insert_for
+from core.store.dialect import insert_for, prebuilt
 from core.store.tables import channel_menus, inbox, message_refs
+
+# Every chat update runs these three: built once, executing them only binds parameters.
+_i = inbox.c
+_MARK_HANDLED = (
+    update(inbox)
+    .where(_i.channel == bindparam("b_channel"), _i.update_key == bindparam("b_key"))
+    .values(handled_at=bindparam("b_at"))
+)
+_UNHANDLED_FOR = (
+    select(_i.update_key, _i.payload)
+    .where(
+        _i.channel == bindparam("channel"),
+        _i.user_id == bindparam("user_id"),
+        _i.handled_at.is_(None),
+    )
+    .order_by(_i.received_at, _i.update_key)
+)
+
+
+def _build_add(conn: AsyncConnection):
+    return insert_for(conn, inbox).on_conflict_do_nothing(index_elements=["channel", "update_key"])
 
 
 class SqlInboxRepository:
@@ -20,36 +41,25 @@ class SqlInboxRepository:
     ) -> bool:
         """Store the update; False when this update was already received."""
         result = await self.conn.execute(
-            insert_for(self.conn, inbox)
-            .values(
-                channel=channel,
-                update_key=update_key,
-                user_id=user_id,
-                payload=payload,
-                received_at=at,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+            prebuilt(self.conn, "inbox_add", _build_add),
+            {
+                "channel": channel,
+                "update_key": update_key,
+                "user_id": user_id,
+                "payload": payload,
+                "received_at": at,
+            },
         )
         return result.rowcount == 1
 
     async def mark_handled(self, channel: str, update_key: str, at: datetime) -> None:
-        await self.conn.execute(
-            update(inbox)
-            .where(inbox.c.channel == channel, inbox.c.update_key == update_key)
-            .values(handled_at=at)
-        )
+        marked = {"b_channel": channel, "b_key": update_key, "b_at": at}
+        await self.conn.execute(_MARK_HANDLED, marked)
 
     async def unhandled_for(self, channel: str, user_id: str) -> list[tuple[str, dict]]:
         """One person's updates not handled yet, in the order they arrived."""
-        rows = await self.conn.execute(
-            select(inbox.c.update_key, inbox.c.payload)
-            .where(
-                inbox.c.channel == channel,
-                inbox.c.user_id == user_id,
-                inbox.c.handled_at.is_(None),
-            )
-            .order_by(inbox.c.received_at, inbox.c.update_key)
-        )
+        waiting = {"channel": channel, "user_id": user_id}
+        rows = await self.conn.execute(_UNHANDLED_FOR, waiting)
         return [(key, payload) for key, payload in rows]
 
     async def unhandled(

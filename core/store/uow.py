@@ -33,11 +33,13 @@ class SqlUnitOfWork:
         db: Database,
         *,
         write: bool = True,
+        one_statement: bool = False,
         configured_admins: frozenset[tuple[str, str]] = frozenset(),
         admin_group: tuple[str, str] | None = None,
     ) -> None:
         self._db = db
         self._write = write
+        self._one_statement = one_statement
         self._stack: AsyncExitStack | None = None
         self.configured_admins = configured_admins
         self.admin_group = admin_group  # where admin news go on that channel, if set
@@ -45,7 +47,9 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._stack = AsyncExitStack()
-        conn = await self._stack.enter_async_context(self._db.transaction(write=self._write))
+        conn = await self._stack.enter_async_context(
+            self._db.transaction(write=self._write, one_statement=self._one_statement)
+        )
         self.conn = conn
         self.catalog = SqlCatalogRepository(conn)
         self.stock = SqlStockRepository(conn)
@@ -77,8 +81,11 @@ class SqlUnitOfWork:
     def notify(self, message: OutboxMessage) -> None:
         self.messages.append(message)
 
+    def is_configured_admin(self, channel: str, user_id: str) -> bool:
+        return (channel, user_id) in self.configured_admins
+
     async def is_admin(self, channel: str, user_id: str) -> bool:
-        if (channel, user_id) in self.configured_admins:
+        if self.is_configured_admin(channel, user_id):
             return True
         return await self.admins.exists(channel, user_id)
 
@@ -141,6 +148,9 @@ class SqlUnitOfWork:
                 )
             )
         self.stock.low_stock_crossings = []
-        await self.outbox.add_rows(await self._addressed_rows(), at)
+        rows = await self._addressed_rows()
+        # A one-statement unit has already committed its statement: nothing may join it.
+        assert not (rows and self._one_statement), "outbox rows in a one-statement unit"
+        await self.outbox.add_rows(rows, at)
         self.messages = []
         await self.conn.commit()
