@@ -8,6 +8,12 @@ statements are indexed look-ups and small writes on a local file in WAL mode
 take microseconds, and a thread round trip per statement set the ceiling on updates per
 second (bench/mixed.py). This adapter runs each one inline, fetching its rows at once.
 
+Checkpoints (copying the WAL back into the database file, with an fsync) are moved off
+that thread too: SQLite would run one inside whichever commit crosses its threshold,
+stopping the whole bot for tens of milliseconds (bench/mixed.py --rate showed them in
+p99). Here every CHECKPOINT_EVERY_COMMITS commits start a PASSIVE checkpoint, which
+never blocks readers or writers, on a connection of its own in a worker thread.
+
 A statement never waits inside SQLite: the connection's busy timeout is 0, and when
 another process holds the write lock (the CLI while the bot runs), the statement gets
 SQLITE_BUSY at once and is tried again after an asyncio sleep, so the loop keeps
@@ -23,8 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import logging
 import sqlite3
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import aiosqlite
@@ -38,6 +47,9 @@ from sqlalchemy.util.concurrency import await_
 
 FIRST_RETRY_SECONDS = 0.001
 LONGEST_RETRY_SECONDS = 0.05
+CHECKPOINT_EVERY_COMMITS = 500  # a few MB of WAL for our small transactions
+
+log = logging.getLogger(__name__)
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool):
@@ -74,6 +86,35 @@ async def _run_when_not_busy(
                 raise
         await asyncio.sleep(pause)
         pause = min(pause * 2, LONGEST_RETRY_SECONDS)
+
+
+class WalCheckpoints:
+    """Counts one database file's commits (of all its connections) and checkpoints its
+    WAL in a worker thread, one checkpoint at a time."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.commits = 0
+        self.running: Future | None = None
+
+    def committed(self) -> None:
+        self.commits += 1
+        busy = self.running is not None and not self.running.done()
+        if self.commits < CHECKPOINT_EVERY_COMMITS or busy:
+            return
+        self.commits = 0
+        self.running = _checkpointer.submit(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:  # the next one will do it
+            log.warning("WAL checkpoint of %s failed: %s", self.path, error)
+
+
+_checkpoints: dict[str, WalCheckpoints] = {}
+_checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-checkpoint")
 
 
 class InlineCursor(AsyncAdapt_aiosqlite_cursor):
@@ -126,13 +167,21 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
 class InlineConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection adapter over a plain sqlite3 connection."""
 
-    __slots__ = ("busy_timeout", "raw")
+    __slots__ = ("busy_timeout", "changes", "checkpoints", "raw")
     _cursor_cls = InlineCursor
 
-    def __init__(self, dbapi: InlineDBAPI, raw: sqlite3.Connection, busy_timeout: float):
+    def __init__(
+        self,
+        dbapi: InlineDBAPI,
+        raw: sqlite3.Connection,
+        busy_timeout: float,
+        checkpoints: WalCheckpoints | None,
+    ):
         super().__init__(dbapi, raw)  # type: ignore[arg-type]
         self.raw = raw
         self.busy_timeout = busy_timeout
+        self.checkpoints = checkpoints
+        self.changes = raw.total_changes
 
     @property
     def isolation_level(self) -> str | None:
@@ -147,6 +196,10 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         self.raw.commit()
+        # A one-statement write committed on its own: it counts when it changed rows.
+        if self.checkpoints is not None and self.raw.total_changes != self.changes:
+            self.changes = self.raw.total_changes
+            self.checkpoints.committed()
 
     def rollback(self) -> None:
         self.raw.rollback()
@@ -167,8 +220,12 @@ class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
         # The pool may close a connection from the garbage collector's thread.
         kw["check_same_thread"] = False
         raw = sqlite3.connect(database, **kw)
-        raw.execute("PRAGMA busy_timeout=0")  # waiting is _when_not_busy's, not SQLite's
-        return InlineConnection(self, raw, busy_timeout)
+        raw.execute("PRAGMA busy_timeout=0")  # waiting is _run_when_not_busy's, not SQLite's
+        checkpoints = None
+        if database != ":memory:":
+            raw.execute("PRAGMA wal_autocheckpoint=0")  # WalCheckpoints does them
+            checkpoints = _checkpoints.setdefault(database, WalCheckpoints(database))
+        return InlineConnection(self, raw, busy_timeout, checkpoints)
 
 
 def inline_dbapi() -> InlineDBAPI:
