@@ -25,8 +25,7 @@ class RateLimiter:
         paced=False (an answer to the person's own message) goes at once but is counted,
         so notifications make room for it; Telegram's limits are about broadcasts."""
         if not paced:
-            self._all.append(time.monotonic())
-            self._chat[chat].append(time.monotonic())
+            self._count(chat, time.monotonic())
             return
         while True:
             async with self._lock:  # decide and count atomically; sleep outside the lock
@@ -36,26 +35,46 @@ class RateLimiter:
                     self._delay(self._chat[chat], self.per_chat, now),
                 )
                 if delay <= 0:
-                    self._all.append(now)
-                    self._chat[chat].append(now)
-                    self._forget_quiet_chats(now)
+                    self._count(chat, now)
                     return
             await asyncio.sleep(delay)
 
-    def _forget_quiet_chats(self, now: float) -> None:
-        """Chats with nothing in their window take no memory (every thousand sends)."""
+    @property
+    def chats_remembered(self) -> int:
+        return len(self._chat)
+
+    def _count(self, chat: object, now: float) -> None:
+        self._all.append(now)
+        self._chat[chat].append(now)
         self._sends += 1
-        if self._sends % 1000:
-            return
-        for chat in [c for c, w in self._chat.items() if not w or now - w[-1] > 60]:
+        if self._sends % 1000 == 0:
+            self._forget_old_sends(now)
+
+    def _forget_old_sends(self, now: float) -> None:
+        """Sends older than their window count for nothing: drop them, and the chats left
+        with none, so memory stays with the chats of the last second or so (every
+        thousand sends; answers, which never wait, would otherwise pile up)."""
+        _drop_older(self._all, _span(self.overall), now)
+        span = _span(self.per_chat)
+        for chat in [c for c, w in self._chat.items() if not w or now - w[-1] >= span]:
             del self._chat[chat]
 
     @staticmethod
     def _delay(window: deque[float], rate: float, now: float) -> float:
-        span = MARGIN * max(1.0, 1.0 / rate)  # e.g. 1 msg/s -> one per 1.08 s
+        span = _span(rate)
         allowed = max(1, int(rate * span / MARGIN))
-        while window and now - window[0] >= span:
-            window.popleft()
+        _drop_older(window, span, now)
         if len(window) < allowed:
             return 0.0
         return window[0] + span - now
+
+
+def _span(rate: float) -> float:
+    """The window for a rate: a second, or one message's interval when that is longer
+    (1 msg/s -> one per 1.08 s)."""
+    return MARGIN * max(1.0, 1.0 / rate)
+
+
+def _drop_older(window: deque[float], span: float, now: float) -> None:
+    while window and now - window[0] >= span:
+        window.popleft()

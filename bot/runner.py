@@ -15,7 +15,6 @@ import uvicorn
 from bot.dispatcher import OutboxDispatcher, Sender
 from bot.telegram import TelegramChannel
 from bot.web import create_app
-from bot.whatsapp import WhatsAppChannel
 from core.services import expiry
 from core.services.context import Shop
 
@@ -53,7 +52,11 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
     stop = stop or _stop_on_signals()
     settings = shop.settings
     telegram = TelegramChannel(shop) if settings.telegram_bot_token else None
-    whatsapp = WhatsAppChannel(shop) if whatsapp_configured(shop) else None
+    whatsapp = None
+    if whatsapp_configured(shop):
+        from bot.whatsapp import WhatsAppChannel  # pywa (11 MiB) only when it is used
+
+        whatsapp = WhatsAppChannel(shop)
     senders: list[Sender] = [c for c in (telegram, whatsapp) if c is not None]
     server = uvicorn.Server(
         uvicorn.Config(

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import hmac
 import json
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from bot.telegram import TelegramChannel
-from bot.whatsapp import WhatsAppChannel
 from core.domain.errors import StoreUnavailable
 from core.services import health
 from core.services.context import Shop
+
+if TYPE_CHECKING:  # the runner loads the channels that are configured
+    from bot.telegram import TelegramChannel
+    from bot.whatsapp import WhatsAppChannel
 
 
 def create_app(

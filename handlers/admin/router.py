@@ -22,7 +22,6 @@ from core.services import (
     support,
 )
 from handlers.admin.cards import order_card, timeline_text
-from handlers.admin.label import shipping_label
 from handlers.admin.reports import period, report_chart, report_text
 from handlers.payloads import int_arg, pack, unpack
 from handlers.render import money, status_name
@@ -210,6 +209,9 @@ async def show_card(turn: Turn, code: str, title: str) -> None:
 
 async def send_label(turn: Turn, code: str) -> None:
     details = await orders.order_details(turn.shop, code, actor(turn))
+    # reportlab (8 MiB) loads with the first label, not in every bot process.
+    from handlers.admin.label import shipping_label
+
     label = shipping_label(turn.shop, turn.t, details, turn.shop.now())
     turn.say(turn.t.gettext("Shipping label for {code}").format(code=code), document=label)
 
