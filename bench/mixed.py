@@ -1,7 +1,8 @@
 """Mixed customer workload through the Telegram webhook, against a bare aiogram echo bot.
 
-    .venv/bin/python bench/mixed.py
-    .venv/bin/python bench/mixed.py --users 100 --rate 100
+    .venv/bin/python bench/mixed.py                        # throughput, cost vs the echo
+    .venv/bin/python bench/mixed.py --rate 300             # latency: 300 updates/s offered
+    .venv/bin/python bench/mixed.py --profile /tmp/shop.prof   # where the shop's CPU goes
     .venv/bin/python bench/mixed.py --database postgres \\
         --postgres-url postgresql+asyncpg://pedidos@127.0.0.1:55432/postgres
     .venv/bin/python scripts/with_postgres.py -- \\
@@ -32,6 +33,12 @@ callback.answer() and a message), served the same way (FastAPI on uvicorn, answe
 webhook, handle in a background task) in its own process against a second double. Cost
 per update is given two ways: wall time / updates at the same concurrency (closed loop),
 and the bot process's CPU time (time.process_time, all threads) / updates.
+
+The targets are checked where they mean something: updates per second in the closed
+loop (each person as fast as the bot answers); p99 latency with --rate, people who wait
+for each answer and then for their turn (in a closed loop, latency is just people /
+throughput); cost against the echo in both. This process's clock stamps the replies, so
+its own garbage collector is off while the people are at it.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import gc
 import json
 import logging
@@ -119,8 +127,9 @@ ORDER_CODE = re.compile(r"PED-\w{5}")
 
 class ReportLink:
     """The served process's line to the driver: 'done <update_id>' after each update;
-    answers 'cpu' with its CPU seconds, RSS and the garbage collector's pauses since the
-    last 'cpu' (full collections, their longest and total time); 'stop' ends it."""
+    answers 'cpu' with its CPU seconds, RSS, the garbage collector's pauses since the
+    last 'cpu' (full collections, their longest and total time) and the database
+    statements run so far; 'stop' ends it."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
@@ -129,6 +138,23 @@ class ReportLink:
         self.gc_started = 0.0
         self.gc_full, self.gc_longest, self.gc_total = 0, 0.0, 0.0
         gc.callbacks.append(self._gc)
+        self.statements = 0  # database statements executed (the shop's process)
+        self.profile_path = ""  # --profile: cProfile the measured run, stats to this file
+        self.profiler: cProfile.Profile | None = None
+
+    def count_statement(self, *_args: object) -> None:
+        self.statements += 1
+
+    def _toggle_profile(self) -> None:
+        """The first 'cpu' starts the profiler, the second (the run is over) stops it."""
+        if not self.profile_path:
+            return
+        if self.profiler is None:
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
+        else:
+            self.profiler.disable()
+            self.profiler.dump_stats(self.profile_path)
 
     def _gc(self, phase: str, info: dict) -> None:
         if phase == "start":
@@ -153,17 +179,9 @@ class ReportLink:
         while line := await self.reader.readline():
             command = line.decode().strip()
             if command == "cpu":
-                if os.environ.get("BENCH_CPROFILE") and "bot" in sys.argv:
-                    import cProfile
-                    global _PROF
-                    if "_PROF" not in globals():
-                        _PROF = cProfile.Profile()
-                        _PROF.enable()
-                    else:
-                        _PROF.disable()
-                        _PROF.dump_stats(os.environ["BENCH_CPROFILE"])
+                self._toggle_profile()
                 figures = (time.process_time(), rss_mb(), self.gc_full, self.gc_longest)
-                line = " ".join(str(f) for f in (*figures, self.gc_total))
+                line = " ".join(str(f) for f in (*figures, self.gc_total, self.statements))
                 self.writer.write(f"cpu {line}\n".encode())
                 self.gc_full, self.gc_longest, self.gc_total = 0, 0.0, 0.0
             elif command == "stop":
@@ -177,6 +195,8 @@ def quiet_logging(level: int = logging.WARNING) -> None:
 
 async def serve_shop(args: argparse.Namespace) -> None:
     """The shop as `pedidos serve` runs it, reporting each handled update."""
+    from sqlalchemy import event
+
     from bot import runner
     from bot.app import build_shop
     from bot.telegram import TelegramChannel
@@ -205,19 +225,8 @@ async def serve_shop(args: argparse.Namespace) -> None:
     if args.global_per_second:
         overrides["telegram_global_per_second"] = args.global_per_second
     shop = build_shop(load_settings(_env_file=None, **overrides))
-    if os.environ.get("BENCH_SQLCOUNT"):
-        from sqlalchemy import event
-        import collections
-        counts = collections.Counter()
-        @event.listens_for(shop.db.engine.sync_engine, "before_cursor_execute")
-        def _count(conn, cursor, statement, params, context, executemany):
-            counts[statement.split()[0] + " " + " ".join(statement.split()[1:6])[:80]] += 1
-        import atexit
-        def dump():
-            with open(os.environ["BENCH_SQLCOUNT"], "w") as f:
-                for k, v in counts.most_common():
-                    f.write(f"{v}\t{k}\n")
-        atexit.register(dump)
+    event.listen(shop.db.engine.sync_engine, "before_cursor_execute", link.count_statement)
+    link.profile_path = args.profile or ""
     try:
         await runner.serve(shop, poll=False, stop=link.stop)
     finally:
@@ -337,7 +346,8 @@ class Reports:
         return future
 
     async def cpu_and_rss(self) -> list[float]:
-        """[CPU seconds, RSS MiB, full collections, longest and total GC pause (s)]"""
+        """[CPU seconds, RSS MiB, full collections, longest and total GC pause (s),
+        database statements so far]"""
         assert self.writer is not None
         self.cpu = asyncio.get_running_loop().create_future()
         self.writer.write(b"cpu\n")
@@ -600,6 +610,7 @@ class Phase:
     log: str
     warm_up_orders: int = 0
     gc: tuple[float, float, float] = (0, 0.0, 0.0)  # full collections, longest, total (s)
+    statements: float = 0  # database statements the bot process ran
 
 
 async def run_phase(
@@ -633,6 +644,8 @@ async def run_phase(
             "--global-per-second",
             str(args.global_per_second or 0),
         ]
+        if role == "bot" and args.profile:
+            command += ["--profile", str(Path(args.profile).resolve())]
         with tempfile.TemporaryFile("w+") as log:
             process = await asyncio.create_subprocess_exec(
                 *command, stdout=log, stderr=log, cwd=ROOT
@@ -660,7 +673,7 @@ async def run_phase(
                 telegram.deadline = time.monotonic() + (args.seconds or float("inf"))
                 telegram.budget = args.updates or 1 << 62
                 telegram.sent = 0
-                cpu_before, *_ = await reports.cpu_and_rss()
+                cpu_before, *_, statements_before = await reports.cpu_and_rss()
                 driver_before = time.process_time()
                 # The clock is in this process (the double stamps each reply call as it
                 # arrives): its own garbage collections, over the double's growing record
@@ -678,7 +691,8 @@ async def run_phase(
                     gc.enable()
                 seconds = time.monotonic() - started
                 driver_cpu = time.process_time() - driver_before
-                cpu_after, rss, gc_full, gc_longest, gc_total = await reports.cpu_and_rss()
+                figures = await reports.cpu_and_rss()
+                cpu_after, rss, gc_full, gc_longest, gc_total, statements = figures
             except BaseException:
                 log.seek(0)
                 print(f"the {role} process said:\n{log.read()[-4000:]}", file=sys.stderr)
@@ -705,6 +719,7 @@ async def run_phase(
             output,
             warm_up_orders,
             (gc_full, gc_longest, gc_total),
+            statements - statements_before,
         )
 
 
@@ -779,7 +794,12 @@ def describe(phase: Phase, label: str) -> list[str]:
         f"{phase.cpu / max(m.updates, 1) * 1000:.2f} ms CPU/update, RSS {phase.rss:.0f} MiB; "
         f"driver process (double + people): {phase.driver_cpu / phase.seconds:.0%} of one core",
         f"  bot process garbage collector: {phase.gc[0]:.0f} full collections, longest "
-        f"{phase.gc[1] * 1000:.0f} ms; all collections {phase.gc[2] * 1000:.0f} ms in all",
+        f"{phase.gc[1] * 1000:.0f} ms; all collections {phase.gc[2] * 1000:.0f} ms in all"
+        + (
+            f"; database statements: {phase.statements / max(m.updates, 1):.1f} per update"
+            if phase.statements
+            else ""
+        ),
         f"  rejected Bot API calls: {len(phase.rejected)}"
         + (" (zero: OK)" if not phase.rejected else " (NOT zero)"),
         f"  updates without a reply call: {m.unanswered}; not handled within "
@@ -858,18 +878,23 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
         "of the bot process (time.process_time, all its threads)"
     )
     last = sorted(ours.measure.last)
-    p99 = percentile(last, 0.99) * 1000
+    p99 = percentile(last, 0.99) * 1000 if last else float("inf")
     failed = ours.measure.unanswered + ours.measure.timeouts + ours.measure.not_accepted
     ratio = cpu_ratio if args.rate else max(wall_ratio, cpu_ratio)
+    met = {True: "met", False: "NOT met"}
+    if args.rate:
+        # People who wait for each answer and then for their turn: the latency target.
+        throughput = "measured without --rate (each person as fast as the bot answers)"
+        latency = f"{met[p99 < 100 and not failed]} ({p99:.0f} ms at {args.rate:g}/s offered)"
+    else:
+        # As fast as the bot answers: the throughput target. Latency here is only
+        # people / throughput (Little's law), so its target is measured with --rate.
+        throughput = f"{met[ours_rate >= 300]} ({ours_rate:.0f}/s)"
+        latency = f"measured with --rate (here {p99:.0f} ms = about people / throughput)"
     print(
-        "targets: >=300 updates/s: "
-        + ("met" if ours_rate >= 300 else "NOT met")
-        + f" ({ours_rate:.0f}/s); p99 < 100 ms (POST -> last reply call): "
-        + ("met" if last and p99 < 100 and not failed else "NOT met")
-        + (f" ({p99:.0f} ms)" if last else " (no replies)")
-        + "; <= 3x the echo bot's cost per update: "
-        + ("met" if ratio <= 3 else "NOT met")
-        + f" ({ratio:.1f}x); zero rejected calls: "
+        f"targets: >=300 updates/s: {throughput}; p99 < 100 ms (POST -> last reply call) at "
+        f"{args.users} people: {latency}; <= 3x the echo bot's cost per update: "
+        f"{met[ratio <= 3]} ({ratio:.2f}x); zero rejected calls: "
         + ("yes" if not ours.rejected and not echo.rejected else "NO")
     )
 
@@ -903,6 +928,12 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, help=hidden)
     parser.add_argument("--report-port", type=int, help=hidden)
     parser.add_argument("--database-url", help=hidden)
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="cProfile the shop's process during the measured run and write the stats to "
+        "FILE (read them with python -m pstats FILE)",
+    )
     args = parser.parse_args()
     if args.role == "bot":
         asyncio.run(serve_shop(args))
