@@ -24,7 +24,9 @@ from core.domain.errors import StoreUnavailable
 from core.store.sqlite_driver import inline_dbapi
 
 BUSY_TIMEOUT_MS = 10_000
-POOL_SIZE, POOL_OVERFLOW = 30, 10  # PostgreSQL connections per worker: 30 at most
+# PostgreSQL connections per worker: 30 kept open (opening one forks a server process,
+# too slow to do per burst), 10 more at a peak; 40 at most.
+POOL_SIZE, POOL_OVERFLOW = 30, 10
 LOCK_SLOTS = 10  # people handled at once per worker (each lock holds one connection)
 # The database can't be reached (down, restarting, the network): a coded error the
 # conversation answers with "try again in a moment".
