@@ -26,6 +26,7 @@ from core.domain.orders import (
     OrderEvent,
     OrderLine,
     PaymentMethod,
+    in_stock_lock_order,
     initial_status,
     new_order_code,
 )
@@ -167,7 +168,7 @@ async def _place_order(
         await uow.orders.add(order)
 
         shortages = []
-        for line in order.lines:
+        for line in in_stock_lock_order(order.lines):
             if not await uow.stock.reserve(
                 line.product_id, line.quantity, order_id=order.id, actor=actor, at=now
             ):

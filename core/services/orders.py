@@ -14,6 +14,7 @@ from core.domain.orders import (
     OrderEvent,
     OrderStatus,
     PaymentMethod,
+    in_stock_lock_order,
     normalize_order_code,
 )
 from core.domain.outbox import OutboxMessage
@@ -98,7 +99,7 @@ def status_message(order: Order, kind: str, **data: object) -> OutboxMessage:
 
 
 async def release_stock(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetime) -> None:
-    for line in order.lines:
+    for line in in_stock_lock_order(order.lines):
         await uow.stock.release(
             line.product_id, line.quantity, order_id=order.id, actor=actor, at=at
         )

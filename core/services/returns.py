@@ -7,7 +7,7 @@ from datetime import timedelta
 from core.domain.actors import Actor
 from core.domain.errors import InvalidReturn, NotAllowed, ReturnNotFound, ReturnWindowClosed
 from core.domain.money import Money
-from core.domain.orders import OrderEvent, OrderStatus
+from core.domain.orders import OrderEvent, OrderStatus, in_stock_lock_order
 from core.domain.outbox import OutboxMessage
 from core.domain.payments import PaymentStatus
 from core.domain.returns import (
@@ -153,7 +153,7 @@ async def _decide(
 async def _restock(uow, request, sellable, actor, now) -> None:
     """Sellable items go back on the shelf; damaged ones are recorded, not restocked."""
     order = await uow.orders.get(order_id=request.order_id)
-    for line in request.lines:
+    for line in in_stock_lock_order(request.lines):
         line.sellable = bool(sellable.get(line.sku, True))
         if line.sellable:
             await uow.stock.adjust(

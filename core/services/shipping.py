@@ -6,7 +6,7 @@ import re
 
 from core.domain.actors import Actor
 from core.domain.errors import CarrierNotFound
-from core.domain.orders import Order, OrderStatus
+from core.domain.orders import Order, OrderStatus, in_stock_lock_order
 from core.domain.shipments import Carrier, Shipment, clean_tracking_number
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order, status_message
@@ -45,7 +45,7 @@ async def ship_order(
         order.move_to(
             OrderStatus.SHIPPED, actor, now, "shipped", carrier=carrier.code, tracking=tracking
         )
-        for line in order.lines:
+        for line in in_stock_lock_order(order.lines):
             await uow.stock.consume(
                 line.product_id, line.quantity, order_id=order.id, actor=actor, at=now
             )

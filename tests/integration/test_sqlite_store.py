@@ -42,9 +42,7 @@ async def test_a_write_waits_for_another_process_lock_while_the_bot_keeps_answer
         other.execute("COMMIT")
         other.close()
     assert await asyncio.wait_for(writing, timeout=10) is True
-    assert await inbox.unhandled_for(sqlite_shop, "telegram", "5001") == [
-        ("1", {"update_id": 1})
-    ]
+    assert await inbox.unhandled_for(sqlite_shop, "telegram", "5001") == [("1", {"update_id": 1})]
 
 
 async def test_committed_changes_reach_the_database_file_while_the_bot_runs(
