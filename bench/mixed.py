@@ -196,6 +196,7 @@ def quiet_logging(level: int = logging.WARNING) -> None:
 async def serve_shop(args: argparse.Namespace) -> None:
     """The shop as `pedidos serve` runs it, reporting each handled update."""
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
 
     from bot import runner
     from bot.app import build_shop
@@ -225,7 +226,7 @@ async def serve_shop(args: argparse.Namespace) -> None:
     if args.global_per_second:
         overrides["telegram_global_per_second"] = args.global_per_second
     shop = build_shop(load_settings(_env_file=None, **overrides))
-    event.listen(shop.db.engine.sync_engine, "before_cursor_execute", link.count_statement)
+    event.listen(Engine, "before_cursor_execute", link.count_statement)  # all its engines
     link.profile_path = args.profile or ""
     try:
         await runner.serve(shop, poll=False, stop=link.stop)

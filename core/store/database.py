@@ -24,9 +24,11 @@ from core.domain.errors import StoreUnavailable
 from core.store.sqlite_driver import inline_dbapi
 
 BUSY_TIMEOUT_MS = 10_000
-# PostgreSQL connections per worker: 30 kept open (opening one forks a server process,
-# too slow to do per burst), 10 more at a peak; 40 at most.
-POOL_SIZE, POOL_OVERFLOW = 30, 10
+# PostgreSQL connections per worker, kept open (opening one forks a server process, too
+# slow to do per burst) and a few more at a peak: for transactions, and in autocommit for
+# readers, one-statement writers and the person locks. 40 at most.
+POOL_SIZE, POOL_OVERFLOW = 10, 5
+AUTOCOMMIT_POOL_SIZE, AUTOCOMMIT_POOL_OVERFLOW = 20, 5
 LOCK_SLOTS = 10  # people handled at once per worker (each lock holds one connection)
 # The database can't be reached (down, restarting, the network): a coded error the
 # conversation answers with "try again in a moment".
@@ -47,9 +49,13 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.engine: AsyncEngine = _create_engine(url, echo=echo)
-        # The same pool, for units that send no BEGIN (see transaction()).
-        self._bare_engine = self.engine.execution_options(
-            **({_BEGIN_OPTION: None} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
+        # For units that send no BEGIN (see transaction()): on SQLite the same pool, on
+        # PostgreSQL a pool of its own in autocommit, so that no connection has its
+        # isolation level switched on the way out of the pool and back.
+        self._bare_engine = (
+            self.engine.execution_options(**{_BEGIN_OPTION: None})
+            if self.is_sqlite
+            else _create_postgres_engine(url, echo=echo, autocommit=True)
         )
         self._write_gate = asyncio.Lock() if self.is_sqlite else None
         self._lock_slots = asyncio.Semaphore(LOCK_SLOTS)
@@ -112,9 +118,8 @@ class Database:
             # A lock holds a connection while the person's update is handled, and that
             # handling needs connections of its own: at most LOCK_SLOTS people at a time,
             # so the pool always keeps some for the work (the others queue here).
-            async with self._lock_slots, self.engine.connect() as conn:
+            async with self._lock_slots, self._bare_engine.connect() as conn:
                 # Session-level lock, no transaction around it: one round trip each way.
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await conn.execute(_ADVISORY_LOCK, {"k": number})
                 try:
                     yield
@@ -126,6 +131,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if not self.is_sqlite:
+            await self._bare_engine.dispose()
 
 
 def _is_outage(error: DBAPIError) -> bool:
@@ -172,10 +179,17 @@ def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
     return engine
 
 
-def _create_postgres_engine(url: str, *, echo: bool) -> AsyncEngine:
-    engine = create_async_engine(
-        url, echo=echo, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=10
-    )
+def _create_postgres_engine(url: str, *, echo: bool, autocommit: bool = False) -> AsyncEngine:
+    if autocommit:  # nothing to roll back on the way back into the pool
+        sizes = {
+            "pool_size": AUTOCOMMIT_POOL_SIZE,
+            "max_overflow": AUTOCOMMIT_POOL_OVERFLOW,
+            "isolation_level": "AUTOCOMMIT",
+            "pool_reset_on_return": None,
+        }
+    else:
+        sizes = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    engine = create_async_engine(url, echo=echo, pool_timeout=10, **sizes)
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _replace_closed(dbapi_connection, _record, _proxy) -> None:
