@@ -15,7 +15,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -40,8 +40,8 @@ _SQLITE_PERSON_LOCKS: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]
     weakref.WeakValueDictionary()
 )
 _BEGIN_OPTION = "pedidos_begin"
-_ADVISORY_LOCK = text("SELECT pg_advisory_lock(:k)")
-_ADVISORY_UNLOCK = text("SELECT pg_advisory_unlock(:k)")
+_ADVISORY_LOCK = "SELECT pg_advisory_lock($1)"
+_ADVISORY_UNLOCK = "SELECT pg_advisory_unlock($1)"
 
 
 class Database:
@@ -114,19 +114,26 @@ class Database:
         number = int.from_bytes(
             hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True
         )
+        import asyncpg  # here: a SQLite shop never loads it
+
+        # Unreachable, as asyncpg says it for statements sent to it directly.
+        driver_unreachable = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
         try:
             # A lock holds a connection while the person's update is handled, and that
             # handling needs connections of its own: at most LOCK_SLOTS people at a time,
             # so the pool always keeps some for the work (the others queue here).
             async with self._lock_slots, self._bare_engine.connect() as conn:
-                # Session-level lock, no transaction around it: one round trip each way.
-                await conn.execute(_ADVISORY_LOCK, {"k": number})
+                # A session-level lock on an autocommit connection: one round trip to
+                # take it, one to release it, sent straight to the driver (they run for
+                # every update; SQLAlchemy's statement machinery doubled their cost).
+                driver = (await conn.get_raw_connection()).driver_connection
+                await driver.execute(_ADVISORY_LOCK, number)
                 try:
                     yield
                 finally:
-                    if not conn.invalidated:
-                        await conn.execute(_ADVISORY_UNLOCK, {"k": number})
-        except _UNREACHABLE as error:
+                    if not driver.is_closed():
+                        await driver.execute(_ADVISORY_UNLOCK, number)
+        except (*_UNREACHABLE, *driver_unreachable) as error:
             raise StoreUnavailable(reason=type(error).__name__) from error
 
     async def dispose(self) -> None:
