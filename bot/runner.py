@@ -51,6 +51,7 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
     its webhook). Runs until stop is set (or SIGINT / SIGTERM)."""
     stop = stop or _stop_on_signals()
     settings = shop.settings
+    await shop.db.open_connections()
     telegram = TelegramChannel(shop) if settings.telegram_bot_token else None
     whatsapp = None
     if whatsapp_configured(shop):
