@@ -32,7 +32,10 @@ to a bare aiogram bot (Dispatcher + Router: message -> message.answer(text), cal
 callback.answer() and a message), served the same way (FastAPI on uvicorn, answer the
 webhook, handle in a background task) in its own process against a second double. Cost
 per update is given two ways: wall time / updates at the same concurrency (closed loop),
-and the bot process's CPU time (time.process_time, all threads) / updates.
+and the bot process's CPU time (time.process_time, all threads) / updates. The echo runs
+twice: as it comes (Python's garbage collector defaults), and with the settings the
+shop's process uses (bot/gc_tuning.py), which take about 45 % off the echo's cost: the
+second is the like-for-like comparison of our code with aiogram's.
 
 The targets are checked where they mean something: updates per second in the closed
 loop (each person as fast as the bot answers); p99 latency with --rate, people who wait
@@ -302,6 +305,10 @@ async def serve_echo(args: argparse.Namespace) -> None:
             secret_token=secret,
             allowed_updates=["message", "callback_query"],
         )
+        if args.role == "echo-tuned":  # like for like: the shop's process does the same
+            from bot.gc_tuning import tune_for_serving
+
+            tune_for_serving()
         await link.stop.wait()
     finally:
         server.should_exit = True
@@ -834,6 +841,7 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
         ours = await run_phase("bot", args, database_url=url)
         placed = await orders_in_database(url)
     echo = await run_phase("echo", args, plans=ours.plans)
+    tuned = await run_phase("echo-tuned", args, plans=ours.plans)
 
     database = "SQLite" if kind == "sqlite" else "PostgreSQL"
     mode = (
@@ -864,24 +872,15 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
         print(line)
     for line in describe(echo, "aiogram echo (same people, same number and kinds of updates)"):
         print(line)
+    for line in describe(tuned, "the same echo with the shop's garbage collector settings"):
+        print(line)
 
-    n_ours, n_echo = max(ours.measure.updates, 1), max(echo.measure.updates, 1)
     ours_rate = ours.measure.updates / ours.seconds
-    wall_ratio = (ours.seconds / n_ours) / (echo.seconds / n_echo)
-    cpu_ratio = (ours.cpu / n_ours) / (echo.cpu / n_echo)
-    wall = (
-        f"{wall_ratio:.2f}x in wall time per update at {args.users} people"
-        if not args.rate
-        else "wall time per update is set by --rate here (both ran at the offered rate)"
-    )
-    print(
-        f"cost per update, pedidos / echo: {wall}; {cpu_ratio:.2f}x in CPU time per update "
-        "of the bot process (time.process_time, all its threads)"
-    )
+    ratio = cost_ratio(ours, echo, args, "aiogram echo as it comes (Python's defaults)")
+    like_for_like = cost_ratio(ours, tuned, args, "the echo with bot/gc_tuning.py's settings")
     last = sorted(ours.measure.last)
     p99 = percentile(last, 0.99) * 1000 if last else float("inf")
     failed = ours.measure.unanswered + ours.measure.timeouts + ours.measure.not_accepted
-    ratio = cpu_ratio if args.rate else max(wall_ratio, cpu_ratio)
     met = {True: "met", False: "NOT met"}
     if args.rate:
         # People who wait for each answer and then for their turn: the latency target.
@@ -895,9 +894,29 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
     print(
         f"targets: >=300 updates/s: {throughput}; p99 < 100 ms (POST -> last reply call) at "
         f"{args.users} people: {latency}; <= 3x the echo bot's cost per update: "
-        f"{met[ratio <= 3]} ({ratio:.2f}x); zero rejected calls: "
-        + ("yes" if not ours.rejected and not echo.rejected else "NO")
+        f"{met[ratio <= 3]} against the echo as it comes ({ratio:.2f}x), "
+        f"{met[like_for_like <= 3]} against the echo with the same collector settings "
+        f"({like_for_like:.2f}x); zero rejected calls: "
+        + ("yes" if not (ours.rejected or echo.rejected or tuned.rejected) else "NO")
     )
+
+
+def cost_ratio(ours: Phase, echo: Phase, args: argparse.Namespace, which: str) -> float:
+    """Our cost per update over the echo's, printed; the one the target is checked on
+    (CPU time with --rate, else the larger of wall and CPU time)."""
+    n_ours, n_echo = max(ours.measure.updates, 1), max(echo.measure.updates, 1)
+    wall_ratio = (ours.seconds / n_ours) / (echo.seconds / n_echo)
+    cpu_ratio = (ours.cpu / n_ours) / (echo.cpu / n_echo)
+    wall = (
+        f"{wall_ratio:.2f}x in wall time per update at {args.users} people"
+        if not args.rate
+        else "wall time per update is set by --rate here (both ran at the offered rate)"
+    )
+    print(
+        f"cost per update, pedidos / {which}: {wall}; {cpu_ratio:.2f}x in CPU time per "
+        "update of the bot process (time.process_time, all its threads)"
+    )
+    return cpu_ratio if args.rate else max(wall_ratio, cpu_ratio)
 
 
 if __name__ == "__main__":
@@ -923,7 +942,9 @@ if __name__ == "__main__":
     )
     add_database_options(parser)
     hidden = argparse.SUPPRESS
-    parser.add_argument("--role", choices=["driver", "bot", "echo"], default="driver", help=hidden)
+    parser.add_argument(
+        "--role", choices=["driver", "bot", "echo", "echo-tuned"], default="driver", help=hidden
+    )
     parser.add_argument("--api-url", help=hidden)
     parser.add_argument("--token", help=hidden)
     parser.add_argument("--port", type=int, help=hidden)
@@ -938,7 +959,7 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.role == "bot":
         asyncio.run(serve_shop(args))
-    elif args.role == "echo":
+    elif args.role in ("echo", "echo-tuned"):
         asyncio.run(serve_echo(args))
     else:
         if args.seconds is None and args.updates is None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 from datetime import timedelta
 
 import uvicorn
 
+from bot import gc_tuning
 from bot.dispatcher import OutboxDispatcher, Sender
 from bot.telegram import TelegramChannel
 from bot.web import create_app
@@ -89,7 +89,7 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
             await telegram.resume_unhandled()
     if whatsapp is not None:
         await whatsapp.resume_unhandled()
-    freeze_startup_objects()
+    gc_tuning.tune_for_serving()
     log.info("Pedidos is running (http://%s:%s)", settings.host, settings.port)
     try:
         await stop.wait()
@@ -105,15 +105,6 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
             await telegram.close()
         if whatsapp is not None:
             await whatsapp.close()
-
-
-def freeze_startup_objects() -> None:
-    """What is loaded by now (modules, aiogram's and pydantic's hundreds of thousands of
-    model objects) lives as long as the process: take it out of the garbage collector's
-    full collections, which otherwise stop the bot for 150 ms or more every few seconds
-    under load (bench/mixed.py reports them)."""
-    gc.collect()
-    gc.freeze()
 
 
 def whatsapp_configured(shop: Shop) -> bool:
