@@ -140,9 +140,14 @@ class Database:
     async def open_connections(self) -> None:
         """Open the PostgreSQL pools' connections now, at start: opening one costs the
         server a process and the worker tens of milliseconds, which the first customers
-        after a start or a deploy would otherwise wait for, all at once."""
+        after a start or a deploy would otherwise wait for, all at once. A database that
+        is away now is no reason not to start: the pools then fill as they are used."""
         if self.is_sqlite:
             return
+        with contextlib.suppress(*_UNREACHABLE):
+            await self._open_pools()
+
+    async def _open_pools(self) -> None:
         async with contextlib.AsyncExitStack() as held:
             opening = [
                 held.enter_async_context(engine.connect())
