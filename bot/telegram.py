@@ -246,7 +246,7 @@ class TelegramChannel:
     async def answer(self, chat_id: int, incoming: Incoming, *, pressed: Message | None) -> None:
         replies = await self.conversation.handle(incoming)
         if replies:
-            t = Translator(replies[0].locale or incoming.locale, self.shop.settings.store_country)
+            t = Translator(replies[0].locale, self.shop.settings.store_country)
             await self.send(chat_id, replies, t, pressed=pressed, paced=False)
 
     async def translator(self, user_id: str, language_code: str | None) -> Translator:

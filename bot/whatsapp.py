@@ -248,7 +248,7 @@ class WhatsAppChannel:
     async def answer(self, wa_id: str, incoming: Incoming) -> None:
         replies = await self.conversation.handle(incoming)
         if replies:
-            await self.send(wa_id, replies, paced=False)
+            await self.send(wa_id, replies, paced=False, answering=True)
 
     async def translator(self, wa_id: str) -> Translator:
         person = await customers.identify(self.shop, CHANNEL, wa_id)
@@ -257,17 +257,25 @@ class WhatsAppChannel:
 
     # -- sending ---------------------------------------------------------------------------
 
-    async def send(self, wa_id: str, replies: list[Reply], *, paced: bool) -> None:
+    async def send(
+        self, wa_id: str, replies: list[Reply], *, paced: bool, answering: bool = False
+    ) -> None:
+        """answering: these answer the person's message, so a typed number from now on
+        means an option of these replies' menu, or of none (not of an older one)."""
         t = (
             Translator(replies[0].locale, self.shop.settings.store_country)
             if replies and replies[0].locale
             else await self.translator(wa_id)
         )
+        menu_saved = False
         for reply in replies:
             planned = plan(reply, t)
             if planned.menu is not None:
                 await inbox.save_menu(self.shop, CHANNEL, wa_id, *planned.menu)
+                menu_saved = True
             await self.send_outgoing(wa_id, planned.messages, paced=paced)
+        if answering and not menu_saved:
+            await inbox.forget_menu(self.shop, CHANNEL, wa_id)
 
     async def send_outgoing(self, wa_id: str, messages: list[Outgoing], *, paced: bool) -> None:
         for message in messages:

@@ -70,7 +70,8 @@ class Conversation:
                 self.shop.settings.store_country,
             )
             text = t.gettext("We are having a moment of trouble. Please try again in a minute.")
-            return [Reply(text)]
+            # Its language travels with it: the channel can't look the person's up now.
+            return [Reply(text, locale=t.locale)]
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         locale = pick_locale(incoming.locale, self.shop.settings.default_locale)

@@ -66,6 +66,13 @@ async def save_menu(shop: Shop, channel: str, user_id: str, kind: str, options: 
         await uow.commit(shop.now())
 
 
+async def forget_menu(shop: Shop, channel: str, user_id: str) -> None:
+    """The person's last answer offered no typed-number or paged menu: none is open."""
+    async with shop.uow(one_statement=True) as uow:
+        await uow.menus.forget(channel, user_id)
+        await uow.commit(shop.now())
+
+
 async def load_menu(shop: Shop, channel: str, user_id: str) -> tuple[str, list] | None:
     async with shop.uow(write=False) as uow:
         return await uow.menus.load(channel, user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.store.dialect import insert_for, prebuilt
@@ -122,6 +122,13 @@ class SqlChannelMenuRepository:
                     "options": stmt.excluded.options,
                     "updated_at": stmt.excluded.updated_at,
                 },
+            )
+        )
+
+    async def forget(self, channel: str, user_id: str) -> None:
+        await self.conn.execute(
+            delete(channel_menus).where(
+                channel_menus.c.channel == channel, channel_menus.c.user_id == user_id
             )
         )
 

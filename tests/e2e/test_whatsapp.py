@@ -187,6 +187,21 @@ async def test_a_numbered_menu_maps_the_typed_number_to_the_option(demo_shop):
         assert wa.double.rejected == []
 
 
+async def test_a_typed_number_after_a_newer_answer_does_not_pick_from_an_older_menu(
+    demo_shop,
+):
+    async with whatsapp_shop(demo_shop) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        await ana.says("Hola")
+        mug = await catalog.get_product(demo_shop, sku="TAZA-TAL")
+        long_label = "Taza de talavera poblana pintada a mano, " * 3
+        menu = Reply("Elige", [[Button("Catálogo", "cat")], [Button(long_label, f"p:{mug.id}")]])
+        await wa.channel.send(ANA, [menu], paced=False)
+        await ana.says("Hola")  # answered with the main menu's buttons, no numbered menu
+        assert "Taza artesanal de Puebla" not in await ana.says("2")
+        assert wa.double.rejected == []
+
+
 async def notify(shop, wa_id: str, count: int) -> None:
     from core.domain.outbox import OutboxMessage
 

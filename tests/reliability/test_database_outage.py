@@ -70,6 +70,7 @@ async def test_a_conversation_whose_database_vanishes_mid_turn_is_told_to_try_ag
         assert [r.text for r in replies] == [
             "We are having a moment of trouble. Please try again in a minute."
         ]
+        assert replies[0].locale == "en"  # a channel can't read the person's language now
         await proxy.restore()
         replies = await conversation.handle(Incoming("telegram", "77", "77", "en", text="hi"))
         assert "Welcome to Tienda Demo" in replies[0].text
