@@ -14,10 +14,10 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from core.domain.money import Money
 
@@ -96,8 +96,9 @@ class Translator:
     def date_short(self, value: date) -> str:
         return format_date(value, format="d MMM", locale=self.format_locale)
 
-    def datetime(self, value: datetime, tz: str | None = None) -> str:
-        return format_datetime(value, format="short", tzinfo=tz, locale=self.format_locale)
+    def decimal(self, value: float, places: int = 2) -> str:
+        """1.25 in Mexico, 1,25 in Spain: the shop's country decides the separator."""
+        return format_decimal(value, format="0." + "0" * places, locale=self.format_locale)
 
     def duration(self, seconds: float) -> str:
         return format_timedelta(seconds, locale=self.format_locale, threshold=1.1)

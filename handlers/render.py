@@ -13,8 +13,6 @@ from core.domain.pricing import PricingPolicy, Totals
 from core.domain.shipments import Shipment
 from handlers.i18n import Translator
 
-LOW_STOCK_HINT = 3
-
 
 def status_name(t: Translator, status: str) -> str:
     _ = t.gettext
@@ -89,7 +87,7 @@ def availability(t: Translator, product: Product) -> str:
     _ = t.gettext
     if not product.active or product.available <= 0:
         return _("Out of stock")
-    if product.available <= LOW_STOCK_HINT:
+    if product.is_low_on_stock:  # the merchant's threshold for this product
         return t.ngettext("Only {n} left!", "Only {n} left!", product.available).format(
             n=product.available
         )

@@ -51,7 +51,7 @@ def shipping_label(shop: Shop, t: Translator, details: OrderDetails, at: datetim
     pdf.line(MARGIN, y, WIDTH - MARGIN, y)
     text(_("Order {code}").format(code=order.code), 16, bold=True, gap=8)
     text(_("Service: {method}").format(method=shipping_method_name(t, order.shipping_method)), 11)
-    weight = f"{order.weight_g / 1000:.2f} kg".replace(".", "," if t.locale == "es" else ".")
+    weight = f"{t.decimal(order.weight_g / 1000)} kg"
     text(_("Weight: {weight}").format(weight=weight), 11)
     local = at.astimezone(ZoneInfo(shop.settings.store_timezone))
     text(_("Date: {date}").format(date=t.date(local)), 11)

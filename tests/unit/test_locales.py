@@ -73,3 +73,11 @@ def test_spanish_really_differs_from_english():
     spanish = load("es")
     same = [m.id for m in spanish if m.id and m.string == m.id and len(str(m.id)) > 12]
     assert len(same) < 5, same
+
+
+def test_decimals_follow_the_shops_country_not_just_the_language():
+    from handlers.i18n import Translator
+
+    assert Translator("es", "MX").decimal(1.25) == "1.25"
+    assert Translator("es", "ES").decimal(1.25) == "1,25"
+    assert Translator("en", "MX").decimal(0.5) == "0.50"
