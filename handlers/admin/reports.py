@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from core.domain.money import Money
 from core.services.reports import Report
 from handlers.i18n import Translator
-from handlers.render import money
+from handlers.render import money, status_name
 from handlers.types import Document
 
 
@@ -44,7 +44,9 @@ def report_text(t: Translator, report: Report) -> str:
     if report.per_status:
         lines.append(
             _("By status: {list}").format(
-                list=", ".join(f"{k} {v}" for k, v in sorted(report.per_status.items()))
+                list=", ".join(
+                    f"{status_name(t, k)} {v}" for k, v in sorted(report.per_status.items())
+                )
             )
         )
     lines.append(
