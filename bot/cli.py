@@ -148,9 +148,7 @@ async def cmd_chat(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
 async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     """Start every configured channel; with none configured, the terminal chat."""
     settings = shop.settings
-    if not (
-        settings.telegram_bot_token or (settings.whatsapp_phone_id and settings.whatsapp_token)
-    ):
+    if not (settings.telegram_bot_token or settings.whatsapp_configured):
         args.user, args.name, args.locale = "local", "", None
         return await cmd_chat(shop, t, args)
     from bot import runner  # the channels' SDKs load only when a channel runs

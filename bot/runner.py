@@ -54,7 +54,7 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
     await shop.db.open_connections()
     telegram = TelegramChannel(shop) if settings.telegram_bot_token else None
     whatsapp = None
-    if whatsapp_configured(shop):
+    if settings.whatsapp_configured:
         from bot.whatsapp import WhatsAppChannel  # pywa (11 MiB) only when it is used
 
         whatsapp = WhatsAppChannel(shop)
@@ -105,10 +105,6 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
             await telegram.close()
         if whatsapp is not None:
             await whatsapp.close()
-
-
-def whatsapp_configured(shop: Shop) -> bool:
-    return bool(shop.settings.whatsapp_phone_id and shop.settings.whatsapp_token)
 
 
 def _stop_on_signals() -> asyncio.Event:

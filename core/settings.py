@@ -122,6 +122,10 @@ class Settings(BaseSettings):
             return self.telegram_webhook_secret
         return hashlib.sha256(b"pedidos-webhook:" + self.telegram_bot_token.encode()).hexdigest()
 
+    @property
+    def whatsapp_configured(self) -> bool:
+        return bool(self.whatsapp_phone_id and self.whatsapp_token)
+
     def configured_admins(self) -> frozenset[tuple[str, str]]:
         """(channel, user id) of the admins named in the settings."""
         return frozenset(

@@ -25,7 +25,7 @@ async def add_admin(shop: Shop, channel: str, user_id: str, name: str = "") -> b
 
 
 async def remove_admin(shop: Shop, channel: str, user_id: str) -> bool:
-    async with shop.uow() as uow:
+    async with shop.uow(one_statement=True) as uow:
         removed = await uow.admins.remove(channel, user_id)
         await uow.commit(shop.now())
         return removed
@@ -35,7 +35,7 @@ async def list_admins(shop: Shop) -> list[tuple[str, str, str]]:
     """(channel, user id, where it comes from: "settings" or "added")."""
     async with shop.uow(write=False) as uow:
         added = {(a.channel, a.user_id) for a in await uow.admins.all()}
-    configured = shop.settings.configured_admins()
+    configured = shop.configured_admins
     return [
         (channel, user_id, "settings" if (channel, user_id) in configured else "added")
         for channel, user_id in sorted(added | configured)

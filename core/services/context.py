@@ -30,20 +30,25 @@ class Shop:
     settings: Settings
     clock: Callable[[], datetime] = utc_now
     policy: PricingPolicy = field(init=False)
+    # From the settings, once: every unit of work (several per chat update) needs them.
+    configured_admins: frozenset[tuple[str, str]] = field(init=False)
+    admin_group: tuple[str, str] | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.policy = self.settings.pricing_policy()
+        self.configured_admins = self.settings.configured_admins()
+        group = self.settings.telegram_admin_chat_id
+        self.admin_group = ("telegram", str(group)) if group is not None else None
 
     def uow(self, *, write: bool = True, one_statement: bool = False) -> SqlUnitOfWork:
         """A unit of work; one_statement: the caller writes exactly one statement (no
         outbox rows), which commits on its own (Database.transaction)."""
-        group = self.settings.telegram_admin_chat_id
         return SqlUnitOfWork(
             self.db,
             write=write,
             one_statement=one_statement,
-            configured_admins=self.settings.configured_admins(),
-            admin_group=("telegram", str(group)) if group is not None else None,
+            configured_admins=self.configured_admins,
+            admin_group=self.admin_group,
         )
 
     def now(self) -> datetime:

@@ -35,7 +35,7 @@ async def update_customer(shop: Shop, customer_id: int, **values: str) -> None:
     allowed = {"name", "phone", "locale"}
     if set(values) - allowed:
         raise ValueError(f"not editable: {sorted(set(values) - allowed)}")
-    async with shop.uow() as uow:
+    async with shop.uow(one_statement=True) as uow:
         await uow.customers.update(customer_id, **values)
         await uow.commit(shop.now())
 

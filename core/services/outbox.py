@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from core.domain.outbox import PendingMessage
 from core.services.context import Shop
+from core.store.outbox_repo import SqlOutboxRepository
 
 LEASE = timedelta(seconds=60)
 
@@ -27,28 +29,27 @@ async def claim_due(
         return claimed
 
 
-async def mark_sent(shop: Shop, message_id: int) -> None:
-    async with shop.uow() as uow:
-        await uow.outbox.mark_sent(message_id, shop.now())
+async def _settle(shop: Shop, change: Callable[[SqlOutboxRepository], Awaitable[None]]) -> None:
+    """One row's new state: a single UPDATE (a one-statement unit, no BEGIN/COMMIT)."""
+    async with shop.uow(one_statement=True) as uow:
+        await change(uow.outbox)
         await uow.commit(shop.now())
+
+
+async def mark_sent(shop: Shop, message_id: int) -> None:
+    await _settle(shop, lambda rows: rows.mark_sent(message_id, shop.now()))
 
 
 async def retry_later(shop: Shop, message_id: int, delay: timedelta, error: str) -> None:
-    async with shop.uow() as uow:
-        await uow.outbox.retry_later(message_id, shop.now() + delay, error)
-        await uow.commit(shop.now())
+    await _settle(shop, lambda rows: rows.retry_later(message_id, shop.now() + delay, error))
 
 
 async def release(shop: Shop, message_id: int) -> None:
-    async with shop.uow() as uow:
-        await uow.outbox.release(message_id, shop.now())
-        await uow.commit(shop.now())
+    await _settle(shop, lambda rows: rows.release(message_id, shop.now()))
 
 
 async def mark_failed(shop: Shop, message_id: int, error: str) -> None:
-    async with shop.uow() as uow:
-        await uow.outbox.mark_failed(message_id, error)
-        await uow.commit(shop.now())
+    await _settle(shop, lambda rows: rows.mark_failed(message_id, error))
 
 
 async def recipient_locale(shop: Shop, message: PendingMessage) -> str:
@@ -68,6 +69,4 @@ async def messages(shop: Shop, **filters: object) -> list[PendingMessage]:
 
 
 async def record_delivery(shop: Shop, message_id: int, status: str, error: str = "") -> None:
-    async with shop.uow() as uow:
-        await uow.outbox.record_delivery(message_id, status, error)
-        await uow.commit(shop.now())
+    await _settle(shop, lambda rows: rows.record_delivery(message_id, status, error))
