@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from core.domain.actors import customer as customer_actor
 from core.domain.cart import CartLine
 from core.domain.customers import Address
@@ -33,7 +31,7 @@ from core.domain.orders import (
 from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
 from core.domain.pricing import Totals, compute_totals
-from core.services.context import Shop
+from core.services.context import Shop, retry_on_conflict
 from core.store.uow import SqlUnitOfWork
 
 
@@ -92,25 +90,10 @@ async def place_order(shop: Shop, customer_id: int, details: CheckoutDetails) ->
     with OutOfStock / CartChanged before any order exists.
     """
     method = _validate(shop, details)
-    for attempt in range(CODE_ATTEMPTS):
-        try:
-            return await _place_order(shop, customer_id, details, method)
-        except IntegrityError as error:
-            # Two orders drew the same random code (about once in 14,000 orders among
-            # 2,000): the transaction rolled back whole, so simply draw again.
-            if not is_code_clash(error) or attempt == CODE_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return await _place_order(shop, customer_id, details, method)
 
 
-CODE_ATTEMPTS = 5
-
-
-def is_code_clash(error: IntegrityError) -> bool:
-    text = str(error.orig)
-    return "orders.code" in text or "uq_orders_code" in text
-
-
+@retry_on_conflict  # a clash of the random order code (OrderCodeTaken) draws a new one
 async def _place_order(
     shop: Shop, customer_id: int, details: CheckoutDetails, method: PaymentMethod
 ) -> Order:
@@ -127,7 +110,7 @@ async def _place_order(
         totals = compute_totals(
             [line.total for line in lines], shop.policy, details.shipping_method
         )
-        code = new_order_code()  # unique index; a clash is retried by place_order
+        code = new_order_code()  # unique index: see OrderCodeTaken
         status = initial_status(method)
         order = Order(
             id=None,
