@@ -13,7 +13,7 @@ from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderStatus
 from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
-from core.services.context import Shop, require_admin, retry_on_conflict
+from core.services.context import Shop, retry_on_conflict
 from core.services.orders import load_order, status_message
 
 
@@ -122,8 +122,7 @@ async def _record_payment(
 async def record_manual_payment(shop: Shop, actor: Actor, code: str) -> PaymentOutcome:
     """The merchant received cash on delivery or saw the bank transfer arrive."""
     async with shop.uow(write=False) as uow:
-        await require_admin(uow, actor, "record_manual_payment")
-        order = await load_order(uow, code, actor)
+        order = await load_order(uow, code, actor, admin_action="record_manual_payment")
     return await record_payment(
         shop, code, order.total, provider="manual", provider_charge_id=f"manual:{order.code}"
     )
@@ -134,8 +133,7 @@ async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Pa
     """Record a (partial) refund of a paid order."""
     now = shop.now()
     async with shop.uow() as uow:
-        await require_admin(uow, actor, "refund_order")
-        order = await load_order(uow, code, actor)
+        order = await load_order(uow, code, actor, admin_action="refund_order")
         paid = [
             p
             for p in await uow.payments.for_order(order.id)

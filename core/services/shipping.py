@@ -37,8 +37,7 @@ async def ship_order(
     tracking = clean_tracking_number(tracking_number)
     now = shop.now()
     async with shop.uow() as uow:
-        await require_admin(uow, actor, "ship_order")
-        order = await load_order(uow, code, actor)
+        order = await load_order(uow, code, actor, admin_action="ship_order")
         carrier = await uow.carriers.get(carrier_code)
         if carrier is None:
             raise CarrierNotFound(code=carrier_code)
