@@ -33,6 +33,15 @@ class Payment:
     updated_at: datetime | None = None
 
     @property
+    def holds_money(self) -> bool:
+        """Paid, and not (wholly) given back."""
+        return self.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+
+    @property
+    def was_paid(self) -> bool:
+        return self.holds_money or self.status is PaymentStatus.REFUNDED
+
+    @property
     def refundable(self) -> Money:
         return self.amount - self.refunded
 

@@ -37,10 +37,7 @@ class OrderDetails:
 
     @property
     def paid(self) -> bool:
-        return any(
-            p.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
-            for p in self.payments
-        )
+        return any(p.holds_money for p in self.payments)
 
 
 async def load_order(
@@ -112,7 +109,7 @@ async def refund_all(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetim
     """Record a full refund of whatever was paid; returns the amount refunded."""
     refunded = 0
     for payment in await uow.payments.for_order(order.id):
-        if payment.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        if payment.holds_money:
             amount = payment.refundable
             payment.refund(amount, at)
             await uow.payments.save(payment)

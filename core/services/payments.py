@@ -137,8 +137,8 @@ async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Pa
         paid = [
             p
             for p in await uow.payments.for_order(order.id)
-            if p.status
-            in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+            # a wholly refunded one too: refunding it again is refused as "too much"
+            if p.was_paid
         ]
         if not paid:
             raise NotAllowed(action="refund_unpaid_order", actor=str(actor))

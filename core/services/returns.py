@@ -9,7 +9,6 @@ from core.domain.errors import InvalidReturn, NotAllowed, ReturnNotFound, Return
 from core.domain.money import Money
 from core.domain.orders import OrderEvent, OrderStatus, in_stock_lock_order
 from core.domain.outbox import OutboxMessage
-from core.domain.payments import PaymentStatus
 from core.domain.returns import (
     OPEN_RETURN_STATUSES,
     ReturnLine,
@@ -169,7 +168,7 @@ async def _restock(uow, request, sellable, actor, now) -> None:
 async def _refund(uow: SqlUnitOfWork, request: ReturnRequest, order_id: int, now) -> int:
     """Refund the returned items' value against the order's payment (when it was paid)."""
     for payment in await uow.payments.for_order(order_id):
-        if payment.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        if payment.holds_money:
             amount = min(request.value, payment.refundable.amount)
             if amount > 0:
                 payment.refund(Money(amount, payment.amount.currency), now)
