@@ -15,7 +15,7 @@ from core.services.outbox import recipient_locale
 from handlers.admin.cards import order_card
 from handlers.i18n import Translator
 from handlers.payloads import pack
-from handlers.render import money, status_name
+from handlers.render import money, rating_buttons, status_name
 from handlers.types import Button, Reply
 
 
@@ -56,7 +56,7 @@ def render_customer_message(t: Translator, kind: str, data: dict) -> Reply | Non
             _("Your order {code} was delivered. How was it? Rate it from 1 to 5 stars:").format(
                 code=code
             ),
-            [[Button("★" * n, pack("or", code, n)) for n in range(1, 6)]],
+            rating_buttons(code),
         )
     if kind == "order_rejected":
         return Reply(

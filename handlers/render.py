@@ -12,6 +12,8 @@ from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.pricing import PricingPolicy, Totals
 from core.domain.shipments import Shipment
 from handlers.i18n import Translator
+from handlers.payloads import pack
+from handlers.types import Button
 
 
 def status_name(t: Translator, status: str) -> str:
@@ -100,6 +102,15 @@ def product_card(t: Translator, product: Product) -> str:
         lines.append(product.description)
     lines.append(availability(t, product))
     return "\n".join(lines)
+
+
+def rating_buttons(code: str) -> list[list[Button]]:
+    """One to five stars for an order, in one row."""
+    return [[Button("★" * n, pack("or", code, n)) for n in range(1, 6)]]
+
+
+def order_totals(order: Order) -> Totals:
+    return Totals(order.subtotal, order.tax, order.shipping_fee, order.total)
 
 
 def totals_lines(t: Translator, totals: Totals, policy: PricingPolicy) -> list[str]:

@@ -13,11 +13,12 @@ from handlers.payloads import pack
 from handlers.render import (
     address_text,
     event_name,
-    money,
     order_lines_text,
+    order_totals,
     payment_method_name,
     shipping_method_name,
     status_name,
+    totals_lines,
     when,
 )
 from handlers.types import Button, Reply
@@ -55,15 +56,12 @@ def action_buttons(t: Translator, details: OrderDetails) -> list[list[Button]]:
 def order_card(shop: Shop, t: Translator, details: OrderDetails, *, title: str = "") -> Reply:
     _ = t.gettext
     order = details.order
-    cur = order.currency
     lines = [
         title
         or _("Order {code}: {status}").format(code=order.code, status=status_name(t, order.status)),
         _("Customer: {name} · {phone}").format(name=order.customer_name, phone=order.phone),
         *order_lines_text(t, order),
-        _("Subtotal: {amount}").format(amount=money(t, order.subtotal.amount, cur)),
-        _("Shipping: {amount}").format(amount=money(t, order.shipping_fee.amount, cur)),
-        _("Total: {amount}").format(amount=money(t, order.total.amount, cur)),
+        *totals_lines(t, order_totals(order), shop.policy),
         _("Deliver to: {address}").format(address=address_text(order.address)),
         _("Shipping method: {method}").format(
             method=shipping_method_name(t, order.shipping_method)

@@ -11,7 +11,14 @@ from core.services import orders, returns
 from core.services.orders import OrderDetails
 from handlers.customer.menu import main_menu
 from handlers.payloads import pack
-from handlers.render import delivery_estimate, event_name, money, status_name, when
+from handlers.render import (
+    delivery_estimate,
+    event_name,
+    money,
+    rating_buttons,
+    status_name,
+    when,
+)
 from handlers.turn import Step, Turn
 from handlers.types import Button
 
@@ -158,7 +165,7 @@ async def confirm_received(turn: Turn, code: str) -> None:
 
 def ask_rating(turn: Turn, code: str, text: str) -> None:
     turn.reset()
-    turn.say(text, [[Button("★" * n, pack("or", code, n)) for n in range(1, 6)]])
+    turn.say(text, rating_buttons(code))
 
 
 async def rate(turn: Turn, code: str, stars: int) -> None:

@@ -79,7 +79,8 @@ async def test_an_order_goes_from_placed_to_refunded_return_with_both_chats_open
     await admin.type(f"/etiqueta {code}")
     assert barcodes_in(label) == ["1234567890"]  # the label now carries the tracking number
 
-    await admin.type(f"/pedido {code}")
+    card = await admin.type(f"/pedido {code}")
+    assert "Tax included: MX$" in card  # the same totals the customer was shown
     await admin.press("Delivered")
     delivered = await customer.refresh()
     assert "fue entregado" in delivered
