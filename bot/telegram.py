@@ -114,27 +114,16 @@ class TelegramChannel:
     async def resume_unhandled(self, older_than: timedelta | None = None) -> None:
         """Handle what was received but not finished (a worker died): each waiting
         person's queue, under their lock, so a live worker's update isn't done twice."""
-        seen: set[str] = set()
-        for _key, raw in await inbox.unhandled(self.shop, CHANNEL, older_than=older_than):
-            if _user_of(raw) not in seen:
-                seen.add(_user_of(raw))
-                await self.handle_raw(raw)
+        for user in await inbox.waiting_people(self.shop, CHANNEL, older_than=older_than):
+            await inbox.handle_waiting(self.shop, CHANNEL, user, self._handle_stored)
 
     async def handle_raw(self, raw: dict) -> None:
         """Handle this update and any earlier one of the same person still waiting, in
         the order they arrived, while holding that person's lock (in every worker)."""
-        user = _user_of(raw)
-        try:
-            async with inbox.person_lock(self.shop, CHANNEL, user):
-                for key, payload in await inbox.unhandled_for(self.shop, CHANNEL, user):
-                    try:
-                        update = Update.model_validate(payload, context={"bot": self.bot})
-                        await self.process(update)
-                    except Exception:
-                        log.exception("telegram update %s failed", key)
-                    await inbox.mark_handled(self.shop, CHANNEL, key)
-        except StoreUnavailable:
-            log.warning("database unavailable; update %s waits", raw.get("update_id"))
+        await inbox.handle_waiting(self.shop, CHANNEL, _user_of(raw), self._handle_stored)
+
+    async def _handle_stored(self, payload: dict) -> None:
+        await self.process(Update.model_validate(payload, context={"bot": self.bot}))
 
     async def process(self, update: Update) -> None:
         if update.pre_checkout_query is not None:

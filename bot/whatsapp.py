@@ -27,7 +27,7 @@ from bot.background import Background
 from bot.dispatcher import PermanentFailure, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.whatsapp_render import MORE, Outgoing, list_page, plan
-from core.domain.errors import InvalidAmount, StoreUnavailable
+from core.domain.errors import InvalidAmount
 from core.domain.money import Money
 from core.services import customers, inbox, outbox
 from core.services.context import Shop
@@ -135,31 +135,20 @@ class WhatsAppChannel:
 
     async def resume_unhandled(self, older_than: timedelta | None = None) -> None:
         """Handle what was received but not finished (a worker died), person by person."""
-        seen: set[str] = set()
-        for _key, event in await inbox.unhandled(self.shop, CHANNEL, older_than=older_than):
-            person = str(event["message"].get("from", ""))
-            if person not in seen:
-                seen.add(person)
-                await self.handle_event(event)
+        for wa_id in await inbox.waiting_people(self.shop, CHANNEL, older_than=older_than):
+            await inbox.handle_waiting(self.shop, CHANNEL, wa_id, self._handle_stored)
 
     async def handle_event(self, event: dict) -> None:
         """Handle this message and any earlier one of the same person still waiting, in
         order, while holding that person's lock (in every worker)."""
         wa_id = str(event["message"].get("from", ""))
-        try:
-            async with inbox.person_lock(self.shop, CHANNEL, wa_id):
-                for key, waiting in await inbox.unhandled_for(self.shop, CHANNEL, wa_id):
-                    try:
-                        incoming = await self.to_incoming(
-                            waiting["message"], waiting.get("name", "")
-                        )
-                        if incoming is not None:
-                            await self.answer(wa_id, incoming)
-                    except Exception:
-                        log.exception("whatsapp message %s failed", key)
-                    await inbox.mark_handled(self.shop, CHANNEL, key)
-        except StoreUnavailable:
-            log.warning("database unavailable; message %s waits", event["message"].get("id"))
+        await inbox.handle_waiting(self.shop, CHANNEL, wa_id, self._handle_stored)
+
+    async def _handle_stored(self, event: dict) -> None:
+        message = event["message"]
+        incoming = await self.to_incoming(message, event.get("name", ""))
+        if incoming is not None:
+            await self.answer(str(message.get("from", "")), incoming)
 
     async def to_incoming(self, message: dict, name: str) -> Incoming | None:
         wa_id = str(message.get("from", ""))

@@ -4,10 +4,15 @@ the next start."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
+from core.domain.errors import StoreUnavailable
 from core.services.context import Shop
+
+log = logging.getLogger(__name__)
 
 
 async def receive(shop: Shop, channel: str, update_key: str, user_id: str, payload: dict) -> bool:
@@ -34,13 +39,33 @@ async def unhandled_for(shop: Shop, channel: str, user_id: str) -> list[tuple[st
         return await uow.inbox.unhandled_for(channel, user_id)
 
 
-async def unhandled(
+async def waiting_people(
     shop: Shop, channel: str, limit: int = 100, older_than: timedelta | None = None
-) -> list[tuple[str, dict]]:
-    """Updates received but not handled (older_than: only those waiting that long)."""
+) -> list[str]:
+    """Who has updates received but not handled (a worker died), the longest waiting
+    first (older_than: only updates waiting that long)."""
     before = shop.now() - older_than if older_than is not None else None
     async with shop.uow(write=False) as uow:
-        return await uow.inbox.unhandled(channel, limit, before)
+        return await uow.inbox.waiting_people(channel, limit, before)
+
+
+async def handle_waiting(
+    shop: Shop, channel: str, user_id: str, handle: Callable[[dict], Awaitable[None]]
+) -> None:
+    """This person's waiting updates, oldest first, each given to handle while holding
+    the person's lock (in every worker), then marked handled. One that fails is logged
+    and marked handled anyway, so it can't block the person's later updates. With the
+    database away they all wait, for the next update or the recovery job."""
+    try:
+        async with person_lock(shop, channel, user_id):
+            for key, payload in await unhandled_for(shop, channel, user_id):
+                try:
+                    await handle(payload)
+                except Exception:
+                    log.exception("%s update %s failed", channel, key)
+                await mark_handled(shop, channel, key)
+    except StoreUnavailable:
+        log.warning("database unavailable; %s updates of %s wait", channel, user_id)
 
 
 async def remember_message(shop: Shop, channel: str, chat_id: str, message_id: str, ref: str):

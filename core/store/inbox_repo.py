@@ -62,18 +62,21 @@ class SqlInboxRepository:
         rows = await self.conn.execute(_UNHANDLED_FOR, waiting)
         return [(key, payload) for key, payload in rows]
 
-    async def unhandled(
+    async def waiting_people(
         self, channel: str, limit: int, received_before: datetime | None = None
-    ) -> list[tuple[str, dict]]:
-        query = select(inbox.c.update_key, inbox.c.payload).where(
-            inbox.c.channel == channel, inbox.c.handled_at.is_(None)
+    ) -> list[str]:
+        """The people with unhandled updates, the longest waiting first."""
+        oldest = func.min(inbox.c.received_at)
+        query = (
+            select(inbox.c.user_id)
+            .where(inbox.c.channel == channel, inbox.c.handled_at.is_(None))
+            .group_by(inbox.c.user_id)
+            .order_by(oldest, inbox.c.user_id)
+            .limit(limit)
         )
         if received_before is not None:
             query = query.where(inbox.c.received_at < received_before)
-        rows = await self.conn.execute(
-            query.order_by(inbox.c.received_at, inbox.c.update_key).limit(limit)
-        )
-        return [(key, payload) for key, payload in rows]
+        return list((await self.conn.execute(query)).scalars())
 
     async def last_message_at(self, channel: str, user_id: str) -> datetime | None:
         """When this person last wrote to us on that channel (None: never)."""
