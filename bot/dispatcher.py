@@ -73,7 +73,7 @@ class OutboxDispatcher:
         for message in claimed:
             person = (message.channel, message.address)
             if person in held:
-                await outbox.release(self.shop, message.id)
+                await outbox.release(self.shop, message)
             elif not await self.send(message):
                 held.add(person)
         return len(claimed)
@@ -81,6 +81,10 @@ class OutboxDispatcher:
     async def send(self, message: PendingMessage) -> bool:
         """Send one row; False when it is to be tried again later."""
         sender = self.senders[message.channel]
+        # A batch may take longer than a lease (a chat's messages go 1 a second): a
+        # row whose lease ran out may be another sender's by now.
+        if await outbox.still_ours(self.shop, message, self.lease) is None:
+            return False  # and the person's later rows wait for that sender's
         try:
             replies = await render_message(self.shop, message)
             for reply in replies:  # lets a channel's delivery receipts find this row

@@ -7,6 +7,7 @@ renders it in the recipient's locale when it sends.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 ADMINS = "admins"  # recipient: every admin of the shop (one row each when written)
@@ -53,3 +54,4 @@ class PendingMessage:
     status: str = ""
     delivery_status: str = ""  # the channel's later word: sent, delivered, read, failed
     last_error: str = ""
+    lease_until: datetime | None = None  # while "sending": the claim's lease

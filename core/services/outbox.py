@@ -36,6 +36,17 @@ async def _settle(shop: Shop, change: Callable[[SqlOutboxRepository], Awaitable[
         await uow.commit(shop.now())
 
 
+async def still_ours(
+    shop: Shop, message: PendingMessage, lease: timedelta
+) -> PendingMessage | None:
+    """Just before sending a claimed row: renew its lease, or learn that it ran out and
+    another sender has the row now (None: we must not send it too)."""
+    async with shop.uow(one_statement=True) as uow:
+        renewed = await uow.outbox.renew_lease(message, shop.now() + lease)
+        await uow.commit(shop.now())
+        return renewed
+
+
 async def mark_sent(shop: Shop, message_id: int) -> None:
     await _settle(shop, lambda rows: rows.mark_sent(message_id, shop.now()))
 
@@ -44,8 +55,8 @@ async def retry_later(shop: Shop, message_id: int, delay: timedelta, error: str)
     await _settle(shop, lambda rows: rows.retry_later(message_id, shop.now() + delay, error))
 
 
-async def release(shop: Shop, message_id: int) -> None:
-    await _settle(shop, lambda rows: rows.release(message_id, shop.now()))
+async def release(shop: Shop, message: PendingMessage) -> None:
+    await _settle(shop, lambda rows: rows.release(message, shop.now()))
 
 
 async def mark_failed(shop: Shop, message_id: int, error: str) -> None:

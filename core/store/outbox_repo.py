@@ -7,6 +7,7 @@ to expire and the row is claimed again, so nothing is lost.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -106,6 +107,20 @@ class SqlOutboxRepository:
         )
         return [_message(r) for r in rows]
 
+    async def renew_lease(self, message: PendingMessage, until: datetime) -> PendingMessage | None:
+        """Extend our lease on a claimed row; None when it is no longer ours (it ran
+        out and another sender claimed the row: its lease_until changed)."""
+        result = await self.conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.id == message.id,
+                outbox.c.status == SENDING,
+                outbox.c.lease_until == message.lease_until,
+            )
+            .values(lease_until=until)
+        )
+        return replace(message, lease_until=until) if result.rowcount == 1 else None
+
     async def mark_sent(self, message_id: int, at: datetime) -> None:
         await self.conn.execute(
             update(outbox)
@@ -133,11 +148,12 @@ class SqlOutboxRepository:
             values["last_error"] = error[:500]
         await self.conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
 
-    async def release(self, message_id: int, at: datetime) -> None:
-        """Give a claimed row back untouched (it waits behind an earlier one)."""
+    async def release(self, message: PendingMessage, at: datetime) -> None:
+        """Give a claimed row back untouched (it waits behind an earlier one), unless
+        its lease ran out and another sender has it now."""
         await self.conn.execute(
             update(outbox)
-            .where(outbox.c.id == message_id)
+            .where(outbox.c.id == message.id, outbox.c.lease_until == message.lease_until)
             .values(status=str(OutboxStatus.PENDING), next_attempt_at=at, lease_until=None)
         )
 
@@ -168,4 +184,5 @@ def _message(row) -> PendingMessage:
         status=row.status,
         delivery_status=row.delivery_status,
         last_error=row.last_error,
+        lease_until=row.lease_until,
     )

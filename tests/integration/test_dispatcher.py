@@ -143,3 +143,22 @@ async def test_a_persons_messages_keep_their_order_when_one_must_wait(shop, cloc
     assert [text for _, text in channel.delivered] == [
         f"📦 We are preparing your order PED-AAAA{n}." for n in range(3)
     ]
+
+
+async def test_a_row_whose_lease_ran_out_mid_batch_is_not_sent_by_both_senders(shop, clock):
+    """A slow batch (one chat's messages go a second apart) outlives its lease; another
+    worker's dispatcher claims the rest. Each message still goes out once, in order."""
+    await queue_notifications(shop, count=3)
+    first, second = RecordingChannel(), RecordingChannel()
+    lease = timedelta(seconds=2)
+    slow = OutboxDispatcher(shop, [first], lease=lease)
+    claimed = await outbox.claim_due(shop, ["terminal"], lease=lease)
+    assert await slow.send(claimed[0])  # the first goes out, then the batch stalls...
+    clock.advance(seconds=3)  # ...past the lease of the other two
+    other = OutboxDispatcher(shop, [second], lease=lease)
+    assert await other.run_once() == 2
+    for message in claimed[1:]:  # the slow one carries on with its stale batch
+        assert not await slow.send(message)
+    texts = [text for _, text in first.delivered + second.delivered]
+    assert texts == [f"📦 We are preparing your order PED-AAAA{n}." for n in range(3)]
+    assert await statuses(shop) == ["sent"] * 3
