@@ -144,6 +144,7 @@ async def test_two_workers_a_sigkill_and_duplicates_lose_nothing_and_do_nothing_
     shop = await open_shop(url, Clock())
     await seed_demo(shop)
     await inventory.set_stock(shop, MERCHANT, "GOR-ROJA", UNITS)
+    workers: list[Worker] = []
     try:
         async with BotApiDouble() as double:
             env = {
@@ -157,7 +158,7 @@ async def test_two_workers_a_sigkill_and_duplicates_lose_nothing_and_do_nothing_
                 "OUTBOX_LEASE_SECONDS": "2",
                 "INBOX_RETRY_SECONDS": "2",
             }
-            workers = [Worker(env, free_port()), Worker(env, free_port())]
+            workers += [Worker(env, free_port()), Worker(env, free_port())]
             for worker in workers:
                 await worker.start(double)
             secret = test_settings(url, telegram_bot_token=double.token).webhook_secret()
@@ -203,8 +204,8 @@ async def test_two_workers_a_sigkill_and_duplicates_lose_nothing_and_do_nothing_
                 == 0
             )
             assert double.rejected == []
-            for worker in workers:
-                await worker.stop()
     finally:
+        for worker in workers:  # also when an assertion failed: no worker outlives the test
+            await worker.stop()
         await shop.db.dispose()
         await postgres.drop_database(url)
