@@ -174,14 +174,19 @@ async def test_delivery_statuses_are_recorded_on_the_outbox_row(demo_shop):
         assert (await get_product(demo_shop, sku="VELA-LAV")).reserved == 1
 
 
+async def send_numbered_menu(shop, wa) -> None:
+    """A menu whose second option is too long for a list row: sent as numbered text."""
+    mug = await catalog.get_product(shop, sku="TAZA-TAL")
+    long_label = "Taza de talavera poblana pintada a mano, " * 3
+    menu = Reply("Elige", [[Button("Catálogo", "cat")], [Button(long_label, f"p:{mug.id}")]])
+    await wa.channel.send(ANA, [menu], paced=False)
+
+
 async def test_a_numbered_menu_maps_the_typed_number_to_the_option(demo_shop):
     async with whatsapp_shop(demo_shop) as wa:
         ana = WhatsAppUser(wa, ANA)
         await ana.says("Hola")
-        mug = await catalog.get_product(demo_shop, sku="TAZA-TAL")
-        long_label = "Taza de talavera poblana pintada a mano, " * 3
-        menu = Reply("Elige", [[Button("Catálogo", "cat")], [Button(long_label, f"p:{mug.id}")]])
-        await wa.channel.send(ANA, [menu], paced=False)
+        await send_numbered_menu(demo_shop, wa)
         assert "2. Taza de talavera poblana" in ana.screen()
         assert "Taza artesanal de Puebla" in await ana.says("2")
         assert wa.double.rejected == []
@@ -193,10 +198,7 @@ async def test_a_typed_number_after_a_newer_answer_does_not_pick_from_an_older_m
     async with whatsapp_shop(demo_shop) as wa:
         ana = WhatsAppUser(wa, ANA)
         await ana.says("Hola")
-        mug = await catalog.get_product(demo_shop, sku="TAZA-TAL")
-        long_label = "Taza de talavera poblana pintada a mano, " * 3
-        menu = Reply("Elige", [[Button("Catálogo", "cat")], [Button(long_label, f"p:{mug.id}")]])
-        await wa.channel.send(ANA, [menu], paced=False)
+        await send_numbered_menu(demo_shop, wa)
         await ana.says("Hola")  # answered with the main menu's buttons, no numbered menu
         assert "Taza artesanal de Puebla" not in await ana.says("2")
         assert wa.double.rejected == []
