@@ -13,6 +13,9 @@ import logging
 from datetime import timedelta
 from typing import Any, ClassVar
 
+import bot.telegram_models  # noqa: F401  (loads aiogram, its models built when used)
+
+# isort: split
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer

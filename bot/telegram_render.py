@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
+import bot.telegram_models  # noqa: F401  (loads aiogram, its models built when used)
+
+# isort: split
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.types import (

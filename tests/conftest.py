@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.telegram_models  # noqa: F401  (aiogram loaded as `pedidos serve` loads it)
 from core.domain.actors import Actor, customer, merchant
 from core.domain.customers import Address
 from core.domain.money import Money

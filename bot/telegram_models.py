@@ -1,0 +1,70 @@
+"""aiogram, loaded with its Telegram models built when they are first used.
+
+aiogram declares a pydantic model for every Bot API type and method, about 900, with
+pydantic's defer_build, and then builds every type at import anyway (model_rebuild in
+aiogram/types/__init__.py): about 85 MB of validators, most for updates a shop never
+receives. Loaded through here, that rebuild only hands each model the names its
+annotations refer to, and pydantic builds a model the first time one is validated: the
+few the shop uses cost about 5 MB. What is validated, and how, does not change.
+
+The modules that use aiogram import this one first (`# isort: split` keeps it first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def load_aiogram() -> None:
+    with _rebuilds_deferred() as namespaces:
+        import aiogram.methods
+        import aiogram.types
+    names = {name: value for namespace in namespaces for name, value in namespace.items()}
+    for model in _models_of(aiogram.types, aiogram.methods):
+        _resolve_names_in(model, names)
+
+
+@contextmanager
+def _rebuilds_deferred() -> Iterator[list[dict[str, Any]]]:
+    """While aiogram loads, model_rebuild(_types_namespace=...) records the names
+    instead of building; the names are what a model needs when pydantic builds it."""
+    build_now = BaseModel.model_rebuild.__func__  # type: ignore[attr-defined]
+    namespaces: list[dict[str, Any]] = []
+
+    def record_names(cls: type[BaseModel], **options: Any) -> bool | None:
+        names = options.get("_types_namespace")
+        if names is None or cls.__pydantic_complete__:
+            options["_parent_namespace_depth"] = options.get("_parent_namespace_depth", 2) + 1
+            return build_now(cls, **options)
+        if not namespaces or namespaces[-1] is not names:
+            namespaces.append(names)
+        return None
+
+    BaseModel.model_rebuild = classmethod(record_names)  # type: ignore[assignment,method-assign]
+    try:
+        yield namespaces
+    finally:
+        BaseModel.model_rebuild = classmethod(build_now)  # type: ignore[method-assign]
+
+
+def _models_of(*modules: Any) -> Iterator[type[BaseModel]]:
+    for module in modules:
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                yield value
+
+
+def _resolve_names_in(model: type[BaseModel], names: dict[str, Any]) -> None:
+    """pydantic resolves a model's forward references, and those of the models nested
+    in it, in its parent namespace when it builds it on first use. aiogram's methods
+    need it too: their fields hold types that are not built yet."""
+    own = model.__dict__.get("__pydantic_parent_namespace__") or {}
+    model.__pydantic_parent_namespace__ = {**names, **own}
+
+
+load_aiogram()
