@@ -40,7 +40,6 @@ _UNREACHABLE = (OSError, DBAPIError, PoolTimeout)
 _SQLITE_PERSON_LOCKS: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
     weakref.WeakValueDictionary()
 )
-_BEGIN_OPTION = "pedidos_begin"
 _ADVISORY_LOCK = "SELECT pg_advisory_lock($1)"
 _ADVISORY_UNLOCK = "SELECT pg_advisory_unlock($1)"
 
@@ -54,7 +53,7 @@ class Database:
         # PostgreSQL a pool of its own in autocommit, so that no connection has its
         # isolation level switched on the way out of the pool and back.
         self._bare_engine = (
-            self.engine.execution_options(**{_BEGIN_OPTION: None})
+            self.engine
             if self.is_sqlite
             else _create_postgres_engine(url, echo=echo, autocommit=True)
         )
@@ -88,7 +87,9 @@ class Database:
             # open was rolled back just before, so it cannot be cut short either.
             conn = await (self._bare_engine if bare else self.engine).connect()
             try:
-                yield conn  # the transaction begins with the first statement
+                if self.is_sqlite and not bare:
+                    await begin_sqlite_write(conn)
+                yield conn  # on PostgreSQL the transaction begins with the first statement
             finally:
                 try:
                     if conn.in_transaction() and not conn.invalidated:
@@ -200,13 +201,14 @@ def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn) -> None:
-        mode = conn.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
-        if mode is not None:  # None: a reader, each statement on its own
-            conn.exec_driver_sql(f"BEGIN {mode}")
-
     return engine
+
+
+async def begin_sqlite_write(conn: AsyncConnection) -> None:
+    """BEGIN IMMEDIATE: the driver leaves transaction control to us (_on_connect). Sent
+    where a write transaction starts, not from SQLAlchemy's "begin" event: any engine
+    event has SQLAlchemy dispatch four events around every statement."""
+    await conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _create_postgres_engine(url: str, *, echo: bool, autocommit: bool = False) -> AsyncEngine:

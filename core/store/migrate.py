@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.store.database import begin_sqlite_write
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -26,5 +28,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with engine.begin() as connection:
+    async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            await begin_sqlite_write(connection)
         await connection.run_sync(_upgrade)
+        await connection.commit()
