@@ -18,7 +18,11 @@ X-Telegram-Bot-Api-Secret-Token, at most the webhook's max_connections at once).
 person loops over /start, catalog -> category -> product (inline buttons), add to cart,
 a typed search ("camisa azl"), add, a full checkout paying cash on delivery, and
 "¿dónde está mi pedido?", sending the next update only when the bot has answered the
-last one: at once (closed loop, the default), or at their next turn with --rate.
+last one: at once (closed loop, the default), or at their next turn with --rate. Before
+the clock starts, person n walks through the first n mod 10 steps of the script, so at
+any moment people are at every step, as in a shop's day; with --lockstep they all start
+at /start together and each step comes as a burst (all 100 confirm an order within one
+turn, a flash sale: bench/scarce.py measures checkouts racing for the same stock).
 
 Latency of an update: from the moment its webhook POST is sent to the moment the double
 received the bot's reply call for that chat (sendMessage, editMessageText, sendPhoto,
@@ -61,6 +65,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -196,11 +201,25 @@ def quiet_logging(level: int = logging.WARNING) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+def count_statements(link: ReportLink) -> None:
+    """Every statement SQLAlchemy sends, in all engines, counted where the dialect hands
+    it to the driver. Not with a before_cursor_execute listener: any engine event makes
+    SQLAlchemy dispatch four events around every statement, which the shop does not pay
+    when it is not measured."""
+    from sqlalchemy.engine.default import DefaultDialect
+
+    for name in ("do_execute", "do_executemany", "do_execute_no_params"):
+        send = getattr(DefaultDialect, name)
+
+        def counted(*args: object, _send=send) -> object:
+            link.count_statement()
+            return _send(*args)
+
+        setattr(DefaultDialect, name, counted)
+
+
 async def serve_shop(args: argparse.Namespace) -> None:
     """The shop as `pedidos serve` runs it, reporting each handled update."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     from bot import runner
     from bot.app import build_shop
     from bot.telegram import TelegramChannel
@@ -229,7 +248,7 @@ async def serve_shop(args: argparse.Namespace) -> None:
     if args.global_per_second:
         overrides["telegram_global_per_second"] = args.global_per_second
     shop = build_shop(load_settings(_env_file=None, **overrides))
-    event.listen(Engine, "before_cursor_execute", link.count_statement)  # all its engines
+    count_statements(link)
     link.profile_path = args.profile or ""
     try:
         await runner.serve(shop, poll=False, stop=link.stop)
@@ -533,9 +552,9 @@ class Person:
     def _texts(self) -> str:
         return "\n".join(m.get("text") or m.get("caption") or "" for m in self.screen)
 
-    async def shop_around(self, rounds: int | None = None) -> None:
-        """The mixed workload, over and over until the run is over."""
-        steps = [
+    def script(self) -> list[Callable[[], Awaitable[str | None]]]:
+        """One round of the mixed workload, a step each (the checkout is one step)."""
+        return [
             lambda: self.says("/start"),
             lambda: self.presses("cat"),
             lambda: self.presses(r"c:\d+:0", "any"),
@@ -547,14 +566,29 @@ class Person:
             self.checkout,
             lambda: self.says(TRACK),
         ]
+
+    async def take_steps(self, steps: list[Callable[[], Awaitable[str | None]]]) -> bool:
+        """False when the run ended or something unexpected came up."""
+        for step in steps:
+            if not self.tg.open() or await step() is None:
+                return False
+        return True
+
+    async def shop_around(self, rounds: int | None = None, resume_at: int = 0) -> None:
+        """The mixed workload, over and over until the run is over; the first round from
+        step resume_at (the steps before it done by get_ahead)."""
         done = 0
         while self.tg.open() and (rounds is None or done < rounds):
             done += 1
-            for step in steps:
-                if not self.tg.open():
-                    return
-                if await step() is None:
-                    break  # something unexpected: start over with /start
+            # Something unexpected: start over with /start.
+            await self.take_steps(self.script()[resume_at:])
+            resume_at = 0
+
+    async def get_ahead(self, steps: int) -> int:
+        """Before the clock starts: the script's first steps; the step to resume at."""
+        ahead = await self.take_steps(self.script()[:steps])
+        self.plan = []
+        return steps if ahead else 0
 
     async def checkout(self) -> str | None:
         """Check out paying cash on delivery, answering whatever is asked."""
@@ -668,12 +702,18 @@ async def run_phase(
                     await warm_up.shop_around(rounds=1)
                 else:
                     await warm_up.replay(["/start", None, "hola", None])
-                warm_up_orders = telegram.measure.orders
-                telegram.measure = Measure(flow_errors=telegram.measure.flow_errors)
                 people = [
                     Person(telegram, FIRST_USER_ID + n, seed=n)
                     for n in range(len(plans) if plans is not None else args.users)
                 ]
+                resume_at = [0] * len(people)
+                if plans is None and not args.lockstep:  # spread over the script
+                    steps = len(warm_up.script())
+                    resume_at = await asyncio.gather(
+                        *(person.get_ahead(n % steps) for n, person in enumerate(people))
+                    )
+                warm_up_orders = telegram.measure.orders
+                telegram.measure = Measure(flow_errors=telegram.measure.flow_errors)
                 if args.rate:
                     telegram.interval = len(people) / args.rate
                     for n, person in enumerate(people):
@@ -691,7 +731,8 @@ async def run_phase(
                 started = time.monotonic()
                 try:
                     if plans is None:
-                        await asyncio.gather(*(p.shop_around() for p in people))
+                        shopping = zip(people, resume_at, strict=True)
+                        await asyncio.gather(*(p.shop_around(resume_at=r) for p, r in shopping))
                     else:
                         replays = zip(people, plans, strict=True)
                         await asyncio.gather(*(p.replay(plan) for p, plan in replays))
@@ -931,6 +972,12 @@ if __name__ == "__main__":
         type=float,
         help="updates per second the people offer together (each still waits for the "
         "answer first); without it, each sends the next update as soon as the answer came",
+    )
+    parser.add_argument(
+        "--lockstep",
+        action="store_true",
+        help="everyone starts the script at /start together, so each step comes in a burst "
+        "(all 100 check out within one turn); by default the people are spread over it",
     )
     parser.add_argument(
         "--global-per-second",
