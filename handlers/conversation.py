@@ -78,6 +78,9 @@ class Conversation:
         customer, record, is_admin = await open_turn(
             self.shop, incoming.channel, incoming.user_id, name=incoming.name, locale=locale
         )
+        # Most turns (browsing, asking where an order is) leave it where it was: then
+        # there is nothing to write.
+        stored = record.snapshot() if record is not None else None
         record = record or ConversationRecord(incoming.channel, incoming.user_id, str(Step.MENU))
         turn = Turn(
             self.shop,
@@ -105,7 +108,8 @@ class Conversation:
                 ).format(ref=reference),
                 menu.menu_buttons(turn.t),
             )
-        await save_conversation(self.shop, turn.record)
+        if turn.record.snapshot() != stored:
+            await save_conversation(self.shop, turn.record)
         replies = turn.replies
         if not replies and incoming.payment is None:  # a payment's outbox notice speaks
             replies = [Reply(turn.t.gettext("What would you like to do?"))]

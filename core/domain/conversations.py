@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 
@@ -11,3 +12,7 @@ class ConversationRecord:
     user_id: str
     state: str
     data: dict = field(default_factory=dict)
+
+    def snapshot(self) -> tuple[str, str]:
+        """What is stored of it; equal snapshots mean saving would change nothing."""
+        return self.state, json.dumps(self.data, sort_keys=True)
