@@ -67,10 +67,13 @@ async def order_details(shop: Shop, code: str, actor: Actor) -> OrderDetails:
         )
 
 
-async def customer_orders(shop: Shop, customer_id: int, *, open_only: bool = False) -> list[Order]:
+async def customer_orders(
+    shop: Shop, customer_id: int, *, open_only: bool = False, limit: int | None = None
+) -> list[Order]:
+    """The customer's orders, newest first (the latest `limit` of them)."""
     async with shop.uow(write=False) as uow:
         return await uow.orders.list(
-            customer_id=customer_id, statuses=OPEN_STATUSES if open_only else None
+            customer_id=customer_id, statuses=OPEN_STATUSES if open_only else None, limit=limit
         )
 
 

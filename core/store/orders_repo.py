@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -154,24 +155,32 @@ class SqlOrderRepository:
         return _order(row, await self._lines(row.id))
 
     async def _lines(self, order_id: int) -> list[OrderLine]:
+        return (await self._lines_of([order_id])).get(order_id, [])
+
+    async def _lines_of(self, order_ids: list[int]) -> dict[int, list[OrderLine]]:
+        """The lines of several orders in one query, by order id."""
+        if not order_ids:
+            return {}
         rows = await self.conn.execute(
             select(order_lines, orders.c.currency)
             .join(orders, orders.c.id == order_lines.c.order_id)
-            .where(order_lines.c.order_id == order_id)
-            .order_by(order_lines.c.id)
+            .where(order_lines.c.order_id.in_(order_ids))
+            .order_by(order_lines.c.order_id, order_lines.c.id)
         )
-        return [
-            OrderLine(
-                id=r.id,
-                product_id=r.product_id,
-                sku=r.sku,
-                name=r.name,
-                unit_price=Money(r.unit_price, r.currency),
-                quantity=r.quantity,
-                weight_g=r.weight_g,
+        by_order: dict[int, list[OrderLine]] = defaultdict(list)
+        for r in rows:
+            by_order[r.order_id].append(
+                OrderLine(
+                    id=r.id,
+                    product_id=r.product_id,
+                    sku=r.sku,
+                    name=r.name,
+                    unit_price=Money(r.unit_price, r.currency),
+                    quantity=r.quantity,
+                    weight_g=r.weight_g,
+                )
             )
-            for r in rows
-        ]
+        return by_order
 
     async def list(
         self,
@@ -195,7 +204,8 @@ class SqlOrderRepository:
         if limit is not None:
             query = query.limit(limit)
         rows = (await self.conn.execute(query)).all()
-        return [_order(row, await self._lines(row.id)) for row in rows]
+        lines = await self._lines_of([row.id for row in rows])
+        return [_order(row, lines.get(row.id, [])) for row in rows]
 
     async def count(self, *, statuses: set[OrderStatus] | None = None) -> int:
         query = select(func.count()).select_from(orders)

@@ -54,7 +54,7 @@ async def start(turn: Turn) -> None:
     if view.is_empty:
         empty_cart_reply(turn)
         return
-    previous = await orders.customer_orders(turn.shop, turn.customer.id)
+    previous = await orders.customer_orders(turn.shop, turn.customer.id, limit=1)
     last = previous[0] if previous else None
     turn.reset()
     turn.go(

@@ -35,7 +35,9 @@ async def track(turn: Turn, code: str | None = None) -> None:
     if code:
         await show_order(turn, code)
         return
-    open_orders = await orders.customer_orders(turn.shop, turn.customer.id, open_only=True)
+    open_orders = await orders.customer_orders(
+        turn.shop, turn.customer.id, open_only=True, limit=LIST_SIZE
+    )
     if not open_orders:
         turn.reset()
         turn.say(
@@ -48,7 +50,7 @@ async def track(turn: Turn, code: str | None = None) -> None:
         turn.reset()
         rows = [
             [Button(f"{o.code} · {status_name(turn.t, o.status)}", pack("t", o.code))]
-            for o in open_orders[:LIST_SIZE]
+            for o in open_orders
         ]
         turn.say(_("You have several orders on the way. Which one?"), rows)
 
@@ -56,12 +58,12 @@ async def track(turn: Turn, code: str | None = None) -> None:
 async def list_orders(turn: Turn) -> None:
     _ = turn.t.gettext
     turn.reset()
-    mine = await orders.customer_orders(turn.shop, turn.customer.id)
+    mine = await orders.customer_orders(turn.shop, turn.customer.id, limit=LIST_SIZE)
     if not mine:
         turn.say(_("You have no orders yet."), [[Button(_("Catalog"), pack("cat"))]])
         return
     rows = []
-    for order in mine[:LIST_SIZE]:
+    for order in mine:
         total = money(turn.t, order.total.amount, order.currency)
         rows.append(
             [

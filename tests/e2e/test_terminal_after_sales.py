@@ -7,7 +7,7 @@ import re
 
 from core.services import orders, shipping
 from core.store.tables import support_cases
-from tests.conftest import MERCHANT
+from tests.conftest import MERCHANT, add_product, buy, new_buyer
 from tests.e2e.chat_driver import ChatDriver
 
 
@@ -123,3 +123,21 @@ async def test_a_repeated_payment_notice_is_recorded_once_and_answered_once(demo
     details = await orders.order_details(demo_shop, order.code, MERCHANT)
     assert details.order.status == "confirmed"
     assert [p.provider_charge_id for p in details.payments] == ["ch_123"]
+
+
+async def test_my_orders_lists_the_eight_newest_first(shop, clock):
+    mug = await add_product(shop, "MUG", stock=100)
+    chat = ChatDriver(shop, locale="en")
+    await chat.open()
+    buyer = await new_buyer(shop, external_id="u1")  # the person in this chat
+    codes = []
+    for qty in range(1, 11):
+        codes.append((await buy(shop, buyer, {mug: qty})).code)
+        clock.advance(minutes=1)
+
+    listed = await chat.press("My orders")
+
+    shown = re.findall(r"PED-\w{5}", listed)
+    assert shown == codes[::-1][:8]
+    opened = await chat.press(codes[-1])
+    assert f"Order {codes[-1]}: " in opened

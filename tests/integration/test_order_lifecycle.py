@@ -177,3 +177,25 @@ async def test_an_order_code_clash_is_drawn_again_instead_of_failing_the_checkou
     second = await buy(shop, await new_buyer(shop, "2"), {product: 1})
     assert (first.code, second.code) == ("PED-AAAAA", "PED-BBBBB")
     assert (await get_product(shop, product_id=product)).reserved == 2
+
+
+async def test_a_customers_orders_come_newest_first_each_with_its_own_lines(shop, clock):
+    mug = await add_product(shop, "MUG", stock=50)
+    cap = await add_product(shop, "CAP", stock=50)
+    buyer = await new_buyer(shop)
+    placed = []
+    for qty in (1, 2, 3):
+        placed.append(await buy(shop, buyer, {mug: qty, cap: qty + 10}))
+        clock.advance(minutes=5)
+
+    listed = await orders.customer_orders(shop, buyer.customer_id)
+
+    assert [o.code for o in listed] == [o.code for o in reversed(placed)]
+    assert [sorted((line.sku, line.quantity) for line in o.lines) for o in listed] == [
+        [("CAP", 13), ("MUG", 3)],
+        [("CAP", 12), ("MUG", 2)],
+        [("CAP", 11), ("MUG", 1)],
+    ]
+    latest = await orders.customer_orders(shop, buyer.customer_id, limit=1)
+    assert [o.code for o in latest] == [placed[-1].code]
+    assert latest[0].lines == listed[0].lines
