@@ -20,26 +20,9 @@ from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
 from handlers.i18n import Translator
+from handlers.render import row_error_text
 
 CLI_ACTOR = Actor(ActorKind.SYSTEM, "cli")  # whoever runs the CLI runs the server
-
-
-def row_error_text(t: Translator, reason: str, detail: str) -> str:
-    _ = t.gettext
-    texts = {
-        "missing_columns": _("the header lacks the columns: {detail}"),
-        "missing_sku": _("the SKU is empty"),
-        "sku_too_long": _("the SKU is longer than 64 characters: {detail}"),
-        "duplicate_sku": _("the SKU is repeated: {detail}"),
-        "missing_name": _("the name is empty"),
-        "bad_price": _("the price is not a valid amount: {detail}"),
-        "negative_price": _("the price is negative: {detail}"),
-        "bad_stock": _("the stock is not a whole number: {detail}"),
-        "negative_stock": _("the stock is negative: {detail}"),
-        "bad_weight": _("the weight is not a whole number of grams: {detail}"),
-        "stock_below_reserved": _("the stock is below what open orders reserved: {detail}"),
-    }
-    return texts.get(reason, reason).format(detail=detail)
 
 
 async def _with_shop(settings: Settings, work: Callable[[Shop], Awaitable[int]]) -> int:

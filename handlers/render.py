@@ -16,6 +16,25 @@ from handlers.payloads import pack
 from handlers.types import Button
 
 
+def row_error_text(t: Translator, reason: str, detail: str) -> str:
+    """What is wrong with a row of a catalog import (or a product made in the chat)."""
+    _ = t.gettext
+    texts = {
+        "missing_columns": _("the header lacks the columns: {detail}"),
+        "missing_sku": _("the SKU is empty"),
+        "sku_too_long": _("the SKU is longer than 64 characters: {detail}"),
+        "duplicate_sku": _("the SKU is repeated: {detail}"),
+        "missing_name": _("the name is empty"),
+        "bad_price": _("the price is not a valid amount: {detail} (write it like 199.90)"),
+        "negative_price": _("the price is negative: {detail}"),
+        "bad_stock": _("the stock is not a whole number: {detail}"),
+        "negative_stock": _("the stock is negative: {detail}"),
+        "bad_weight": _("the weight is not a whole number of grams: {detail}"),
+        "stock_below_reserved": _("the stock is below what open orders reserved: {detail}"),
+    }
+    return texts.get(reason, reason).format(detail=detail)
+
+
 def status_name(t: Translator, status: str) -> str:
     _ = t.gettext
     names = {

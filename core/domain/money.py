@@ -64,6 +64,23 @@ class Money:
             raise InvalidAmount(text)
         return cls(int(minor), currency.upper())
 
+    @classmethod
+    def parse(cls, text: str, currency: str) -> Money:
+        """An amount as a merchant types it, in a chat or a spreadsheet: "199.90" or
+        "199,90", either decimal mark. A mark followed by more digits than the currency
+        has decimals ("12.000", "1,299") is refused: in Spain and Mexico that is often a
+        thousands separator, and reading it as a decimal mark would price a product a
+        thousand times too low."""
+        typed = str(text).strip()
+        marks = typed.count(",") + typed.count(".")
+        decimals = typed.replace(",", ".").partition(".")[2]
+        if marks > 1 or len(decimals) > currency_exponent(currency):
+            raise InvalidAmount(typed)
+        try:
+            return cls.from_major(typed.replace(",", "."), currency)
+        except InvalidAmount:
+            raise InvalidAmount(typed) from None
+
     def to_major(self) -> Decimal:
         return Decimal(self.amount).scaleb(-currency_exponent(self.currency))
 

@@ -122,7 +122,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             problems.append(RowError(line, "missing_name", sku))
         price = None
         try:
-            price = Money.from_major(cells["price"], currency)
+            price = Money.parse(cells["price"], currency)
             if price.amount < 0:
                 problems.append(RowError(line, "negative_price", cells["price"]))
         except InvalidAmount:

@@ -6,7 +6,7 @@ from core.domain.errors import DomainError
 from core.services import orders
 from core.services.context import Shop
 from handlers.admin.router import actor, return_status
-from handlers.render import status_name, when
+from handlers.render import row_error_text, status_name, when
 from handlers.turn import Turn
 
 
@@ -48,7 +48,9 @@ async def explain(turn: Turn, error: DomainError) -> None:
         text = _("There is no support case #{id}.").format(id=data.get("case_id", ""))
     elif code == "catalog_import_failed":
         text = _("That product has a problem: {problems}").format(
-            problems=", ".join(e.reason for e in getattr(error, "errors", []))
+            problems="; ".join(
+                row_error_text(turn.t, e.reason, e.detail) for e in getattr(error, "errors", [])
+            )
         )
     else:
         text = _("Sorry, that didn't work ({code}).").format(code=code)

@@ -259,7 +259,7 @@ async def ship(turn: Turn, code: str, carrier: str | None, tracking: str | None)
 async def refund(turn: Turn, code: str, amount_text: str) -> None:
     _ = turn.t.gettext
     try:
-        amount = Money.from_major(amount_text.replace(",", "."), turn.shop.currency)
+        amount = Money.parse(amount_text, turn.shop.currency)
     except InvalidAmount:
         amount = None
     if amount is None or amount.amount <= 0:
@@ -428,7 +428,7 @@ async def product_command(turn: Turn, action: str, rest: str) -> None:
     who = actor(turn)
     if action == "price":
         try:
-            price = Money.from_major(value.replace(",", "."), turn.shop.currency)
+            price = Money.parse(value, turn.shop.currency)
         except InvalidAmount:
             turn.say(_("Write the price like 199.90."))
             return

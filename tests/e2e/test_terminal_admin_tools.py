@@ -18,8 +18,8 @@ from tests.conftest import MERCHANT, buy, new_buyer
 from tests.e2e.chat_driver import ChatDriver
 
 
-async def admin_chat(shop, tmp_path) -> ChatDriver:
-    chat = ChatDriver(shop, "owner", locale="en", files=tmp_path)
+async def admin_chat(shop, tmp_path, locale: str = "en") -> ChatDriver:
+    chat = ChatDriver(shop, "owner", locale=locale, files=tmp_path)
     await chat.open()
     return chat
 
@@ -65,6 +65,7 @@ async def test_products_are_added_repriced_described_and_switched_off(demo_shop,
         "/nuevo MAND-01; Otro; 1.00; 1"
     )
     assert "Write the price like 199.90." in await admin.type("/precio MAND-01 barato")
+    assert "Write the price like 199.90." in await admin.type("/precio MAND-01 1,299")
     found = await catalog.search_products(demo_shop, "mandil")
     assert found == []  # inactive products are not offered to customers
 
@@ -158,3 +159,16 @@ async def test_low_stock_alerts_reach_the_admin_chat_once(demo_shop, tmp_path):
     assert "⚠️ Low stock: Cartera de piel (CART-PIEL) has 3 left." in alert
     await buy(demo_shop, await new_buyer(demo_shop, "b2"), {bag.id: 1})
     assert "Low stock" not in await admin.refresh()
+
+
+async def test_a_new_product_takes_a_decimal_comma_and_a_bad_row_is_explained(demo_shop, tmp_path):
+    admin = await admin_chat(demo_shop, tmp_path, locale="es")
+    created = await admin.type("/nuevo REBO-01; Rebozo de seda; 1299,50; 3; Ropa")
+    assert "REBO-01 · Rebozo de seda" in created
+    assert (await get_product(demo_shop, sku="REBO-01")).price.amount == 129950
+
+    refused = await admin.type("/nuevo REBO-02; Rebozo grande; 1.299; -1")
+    assert "el precio no es un monto válido: 1.299 (escríbelo así: 199.90)" in refused
+    assert "el inventario es negativo: -1" in refused
+    assert "bad_price" not in refused
+    assert await catalog.search_products(demo_shop, "grande") == []

@@ -162,3 +162,36 @@ def test_format_plain_reads_back_to_the_same_money():
 )
 def test_round_half_up_sends_halves_away_from_zero(numerator, denominator, expected):
     assert round_half_up(numerator, denominator) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "minor"),
+    [
+        ("199.90", "MXN", 19990),
+        ("199,90", "MXN", 19990),
+        (" 1,5 ", "EUR", 150),
+        ("259", "MXN", 25900),
+        ("1,234", "KWD", 1234),  # dinars have three decimals
+        ("1500", "JPY", 1500),
+    ],
+)
+def test_parse_reads_the_amount_a_merchant_types_with_either_decimal_mark(typed, currency, minor):
+    assert Money.parse(typed, currency).amount == minor
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency"),
+    [
+        ("12.000", "EUR"),  # twelve thousand in Spain, not twelve
+        ("1,299", "MXN"),  # one thousand two hundred ninety-nine in Mexico
+        ("1.299,90", "EUR"),
+        ("1,299.90", "MXN"),
+        ("1,500", "JPY"),
+        ("199,9x", "MXN"),
+        ("", "MXN"),
+    ],
+)
+def test_parse_refuses_an_ambiguous_or_malformed_amount_naming_what_was_typed(typed, currency):
+    with pytest.raises(InvalidAmount) as caught:
+        Money.parse(typed, currency)
+    assert caught.value.data == {"value": typed.strip()}
