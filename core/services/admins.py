@@ -18,7 +18,7 @@ async def add_admin(shop: Shop, channel: str, user_id: str, name: str = "") -> b
     """False when that person already was an admin."""
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
-    async with shop.uow() as uow:
+    async with shop.uow(one_statement=True) as uow:
         added = await uow.admins.add(AdminRecord(channel, user_id.strip(), name), shop.now())
         await uow.commit(shop.now())
         return added
