@@ -98,6 +98,15 @@ async def list_returns(
         return result
 
 
+async def get_return(shop: Shop, actor: Actor, return_id: int) -> tuple[str, ReturnRequest]:
+    """One return and its order's code, for the merchant's return card."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "list_returns")
+        request = await _load(uow, return_id)
+        order = await uow.orders.get(order_id=request.order_id)
+        return (order.code if order else "?"), request
+
+
 async def _load(uow: SqlUnitOfWork, return_id: int) -> ReturnRequest:
     request = await uow.returns.get(return_id)
     if request is None:

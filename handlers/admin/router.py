@@ -339,12 +339,7 @@ def return_status(turn: Turn, status: str) -> str:
 
 async def return_card(turn: Turn, return_id: int, title: str = "") -> None:
     _ = turn.t.gettext
-    queue = await returns.list_returns(turn.shop, actor(turn), open_only=False)
-    found = next(((code, r) for code, r in queue if r.id == return_id), None)
-    if found is None:
-        turn.say(_("There is no return #{id}.").format(id=return_id))
-        return
-    code, request = found
+    code, request = await returns.get_return(turn.shop, actor(turn), return_id)
     turn.reset()
     lines = [title] if title else []
     lines += [
@@ -568,8 +563,7 @@ async def return_action(turn: Turn, verb: str, return_id: int, flag: int | None)
             )
         )
     elif verb == "rv":
-        queue = await returns.list_returns(turn.shop, who, open_only=False)
-        request = next(r for _code, r in queue if r.id == return_id)
+        _code, request = await returns.get_return(turn.shop, who, return_id)
         sellable = {line.sku: bool(flag) for line in request.lines}
         await returns.receive_return(turn.shop, who, return_id, sellable)
         await return_card(

@@ -160,6 +160,8 @@ async def test_new_orders_go_to_the_admin_group_where_any_admin_acts(demo_shop):
         await tg.outbox()
         card = tg.double.messages(group)[-1]
         assert f"🆕 Nuevo pedido {code}" in card.text
+        async with demo_shop.uow(write=False) as uow:  # a group is nobody's customer
+            assert await uow.customers.find("telegram", str(group)) is None
 
         stranger = tg.double.user_presses(4444, card.message_id, f"ac:{code}", chat_id=group)
         await tg.deliver(stranger)  # a group member who is not an admin: ignored

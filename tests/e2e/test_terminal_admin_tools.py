@@ -172,3 +172,11 @@ async def test_a_new_product_takes_a_decimal_comma_and_a_bad_row_is_explained(de
     assert "el inventario es negativo: -1" in refused
     assert "bad_price" not in refused
     assert await catalog.search_products(demo_shop, "grande") == []
+
+
+async def test_a_button_of_a_return_that_does_not_exist_is_explained(demo_shop, tmp_path):
+    admin = await admin_chat(demo_shop, tmp_path)
+    assert "There is no return #999." in await admin.send_payload("rs:999")
+    received = await admin.send_payload("rv:999:1")
+    assert "There is no return #999." in received
+    assert "went wrong" not in received
