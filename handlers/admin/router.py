@@ -126,8 +126,7 @@ async def run(turn: Turn, action: str, rest: str) -> None:
     if action == "help":
         help_text(turn)
     elif action == "orders":
-        status = args[0] if args and args[0] in set(OrderStatus) else None
-        await list_orders(turn, status, int_arg(args, 1) or 0)
+        await list_orders(turn, args[0] if args else None, int_arg(args, 1) or 0)
     elif action == "returns":
         await returns_queue(turn)
     elif action == "stock":
@@ -276,7 +275,10 @@ async def refund(turn: Turn, code: str, amount_text: str) -> None:
 
 
 async def list_orders(turn: Turn, status: str | None, page: int) -> None:
+    """A page of the orders in status; all of them for anything else ("all", a word
+    that is not a status, an old button's)."""
     _ = turn.t.gettext
+    status = status if status in set(OrderStatus) else None
     found, total = await orders.list_orders(
         turn.shop,
         actor(turn),
@@ -531,7 +533,7 @@ async def button(turn: Turn, payload: str) -> bool:
         if first == "report":
             await report(turn, "7d")
         else:
-            await list_orders(turn, None if first == "all" else first, int_arg(args, 1) or 0)
+            await list_orders(turn, first, int_arg(args, 1) or 0)
     elif verb == "rs":
         await (returns_queue(turn) if not number else return_card(turn, number))
     elif verb in ("ra", "rj", "rv", "rf", "re") and number:

@@ -1,0 +1,47 @@
+"""Every kind of button, pressed with arguments that no longer (or never did) make
+sense: an old message's button, a forged callback. The answer is always a clear one,
+never "something went wrong on our side"."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.admin.router import PAYLOAD_VERBS
+from tests.e2e.chat_driver import ChatDriver
+
+CUSTOMER_VERBS = [
+    "a", "c", "cart", "cat", "ce", "ci", "ck", "cl", "co", "cx", "h", "l", "m", "o", "oc",
+    "ocy", "od", "or", "ort", "p", "qa", "rl", "rq", "rr", "s", "t", "zz",
+]  # fmt: skip
+ARGUMENTS = ["", ":999999", ":abc", ":999999:1", ":PED-ZZZZZ", ":PED-ZZZZZ:1", ":-1:-1", ":1:2:3"]
+INTERNAL_ERROR = "went wrong on our side"
+
+
+async def press_everything(chat: ChatDriver, verbs: list[str]) -> list[str]:
+    crashed = []
+    for verb in verbs:
+        for arguments in ARGUMENTS:
+            answer = await chat.send_payload(verb + arguments)
+            if INTERNAL_ERROR in answer or not answer.strip():
+                crashed.append(f"{verb}{arguments}: {answer[:120]!r}")
+    return crashed
+
+
+@pytest.mark.parametrize("mid_checkout", [False, True])
+async def test_a_customer_pressing_stale_or_forged_buttons_gets_a_clear_answer(
+    demo_shop, mid_checkout
+):
+    chat = ChatDriver(demo_shop, "u1", locale="en")
+    await chat.open()
+    if mid_checkout:
+        await chat.type("Vela de lavanda")
+        await chat.press("Vela de lavanda")
+        await chat.press("Add 1 to cart")
+        await chat.press("Check out")
+    assert await press_everything(chat, CUSTOMER_VERBS) == []
+
+
+async def test_an_admin_pressing_stale_or_forged_buttons_gets_a_clear_answer(demo_shop):
+    admin = ChatDriver(demo_shop, "owner", locale="en")
+    await admin.open()
+    assert await press_everything(admin, sorted(PAYLOAD_VERBS) + CUSTOMER_VERBS) == []
