@@ -42,6 +42,7 @@ from bench.common import (
     seed_demo_with_stock,
 )
 from bot.telegram import TelegramChannel
+from bot.telegram import build_models as build_telegram_models
 from bot.web import create_app
 from core.services import inbox
 from core.services.context import Shop
@@ -135,6 +136,7 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
             await seed_demo_with_stock(shop, 1_000_000)
             channel = TelegramChannel(shop)
             app = create_app(shop, channel)  # held, as the server holds it
+            build_telegram_models()  # as serve does at start
             assert app.routes
             async with shop.uow(write=False) as uow:
                 product_ids = [p.id for p in await uow.catalog.list()]

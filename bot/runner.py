@@ -14,6 +14,7 @@ import uvicorn
 from bot import gc_tuning
 from bot.dispatcher import OutboxDispatcher, Sender
 from bot.telegram import TelegramChannel
+from bot.telegram import build_models as build_telegram_models
 from bot.web import create_app
 from core.services import expiry
 from core.services.context import Shop
@@ -89,6 +90,8 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
             await telegram.resume_unhandled()
     if whatsapp is not None:
         await whatsapp.resume_unhandled()
+    if telegram is not None:
+        build_telegram_models()
     gc_tuning.tune_for_serving()
     log.info("Pedidos is running (http://%s:%s)", settings.host, settings.port)
     try:

@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 from typing import Any, ClassVar
 
-import bot.telegram_models  # noqa: F401  (loads aiogram, its models built when used)
+from bot import telegram_models  # first: loads aiogram, its models built when used
 
 # isort: split
 from aiogram import Bot
@@ -26,7 +26,21 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import Response, TelegramMethod
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    AnswerPreCheckoutQuery,
+    DeleteWebhook,
+    EditMessageText,
+    GetUpdates,
+    Response,
+    SendDocument,
+    SendInvoice,
+    SendMessage,
+    SendPhoto,
+    SetMyCommands,
+    SetWebhook,
+    TelegramMethod,
+)
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -70,10 +84,28 @@ class PinnedResponseSession(AiohttpSession):
     def check_response(
         self, bot: Bot, method: TelegramMethod, status_code: int, content: str
     ) -> Response:
-        returning = method.__returning__
-        if returning not in self.pinned:
-            self.pinned[returning] = Response[returning]  # type: ignore[valid-type]
+        self.pin(method.__returning__)
         return super().check_response(bot, method, status_code, content)
+
+    @classmethod
+    def pin(cls, returning: Any) -> None:
+        if returning not in cls.pinned:
+            cls.pinned[returning] = Response[returning]  # type: ignore[valid-type]
+
+
+# Every Bot API method the channel calls (here and in telegram_render.py).
+METHODS_USED = (
+    SendMessage, EditMessageText, SendPhoto, SendDocument, SendInvoice, AnswerCallbackQuery,
+    AnswerPreCheckoutQuery, SetMyCommands, SetWebhook, DeleteWebhook, GetUpdates,
+)  # fmt: skip
+
+
+def build_models() -> None:
+    """The models this channel reads and sends, and their answers, built now: at start,
+    not for the first customer (bot/telegram_models.py builds the others only if used)."""
+    telegram_models.build(Update, *METHODS_USED)
+    for method in METHODS_USED:
+        PinnedResponseSession.pin(method.__returning__)
 
 
 def make_bot(token: str, api_url: str) -> Bot:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-import bot.telegram_models  # noqa: F401  (loads aiogram, its models built when used)
+from bot import telegram_models  # noqa: F401  (first: loads aiogram, models built when used)
 
 # isort: split
 from aiogram import Bot

@@ -38,6 +38,21 @@ def test_serving_loads_aiogram_without_building_its_models():
     assert out.split("\n")[0] == "[False, False, False]"
 
 
+def test_serving_builds_at_start_the_models_the_channel_uses_and_only_those():
+    out = run_fresh(
+        """
+        from bot.telegram import build_models
+        from aiogram.methods import SendMessage, SendSticker
+        from aiogram.types import Sticker, Update
+
+        build_models()
+        models = (Update, SendMessage, Sticker, SendSticker)
+        print([model.__pydantic_complete__ for model in models])
+        """
+    )
+    assert out.split("\n")[0] == "[True, True, False, False]"  # no stickers sent
+
+
 def test_every_telegram_type_and_method_builds_when_first_used():
     out = run_fresh(
         """
