@@ -1,0 +1,23 @@
+"""Telegram's command menus offer only commands the conversation understands: a tapped
+menu entry is never answered with "I don't know that command"."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.telegram import _admin_commands, _customer_commands
+from handlers.admin.router import COMMANDS as ADMIN_COMMANDS
+from handlers.conversation import COMMANDS as CUSTOMER_COMMANDS
+from handlers.i18n import Translator
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_every_customer_menu_entry_is_a_customer_command(language):
+    menu = [f"/{c.command}" for c in _customer_commands(Translator(language))]
+    assert [c for c in menu if c not in CUSTOMER_COMMANDS] == []
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_every_admin_menu_entry_is_an_admin_command(language):
+    menu = [f"/{c.command}" for c in _admin_commands(Translator(language))]
+    assert [c for c in menu if c not in ADMIN_COMMANDS] == []
