@@ -85,8 +85,10 @@ async def list_orders(
     page: int = 0,
     page_size: int = 10,
 ) -> tuple[list[Order], int]:
-    """A page of orders (newest first) and how many there are in all."""
+    """A page of orders (newest first) and how many there are in all; a page before the
+    first is the first."""
     statuses = {status} if status else None
+    page = max(page, 0)
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "list_orders")
         total = await uow.orders.count(statuses=statuses)

@@ -279,6 +279,7 @@ async def list_orders(turn: Turn, status: str | None, page: int) -> None:
     that is not a status, an old button's)."""
     _ = turn.t.gettext
     status = status if status in set(OrderStatus) else None
+    page = max(page, 0)
     found, total = await orders.list_orders(
         turn.shop,
         actor(turn),
