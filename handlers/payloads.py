@@ -22,8 +22,18 @@ def unpack(payload: str) -> tuple[str, list[str]]:
     return verb, args
 
 
-def int_arg(args: list[str], index: int) -> int | None:
+# Ids, quantities, pages and stock counts are the databases' 32-bit INTEGERs: a larger
+# number (a forged button, a typo) is nothing of ours, not a query that fails.
+LARGEST_NUMBER = 2**31 - 1
+
+
+def whole_number(text: str) -> int | None:
     try:
-        return int(args[index])
-    except (IndexError, ValueError):
+        number = int(text)
+    except ValueError:
         return None
+    return number if abs(number) <= LARGEST_NUMBER else None
+
+
+def int_arg(args: list[str], index: int) -> int | None:
+    return whole_number(args[index]) if index < len(args) else None

@@ -23,7 +23,7 @@ from core.services import (
 )
 from handlers.admin.cards import order_card, timeline_text
 from handlers.admin.reports import period, report_chart, report_text
-from handlers.payloads import int_arg, pack, unpack
+from handlers.payloads import int_arg, pack, unpack, whole_number
 from handlers.render import money, status_name
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
@@ -385,9 +385,8 @@ async def stock(turn: Turn, args: list[str], rest: str) -> None:
         turn.say(_("Write /stock SKU N to set, or /stock SKU +N / -N to adjust."))
         return
     sku, amount, note = args[0], args[1], " ".join(args[2:]) or "chat"
-    try:
-        number = int(amount)
-    except ValueError:
+    number = whole_number(amount)
+    if number is None:
         turn.say(_("“{value}” is not a whole number.").format(value=amount[:20]))
         return
     if amount.startswith(("+", "-")):

@@ -11,6 +11,8 @@ ARGUMENTS = [
     "",
     " PED-ZZZZZ",
     " 999999",
+    " 99999999999999999999",
+    " PED-ZZZZZ 99999999999999999999",
     " abc def",
     " PED-ZZZZZ dhl",
     " PED-ZZZZZ dhl 12",

@@ -13,7 +13,17 @@ CUSTOMER_VERBS = [
     "a", "c", "cart", "cat", "ce", "ci", "ck", "cl", "co", "cx", "h", "l", "m", "o", "oc",
     "ocy", "od", "or", "ort", "p", "qa", "rl", "rq", "rr", "s", "t", "zz",
 ]  # fmt: skip
-ARGUMENTS = ["", ":999999", ":abc", ":999999:1", ":PED-ZZZZZ", ":PED-ZZZZZ:1", ":-1:-1", ":1:2:3"]
+ARGUMENTS = [
+    "",
+    ":999999",
+    ":99999999999999999999",
+    ":abc",
+    ":999999:1",
+    ":PED-ZZZZZ",
+    ":PED-ZZZZZ:1",
+    ":-1:-1",
+    ":1:2:3",
+]
 INTERNAL_ERROR = "went wrong on our side"
 
 
