@@ -264,7 +264,7 @@ async def text(turn: Turn, raw: str) -> None:
     _ = turn.t.gettext
     message = raw.strip()
     if not message:
-        menu.main_menu(turn, _("I didn't get any text. What would you like to do?"))
+        await nothing_typed(turn)
         return
     if len(message) > MAX_TEXT:
         turn.say(
@@ -285,6 +285,19 @@ async def text(turn: Turn, raw: str) -> None:
     if await answer(turn, message):
         return
     await free_text(turn, message)
+
+
+async def nothing_typed(turn: Turn) -> None:
+    """A blank message, a sticker, something without text: a pending question stays
+    pending (nothing typed mid-checkout must not throw the checkout away)."""
+    _ = turn.t.gettext
+    if turn.step is Step.MENU:
+        menu.main_menu(turn, _("I didn't get any text. What would you like to do?"))
+    elif turn.step in checkout.CHECKOUT_STEPS:
+        turn.say(_("I didn't get any text."))
+        await checkout.prompt(turn)
+    else:
+        turn.say(_("I didn't get any text. Please type your answer, or “menu” to stop."))
 
 
 async def answer(turn: Turn, message: str) -> bool:
