@@ -1713,6 +1713,19 @@ class BotApiDouble:
             user_id, {"contact": contact}, first_name, language_code, chat_id, None, None
         )
 
+    def user_sends(
+        self,
+        user_id: int,
+        content: dict,
+        *,
+        first_name: str = "Ana",
+        language_code: str = "es",
+        chat_id: int | None = None,
+    ) -> dict:
+        """Any other kind of message (a sticker, a voice note, a dice...): content is its
+        Message fields, e.g. {"dice": {"emoji": "🎲", "value": 3}}."""
+        return self._user_message(user_id, content, first_name, language_code, chat_id, None, None)
+
     def user_shares_location(
         self,
         user_id: int,
