@@ -38,6 +38,8 @@ from handlers.types import Attachment, Incoming, Location, OrderedItem, Reply
 log = logging.getLogger("pedidos.whatsapp")
 
 CHANNEL = "whatsapp"
+# A reaction to one of our messages (a 👍, or taking one back) asks for no answer.
+SILENT_KINDS = {"reaction"}
 GRAPH = "https://graph.facebook.com"
 WINDOW = timedelta(hours=24)
 RATE_LIMITED = {4, 80007, 130429, 131056}  # try again later
@@ -159,6 +161,8 @@ class WhatsAppChannel:
             "name": name,
         }
         kind = message.get("type")
+        if kind in SILENT_KINDS:
+            return None
         if kind == "interactive":
             reply = (
                 message["interactive"].get("button_reply")
@@ -200,7 +204,7 @@ class WhatsAppChannel:
             if (message.get("context") or {}).get("id"):
                 ref = await inbox.ref_of(self.shop, CHANNEL, wa_id, message["context"]["id"]) or ""
             return Incoming(**base, text=text, reply_ref=ref)
-        return Incoming(**base, text="")  # audio, stickers...: answered with the menu
+        return Incoming(**base, text="")  # audio, stickers...: "I didn't get any text"
 
     async def numbered_choice(self, wa_id: str, text: str) -> str | None:
         """A number typed in answer to a numbered text menu."""

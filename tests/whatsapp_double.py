@@ -625,6 +625,17 @@ class GraphApiDouble:
         """A text message (optionally quoting a message by wamid); returns the webhook JSON."""
         return self._user_message(wa_id, name, "text", {"body": text}, context_wamid)
 
+    def user_reacts(self, wa_id: str, wamid: str, emoji: str = "👍", *, name: str = "Ana") -> dict:
+        """The user reacts to a message the business sent them ("" takes it back)."""
+        self._sent_to(wa_id, wamid)
+        content = {"message_id": wamid, "emoji": emoji}
+        return self._user_message(wa_id, name, "reaction", content, None)
+
+    def user_sends(self, wa_id: str, kind: str, content: dict, *, name: str = "Ana") -> dict:
+        """Any other kind of message: kind "sticker" with {"id": ..., "mime_type":
+        "image/webp", "animated": False}, "audio", ..."""
+        return self._user_message(wa_id, name, kind, content, None)
+
     def user_presses_button(
         self, wa_id: str, wamid: str, button_id: str, *, name: str = "Ana"
     ) -> dict:

@@ -262,3 +262,32 @@ async def test_a_repeated_delivery_after_a_restart_is_still_handled_once(demo_sh
         again.double.user_text(ANA, "otra cosa")  # the new double knows the person
         assert await again.deliver(payload) == 200
         assert again.double.sent(ANA) == []
+
+
+async def test_a_reaction_gets_no_answer_and_a_sticker_mid_checkout_keeps_the_checkout(
+    demo_shop,
+):
+    async with whatsapp_shop(demo_shop) as wa:
+        ana = WhatsAppUser(wa, ANA)
+        await ana.says("Hola")
+        await ana.taps("Catálogo")
+        await ana.taps("Hogar")
+        await ana.taps("Vela de lavanda")
+        await ana.taps("Agregar 1")
+        asked = await ana.taps("Finalizar compra")
+        assert asked.endswith("¿A nombre de quién va el pedido?")
+        sent_before = len(wa.double.sent(ANA))
+
+        last = wa.double.sent(ANA)[-1]["_wamid"]
+        assert await wa.deliver(wa.double.user_reacts(ANA, last, "👍")) == 200
+        assert len(wa.double.sent(ANA)) == sent_before  # a 👍 is not a question
+
+        sticker = {"id": "1234567890", "mime_type": "image/webp", "animated": False}
+        await wa.deliver(wa.double.user_sends(ANA, "sticker", sticker))
+        answer = ana.screen()
+        assert "No me llegó ningún texto." in answer
+        assert answer.endswith("¿A nombre de quién va el pedido?")
+
+        await ana.says("Ana López")
+        assert "¿A qué número puede llamar el repartidor?" in ana.screen(last=1)
+        assert wa.double.rejected == []
