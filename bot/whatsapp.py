@@ -33,6 +33,7 @@ from core.services import customers, inbox, outbox
 from core.services.context import Shop
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
+from handlers.payloads import whole_number
 from handlers.types import Attachment, Incoming, Location, OrderedItem, Reply
 
 log = logging.getLogger("pedidos.whatsapp")
@@ -171,7 +172,7 @@ class WhatsAppChannel:
             )
             payload = reply.get("id", "")
             if payload.startswith(MORE + ":"):
-                await self.more_options(wa_id, int(payload.split(":")[1]))
+                await self.more_options(wa_id, whole_number(payload.partition(":")[2]))
                 return None
             return Incoming(**base, payload=payload)
         if kind == "button":  # a template's quick-reply button
@@ -217,10 +218,11 @@ class WhatsAppChannel:
         number = int(text.strip())
         return options[number - 1][1] if 1 <= number <= len(options) else None
 
-    async def more_options(self, wa_id: str, start: int) -> None:
+    async def more_options(self, wa_id: str, start: int | None) -> None:
+        """The next page of the person's open list; the menu for a stale "more" row."""
         menu = await inbox.load_menu(self.shop, CHANNEL, wa_id)
         t = await self.translator(wa_id)
-        if menu is None or menu[0] != "list" or start >= len(menu[1]):
+        if menu is None or menu[0] != "list" or start is None or not 0 <= start < len(menu[1]):
             await self.answer(wa_id, Incoming(CHANNEL, wa_id, wa_id, payload="m"))
             return
         options = [(label, payload) for label, payload in menu[1]]

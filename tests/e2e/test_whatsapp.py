@@ -74,6 +74,9 @@ async def test_more_than_ten_options_page_with_a_more_row_that_keeps_working(dem
         assert [r["title"] for r in second] == [p.name[:24] for p in products[9:]]
         card = await ana.taps(products[-1].name[:20])
         assert products[-1].name in card
+        await ana.says("Hola")  # another answer: the list is no longer the open menu
+        stale = await ana.taps("Más opciones")
+        assert stale.endswith("¿Qué te gustaría hacer?")
         assert wa.double.rejected == []
 
 
