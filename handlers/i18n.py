@@ -31,11 +31,13 @@ DEFAULT = "es"
 FALLBACK_FORMATS = {"es": "es_MX", "en": "en_US"}
 
 
-def format_locale(lang: str, country: str) -> str:
+@cache
+def format_locale(lang: str, country: str) -> Locale:
+    """Parsed once per pair: given a locale's name, Babel parses it again on every call."""
     try:
-        return str(Locale.parse(f"{lang}_{country.upper()}"))
+        return Locale.parse(f"{lang}_{country.upper()}")
     except (UnknownLocaleError, ValueError):
-        return FALLBACK_FORMATS[lang]
+        return Locale.parse(FALLBACK_FORMATS[lang])
 
 
 def pick_locale(code: str | None, fallback: str = DEFAULT) -> str:

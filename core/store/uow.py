@@ -3,10 +3,13 @@ change produced, written to the outbox in that same transaction."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
+from typing import Generic, TypeVar, overload
 from uuid import uuid4
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.outbox import ADMIN, ADMINS, CUSTOMER, OutboxMessage
 from core.store.admins_repo import SqlAdminRepository
@@ -26,8 +29,50 @@ from core.store.reports_repo import SqlReportRepository
 from core.store.returns_repo import SqlReturnRepository
 from core.store.stock_repo import SqlStockRepository
 
+R = TypeVar("R")
+
+
+class _Repository(Generic[R]):
+    """A repository on the unit's connection, made the first time it is used: a unit
+    uses one or two of them, and most of an update's units are one statement."""
+
+    def __init__(self, make: Callable[[AsyncConnection], R]) -> None:
+        self.make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> _Repository[R]: ...
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> R: ...
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> R | _Repository[R]:
+        if uow is None:
+            return self
+        repository = uow.__dict__[self.name] = self.make(uow.conn)
+        return repository
+
 
 class SqlUnitOfWork:
+    catalog = _Repository(SqlCatalogRepository)
+    stock = _Repository(SqlStockRepository)
+    customers = _Repository(SqlCustomerRepository)
+    carts = _Repository(SqlCartRepository)
+    orders = _Repository(SqlOrderRepository)
+    payments = _Repository(SqlPaymentRepository)
+    carriers = _Repository(SqlCarrierRepository)
+    shipments = _Repository(SqlShipmentRepository)
+    returns = _Repository(SqlReturnRepository)
+    outbox = _Repository(SqlOutboxRepository)
+    reports = _Repository(SqlReportRepository)
+    conversations = _Repository(SqlConversationRepository)
+    support = _Repository(SqlSupportRepository)
+    admins = _Repository(SqlAdminRepository)
+    inbox = _Repository(SqlInboxRepository)
+    menus = _Repository(SqlChannelMenuRepository)
+
+    conn: AsyncConnection
+
     def __init__(
         self,
         db: Database,
@@ -38,35 +83,14 @@ class SqlUnitOfWork:
         admin_group: tuple[str, str] | None = None,
     ) -> None:
         self._db = db
-        self._write = write
         self._one_statement = one_statement
-        self._stack: AsyncExitStack | None = None
+        self._transaction = db.transaction(write=write, one_statement=one_statement)
         self.configured_admins = configured_admins
         self.admin_group = admin_group  # where admin news go on that channel, if set
         self.messages: list[OutboxMessage] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        self._stack = AsyncExitStack()
-        conn = await self._stack.enter_async_context(
-            self._db.transaction(write=self._write, one_statement=self._one_statement)
-        )
-        self.conn = conn
-        self.catalog = SqlCatalogRepository(conn)
-        self.stock = SqlStockRepository(conn)
-        self.customers = SqlCustomerRepository(conn)
-        self.carts = SqlCartRepository(conn)
-        self.orders = SqlOrderRepository(conn)
-        self.payments = SqlPaymentRepository(conn)
-        self.carriers = SqlCarrierRepository(conn)
-        self.shipments = SqlShipmentRepository(conn)
-        self.returns = SqlReturnRepository(conn)
-        self.outbox = SqlOutboxRepository(conn)
-        self.reports = SqlReportRepository(conn)
-        self.conversations = SqlConversationRepository(conn)
-        self.support = SqlSupportRepository(conn)
-        self.admins = SqlAdminRepository(conn)
-        self.inbox = SqlInboxRepository(conn)
-        self.menus = SqlChannelMenuRepository(conn)
+        self.conn = await self._transaction.__aenter__()
         return self
 
     async def __aexit__(
@@ -75,8 +99,7 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._stack is not None
-        await self._stack.__aexit__(exc_type, exc, tb)  # rolls back if not committed
+        await self._transaction.__aexit__(exc_type, exc, tb)  # rolls back if not committed
 
     def notify(self, message: OutboxMessage) -> None:
         self.messages.append(message)
