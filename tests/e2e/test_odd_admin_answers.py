@@ -1,0 +1,43 @@
+"""Odd answers typed where the admin chat waits for a reason or a tracking number: a
+clear answer every time, and nothing done to the order that was not meant."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.services import orders
+from core.services.catalog import get_product
+from tests.conftest import MERCHANT, buy, new_buyer
+from tests.e2e.chat_driver import ChatDriver
+
+ODD_ANSWERS = ["   ", "x" * 5000, "😀🎉", "\u200b", "/", "<b>PED</b>"]
+INTERNAL_ERROR = "went wrong on our side"
+
+
+async def admin_at(shop, tmp_path, question: str, buyer: str) -> tuple[ChatDriver, str]:
+    """The admin chat waiting on question ("reject" reason or "tracking" number)."""
+    candle = await get_product(shop, sku="VELA-LAV")
+    code = (await buy(shop, await new_buyer(shop, buyer), {candle.id: 1})).code
+    admin = ChatDriver(shop, "owner", locale="en", files=tmp_path)
+    await admin.open()
+    await admin.type(f"/order {code}")
+    if question == "reject":
+        await admin.press("Reject")
+    else:
+        for step in (orders.confirm_order, orders.start_preparing, orders.mark_packed):
+            await step(shop, MERCHANT, code)
+        await admin.type(f"/order {code}")
+        await admin.press("Ship")
+        await admin.press("DHL")
+    return admin, code
+
+
+@pytest.mark.parametrize("question", ["reject", "tracking"])
+async def test_odd_answers_to_an_admin_question_are_explained(demo_shop, tmp_path, question):
+    for n, odd in enumerate(ODD_ANSWERS):
+        admin, code = await admin_at(demo_shop, tmp_path, question, buyer=f"b{n}")
+        answer = await admin.type(odd)
+        assert INTERNAL_ERROR not in answer and answer.strip(), (odd[:20], answer)
+        status = (await orders.order_details(demo_shop, code, MERCHANT)).order.status
+        if question == "tracking":  # a tracking number must look like one to ship
+            assert status == "packed", (odd[:20], answer)
