@@ -14,5 +14,7 @@ class ConversationRecord:
     data: dict = field(default_factory=dict)
 
     def snapshot(self) -> tuple[str, str]:
-        """What is stored of it; equal snapshots mean saving would change nothing."""
-        return self.state, json.dumps(self.data, sort_keys=True)
+        """What is stored of it; equal snapshots mean saving would change nothing. Keys
+        are not sorted (a turn may add int keys beside str ones): the same data built in
+        another order only costs a save that was not needed."""
+        return self.state, json.dumps(self.data)
