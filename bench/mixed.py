@@ -650,7 +650,7 @@ class Phase:
     rejected: list[ApiCall]
     plans: list[list[str | None]]
     log: str
-    warm_up_orders: int = 0
+    warm_up_orders: int = 0  # placed before the clock started
     gc: tuple[float, float, float] = (0, 0.0, 0.0)  # full collections, longest, total (s)
     statements: float = 0  # database statements the bot process ran
 
@@ -907,7 +907,7 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
         print(line)
     print(
         f"  orders placed: {ours.measure.orders} seen in the chats; {placed} in the database, "
-        f"{ours.warm_up_orders} of them by the warm-up session"
+        f"{ours.warm_up_orders} of them before the clock started (warm-up, people getting ahead)"
     )
     for line in by_step(ours.measure):
         print(line)
