@@ -712,6 +712,8 @@ async def run_phase(
                     resume_at = await asyncio.gather(
                         *(person.get_ahead(n % steps) for n, person in enumerate(people))
                     )
+                elif plans is not None:  # a plan may begin with a press: a button to press
+                    await asyncio.gather(*(person.says("hola", "text") for person in people))
                 warm_up_orders = telegram.measure.orders
                 telegram.measure = Measure(flow_errors=telegram.measure.flow_errors)
                 if args.rate:
