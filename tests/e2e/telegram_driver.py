@@ -5,6 +5,7 @@ locations, pay; updates reach the bot by long polling or through the webhook."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from contextlib import asynccontextmanager
 
@@ -91,6 +92,20 @@ class TelegramUser:
     async def shares_location(self, latitude: float, longitude: float) -> str:
         await self.h.deliver(self.h.double.user_shares_location(self.user_id, latitude, longitude))
         return self.screen()
+
+    async def checks_out(self, payment: str = "Pago contra entrega") -> str:
+        """Answers the checkout from "¿A nombre de quién…?" to the confirmation (contact
+        and location shared, no references, standard shipping); the order's code."""
+        await self.says("Ana López")
+        await self.shares_contact("+52 55 1234 5678")
+        await self.shares_location(19.43, -99.13)
+        await self.presses("Sin referencias")
+        await self.presses("Estándar")
+        await self.presses(payment)
+        placed = await self.presses("Confirmar pedido")
+        found = re.search(r"PED-\w{5}", placed)
+        assert found, placed
+        return found.group(0)
 
     def screen(self) -> str:
         """Everything in the chat now (the last messages are what the person reads)."""

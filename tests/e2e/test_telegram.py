@@ -149,14 +149,7 @@ async def test_new_orders_go_to_the_admin_group_where_any_admin_acts(demo_shop):
         await ana.says("/start p_VELA-LAV")
         await ana.presses("Agregar 1")
         await ana.presses("Finalizar compra")
-        await ana.says("Ana López")
-        await ana.shares_contact("+52 55 1234 5678")
-        await ana.shares_location(19.43, -99.13)
-        await ana.presses("Sin referencias")
-        await ana.presses("Estándar")
-        await ana.presses("Pago contra entrega")
-        placed = await ana.presses("Confirmar pedido")
-        code = re.search(r"(PED-\w{5})", placed).group(1)
+        code = await ana.checks_out()
         await tg.outbox()
         card = tg.double.messages(group)[-1]
         assert f"🆕 Nuevo pedido {code}" in card.text

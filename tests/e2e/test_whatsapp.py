@@ -14,13 +14,18 @@ from tests.e2e.whatsapp_driver import WhatsAppUser, whatsapp_shop
 ANA, ADMIN = "5215512345678", "5215500000001"
 
 
-async def place_cod_order(ana: WhatsAppUser) -> str:
+async def start_checkout(ana: WhatsAppUser) -> str:
+    """A candle in the cart and "Finalizar compra" pressed; the first question."""
     await ana.says("Hola")
     await ana.taps("Catálogo")
     await ana.taps("Hogar")
     await ana.taps("Vela de lavanda")
     await ana.taps("Agregar 1")
-    await ana.taps("Finalizar compra")
+    return await ana.taps("Finalizar compra")
+
+
+async def place_cod_order(ana: WhatsAppUser) -> str:
+    await start_checkout(ana)
     await ana.says("Ana López")
     await ana.says("55 1234 5678")
     await ana.says("Calle Hidalgo 14")
@@ -272,12 +277,7 @@ async def test_a_reaction_gets_no_answer_and_a_sticker_mid_checkout_keeps_the_ch
 ):
     async with whatsapp_shop(demo_shop) as wa:
         ana = WhatsAppUser(wa, ANA)
-        await ana.says("Hola")
-        await ana.taps("Catálogo")
-        await ana.taps("Hogar")
-        await ana.taps("Vela de lavanda")
-        await ana.taps("Agregar 1")
-        asked = await ana.taps("Finalizar compra")
+        asked = await start_checkout(ana)
         assert asked.endswith("¿A nombre de quién va el pedido?")
         sent_before = len(wa.double.sent(ANA))
 
