@@ -161,6 +161,10 @@ async def admin_route(turn: Turn) -> None:
         pass
     elif text_in and (code := find_order_code(text_in)):
         await admin.run(turn, "order", code)
+    elif not text_in and turn.step is not Step.MENU:  # a sticker: the question stays open
+        turn.say(
+            turn.t.gettext("I didn't get any text. Please type your answer, or /menu to stop.")
+        )
     else:
         admin.help_text(turn)
 

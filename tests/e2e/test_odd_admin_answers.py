@@ -41,3 +41,11 @@ async def test_odd_answers_to_an_admin_question_are_explained(demo_shop, tmp_pat
         status = (await orders.order_details(demo_shop, code, MERCHANT)).order.status
         if question == "tracking":  # a tracking number must look like one to ship
             assert status == "packed", (odd[:20], answer)
+
+
+async def test_a_blank_message_keeps_the_admins_question_open(demo_shop, tmp_path):
+    admin, code = await admin_at(demo_shop, tmp_path, "tracking", buyer="b-blank")
+    assert "Please type your answer, or /menu to stop." in await admin.type("   ")
+    await admin.type("JD014600003")
+    status = (await orders.order_details(demo_shop, code, MERCHANT)).order.status
+    assert status == "shipped"
