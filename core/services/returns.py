@@ -91,11 +91,8 @@ async def list_returns(
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "list_returns")
         requests = await uow.returns.list(statuses=OPEN_RETURN_STATUSES if open_only else None)
-        result = []
-        for request in requests:
-            order = await uow.orders.get(order_id=request.order_id)
-            result.append((order.code if order else "?", request))
-        return result
+        codes = await uow.orders.codes(sorted({r.order_id for r in requests}))
+        return [(codes.get(r.order_id, "?"), r) for r in requests]
 
 
 async def get_return(shop: Shop, actor: Actor, return_id: int) -> tuple[str, ReturnRequest]:
@@ -103,8 +100,8 @@ async def get_return(shop: Shop, actor: Actor, return_id: int) -> tuple[str, Ret
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "list_returns")
         request = await _load(uow, return_id)
-        order = await uow.orders.get(order_id=request.order_id)
-        return (order.code if order else "?"), request
+        codes = await uow.orders.codes([request.order_id])
+        return codes.get(request.order_id, "?"), request
 
 
 async def _load(uow: SqlUnitOfWork, return_id: int) -> ReturnRequest:

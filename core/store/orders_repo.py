@@ -154,6 +154,15 @@ class SqlOrderRepository:
             return None
         return _order(row, await self._lines(row.id))
 
+    async def codes(self, order_ids: list[int]) -> dict[int, str]:
+        """The codes of these orders, by id, in one query."""
+        if not order_ids:
+            return {}
+        rows = await self.conn.execute(
+            select(orders.c.id, orders.c.code).where(orders.c.id.in_(order_ids))
+        )
+        return {row.id: row.code for row in rows}
+
     async def _lines(self, order_id: int) -> list[OrderLine]:
         return (await self._lines_of([order_id])).get(order_id, [])
 

@@ -199,3 +199,27 @@ async def test_a_customers_orders_come_newest_first_each_with_its_own_lines(shop
     latest = await orders.customer_orders(shop, buyer.customer_id, limit=1)
     assert [o.code for o in latest] == [placed[-1].code]
     assert latest[0].lines == listed[0].lines
+
+
+async def delivered_order(shop, buyer, product_id: int) -> str:
+    order = await buy(shop, buyer, {product_id: 1})
+    for step in (orders.confirm_order, orders.start_preparing, orders.mark_packed):
+        await step(shop, MERCHANT, order.code)
+    await shipping.ship_order(shop, MERCHANT, order.code, "estafeta", "1234567890")
+    await orders.mark_delivered(shop, buyer.actor, order.code)
+    return order.code
+
+
+async def test_the_returns_queue_names_each_returns_own_order(shop, clock):
+    shirt = await add_product(shop, "CAM-1", stock=5)
+    buyer = await new_buyer(shop)
+    first, second = [await delivered_order(shop, buyer, shirt) for _ in range(2)]
+    for code in (second, first):
+        clock.advance(minutes=1)
+        await returns.request_return(shop, buyer.actor, code, {"CAM-1": 1}, "No me quedó")
+
+    queue = await returns.list_returns(shop, MERCHANT)
+
+    assert [code for code, _request in queue] == [second, first]  # oldest request first
+    card_code, request = await returns.get_return(shop, MERCHANT, queue[1][1].id)
+    assert (card_code, request.id) == (first, queue[1][1].id)
