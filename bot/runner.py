@@ -1,5 +1,5 @@
-"""Starting the configured channels, the web app, the outbox dispatcher and the expiry
-job, and stopping them together."""
+"""Starting the configured channels, the web app, the outbox dispatcher, the expiry and
+inbox jobs, and stopping them together."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from bot.dispatcher import OutboxDispatcher, Sender
 from bot.telegram import TelegramChannel
 from bot.telegram import build_models as build_telegram_models
 from bot.web import create_app
-from core.services import expiry
+from core.services import expiry, inbox
 from core.services.context import Shop
 
 log = logging.getLogger("pedidos")
 
 EXPIRY_EVERY_SECONDS = 60
+FORGET_EVERY_SECONDS = 3600
 
 
 async def expire_forever(shop: Shop) -> None:
@@ -33,6 +34,18 @@ async def expire_forever(shop: Shop) -> None:
         except Exception:
             log.exception("expiry job failed; trying again later")
         await asyncio.sleep(EXPIRY_EVERY_SECONDS)
+
+
+async def forget_forever(shop: Shop) -> None:
+    """Handled updates older than INBOX_KEEP_DAYS are deleted, every hour."""
+    while True:
+        try:
+            forgotten = await inbox.forget_handled(shop)
+            if forgotten:
+                log.info("deleted %d handled updates", forgotten)
+        except Exception:
+            log.exception("deleting old updates failed; trying again later")
+        await asyncio.sleep(FORGET_EVERY_SECONDS)
 
 
 async def recover_forever(shop: Shop, channels: list) -> None:
@@ -80,6 +93,7 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
         ),
         asyncio.create_task(expire_forever(shop), name="expiry"),
         asyncio.create_task(recover_forever(shop, senders), name="inbox-recovery"),
+        asyncio.create_task(forget_forever(shop), name="inbox-housekeeping"),
     ]
     if telegram is not None:
         await telegram.set_commands()

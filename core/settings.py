@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # An update received but not handled this long (its worker died) is handled by
     # another worker.
     inbox_retry_seconds: int = Field(default=30, ge=1, le=3600)
+    # Handled updates (the people's messages as the channel delivered them) are deleted
+    # after this many days. At least 8: WhatsApp delivers a webhook again for up to 7
+    # days, and the inbox is how a repeated delivery is recognised.
+    inbox_keep_days: int = Field(default=14, ge=8, le=3650)
     # The web app (webhooks, health).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)

@@ -29,6 +29,21 @@ async def mark_handled(shop: Shop, channel: str, update_key: str) -> None:
         await uow.commit(shop.now())
 
 
+async def forget_handled(shop: Shop, batch: int = 1000) -> int:
+    """Delete the updates handled longer ago than INBOX_KEEP_DAYS, a batch at a time (a
+    short write each, so chats are not held up); how many went. Until then a repeated
+    delivery is recognised; after it, the person's messages are not kept."""
+    before = shop.now() - timedelta(days=shop.settings.inbox_keep_days)
+    forgotten = 0
+    while True:
+        async with shop.uow(one_statement=True) as uow:
+            deleted = await uow.inbox.forget_handled(before, batch)
+            await uow.commit(shop.now())
+        forgotten += deleted
+        if deleted < batch:
+            return forgotten
+
+
 def person_lock(shop: Shop, channel: str, user_id: str) -> AbstractAsyncContextManager[None]:
     """Held while one person's updates are handled, in whichever worker."""
     return shop.db.person_lock(f"{channel}:{user_id}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.store.dialect import insert_for, prebuilt
@@ -61,6 +61,19 @@ class SqlInboxRepository:
         waiting = {"channel": channel, "user_id": user_id}
         rows = await self.conn.execute(_UNHANDLED_FOR, waiting)
         return [(key, payload) for key, payload in rows]
+
+    async def forget_handled(self, handled_before: datetime, limit: int) -> int:
+        """Delete up to limit updates handled before that moment; how many went."""
+        oldest = (
+            select(_i.channel, _i.update_key)
+            .where(_i.handled_at < handled_before)
+            .order_by(_i.handled_at)
+            .limit(limit)
+        )
+        result = await self.conn.execute(
+            delete(inbox).where(tuple_(_i.channel, _i.update_key).in_(oldest))
+        )
+        return result.rowcount
 
     async def waiting_people(
         self, channel: str, limit: int, received_before: datetime | None = None
