@@ -209,13 +209,13 @@ class WhatsAppChannel:
 
     async def numbered_choice(self, wa_id: str, text: str) -> str | None:
         """A number typed in answer to a numbered text menu."""
-        if not text.strip().isdigit():
+        number = whole_number(text.strip()) if text.strip().isdigit() else None
+        if number is None:  # "²" is a digit to str.isdigit, and no number to int()
             return None
         menu = await inbox.load_menu(self.shop, CHANNEL, wa_id)
         if menu is None or menu[0] != "numbered":
             return None
         options = menu[1]
-        number = int(text.strip())
         return options[number - 1][1] if 1 <= number <= len(options) else None
 
     async def more_options(self, wa_id: str, start: int | None) -> None:

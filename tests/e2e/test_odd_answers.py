@@ -17,6 +17,7 @@ ODD_ANSWERS = [
     "<b>hola</b> *negrita* _x_",
     "'; DROP TABLE orders; --",
     "\u200b",
+    "²",  # a digit to str.isdigit(), not a number to int()
 ]
 INTERNAL_ERROR = "went wrong on our side"
 # The checkout's typed questions, in order, and a good answer to each.

@@ -196,6 +196,11 @@ async def test_a_numbered_menu_maps_the_typed_number_to_the_option(demo_shop):
         await ana.says("Hola")
         await send_numbered_menu(demo_shop, wa)
         assert "2. Taza de talavera poblana" in ana.screen()
+        for odd in ("²", "0", "99999999999999999999"):  # no option: an answer all the same
+            sent = len(wa.double.sent(ANA))
+            await ana.says(odd)
+            assert len(wa.double.sent(ANA)) > sent, odd
+        await send_numbered_menu(demo_shop, wa)
         assert "Taza artesanal de Puebla" in await ana.says("2")
         assert wa.double.rejected == []
 
