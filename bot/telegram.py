@@ -358,7 +358,7 @@ class TelegramChannel:
                 customer_menu, scope=BotCommandScopeDefault(), language_code=language
             )
         for channel, user_id, _source in await admins.list_admins(self.shop):
-            if channel != CHANNEL or not user_id.lstrip("-").isdigit():
+            if channel != CHANNEL or not user_id.lstrip("-").isdecimal():
                 continue
             if await customers.has_written(self.shop, CHANNEL, user_id):
                 await self.set_admin_commands(int(user_id))

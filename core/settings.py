@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     @field_validator("admin_telegram_ids")
     @classmethod
     def _numeric_ids(cls, value: list[str]) -> list[str]:
-        if any(not part.lstrip("-").isdigit() for part in value):
+        if any(not part.lstrip("-").isdecimal() for part in value):
             raise ValueError("comma-separated numeric Telegram user ids, e.g. 12345,67890")
         return value
 
