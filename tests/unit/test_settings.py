@@ -164,3 +164,8 @@ def test_a_wrong_amount_does_not_echo_the_database_password(monkeypatch):
 def test_a_free_shipping_threshold_finer_than_a_cent_names_the_setting(monkeypatch):
     message = error_of(monkeypatch, "FREE_SHIPPING_THRESHOLD", "999.999")
     assert "FREE_SHIPPING_THRESHOLD" in message
+
+
+@pytest.mark.parametrize("ids", ["12345,abc", "²"])  # "²" is a digit to str.isdigit()
+def test_admin_telegram_ids_that_are_not_numbers_are_named(monkeypatch, ids):
+    assert "ADMIN_TELEGRAM_IDS" in error_of(monkeypatch, "ADMIN_TELEGRAM_IDS", ids)
