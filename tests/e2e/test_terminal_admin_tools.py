@@ -66,6 +66,7 @@ async def test_products_are_added_repriced_described_and_switched_off(demo_shop,
     )
     assert "Write the price like 199.90." in await admin.type("/precio MAND-01 barato")
     assert "Write the price like 199.90." in await admin.type("/precio MAND-01 1,299")
+    assert "Write the price like 199.90." in await admin.type("/precio MAND-01 12,000")
     found = await catalog.search_products(demo_shop, "mandil")
     assert found == []  # inactive products are not offered to customers
 
