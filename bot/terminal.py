@@ -18,7 +18,7 @@ from core.services.context import Shop
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
 from handlers.intents import fold
-from handlers.payloads import whole_number
+from handlers.payloads import menu_number
 from handlers.types import Attachment, Button, Incoming, Location, Reply
 
 CHANNEL = "terminal"
@@ -93,7 +93,7 @@ class TerminalChat:
             "name": self.name,
         }
         stripped = line.strip()
-        number = whole_number(stripped) if stripped.isdigit() else None  # not "²"
+        number = menu_number(stripped)
         if number is not None and 1 <= number <= len(self.buttons):
             return Incoming(**base, payload=self.buttons[number - 1].payload)
         pressed = next((b for b in self.buttons if fold(b.label) == fold(stripped)), None)

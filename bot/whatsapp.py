@@ -33,7 +33,7 @@ from core.services import customers, inbox, outbox
 from core.services.context import Shop
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
-from handlers.payloads import whole_number
+from handlers.payloads import menu_number, whole_number
 from handlers.types import Attachment, Incoming, Location, OrderedItem, Reply
 
 log = logging.getLogger("pedidos.whatsapp")
@@ -209,8 +209,8 @@ class WhatsAppChannel:
 
     async def numbered_choice(self, wa_id: str, text: str) -> str | None:
         """A number typed in answer to a numbered text menu."""
-        number = whole_number(text.strip()) if text.strip().isdigit() else None
-        if number is None:  # "²" is a digit to str.isdigit, and no number to int()
+        number = menu_number(text)
+        if number is None:
             return None
         menu = await inbox.load_menu(self.shop, CHANNEL, wa_id)
         if menu is None or menu[0] != "numbered":

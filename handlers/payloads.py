@@ -35,5 +35,12 @@ def whole_number(text: str) -> int | None:
     return number if abs(number) <= LARGEST_NUMBER else None
 
 
+def menu_number(typed: str) -> int | None:
+    """An option of a numbered menu as a person types it: digits only ("3"; not "+3",
+    and not "²", a digit to str.isdigit and no number to int)."""
+    typed = typed.strip()
+    return whole_number(typed) if typed.isdecimal() else None
+
+
 def int_arg(args: list[str], index: int) -> int | None:
     return whole_number(args[index]) if index < len(args) else None

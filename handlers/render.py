@@ -128,10 +128,6 @@ def rating_buttons(code: str) -> list[list[Button]]:
     return [[Button("★" * n, pack("or", code, n)) for n in range(1, 6)]]
 
 
-def order_totals(order: Order) -> Totals:
-    return Totals(order.subtotal, order.tax, order.shipping_fee, order.total)
-
-
 def totals_lines(t: Translator, totals: Totals, policy: PricingPolicy) -> list[str]:
     _ = t.gettext
     cur = totals.subtotal.currency

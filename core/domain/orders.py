@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 from core.domain.actors import Actor, ActorKind
 from core.domain.errors import InvalidRating, InvalidTransition, NotAllowed
 from core.domain.money import Money
+from core.domain.pricing import Totals
 
 
 class OrderStatus(StrEnum):
@@ -206,3 +207,8 @@ class Order:
     @property
     def weight_g(self) -> int:
         return sum(line.weight_g * line.quantity for line in self.lines)
+
+    @property
+    def totals(self) -> Totals:
+        """The amounts as they were computed at checkout."""
+        return Totals(self.subtotal, self.tax, self.shipping_fee, self.total)

@@ -14,7 +14,6 @@ from handlers.render import (
     address_text,
     event_name,
     order_lines_text,
-    order_totals,
     payment_method_name,
     shipping_method_name,
     status_name,
@@ -61,7 +60,7 @@ def order_card(shop: Shop, t: Translator, details: OrderDetails, *, title: str =
         or _("Order {code}: {status}").format(code=order.code, status=status_name(t, order.status)),
         _("Customer: {name} · {phone}").format(name=order.customer_name, phone=order.phone),
         *order_lines_text(t, order),
-        *totals_lines(t, order_totals(order), shop.policy),
+        *totals_lines(t, order.totals, shop.policy),
         _("Deliver to: {address}").format(address=address_text(order.address)),
         _("Shipping method: {method}").format(
             method=shipping_method_name(t, order.shipping_method)
