@@ -83,7 +83,7 @@ class OutboxDispatcher:
         sender = self.senders[message.channel]
         # A batch may take longer than a lease (a chat's messages go 1 a second): a
         # row whose lease ran out may be another sender's by now.
-        if await outbox.still_ours(self.shop, message, self.lease) is None:
+        if not await outbox.still_ours(self.shop, message, self.lease):
             return False  # and the person's later rows wait for that sender's
         try:
             replies = await render_message(self.shop, message)

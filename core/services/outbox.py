@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from core.domain.outbox import PendingMessage
 from core.services.context import Shop
 from core.store.outbox_repo import SqlOutboxRepository
 
 LEASE = timedelta(seconds=60)
+T = TypeVar("T")
 
 
 async def claim_due(
@@ -29,22 +31,18 @@ async def claim_due(
         return claimed
 
 
-async def _settle(shop: Shop, change: Callable[[SqlOutboxRepository], Awaitable[None]]) -> None:
+async def _settle(shop: Shop, change: Callable[[SqlOutboxRepository], Awaitable[T]]) -> T:
     """One row's new state: a single UPDATE (a one-statement unit, no BEGIN/COMMIT)."""
     async with shop.uow(one_statement=True) as uow:
-        await change(uow.outbox)
+        result = await change(uow.outbox)
         await uow.commit(shop.now())
+        return result
 
 
-async def still_ours(
-    shop: Shop, message: PendingMessage, lease: timedelta
-) -> PendingMessage | None:
+async def still_ours(shop: Shop, message: PendingMessage, lease: timedelta) -> bool:
     """Just before sending a claimed row: renew its lease, or learn that it ran out and
-    another sender has the row now (None: we must not send it too)."""
-    async with shop.uow(one_statement=True) as uow:
-        renewed = await uow.outbox.renew_lease(message, shop.now() + lease)
-        await uow.commit(shop.now())
-        return renewed
+    another sender has the row now (False: we must not send it too)."""
+    return await _settle(shop, lambda rows: rows.renew_lease(message, shop.now() + lease))
 
 
 async def mark_sent(shop: Shop, message_id: int) -> None:

@@ -7,7 +7,6 @@ to expire and the row is claimed again, so nothing is lost.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -107,8 +106,8 @@ class SqlOutboxRepository:
         )
         return [_message(r) for r in rows]
 
-    async def renew_lease(self, message: PendingMessage, until: datetime) -> PendingMessage | None:
-        """Extend our lease on a claimed row; None when it is no longer ours (it ran
+    async def renew_lease(self, message: PendingMessage, until: datetime) -> bool:
+        """Extend our lease on a claimed row; False when it is no longer ours (it ran
         out and another sender claimed the row: its lease_until changed)."""
         result = await self.conn.execute(
             update(outbox)
@@ -119,7 +118,7 @@ class SqlOutboxRepository:
             )
             .values(lease_until=until)
         )
-        return replace(message, lease_until=until) if result.rowcount == 1 else None
+        return result.rowcount == 1
 
     async def mark_sent(self, message_id: int, at: datetime) -> None:
         await self.conn.execute(

@@ -82,7 +82,6 @@ class SqlUnitOfWork:
         configured_admins: frozenset[tuple[str, str]] = frozenset(),
         admin_group: tuple[str, str] | None = None,
     ) -> None:
-        self._db = db
         self._one_statement = one_statement
         self._transaction = db.transaction(write=write, one_statement=one_statement)
         self.configured_admins = configured_admins
@@ -159,21 +158,24 @@ class SqlUnitOfWork:
         return rows
 
     async def commit(self, at: datetime) -> None:
-        for low in self.stock.low_stock_crossings:
-            self.notify(
-                OutboxMessage.to_admins(
-                    "stock_low",
-                    f"stock_low:{low.sku}:{uuid4().hex}",  # each crossing is its own alert
-                    sku=low.sku,
-                    name=low.name,
-                    available=low.available,
-                    threshold=low.threshold,
+        stock = self.__dict__.get("stock")  # made only if this unit changed stock
+        if stock is not None:
+            for low in stock.low_stock_crossings:
+                self.notify(
+                    OutboxMessage.to_admins(
+                        "stock_low",
+                        f"stock_low:{low.sku}:{uuid4().hex}",  # each crossing is its own alert
+                        sku=low.sku,
+                        name=low.name,
+                        available=low.available,
+                        threshold=low.threshold,
+                    )
                 )
-            )
-        self.stock.low_stock_crossings = []
+            stock.low_stock_crossings = []
         rows = await self._addressed_rows()
         # A one-statement unit has already committed its statement: nothing may join it.
         assert not (rows and self._one_statement), "outbox rows in a one-statement unit"
-        await self.outbox.add_rows(rows, at)
+        if rows:
+            await self.outbox.add_rows(rows, at)
         self.messages = []
         await self.conn.commit()
