@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.domain.actors import Actor
+from core.domain.catalog import Product
 from core.domain.errors import DomainError, InvalidAmount
 from core.domain.money import Money
 from core.services.context import Shop, require_admin
@@ -178,33 +179,22 @@ async def upsert_rows(
     threshold: int,
     only_missing: bool = False,
 ) -> ImportSummary:
-    """Create or update products by SKU; stock is set through the stock ledger."""
+    """Create or update products by SKU; stock is set through the stock ledger.
+
+    Existing products are written in product order, as every change of several
+    products' stock is (in_stock_lock_order): an import and a checkout never wait for
+    each other's row locks crosswise. New categories are numbered in file order."""
     created = updated = 0
     errors = []
     categories: dict[str, int] = {}
+    planned: list[tuple[ProductRow, Product | None, dict[str, object]]] = []
     for row in rows:
-        values: dict[str, object] = {
-            "name": row.name[:200],
-            "price": row.price.amount,
-            "currency": row.price.currency,
-        }
-        if row.category is not None:
-            values["category_id"] = None
-            if row.category:
-                if row.category not in categories:
-                    found = await uow.catalog.category_by_name(row.category)
-                    found = found or await uow.catalog.add_category(row.category, len(categories))
-                    categories[row.category] = found.id
-                values["category_id"] = categories[row.category]
-        if row.description is not None:
-            values["description"] = row.description
-        if row.weight_g is not None:
-            values["weight_g"] = row.weight_g
-        if row.image_url is not None:
-            values["image_url"] = row.image_url[:500]
         existing = await uow.catalog.get_by_sku(row.sku)
         if existing is not None and only_missing:
             continue
+        planned.append((row, existing, await _values(uow, row, categories)))
+    planned.sort(key=lambda plan: (plan[1] is None, plan[1].id if plan[1] else 0))
+    for row, existing, values in planned:
         if existing is None:
             defaults = {"description": "", "category_id": None, "weight_g": 0, "image_url": ""}
             product_id = await uow.catalog.insert(
@@ -225,8 +215,34 @@ async def upsert_rows(
         if not await uow.stock.set_on_hand(product_id, row.stock, "import", actor=actor, at=now):
             errors.append(RowError(row.line, "stock_below_reserved", row.sku))
     if errors:
-        raise CatalogImportError(errors)
+        raise CatalogImportError(sorted(errors, key=lambda error: error.line))
     return ImportSummary(created, updated)
+
+
+async def _values(
+    uow: SqlUnitOfWork, row: ProductRow, categories: dict[str, int]
+) -> dict[str, object]:
+    """A row's columns; a category it names is found or created (numbered in order)."""
+    values: dict[str, object] = {
+        "name": row.name[:200],
+        "price": row.price.amount,
+        "currency": row.price.currency,
+    }
+    if row.category is not None:
+        values["category_id"] = None
+        if row.category:
+            if row.category not in categories:
+                found = await uow.catalog.category_by_name(row.category)
+                found = found or await uow.catalog.add_category(row.category, len(categories))
+                categories[row.category] = found.id
+            values["category_id"] = categories[row.category]
+    if row.description is not None:
+        values["description"] = row.description
+    if row.weight_g is not None:
+        values["weight_g"] = row.weight_g
+    if row.image_url is not None:
+        values["image_url"] = row.image_url[:500]
+    return values
 
 
 async def export_catalog(shop: Shop, actor: Actor) -> str:
