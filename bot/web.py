@@ -6,13 +6,13 @@ the answer and retries on timeouts); handling it happens after the answer.
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from bot.signatures import token_matches
 from core.domain.errors import StoreUnavailable
 from core.services import health
 from core.services.context import Shop
@@ -40,8 +40,8 @@ def create_app(
 
     @app.post("/telegram/webhook")
     async def telegram_webhook(request: Request) -> Response:
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if telegram is None or not hmac.compare_digest(given.encode(), secret.encode()):
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+        if telegram is None or not token_matches(given, secret):
             return Response(status_code=403)
         try:
             update = await request.json()

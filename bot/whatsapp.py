@@ -10,8 +10,6 @@ WhatsApp refuses free text then.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import timedelta
 from decimal import Decimal
@@ -26,6 +24,7 @@ from pywa_async.types.templates import TemplateLanguage
 from bot.background import Background
 from bot.dispatcher import PermanentFailure, TemporaryFailure
 from bot.ratelimit import RateLimiter
+from bot.signatures import hmac_sha256_matches, token_matches
 from bot.whatsapp_render import MORE, Outgoing, list_page, plan
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
@@ -99,14 +98,14 @@ class WhatsAppChannel:
     def verify(self, mode: str | None, token: str | None, challenge: str | None) -> str | None:
         """The challenge to echo when Meta registers the webhook with our verify token."""
         expected = self.shop.settings.whatsapp_verify_token
-        if mode == "subscribe" and expected and token and hmac.compare_digest(token, expected):
+        if mode == "subscribe" and token_matches(token, expected):
             return challenge or ""
         return None
 
     def signed(self, body: bytes, header: str | None) -> bool:
-        secret = self.shop.settings.whatsapp_app_secret.encode()
-        expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-        return bool(header) and hmac.compare_digest(header.encode(), expected.encode())
+        """Signed with our app secret; with no secret set, nothing is."""
+        secret = self.shop.settings.whatsapp_app_secret
+        return hmac_sha256_matches(secret, body, header, prefix="sha256=")
 
     # -- receiving -------------------------------------------------------------------------
 

@@ -124,6 +124,8 @@ class Settings(BaseSettings):
         derived from the token (stable across restarts and workers)."""
         if self.telegram_webhook_secret:
             return self.telegram_webhook_secret
+        if not self.telegram_bot_token:
+            return ""  # no channel, nothing to verify: the check refuses an empty secret
         return hashlib.sha256(b"pedidos-webhook:" + self.telegram_bot_token.encode()).hexdigest()
 
     @property
@@ -136,6 +138,17 @@ class Settings(BaseSettings):
             [("telegram", i) for i in self.admin_telegram_ids]
             + [("whatsapp", n) for n in self.admin_whatsapp_numbers]
         )
+
+    @model_validator(mode="after")
+    def _whatsapp_is_signed(self) -> Settings:
+        # Without the app secret no webhook call can be verified: anyone could write as
+        # any customer or admin.
+        if self.whatsapp_configured and not self.whatsapp_app_secret:
+            raise ValueError(
+                "WHATSAPP_APP_SECRET is required when WhatsApp is on (WHATSAPP_PHONE_ID and "
+                "WHATSAPP_TOKEN are set): every webhook call is verified with it"
+            )
+        return self
 
     @field_validator("currency")
     @classmethod
@@ -225,8 +238,12 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else ""
+            if not field:  # a check across settings names them in its message; its
+                # input is every setting, secrets included, so it is never shown
+                problems.append(err["msg"].removeprefix("Value error, "))
+                continue
             shown = "" if field in SECRET_FIELDS else f" (got {err.get('input')!r})"
-            problems.append(f"{field.upper() or 'settings'}: {err['msg']}{shown}")
+            problems.append(f"{field.upper()}: {err['msg']}{shown}")
         raise SettingsError("Invalid setting " + "; ".join(problems)) from None
 
 

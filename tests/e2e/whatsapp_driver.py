@@ -83,7 +83,7 @@ async def whatsapp_shop(shop: Shop, **double_options):
             str(shop.db.url),
             whatsapp_phone_id=double.phone_id,
             whatsapp_token=double.token,
-            whatsapp_app_secret=double.app_secret,
+            whatsapp_app_secret=double.app_secret or "replaced-below",
             whatsapp_verify_token="verify-me",
             whatsapp_api_url=double.base_url,
             whatsapp_per_user_per_second=1000.0,
@@ -91,6 +91,10 @@ async def whatsapp_shop(shop: Shop, **double_options):
             admin_whatsapp_numbers="5215500000001",
             port=port,
         )
+        if not double.app_secret:
+            # A double that signs with an empty key stands for settings that reached the
+            # channel without validation: the webhook's own check must still refuse.
+            settings = settings.model_copy(update={"whatsapp_app_secret": ""})
         wa_shop = Shop(shop.db, settings, clock=shop.clock)
         channel = WhatsAppChannel(wa_shop)
         server = uvicorn.Server(

@@ -169,3 +169,25 @@ def test_a_free_shipping_threshold_finer_than_a_cent_names_the_setting(monkeypat
 @pytest.mark.parametrize("ids", ["12345,abc", "²"])  # "²" is a digit to str.isdigit()
 def test_admin_telegram_ids_that_are_not_numbers_are_named(monkeypatch, ids):
     assert "ADMIN_TELEGRAM_IDS" in error_of(monkeypatch, "ADMIN_TELEGRAM_IDS", ids)
+
+
+def test_whatsapp_without_its_app_secret_does_not_start(monkeypatch):
+    """With no app secret, anyone could sign a webhook call (an HMAC with an empty key)."""
+    monkeypatch.setenv("WHATSAPP_PHONE_ID", "1234567890")
+    monkeypatch.setenv("WHATSAPP_TOKEN", "a-token")
+    with pytest.raises(SettingsError) as caught:
+        load()
+    message = str(caught.value)
+    assert "WHATSAPP_APP_SECRET" in message
+    assert "a-token" not in message
+
+
+def test_whatsapp_with_its_app_secret_starts(monkeypatch):
+    monkeypatch.setenv("WHATSAPP_PHONE_ID", "1234567890")
+    monkeypatch.setenv("WHATSAPP_TOKEN", "a-token")
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "s3cret")
+    assert load().whatsapp_configured
+
+
+def test_without_a_telegram_token_there_is_no_webhook_secret_to_guess():
+    assert load().webhook_secret() == ""
