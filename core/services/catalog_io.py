@@ -17,6 +17,7 @@ from core.domain.catalog import Product
 from core.domain.errors import DomainError, InvalidAmount
 from core.domain.money import Money
 from core.services.context import Shop, require_admin
+from core.services.spreadsheet import csv_text, restored
 from core.store.uow import SqlUnitOfWork
 
 CATALOG_COLUMNS = [
@@ -108,7 +109,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
     seen: dict[str, int] = {}
     for raw in reader:
         line = reader.line_num  # the physical line the row ends on (header is line 1)
-        cells = defaultdict(str, {k: (v or "").strip() for k, v in raw.items() if k})
+        cells = defaultdict(str, {k: restored((v or "").strip()) for k, v in raw.items() if k})
         problems = []
         sku = cells["sku"]
         if not sku:
@@ -250,23 +251,20 @@ async def export_catalog(shop: Shop, actor: Actor) -> str:
         await require_admin(uow, actor, "export_catalog")
         products = await uow.catalog.list(active_only=False)
         names = {c.id: c.name for c in await uow.catalog.categories()}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CATALOG_COLUMNS)
-    for p in sorted(products, key=lambda p: p.sku):
-        writer.writerow(
-            [
-                p.sku,
-                p.name,
-                p.description,
-                names.get(p.category_id, ""),
-                p.price.format_plain(),
-                p.on_hand,
-                p.weight_g,
-                p.image_url,
-            ]
-        )
-    return out.getvalue()
+    rows = (
+        [
+            p.sku,
+            p.name,
+            p.description,
+            names.get(p.category_id, ""),
+            p.price.format_plain(),
+            p.on_hand,
+            p.weight_g,
+            p.image_url,
+        ]
+        for p in sorted(products, key=lambda p: p.sku)
+    )
+    return csv_text(CATALOG_COLUMNS, rows)
 
 
 async def export_orders(shop: Shop, actor: Actor, since: datetime | None = None) -> str:
@@ -274,31 +272,28 @@ async def export_orders(shop: Shop, actor: Actor, since: datetime | None = None)
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "export_orders")
         orders = await uow.orders.list(since=since, newest_first=False)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(ORDER_COLUMNS)
-    for o in orders:
-        for line in o.lines:
-            writer.writerow(
-                [
-                    o.code,
-                    o.created_at.isoformat(timespec="seconds"),
-                    o.updated_at.isoformat(timespec="seconds"),
-                    o.status,
-                    o.customer_name,
-                    o.phone,
-                    o.payment_method,
-                    o.shipping_method,
-                    line.sku,
-                    line.name,
-                    line.quantity,
-                    line.unit_price.format_plain(),
-                    line.total.format_plain(),
-                    o.subtotal.format_plain(),
-                    o.tax.format_plain(),
-                    o.shipping_fee.format_plain(),
-                    o.total.format_plain(),
-                    o.currency,
-                ]
-            )
-    return out.getvalue()
+    rows = (
+        [
+            o.code,
+            o.created_at.isoformat(timespec="seconds"),
+            o.updated_at.isoformat(timespec="seconds"),
+            o.status,
+            o.customer_name,
+            o.phone,
+            o.payment_method,
+            o.shipping_method,
+            line.sku,
+            line.name,
+            line.quantity,
+            line.unit_price.format_plain(),
+            line.total.format_plain(),
+            o.subtotal.format_plain(),
+            o.tax.format_plain(),
+            o.shipping_fee.format_plain(),
+            o.total.format_plain(),
+            o.currency,
+        ]
+        for o in orders
+        for line in o.lines
+    )
+    return csv_text(ORDER_COLUMNS, rows)
