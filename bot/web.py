@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from bot.body_limit import BodySizeLimit
 from bot.signatures import token_matches
 from core.domain.errors import StoreUnavailable
 from core.services import health
@@ -28,6 +29,7 @@ def create_app(
     whatsapp: WhatsAppChannel | None = None,
 ) -> FastAPI:
     app = FastAPI(title="Pedidos", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodySizeLimit)  # before any endpoint reads a body
     secret = shop.settings.webhook_secret()
 
     @app.get("/healthz")
