@@ -3,7 +3,8 @@
 Rounding rule (documented in docs/pricing.md): tax is computed once on the order's
 subtotal, not per line, and rounded half up to the currency's minor unit. With
 tax-inclusive prices the tax is the part of the subtotal above subtotal / (1 + rate).
-Shipping is charged as configured and is not taxed separately. Free shipping applies
+Shipping is charged as configured for the destination's zone (core/domain/shipping_zones.py)
+and is not taxed separately. Free shipping applies
 when the subtotal (as the customer sees it on the shelf) reaches the threshold.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.domain.money import Money, round_half_up
+from core.domain.shipping_zones import Destination, ShippingZone, zone_for
 
 BASIS_POINTS = 10_000
 
@@ -30,7 +32,15 @@ class PricingPolicy:
     tax_rate_bp: int  # basis points: 1600 = 16 %
     prices_include_tax: bool
     free_shipping_threshold: Money | None
-    shipping: dict[str, ShippingOption]
+    shipping: dict[str, ShippingOption]  # everywhere no zone names
+    zones: tuple[ShippingZone, ...] = ()
+
+    def shipping_to(self, where: Destination | None) -> dict[str, ShippingOption]:
+        """The methods, fees and days for a destination: its zone's, else the default."""
+        zone = zone_for(self.zones, where) if where is not None else None
+        if zone is None:
+            return self.shipping
+        return {**self.shipping, **zone.options}
 
 
 @dataclass(frozen=True)
@@ -58,14 +68,17 @@ def shipping_fee(subtotal: Money, option: ShippingOption, policy: PricingPolicy)
 
 
 def compute_totals(
-    line_totals: list[Money], policy: PricingPolicy, shipping_code: str | None
+    line_totals: list[Money],
+    policy: PricingPolicy,
+    shipping_code: str | None,
+    where: Destination | None = None,
 ) -> Totals:
     currency = policy.currency
     subtotal = sum(line_totals, Money.zero(currency))  # refuses a line in another currency
     tax = tax_of(subtotal, policy.tax_rate_bp, policy.prices_include_tax)
     fee = Money.zero(currency)
     if shipping_code is not None:
-        fee = shipping_fee(subtotal, policy.shipping[shipping_code], policy)
+        fee = shipping_fee(subtotal, policy.shipping_to(where)[shipping_code], policy)
     total = subtotal + fee
     if not policy.prices_include_tax:
         total = total + tax
