@@ -82,7 +82,12 @@ async def customer_session(
 async def main(customer_count: int, rounds: int, rate: float | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        shop = Shop(Database(url), load_settings(_env_file=None, database_url=url))
+        # Each customer checks out `rounds` times and nobody confirms: the cap on open
+        # unpaid orders (a shop's protection against hoarding) would stop them at 3.
+        settings = load_settings(
+            _env_file=None, database_url=url, max_open_unpaid_orders=max(rounds, 1)
+        )
+        shop = Shop(Database(url), settings)
         try:
             product_ids, customer_ids = await prepare(shop, customer_count)
             latencies: list[float] = []

@@ -244,6 +244,10 @@ async def serve_shop(args: argparse.Namespace) -> None:
         "host": "127.0.0.1",
         "port": args.port,
         "admin_telegram_ids": str(ADMIN_ID),
+        # People check out round after round and the admin confirms nothing: the cap on
+        # open unpaid orders (protection against hoarding) would turn them away at 3.
+        # The incoming-message limit stays at its default: it must not throttle anyone.
+        "max_open_unpaid_orders": 10_000,
     }
     if args.global_per_second:
         overrides["telegram_global_per_second"] = args.global_per_second

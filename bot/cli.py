@@ -15,7 +15,7 @@ from bot.app import build_shop
 from bot.terminal import TerminalChat
 from core.domain.actors import Actor, ActorKind
 from core.domain.shipments import Carrier
-from core.services import admins, catalog_io, demo, expiry, shipping
+from core.services import admins, catalog_io, demo, expiry, privacy, shipping
 from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
@@ -105,11 +105,23 @@ async def cmd_orders_export(shop: Shop, t: Translator, args: argparse.Namespace)
 
 
 async def cmd_expire(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
-    codes = await expiry.expire_overdue_orders(shop)
+    run = await expiry.run_expiry(shop)
+    expired, reminded = len(run.expired_unpaid), len(run.reminded)
+    released = len(run.released_unconfirmed)
     print(
         t.ngettext(
-            "{count} unpaid order expired.", "{count} unpaid orders expired.", len(codes)
-        ).format(count=len(codes))
+            "{count} unpaid order expired.", "{count} unpaid orders expired.", expired
+        ).format(count=expired)
+    )
+    print(
+        t.ngettext(
+            "{count} unconfirmed order reminded.", "{count} unconfirmed orders reminded.", reminded
+        ).format(count=reminded)
+    )
+    print(
+        t.ngettext(
+            "{count} unconfirmed order released.", "{count} unconfirmed orders released.", released
+        ).format(count=released)
     )
     return 0
 
@@ -209,6 +221,82 @@ async def cmd_carrier(shop: Shop, t: Translator, args: argparse.Namespace) -> in
     return 0
 
 
+YES = {"y", "yes", "s", "si", "sí"}
+
+
+async def cmd_customer(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    """A customer's data (export) or erasing it (forget), by number or order code."""
+    _ = t.gettext
+    try:
+        customer_id = await privacy.find_customer(shop, CLI_ACTOR, args.customer)
+    except privacy.CustomerNotFound:
+        print(
+            _(
+                "I can't find the customer “{reference}”. Use their number or one of their "
+                "order codes."
+            ).format(reference=args.customer[:40]),
+            file=sys.stderr,
+        )
+        return 1
+    if args.customer_command == "export":
+        data = await privacy.export_customer_data(shop, CLI_ACTOR, customer_id)
+        _write(privacy.export_json(data).decode("utf-8"), args.file)
+        return 0
+    summary = await privacy.summarise(shop, CLI_ACTOR, customer_id)
+    if summary.forgotten:
+        print(_("Customer #{id}'s data was already erased.").format(id=customer_id))
+        return 0
+    if summary.in_progress:
+        print(_blocked(t, customer_id, summary.in_progress), file=sys.stderr)
+        return 1
+    question = _(
+        "Erase the personal data of customer #{id} ({name} · {phone}, {orders})? "
+        "Their orders stay for the books without name, phone or address. This can't "
+        "be undone."
+    ).format(
+        id=customer_id,
+        name=summary.name or "-",
+        phone=summary.phone or "-",
+        orders=t.ngettext("{n} order", "{n} orders", summary.orders).format(n=summary.orders),
+    )
+    if not args.yes and not _confirmed(question + " " + _("[y/N]") + " "):
+        print(_("OK, nothing was erased."))
+        return 1
+    try:
+        done = await privacy.forget_customer(shop, CLI_ACTOR, customer_id)
+    except privacy.CustomerHasOpenOrders as error:  # an order was placed meanwhile
+        print(_blocked(t, customer_id, list(error.data.get("codes", []))), file=sys.stderr)
+        return 1
+    print(
+        t.ngettext(
+            "Customer #{id}'s personal data was erased; {n} order stays for the books "
+            "without their details.",
+            "Customer #{id}'s personal data was erased; {n} orders stay for the books "
+            "without their details.",
+            done.orders_kept,
+        ).format(id=customer_id, n=done.orders_kept)
+    )
+    return 0
+
+
+def _blocked(t: Translator, customer_id: int, codes: list[str]) -> str:
+    return t.ngettext(
+        "Customer #{id}'s data can't be erased yet: order {codes} is still in progress "
+        "and needs their details. Deliver or cancel it first.",
+        "Customer #{id}'s data can't be erased yet: orders {codes} are still in "
+        "progress and need their details. Deliver or cancel them first.",
+        len(codes),
+    ).format(id=customer_id, codes=", ".join(codes))
+
+
+def _confirmed(question: str) -> bool:
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in YES
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pedidos", description="Pedidos: orders in chat.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -246,9 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "add":
             command.add_argument("--name")
         command.set_defaults(handler=cmd_admin)
-    sub.add_parser("expire", help="expire unpaid orders past their time").set_defaults(
-        handler=cmd_expire
-    )
+    sub.add_parser(
+        "expire", help="expire unpaid orders past their time; remind and release unconfirmed ones"
+    ).set_defaults(handler=cmd_expire)
 
     catalog = sub.add_parser("catalog", help="catalog CSV import / export")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -265,6 +353,17 @@ def build_parser() -> argparse.ArgumentParser:
     oexp.add_argument("--since", help="YYYY-MM-DD")
     oexp.add_argument("file", nargs="?")
     oexp.set_defaults(handler=cmd_orders_export)
+
+    customer = sub.add_parser("customer", help="a customer's data: export it, or forget them")
+    customer_sub = customer.add_subparsers(dest="customer_command", required=True)
+    cexp = customer_sub.add_parser("export", help="everything kept about a customer, as JSON")
+    cexp.add_argument("customer", help="the customer's number or one of their order codes")
+    cexp.add_argument("file", nargs="?")
+    cexp.set_defaults(handler=cmd_customer)
+    forget = customer_sub.add_parser("forget", help="erase a customer's personal data")
+    forget.add_argument("customer", help="the customer's number or one of their order codes")
+    forget.add_argument("--yes", action="store_true", help="don't ask for confirmation")
+    forget.set_defaults(handler=cmd_customer)
     return parser
 
 

@@ -16,7 +16,7 @@ from bot.dispatcher import OutboxDispatcher, Sender
 from bot.telegram import TelegramChannel
 from bot.telegram import build_models as build_telegram_models
 from bot.web import create_app
-from core.services import expiry, inbox
+from core.services import expiry, inbox, retention
 from core.services.context import Shop
 
 log = logging.getLogger("pedidos")
@@ -28,16 +28,22 @@ FORGET_EVERY_SECONDS = 3600
 async def expire_forever(shop: Shop) -> None:
     while True:
         try:
-            codes = await expiry.expire_overdue_orders(shop)
-            if codes:
-                log.info("expired unpaid orders: %s", ", ".join(codes))
+            run = await expiry.run_expiry(shop)
+            if run.expired_unpaid:
+                log.info("expired unpaid orders: %s", ", ".join(run.expired_unpaid))
+            if run.reminded:
+                log.info("reminded of unconfirmed orders: %s", ", ".join(run.reminded))
+            if run.released_unconfirmed:
+                log.info("released unconfirmed orders: %s", ", ".join(run.released_unconfirmed))
         except Exception:
             log.exception("expiry job failed; trying again later")
         await asyncio.sleep(EXPIRY_EVERY_SECONDS)
 
 
 async def forget_forever(shop: Shop) -> None:
-    """Handled updates older than INBOX_KEEP_DAYS are deleted, every hour."""
+    """Every hour: handled updates older than INBOX_KEEP_DAYS are deleted, and so are
+    abandoned conversations and updates never handled older than
+    ABANDONED_DATA_KEEP_DAYS."""
     while True:
         try:
             forgotten = await inbox.forget_handled(shop)
@@ -45,6 +51,17 @@ async def forget_forever(shop: Shop) -> None:
                 log.info("deleted %d handled updates", forgotten)
         except Exception:
             log.exception("deleting old updates failed; trying again later")
+        try:
+            abandoned = await retention.forget_abandoned(shop)
+            if abandoned.total:
+                log.info(
+                    "deleted abandoned data: %d conversations, %d menus, %d unhandled updates",
+                    abandoned.conversations,
+                    abandoned.menus,
+                    abandoned.updates,
+                )
+        except Exception:
+            log.exception("deleting abandoned data failed; trying again later")
         await asyncio.sleep(FORGET_EVERY_SECONDS)
 
 
@@ -107,6 +124,8 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
     if telegram is not None:
         build_telegram_models()
     gc_tuning.tune_for_serving()
+    for name in settings.placeholders_in_use():
+        log.warning("%s is still the demo placeholder: customers would read it", name)
     log.info("Pedidos is running (http://%s:%s)", settings.host, settings.port)
     try:
         await stop.wait()

@@ -398,9 +398,9 @@ def _customer_commands(t: Translator) -> list[BotCommand]:
     _ = t.gettext
     spanish = t.locale == "es"
     names = (
-        ["catalogo", "carrito", "pedidos", "rastrear", "persona", "idioma", "ayuda"]
+        ["catalogo", "carrito", "pedidos", "rastrear", "persona", "idioma", "privacidad", "ayuda"]
         if spanish
-        else ["catalog", "cart", "orders", "track", "human", "language", "help"]
+        else ["catalog", "cart", "orders", "track", "human", "language", "privacy", "help"]
     )
     descriptions = [
         _("Browse the catalog"),
@@ -409,6 +409,7 @@ def _customer_commands(t: Translator) -> list[BotCommand]:
         _("Where is my order?"),
         _("Talk to a person"),
         _("Language"),
+        _("Privacy and my data"),
         _("Help"),
     ]
     return [BotCommand(command=n, description=d) for n, d in zip(names, descriptions, strict=True)]

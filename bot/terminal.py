@@ -80,7 +80,8 @@ class TerminalChat:
     async def send(self, incoming: Incoming) -> None:
         async with self.lock:
             replies = await self.conversation.handle(incoming)
-            self.buttons = []
+            if replies:  # silence (someone writing too fast) leaves the buttons shown
+                self.buttons = []
             self.show(replies)
             await self.show_outbox()
 

@@ -20,7 +20,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
+from core.domain.opening_hours import BadOpeningHours, OpeningHours
 from core.domain.pricing import BASIS_POINTS, PricingPolicy, ShippingOption
+from core.domain.shipping_zones import ShippingZone, fold_place
 
 
 class ShippingMethodSetting(BaseModel):
@@ -35,10 +37,32 @@ class ShippingMethodSetting(BaseModel):
         return self
 
 
+class ShippingZoneSetting(BaseModel):
+    """Places (states, provinces, cities) and postal-code prefixes with their own fees."""
+
+    name: str = Field(min_length=1, max_length=60)
+    places: list[str] = Field(default_factory=list)
+    postal_prefixes: list[Annotated[str, Field(pattern=r"^[0-9]{1,5}$")]] = Field(
+        default_factory=list
+    )
+    methods: dict[str, ShippingMethodSetting]
+
+    @model_validator(mode="after")
+    def _names_somewhere(self) -> ShippingZoneSetting:
+        if not self.places and not self.postal_prefixes:
+            raise ValueError(f"zone {self.name!r} names no place and no postal-code prefix")
+        if not self.methods:
+            raise ValueError(f"zone {self.name!r} has no shipping method")
+        return self
+
+
 DEFAULT_SHIPPING = {
     "standard": ShippingMethodSetting(fee=Decimal("99.00"), min_days=3, max_days=5),
     "express": ShippingMethodSetting(fee=Decimal("199.00"), min_days=1, max_days=2),
 }
+
+
+DEMO_BANK_TRANSFER_DETAILS = "Banco Demo · CLABE 002180000000000000 · Tienda Demo"
 
 
 class Settings(BaseSettings):
@@ -48,6 +72,12 @@ class Settings(BaseSettings):
     store_name: str = "Tienda Demo"
     store_address: str = "Av. Juárez 100, Centro, 06000 Ciudad de México, CDMX, México"
     store_phone: str = ""
+    # Opening hours by day or range of days (mon..sun); days not named are closed.
+    store_hours: dict[str, str] = Field(
+        default_factory=lambda: {"mon-fri": "09:00-18:00", "sat": "10:00-14:00"}
+    )
+    # The merchant's own words on returns, shown after the return window (optional).
+    return_policy: str = Field(default="", max_length=1000)
     store_timezone: str = "America/Mexico_City"
     store_country: str = Field(default="MX", pattern=r"^[A-Za-z]{2}$")  # formats prices
     currency: str = "MXN"
@@ -57,12 +87,24 @@ class Settings(BaseSettings):
     shipping_methods: dict[str, ShippingMethodSetting] = Field(
         default_factory=lambda: dict(DEFAULT_SHIPPING)
     )
+    # Fees and days by destination; places no zone names pay SHIPPING_METHODS.
+    shipping_zones: list[ShippingZoneSetting] = Field(default_factory=list)
     free_shipping_threshold: Decimal | None = Field(default=Decimal("999.00"), ge=0)
     reservation_expiry_minutes: int = Field(default=30, gt=0, le=7 * 24 * 60)
     return_window_days: int = Field(default=30, ge=0, le=365)
     low_stock_threshold: int = Field(default=3, ge=0)
     auto_confirm_paid_orders: bool = True
-    bank_transfer_details: str = "Banco Demo · CLABE 002180000000000000 · Tienda Demo"
+    # Stock hoarding: a customer with this many open orders not yet paid (card orders
+    # awaiting payment, cash on delivery / transfer the shop has not been paid for and
+    # not confirmed) must pay or cancel one before placing another.
+    max_open_unpaid_orders: int = Field(default=3, ge=1, le=10_000)
+    # Cash on delivery / transfer orders the shop has not confirmed this long after
+    # checkout are released (stock back, customer told). The customer and the admins are
+    # reminded UNCONFIRMED_ORDER_REMINDER_HOURS before, and the customer always gets at
+    # least that much notice.
+    unconfirmed_order_expiry_hours: int = Field(default=48, ge=2, le=30 * 24)
+    unconfirmed_order_reminder_hours: int = Field(default=12, ge=1, le=30 * 24 - 1)
+    bank_transfer_details: str = DEMO_BANK_TRANSFER_DETAILS  # a placeholder to replace
     # Telegram: a token turns the channel on. Long polling unless a webhook URL is set.
     telegram_bot_token: str = ""
     telegram_api_url: str = "https://api.telegram.org"
@@ -93,6 +135,18 @@ class Settings(BaseSettings):
     # after this many days. At least 8: WhatsApp delivers a webhook again for up to 7
     # days, and the inbox is how a repeated delivery is recognised.
     inbox_keep_days: int = Field(default=14, ge=8, le=3650)
+    # Personal data nobody needs any more is deleted after this many days: a checkout
+    # left half-way (the name, phone and address typed so far) and any other
+    # conversation state untouched that long, and updates that were never handled.
+    abandoned_data_keep_days: int = Field(default=30, ge=1, le=3650)
+    # Where customers read the shop's privacy notice (aviso de privacidad); empty: the
+    # bot names the shop (STORE_NAME, STORE_PHONE) as the one to ask.
+    privacy_notice_url: str = ""
+    # Incoming messages per person (token bucket, per worker): INCOMING_BURST at once,
+    # then INCOMING_PER_MINUTE. Above it a person gets one polite "slow down" and
+    # silence; nothing they send meanwhile is handled. Admins are not limited.
+    incoming_per_minute: int = Field(default=600, ge=1, le=60_000)
+    incoming_burst: int = Field(default=30, ge=1, le=1_000_000)
     # The web app (webhooks, health).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -114,6 +168,14 @@ class Settings(BaseSettings):
             raise ValueError("comma-separated numeric Telegram user ids, e.g. 12345,67890")
         return value
 
+    @field_validator("privacy_notice_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://\S+", value):
+            raise ValueError("must be a web address starting with https:// (or empty)")
+        return value
+
     @field_validator("telegram_admin_chat_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -128,6 +190,12 @@ class Settings(BaseSettings):
             return ""  # no channel, nothing to verify: the check refuses an empty secret
         return hashlib.sha256(b"pedidos-webhook:" + self.telegram_bot_token.encode()).hexdigest()
 
+    def placeholders_in_use(self) -> list[str]:
+        """Demo values a shop open to real customers must replace (warned at start)."""
+        if self.bank_transfer_details == DEMO_BANK_TRANSFER_DETAILS:
+            return ["BANK_TRANSFER_DETAILS"]
+        return []
+
     @property
     def whatsapp_configured(self) -> bool:
         return bool(self.whatsapp_phone_id and self.whatsapp_token)
@@ -140,6 +208,15 @@ class Settings(BaseSettings):
         )
 
     @model_validator(mode="after")
+    def _reminder_before_expiry(self) -> Settings:
+        if self.unconfirmed_order_reminder_hours >= self.unconfirmed_order_expiry_hours:
+            raise ValueError(
+                "UNCONFIRMED_ORDER_REMINDER_HOURS must be less than "
+                "UNCONFIRMED_ORDER_EXPIRY_HOURS (the reminder comes before the release)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _whatsapp_is_signed(self) -> Settings:
         # Without the app secret no webhook call can be verified: anyone could write as
         # any customer or admin.
@@ -149,6 +226,18 @@ class Settings(BaseSettings):
                 "WHATSAPP_TOKEN are set): every webhook call is verified with it"
             )
         return self
+
+    @field_validator("store_hours")
+    @classmethod
+    def _readable_hours(cls, value: dict[str, str]) -> dict[str, str]:
+        try:
+            OpeningHours.parse(value)
+        except BadOpeningHours as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def opening_hours(self) -> OpeningHours:
+        return OpeningHours.parse(self.store_hours)
 
     @field_validator("currency")
     @classmethod
@@ -191,15 +280,28 @@ class Settings(BaseSettings):
                 raise ValueError(f"method code {code!r}: lowercase letters, digits, _")
         return value
 
-    @field_validator("shipping_methods", "free_shipping_threshold", mode="after")
+    @field_validator("shipping_zones")
+    @classmethod
+    def _zone_methods_are_known(cls, value: list, info: ValidationInfo) -> list:
+        known = info.data.get("shipping_methods") or {}
+        for zone in value:
+            unknown = sorted(set(zone.methods) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"zone {zone.name!r}: methods {', '.join(unknown)} are not in SHIPPING_METHODS"
+                )
+        return value
+
+    @field_validator("shipping_methods", "free_shipping_threshold", "shipping_zones")
     @classmethod
     def _amounts_fit_currency(cls, value: object, info: ValidationInfo) -> object:
         currency = info.data.get("currency", "MXN")
-        amounts = (
-            [m.fee for m in value.values()]
-            if isinstance(value, dict)
-            else ([] if value is None else [value])
-        )
+        if isinstance(value, dict):
+            amounts = [m.fee for m in value.values()]
+        elif isinstance(value, list):
+            amounts = [m.fee for zone in value for m in zone.methods.values()]
+        else:
+            amounts = [] if value is None else [value]
         for amount in amounts:
             try:
                 Money.from_major(amount, currency)
@@ -224,6 +326,20 @@ class Settings(BaseSettings):
                 )
                 for code, m in self.shipping_methods.items()
             },
+            zones=tuple(
+                ShippingZone(
+                    zone.name,
+                    frozenset(fold_place(p) for p in zone.places),
+                    tuple(zone.postal_prefixes),
+                    {
+                        code: ShippingOption(
+                            code, Money.from_major(m.fee, self.currency), m.min_days, m.max_days
+                        )
+                        for code, m in zone.methods.items()
+                    },
+                )
+                for zone in self.shipping_zones
+            ),
         )
 
 

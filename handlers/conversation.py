@@ -18,11 +18,12 @@ from core.services.context import Shop
 from core.services.conversations import open_turn, save_conversation
 from handlers.admin import errors as admin_errors
 from handlers.admin import router as admin
-from handlers.customer import cart, catalog, checkout, menu, orders, support
+from handlers.customer import cart, catalog, checkout, menu, orders, privacy, support
 from handlers.errors import explain
 from handlers.i18n import Translator, pick_locale
 from handlers.intents import Intent, detect, find_order_code, fold
 from handlers.payloads import int_arg, unpack
+from handlers.throttle import IncomingLimiter, Verdict
 from handlers.turn import Step, Turn
 from handlers.types import Incoming, Reply
 
@@ -51,6 +52,12 @@ COMMANDS = {
     "/human": "human",
     "/cancelar": "cancel",
     "/cancel": "cancel",
+    "/misdatos": "my_data",
+    "/mydata": "my_data",
+    "/olvidarme": "forget_me",
+    "/forgetme": "forget_me",
+    "/privacidad": "privacy",
+    "/privacy": "privacy",
 }
 
 
@@ -58,6 +65,11 @@ class Conversation:
     def __init__(self, shop: Shop, *, card_payments: bool = False) -> None:
         self.shop = shop
         self.card_payments = card_payments
+        # Every channel hands each person's every message to handle(): the one place to
+        # limit how fast people may write (INCOMING_PER_MINUTE, INCOMING_BURST).
+        self.limiter = IncomingLimiter(
+            shop.settings.incoming_per_minute, shop.settings.incoming_burst
+        )
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         try:
@@ -78,6 +90,15 @@ class Conversation:
         customer, record, is_admin = await open_turn(
             self.shop, incoming.channel, incoming.user_id, name=incoming.name, locale=locale
         )
+        # Admins run the shop and are never held back; a payment the channel reports is
+        # money, not a message, and is always recorded.
+        if not is_admin and incoming.payment is None:
+            verdict = self.limiter.check(incoming.channel, incoming.user_id)
+            if verdict is Verdict.SLOW_DOWN:  # logged once a spell, not once a message
+                log.warning("%s:%s writes too fast", incoming.channel, incoming.user_id)
+                return [_slow_down(self.shop, customer.locale or locale)]
+            if verdict is Verdict.IGNORE:
+                return []
         # Most turns (browsing, asking where an order is) leave it where it was: then
         # there is nothing to write.
         stored = record.snapshot() if record is not None else None
@@ -108,7 +129,7 @@ class Conversation:
                 ).format(ref=reference),
                 menu.menu_buttons(turn.t),
             )
-        if turn.record.snapshot() != stored:
+        if turn.record.snapshot() != stored and not turn.forgotten:
             await save_conversation(self.shop, turn.record)
         replies = turn.replies
         if not replies and incoming.payment is None:  # a payment's outbox notice speaks
@@ -116,6 +137,13 @@ class Conversation:
         for reply in replies:
             reply.locale = turn.t.locale  # the channel writes its own bits in it too
         return replies
+
+
+def _slow_down(shop: Shop, locale: str) -> Reply:
+    """The one answer to a person over the limit; nothing they sent was handled."""
+    t = Translator(locale, shop.settings.store_country)
+    text = t.gettext("You're sending messages very fast. Give me a moment, then try again.")
+    return Reply(text, locale=t.locale)
 
 
 async def route(turn: Turn) -> None:
@@ -249,7 +277,16 @@ async def button(turn: Turn, payload: str) -> None:
     elif verb == "rr" and turn.step is Step.RETURN_RESOLUTION and code in ("refund", "exchange"):
         await orders.return_resolution(turn, code)
     elif verb == "s":
-        support.ask_message(turn)
+        await support.ask_message(turn)
+    elif verb == "me":
+        await privacy.send_my_data(turn)
+    elif verb == "fg":
+        await privacy.ask_forget(turn)
+    elif verb == "fgy":
+        if not await privacy.forget(turn):
+            await stale(turn)
+    elif verb == "fgn":
+        privacy.keep(turn)
     else:
         await stale(turn)
 
@@ -363,11 +400,17 @@ async def do(turn: Turn, action: str, message: str = "") -> None:
     elif action == "track":
         await orders.track(turn, find_order_code(message))
     elif action == "human":
-        support.ask_message(turn)
+        await support.ask_message(turn)
     elif action == "checkout":
         await checkout.start(turn)
     elif action == "cancel":
         await free_text(turn, "cancelar")
+    elif action == "privacy":
+        privacy.show_privacy(turn)
+    elif action == "my_data":
+        await privacy.send_my_data(turn)
+    elif action == "forget_me":
+        await privacy.ask_forget(turn)
 
 
 # Questions that win over whatever the conversation was waiting for.
@@ -391,6 +434,9 @@ async def free_text(turn: Turn, message: str) -> None:
     code = find_order_code(message)
     if code:
         await orders.track(turn, code)
+        return
+    if asked := privacy.requested(message):  # "mis datos", "borrar mis datos"
+        await do(turn, asked, message)
         return
     intent = detect(message)
     if intent in (Intent.CANCEL, Intent.RETURN):

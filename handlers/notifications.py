@@ -12,16 +12,23 @@ from core.domain.outbox import CUSTOMER, PendingMessage
 from core.services import orders
 from core.services.context import Shop
 from core.services.outbox import recipient_locale
+from handlers import reservation_notices
 from handlers.admin.cards import order_card
 from handlers.i18n import Translator
 from handlers.payloads import pack
+from handlers.quoting import inline, one_line, quoted
 from handlers.render import money, rating_buttons, status_name
 from handlers.types import Button, Reply
 
 
-def render_customer_message(t: Translator, kind: str, data: dict) -> Reply | None:
-    """The message for a customer outbox row, or None for kinds customers don't get."""
+def render_customer_message(
+    t: Translator, kind: str, data: dict, zone: str = "UTC"
+) -> Reply | None:
+    """The message for a customer outbox row, or None for kinds customers don't get;
+    times in `zone` (the shop's)."""
     _ = t.gettext
+    if kind in reservation_notices.CUSTOMER_KINDS:
+        return reservation_notices.customer_notice(t, kind, data, zone)
     code = data.get("code", "")
     track = [[Button(_("Track my order"), pack("t", code))]] if code else []
     amount = money(t, data.get("amount", 0), data.get("currency", "MXN"))
@@ -124,7 +131,8 @@ async def render_message(shop: Shop, message: PendingMessage) -> list[Reply]:
     locale = await recipient_locale(shop, message)
     t = Translator(locale, shop.settings.store_country)
     if message.recipient == CUSTOMER:
-        reply = render_customer_message(t, message.kind, message.payload)
+        zone = shop.settings.store_timezone
+        reply = render_customer_message(t, message.kind, message.payload, zone)
         replies = [reply] if reply else []
     else:
         replies = await render_admin_message(shop, t, message.kind, message.payload)
@@ -137,6 +145,9 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
     _ = t.gettext
     code = data.get("code", "")
     open_order = [[Button(_("Open order"), pack("ao", code))]] if code else []
+    if kind in reservation_notices.ADMIN_KINDS:
+        notice = reservation_notices.admin_notice(t, kind, data, shop.settings.store_timezone)
+        return [notice] if notice else []
     if kind == "new_order":
         details = await orders.order_details(shop, code, SYSTEM)
         return [order_card(shop, t, details, title="🆕 " + _("New order {code}").format(code=code))]
@@ -153,13 +164,13 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
         case_id = data.get("case_id")
         text = _("💬 Case #{id} from {name} ({phone}), last order {order}:").format(
             id=case_id,
-            name=data.get("customer_name") or "?",
-            phone=data.get("phone") or "-",
+            name=inline(data.get("customer_name")),
+            phone=one_line(data.get("phone")),
             order=data.get("order_code") or "-",
         )
         return [
             Reply(
-                f"{text}\n{data.get('message', '')}",
+                f"{text}\n{quoted(data.get('message', ''))}",
                 [
                     [
                         Button(_("Reply"), pack("sr", case_id)),
@@ -169,12 +180,26 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
                 ref=f"case:{case_id}",  # a reply to this message answers the case
             )
         ]
+    if kind == "support_follow_up":  # a message added to an open case: not a new case
+        case_id = data.get("case_id")
+        text = _("💬 Case #{id}: {name} ({phone}) adds:").format(
+            id=case_id, name=inline(data.get("customer_name")), phone=one_line(data.get("phone"))
+        )
+        answer = [
+            Button(_("Reply"), pack("sr", case_id)),
+            Button(_("Close case"), pack("sc", case_id)),
+        ]
+        return [
+            Reply(f"{text}\n{quoted(data.get('message', ''))}", [answer], ref=f"case:{case_id}")
+        ]
     if kind == "return_requested":
         return [
             Reply(
-                _("Return #{id} requested for order {code}: {reason}").format(
-                    id=data.get("return_id"), code=code, reason=data.get("reason", "")
-                ),
+                _("Return #{id} requested for order {code}:").format(
+                    id=data.get("return_id"), code=code
+                )
+                + "\n"
+                + quoted(data.get("reason", "")),
                 [[Button(_("Open return"), pack("rs", data.get("return_id")))]],
             )
         ]
@@ -182,7 +207,7 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
         return [
             Reply(
                 _("Transfer receipt for order {code}: {file}").format(
-                    code=code, file=data.get("file", "")
+                    code=code, file=inline(data.get("file", ""))
                 ),
                 [
                     [
@@ -199,14 +224,36 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
     if kind == "low_rating":
         return [
             Reply(
-                _("Order {code} was rated {stars}: {comment}").format(
-                    code=code,
-                    stars="★" * int(data.get("stars", 0)),
-                    comment=data.get("comment") or "-",
-                ),
+                _("Order {code} was rated {stars}:").format(
+                    code=code, stars="★" * int(data.get("stars", 0))
+                )
+                + "\n"
+                + quoted(data.get("comment") or "-"),
                 open_order,
             )
         ]
+    if kind == "cash_not_recorded":
+        return [
+            Reply(
+                _(
+                    "The customer says order {code} arrived. It is cash on delivery: "
+                    "mark it paid when the cash is in your hands."
+                ).format(code=code),
+                [
+                    [
+                        Button(_("Mark as paid"), pack("apd", code)),
+                        Button(_("Open order"), pack("ao", code)),
+                    ]
+                ],
+            )
+        ]
+    if kind == "customer_forgotten":
+        text = (
+            _("🔒 Customer #{id} asked to be forgotten: their personal data was erased.")
+            if data.get("by") == "customer"
+            else _("🔒 Customer #{id}'s personal data was erased.")
+        )
+        return [Reply(text.format(id=data.get("customer_id", "")))]
     if kind == "internal_error":
         return [
             Reply(

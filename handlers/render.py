@@ -46,7 +46,7 @@ def status_name(t: Translator, status: str) -> str:
         OrderStatus.SHIPPED: _("on its way"),
         OrderStatus.DELIVERED: _("delivered"),
         OrderStatus.CANCELLED: _("cancelled"),
-        OrderStatus.EXPIRED: _("expired (not paid in time)"),
+        OrderStatus.EXPIRED: _("expired (not paid or confirmed in time)"),
     }
     return names.get(status, status)
 
@@ -65,6 +65,7 @@ def event_name(t: Translator, event: OrderEvent) -> str:
         "cancelled": _("Cancelled"),
         "rejected": _("Rejected by the shop"),
         "expired": _("Expired"),
+        "release_reminder": _("Reminder: not confirmed yet"),
         "refunded": _("Refund recorded"),
         "rated": _("You rated it"),
         "receipt_attached": _("Transfer receipt received"),

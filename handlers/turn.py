@@ -52,6 +52,7 @@ class Turn:
     incoming: Incoming
     card_payments: bool = False
     replies: list[Reply] = field(default_factory=list)
+    forgotten: bool = False  # the person's data was just erased: save nothing of them
 
     @property
     def step(self) -> Step:

@@ -36,6 +36,11 @@ class Address:
         return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k != "id" and k in data})
 
 
+# A forgotten customer keeps only its id (its orders still point at it) under this
+# channel, so nobody's channel identity finds it again: whoever writes next is new.
+FORGOTTEN_CHANNEL = "forgotten"
+
+
 @dataclass
 class Customer:
     id: int
@@ -46,3 +51,7 @@ class Customer:
     locale: str = ""
     unreachable: bool = False
     addresses: list[Address] = field(default_factory=list)
+
+    @property
+    def forgotten(self) -> bool:
+        return self.channel == FORGOTTEN_CHANNEL

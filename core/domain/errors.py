@@ -94,6 +94,18 @@ class MissingCheckoutDetails(DomainError):
     code = "missing_checkout_details"
 
 
+class TooManyOpenOrders(DomainError):
+    """The customer already has `limit` open orders with no payment received (`codes`,
+    newest first): one must be paid or cancelled before another can be placed."""
+
+    code = "too_many_open_orders"
+
+    def __init__(self, limit: int, codes: list[str]) -> None:
+        super().__init__(limit=limit, codes=codes)
+        self.limit = limit
+        self.codes = codes
+
+
 @dataclass(frozen=True)
 class StockShortage:
     sku: str

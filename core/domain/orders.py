@@ -49,6 +49,9 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[ActorKind]] = {
     (S.PENDING_PAYMENT, S.CANCELLED): frozenset({C, M}),
     (S.AWAITING_CONFIRMATION, S.CONFIRMED): frozenset({M}),
     (S.AWAITING_CONFIRMATION, S.CANCELLED): frozenset({C, M}),
+    # Cash on delivery / transfer nobody confirmed in time: the reservation timer, like
+    # an unpaid card order's (docs/architecture.md, "Order lifecycle").
+    (S.AWAITING_CONFIRMATION, S.EXPIRED): frozenset({Y}),
     (S.CONFIRMED, S.PREPARING): frozenset({M}),
     (S.CONFIRMED, S.CANCELLED): frozenset({C, M}),
     (S.PREPARING, S.PACKED): frozenset({M}),

@@ -18,6 +18,10 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
 
 
+# Money the shop holds for an order: paid, and not (wholly) given back.
+HOLDS_MONEY = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
+
+
 @dataclass
 class Payment:
     id: int | None
@@ -35,7 +39,7 @@ class Payment:
     @property
     def holds_money(self) -> bool:
         """Paid, and not (wholly) given back."""
-        return self.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+        return self.status in HOLDS_MONEY
 
     @property
     def was_paid(self) -> bool:

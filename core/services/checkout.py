@@ -15,6 +15,7 @@ from core.domain.errors import (
     OutOfStock,
     PriceChange,
     StockShortage,
+    TooManyOpenOrders,
     UnknownPaymentMethod,
     UnknownShippingMethod,
 )
@@ -83,11 +84,33 @@ def _where(address: Address | None) -> str:
     return address.street
 
 
+async def ensure_can_order(shop: Shop, customer_id: int) -> None:
+    """TooManyOpenOrders when the customer may not place another order now: asked when
+    checkout starts, so nobody types an address only to be turned away at the end
+    (place_order checks again, in its own transaction)."""
+    async with shop.uow(write=False) as uow:
+        await _check_open_unpaid(shop, uow, customer_id)
+
+
+async def _check_open_unpaid(shop: Shop, uow: SqlUnitOfWork, customer_id: int) -> None:
+    """Each unpaid order holds stock until it is paid, confirmed or expires: without a
+    cap one customer could hold the whole shelf (MAX_OPEN_UNPAID_ORDERS).
+
+    Exact also with several workers: a person's updates are handled one at a time (the
+    person lock), and only the customer's own chat places their orders."""
+    limit = shop.settings.max_open_unpaid_orders
+    codes = await uow.orders.open_unpaid_codes(customer_id)
+    if len(codes) >= limit:
+        raise TooManyOpenOrders(limit=limit, codes=codes)
+
+
 async def place_order(shop: Shop, customer_id: int, details: CheckoutDetails) -> Order:
     """Re-check every cart line, reserve the stock and record the order.
 
-    A line that ran out or changed price is fixed in the cart (committed) and reported
-    with OutOfStock / CartChanged before any order exists.
+    Refused with TooManyOpenOrders while the customer has MAX_OPEN_UNPAID_ORDERS open
+    orders no payment was received for. A line that ran out or changed price is fixed
+    in the cart (committed) and reported with OutOfStock / CartChanged before any order
+    exists.
     """
     method = _validate(shop, details)
     return await _place_order(shop, customer_id, details, method)
@@ -102,6 +125,7 @@ async def _place_order(
         lines = await uow.carts.lines(customer_id)
         if not lines:
             raise EmptyCart()
+        await _check_open_unpaid(shop, uow, customer_id)
         problem = await _fix_cart(uow, customer_id, lines, now)
         if problem is not None:
             await uow.commit(now)

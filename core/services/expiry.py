@@ -1,12 +1,37 @@
-"""Unpaid orders past their reservation time give their stock back."""
+"""Reservations nobody completed give their stock back: unpaid card orders past their
+reservation time, and cash-on-delivery / transfer orders the shop never confirmed (the
+customer and the admins are reminded first)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from core.domain.actors import SYSTEM
 from core.domain.errors import DomainError
-from core.domain.orders import OrderStatus
+from core.domain.orders import Order, OrderEvent, OrderStatus
+from core.domain.outbox import OutboxMessage
 from core.services.context import Shop
 from core.services.orders import load_order, refund_all, release_stock, status_message
+from core.store.uow import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class ExpiryRun:
+    """What one run of the expiry job did (order codes)."""
+
+    expired_unpaid: list[str]
+    reminded: list[str]
+    released_unconfirmed: list[str]
+
+
+async def run_expiry(shop: Shop) -> ExpiryRun:
+    """The whole job, as `pedidos expire` and every worker's timer run it."""
+    return ExpiryRun(
+        expired_unpaid=await expire_overdue_orders(shop),
+        reminded=await remind_unconfirmed_orders(shop),
+        released_unconfirmed=await release_unconfirmed_orders(shop),
+    )
 
 
 async def expire_overdue_orders(shop: Shop) -> list[str]:
@@ -35,3 +60,116 @@ async def expire_overdue_orders(shop: Shop) -> list[str]:
         except DomainError:
             continue
     return expired
+
+
+def release_time(
+    placed_at: datetime, now: datetime, *, expiry: timedelta, notice: timedelta
+) -> datetime:
+    """When an unconfirmed order is released, decided when its reminder goes: `expiry`
+    after checkout, but never sooner than `notice` after the reminder (a reminder sent
+    late, after the job was stopped or the setting lowered, still gives that notice)."""
+    return max(placed_at + expiry, now + notice)
+
+
+async def remind_unconfirmed_orders(shop: Shop) -> list[str]:
+    """Give each unconfirmed order due a reminder its release time, and tell the
+    customer and the admins; returns the codes.
+
+    Exactly once per order, also with several workers and across restarts: the release
+    time is stored on the order (orders with one are not picked again), written with the
+    order's version check (of two workers at once, one saves and the other rolls back
+    with its messages), and the messages carry one dedupe key per order.
+    """
+    settings = shop.settings
+    expiry = timedelta(hours=settings.unconfirmed_order_expiry_hours)
+    notice = timedelta(hours=settings.unconfirmed_order_reminder_hours)
+    async with shop.uow(write=False) as uow:
+        codes = await uow.orders.unconfirmed_to_remind(shop.now() - (expiry - notice))
+    reminded = []
+    for code in codes:
+        now = shop.now()
+        try:
+            async with shop.uow() as uow:
+                order = await load_order(uow, code, SYSTEM)
+                if order.expires_at is not None or not await _unconfirmed_unpaid(uow, order):
+                    continue
+                release_at = release_time(order.created_at, now, expiry=expiry, notice=notice)
+                order.expires_at = release_at
+                order.record(
+                    OrderEvent(
+                        now,
+                        str(SYSTEM),
+                        "release_reminder",
+                        data={"release_at": release_at.isoformat()},
+                    )
+                )
+                await uow.orders.save(order)
+                receipt = await _has_receipt(uow, order)
+                if not receipt:  # with the receipt sent, the customer has nothing to do
+                    uow.notify(
+                        status_message(
+                            order,
+                            "order_release_reminder",
+                            release_at=release_at.isoformat(),
+                            payment_method=str(order.payment_method),
+                        )
+                    )
+                uow.notify(
+                    OutboxMessage.to_admins(
+                        "order_confirmation_reminder",
+                        f"{order.code}:confirmation_reminder",
+                        code=order.code,
+                        release_at=release_at.isoformat(),
+                        receipt=receipt,
+                    )
+                )
+                await uow.commit(now)
+                reminded.append(code)
+        except DomainError:  # e.g. another worker reminded it at the same moment
+            continue
+    return reminded
+
+
+async def release_unconfirmed_orders(shop: Shop) -> list[str]:
+    """Expire the unconfirmed orders whose release time came: stock back, the customer
+    and the admins told; returns the codes. A transfer whose receipt the customer sent
+    waits for the merchant instead (the query leaves it out)."""
+    async with shop.uow(write=False) as uow:
+        codes = await uow.orders.unconfirmed_overdue(shop.now())
+    released = []
+    for code in codes:
+        now = shop.now()
+        try:
+            async with shop.uow() as uow:
+                order = await load_order(uow, code, SYSTEM)
+                due = order.expires_at is not None and order.expires_at <= now
+                if not due or not await _unconfirmed_unpaid(uow, order):
+                    continue
+                if await _has_receipt(uow, order):
+                    continue
+                order.move_to(OrderStatus.EXPIRED, SYSTEM, now, "expired", reason="unconfirmed")
+                await release_stock(uow, order, SYSTEM, now)
+                await refund_all(uow, order, SYSTEM, now)  # the pending payment: failed
+                await uow.orders.save(order)
+                uow.notify(status_message(order, "order_released"))
+                uow.notify(
+                    OutboxMessage.to_admins(
+                        "order_released", f"{order.code}:order_released:admins", code=order.code
+                    )
+                )
+                await uow.commit(now)
+                released.append(code)
+        except DomainError:  # confirmed, cancelled or paid at the same moment
+            continue
+    return released
+
+
+async def _unconfirmed_unpaid(uow: SqlUnitOfWork, order: Order) -> bool:
+    """Still awaiting confirmation, paid later, and no money received."""
+    if order.status is not OrderStatus.AWAITING_CONFIRMATION or order.payment_method.is_prepaid:
+        return False
+    return not any(p.holds_money for p in await uow.payments.for_order(order.id))
+
+
+async def _has_receipt(uow: SqlUnitOfWork, order: Order) -> bool:
+    return any(e.kind == "receipt_attached" for e in await uow.orders.timeline(order.id))

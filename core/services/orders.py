@@ -226,7 +226,16 @@ async def mark_delivered(shop: Shop, actor: Actor, code: str) -> Order:
         order = await load_order(uow, code, actor)
         order.move_to(S.DELIVERED, actor, now, "delivered")
         if order.payment_method is PaymentMethod.CASH_ON_DELIVERY:
-            await _collect_cash(uow, order, now)
+            if actor.kind is ActorKind.CUSTOMER:
+                # The customer's word records the delivery, never that the cash was
+                # paid: only the merchant (or a carrier) can say the money arrived.
+                uow.notify(
+                    OutboxMessage.to_admins(
+                        "cash_not_recorded", f"{order.code}:cash_not_recorded", code=order.code
+                    )
+                )
+            else:
+                await _collect_cash(uow, order, now)
         await uow.orders.save(order)
         await uow.shipments.mark_delivered(order.id, now)
         uow.notify(status_message(order, "order_delivered"))

@@ -71,6 +71,37 @@ class SqlSupportRepository:
         )
         return result.inserted_primary_key[0]
 
+    async def open_case_of(self, customer_id: int):
+        """The customer's open case (at most one: a unique index), or None."""
+        return (
+            await self.conn.execute(
+                select(support_cases).where(
+                    support_cases.c.customer_id == customer_id, support_cases.c.status == "open"
+                )
+            )
+        ).first()
+
+    async def add_message(self, case_id: int, message: str) -> int | None:
+        """Add the customer's message to their open case; its number among the added
+        ones, or None when the case is no longer open."""
+        result = await self.conn.execute(
+            update(support_cases)
+            .where(support_cases.c.id == case_id, support_cases.c.status == "open")
+            .values(
+                message=support_cases.c.message + "\n\n" + message,
+                follow_ups=support_cases.c.follow_ups + 1,
+                unanswered=support_cases.c.unanswered + 1,
+            )
+            .returning(support_cases.c.follow_ups)
+        )
+        return result.scalar_one_or_none()
+
+    async def mark_answered(self, case_id: int) -> None:
+        """The shop replied: the customer may add messages again."""
+        await self.conn.execute(
+            update(support_cases).where(support_cases.c.id == case_id).values(unanswered=0)
+        )
+
     async def close(self, case_id: int, at: datetime) -> bool:
         result = await self.conn.execute(
             update(support_cases)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.errors import DomainError
 from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
-from core.store.tables import order_events, order_lines, orders
+from core.domain.payments import HOLDS_MONEY
+from core.store.tables import order_events, order_lines, orders, payments
 
 _INSERT_ORDER = orders.insert()
 _INSERT_LINE = order_lines.insert()
@@ -101,6 +102,7 @@ class SqlOrderRepository:
                 rating=order.rating,
                 rating_comment=order.rating_comment,
                 cancel_reason=order.cancel_reason,
+                expires_at=order.expires_at,
                 version=order.version + 1,
             )
         )
@@ -235,6 +237,62 @@ class SqlOrderRepository:
         )
         return list(rows.scalars())
 
+    async def open_unpaid_codes(self, customer_id: int) -> list[str]:
+        """The customer's open orders no money was received for, newest first: card
+        orders awaiting payment, and orders awaiting the shop's confirmation unpaid."""
+        rows = await self.conn.execute(
+            select(orders.c.code)
+            .where(
+                orders.c.customer_id == customer_id,
+                or_(
+                    orders.c.status == str(OrderStatus.PENDING_PAYMENT),
+                    (orders.c.status == str(OrderStatus.AWAITING_CONFIRMATION)) & _unpaid(),
+                ),
+            )
+            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+        )
+        return list(rows.scalars())
+
+    async def unconfirmed_to_remind(self, placed_before: datetime, limit: int = 100) -> list[str]:
+        """Unpaid cash-on-delivery / transfer orders still awaiting confirmation, placed
+        before that moment, that were not given a release time yet (not reminded)."""
+        rows = await self.conn.execute(
+            select(orders.c.code)
+            .where(
+                _unconfirmed_unpaid(),
+                orders.c.expires_at.is_(None),
+                orders.c.created_at <= placed_before,
+            )
+            .order_by(orders.c.created_at)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    async def unconfirmed_overdue(self, now: datetime, limit: int = 100) -> list[str]:
+        """Unpaid cash-on-delivery / transfer orders still awaiting confirmation whose
+        release time has come, except transfers whose receipt the customer sent (the
+        customer did their part: the merchant decides)."""
+        receipt = (
+            select(order_events.c.id)
+            .where(
+                order_events.c.order_id == orders.c.id,
+                order_events.c.kind == "receipt_attached",
+            )
+            .exists()
+        )
+        rows = await self.conn.execute(
+            select(orders.c.code)
+            .where(
+                _unconfirmed_unpaid(),
+                orders.c.expires_at.is_not(None),
+                orders.c.expires_at <= now,
+                ~receipt,
+            )
+            .order_by(orders.c.expires_at)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
     async def timeline(self, order_id: int) -> list[OrderEvent]:
         rows = await self.conn.execute(
             select(order_events)
@@ -242,6 +300,28 @@ class SqlOrderRepository:
             .order_by(order_events.c.at, order_events.c.id)
         )
         return [OrderEvent(r.at, r.actor, r.kind, r.from_status, r.to_status, r.data) for r in rows]
+
+
+def _unpaid() -> ColumnElement[bool]:
+    """No payment of the order holds money."""
+    return ~(
+        select(payments.c.id)
+        .where(
+            payments.c.order_id == orders.c.id,
+            payments.c.status.in_([str(s) for s in HOLDS_MONEY]),
+        )
+        .exists()
+    )
+
+
+def _unconfirmed_unpaid() -> ColumnElement[bool]:
+    """Awaiting the shop's confirmation, paid later (cash on delivery, transfer), and
+    unpaid so far: the reservations nobody has committed to."""
+    return (
+        (orders.c.status == str(OrderStatus.AWAITING_CONFIRMATION))
+        & orders.c.payment_method.in_([str(m) for m in PaymentMethod if not m.is_prepaid])
+        & _unpaid()
+    )
 
 
 def _event(event: OrderEvent) -> dict:

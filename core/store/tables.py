@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from core.store.types import UtcDateTime
@@ -264,10 +265,23 @@ support_cases = Table(
     Column("id", Integer, primary_key=True),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("order_code", String(16), nullable=True),
-    Column("message", Text, nullable=False),
+    Column("message", Text, nullable=False),  # the first message, then each added one
     Column("status", String(12), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
+    # Messages the customer added to the open case: in all (each admin alert's dedupe
+    # key), and since the shop last replied (capped, so one case can't flood the admins).
+    Column("follow_ups", Integer, nullable=False, default=0, server_default="0"),
+    Column("unanswered", Integer, nullable=False, default=0, server_default="0"),
+    # One open case per customer, also with several workers: a second request for a
+    # person joins the open case instead of alerting the admins anew.
+    Index(
+        "ux_support_cases_open_customer",
+        "customer_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )
 
 admins = Table(

@@ -25,6 +25,7 @@ from core.store.payments_repo import (
     SqlPaymentRepository,
     SqlShipmentRepository,
 )
+from core.store.privacy_repo import SqlPrivacyRepository
 from core.store.reports_repo import SqlReportRepository
 from core.store.returns_repo import SqlReturnRepository
 from core.store.stock_repo import SqlStockRepository
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
     admins = _Repository(SqlAdminRepository)
     inbox = _Repository(SqlInboxRepository)
     menus = _Repository(SqlChannelMenuRepository)
+    privacy = _Repository(SqlPrivacyRepository)
 
     conn: AsyncConnection
 
@@ -144,7 +146,7 @@ class SqlUnitOfWork:
                 ]
             else:
                 customer = await self.customers.get(message.customer_id or 0)
-                if customer is None:
+                if customer is None or customer.forgotten:  # nobody to tell any more
                     continue
                 rows.append(
                     {

@@ -10,6 +10,7 @@ from core.services.context import Shop
 from core.services.orders import OrderDetails
 from handlers.i18n import Translator
 from handlers.payloads import pack
+from handlers.quoting import inline, one_line
 from handlers.render import (
     address_text,
     event_name,
@@ -45,7 +46,9 @@ def action_buttons(t: Translator, details: OrderDetails) -> list[list[Button]]:
             else:
                 rows.append([Button(_("Cancel order"), pack("ax", code))])
     pending = any(p.status is PaymentStatus.PENDING for p in details.payments)
-    if pending and order.payment_method is not PaymentMethod.CARD and order.is_open:
+    # Cash on delivery stays unpaid on delivery until the merchant says it was received.
+    collectable = order.is_open or order.status is OrderStatus.DELIVERED
+    if pending and order.payment_method is not PaymentMethod.CARD and collectable:
         rows.append([Button(_("Mark as paid"), pack("apd", code))])
     if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED):
         rows.append([Button(_("Shipping label"), pack("lbl", code))])
@@ -58,10 +61,12 @@ def order_card(shop: Shop, t: Translator, details: OrderDetails, *, title: str =
     lines = [
         title
         or _("Order {code}: {status}").format(code=order.code, status=status_name(t, order.status)),
-        _("Customer: {name} · {phone}").format(name=order.customer_name, phone=order.phone),
+        _("Customer: {name} · {phone}").format(
+            name=inline(order.customer_name), phone=one_line(order.phone)
+        ),
         *order_lines_text(t, order),
         *totals_lines(t, order.totals, shop.policy),
-        _("Deliver to: {address}").format(address=address_text(order.address)),
+        _("Deliver to: {address}").format(address=inline(address_text(order.address), 500)),
         _("Shipping method: {method}").format(
             method=shipping_method_name(t, order.shipping_method)
         ),
@@ -70,7 +75,8 @@ def order_card(shop: Shop, t: Translator, details: OrderDetails, *, title: str =
     ]
     receipts = [e for e in details.timeline if e.kind == "receipt_attached"]
     if receipts:
-        lines.append(_("Transfer receipt: {file}").format(file=receipts[-1].data.get("file", "")))
+        file = inline(receipts[-1].data.get("file", ""))
+        lines.append(_("Transfer receipt: {file}").format(file=file))
     if details.shipment:
         lines.append(
             _("Carrier: {carrier}, tracking number {number}").format(

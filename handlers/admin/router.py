@@ -21,9 +21,11 @@ from core.services import (
     shipping,
     support,
 )
+from handlers.admin import privacy as customer_privacy
 from handlers.admin.cards import order_card, timeline_text
 from handlers.admin.reports import period, report_chart, report_text
 from handlers.payloads import int_arg, pack, unpack, whole_number
+from handlers.quoting import inline
 from handlers.render import money, status_name
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
@@ -57,13 +59,15 @@ COMMANDS = {
     "/cerrar": "close", "/close": "close",
     "/reporte": "report", "/report": "report",
     "/exportar": "export", "/export": "export",
+    "/datos": "customer_data", "/data": "customer_data",
+    "/olvidar": "forget_customer", "/forget": "forget_customer",
 }  # fmt: skip
 # Commands a customer also has (with their customer meaning): not "admin only".
 SHARED = {"/ayuda", "/help", "/start", "/menu", "/pedidos", "/orders", "/cancelar", "/cancel"}
 ADMIN_ONLY_COMMANDS = set(COMMANDS) - SHARED
 PAYLOAD_VERBS = {
     "ao", "ac", "aj", "ap", "ak", "as", "asc", "ad", "ax", "apd", "al", "lbl",
-    "rs", "ra", "rj", "rv", "rf", "re", "sr", "sc", "pa", "pd",
+    "rs", "ra", "rj", "rv", "rf", "re", "sr", "sc", "pa", "pd", "afg", "afn",
 }  # fmt: skip
 
 
@@ -92,6 +96,7 @@ def help_text(turn: Turn) -> None:
                 _("/nuevo SKU; name; price; stock; category — a new product"),
                 _("/responder CASE text · /cerrar CASE — support"),
                 _("/reporte [7d|30d|mes] · /exportar — report and orders CSV"),
+                _("/datos CUSTOMER · /olvidar CUSTOMER — a customer's data, or erase it"),
             ]
         ),
         [
@@ -139,6 +144,8 @@ async def run(turn: Turn, action: str, rest: str) -> None:
         await support_command(turn, action, args, rest)
     elif action == "report":
         await report(turn, args[0] if args else "7d")
+    elif action in customer_privacy.ACTIONS:
+        await customer_privacy.command(turn, action, rest)
     elif action == "export":
         csv_text = await catalog_io.export_orders(turn.shop, actor(turn))
         turn.say(
@@ -294,8 +301,8 @@ async def list_orders(turn: Turn, status: str | None, page: int) -> None:
     rows = [
         [
             Button(
-                f"{o.code} · {o.customer_name[:20]} · {money(turn.t, o.total.amount, o.currency)}"
-                f" · {status_name(turn.t, o.status)}",
+                f"{o.code} · {inline(o.customer_name, 20)} · "
+                f"{money(turn.t, o.total.amount, o.currency)} · {status_name(turn.t, o.status)}",
                 pack("ao", o.code),
             )
         ]
@@ -350,7 +357,7 @@ async def return_card(turn: Turn, return_id: int, title: str = "") -> None:
             id=request.id, code=code, status=return_status(turn, request.status)
         ),
         *[f"{line.quantity} × {line.name}" for line in request.lines],
-        _("Reason: {reason}").format(reason=request.reason),
+        _("Reason: {reason}").format(reason=inline(request.reason, 1000)),
         _("The customer wants: {what}").format(
             what=_("a refund") if request.resolution == "refund" else _("an exchange")
         ),
@@ -543,6 +550,8 @@ async def button(turn: Turn, payload: str) -> bool:
         turn.say(turn.t.gettext("Type your answer for case #{id}.").format(id=number))
     elif verb == "sc" and number:
         await support_command(turn, "close", [str(number)], str(number))
+    elif verb in ("afg", "afn"):
+        return await customer_privacy.button(turn, verb, args)
     elif verb in ("pa", "pd") and number:
         product = await catalog.get_product(turn.shop, product_id=number)
         await product_command(turn, "activate" if verb == "pa" else "deactivate", product.sku)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from core.domain.customers import Address
-from core.domain.errors import CartChanged, OutOfStock
+from core.domain.errors import CartChanged, OutOfStock, TooManyOpenOrders
 from core.domain.orders import PaymentMethod
 from core.services import cart, checkout, customers, orders
 from handlers.customer.cart import empty_cart_reply, show_cart
@@ -40,6 +40,7 @@ CHECKOUT_STEPS = ADDRESS_STEPS | {
     Step.CHECKOUT_CONFIRM,
 }
 MAX_FIELD = 200
+MAX_ORDER_BUTTONS = 5
 
 
 def nav(turn: Turn, back: bool = True) -> list[Button]:
@@ -53,6 +54,11 @@ async def start(turn: Turn) -> None:
     view = await cart.view_cart(turn.shop, turn.customer.id)
     if view.is_empty:
         empty_cart_reply(turn)
+        return
+    try:
+        await checkout.ensure_can_order(turn.shop, turn.customer.id)
+    except TooManyOpenOrders as refused:
+        too_many_open_orders(turn, refused)
         return
     previous = await orders.customer_orders(turn.shop, turn.customer.id, limit=1)
     last = previous[0] if previous else None
@@ -340,6 +346,9 @@ async def place(turn: Turn) -> None:
         notes = [_stock_note(turn, s.name, s.available) for s in problem.shortages]
         await show_cart(turn, "\n".join(notes))
         return
+    except TooManyOpenOrders as refused:
+        too_many_open_orders(turn, refused)
+        return
     except CartChanged as changed:
         notes = [
             _("The price of {name} changed from {old} to {new}.").format(
@@ -381,6 +390,28 @@ async def place(turn: Turn) -> None:
             "\n".join(text),
             [[Button(_("Track my order"), pack("t", order.code))], [Button(_("Menu"), pack("m"))]],
         )
+
+
+def too_many_open_orders(turn: Turn, refused: TooManyOpenOrders) -> None:
+    """No new order while MAX_OPEN_UNPAID_ORDERS wait for payment or confirmation: which
+    ones, and how to make room (the cart stays as it is)."""
+    _ = turn.t.gettext
+    count = len(refused.codes)
+    text = turn.t.ngettext(
+        "You already have {count} order waiting for payment or for the shop's "
+        "confirmation: {codes}.",
+        "You already have {count} orders waiting for payment or for the shop's "
+        "confirmation: {codes}.",
+        count,
+    ).format(count=count, codes=", ".join(refused.codes))
+    text += "\n" + _(
+        "To place a new one, pay one of them (for a bank transfer, send the receipt here) "
+        "or cancel one you no longer want. Your cart is saved."
+    )
+    rows = [[Button(code, pack("t", code))] for code in refused.codes[:MAX_ORDER_BUTTONS]]
+    rows.append([Button(_("My orders"), pack("o")), Button(_("Menu"), pack("m"))])
+    turn.reset()
+    turn.say(text, rows)
 
 
 def _stock_note(turn: Turn, name: str, available: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.services import customers
+from core.settings import Settings
 from handlers.i18n import SUPPORTED, Translator
 from handlers.payloads import pack
 from handlers.turn import Turn
@@ -51,9 +52,26 @@ def show_help(turn: Turn) -> None:
                 _("• /cart shows your cart, /orders your orders."),
                 _("• /language switches between Spanish and English."),
                 _("• “Talk to a person” reaches the shop."),
+                _("• “My data” sends you what we keep about you; “Forget my data” erases it."),
+                privacy_notice(turn.t, turn.shop.settings),
             ]
         ),
         menu_buttons(turn.t),
+    )
+
+
+def privacy_notice(t: Translator, settings: Settings) -> str:
+    """Where the shop's privacy notice is; without one, who to ask."""
+    _ = t.gettext
+    if settings.privacy_notice_url:
+        return _("Privacy notice: {url}").format(url=settings.privacy_notice_url)
+    if settings.store_phone:
+        return _(
+            "{store} looks after your data. For privacy questions, talk to a person here "
+            "or call {phone}."
+        ).format(store=settings.store_name, phone=settings.store_phone)
+    return _("{store} looks after your data. For privacy questions, talk to a person here.").format(
+        store=settings.store_name
     )
 
 

@@ -17,14 +17,30 @@ from handlers.types import Attachment, Button, PaymentEvent
 log = logging.getLogger(__name__)
 
 
-def ask_message(turn: Turn) -> None:
+async def ask_message(turn: Turn) -> None:
+    """Ask what to tell the shop; with a case open, say the team already has it."""
     _ = turn.t.gettext
+    case = await support.open_case_of(turn.shop, turn.customer.id)
+    if case is not None and case.full:
+        main_menu(turn, _waiting_text(turn, case.id))
+        return
     turn.reset()
     turn.go(Step.SUPPORT_MESSAGE)
-    turn.say(
-        _("Write your message and a person from the shop will answer you here."),
-        [[Button(_("Cancel"), pack("m"))]],
-    )
+    if case is None:
+        text = _("Write your message and a person from the shop will answer you here.")
+    else:
+        text = _(
+            "Your request (case #{id}) is already with the team; they will answer you "
+            "here. If you want to add something, write it now."
+        ).format(id=case.id)
+    turn.say(text, [[Button(_("Cancel"), pack("m"))]])
+
+
+def _waiting_text(turn: Turn, case_id: int) -> str:
+    return turn.t.gettext(
+        "The team already has your messages (case #{id}) and will answer you here soon. "
+        "Please wait for their reply before adding more."
+    ).format(id=case_id)
 
 
 async def message_typed(turn: Turn, text: str) -> None:
@@ -37,13 +53,19 @@ async def message_typed(turn: Turn, text: str) -> None:
             ).format(count=len(text), limit=support.MAX_MESSAGE)
         )
         return
-    case_id = await support.open_case(turn.shop, turn.customer.id, text)
-    main_menu(
-        turn,
-        _("Thanks, we got your message (case #{id}). A person will answer you here soon.").format(
-            id=case_id
-        ),
-    )
+    sent = await support.contact_shop(turn.shop, turn.customer.id, text)
+    if sent.outcome is support.CaseOutcome.OPENED:
+        answer = _(
+            "Thanks, we got your message (case #{id}). A person will answer you here soon."
+        ).format(id=sent.case_id)
+    elif sent.outcome is support.CaseOutcome.ADDED:
+        answer = _(
+            "Thanks, I added your message to case #{id}. The team already has it and will "
+            "answer you here."
+        ).format(id=sent.case_id)
+    else:
+        answer = _waiting_text(turn, sent.case_id)
+    main_menu(turn, answer)
 
 
 async def receipt_sent(turn: Turn, attachment: Attachment) -> None:

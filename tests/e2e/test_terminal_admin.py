@@ -54,7 +54,7 @@ async def test_an_order_goes_from_placed_to_refunded_return_with_both_chats_open
 
     card = await admin.refresh()
     assert f"🆕 New order {code}" in card
-    assert "Customer: Lucía Gómez · 5512345678" in card
+    assert "Customer: “Lucía Gómez” · 5512345678" in card
     assert "2 × Cojín bordado" in card
     assert "[1] Confirm" in card or ("Confirm" in card and "Reject" in card)
 
@@ -95,7 +95,7 @@ async def test_an_order_goes_from_placed_to_refunded_return_with_both_chats_open
     await customer.press("Reembolso")
 
     alert = await admin.refresh()
-    assert f"Return #1 requested for order {code}: Llegó con el color equivocado" in alert
+    assert f"Return #1 requested for order {code}:\n┃ Llegó con el color equivocado" in alert
     await admin.press("Open return")
     await admin.press("Approve")
     assert "fue aprobada" in await customer.refresh()

@@ -80,7 +80,7 @@ async def test_a_support_case_reaches_the_admin_and_the_answer_reaches_the_custo
     await customer.press("Hablar con una persona")
     await customer.type("¿Hacen envíos a Monterrey?")
     alert = await admin.refresh()
-    assert "💬 Case #1 from Ana" in alert and "¿Hacen envíos a Monterrey?" in alert
+    assert "💬 Case #1 from “Ana”" in alert and "┃ ¿Hacen envíos a Monterrey?" in alert
     await admin.press("Reply")
     assert "Sent to the customer (case #1)." in await admin.type("¡Sí! Llega en 3 días.")
     assert "La tienda respondió: ¡Sí! Llega en 3 días." in await customer.refresh()

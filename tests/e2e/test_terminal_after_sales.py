@@ -133,7 +133,10 @@ async def test_my_orders_lists_the_eight_newest_first(shop, clock):
     codes = []
     for qty in range(1, 11):
         codes.append((await buy(shop, buyer, {mug: qty})).code)
+        # confirmed: no more than MAX_OPEN_UNPAID_ORDERS may wait for the shop at once
+        await orders.confirm_order(shop, MERCHANT, codes[-1])
         clock.advance(minutes=1)
+    await chat.refresh()  # the "confirmed" notices, out of the way
 
     listed = await chat.press("My orders")
 

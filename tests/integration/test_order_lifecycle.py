@@ -59,6 +59,8 @@ async def test_cash_on_delivery_order_goes_from_checkout_to_refunded_return(shop
     clock.advance(days=2)
     await orders.mark_delivered(shop, buyer.actor, order.code)
     await orders.rate_order(shop, buyer.actor, order.code, 5, "¡Excelente!")
+    clock.advance(hours=3)
+    await payments.record_manual_payment(shop, MERCHANT, order.code)  # the courier's cash
 
     request = await returns.request_return(
         shop, buyer.actor, order.code, {"CAM-1": 1}, "Me quedó chica"
@@ -78,8 +80,8 @@ async def test_cash_on_delivery_order_goes_from_checkout_to_refunded_return(shop
         "packed",
         "shipped",
         "delivered",
-        "paid",
         "rated",
+        "paid",
         "return_requested",
         "return_approved",
         "return_received",
@@ -223,3 +225,36 @@ async def test_the_returns_queue_names_each_returns_own_order(shop, clock):
     assert [code for code, _request in queue] == [second, first]  # oldest request first
     card_code, request = await returns.get_return(shop, MERCHANT, queue[1][1].id)
     assert (card_code, request.id) == (first, queue[1][1].id)
+
+
+async def test_a_customer_saying_cash_on_delivery_arrived_records_no_cash(shop):
+    """Only the merchant (or a carrier) says the cash was received; the customer's word
+    records the delivery, and the admins are asked to record the cash."""
+    mug = await add_product(shop, "TAZA-1", price="150.00")
+    buyer = await new_buyer(shop)
+    order = await buy(shop, buyer, {mug: 1})
+    await orders.confirm_order(shop, MERCHANT, order.code)
+    await orders.start_preparing(shop, MERCHANT, order.code)
+    await orders.mark_packed(shop, MERCHANT, order.code)
+    await shipping.ship_order(shop, MERCHANT, order.code, "estafeta", "1234567890")
+
+    await orders.mark_delivered(shop, buyer.actor, order.code)
+
+    details = await orders.order_details(shop, order.code, MERCHANT)
+    assert details.order.status is OrderStatus.DELIVERED
+    assert not details.paid
+    assert "paid" not in [e.kind for e in details.timeline]
+    assert "cash_not_recorded" in await outbox_kinds(shop)
+
+    await payments.record_manual_payment(shop, MERCHANT, order.code)
+    assert (await orders.order_details(shop, order.code, MERCHANT)).paid
+
+
+async def test_the_merchant_marking_cash_on_delivery_delivered_records_the_cash(shop):
+    mug = await add_product(shop, "TAZA-1", price="150.00")
+    order = await buy(shop, await new_buyer(shop), {mug: 1})
+    for step in (orders.confirm_order, orders.start_preparing, orders.mark_packed):
+        await step(shop, MERCHANT, order.code)
+    await shipping.ship_order(shop, MERCHANT, order.code, "estafeta", "1234567890")
+    await orders.mark_delivered(shop, MERCHANT, order.code)
+    assert (await orders.order_details(shop, order.code, MERCHANT)).paid

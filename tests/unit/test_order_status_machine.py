@@ -63,7 +63,8 @@ def assert_untouched(order: Order, status: OrderStatus) -> None:
     assert order.new_events == []
 
 
-# What DESIGN.md "Order lifecycle" says, written out independently of TRANSITIONS.
+# What DESIGN.md "Order lifecycle" says, with docs/architecture.md's addition (unconfirmed
+# orders expire), written out independently of TRANSITIONS.
 DOCUMENTED = {
     (S.PENDING_PAYMENT, S.AWAITING_CONFIRMATION): {Y},  # payment succeeds
     (S.PENDING_PAYMENT, S.CONFIRMED): {Y},  # payment succeeds, auto-confirm
@@ -71,6 +72,7 @@ DOCUMENTED = {
     (S.PENDING_PAYMENT, S.CANCELLED): {C, M},
     (S.AWAITING_CONFIRMATION, S.CONFIRMED): {M},
     (S.AWAITING_CONFIRMATION, S.CANCELLED): {C, M},  # merchant rejects / customer cancels
+    (S.AWAITING_CONFIRMATION, S.EXPIRED): {Y},  # nobody confirmed it in time
     (S.CONFIRMED, S.PREPARING): {M},
     (S.CONFIRMED, S.CANCELLED): {C, M},
     (S.PREPARING, S.PACKED): {M},
@@ -183,6 +185,17 @@ def test_a_merchant_can_confirm_or_reject_an_order_awaiting_confirmation():
 
 def test_a_customer_can_only_cancel_an_order_awaiting_confirmation():
     assert allowed_targets(S.AWAITING_CONFIRMATION, C) == [S.CANCELLED]
+
+
+def test_only_the_system_expires_an_order_nobody_confirmed():
+    assert allowed_targets(S.AWAITING_CONFIRMATION, Y) == [S.EXPIRED]
+    for kind in (C, M):  # a person cancels or rejects, with a reason; never "expires"
+        with pytest.raises(NotAllowed):
+            make_order(S.AWAITING_CONFIRMATION).move_to(S.EXPIRED, actor_of(kind), LATER, "x")
+    order = make_order(S.AWAITING_CONFIRMATION)
+    order.move_to(S.EXPIRED, actor_of(Y), LATER, "expired", reason="unconfirmed")
+    assert order.status is S.EXPIRED
+    assert not order.is_open
 
 
 def test_the_system_moves_an_unpaid_order_on_payment_or_expiry():

@@ -191,3 +191,39 @@ def test_whatsapp_with_its_app_secret_starts(monkeypatch):
 
 def test_without_a_telegram_token_there_is_no_webhook_secret_to_guess():
     assert load().webhook_secret() == ""
+
+
+def test_the_demo_bank_details_are_a_placeholder_to_replace(monkeypatch):
+    assert load().placeholders_in_use() == ["BANK_TRANSFER_DETAILS"]
+    monkeypatch.setenv("BANK_TRANSFER_DETAILS", "BBVA · CLABE 012180001234567897 · Tienda Sol")
+    assert load().placeholders_in_use() == []
+
+
+def test_the_hoarding_and_flooding_limits_have_sensible_defaults():
+    settings = load()
+    assert settings.max_open_unpaid_orders == 3
+    assert settings.unconfirmed_order_expiry_hours == 48
+    assert settings.unconfirmed_order_reminder_hours == 12
+    assert (settings.incoming_per_minute, settings.incoming_burst) == (600, 30)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MAX_OPEN_UNPAID_ORDERS", "0"),
+        ("UNCONFIRMED_ORDER_EXPIRY_HOURS", "1"),
+        ("UNCONFIRMED_ORDER_EXPIRY_HOURS", "721"),
+        ("UNCONFIRMED_ORDER_REMINDER_HOURS", "0"),
+        ("INCOMING_PER_MINUTE", "0"),
+        ("INCOMING_BURST", "0"),
+    ],
+)
+def test_limits_out_of_bounds_are_named(monkeypatch, name, value):
+    assert name in error_of(monkeypatch, name, value)
+
+
+def test_the_reminder_must_come_before_the_release(monkeypatch):
+    monkeypatch.setenv("UNCONFIRMED_ORDER_EXPIRY_HOURS", "24")
+    message = error_of(monkeypatch, "UNCONFIRMED_ORDER_REMINDER_HOURS", "24")
+    assert "UNCONFIRMED_ORDER_REMINDER_HOURS" in message
+    assert "UNCONFIRMED_ORDER_EXPIRY_HOURS" in message

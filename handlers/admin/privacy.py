@@ -1,0 +1,136 @@
+"""The admin's side of customers' data rights: /datos sends a customer's data as a
+document, /olvidar erases it after a confirmation. A customer is named by their number
+or by one of their orders' codes (what an admin has in front of them)."""
+
+from __future__ import annotations
+
+from core.domain.actors import Actor, merchant
+from core.services import privacy
+from handlers.payloads import int_arg, pack
+from handlers.turn import Step, Turn
+from handlers.types import Button, Document
+
+ACTIONS = ("customer_data", "forget_customer")
+# WhatsApp accepts no application/json upload; JSON is text, and every channel takes that.
+JSON_AS_TEXT = "text/plain"
+
+
+def _actor(turn: Turn) -> Actor:
+    return merchant(f"{turn.incoming.channel}:{turn.incoming.user_id}")
+
+
+async def command(turn: Turn, action: str, rest: str) -> None:
+    _ = turn.t.gettext
+    reference = rest.split()[0] if rest.split() else ""
+    if not reference:
+        turn.say(
+            _(
+                "Write {command} and the customer's number or one of their order codes, "
+                "e.g. {command} PED-7K3FQ."
+            ).format(command="/datos" if action == "customer_data" else "/olvidar")
+        )
+        return
+    try:
+        customer_id = await privacy.find_customer(turn.shop, _actor(turn), reference)
+    except privacy.CustomerNotFound:
+        turn.say(
+            _(
+                "I can't find the customer “{reference}”. Use their number or one of their "
+                "order codes."
+            ).format(reference=reference[:40])
+        )
+        return
+    if action == "customer_data":
+        await send_data(turn, customer_id)
+    else:
+        await ask_forget(turn, customer_id)
+
+
+async def send_data(turn: Turn, customer_id: int) -> None:
+    _, t = turn.t.gettext, turn.t
+    data = await privacy.export_customer_data(turn.shop, _actor(turn), customer_id)
+    count = len(data["orders"])
+    latest = next((o["name"] for o in reversed(data["orders"]) if o["name"]), "")
+    turn.say(
+        _("Data of customer #{id} ({name}): {orders}.").format(
+            id=customer_id,
+            name=latest or data["customer"]["name"] or "-",
+            orders=t.ngettext("{n} order", "{n} orders", count).format(n=count),
+        ),
+        document=Document(
+            _("customer-{id}").format(id=customer_id) + ".json",
+            privacy.export_json(data),
+            JSON_AS_TEXT,
+        ),
+    )
+
+
+async def ask_forget(turn: Turn, customer_id: int) -> None:
+    _, t = turn.t.gettext, turn.t
+    summary = await privacy.summarise(turn.shop, _actor(turn), customer_id)
+    turn.reset()
+    if summary.forgotten:
+        turn.say(_("Customer #{id}'s data was already erased.").format(id=customer_id))
+        return
+    if summary.in_progress:
+        blocked(turn, customer_id, summary.in_progress)
+        return
+    turn.go(Step.MENU, forget_customer=customer_id)  # "yes" counts only right after this
+    turn.say(
+        _(
+            "Erase the personal data of customer #{id} ({name} · {phone}, {orders})? "
+            "Their orders stay for the books without name, phone or address. This can't "
+            "be undone."
+        ).format(
+            id=customer_id,
+            name=summary.name or "-",
+            phone=summary.phone or "-",
+            orders=t.ngettext("{n} order", "{n} orders", summary.orders).format(n=summary.orders),
+        ),
+        [
+            [
+                Button(_("Yes, erase"), pack("afg", customer_id)),
+                Button(_("No"), pack("afn")),
+            ]
+        ],
+    )
+
+
+def blocked(turn: Turn, customer_id: int, codes: list[str]) -> None:
+    turn.say(
+        turn.t.ngettext(
+            "Customer #{id}'s data can't be erased yet: order {codes} is still in progress "
+            "and needs their details. Deliver or cancel it first.",
+            "Customer #{id}'s data can't be erased yet: orders {codes} are still in "
+            "progress and need their details. Deliver or cancel them first.",
+            len(codes),
+        ).format(id=customer_id, codes=", ".join(codes))
+    )
+
+
+async def button(turn: Turn, verb: str, args: list[str]) -> bool:
+    """The answer to "erase?"; False when the button is from an older message."""
+    _ = turn.t.gettext
+    if verb == "afn":
+        turn.reset()
+        turn.say(_("OK, nothing was erased."))
+        return True
+    customer_id = int_arg(args, 0)
+    if customer_id is None or turn.data.get("forget_customer") != customer_id:
+        return False
+    turn.reset()
+    try:
+        done = await privacy.forget_customer(turn.shop, _actor(turn), customer_id)
+    except privacy.CustomerHasOpenOrders as error:  # an order placed meanwhile
+        blocked(turn, customer_id, list(error.data.get("codes", [])))
+        return True
+    turn.say(
+        turn.t.ngettext(
+            "Customer #{id}'s personal data was erased; {n} order stays for the books "
+            "without their details.",
+            "Customer #{id}'s personal data was erased; {n} orders stay for the books "
+            "without their details.",
+            done.orders_kept,
+        ).format(id=customer_id, n=done.orders_kept)
+    )
+    return True
