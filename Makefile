@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LOCALES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(LOCALES:.po=.mo)
 
-.PHONY: run test lint format install locales bench clean
+.PHONY: run test lint format install locales understanding bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,19 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 
 locales: $(COMPILED)
 
-run: install locales
+# The intent classifier: fitted with scikit-learn from the YAML examples, run with numpy.
+UNDERSTANDING := handlers/understanding/build/es.npz handlers/understanding/build/en.npz
+handlers/understanding/build/%.npz: locales/%/intents.yml handlers/understanding/data/text.yml handlers/understanding/training.py $(STAMP)
+	$(BIN)/python -m handlers.understanding.training --lang $*
+
+understanding: $(UNDERSTANDING)
+
+run: install locales understanding
 	$(BIN)/pedidos db upgrade
 	$(BIN)/pedidos demo
 	$(BIN)/pedidos run
 
-test: install locales
+test: install locales understanding
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -q
 
 lint: install

@@ -47,6 +47,7 @@ from bot.web import create_app
 from core.services import inbox
 from core.services.context import Shop
 from handlers.types import Incoming
+from handlers.understanding import load_all as load_understanding
 
 FIRST_USER_ID = 200_001
 TARGET_MB = 200
@@ -137,6 +138,7 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
             channel = TelegramChannel(shop)
             app = create_app(shop, channel)  # held, as the server holds it
             build_telegram_models()  # as serve does at start
+            load_understanding()  # likewise
             assert app.routes
             async with shop.uow(write=False) as uow:
                 product_ids = [p.id for p in await uow.catalog.list()]

@@ -18,6 +18,7 @@ from bot.telegram import build_models as build_telegram_models
 from bot.web import create_app
 from core.services import expiry, inbox, retention
 from core.services.context import Shop
+from handlers.understanding import load_all as load_understanding
 
 log = logging.getLogger("pedidos")
 
@@ -123,6 +124,7 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
         await whatsapp.resume_unhandled()
     if telegram is not None:
         build_telegram_models()
+    load_understanding()
     gc_tuning.tune_for_serving()
     for name in settings.placeholders_in_use():
         log.warning("%s is still the demo placeholder: customers would read it", name)

@@ -19,6 +19,7 @@ from core.services.conversations import open_turn, save_conversation
 from handlers.admin import errors as admin_errors
 from handlers.admin import router as admin
 from handlers.customer import cart, catalog, checkout, menu, orders, privacy, support
+from handlers.customer import free_text as understood
 from handlers.errors import explain
 from handlers.i18n import Translator, pick_locale
 from handlers.intents import Intent, detect, find_order_code, fold
@@ -278,6 +279,10 @@ async def button(turn: Turn, payload: str) -> None:
         await orders.return_resolution(turn, code)
     elif verb == "s":
         await support.ask_message(turn)
+    elif verb == "u" and code:
+        await understood.option_chosen(turn, code)
+    elif verb == "uh":
+        await understood.person_chosen(turn)
     elif verb == "me":
         await privacy.send_my_data(turn)
     elif verb == "fg":
@@ -416,40 +421,9 @@ async def do(turn: Turn, action: str, message: str = "") -> None:
 # Questions that win over whatever the conversation was waiting for.
 INTERRUPTIONS = {Intent.TRACK, Intent.HUMAN, Intent.HELP, Intent.ORDERS}
 
-INTENT_ACTIONS = {
-    Intent.TRACK: "track",
-    Intent.CART: "cart",
-    Intent.CHECKOUT: "checkout",
-    Intent.CATALOG: "catalog",
-    Intent.ORDERS: "orders",
-    Intent.GREETING: "start",
-    Intent.HELP: "help",
-    Intent.LANGUAGE: "language",
-    Intent.HUMAN: "human",
-}
-
 
 async def free_text(turn: Turn, message: str) -> None:
-    _ = turn.t.gettext
-    code = find_order_code(message)
-    if code:
-        await orders.track(turn, code)
-        return
     if asked := privacy.requested(message):  # "mis datos", "borrar mis datos"
         await do(turn, asked, message)
         return
-    intent = detect(message)
-    if intent in (Intent.CANCEL, Intent.RETURN):
-        turn.reset()
-        turn.say(
-            _("Choose the order in “My orders” and use its buttons.")
-            if intent is Intent.RETURN
-            else _("Which order do you want to cancel? Open it in “My orders”."),
-        )
-        await orders.list_orders(turn)
-    elif intent is Intent.THANKS:
-        menu.main_menu(turn, _("You're welcome! Anything else?"))
-    elif intent is not None:
-        await do(turn, INTENT_ACTIONS[intent], message)
-    elif not await catalog.search(turn, message):
-        menu.not_understood(turn)
+    await understood.reply(turn, message)

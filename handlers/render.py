@@ -11,6 +11,7 @@ from core.domain.catalog import Product
 from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.pricing import PricingPolicy, Totals
 from core.domain.shipments import Shipment
+from core.domain.shipping_zones import Destination
 from handlers.i18n import Translator
 from handlers.payloads import pack
 from handlers.types import Button
@@ -193,7 +194,7 @@ def delivery_estimate(
     zone: str,
 ) -> str | None:
     """When it should arrive: from shipping (or from now, before it ships)."""
-    option = policy.shipping.get(order.shipping_method)
+    option = policy.shipping_to(Destination.of(order.address)).get(order.shipping_method)
     if option is None or not order.is_open:
         return None
     start = shipment.shipped_at if shipment else max(order.created_at, order.updated_at)

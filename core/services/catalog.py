@@ -84,6 +84,21 @@ async def search_products(shop: Shop, text: str, *, limit: int = 10) -> list[Pro
     return [by_id[key] for _choice, _score, key in matches]
 
 
+@dataclass(frozen=True)
+class Shelf:
+    """What customers can ask for: the active products and the categories' names."""
+
+    products: list[Product]
+    categories: dict[int, str]
+
+
+async def shelf(shop: Shop) -> Shelf:
+    async with shop.uow(write=False) as uow:
+        products = await uow.catalog.list()
+        categories = {c.id: c.name for c in await uow.catalog.categories()}
+    return Shelf(products, categories)
+
+
 async def add_category(shop: Shop, actor: Actor, name: str) -> Category:
     async with shop.uow() as uow:
         await require_admin(uow, actor, "add_category")

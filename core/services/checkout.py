@@ -32,6 +32,7 @@ from core.domain.orders import (
 from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
 from core.domain.pricing import Totals, compute_totals
+from core.domain.shipping_zones import Destination
 from core.services.context import Shop, retry_on_conflict
 from core.store.uow import SqlUnitOfWork
 
@@ -46,12 +47,17 @@ class CheckoutDetails:
     save_address: bool = True
 
 
-async def quote(shop: Shop, customer_id: int, shipping_method: str | None) -> Totals:
+async def quote(
+    shop: Shop, customer_id: int, shipping_method: str | None, address: dict | None = None
+) -> Totals:
+    """The cart's totals with that shipping method to that address (its shipping zone)."""
     if shipping_method is not None and shipping_method not in shop.policy.shipping:
         raise UnknownShippingMethod(method=shipping_method)
     async with shop.uow(write=False) as uow:
         lines = await uow.carts.lines(customer_id)
-    return compute_totals([line.total for line in lines], shop.policy, shipping_method)
+    return compute_totals(
+        [line.total for line in lines], shop.policy, shipping_method, Destination.of(address)
+    )
 
 
 def _validate(shop: Shop, details: CheckoutDetails) -> PaymentMethod:
@@ -132,7 +138,10 @@ async def _place_order(
             raise problem
 
         totals = compute_totals(
-            [line.total for line in lines], shop.policy, details.shipping_method
+            [line.total for line in lines],
+            shop.policy,
+            details.shipping_method,
+            Destination.of(details.address.as_dict() if details.address else None),
         )
         code = new_order_code()  # unique index: see OrderCodeTaken
         status = initial_status(method)

@@ -184,6 +184,18 @@ async def quantity_typed(turn: Turn, text: str) -> None:
         await add(turn, product.id, qty)
 
 
+async def show_products(turn: Turn, product_ids: list[int]) -> None:
+    """A few products to choose from, in the order given (the best match first)."""
+    _ = turn.t.gettext
+    shelf = await catalog.shelf(turn.shop)
+    by_id = {p.id: p for p in shelf.products}
+    found = [by_id[i] for i in product_ids if i in by_id][:8]
+    turn.reset()
+    rows = [[product_button(turn, p)] for p in found]
+    rows.append([Button(_("Categories"), pack("cat")), Button(_("Menu"), pack("m"))])
+    turn.say(_("This is what I found:"), rows)
+
+
 async def search(turn: Turn, text: str) -> bool:
     """Show products matching text; False when nothing matched."""
     _ = turn.t.gettext

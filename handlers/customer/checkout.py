@@ -8,6 +8,7 @@ import re
 from core.domain.customers import Address
 from core.domain.errors import CartChanged, OutOfStock, TooManyOpenOrders
 from core.domain.orders import PaymentMethod
+from core.domain.shipping_zones import Destination
 from core.services import cart, checkout, customers, orders
 from handlers.customer.cart import empty_cart_reply, show_cart
 from handlers.customer.menu import main_menu
@@ -213,8 +214,9 @@ def _next_address_step(turn: Turn, step: Step) -> None:
 async def _ask_shipping(turn: Turn) -> None:
     _ = turn.t.gettext
     rows = []
-    for code, option in turn.shop.policy.shipping.items():
-        totals = await checkout.quote(turn.shop, turn.customer.id, code)
+    address = turn.data.get("address")
+    for code, option in turn.shop.policy.shipping_to(Destination.of(address)).items():
+        totals = await checkout.quote(turn.shop, turn.customer.id, code, address)
         fee = (
             money(turn.t, totals.shipping_fee.amount, totals.shipping_fee.currency)
             if totals.shipping_fee.amount
@@ -241,7 +243,9 @@ async def _summary(turn: Turn) -> None:
     if view.is_empty:
         empty_cart_reply(turn)
         return
-    totals = await checkout.quote(turn.shop, turn.customer.id, turn.data["shipping"])
+    totals = await checkout.quote(
+        turn.shop, turn.customer.id, turn.data["shipping"], turn.data.get("address")
+    )
     cur = totals.total.currency
     lines = [_("Please check your order:")]
     lines += [

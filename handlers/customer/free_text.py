@@ -1,0 +1,408 @@
+"""What customers type at the menu, understood: the intent and its entities pick the
+answer. A message with several requests gets each answered; a guess becomes a short
+question with the likeliest options and a person, never a bare "no entendí"."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from core.domain.actors import ActorKind
+from core.domain.orders import OrderStatus, PaymentMethod, allowed_targets
+from core.services import catalog as catalog_service
+from core.services import orders as order_service
+from core.services import support as support_service
+from handlers.customer import cart, catalog, checkout, menu, orders, shop_info, support
+from handlers.payloads import pack
+from handlers.render import status_name
+from handlers.turn import Step, Turn
+from handlers.types import Button
+from handlers.understanding.labels import MOOD, SOCIAL
+from handlers.understanding.results import CatalogEntry, Understanding
+from handlers.understanding.understander import Understander
+
+# Requests that end in a question of ours (a step): answered last, so that question is
+# the one left open.
+FLOWS = frozenset(
+    {
+        "add_to_cart",
+        "checkout",
+        "human",
+        "complaint",
+        "cancel_order",
+        "return_request",
+        "payment_sent",
+        "language_en",
+        "language_es",
+    }
+)
+MOST_ANSWERS = 3  # a run-on with more requests than this gets the first ones
+
+
+async def understand(turn: Turn, message: str) -> Understanding:
+    shelf = await catalog_service.shelf(turn.shop)
+    entries = [
+        CatalogEntry(str(p.id), p.name, p.description, shelf.categories.get(p.category_id, ""))
+        for p in shelf.products
+    ]
+    return Understander.load(turn.t.locale).understand(message, entries)
+
+
+async def reply(turn: Turn, message: str) -> None:
+    """Answer free text typed outside any question."""
+    said = await understand(turn, message)
+    code = said.entity("order_code")
+    if code is not None and (not said.confident or said.primary in SOCIAL):
+        await orders.track(turn, str(code.value))  # a bare code: that order
+        return
+    product = said.entity("product")
+    if not said.confident and product is not None and product.matches:
+        await _search(turn, said)  # a product named alone ("cojín bordado"): show it
+        return
+    if not said.confident:
+        clarify(turn, said)
+        return
+    requests = [i for i in said.found if i not in SOCIAL and i not in MOOD]
+    if said.primary not in requests:
+        requests = [said.primary]
+    requests = requests[:MOST_ANSWERS]
+    requests.sort(key=lambda intent: intent in FLOWS)  # stable: flows last
+    if sum(intent in FLOWS for intent in requests) > 1:
+        requests = [i for i in requests if i not in FLOWS] + [said.primary]
+    for intent in dict.fromkeys(requests):
+        await answer(turn, intent, said)
+    if "greeting" in said.secondary and turn.replies:
+        first = turn.replies[0]
+        first.text = turn.t.gettext("Hi!") + " " + first.text
+
+
+async def answer(turn: Turn, intent: str, said: Understanding) -> None:
+    handler = ANSWERS.get(intent, _out_of_scope)
+    await handler(turn, said)
+
+
+# -- the answers -------------------------------------------------------------------------
+
+
+async def _order_status(turn: Turn, said: Understanding) -> None:
+    code = said.entity("order_code")
+    await orders.track(turn, str(code.value) if code else None)
+
+
+async def _search(turn: Turn, said: Understanding) -> None:
+    wanted = said.entity("product")
+    if wanted is None:
+        section = said.entity("category")
+        if section is not None:
+            await _browse(turn, said)
+        elif not await catalog.search(turn, said.text):
+            await catalog.show_categories(turn, turn.t.gettext("What are you looking for?"))
+        return
+    ids = [int(key) for key in wanted.matches if key.isdecimal()]
+    if not ids:
+        await catalog.show_categories(
+            turn,
+            turn.t.gettext("We don't have {what} right now.").format(what=wanted.text),
+        )
+    else:
+        await catalog.show_products(turn, ids)  # the best match first
+
+
+async def _browse(turn: Turn, said: Understanding) -> None:
+    section = said.entity("category")
+    if section is not None and section.matches:
+        categories = await catalog_service.list_categories(turn.shop)
+        named = {c.name: c.id for c in categories}
+        if section.matches[0] in named:
+            await catalog.show_category(turn, named[section.matches[0]], 0)
+            return
+    await catalog.show_categories(turn)
+
+
+async def _add_to_cart(turn: Turn, said: Understanding) -> None:
+    wanted = said.entity("product")
+    ids = [int(key) for key in wanted.matches if key.isdecimal()] if wanted else []
+    if len(ids) != 1:
+        await _search(turn, said)  # none or several: show what there is to choose
+        return
+    quantity = said.entity("quantity")
+    amount = int(quantity.value) if quantity is not None else 1
+    await catalog.add(turn, ids[0], max(amount, 1))
+
+
+async def _view_cart(turn: Turn, said: Understanding) -> None:
+    await cart.show_cart(turn)
+
+
+async def _checkout(turn: Turn, said: Understanding) -> None:
+    await checkout.start(turn)
+
+
+async def _shipping_cost(turn: Turn, said: Understanding) -> None:
+    place = said.entity("place")
+    shop_info.shipping_cost(turn, place.text if place else None)
+
+
+async def _payment_methods(turn: Turn, said: Understanding) -> None:
+    method = said.entity("payment_method")
+    shop_info.payment_methods(turn, str(method.value) if method else None)
+
+
+async def _store_hours(turn: Turn, said: Understanding) -> None:
+    shop_info.opening_hours(turn)
+
+
+async def _store_location(turn: Turn, said: Understanding) -> None:
+    shop_info.location(turn)
+
+
+async def _return_policy(turn: Turn, said: Understanding) -> None:
+    shop_info.return_policy(turn)
+
+
+async def _payment_sent(turn: Turn, said: Understanding) -> None:
+    """ "Ya pagué" without a photo: ask for the receipt of the transfer order waiting."""
+    _ = turn.t.gettext
+    mine = await order_service.customer_orders(turn.shop, turn.customer.id, open_only=True)
+    waiting = [
+        o
+        for o in mine
+        if o.payment_method is PaymentMethod.BANK_TRANSFER
+        and o.status is OrderStatus.AWAITING_CONFIRMATION
+    ]
+    if waiting:
+        code = waiting[0].code
+        turn.reset()
+        turn.go(Step.AWAITING_RECEIPT, code=code)
+        turn.say(
+            _("Great! Send me a photo of the receipt here and I'll pass it to the shop.")
+            + "\n"
+            + _("It is for order {code}.").format(code=code),
+            [[Button(_("Menu"), pack("m"))]],
+        )
+    elif any(o.status is OrderStatus.PENDING_PAYMENT for o in mine):
+        menu.main_menu(
+            turn, _("Card payments are confirmed on their own: I'll tell you when it arrives.")
+        )
+    else:
+        menu.main_menu(
+            turn,
+            _(
+                "I don't see an order waiting for a payment. If something is wrong, "
+                "talk to a person."
+            ),
+        )
+
+
+async def _cancel_order(turn: Turn, said: Understanding) -> None:
+    code = said.entity("order_code")
+    if code is not None:
+        await orders.ask_cancel(turn, str(code.value))
+        return
+    mine = await order_service.customer_orders(turn.shop, turn.customer.id, open_only=True)
+    cancellable = [
+        o for o in mine if OrderStatus.CANCELLED in allowed_targets(o.status, ActorKind.CUSTOMER)
+    ]
+    if len(cancellable) == 1:
+        await orders.ask_cancel(turn, cancellable[0].code)
+    elif cancellable:
+        _choose_order(turn, turn.t.gettext("Which order do you want to cancel?"), cancellable, "oc")
+    elif mine:
+        await orders.ask_cancel(turn, mine[0].code)  # explains why it can't be cancelled
+    else:
+        menu.main_menu(turn, turn.t.gettext("You have no order to cancel."))
+
+
+async def _return_request(turn: Turn, said: Understanding) -> None:
+    """ "Me llegó roto": start the return of the delivered order, or say why not yet."""
+    _ = turn.t.gettext
+    code = said.entity("order_code")
+    if code is not None:
+        await orders.start_return(turn, str(code.value))
+        return
+    recent = await order_service.customer_orders(turn.shop, turn.customer.id, limit=8)
+    delivered = [o for o in recent if o.status is OrderStatus.DELIVERED]
+    on_the_way = [o for o in recent if o.status is OrderStatus.SHIPPED]
+    if on_the_way:
+        order = on_the_way[0]
+        turn.reset()
+        turn.say(
+            _(
+                "Order {code} shows as on its way. If it already arrived, confirm it and "
+                "then you can ask for the return or exchange."
+            ).format(code=order.code),
+            [
+                [Button(_("I received it"), pack("od", order.code))],
+                [Button(_("Talk to a person"), pack("s"))],
+            ],
+        )
+    elif len(delivered) == 1:
+        await orders.start_return(turn, delivered[0].code)
+    elif delivered:
+        _choose_order(turn, _("Which order is it about?"), delivered, "ort")
+    elif recent:
+        menu.main_menu(
+            turn,
+            _("Your order {code} is {status}: returns can be asked once it is delivered.").format(
+                code=recent[0].code, status=status_name(turn.t, recent[0].status)
+            ),
+        )
+    else:
+        menu.main_menu(turn, _("You have no orders to return yet."))
+
+
+async def _human(turn: Turn, said: Understanding) -> None:
+    await support.ask_message(turn)
+
+
+async def _complaint(turn: Turn, said: Understanding) -> None:
+    """Say sorry, and hand the message itself to a person."""
+    _ = turn.t.gettext
+    sent = await support_service.contact_shop(turn.shop, turn.customer.id, said.text)
+    menu.main_menu(
+        turn,
+        _(
+            "I'm sorry about that. I passed your message to the team (case #{id}); a person "
+            "will answer you here."
+        ).format(id=sent.case_id),
+    )
+
+
+async def _greeting(turn: Turn, said: Understanding) -> None:
+    menu.greet(turn)
+
+
+async def _thanks(turn: Turn, said: Understanding) -> None:
+    menu.main_menu(turn, turn.t.gettext("You're welcome! Anything else?"))
+
+
+async def _goodbye(turn: Turn, said: Understanding) -> None:
+    turn.reset()
+    turn.say(turn.t.gettext("Bye! Write whenever you need something."))
+
+
+async def _english(turn: Turn, said: Understanding) -> None:
+    await menu.set_language(turn, "en")
+
+
+async def _spanish(turn: Turn, said: Understanding) -> None:
+    await menu.set_language(turn, "es")
+
+
+async def _help(turn: Turn, said: Understanding) -> None:
+    menu.show_help(turn)
+
+
+async def _out_of_scope(turn: Turn, said: Understanding) -> None:
+    menu.main_menu(
+        turn,
+        turn.t.gettext(
+            "I can help you with the shop: finding products, your cart, your orders, "
+            "shipping and payments. What do you need?"
+        ),
+    )
+
+
+ANSWERS: dict[str, Callable[[Turn, Understanding], Awaitable[None]]] = {
+    "order_status": _order_status,
+    "search": _search,
+    "browse_category": _browse,
+    "add_to_cart": _add_to_cart,
+    "view_cart": _view_cart,
+    "checkout": _checkout,
+    "shipping_cost": _shipping_cost,
+    "payment_methods": _payment_methods,
+    "store_hours": _store_hours,
+    "store_location": _store_location,
+    "return_policy": _return_policy,
+    "payment_sent": _payment_sent,
+    "cancel_order": _cancel_order,
+    "return_request": _return_request,
+    "human": _human,
+    "complaint": _complaint,
+    "greeting": _greeting,
+    "thanks": _thanks,
+    "goodbye": _goodbye,
+    "language_en": _english,
+    "language_es": _spanish,
+    "menu_help": _help,
+    "out_of_scope": _out_of_scope,
+}
+
+
+def _choose_order(turn: Turn, question: str, choices: list, verb: str) -> None:
+    turn.reset()
+    rows = [
+        [Button(f"{o.code} · {status_name(turn.t, o.status)}", pack(verb, o.code))]
+        for o in choices[:8]
+    ]
+    turn.say(question, rows)
+
+
+# -- not sure ------------------------------------------------------------------------------
+
+
+def option_label(turn: Turn, intent: str) -> str | None:
+    """How a likely reading is offered as a button; None: not worth offering."""
+    _ = turn.t.gettext
+    labels = {
+        "order_status": _("Where is my order"),
+        "search": _("See products"),
+        "browse_category": _("See products"),
+        "add_to_cart": _("See products"),
+        "view_cart": _("My cart"),
+        "checkout": _("Check out"),
+        "shipping_cost": _("Shipping costs"),
+        "payment_methods": _("Ways to pay"),
+        "store_hours": _("Opening hours"),
+        "store_location": _("Shop address"),
+        "return_policy": _("Returns policy"),
+        "payment_sent": _("I already paid"),
+        "cancel_order": _("Cancel an order"),
+        "return_request": _("Return or exchange"),
+        "menu_help": _("Help"),
+        "language_en": "English",
+        "language_es": "Español",
+    }
+    return labels.get(intent)
+
+
+def clarify(turn: Turn, said: Understanding) -> None:
+    """Not sure what was meant: offer the likeliest readings and a person; the message is
+    kept, so a tap answers it (or hands it to the team) without typing it again."""
+    _ = turn.t.gettext
+    rows: list[list[Button]] = []
+    seen: set[str] = set()
+    for intent, _confidence in said.intents[:4]:
+        label = option_label(turn, intent)
+        if label is not None and label not in seen and len(rows) < 2:
+            seen.add(label)
+            rows.append([Button(label, pack("u", intent))])
+    rows.append([Button(_("Talk to a person"), pack("uh"))])
+    rows.append([Button(_("Menu"), pack("m"))])
+    turn.reset()
+    turn.go(Step.MENU, said=said.text[:1000])
+    question = (
+        _("I'm not sure I understood. Did you mean one of these?")
+        if len(rows) > 2
+        else _("I'm not sure I understood. Can you say it in other words?")
+    )
+    turn.say(question, rows)
+
+
+async def option_chosen(turn: Turn, intent: str) -> None:
+    """A tap on one of the readings `clarify` offered: answer the kept message so."""
+    text = str(turn.data.get("said") or "")
+    if intent not in ANSWERS or not text:
+        menu.main_menu(turn)
+        return
+    said = await understand(turn, text)
+    await answer(turn, intent, said)
+
+
+async def person_chosen(turn: Turn) -> None:
+    """ "Talk to a person" after a question we didn't get: the message goes to the team."""
+    text = str(turn.data.get("said") or "")
+    if not text:
+        await support.ask_message(turn)
+        return
+    await support.message_typed(turn, text)

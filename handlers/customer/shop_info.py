@@ -1,0 +1,141 @@
+"""Questions about the shop, answered from its real settings: shipping cost and time to
+a place, the payment methods on offer here, opening hours, where the shop is, returns."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_time, get_day_names
+
+from core.domain.opening_hours import DayRange
+from core.domain.orders import PaymentMethod
+from core.domain.shipping_zones import Destination
+from handlers.payloads import pack
+from handlers.render import days_text, money, payment_method_name, shipping_method_name
+from handlers.turn import Turn
+from handlers.types import Button
+
+# Ways to pay that people ask about by name, and that no provider of ours offers yet.
+OTHER_METHODS = {"oxxo": "OXXO", "spei": "SPEI", "paypal": "PayPal", "bizum": "Bizum"}
+
+
+def destination(place: str | None) -> Destination | None:
+    """A place as a customer typed it: a postal code, or a city or state name."""
+    if not place:
+        return None
+    compact = place.replace(" ", "")
+    if compact.isdecimal():
+        return Destination(postal_code=compact)
+    return Destination(state=place, city=place)
+
+
+def shipping_cost(turn: Turn, place: str | None = None) -> None:
+    _ = turn.t.gettext
+    policy = turn.shop.policy
+    options = policy.shipping_to(destination(place))
+    lines = [
+        _("Shipping to {place}:").format(place=place.strip().title()) if place else _("Shipping:")
+    ]
+    for code, option in options.items():
+        lines.append(
+            "• "
+            + _("{method}: {fee} ({days})").format(
+                method=shipping_method_name(turn.t, code),
+                fee=money(turn.t, option.fee.amount, option.fee.currency),
+                days=days_text(turn.t, option.min_days, option.max_days),
+            )
+        )
+    threshold = policy.free_shipping_threshold
+    if threshold is not None:
+        lines.append(
+            _("Free shipping on orders from {amount}.").format(
+                amount=money(turn.t, threshold.amount, threshold.currency)
+            )
+        )
+    if not place and policy.zones:
+        lines.append(_("It depends on the place: tell me your city or postal code."))
+    turn.say("\n".join(lines), [[Button(_("Catalog"), pack("cat"))]])
+
+
+def payment_methods(turn: Turn, asked: str | None = None) -> None:
+    """The methods a customer can choose at checkout on this channel."""
+    _ = turn.t.gettext
+    offered = [PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.BANK_TRANSFER]
+    if turn.card_payments:
+        offered.insert(0, PaymentMethod.CARD)
+    names = ", ".join(payment_method_name(turn.t, m).lower() for m in offered)
+    if asked == "card" and not turn.card_payments:
+        text = _("Card payments aren't available in this chat yet. You can pay: {methods}.")
+        text = text.format(methods=names)
+    elif asked in OTHER_METHODS:
+        text = _("We don't take {method} yet. You can pay: {methods}.").format(
+            method=OTHER_METHODS[asked], methods=names
+        )
+    else:
+        text = _("You can pay: {methods}. You choose when you check out.").format(methods=names)
+    turn.say(text, [[Button(_("My cart"), pack("cart"))]])
+
+
+def opening_hours(turn: Turn) -> None:
+    _ = turn.t.gettext
+    settings = turn.shop.settings
+    hours = settings.opening_hours()
+    lines = [_("Our opening hours:")]
+    lines += ["• " + _day_range_text(turn, r) for r in hours.ranges()]
+    now = turn.shop.now().astimezone(ZoneInfo(settings.store_timezone))
+    if hours.is_open(now):
+        lines.append(_("We are open now."))
+    else:
+        lines.append(_("We are closed now."))
+    lines.append(_("You can order here at any time."))
+    turn.say("\n".join(lines))
+
+
+def location(turn: Turn) -> None:
+    _ = turn.t.gettext
+    settings = turn.shop.settings
+    lines = [_("We are at {address}.").format(address=settings.store_address)]
+    if settings.store_phone:
+        lines.append(_("Phone: {phone}").format(phone=settings.store_phone))
+    if "pickup" in turn.shop.policy.shipping:
+        lines.append(_("You can pick up your order there: choose it at checkout."))
+    lines.append(_("Ask me for our opening hours, or order here and we ship it to you."))
+    turn.say("\n".join(lines))
+
+
+def return_policy(turn: Turn) -> None:
+    _ = turn.t.gettext
+    settings = turn.shop.settings
+    days = settings.return_window_days
+    text = turn.t.ngettext(
+        "You can ask for a return or an exchange up to {days} day after you receive your "
+        "order: open it in “My orders” and choose “Return or exchange”.",
+        "You can ask for a return or an exchange up to {days} days after you receive your "
+        "order: open it in “My orders” and choose “Return or exchange”.",
+        days,
+    ).format(days=days)
+    if settings.return_policy:
+        text += "\n" + settings.return_policy
+    turn.say(text, [[Button(_("My orders"), pack("o"))]])
+
+
+def _day_range_text(turn: Turn, days: DayRange) -> str:
+    _ = turn.t.gettext
+    names = get_day_names("wide", locale=turn.t.format_locale)
+    first, last = names[days.first], names[days.last]
+    if days.first == days.last:
+        which = first
+    elif days.last == days.first + 1:
+        which = _("{first} and {last}").format(first=first, last=last)
+    else:
+        which = _("{first} to {last}").format(first=first, last=last)
+    which = which[:1].upper() + which[1:]  # "lunes a viernes" starts the line
+    if days.hours is None:
+        return _("{days}: closed").format(days=which)
+    opens, closes = (_clock(turn, t) for t in days.hours)
+    return _("{days}: {opens}–{closes}").format(days=which, opens=opens, closes=closes)
+
+
+def _clock(turn: Turn, value: time) -> str:
+    return format_time(value, "short", locale=turn.t.format_locale)
