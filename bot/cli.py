@@ -19,6 +19,7 @@ from core.services import admins, catalog_io, demo, expiry, privacy, shipping
 from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
+from handlers.admin.privacy import erase_question
 from handlers.i18n import Translator
 from handlers.render import row_error_text
 
@@ -249,16 +250,7 @@ async def cmd_customer(shop: Shop, t: Translator, args: argparse.Namespace) -> i
     if summary.in_progress:
         print(_blocked(t, customer_id, summary.in_progress), file=sys.stderr)
         return 1
-    question = _(
-        "Erase the personal data of customer #{id} ({name} · {phone}, {orders})? "
-        "Their orders stay for the books without name, phone or address. This can't "
-        "be undone."
-    ).format(
-        id=customer_id,
-        name=summary.name or "-",
-        phone=summary.phone or "-",
-        orders=t.ngettext("{n} order", "{n} orders", summary.orders).format(n=summary.orders),
-    )
+    question = erase_question(t, customer_id, summary)
     if not args.yes and not _confirmed(question + " " + _("[y/N]") + " "):
         print(_("OK, nothing was erased."))
         return 1

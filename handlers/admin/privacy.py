@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from core.domain.actors import Actor, merchant
 from core.services import privacy
+from handlers.i18n import Translator
 from handlers.payloads import int_arg, pack
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
@@ -65,6 +66,20 @@ async def send_data(turn: Turn, customer_id: int) -> None:
     )
 
 
+def erase_question(t: Translator, customer_id: int, summary: privacy.CustomerSummary) -> str:
+    """The one question before erasing, in the admin chat and the CLI alike."""
+    return t.gettext(
+        "Erase the personal data of customer #{id} ({name} · {phone}, {orders})? "
+        "Their orders stay for the books without name, phone or address. This can't "
+        "be undone."
+    ).format(
+        id=customer_id,
+        name=summary.name or "-",
+        phone=summary.phone or "-",
+        orders=t.ngettext("{n} order", "{n} orders", summary.orders).format(n=summary.orders),
+    )
+
+
 async def ask_forget(turn: Turn, customer_id: int) -> None:
     _, t = turn.t.gettext, turn.t
     summary = await privacy.summarise(turn.shop, _actor(turn), customer_id)
@@ -77,16 +92,7 @@ async def ask_forget(turn: Turn, customer_id: int) -> None:
         return
     turn.go(Step.MENU, forget_customer=customer_id)  # "yes" counts only right after this
     turn.say(
-        _(
-            "Erase the personal data of customer #{id} ({name} · {phone}, {orders})? "
-            "Their orders stay for the books without name, phone or address. This can't "
-            "be undone."
-        ).format(
-            id=customer_id,
-            name=summary.name or "-",
-            phone=summary.phone or "-",
-            orders=t.ngettext("{n} order", "{n} orders", summary.orders).format(n=summary.orders),
-        ),
+        erase_question(t, customer_id, summary),
         [
             [
                 Button(_("Yes, erase"), pack("afg", customer_id)),

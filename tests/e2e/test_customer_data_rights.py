@@ -12,25 +12,16 @@ from sqlalchemy import select
 
 from core.services import catalog_io, orders, shipping
 from core.services.context import Shop
-from core.store.tables import customers, inbox, metadata
+from core.store.tables import customers, inbox
 from tests.conftest import MERCHANT
 from tests.e2e.chat_driver import ChatDriver
 from tests.e2e.telegram_driver import TelegramUser, telegram_shop
 from tests.e2e.whatsapp_driver import WhatsAppUser, whatsapp_shop
+from tests.integration.test_privacy import everything_stored
 
 NAME, PHONE, STREET = "Lucía Gómez", "5512345678", "Calle Pino 34"
 SUPPORT = "¿Pueden envolverlo para regalo? Es para mi mamá"
 COMMENT = "Muy bonito, pero tardó un poco"
-
-
-async def everything_stored(shop: Shop) -> str:
-    rows = []
-    async with shop.uow(write=False) as uow:
-        for table in metadata.sorted_tables:
-            rows += [
-                f"{table.name}: {tuple(row)}" for row in await uow.conn.execute(table.select())
-            ]
-    return "\n".join(rows)
 
 
 async def spanish_order(chat: ChatDriver) -> str:
