@@ -283,6 +283,8 @@ async def button(turn: Turn, payload: str) -> None:
         await understood.option_chosen(turn, code)
     elif verb == "uh":
         await understood.person_chosen(turn)
+    elif verb == "rcp" and code:
+        await understood.receipt_for(turn, code)
     elif verb == "me":
         await privacy.send_my_data(turn)
     elif verb == "fg":

@@ -1,7 +1,8 @@
 """Shipping zones: the fee and the days of each shipping method depend on where the
 parcel goes. A zone names places (states, provinces, cities) and postal-code prefixes;
-its methods replace the default ones (`SHIPPING_METHODS`), and a place no zone names
-gets the default. Matching ignores case and accents: "Nuevo Leon" is "Nuevo León".
+the methods it names take the place of the default ones (`SHIPPING_METHODS`) there, the
+others keep their default, and a place no zone names gets the default. Matching ignores
+case and accents: "Nuevo Leon" is "Nuevo León".
 """
 
 from __future__ import annotations

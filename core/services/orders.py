@@ -272,6 +272,7 @@ async def rate_order(shop: Shop, actor: Actor, code: str, stars: int, comment: s
 
 
 @retry_on_conflict
+@retry_on_conflict
 async def attach_transfer_receipt(
     shop: Shop, actor: Actor, code: str, channel: str, file_ref: str
 ) -> Order:
@@ -286,7 +287,10 @@ async def attach_transfer_receipt(
         event = OrderEvent(
             now, str(actor), "receipt_attached", data={"channel": channel, "file": file_ref}
         )
-        await uow.orders.add_event(order.id, event)
+        order.record(event)
+        # Saved with the version check: a release of the unconfirmed order that read the
+        # timeline before this receipt then fails and reads it again.
+        await uow.orders.save(order)
         uow.notify(
             OutboxMessage.to_admins(
                 "transfer_receipt",

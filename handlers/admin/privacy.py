@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from core.domain.actors import Actor, merchant
 from core.services import privacy
+from handlers.customer.privacy import JSON_AS_TEXT
 from handlers.i18n import Translator
 from handlers.payloads import int_arg, pack
+from handlers.quoting import inline, one_line
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
 
 ACTIONS = ("customer_data", "forget_customer")
-# WhatsApp accepts no application/json upload; JSON is text, and every channel takes that.
-JSON_AS_TEXT = "text/plain"
 
 
 def _actor(turn: Turn) -> Actor:
@@ -55,7 +55,7 @@ async def send_data(turn: Turn, customer_id: int) -> None:
     turn.say(
         _("Data of customer #{id} ({name}): {orders}.").format(
             id=customer_id,
-            name=latest or data["customer"]["name"] or "-",
+            name=inline(latest or data["customer"]["name"]),
             orders=t.ngettext("{n} order", "{n} orders", count).format(n=count),
         ),
         document=Document(
@@ -74,8 +74,8 @@ def erase_question(t: Translator, customer_id: int, summary: privacy.CustomerSum
         "be undone."
     ).format(
         id=customer_id,
-        name=summary.name or "-",
-        phone=summary.phone or "-",
+        name=inline(summary.name),
+        phone=one_line(summary.phone),
         orders=t.ngettext("{n} order", "{n} orders", summary.orders).format(n=summary.orders),
     )
 

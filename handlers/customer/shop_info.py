@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_time, get_day_names
+from babel.dates import format_date, format_time, get_day_names
 
 from core.domain.opening_hours import DayRange
 from core.domain.orders import PaymentMethod
@@ -84,8 +84,16 @@ def opening_hours(turn: Turn) -> None:
     lines = [_("Our opening hours:")]
     lines += ["• " + _day_range_text(turn, r) for r in hours.ranges()]
     now = turn.shop.now().astimezone(ZoneInfo(settings.store_timezone))
+    opens = hours.next_opening(now)
     if hours.is_open(now):
         lines.append(_("We are open now."))
+    elif opens is not None:
+        lines.append(
+            _("We are closed now; we open {day} at {time}.").format(
+                day=format_date(opens, "EEEE", locale=turn.t.format_locale),
+                time=_clock(turn, opens.time()),
+            )
+        )
     else:
         lines.append(_("We are closed now."))
     lines.append(_("You can order here at any time."))

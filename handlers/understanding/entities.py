@@ -146,7 +146,8 @@ def quantities(
         if index in covered or any(s <= token.start < e for s, e in taken):
             continue
         value: int | None = None
-        if token.text.isdigit() and len(token.text) <= 3:
+        # isdecimal, not isdigit: "❶" or "¹" are digits to isdigit and no number to int
+        if token.text.isdecimal() and len(token.text) <= 3:
             value = int(token.text)
         elif (times := _TIMES.match(token.text)) is not None:
             value = int(times.group(1) or times.group(2))

@@ -11,7 +11,7 @@ from tests.e2e.chat_driver import ChatDriver
 
 CUSTOMER_VERBS = [
     "a", "c", "cart", "cat", "ce", "ci", "ck", "cl", "co", "cx", "h", "l", "m", "o", "oc",
-    "ocy", "od", "or", "ort", "p", "qa", "rl", "rq", "rr", "s", "t", "u", "uh", "me", "fg",
+    "ocy", "od", "or", "ort", "p", "qa", "rcp", "rl", "rq", "rr", "s", "t", "u", "uh", "me", "fg",
     "fgn", "zz",
 ]  # fmt: skip
 ARGUMENTS = [

@@ -124,7 +124,7 @@ async def test_payment_methods_are_the_ones_offered_in_this_chat(demo_shop):
     chat, _ = await customer(demo_shop, "u1", "es")
     answer = await chat.type("aceptan tarjeta?")
     assert "no hay pago con tarjeta en este chat" in answer
-    assert "Pago contra entrega" in answer
+    assert "Puedes pagar: pago contra entrega" in answer
     english, _ = await customer(demo_shop, "u2", "en")
     assert "We don't take OXXO yet." in await english.type("can i pay at oxxo?")
 
@@ -218,3 +218,28 @@ async def test_a_message_not_understood_offers_options_and_a_person_who_sees_it(
     answer = await chat.press("Talk to a person")
     assert "case #1" in answer
     assert "┃ zxqv blorp" in await admin.refresh()
+
+
+async def test_complaints_to_a_case_the_team_has_not_answered_are_not_piled_on(demo_shop):
+    chat, _ = await customer(demo_shop, "u1", "es")
+    for _n in range(4):  # the case, then 3 messages added to it
+        answer = await chat.type("pésimo servicio, nadie me contesta nunca")
+        assert "Lamento mucho lo ocurrido." in answer
+    waiting = await chat.type("pésimo servicio, nadie me contesta nunca")
+    assert "El equipo ya tiene tus mensajes (caso #1)" in waiting
+
+
+async def test_ya_pague_with_two_transfer_orders_asks_which_one(demo_shop, tmp_path):
+    chat, ana = await customer(demo_shop, "u1", "es")
+    first = await a_mug_order(demo_shop, ana, PaymentMethod.BANK_TRANSFER)
+    second = await a_mug_order(demo_shop, ana, PaymentMethod.BANK_TRANSFER)
+    question = await chat.type("ya pagué")
+    assert "¿Cuál pedido pagaste?" in question
+    assert first.code in question and second.code in question
+
+    assert f"Es para el pedido {first.code}." in await chat.press(first.code)
+    receipt = tmp_path / "comprobante.jpg"
+    receipt.write_bytes(b"\xff\xd8\xff")
+    assert first.code in await chat.type(f"/photo {receipt}")
+    details = await orders.order_details(demo_shop, first.code, MERCHANT)
+    assert "receipt_attached" in [e.kind for e in details.timeline]

@@ -10,11 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from core.domain.actors import SYSTEM
 from core.domain.orders import OrderStatus, PaymentMethod
 from core.services import expiry, orders, payments
 from core.services.catalog import get_product
 from core.services.context import Shop
 from core.store.database import Database
+from core.store.orders_repo import ConcurrentUpdate
 from core.store.tables import outbox
 from tests.conftest import MERCHANT, add_product, buy, new_buyer
 
@@ -195,3 +197,18 @@ async def test_a_paid_order_is_not_reminded_and_a_card_order_keeps_its_own_timer
     assert await expiry.run_expiry(shop) == expiry.ExpiryRun([], [], [])
     assert await status_of(shop, transfer.code) == S.AWAITING_CONFIRMATION
     assert await status_of(shop, card.code) == S.CONFIRMED
+
+
+async def test_a_release_that_read_the_order_before_the_receipt_came_cannot_save(shop, clock):
+    """The receipt changes the order's version, so a release racing it fails and reads
+    the order again (it then sees the receipt), instead of expiring it regardless."""
+    _mug, ana, order = await cod_order(shop, PaymentMethod.BANK_TRANSFER)
+    async with shop.uow(write=False) as uow:
+        stale = await uow.orders.get(code=order.code)
+    await orders.attach_transfer_receipt(shop, ana.actor, order.code, "terminal", "receipt.jpg")
+
+    stale.move_to(S.EXPIRED, SYSTEM, shop.now(), "expired", reason="unconfirmed")
+    with pytest.raises(ConcurrentUpdate):
+        async with shop.uow() as uow:
+            await uow.orders.save(stale)
+    assert await status_of(shop, order.code) == S.AWAITING_CONFIRMATION

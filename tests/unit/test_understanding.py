@@ -239,3 +239,12 @@ def test_importing_the_package_reads_nothing():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["[]", "False False"]
+
+
+def test_digits_that_int_refuses_are_no_quantity_and_no_crash():
+    """ "❶" or "⑴" are digits to str.isdigit, and int() refuses them (a crash once)."""
+    understander = Understander.load("es")
+    for text in ("quiero ❶ taza", "⑴ vela ⓵ ➀"):
+        said = understander.understand(text)
+        assert all(e.type != "quantity" for e in said.entities)
+    assert understander.understand("dame ¹ gorra").entity("quantity").value == 1  # NFKD
