@@ -79,6 +79,13 @@ async def show_product(turn: Turn, product_id: int) -> None:
     back = pack("c", product.category_id, 0) if product.category_id else pack("cat")
     rows.append([Button(_("Back"), back), Button(_("My cart"), pack("cart"))])
     turn.say(product_card(turn.t, product), rows, image_url=product.image_url)
+    remember_seen(turn, product.id)
+
+
+def remember_seen(turn: Turn, product_id: int) -> None:
+    """The one product on screen: "dame 2" or "la quiero" typed next means that one."""
+    if turn.step is Step.MENU:
+        turn.data["seen"] = product_id
 
 
 async def show_product_by_sku(turn: Turn, sku: str) -> None:
@@ -194,6 +201,8 @@ async def show_products(turn: Turn, product_ids: list[int]) -> None:
     rows = [[product_button(turn, p)] for p in found]
     rows.append([Button(_("Categories"), pack("cat")), Button(_("Menu"), pack("m"))])
     turn.say(_("This is what I found:"), rows)
+    if len(found) == 1:
+        remember_seen(turn, found[0].id)
 
 
 async def search(turn: Turn, text: str) -> bool:

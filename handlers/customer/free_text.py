@@ -15,7 +15,7 @@ from handlers.payloads import pack
 from handlers.render import status_name
 from handlers.turn import Step, Turn
 from handlers.types import Button
-from handlers.understanding.labels import MOOD, SOCIAL
+from handlers.understanding.labels import SOCIAL
 from handlers.understanding.results import CatalogEntry, Understanding
 from handlers.understanding.understander import Understander
 
@@ -35,6 +35,20 @@ FLOWS = frozenset(
     }
 )
 MOST_ANSWERS = 3  # a run-on with more requests than this gets the first ones
+# What is answered beside the main request: questions, whose answer only informs. A
+# request that acts (adds to the cart, starts a checkout, cancels, opens a case) is
+# answered only when it is the main one: a misread clause must not act.
+ALONGSIDE = frozenset(
+    {
+        "order_status",
+        "search",
+        "shipping_cost",
+        "payment_methods",
+        "store_hours",
+        "store_location",
+        "return_policy",
+    }
+)
 
 
 # What is read of a message: a request fits in far less, and every word past it would
@@ -59,20 +73,22 @@ async def reply(turn: Turn, message: str) -> None:
         await orders.track(turn, str(code.value))  # a bare code: that order
         return
     product = said.entity("product")
+    seen = isinstance(turn.data.get("seen"), int)
+    if not said.confident and seen and product is None and said.entity("quantity"):
+        await _add_to_cart(turn, said)  # "i'll take 2" under a product card
+        return
     if not said.confident and product is not None and product.matches:
         await _search(turn, said)  # a product named alone ("cojín bordado"): show it
         return
     if not said.confident:
         clarify(turn, said)
         return
-    requests = [i for i in said.found if i not in SOCIAL and i not in MOOD]
+    requests = [i for i in said.found if i == said.primary or i in ALONGSIDE]
     if said.primary not in requests:
         requests = [said.primary]
     requests = requests[:MOST_ANSWERS]
-    requests.sort(key=lambda intent: intent in FLOWS)  # stable: flows last
-    if sum(intent in FLOWS for intent in requests) > 1:
-        requests = [i for i in requests if i not in FLOWS] + [said.primary]
-    for intent in dict.fromkeys(requests):
+    requests.sort(key=lambda intent: intent in FLOWS)  # stable: the primary's flow last
+    for intent in requests:
         await answer(turn, intent, said)
     if "greeting" in said.secondary and turn.replies:
         first = turn.replies[0]
@@ -125,6 +141,9 @@ async def _browse(turn: Turn, said: Understanding) -> None:
 async def _add_to_cart(turn: Turn, said: Understanding) -> None:
     wanted = said.entity("product")
     ids = [int(key) for key in wanted.matches if key.isdecimal()] if wanted else []
+    seen = turn.data.get("seen")
+    if wanted is None and isinstance(seen, int):
+        ids = [seen]  # "dame 2" under a product card: that product
     if len(ids) != 1:
         await _search(turn, said)  # none or several: show what there is to choose
         return

@@ -10,11 +10,12 @@ from babel.dates import format_date, format_time, get_day_names
 
 from core.domain.opening_hours import DayRange
 from core.domain.orders import PaymentMethod
-from core.domain.shipping_zones import Destination
+from core.domain.shipping_zones import Destination, zone_for
 from handlers.payloads import pack
 from handlers.render import days_text, money, payment_method_name, shipping_method_name
 from handlers.turn import Turn
 from handlers.types import Button
+from handlers.understanding.lexicon import country_of
 
 # Ways to pay that people ask about by name, and that no provider of ours offers yet.
 OTHER_METHODS = {"oxxo": "OXXO", "spei": "SPEI", "paypal": "PayPal", "bizum": "Bizum"}
@@ -30,9 +31,26 @@ def destination(place: str | None) -> Destination | None:
     return Destination(state=place, city=place)
 
 
+def ships_there(turn: Turn, place: str) -> bool:
+    """False for a place we know is in another country than the shop's, unless a
+    shipping zone names it."""
+    country = country_of(place)
+    where = destination(place)
+    if country is None or country == turn.shop.settings.store_country.upper():
+        return True
+    return where is not None and zone_for(turn.shop.policy.zones, where) is not None
+
+
 def shipping_cost(turn: Turn, place: str | None = None) -> None:
     _ = turn.t.gettext
     policy = turn.shop.policy
+    if place and not ships_there(turn, place):
+        country = turn.t.format_locale.territories.get(turn.shop.settings.store_country.upper())
+        turn.say(
+            _("For now we only ship within {country}.").format(country=country),
+            [[Button(_("Talk to a person"), pack("s"))]],
+        )
+        return
     options = policy.shipping_to(destination(place))
     lines = [
         _("Shipping to {place}:").format(place=place.strip().title()) if place else _("Shipping:")

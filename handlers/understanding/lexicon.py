@@ -81,6 +81,7 @@ class Lexicon:
     payment_negations: tuple[str, ...]
     places: frozenset[str]
     place_max_words: int
+    place_countries: dict[str, str]  # place -> "MX", "ES", or "" (another country)
     synonyms: dict[str, str]  # word -> the first word of its group
     generic_products: frozenset[str]
     modifiers: frozenset[str]
@@ -89,6 +90,27 @@ class Lexicon:
     # a message's other words are skipped at once, and its longest phrase in words
     starts: dict[str, frozenset[str]]
     longest: dict[str, int]
+
+
+COUNTRY_GROUPS = {"mexico": "MX", "spain": "ES"}  # places.yml groups inside one country
+COUNTRY_NAMES = {"mexico": "MX", "espana": "ES", "spain": "ES"}  # in the "countries" group
+
+
+def _place_countries(places: dict[str, list[str]]) -> dict[str, str]:
+    """Which country each known place is in, so a shop can say it doesn't ship there."""
+    found: dict[str, str] = {}
+    for group, names in places.items():
+        for name in _phrases(names):
+            if group in COUNTRY_GROUPS:
+                found[name] = COUNTRY_GROUPS[group]
+            else:
+                found.setdefault(name, COUNTRY_NAMES.get(name, ""))
+    return found
+
+
+def country_of(place: str) -> str | None:
+    """ "MX" or "ES" for a place we know there, "" for another country, None: unknown."""
+    return lexicon().place_countries.get(fold(place))
 
 
 @cache
@@ -138,6 +160,7 @@ def lexicon() -> Lexicon:
         payment_negations=_phrases(payments["negations"]),
         places=place_names,
         place_max_words=max(len(p.split()) for p in place_names),
+        place_countries=_place_countries(places),
         synonyms=groups(products["synonyms"]),
         generic_products=frozenset(_phrases(products["generic"])),
         modifiers=frozenset(_phrases(products.get("modifiers", []))),

@@ -243,3 +243,21 @@ async def test_ya_pague_with_two_transfer_orders_asks_which_one(demo_shop, tmp_p
     assert first.code in await chat.type(f"/photo {receipt}")
     details = await orders.order_details(demo_shop, first.code, MERCHANT)
     assert "receipt_attached" in [e.kind for e in details.timeline]
+
+
+async def test_shipping_to_another_country_is_not_quoted_as_domestic(demo_shop):
+    chat, _ = await customer(demo_shop, "u1", "es")
+    answer = await chat.type("y envian a españa? estoy en valencia")
+    assert "Por ahora solo enviamos dentro de México." in answer
+    assert "$99.00" not in answer
+    english, _ = await customer(demo_shop, "u2", "en")
+    assert "we only ship within Mexico" in await english.type("do you ship to london?")
+
+
+async def test_dame_2_under_a_product_card_adds_two_of_that_product(demo_shop):
+    chat, _ = await customer(demo_shop, "u1", "es")
+    await chat.type("camisa azul")
+    await chat.press("Camisa azul")
+    assert "Agregado: 2 × Camisa azul (M)." in await chat.type("sii esa, dame 2 porfa")
+    await chat.type("tienen lentes?")  # one match: its card is not even needed
+    assert "Agregado: 1 × Lentes de sol." in await chat.type("la quiero")
