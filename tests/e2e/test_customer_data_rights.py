@@ -129,7 +129,7 @@ async def test_the_merchant_sends_a_customers_data_and_erases_it_from_the_admin_
     await admin.open()
 
     sent = await admin.type(f"/datos {code}")
-    assert f"({NAME}): 1 pedido" in sent
+    assert f"(“{NAME}”): 1 pedido" in sent
     document = next(tmp_path.glob("cliente-*.json"))
     assert json.loads(document.read_text(encoding="utf-8"))["orders"][0]["code"] == code
 
@@ -138,7 +138,7 @@ async def test_the_merchant_sends_a_customers_data_and_erases_it_from_the_admin_
     await deliver(demo_shop, code)
 
     question = await admin.type(f"/olvidar {code}")
-    assert f"({NAME} · {PHONE}, 1 pedido)" in question
+    assert f"(“{NAME}” · {PHONE}, 1 pedido)" in question
     done = await admin.press("Sí, borrar")
     assert "Se borraron los datos personales del cliente" in done
     assert "1 pedido queda en las cuentas" in done
