@@ -50,6 +50,7 @@ CASES = [
      ("tell me a joke", "I can help you with the shop")),
 ]  # fmt: skip
 
+
 @pytest.fixture
 def backend() -> str:
     """SQLite only: these are 44 answers of the conversation, not of the store (the
