@@ -19,7 +19,7 @@ from core.services import admins, catalog_io, demo, expiry, privacy, shipping
 from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
-from handlers.admin.privacy import erase_question
+from handlers.admin.privacy import blocked_text, erase_question, erased_text
 from handlers.i18n import Translator
 from handlers.render import row_error_text
 
@@ -248,7 +248,7 @@ async def cmd_customer(shop: Shop, t: Translator, args: argparse.Namespace) -> i
         print(_("Customer #{id}'s data was already erased.").format(id=customer_id))
         return 0
     if summary.in_progress:
-        print(_blocked(t, customer_id, summary.in_progress), file=sys.stderr)
+        print(blocked_text(t, customer_id, summary.in_progress), file=sys.stderr)
         return 1
     question = erase_question(t, customer_id, summary)
     if not args.yes and not _confirmed(question + " " + _("[y/N]") + " "):
@@ -257,28 +257,10 @@ async def cmd_customer(shop: Shop, t: Translator, args: argparse.Namespace) -> i
     try:
         done = await privacy.forget_customer(shop, CLI_ACTOR, customer_id)
     except privacy.CustomerHasOpenOrders as error:  # an order was placed meanwhile
-        print(_blocked(t, customer_id, list(error.data.get("codes", []))), file=sys.stderr)
+        print(blocked_text(t, customer_id, list(error.data.get("codes", []))), file=sys.stderr)
         return 1
-    print(
-        t.ngettext(
-            "Customer #{id}'s personal data was erased; {n} order stays for the books "
-            "without their details.",
-            "Customer #{id}'s personal data was erased; {n} orders stay for the books "
-            "without their details.",
-            done.orders_kept,
-        ).format(id=customer_id, n=done.orders_kept)
-    )
+    print(erased_text(t, customer_id, done.orders_kept))
     return 0
-
-
-def _blocked(t: Translator, customer_id: int, codes: list[str]) -> str:
-    return t.ngettext(
-        "Customer #{id}'s data can't be erased yet: order {codes} is still in progress "
-        "and needs their details. Deliver or cancel it first.",
-        "Customer #{id}'s data can't be erased yet: orders {codes} are still in "
-        "progress and need their details. Deliver or cancel them first.",
-        len(codes),
-    ).format(id=customer_id, codes=", ".join(codes))
 
 
 def _confirmed(question: str) -> bool:

@@ -67,13 +67,12 @@ async def search_products(shop: Shop, text: str, *, limit: int = 10) -> list[Pro
     query = fold(text).strip()
     if not query:
         return []
-    async with shop.uow(write=False) as uow:
-        products = await uow.catalog.list()
-        categories = {c.id: c.name for c in await uow.catalog.categories()}
+    found = await shelf(shop)
     choices = {
-        p.id: fold(f"{p.name} {categories.get(p.category_id, '')} {p.sku}") for p in products
+        p.id: fold(f"{p.name} {found.categories.get(p.category_id, '')} {p.sku}")
+        for p in found.products
     }
-    by_id = {p.id: p for p in products}
+    by_id = {p.id: p for p in found.products}
     matches = process.extract(
         query,
         choices,

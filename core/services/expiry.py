@@ -4,6 +4,7 @@ customer and the admins are reminded first)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,31 +36,44 @@ async def run_expiry(shop: Shop) -> ExpiryRun:
 
 
 async def expire_overdue_orders(shop: Shop) -> list[str]:
-    """Expire every pending-payment order whose time ran out; returns their codes.
-
-    Each order is its own transaction, so one bad order can't hold up the rest, and a
-    payment that lands at the same moment wins or loses cleanly (the status check).
-    """
+    """Expire every pending-payment order whose time ran out; returns their codes."""
     async with shop.uow(write=False) as uow:
         codes = await uow.orders.overdue_codes(shop.now())
-    expired = []
+    return await _each_order(shop, codes, _expire_unpaid)
+
+
+async def _expire_unpaid(uow: SqlUnitOfWork, order: Order, now: datetime) -> bool:
+    if order.status is not OrderStatus.PENDING_PAYMENT:
+        return False
+    order.move_to(OrderStatus.EXPIRED, SYSTEM, now, "expired")
+    await release_stock(uow, order, SYSTEM, now)
+    await refund_all(uow, order, SYSTEM, now)
+    await uow.orders.save(order)
+    uow.notify(status_message(order, "order_expired"))
+    return True
+
+
+async def _each_order(
+    shop: Shop,
+    codes: list[str],
+    step: Callable[[SqlUnitOfWork, Order, datetime], Awaitable[bool]],
+) -> list[str]:
+    """Run step on each order in a transaction of its own, so one bad order can't hold
+    up the rest; a step says False (or a concurrent change raises) and nothing is
+    written for that order. Returns the codes it changed."""
+    done = []
     for code in codes:
         now = shop.now()
         try:
             async with shop.uow() as uow:
                 order = await load_order(uow, code, SYSTEM)
-                if order.status is not OrderStatus.PENDING_PAYMENT:
+                if not await step(uow, order, now):
                     continue
-                order.move_to(OrderStatus.EXPIRED, SYSTEM, now, "expired")
-                await release_stock(uow, order, SYSTEM, now)
-                await refund_all(uow, order, SYSTEM, now)
-                await uow.orders.save(order)
-                uow.notify(status_message(order, "order_expired"))
                 await uow.commit(now)
-                expired.append(code)
-        except DomainError:
+                done.append(code)
+        except DomainError:  # paid, confirmed, cancelled or reminded at the same moment
             continue
-    return expired
+    return done
 
 
 def release_time(
@@ -85,49 +99,40 @@ async def remind_unconfirmed_orders(shop: Shop) -> list[str]:
     notice = timedelta(hours=settings.unconfirmed_order_reminder_hours)
     async with shop.uow(write=False) as uow:
         codes = await uow.orders.unconfirmed_to_remind(shop.now() - (expiry - notice))
-    reminded = []
-    for code in codes:
-        now = shop.now()
-        try:
-            async with shop.uow() as uow:
-                order = await load_order(uow, code, SYSTEM)
-                if order.expires_at is not None or not await _unconfirmed_unpaid(uow, order):
-                    continue
-                release_at = release_time(order.created_at, now, expiry=expiry, notice=notice)
-                order.expires_at = release_at
-                order.record(
-                    OrderEvent(
-                        now,
-                        str(SYSTEM),
-                        "release_reminder",
-                        data={"release_at": release_at.isoformat()},
-                    )
+
+    async def remind(uow: SqlUnitOfWork, order: Order, now: datetime) -> bool:
+        if order.expires_at is not None or not await _unconfirmed_unpaid(uow, order):
+            return False
+        release_at = release_time(order.created_at, now, expiry=expiry, notice=notice)
+        order.expires_at = release_at
+        order.record(
+            OrderEvent(
+                now, str(SYSTEM), "release_reminder", data={"release_at": release_at.isoformat()}
+            )
+        )
+        await uow.orders.save(order)
+        receipt = await _has_receipt(uow, order)
+        if not receipt:  # with the receipt sent, the customer has nothing to do
+            uow.notify(
+                status_message(
+                    order,
+                    "order_release_reminder",
+                    release_at=release_at.isoformat(),
+                    payment_method=str(order.payment_method),
                 )
-                await uow.orders.save(order)
-                receipt = await _has_receipt(uow, order)
-                if not receipt:  # with the receipt sent, the customer has nothing to do
-                    uow.notify(
-                        status_message(
-                            order,
-                            "order_release_reminder",
-                            release_at=release_at.isoformat(),
-                            payment_method=str(order.payment_method),
-                        )
-                    )
-                uow.notify(
-                    OutboxMessage.to_admins(
-                        "order_confirmation_reminder",
-                        f"{order.code}:confirmation_reminder",
-                        code=order.code,
-                        release_at=release_at.isoformat(),
-                        receipt=receipt,
-                    )
-                )
-                await uow.commit(now)
-                reminded.append(code)
-        except DomainError:  # e.g. another worker reminded it at the same moment
-            continue
-    return reminded
+            )
+        uow.notify(
+            OutboxMessage.to_admins(
+                "order_confirmation_reminder",
+                f"{order.code}:confirmation_reminder",
+                code=order.code,
+                release_at=release_at.isoformat(),
+                receipt=receipt,
+            )
+        )
+        return True
+
+    return await _each_order(shop, codes, remind)
 
 
 async def release_unconfirmed_orders(shop: Shop) -> list[str]:
@@ -136,32 +141,24 @@ async def release_unconfirmed_orders(shop: Shop) -> list[str]:
     waits for the merchant instead (the query leaves it out)."""
     async with shop.uow(write=False) as uow:
         codes = await uow.orders.unconfirmed_overdue(shop.now())
-    released = []
-    for code in codes:
-        now = shop.now()
-        try:
-            async with shop.uow() as uow:
-                order = await load_order(uow, code, SYSTEM)
-                due = order.expires_at is not None and order.expires_at <= now
-                if not due or not await _unconfirmed_unpaid(uow, order):
-                    continue
-                if await _has_receipt(uow, order):
-                    continue
-                order.move_to(OrderStatus.EXPIRED, SYSTEM, now, "expired", reason="unconfirmed")
-                await release_stock(uow, order, SYSTEM, now)
-                await refund_all(uow, order, SYSTEM, now)  # the pending payment: failed
-                await uow.orders.save(order)
-                uow.notify(status_message(order, "order_released"))
-                uow.notify(
-                    OutboxMessage.to_admins(
-                        "order_released", f"{order.code}:order_released:admins", code=order.code
-                    )
-                )
-                await uow.commit(now)
-                released.append(code)
-        except DomainError:  # confirmed, cancelled or paid at the same moment
-            continue
-    return released
+    return await _each_order(shop, codes, _release_unconfirmed)
+
+
+async def _release_unconfirmed(uow: SqlUnitOfWork, order: Order, now: datetime) -> bool:
+    due = order.expires_at is not None and order.expires_at <= now
+    if not due or not await _unconfirmed_unpaid(uow, order) or await _has_receipt(uow, order):
+        return False
+    order.move_to(OrderStatus.EXPIRED, SYSTEM, now, "expired", reason="unconfirmed")
+    await release_stock(uow, order, SYSTEM, now)
+    await refund_all(uow, order, SYSTEM, now)  # the pending payment: failed
+    await uow.orders.save(order)
+    uow.notify(status_message(order, "order_released"))
+    uow.notify(
+        OutboxMessage.to_admins(
+            "order_released", f"{order.code}:order_released:admins", code=order.code
+        )
+    )
+    return True
 
 
 async def _unconfirmed_unpaid(uow: SqlUnitOfWork, order: Order) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.store.dialect import insert_for, prebuilt
+from core.store.housekeeping import delete_oldest
 from core.store.tables import channel_menus, inbox, message_refs
 
 # Every chat update runs these three: built once, executing them only binds parameters.
@@ -64,16 +65,9 @@ class SqlInboxRepository:
 
     async def forget_handled(self, handled_before: datetime, limit: int) -> int:
         """Delete up to limit updates handled before that moment; how many went."""
-        oldest = (
-            select(_i.channel, _i.update_key)
-            .where(_i.handled_at < handled_before)
-            .order_by(_i.handled_at)
-            .limit(limit)
+        return await delete_oldest(
+            self.conn, inbox, _i.handled_at, limit, _i.handled_at < handled_before
         )
-        result = await self.conn.execute(
-            delete(inbox).where(tuple_(_i.channel, _i.update_key).in_(oldest))
-        )
-        return result.rowcount
 
     async def waiting_people(
         self, channel: str, limit: int, received_before: datetime | None = None

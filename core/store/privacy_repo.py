@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.customers import FORGOTTEN_CHANNEL
 from core.domain.outbox import ADMIN
+from core.store.housekeeping import delete_oldest
 from core.store.tables import (
     addresses,
     cart_lines,
@@ -216,43 +217,27 @@ class SqlPrivacyRepository:
         half-way holds the name, phone and address typed so far); how many went. A
         person without one starts at the menu."""
         v = conversations.c
-        oldest = (
-            select(v.channel, v.user_id)
-            .where(v.updated_at < before)
-            .order_by(v.updated_at)
-            .limit(limit)
+        return await delete_oldest(
+            self.conn, conversations, v.updated_at, limit, v.updated_at < before
         )
-        result = await self.conn.execute(
-            delete(conversations).where(tuple_(v.channel, v.user_id).in_(oldest))
-        )
-        return result.rowcount
 
     async def forget_stale_menus(self, before: datetime, limit: int) -> int:
         """The options last offered to a person (their labels may hold their name)."""
         m = channel_menus.c
-        oldest = (
-            select(m.channel, m.user_id)
-            .where(m.updated_at < before)
-            .order_by(m.updated_at)
-            .limit(limit)
+        return await delete_oldest(
+            self.conn, channel_menus, m.updated_at, limit, m.updated_at < before
         )
-        result = await self.conn.execute(
-            delete(channel_menus).where(tuple_(m.channel, m.user_id).in_(oldest))
-        )
-        return result.rowcount
 
     async def forget_unhandled(self, received_before: datetime, limit: int) -> int:
         """Updates received before then and never handled: a running channel handles
         its updates within seconds (or its recovery job does), so these are a channel's
         that no longer runs."""
         i = inbox.c
-        oldest = (
-            select(i.channel, i.update_key)
-            .where(i.handled_at.is_(None), i.received_at < received_before)
-            .order_by(i.received_at)
-            .limit(limit)
+        return await delete_oldest(
+            self.conn,
+            inbox,
+            i.received_at,
+            limit,
+            i.handled_at.is_(None),
+            i.received_at < received_before,
         )
-        result = await self.conn.execute(
-            delete(inbox).where(tuple_(i.channel, i.update_key).in_(oldest))
-        )
-        return result.rowcount

@@ -103,15 +103,28 @@ async def ask_forget(turn: Turn, customer_id: int) -> None:
 
 
 def blocked(turn: Turn, customer_id: int, codes: list[str]) -> None:
-    turn.say(
-        turn.t.ngettext(
-            "Customer #{id}'s data can't be erased yet: order {codes} is still in progress "
-            "and needs their details. Deliver or cancel it first.",
-            "Customer #{id}'s data can't be erased yet: orders {codes} are still in "
-            "progress and need their details. Deliver or cancel them first.",
-            len(codes),
-        ).format(id=customer_id, codes=", ".join(codes))
-    )
+    turn.say(blocked_text(turn.t, customer_id, codes))
+
+
+def blocked_text(t: Translator, customer_id: int, codes: list[str]) -> str:
+    """Why a customer can't be forgotten yet (the admin chat and the CLI alike)."""
+    return t.ngettext(
+        "Customer #{id}'s data can't be erased yet: order {codes} is still in progress "
+        "and needs their details. Deliver or cancel it first.",
+        "Customer #{id}'s data can't be erased yet: orders {codes} are still in "
+        "progress and need their details. Deliver or cancel them first.",
+        len(codes),
+    ).format(id=customer_id, codes=", ".join(codes))
+
+
+def erased_text(t: Translator, customer_id: int, orders_kept: int) -> str:
+    return t.ngettext(
+        "Customer #{id}'s personal data was erased; {n} order stays for the books "
+        "without their details.",
+        "Customer #{id}'s personal data was erased; {n} orders stay for the books "
+        "without their details.",
+        orders_kept,
+    ).format(id=customer_id, n=orders_kept)
 
 
 async def button(turn: Turn, verb: str, args: list[str]) -> bool:
@@ -130,13 +143,5 @@ async def button(turn: Turn, verb: str, args: list[str]) -> bool:
     except privacy.CustomerHasOpenOrders as error:  # an order placed meanwhile
         blocked(turn, customer_id, list(error.data.get("codes", [])))
         return True
-    turn.say(
-        turn.t.ngettext(
-            "Customer #{id}'s personal data was erased; {n} order stays for the books "
-            "without their details.",
-            "Customer #{id}'s personal data was erased; {n} orders stay for the books "
-            "without their details.",
-            done.orders_kept,
-        ).format(id=customer_id, n=done.orders_kept)
-    )
+    turn.say(erased_text(turn.t, customer_id, done.orders_kept))
     return True

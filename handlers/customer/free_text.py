@@ -195,7 +195,7 @@ async def _payment_sent(turn: Turn, said: Understanding) -> None:
     if len(waiting) == 1:
         await receipt_for(turn, waiting[0].code)
     elif waiting:
-        _choose_order(turn, _("Which order did you pay?"), waiting, "rcp")
+        orders.choose_order(turn, _("Which order did you pay?"), waiting, "rcp")
     elif any(o.status is OrderStatus.PENDING_PAYMENT for o in mine):
         menu.main_menu(
             turn, _("Card payments are confirmed on their own: I'll tell you when it arrives.")
@@ -236,7 +236,9 @@ async def _cancel_order(turn: Turn, said: Understanding) -> None:
     if len(cancellable) == 1:
         await orders.ask_cancel(turn, cancellable[0].code)
     elif cancellable:
-        _choose_order(turn, turn.t.gettext("Which order do you want to cancel?"), cancellable, "oc")
+        orders.choose_order(
+            turn, turn.t.gettext("Which order do you want to cancel?"), cancellable, "oc"
+        )
     elif mine:
         await orders.ask_cancel(turn, mine[0].code)  # explains why it can't be cancelled
     else:
@@ -269,7 +271,7 @@ async def _return_request(turn: Turn, said: Understanding) -> None:
     elif len(delivered) == 1:
         await orders.start_return(turn, delivered[0].code)
     elif delivered:
-        _choose_order(turn, _("Which order is it about?"), delivered, "ort")
+        orders.choose_order(turn, _("Which order is it about?"), delivered, "ort")
     elif recent:
         menu.main_menu(
             turn,
@@ -353,15 +355,6 @@ ANSWERS: dict[str, Callable[[Turn, Understanding], Awaitable[None]]] = {
     "menu_help": _help,
     "out_of_scope": _out_of_scope,
 }
-
-
-def _choose_order(turn: Turn, question: str, choices: list, verb: str) -> None:
-    turn.reset()
-    rows = [
-        [Button(f"{o.code} · {status_name(turn.t, o.status)}", pack(verb, o.code))]
-        for o in choices[:8]
-    ]
-    turn.say(question, rows)
 
 
 # -- not sure ------------------------------------------------------------------------------

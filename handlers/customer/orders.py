@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.domain.actors import ActorKind
 from core.domain.actors import customer as customer_actor
-from core.domain.orders import OrderStatus, allowed_targets
+from core.domain.orders import Order, OrderStatus, allowed_targets
 from core.domain.returns import ReturnResolution
 from core.services import orders, returns
 from core.services.orders import OrderDetails
@@ -47,12 +47,17 @@ async def track(turn: Turn, code: str | None = None) -> None:
     elif len(open_orders) == 1:
         await show_order(turn, open_orders[0].code)
     else:
-        turn.reset()
-        rows = [
-            [Button(f"{o.code} · {status_name(turn.t, o.status)}", pack("t", o.code))]
-            for o in open_orders
-        ]
-        turn.say(_("You have several orders on the way. Which one?"), rows)
+        choose_order(turn, _("You have several orders on the way. Which one?"), open_orders, "t")
+
+
+def choose_order(turn: Turn, question: str, choices: list[Order], verb: str) -> None:
+    """A button per order (code and status) that does `verb` to it."""
+    turn.reset()
+    rows = [
+        [Button(f"{o.code} · {status_name(turn.t, o.status)}", pack(verb, o.code))]
+        for o in choices[:LIST_SIZE]
+    ]
+    turn.say(question, rows)
 
 
 async def list_orders(turn: Turn) -> None:
