@@ -49,12 +49,17 @@ async def test_committed_changes_reach_the_database_file_while_the_bot_runs(
     sqlite_shop, db_path, tmp_path
 ):
     checkpoints = sqlite_driver._checkpoints[str(db_path)]
-    before = checkpoints.commits  # the shop's own setup (migrations, the admin) counts too
     updates = sqlite_driver.CHECKPOINT_EVERY_COMMITS + 20
     for n in range(updates):
         await inbox.receive(sqlite_shop, "telegram", str(n), "5001", {"update_id": n})
-    assert checkpoints.running is not None
+    assert checkpoints.running is not None  # the commits started a checkpoint on their own
     checkpoints.running.result(timeout=30)  # the worker thread's checkpoint finished
+    # Copying the file alone is only meaningful between commits: that checkpoint ran
+    # while the last updates were being committed, and a copy of a file a checkpoint
+    # was writing at that moment was sometimes malformed (about 1 run in 7, also before
+    # this test's last change). Once more, now that nothing commits:
+    checkpoints.running = sqlite_driver._checkpointer.submit(checkpoints._checkpoint)
+    checkpoints.running.result(timeout=30)
 
     # The database file alone (no WAL beside it) already holds them.
     alone = tmp_path / "copy" / "pedidos.db"
@@ -62,9 +67,7 @@ async def test_committed_changes_reach_the_database_file_while_the_bot_runs(
     shutil.copyfile(db_path, alone)
     with closing(sqlite3.connect(alone)) as copy:
         (stored,) = copy.execute("SELECT count(*) FROM inbox").fetchone()
-    # At least the updates committed before the checkpoint began; later ones may or may
-    # not be in it (a PASSIVE checkpoint copies what the WAL held when it started).
-    assert stored >= sqlite_driver.CHECKPOINT_EVERY_COMMITS - before
+    assert stored == updates
 
 
 async def test_a_one_statement_unit_of_work_refuses_outbox_messages(sqlite_shop):
