@@ -2,6 +2,8 @@
 
 Replies are printed (and flushed) as they come; buttons are numbered `[1] Label`, and
 typing the number or the label presses the button. Any other line is a text message.
+Where a typed number is an answer (how many? how many stars?) buttons get letters
+(`[a] Cancel`) instead, so "3" means three.
 `/quit` or the end of input ends the chat. Works the same from a terminal and a pipe.
 Messages the shop sends later (the outbox) are shown as soon as the chat is open.
 """
@@ -17,8 +19,7 @@ from bot.dispatcher import OutboxDispatcher
 from core.services.context import Shop
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
-from handlers.intents import fold
-from handlers.payloads import menu_number
+from handlers.options import plain
 from handlers.types import Attachment, Button, Incoming, Location, Reply
 
 CHANNEL = "terminal"
@@ -45,6 +46,8 @@ class TerminalChat:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.buttons: list[Button] = []
+        self.expects_number = False  # the last question takes a number: "3" is not [3]
+        self.renumber = False  # a message arriving on its own starts the numbering anew
         self.files = files or Path("pedidos-files")  # where documents (labels, CSV) land
         self.channel = CHANNEL
         self.dispatcher = OutboxDispatcher(shop, [self], address=user_id)
@@ -65,11 +68,19 @@ class TerminalChat:
             poller.cancel()
 
     async def poll_outbox(self, seconds: float) -> None:
-        """Show what the shop sends while the person is reading or typing."""
+        """Show what the shop sends while the person is reading or typing: its buttons
+        are numbered from 1 again, as the newest message is the one answered."""
         while True:
             await asyncio.sleep(seconds)
-            async with self.lock:
+            await self.poll_outbox_once()
+
+    async def poll_outbox_once(self) -> None:
+        async with self.lock:
+            self.renumber = True
+            try:
                 await self.show_outbox()
+            finally:
+                self.renumber = False
 
     async def read_line(self) -> str | None:
         if self.stdin.isatty():
@@ -82,6 +93,7 @@ class TerminalChat:
             replies = await self.conversation.handle(incoming)
             if replies:  # silence (someone writing too fast) leaves the buttons shown
                 self.buttons = []
+                self.expects_number = any(reply.expects_number for reply in replies)
             self.show(replies)
             await self.show_outbox()
 
@@ -94,10 +106,11 @@ class TerminalChat:
             "name": self.name,
         }
         stripped = line.strip()
-        number = menu_number(stripped)
-        if number is not None and 1 <= number <= len(self.buttons):
-            return Incoming(**base, payload=self.buttons[number - 1].payload)
-        pressed = next((b for b in self.buttons if fold(b.label) == fold(stripped)), None)
+        keys = [_key(n, self.expects_number) for n in range(1, len(self.buttons) + 1)]
+        if stripped.lower() in keys:
+            return Incoming(**base, payload=self.buttons[keys.index(stripped.lower())].payload)
+        # The label as written: "+1" is not "−1", though both fold to "1".
+        pressed = next((b for b in self.buttons if _same(b.label, stripped)), None)
         if pressed is not None and stripped:
             return Incoming(**base, payload=pressed.payload)
         word, _, rest = stripped.partition(" ")
@@ -130,7 +143,10 @@ class TerminalChat:
                 self.write(t.gettext("(To share a location, type: /location 19.43,-99.13)"))
             for button in reply.all_buttons():
                 self.buttons.append(button)
-                self.write(f"[{len(self.buttons)}] {button.label}")
+                # At a question that takes a number, a typed number is the answer: the
+                # buttons get letters instead.
+                marker = f"[{_key(len(self.buttons), self.expects_number)}]"
+                self.write(f"{marker} {button.label}")
             self.write("")
 
     async def show_outbox(self) -> None:
@@ -138,6 +154,9 @@ class TerminalChat:
         await self.dispatcher.run_once()
 
     async def deliver(self, address: str, replies: list[Reply]) -> None:
+        if self.renumber and any(reply.buttons for reply in replies):
+            self.buttons = []
+            self.expects_number = False
         self.show(replies)  # the Sender side: printing to this terminal can't fail
 
     def save(self, filename: str, content: bytes) -> str:
@@ -149,3 +168,12 @@ class TerminalChat:
     def write(self, text: str, end: str = "\n") -> None:
         self.stdout.write(text + end)
         self.stdout.flush()
+
+
+def _key(position: int, lettered: bool) -> str:
+    """How a button is pressed by typing: its number, or its letter (a, b, c...)."""
+    return chr(ord("a") + position - 1) if lettered and position <= 26 else str(position)
+
+
+def _same(label: str, typed: str) -> bool:
+    return plain(label) == plain(typed)

@@ -16,6 +16,7 @@ from core.domain.errors import DomainError, NotAllowed, StoreUnavailable
 from core.services import admins
 from core.services.context import Shop
 from core.services.conversations import open_turn, save_conversation
+from handlers import options, quantity_change
 from handlers.admin import errors as admin_errors
 from handlers.admin import router as admin
 from handlers.customer import cart, catalog, checkout, menu, orders, privacy, support
@@ -130,6 +131,7 @@ class Conversation:
                 ).format(ref=reference),
                 menu.menu_buttons(turn.t),
             )
+        options.remember(turn.record.data, turn.replies)
         if turn.record.snapshot() != stored and not turn.forgotten:
             await save_conversation(self.shop, turn.record)
         replies = turn.replies
@@ -330,9 +332,25 @@ async def text(turn: Turn, raw: str) -> None:
     if turn.step is not Step.MENU and detect(message) in INTERRUPTIONS:
         await free_text(turn, message)  # "¿dónde está mi pedido?" is never a name or a street
         return
+    loose = turn.step in OPTION_STEPS
+    if (payload := options.choice(turn.data, message, loose=loose)) is not None:
+        await button(turn, payload)  # "sí", "transferencia", "volver": the button meant
+        return
+    if await typed_quantity(turn, message):
+        return
     if await answer(turn, message):
         return
+    if turn.step is Step.MENU and await orders.rate_latest(turn, message):
+        return
     await free_text(turn, message)
+
+
+async def typed_quantity(turn: Turn, message: str) -> bool:
+    """ "+1", "quita uno", "pon 3" typed with a cart line or a product in view."""
+    change = quantity_change.parse(message)
+    if change is None:
+        return False
+    return await cart.typed_change(turn, change) or await catalog.typed_change(turn, change)
 
 
 async def nothing_typed(turn: Turn) -> None:
@@ -355,6 +373,8 @@ async def answer(turn: Turn, message: str) -> bool:
         await catalog.quantity_typed(turn, message)
     elif step in checkout.CHECKOUT_STEPS:
         await checkout.text_typed(turn, message)
+    elif step is Step.RATING:
+        await orders.rating_typed(turn, message)
     elif step is Step.RATING_COMMENT:
         await orders.rating_comment(turn, message)
     elif step is Step.RETURN_REASON:
@@ -419,6 +439,16 @@ async def do(turn: Turn, action: str, message: str = "") -> None:
     elif action == "forget_me":
         await privacy.ask_forget(turn)
 
+
+# Questions answered by choosing one of the buttons: there a word of a label is enough
+# ("estandar", "express"), and nothing typed is taken as a free answer.
+OPTION_STEPS = {
+    Step.CHECKOUT_ADDRESS,
+    Step.CHECKOUT_SHIPPING,
+    Step.CHECKOUT_PAYMENT,
+    Step.CHECKOUT_CONFIRM,
+    Step.RETURN_RESOLUTION,
+}
 
 # Questions that win over whatever the conversation was waiting for.
 INTERRUPTIONS = {Intent.TRACK, Intent.HUMAN, Intent.HELP, Intent.ORDERS}

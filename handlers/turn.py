@@ -17,6 +17,7 @@ class Step(StrEnum):
 
     MENU = "menu"
     ASK_QUANTITY = "ask_quantity"
+    CART_LINE = "cart_line"  # changing one line of the cart
     CHECKOUT_NAME = "checkout_name"
     CHECKOUT_PHONE = "checkout_phone"
     CHECKOUT_ADDRESS = "checkout_address"
@@ -30,6 +31,7 @@ class Step(StrEnum):
     CHECKOUT_PAYMENT = "checkout_payment"
     CHECKOUT_CONFIRM = "checkout_confirm"
     AWAITING_RECEIPT = "awaiting_receipt"
+    RATING = "rating"
     RATING_COMMENT = "rating_comment"
     RETURN_QUANTITY = "return_quantity"
     RETURN_REASON = "return_reason"
@@ -43,6 +45,12 @@ class Step(StrEnum):
     ADMIN_SUPPORT_REPLY = "admin_support_reply"
 
 
+# What a screen leaves in view for the very next message only: the product on screen
+# ("dame 2"), a cart just shown ("+1"), a change waiting for its line. Older screens
+# don't count: "2" typed three screens later is not about that product.
+ONE_TURN_KEYS = ("seen", "cart_shown", "pending_change")
+
+
 @dataclass
 class Turn:
     shop: Shop
@@ -53,6 +61,14 @@ class Turn:
     card_payments: bool = False
     replies: list[Reply] = field(default_factory=list)
     forgotten: bool = False  # the person's data was just erased: save nothing of them
+    shown: dict = field(default_factory=dict)  # the previous turn's ONE_TURN_KEYS
+
+    def __post_init__(self) -> None:
+        self.shown = {k: self.record.data.pop(k) for k in ONE_TURN_KEYS if k in self.record.data}
+
+    def in_view(self, key: str) -> object:
+        """What the previous message showed (ONE_TURN_KEYS), for this message only."""
+        return self.shown.get(key)
 
     @property
     def step(self) -> Step:

@@ -83,6 +83,9 @@ class Reply:
     invoice: Invoice | None = None
     ref: str = ""  # what this message is about, so a reply to it can be understood
     locale: str = ""  # the language it is written in (for the channel's own words)
+    # The question takes a number ("how many?", "how many stars?"): a number typed next is
+    # the answer, not the number of a button in a numbered menu.
+    expects_number: bool = False
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

@@ -5,10 +5,15 @@ from __future__ import annotations
 from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.money import Money
 from core.services import cart
+from core.services.cart import CartView
 from handlers.payloads import pack
+from handlers.quantity_change import Change, Kind
 from handlers.render import money
-from handlers.turn import Turn
+from handlers.turn import Step, Turn
 from handlers.types import Button, OrderedItem
+
+# What a typed "+1" or "quita uno" applies to when the screen shows more than one line.
+PENDING = "pending_change"
 
 
 def empty_cart_reply(turn: Turn, note: str = "") -> None:
@@ -37,6 +42,7 @@ async def show_cart(turn: Turn, note: str = "") -> None:
         _("Subtotal: {amount}").format(amount=money(turn.t, view.totals.subtotal.amount, cur))
     )
     lines.append(_("Shipping is calculated at checkout."))
+    turn.data["cart_shown"] = True  # "+1" or "pon 3" typed next: a line of this cart
     turn.say(
         "\n".join(lines),
         [
@@ -44,15 +50,19 @@ async def show_cart(turn: Turn, note: str = "") -> None:
             [Button(_("Change quantities"), pack("ce")), Button(_("Empty cart"), pack("cx"))],
             [Button(_("Keep shopping"), pack("cat"))],
         ],
+        expects_number=True,  # "3" is three of it, not the third button
     )
 
 
-async def edit_cart(turn: Turn) -> None:
+async def edit_cart(turn: Turn, pending: Change | None = None) -> None:
     _ = turn.t.gettext
     view = await cart.view_cart(turn.shop, turn.customer.id)
     if view.is_empty:
         empty_cart_reply(turn)
         return
+    turn.reset()
+    if pending is not None:  # applied to the line chosen next
+        turn.data[PENDING] = [str(pending.kind), pending.amount]
     rows = [
         [Button(f"{line.name} ×{line.quantity}", pack("cl", line.product_id))]
         for line in view.lines
@@ -63,22 +73,75 @@ async def edit_cart(turn: Turn) -> None:
 
 async def edit_line(turn: Turn, product_id: int) -> None:
     _ = turn.t.gettext
+    pending = turn.in_view(PENDING)
     view = await cart.view_cart(turn.shop, turn.customer.id)
-    line = next((line for line in view.lines if line.product_id == product_id), None)
+    line = _line(view, product_id)
     if line is None:
         await show_cart(turn, _("That product is no longer in your cart."))
+        return
+    if pending:  # "+1" typed before choosing which line
+        kind, amount = pending  # type: ignore[misc]
+        await change_line(turn, product_id, Change(Kind(kind), int(amount)))
         return
     rows = [[Button("−1", pack("ci", product_id, line.quantity - 1))]]
     if line.quantity < min(line.available, MAX_LINE_QUANTITY):
         rows[0].append(Button("+1", pack("ci", product_id, line.quantity + 1)))
     rows.append([Button(_("Remove"), pack("ci", product_id, 0))])
     rows.append([Button(_("Back to cart"), pack("cart"))])
-    turn.say(_("{name}: {qty} in your cart.").format(name=line.name, qty=line.quantity), rows)
+    turn.reset()
+    turn.go(Step.CART_LINE, product_id=product_id)
+    text = _("{name}: {qty} in your cart.").format(name=line.name, qty=line.quantity)
+    text += "\n" + _("Type how many you want (for example 2), or +1 / -1.")
+    turn.say(text, rows, expects_number=True)
+
+
+def _line(view: CartView, product_id: int):
+    return next((line for line in view.lines if line.product_id == product_id), None)
 
 
 async def set_quantity(turn: Turn, product_id: int, quantity: int) -> None:
+    _ = turn.t.gettext
+    most = MAX_LINE_QUANTITY
+    if quantity > most:
+        turn.say(_("At most {most} per product.").format(most=most))
+        quantity = most
+    view = await cart.view_cart(turn.shop, turn.customer.id)
+    line = _line(view, product_id)
+    if line is not None and quantity > line.quantity and quantity > line.available:
+        note = turn.t.ngettext(
+            "Only {n} {name} is available.", "Only {n} {name} are available.", line.available
+        ).format(n=max(line.available, 0), name=line.name)
+        await show_cart(turn, note)
+        return
     await cart.set_quantity(turn.shop, turn.customer.id, product_id, quantity)
     await show_cart(turn)
+
+
+async def change_line(turn: Turn, product_id: int, change: Change) -> None:
+    """A typed change ("+1", "quita uno", "pon 3") to one line of the cart."""
+    view = await cart.view_cart(turn.shop, turn.customer.id)
+    line = _line(view, product_id)
+    if line is None:
+        await show_cart(turn, turn.t.gettext("That product is no longer in your cart."))
+        return
+    await set_quantity(turn, product_id, change.applied_to(line.quantity))
+
+
+async def typed_change(turn: Turn, change: Change) -> bool:
+    """A quantity change typed on a cart screen. False when no cart line is in view."""
+    if turn.step is Step.CART_LINE and isinstance(turn.data.get("product_id"), int):
+        await change_line(turn, turn.data["product_id"], change)
+        return True
+    if turn.step is not Step.MENU or not turn.in_view("cart_shown"):
+        return False
+    view = await cart.view_cart(turn.shop, turn.customer.id)
+    if view.is_empty:
+        return False
+    if len(view.lines) == 1:
+        await change_line(turn, view.lines[0].product_id, change)
+    else:
+        await edit_cart(turn, change)  # which line? the change waits for the answer
+    return True
 
 
 async def empty(turn: Turn) -> None:

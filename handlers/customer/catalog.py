@@ -8,7 +8,10 @@ from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.catalog import Product
 from core.domain.errors import ProductNotFound
 from core.services import cart, catalog
+from handlers import quantity_change
+from handlers.customer import cart as cart_screens
 from handlers.payloads import pack
+from handlers.quantity_change import Change, Kind
 from handlers.render import availability, money, product_card
 from handlers.turn import Step, Turn
 from handlers.types import Button
@@ -131,6 +134,23 @@ async def add(turn: Turn, product_id: int, quantity: int) -> None:
             [Button(_("Keep shopping"), pack("cat"))],
         ],
     )
+    remember_seen(turn, product_id)  # "+1" or "otro" typed next: one more of it
+
+
+async def typed_change(turn: Turn, change: Change) -> bool:
+    """ "+1", "pon 3", "quita uno" typed under a product card or after adding it.
+    False when no product is in view."""
+    product_id = turn.in_view("seen")
+    if turn.step is not Step.MENU or not isinstance(product_id, int):
+        return False
+    view = await cart.view_cart(turn.shop, turn.customer.id)
+    if any(line.product_id == product_id for line in view.lines):
+        await cart_screens.change_line(turn, product_id, change)
+    elif change.kind in (Kind.ADD, Kind.SET) and change.amount > 0:
+        await add(turn, product_id, min(change.amount, MAX_LINE_QUANTITY))
+    else:
+        await cart_screens.show_cart(turn, turn.t.gettext("That product is not in your cart."))
+    return True
 
 
 async def ask_quantity(turn: Turn, product_id: int) -> None:
@@ -152,6 +172,7 @@ async def ask_quantity(turn: Turn, product_id: int) -> None:
             [Button(str(n), pack("a", product.id, n)) for n in choices],
             [Button(_("Cancel"), pack("p", product.id))],
         ],
+        expects_number=True,
     )
 
 
@@ -167,7 +188,11 @@ async def quantity_typed(turn: Turn, text: str) -> None:
     product = await _active_product(turn, product_id) if product_id else None
     if product is None:
         return
-    qty = parse_quantity(text)
+    change = quantity_change.parse(text)
+    wanted = change is not None and change.kind in (Kind.SET, Kind.ADD)
+    qty = change.amount if change is not None and wanted else None
+    if change is not None and change.kind in (Kind.REMOVE, Kind.SUBTRACT):
+        qty = 0  # "-1", "ninguno": not a quantity one can order
     most = min(max(product.available, 0), MAX_LINE_QUANTITY)
     if qty is None:
         turn.say(

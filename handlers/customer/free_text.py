@@ -73,7 +73,7 @@ async def reply(turn: Turn, message: str) -> None:
         await orders.track(turn, str(code.value))  # a bare code: that order
         return
     product = said.entity("product")
-    seen = isinstance(turn.data.get("seen"), int)
+    seen = isinstance(turn.in_view("seen"), int)
     if not said.confident and seen and product is None and said.entity("quantity"):
         await _add_to_cart(turn, said)  # "i'll take 2" under a product card
         return
@@ -141,7 +141,7 @@ async def _browse(turn: Turn, said: Understanding) -> None:
 async def _add_to_cart(turn: Turn, said: Understanding) -> None:
     wanted = said.entity("product")
     ids = [int(key) for key in wanted.matches if key.isdecimal()] if wanted else []
-    seen = turn.data.get("seen")
+    seen = turn.in_view("seen")
     if wanted is None and isinstance(seen, int):
         ids = [seen]  # "dame 2" under a product card: that product
     if len(ids) != 1:

@@ -11,6 +11,7 @@ from core.services import orders, returns
 from core.services.orders import OrderDetails
 from handlers.customer.menu import main_menu
 from handlers.payloads import pack
+from handlers.rating_typed import parse_rating
 from handlers.render import (
     delivery_estimate,
     event_name,
@@ -47,7 +48,16 @@ async def track(turn: Turn, code: str | None = None) -> None:
     elif len(open_orders) == 1:
         await show_order(turn, open_orders[0].code)
     else:
-        choose_order(turn, _("You have several orders on the way. Which one?"), open_orders, "t")
+        # "On the way" only when one has left the shop; each button says where it is.
+        shipped = sum(o.status is OrderStatus.SHIPPED for o in open_orders)
+        question = (
+            _("You have {count} open orders, {shipped} of them on the way. Which one?")
+            if shipped
+            else _("You have {count} open orders; none has shipped yet. Which one?")
+        )
+        choose_order(
+            turn, question.format(count=len(open_orders), shipped=shipped), open_orders, "t"
+        )
 
 
 def choose_order(turn: Turn, question: str, choices: list[Order], verb: str) -> None:
@@ -172,12 +182,39 @@ async def confirm_received(turn: Turn, code: str) -> None:
 
 def ask_rating(turn: Turn, code: str, text: str) -> None:
     turn.reset()
-    turn.say(text, rating_buttons(code))
+    turn.go(Step.RATING, code=code)
+    hint = turn.t.gettext("Type a number from 1 to 5, or tap the stars.")
+    turn.say(f"{text}\n{hint}", rating_buttons(code), expects_number=True)
+
+
+async def rating_typed(turn: Turn, text: str) -> None:
+    """An answer typed at "how many stars?": "5", "⭐⭐⭐⭐⭐", "excelente"."""
+    code = str(turn.data.get("code", ""))
+    stars = parse_rating(text)
+    if stars is None:
+        ask_rating(turn, code, turn.t.gettext("Sorry, I need a rating from 1 to 5."))
+        return
+    await rate(turn, code, stars)
+
+
+async def rate_latest(turn: Turn, text: str) -> bool:
+    """A rating typed after the "it was delivered, how was it?" message ("⭐⭐⭐⭐⭐",
+    "5 estrellas"): the latest delivered order not rated yet. False when there is none
+    or the text is not clearly a rating."""
+    stars = parse_rating(text, clear_only=True)
+    if stars is None:
+        return False
+    recent = await orders.customer_orders(turn.shop, turn.customer.id, limit=LIST_SIZE)
+    unrated = [o for o in recent if o.status is OrderStatus.DELIVERED and o.rating is None]
+    if not unrated:
+        return False
+    await rate(turn, unrated[0].code, stars)
+    return True
 
 
 async def rate(turn: Turn, code: str, stars: int) -> None:
     _ = turn.t.gettext
-    if stars == 0:
+    if not 1 <= stars <= 5:
         ask_rating(turn, code, _("How many stars do you give order {code}?").format(code=code))
         return
     await orders.rate_order(turn.shop, _actor(turn), code, stars)

@@ -54,6 +54,9 @@ class ChatDriver:
         matches = exact or [n for n, b in buttons if b.label.startswith(label_start)]
         labels = [b.label for b in self.chat.buttons]
         assert matches, f"no button starting with {label_start!r} among {labels}"
+        if self.chat.expects_number:  # a typed number would be the answer: tap it
+            await self.chat.send(self.incoming(payload=self.chat.buttons[matches[-1] - 1].payload))
+            return self.screen()
         return await self.type(str(matches[-1]))  # the newest such button
 
     async def refresh(self) -> str:

@@ -31,10 +31,16 @@ async def test_quantities_zero_negative_huge_and_in_words_are_explained(demo_sho
     assert "The quantity must be at least 1." in await chat.type("-1")
     assert "There are only 35 Vela de lavanda available" in await chat.type("1000000000")
     assert "There are only 35 Vela de lavanda available" in await chat.type("999999999999")
-    assert "Please type the quantity with digits, for example 2." in await chat.type("dos")
+    assert "Please type the quantity with digits, for example 2." in await chat.type("muchas")
     assert await cart_count(demo_shop) == 0
     assert "Added 3 × Vela de lavanda" in await chat.type("3")
     assert await cart_count(demo_shop) == 3
+
+
+async def test_a_quantity_in_words_is_understood(demo_shop):
+    chat = await at_quantity_question(demo_shop)
+    assert "Added 2 × Vela de lavanda" in await chat.type("dos")
+    assert await cart_count(demo_shop) == 2
 
 
 async def test_a_5000_character_message_is_refused_politely(demo_shop):
