@@ -4,6 +4,11 @@ Every update is written to the inbox before it is handled, so a repeated update_
 (Telegram redelivers after a timeout, or after a restart in polling mode) is handled
 once, and one left half-done by a crash is handled on the next start. Updates of one
 person are handled in order; different people's concurrently.
+
+Only the kinds the shop asks for are written down (a webhook may still bring others for
+a while after allowed_updates changed); a message that is only Telegram's notice (a pin,
+a member joining, a refund) is not answered. An update aiogram's models can't read whole
+(another Bot API version's payload) is read in the parts the shop uses.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import asyncio
 import logging
 from datetime import timedelta
 from typing import Any, ClassVar
+
+from pydantic import ValidationError
 
 from bot import telegram_models  # first: loads aiogram, its models built when used
 
@@ -68,6 +75,46 @@ log = logging.getLogger("pedidos.telegram")
 CHANNEL = "telegram"
 POLL_TIMEOUT = 25
 ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query"]
+# A message holding one of these is Telegram's notice of something that happened in the
+# chat (https://core.telegram.org/bots/api#message), not something a person wrote.
+SERVICE_FIELDS = frozenset(
+    {
+        "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
+        "delete_chat_photo", "group_chat_created", "supergroup_chat_created",
+        "channel_chat_created", "message_auto_delete_timer_changed", "migrate_to_chat_id",
+        "migrate_from_chat_id", "pinned_message", "refunded_payment", "users_shared",
+        "user_shared", "chat_shared", "gift", "unique_gift", "gift_upgrade_sent",
+        "connected_website", "write_access_allowed", "passport_data",
+        "proximity_alert_triggered", "boost_added", "chat_background_set",
+        "checklist_tasks_done", "checklist_tasks_added", "direct_message_price_changed",
+        "forum_topic_created", "forum_topic_edited", "forum_topic_closed",
+        "forum_topic_reopened", "general_forum_topic_hidden", "general_forum_topic_unhidden",
+        "giveaway_created", "giveaway_winners", "giveaway_completed", "managed_bot_created",
+        "paid_message_price_changed", "poll_option_added", "poll_option_deleted",
+        "suggested_post_approved", "suggested_post_approval_failed", "suggested_post_declined",
+        "suggested_post_paid", "suggested_post_refunded", "video_chat_scheduled",
+        "video_chat_started", "video_chat_ended", "video_chat_participants_invited",
+        "web_app_data", "chat_owner_left", "chat_owner_changed", "community_chat_added",
+        "community_chat_removed", "community_chat_joined",
+    }
+)  # fmt: skip
+# What the channel reads of a message, and what names it: an update the models can't
+# read whole is read again with only these (see _parsed).
+MESSAGE_READ = frozenset(
+    {
+        "message_id", "from", "chat", "date", "text", "caption", "contact", "location",
+        "photo", "document", "animation", "successful_payment", "reply_to_message",
+        "reply_markup",
+    }
+)  # fmt: skip
+MESSAGE_IDENTITY = frozenset({"message_id", "from", "chat", "date"})
+
+
+class GetRawUpdates(GetUpdates):
+    """getUpdates answered as plain JSON objects: each update is then read like a
+    webhook's, so one the models can't read never stops the polling."""
+
+    __returning__ = list[dict[str, Any]]
 
 
 class PinnedResponseSession(AiohttpSession):
@@ -96,7 +143,7 @@ class PinnedResponseSession(AiohttpSession):
 # Every Bot API method the channel calls (here and in telegram_render.py).
 METHODS_USED = (
     SendMessage, EditMessageText, SendPhoto, SendDocument, SendInvoice, AnswerCallbackQuery,
-    AnswerPreCheckoutQuery, SetMyCommands, SetWebhook, DeleteWebhook, GetUpdates,
+    AnswerPreCheckoutQuery, SetMyCommands, SetWebhook, DeleteWebhook, GetRawUpdates,
 )  # fmt: skip
 
 
@@ -131,8 +178,13 @@ class TelegramChannel:
     # -- receiving ---------------------------------------------------------------------
 
     async def accept(self, raw: dict) -> bool:
-        """Write the update down; False when this update_id was already received."""
-        return await inbox.receive(self.shop, CHANNEL, str(raw["update_id"]), _user_of(raw), raw)
+        """Write the update down; False when this update_id was already received, or
+        when the update asks nothing of the shop (not written down)."""
+        update_id = str(raw["update_id"])
+        if not _wanted(raw):
+            log.info("telegram update %s (%s) needs no answer", update_id, _kind_of(raw))
+            return False
+        return await inbox.receive(self.shop, CHANNEL, update_id, _user_of(raw), raw)
 
     async def receive(self, raw: dict) -> None:
         """Accept and handle now (polling)."""
@@ -158,7 +210,9 @@ class TelegramChannel:
         await inbox.handle_waiting(self.shop, CHANNEL, _user_of(raw), self._handle_stored)
 
     async def _handle_stored(self, payload: dict) -> None:
-        await self.process(Update.model_validate(payload, context={"bot": self.bot}))
+        update = _parsed(payload, self.bot)
+        if update is not None:
+            await self.process(update)
 
     async def process(self, update: Update) -> None:
         if update.pre_checkout_query is not None:
@@ -198,7 +252,7 @@ class TelegramChannel:
         elif message.photo:
             photo = Attachment("photo", message.photo[-1].file_id, message.caption or "")
             incoming = Incoming(**base, attachment=photo)
-        elif message.document is not None:
+        elif message.document is not None and message.animation is None:  # a GIF has both
             document = Attachment("document", message.document.file_id, message.caption or "")
             incoming = Incoming(**base, attachment=document)
         else:
@@ -226,7 +280,9 @@ class TelegramChannel:
             await self.bot.answer_callback_query(query.id)
         except TelegramBadRequest:
             log.info("callback %s was already answered or expired", query.id)
-        chat_id = query.message.chat.id if query.message else query.from_user.id
+        if query.message is None:
+            return  # a button on an inline message: the shop sends none, it isn't ours
+        chat_id = query.message.chat.id
         if not await self._chat_allowed(chat_id, query.from_user.id):
             return
         incoming = Incoming(
@@ -323,9 +379,10 @@ class TelegramChannel:
         failures = 0
         while not stop.is_set():
             try:
-                updates = await self.bot.get_updates(
+                asked = GetRawUpdates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
                 )
+                updates = await self.bot(asked)
                 failures = 0
             except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
                 failures += 1
@@ -333,8 +390,7 @@ class TelegramChannel:
                 log.warning("getUpdates failed (%s); again in %ss", error, wait)
                 await asyncio.sleep(wait)
                 continue
-            for update in updates:
-                raw = update.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for raw in updates:
                 try:
                     await self.receive(raw)
                 except StoreUnavailable:
@@ -342,7 +398,7 @@ class TelegramChannel:
                     log.warning("database unavailable; polling again in a moment")
                     await asyncio.sleep(1)
                     break
-                offset = update.update_id + 1
+                offset = int(raw["update_id"]) + 1
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self.bot.set_webhook(
@@ -386,12 +442,67 @@ class TelegramChannel:
         await self.bot.session.close()
 
 
+def _kind_of(raw: dict) -> str:
+    """An update's kind: the one field beside update_id ("message", "poll"...)."""
+    return next((key for key in raw if key != "update_id"), "")
+
+
+def _wanted(raw: dict) -> bool:
+    """Of a kind the shop handles, and not a message that is only Telegram's notice."""
+    kind = _kind_of(raw)
+    if kind not in ALLOWED_UPDATES or not isinstance(raw[kind], dict):
+        return False
+    return kind != "message" or not SERVICE_FIELDS & raw[kind].keys()
+
+
+def _parsed(raw: dict, bot: Bot) -> Update | None:
+    """The update as aiogram's models read it; when they can't read all of it (a payload
+    of another Bot API version), only the parts the shop uses, then only who wrote: a
+    person who wrote still gets an answer. None when not even that can be read."""
+    for keep in (None, MESSAGE_READ, MESSAGE_IDENTITY):
+        try:
+            return Update.model_validate(_only(raw, keep), context={"bot": bot})
+        except ValidationError as error:
+            log.warning(
+                "telegram update %s: %d fields can't be read (%s)",
+                raw.get("update_id"),
+                error.error_count(),
+                error.errors()[0]["loc"],
+            )
+    log.warning("telegram update %s names nobody who can be answered", raw.get("update_id"))
+    return None
+
+
+def _only(raw: dict, keep: frozenset[str] | None) -> dict:
+    """The update with its messages (also the one a button is on, and the one answered)
+    cut down to these fields; None keeps everything."""
+    if keep is None:
+        return raw
+
+    def cut(message: object, fields: frozenset[str]) -> object:
+        if not isinstance(message, dict):
+            return message
+        kept = {key: value for key, value in message.items() if key in fields}
+        if "reply_to_message" in kept:
+            kept["reply_to_message"] = cut(kept["reply_to_message"], MESSAGE_IDENTITY)
+        return kept
+
+    update = dict(raw)
+    if "message" in update:
+        update["message"] = cut(update["message"], keep)
+    if isinstance(update.get("callback_query"), dict):
+        query = dict(update["callback_query"])
+        if "message" in query:
+            query["message"] = cut(query["message"], keep)
+        update["callback_query"] = query
+    return update
+
+
 def _user_of(raw: dict) -> str:
-    for key in ("message", "callback_query", "pre_checkout_query", "edited_message"):
-        sender = (raw.get(key) or {}).get("from")
-        if sender:
-            return str(sender.get("id"))
-    return ""
+    """Whose update this is (their updates are handled in order); "" for nobody's."""
+    content = raw.get(_kind_of(raw))
+    sender = content.get("from") if isinstance(content, dict) else None
+    return str(sender.get("id", "")) if isinstance(sender, dict) else ""
 
 
 def _customer_commands(t: Translator) -> list[BotCommand]:

@@ -6,13 +6,20 @@ repeated delivery is handled once, also after a restart. Status webhooks (sent,
 delivered, read, failed) are recorded on the outbox row the message came from. Outside
 the 24-hour customer-service window notifications go as an approved template, because
 WhatsApp refuses free text then.
+
+A message names its sender by phone number, by business-scoped user id (BSUID), or both
+(a person with a username may hide their number). The shop knows each person by one id
+(customers.person_key: their phone number if the first message had one) and answers to
+it: pywa sends a phone number as `to` and a BSUID as `recipient`, as the Cloud API wants.
+
+Whatever the payload holds, a message from a person gets an answer or, when it asks for
+none (a reaction, an edit, a deletion, a system notice), nothing; never an exception.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -38,8 +45,18 @@ from handlers.types import Attachment, Incoming, Location, OrderedItem, Reply
 log = logging.getLogger("pedidos.whatsapp")
 
 CHANNEL = "whatsapp"
-# A reaction to one of our messages (a 👍, or taking one back) asks for no answer.
-SILENT_KINDS = {"reaction"}
+# Messages that ask for no answer: a reaction to one of ours (a 👍, or taking one
+# back), an edit or deletion of an earlier message, WhatsApp's own notices (a number
+# or user id changed), and the Cloud API's older names for those.
+SILENT_KINDS = {"reaction", "edit", "revoke", "deleted", "system"}
+# An "unsupported" message's unsupported.type that is an action on the chat, not
+# something the person sent us (https://developers.facebook.com/documentation/
+# business-messaging/whatsapp/webhooks/reference/messages/unsupported).
+SILENT_UNSUPPORTED = {"edit", "pin", "keep_in_chat", "poll_update", "reaction", "revoke"}
+# A tap WhatsApp could not pass on: answered like a button from an older message.
+UNREADABLE_TAPS = {"button", "list", "interactive"}
+# What a person sends that holds nothing the shop reads (no text): said so.
+NO_TEXT_KINDS = {"audio", "video", "sticker"}
 GRAPH = "https://graph.facebook.com"
 WINDOW = timedelta(hours=24)
 RATE_LIMITED = {4, 80007, 130429, 131056}  # try again later
@@ -114,19 +131,29 @@ class WhatsAppChannel:
         Returns the messages to handle (repeats are left out)."""
         fresh = []
         for value in _values(payload):
-            names = {
-                c.get("wa_id"): (c.get("profile") or {}).get("name", "")
-                for c in value.get("contacts", [])
-            }
-            for message in value.get("messages", []):
-                event = {"message": message, "name": names.get(message.get("from"), "")}
-                if await inbox.receive(
-                    self.shop, CHANNEL, message["id"], str(message.get("from", "")), event
+            contacts = _dicts(value.get("contacts"))
+            for message in _dicts(value.get("messages")):
+                event = await self.note(message, contacts)
+                if event is not None and await inbox.receive(
+                    self.shop, CHANNEL, str(message["id"]), event["person"], event
                 ):
                     fresh.append(event)
-            for status in value.get("statuses", []):
+            for status in _dicts(value.get("statuses")):
                 await self.record_status(status)
         return fresh
+
+    async def note(self, message: dict, contacts: list[dict]) -> dict | None:
+        """The event to write down for one message: the message, the sender's profile
+        name and the id the shop knows them by. None for a message from nobody we can
+        answer (no id at all, a group's message, no message id)."""
+        phone, user_id, name = _sender(message, contacts)
+        if not message.get("id") or message.get("group_id"):
+            return None  # the shop talks to people one to one
+        person = await customers.person_key(self.shop, CHANNEL, [phone, user_id])
+        if not person:
+            log.warning("whatsapp message %s names no sender we can answer", message["id"])
+            return None
+        return {"message": message, "name": name, "person": person}
 
     def schedule(self, event: dict) -> None:
         """Handle after answering the webhook (the answer must not wait for it)."""
@@ -143,68 +170,77 @@ class WhatsAppChannel:
     async def handle_event(self, event: dict) -> None:
         """Handle this message and any earlier one of the same person still waiting, in
         order, while holding that person's lock (in every worker)."""
-        wa_id = str(event["message"].get("from", ""))
-        await inbox.handle_waiting(self.shop, CHANNEL, wa_id, self._handle_stored)
+        await inbox.handle_waiting(self.shop, CHANNEL, _person_of(event), self._handle_stored)
 
     async def _handle_stored(self, event: dict) -> None:
-        message = event["message"]
-        incoming = await self.to_incoming(message, event.get("name", ""))
+        person = _person_of(event)
+        incoming = await self.to_incoming(event["message"], event.get("name", ""), person)
         if incoming is not None:
-            await self.answer(str(message.get("from", "")), incoming)
+            await self.answer(person, incoming)
 
-    async def to_incoming(self, message: dict, name: str) -> Incoming | None:
-        wa_id = str(message.get("from", ""))
+    async def to_incoming(self, message: dict, name: str, wa_id: str) -> Incoming | None:
+        """What the person's message means to the conversation; None when it asks for
+        no answer (or was answered here: the next page of a long list)."""
         base: dict[str, Any] = {
             "channel": CHANNEL,
             "user_id": wa_id,
             "chat_id": wa_id,
             "name": name,
         }
-        kind = message.get("type")
+        kind = message.get("type") if isinstance(message.get("type"), str) else ""
+        content = _dict(message.get(kind))
         if kind in SILENT_KINDS:
             return None
+        if kind == "request_welcome":  # the person opened the chat for the first time
+            return Incoming(**base, opened=True)
+        if kind == "unsupported":
+            what = str(content.get("type", ""))
+            if what in SILENT_UNSUPPORTED:
+                return None
+            if what in UNREADABLE_TAPS:
+                return Incoming(**base, payload="")
+            return Incoming(**base, unreadable=True)  # a poll, media WhatsApp lost...
         if kind == "interactive":
-            reply = (
-                message["interactive"].get("button_reply")
-                or message["interactive"].get("list_reply")
-                or {}
-            )
-            payload = reply.get("id", "")
+            # Without its reply (WhatsApp's error 131000) the tap is answered like a
+            # button from an older message: where we are, and the question again.
+            reply = _dict(content.get("button_reply")) or _dict(content.get("list_reply"))
+            payload = str(reply.get("id") or "")
             if payload.startswith(MORE + ":"):
                 await self.more_options(wa_id, whole_number(payload.partition(":")[2]))
                 return None
             return Incoming(**base, payload=payload)
         if kind == "button":  # a template's quick-reply button
-            return Incoming(**base, payload=message["button"].get("payload", ""))
+            return Incoming(**base, payload=str(content.get("payload") or ""))
         if kind == "location":
-            spot = message["location"]
-            return Incoming(**base, location=Location(spot["latitude"], spot["longitude"]))
+            spot = _location(content)
+            return Incoming(**base, location=spot) if spot else Incoming(**base, text="")
         if kind == "contacts":
-            phones = (message["contacts"][0].get("phones") or [{}]) if message["contacts"] else [{}]
-            phone = phones[0].get("phone") or phones[0].get("wa_id") or ""
-            return Incoming(**base, contact_phone=phone)
+            phone = _first_phone(message.get("contacts"))  # a card may have no number
+            return Incoming(**base, contact_phone=phone) if phone else Incoming(**base, text="")
         if kind in ("image", "document"):
-            media = message[kind]
             return Incoming(
                 **base,
                 attachment=Attachment(
                     "photo" if kind == "image" else "document",
-                    media.get("id", ""),
-                    media.get("caption", ""),
+                    str(content.get("id") or ""),
+                    str(content.get("caption") or ""),
                 ),
             )
         if kind == "order":
-            return Incoming(**base, catalog_order=_ordered_items(message["order"]))
+            return Incoming(**base, catalog_order=_ordered_items(content))
         if kind == "text":
-            text = message["text"].get("body", "")
+            text = str(content.get("body") or "")
             chosen = await self.numbered_choice(wa_id, text)
             if chosen is not None:
                 return Incoming(**base, payload=chosen)
             ref = ""
-            if (message.get("context") or {}).get("id"):
-                ref = await inbox.ref_of(self.shop, CHANNEL, wa_id, message["context"]["id"]) or ""
+            quoted = _dict(message.get("context")).get("id")
+            if quoted:
+                ref = await inbox.ref_of(self.shop, CHANNEL, wa_id, str(quoted)) or ""
             return Incoming(**base, text=text, reply_ref=ref)
-        return Incoming(**base, text="")  # audio, stickers...: "I didn't get any text"
+        if kind in NO_TEXT_KINDS:
+            return Incoming(**base, text="")  # "I didn't get any text"
+        return Incoming(**base, unreadable=True)  # a kind newer than this code
 
     async def numbered_choice(self, wa_id: str, text: str) -> str | None:
         """A number typed in answer to a numbered text menu."""
@@ -229,15 +265,17 @@ class WhatsAppChannel:
         await self.send_outgoing(wa_id, [page], paced=False)
 
     async def record_status(self, status: dict) -> None:
-        ref = await inbox.ref_of(
-            self.shop, CHANNEL, str(status.get("recipient_id", "")), str(status.get("id", ""))
-        )
-        if ref and ref.startswith("outbox:"):
-            errors = status.get("errors") or [{}]
+        """A receipt for a message we sent (sent, delivered, read, failed), kept on the
+        outbox row it came from. A person without a phone number is named by BSUID."""
+        ids = [str(status.get("recipient_id") or ""), str(status.get("recipient_user_id") or "")]
+        person = await customers.person_key(self.shop, CHANNEL, ids, remember=False)
+        ref = await inbox.ref_of(self.shop, CHANNEL, person, str(status.get("id", "")))
+        number = ref.partition(":")[2] if ref and ref.startswith("outbox:") else ""
+        if number.isdecimal():
+            errors = _dicts(status.get("errors")) or [{}]
             error = f"{errors[0].get('code', '')} {errors[0].get('title', '')}".strip()
-            await outbox.record_delivery(
-                self.shop, int(ref.split(":")[1]), str(status.get("status", "")), error
-            )
+            delivery = str(status.get("status") or "")
+            await outbox.record_delivery(self.shop, int(number), delivery, error)
 
     async def answer(self, wa_id: str, incoming: Incoming) -> None:
         replies = await self.conversation.handle(incoming)
@@ -357,31 +395,102 @@ class WhatsAppChannel:
         await self.drain()
 
 
-def _values(payload: dict) -> list[dict]:
-    if payload.get("object") != "whatsapp_business_account":
+def _values(payload: object) -> list[dict]:
+    """The values of a payload's "messages" changes (the other fields, such as
+    account_update or message_template_status_update, ask nothing of a shop)."""
+    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         return []
     return [
-        change.get("value") or {}
-        for entry in payload.get("entry", [])
-        for change in entry.get("changes", [])
+        _dict(change.get("value"))
+        for entry in _dicts(payload.get("entry"))
+        for change in _dicts(entry.get("changes"))
         if change.get("field") == "messages"
     ]
 
 
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: object) -> list[dict]:
+    """The objects of a JSON array; anything else in it, or no array, is left out."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _sender(message: dict, contacts: list[dict]) -> tuple[str, str, str]:
+    """(phone number, BSUID, profile name) of a message's sender; the message names one
+    or both, its contact entry may name the other."""
+    phone = str(message.get("from") or "")
+    user_id = str(message.get("from_user_id") or "")
+    contact = next(
+        (
+            c
+            for c in contacts
+            if (phone and c.get("wa_id") == phone) or (user_id and c.get("user_id") == user_id)
+        ),
+        contacts[0] if len(contacts) == 1 else {},
+    )
+    phone = phone or str(contact.get("wa_id") or "")
+    user_id = user_id or str(contact.get("user_id") or "")
+    return phone, user_id, str(_dict(contact.get("profile")).get("name") or "")
+
+
+def _person_of(event: dict) -> str:
+    # Events written before issue #13 named the person by phone number only.
+    return str(event.get("person") or event["message"].get("from", ""))
+
+
+def _location(spot: dict) -> Location | None:
+    latitude, longitude = spot.get("latitude"), spot.get("longitude")
+    try:
+        point = Location(float(latitude), float(longitude))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= point.latitude <= 90 and -180 <= point.longitude <= 180):
+        return None  # also NaN
+    return point
+
+
+def _first_phone(cards: object) -> str:
+    """The first phone number on the first shared contact card ("" when none)."""
+    for card in _dicts(cards):
+        for phone in _dicts(card.get("phones")):
+            return str(phone.get("phone") or phone.get("wa_id") or "")
+        return ""
+    return ""
+
+
 def _ordered_items(order: dict) -> tuple[OrderedItem, ...]:
+    """The lines of a catalog order; a price that can't be read counts as 0 (the cart
+    takes our prices anyway, and says so) and a quantity that can't as 1."""
     items = []
-    for item in order.get("product_items", []):
-        currency = str(item.get("currency", "")).upper()
-        try:
-            price = Money.from_major(Decimal(str(item.get("item_price", 0))), currency).amount
-        except InvalidAmount:
-            price = 0
+    for item in _dicts(order.get("product_items")):
+        currency = str(item.get("currency") or "").upper()[:3]
         items.append(
             OrderedItem(
-                str(item.get("product_retailer_id", "")),
-                int(item.get("quantity", 1)),
-                price,
+                str(item.get("product_retailer_id") or ""),
+                _quantity(item.get("quantity")),
+                _price(item.get("item_price"), currency),
                 currency,
             )
         )
     return tuple(items)
+
+
+def _price(value: object, currency: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0
+    try:
+        amount = Money.from_major(str(value), currency or "XXX").amount
+    except InvalidAmount:
+        return 0
+    return max(amount, 0)
+
+
+def _quantity(value: object) -> int:
+    whole_float = isinstance(value, float) and value.is_integer()
+    if whole_float or (isinstance(value, str) and value.strip().isdecimal()):
+        value = int(value)  # type: ignore[arg-type]
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 1
+    return value if value > 0 else 1

@@ -1853,14 +1853,23 @@ class BotApiDouble:
             user_id, {"successful_payment": payment}, first_name, language_code, None, None, None
         )
 
-    async def post_update(self, update: dict, *, secret: str | None = "use-registered") -> int:
+    async def post_update(
+        self,
+        update: dict,
+        *,
+        secret: str | None = "use-registered",
+        despite_allowed_updates: bool = False,
+    ) -> int:
         """POST an update to the registered webhook the way Telegram does (JSON body,
         X-Telegram-Bot-Api-Secret-Token header); returns the HTTP status. The update is not
-        queued for getUpdates."""
+        queued for getUpdates. despite_allowed_updates: one of a kind the bot did not ask
+        for, as Telegram still delivers those created before setWebhook changed
+        allowed_updates ("unwanted updates may be received for a short period of time")."""
         if self.webhook is None:
             raise AssertionError("no webhook is set (the bot never called setWebhook)")
         kind = next(key for key in update if key != "update_id")
-        if not self._delivers(kind, self.webhook.get("allowed_updates")):
+        allowed = self.webhook.get("allowed_updates")
+        if not despite_allowed_updates and not self._delivers(kind, allowed):
             raise AssertionError(
                 f"Telegram would not deliver {kind!r}: allowed_updates excludes it"
             )
@@ -1876,6 +1885,63 @@ class BotApiDouble:
             status = reply.status
         self.webhook_deliveries.append((update, status))
         return status
+
+    def received(self, update: dict) -> dict:
+        """An update recorded elsewhere (an SDK's test fixture, the Bot API's examples), as
+        if it had just happened here: the users and chats in it exist, a user's message is
+        in its chat, the message a button is on is the bot's, and a callback or pre-checkout
+        query waits for its answer. Returns a copy to post with post_update."""
+        for kind, content in update.items():
+            if kind != "update_id" and isinstance(content, dict):
+                self._note_update(kind, content)
+        return copy.deepcopy(update)
+
+    def _note_update(self, kind: str, content: dict) -> None:
+        sender = content.get("from") if isinstance(content.get("from"), dict) else None
+        if sender and isinstance(sender.get("id"), int) and sender["id"] > 0:
+            self._remember_user(
+                sender["id"],
+                str(sender.get("first_name", "")),
+                sender.get("language_code"),
+                sender.get("username"),
+            )
+        if kind == "callback_query" and isinstance(content.get("id"), str) and sender:
+            self._callbacks[content["id"]] = _Query(sender["id"], self.clock())
+            if isinstance(content.get("message"), dict):
+                self._note_message(content["message"], from_bot=True)
+        elif kind == "pre_checkout_query" and isinstance(content.get("id"), str) and sender:
+            self._pre_checkouts[content["id"]] = _Query(sender["id"], self.clock())
+        elif "message_id" in content and isinstance(content.get("chat"), dict):
+            self._note_message(content, from_bot=False)
+
+    def _note_message(self, message: dict, *, from_bot: bool) -> None:
+        chat_json, message_id = message["chat"], message.get("message_id")
+        chat_id = chat_json.get("id")
+        if not isinstance(chat_id, int) or not isinstance(message_id, int):
+            return
+        if chat_id not in self._chats:
+            kind = str(chat_json.get("type", "private"))
+            self._chats[chat_id] = _Chat(chat_id, kind, str(chat_json.get("title", "")))
+        if message.get("date") == 0:
+            return  # an inaccessible message: only its chat and id are known
+        text = message.get("text", message.get("caption", ""))
+        markup = message.get("reply_markup") if from_bot else None
+        stored = _Msg(
+            message_id,
+            chat_id,
+            from_bot=from_bot,
+            date=int(message.get("date") or time.time()),
+            sent_at=self.clock(),
+            kind=next((k for k in ("text", "photo", "document") if k in message), "text")
+            if from_bot
+            else "user",
+            text=str(text),
+            reply_markup=copy.deepcopy(markup) if isinstance(markup, dict) else None,
+            user_json=None if from_bot else copy.deepcopy(message),
+        )
+        self._messages.setdefault(chat_id, {})[message_id] = stored
+        following = self._next_message_id.get(chat_id, 1)
+        self._next_message_id[chat_id] = max(following, message_id + 1)
 
     @staticmethod
     def scope_key(scope: dict | None = None) -> str:

@@ -34,7 +34,17 @@ What is modelled:
   ``messages[].from_user_id`` to every inbound webhook. pywa 4.5 requires them (it reads
   ``contacts[0]["user_id"]``) and, by default, replies with ``{"recipient": "<BSUID>"}``
   instead of ``{"to": "<wa_id>"}``. The double issues a stable BSUID per wa_id
-  (``bsuid(wa_id)``), accepts either form, and files both under the wa_id in ``sent()``.
+  (``bsuid(wa_id)``) and files messages to either under the wa_id in ``sent()``. As Meta
+  documents it, ``to`` takes a phone number and ``recipient`` a BSUID (``to`` wins when
+  both are given); a BSUID in ``to`` or a phone number in ``recipient`` is refused with
+  131009 (Meta does not publish that answer's words).
+* Usernames: a person who adopts a username and has not written for 30 days reaches the
+  business without their phone number: ``hide_phone(wa_id)`` makes their webhooks carry
+  the BSUID only (no ``from``, no ``contacts[].wa_id``, no ``recipient_id`` in statuses).
+  A person known only by a BSUID (from a recorded payload) is filed under the BSUID.
+* Recorded payloads: ``received(payload)`` takes a webhook payload written elsewhere (an
+  SDK's test fixture, Meta's examples) and notes its senders, their ids and their messages
+  as if they had just written, so answers to them are inside the 24-hour window.
 * Webhook deliveries: ``post_webhook`` signs the exact bytes it sends with
   ``X-Hub-Signature-256`` (HMAC-SHA256 of the body with the app secret). Like Meta, the JSON
   is compact with non-ASCII characters escaped as ``\\uXXXX`` (lowercase hex) and ``/``
@@ -479,7 +489,9 @@ class GraphApiDouble:
         self._inbound: dict[str, _Inbound] = {}
         self._last_inbound: dict[str, float] = {}
         self._names: dict[str, str] = {}
-        self._bsuids: dict[str, str] = {}  # BSUID -> wa_id
+        self._bsuids: dict[str, str] = {}  # BSUID -> person (wa_id, or the BSUID itself)
+        self._user_ids: dict[str, str] = {}  # person -> BSUID, when not the computed one
+        self._usernames: dict[str, str] = {}  # people whose phone webhooks leave out
         self._media: dict[str, _Media] = {}
         self._failures: list[_Failure] = []
         self._next_media_id = 1_000_000_000_000_000 + secrets.randbelow(10**14)
@@ -566,12 +578,29 @@ class GraphApiDouble:
 
     def bsuid(self, wa_id: str) -> str:
         """The business-scoped user id Meta gives this user (stable per wa_id and WABA)."""
-        wa_id = self._digits(wa_id)
+        person = self._resolve(wa_id) if _BSUID.fullmatch(str(wa_id).strip()) else None
+        if person is not None and not person.isdigit():
+            return person  # known by the BSUID alone
+        wa_id = person or self._digits(wa_id)
+        if wa_id in self._user_ids:
+            return self._user_ids[wa_id]
         country = next((_COUNTRIES[wa_id[:n]] for n in (3, 2, 1) if wa_id[:n] in _COUNTRIES), "US")
         digest = hashlib.sha256(f"{self.waba_id}:{wa_id}".encode()).hexdigest()
         bsuid = f"{country}.{int(digest[:16], 16) % 10**18 + 10**18}"
         self._bsuids[bsuid] = wa_id
         return bsuid
+
+    def hide_phone(self, wa_id: str, username: str = "ana.compras") -> str:
+        """The user adopted a username and had no contact with the business for 30 days:
+        from now on their webhooks carry their BSUID (returned) and username, not their
+        phone number. Messages to either id still reach them."""
+        wa_id = self._digits(wa_id)
+        self._usernames[wa_id] = username
+        return self.bsuid(wa_id)
+
+    def show_phone(self, wa_id: str) -> None:
+        """Their phone number is in their webhooks again (they wrote to it, or it to them)."""
+        self._usernames.pop(self._digits(wa_id), None)
 
     def window_open(self, wa_id: str) -> bool:
         last = self._last_inbound.get(self._resolve(wa_id))
@@ -778,6 +807,49 @@ class GraphApiDouble:
             content["text"] = text
         return self._user_message(wa_id, name, "order", content, None)
 
+    def received(self, payload: dict) -> dict:
+        """A webhook payload recorded elsewhere (an SDK's test fixture, Meta's examples),
+        as if its senders had just written: the ids a message names its sender by (phone
+        number, BSUID, or both) are one person, their name and message are noted and their
+        24-hour window opens. Returns a copy to post with post_webhook."""
+        for entry in payload.get("entry") or []:
+            for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
+                value = change.get("value") if isinstance(change, dict) else None
+                if not isinstance(value, dict):
+                    continue
+                contacts = [c for c in value.get("contacts") or [] if isinstance(c, dict)]
+                for message in value.get("messages") or []:
+                    if isinstance(message, dict):
+                        self._note_inbound(message, contacts)
+        return copy.deepcopy(payload)
+
+    def _note_inbound(self, message: dict, contacts: list[dict]) -> None:
+        phone = str(message.get("from") or "")
+        user_id = str(message.get("from_user_id") or "")
+        contact = next(
+            (
+                c
+                for c in contacts
+                if (phone and c.get("wa_id") == phone) or (user_id and c.get("user_id") == user_id)
+            ),
+            contacts[0] if len(contacts) == 1 else {},
+        )
+        phone = phone or str(contact.get("wa_id") or "")
+        user_id = user_id or str(contact.get("user_id") or "")
+        if not phone and not user_id:
+            return  # a system notice about nobody in particular
+        person = self._digits(phone) if phone else self._person(user_id)
+        if phone and user_id:
+            self._bsuids[user_id] = person
+            self._user_ids[person] = user_id
+        name = (contact.get("profile") or {}).get("name")
+        if name:
+            self._names[person] = str(name)
+        wamid = message.get("id")
+        if isinstance(wamid, str):
+            self._inbound[wamid] = _Inbound(wamid, person, copy.deepcopy(message))
+        self._last_inbound[person] = self.clock()
+
     def status_update(
         self,
         wamid: str,
@@ -795,13 +867,10 @@ class GraphApiDouble:
         if status not in STATUSES:
             raise AssertionError(f"status must be one of {STATUSES}")
         bsuid = self.bsuid(sent.wa_id)
-        entry: dict[str, Any] = {
-            "id": wamid,
-            "status": status,
-            "timestamp": str(int(self.clock())),
-            "recipient_id": sent.wa_id,
-            "recipient_user_id": bsuid,
-        }
+        entry: dict[str, Any] = {"id": wamid, "status": status, "timestamp": str(int(self.clock()))}
+        if self._phone_shown(sent.wa_id):
+            entry["recipient_id"] = sent.wa_id
+        entry["recipient_user_id"] = bsuid
         if status == "failed":
             entry["errors"] = [self._status_error(e) for e in errors or [{"code": 131026}]]
         else:
@@ -1104,19 +1173,24 @@ class GraphApiDouble:
         recipient_type = body.get("recipient_type", "individual")
         if recipient_type != "individual":
             raise _not_modelled(f"recipient_type '{recipient_type}'")
-        to = body.get("to")
-        if to is None and body.get("recipient") is not None:
-            to = body["recipient"]
-        if to is None:
+        to, recipient = body.get("to"), body.get("recipient")
+        if to is None and recipient is None:
             raise _missing("to")
+        if to is None:  # `to` wins when both are given, as Meta documents
+            if not isinstance(recipient, str) or not _BSUID.fullmatch(recipient.strip()):
+                raise _invalid("Param recipient must be a business-scoped user id")
+            recipient = recipient.strip()
+            person = self._bsuids.get(recipient)
+            if person is None:
+                raise _GraphError(131026, UNDELIVERABLE_DETAILS)
+            return person, {"input": recipient, "user_id": recipient}
         if not isinstance(to, str | int) or isinstance(to, bool):
-            raise _invalid("Param to must be a phone number or WhatsApp user id")
+            raise _invalid("Param to must be a phone number")
         to = str(to).strip()
         if _BSUID.fullmatch(to):
-            wa_id = self._bsuids.get(to)
-            if wa_id is None:
-                raise _GraphError(131026, UNDELIVERABLE_DETAILS)
-            return wa_id, {"input": to, "user_id": to}
+            raise _invalid(
+                "Param to must be a phone number; a business-scoped user id goes in recipient"
+            )
         digits = _PHONE_NOISE.sub("", to)
         if not digits.isdigit() or not 7 <= len(digits) <= 15:
             raise _invalid(f"Param to must be a phone number, got '{to}'")
@@ -1428,7 +1502,7 @@ class GraphApiDouble:
     def _user_message(
         self, wa_id: str, name: str, kind: str, content: Any, context_wamid: str | None
     ) -> dict:
-        wa_id = self._digits(wa_id)
+        wa_id = self._person(wa_id)
         self._names[wa_id] = name
         wamid = self._new_wamid(wa_id)
         message: dict[str, Any] = {}
@@ -1436,9 +1510,10 @@ class GraphApiDouble:
             if context_wamid not in self._inbound and context_wamid not in self._sent_by_wamid:
                 raise AssertionError(f"no message {context_wamid} to reply to")
             message["context"] = {"from": self.display_phone_number, "id": context_wamid}
+        if self._phone_shown(wa_id):
+            message["from"] = wa_id
         message.update(
             {
-                "from": wa_id,
                 "from_user_id": self.bsuid(wa_id),
                 "id": wamid,
                 "timestamp": str(int(self.clock())),
@@ -1451,11 +1526,17 @@ class GraphApiDouble:
         return self._envelope({"contacts": [self._contact(wa_id)], "messages": [message]})
 
     def _contact(self, wa_id: str) -> dict:
-        return {
-            "profile": {"name": self._names.get(wa_id, "")},
-            "wa_id": wa_id,
-            "user_id": self.bsuid(wa_id),
-        }
+        profile = {"name": self._names.get(wa_id, "")}
+        if wa_id in self._usernames:
+            profile["username"] = self._usernames[wa_id]
+        contact: dict[str, Any] = {"profile": profile}
+        if self._phone_shown(wa_id):
+            contact["wa_id"] = wa_id
+        contact["user_id"] = self.bsuid(wa_id)
+        return contact
+
+    def _phone_shown(self, person: str) -> bool:
+        return person.isdigit() and person not in self._usernames
 
     def _envelope(self, value: dict) -> dict:
         metadata = {
@@ -1491,16 +1572,24 @@ class GraphApiDouble:
         sent = self._sent_by_wamid.get(wamid)
         if sent is None:
             raise AssertionError(f"the business sent no message {wamid}")
-        if sent.wa_id != self._digits(wa_id):
+        if sent.wa_id != self._resolve(wa_id):
             raise AssertionError(f"message {wamid} was sent to {sent.wa_id}, not to {wa_id}")
         return sent
 
     def _resolve(self, who: str) -> str:
+        """The person (wa_id, or the BSUID of someone known only by it) behind an id."""
         who = str(who).strip()
         if _BSUID.fullmatch(who):
             if who not in self._bsuids:
                 raise AssertionError(f"unknown BSUID {who}")
             return self._bsuids[who]
+        return self._digits(who)
+
+    def _person(self, who: str) -> str:
+        """Like _resolve, but a BSUID never seen is someone new known only by it."""
+        who = str(who).strip()
+        if _BSUID.fullmatch(who):
+            return self._bsuids.setdefault(who, who)
         return self._digits(who)
 
     @staticmethod

@@ -14,7 +14,15 @@ from core.domain.customers import Address, Customer
 from core.domain.money import Money
 from core.store.catalog_repo import product_from_row
 from core.store.dialect import insert_for, prebuilt
-from core.store.tables import addresses, admins, cart_lines, conversations, customers, products
+from core.store.tables import (
+    addresses,
+    admins,
+    cart_lines,
+    conversations,
+    customers,
+    person_aliases,
+    products,
+)
 
 _c, _p = cart_lines.c, products.c
 _CART_LINES = (
@@ -138,6 +146,39 @@ class SqlCustomerRepository:
     async def update(self, customer_id: int, **values: object) -> None:
         await self.conn.execute(
             update(customers).where(customers.c.id == customer_id).values(**values)
+        )
+
+    # The ids a person writes with (person_aliases): who each one is
+
+    async def people_known_as(self, channel: str, aliases: list[str]) -> dict[str, str]:
+        """Each of these ids already seen -> the id the shop knows its person by."""
+        a = person_aliases.c
+        rows = await self.conn.execute(
+            select(a.alias, a.user_id).where(a.channel == channel, a.alias.in_(aliases))
+        )
+        return {row.alias: row.user_id for row in rows}
+
+    async def add_aliases(
+        self, channel: str, user_id: str, aliases: list[str], at: datetime
+    ) -> None:
+        """These ids are the person's; one another worker wrote first stays as it is."""
+        if not aliases:
+            return
+        rows = [
+            {"channel": channel, "alias": alias, "user_id": user_id, "created_at": at}
+            for alias in aliases
+        ]
+        await self.conn.execute(
+            insert_for(self.conn, person_aliases).on_conflict_do_nothing(), rows
+        )
+
+    async def join_people(self, channel: str, user_ids: list[str], into: str) -> None:
+        """Every id of these people is from now on the person `into`'s."""
+        a = person_aliases.c
+        await self.conn.execute(
+            update(person_aliases)
+            .where(a.channel == channel, a.user_id.in_(user_ids))
+            .values(user_id=into)
         )
 
     async def addresses(self, customer_id: int) -> list[Address]:

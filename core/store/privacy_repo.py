@@ -28,6 +28,7 @@ from core.store.tables import (
     order_events,
     orders,
     outbox,
+    person_aliases,
     return_requests,
     support_cases,
 )
@@ -98,7 +99,8 @@ class SqlPrivacyRepository:
         self, channel: str, user_id: str, handled_at: datetime | None = None
     ) -> None:
         """Everything kept under the person's channel identity: where their conversation
-        was, the menu last offered and what sent messages were about go; their updates
+        was, the menu last offered, what sent messages were about and the other ids
+        they wrote with (WhatsApp's phone number and user id) go; their updates
         as the channel delivered them are emptied, keeping only the channel's update id,
         so a late repeat of one is still recognised (WhatsApp repeats for days) and the
         usual housekeeping deletes them (INBOX_KEEP_DAYS). With handled_at, those not
@@ -114,6 +116,10 @@ class SqlPrivacyRepository:
         )
         await self.conn.execute(
             delete(message_refs).where(r.channel == channel, r.chat_id == user_id)
+        )
+        aliases = person_aliases.c  # the other ids they wrote with (WhatsApp)
+        await self.conn.execute(
+            delete(person_aliases).where(aliases.channel == channel, aliases.user_id == user_id)
         )
         emptied: dict[str, object] = {"payload": {}, "user_id": ""}
         if handled_at is not None:

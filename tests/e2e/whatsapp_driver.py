@@ -40,7 +40,8 @@ class WhatsAppUser:
         return "\n".join(self.h.double.texts(self.wa_id)[-last:])
 
     async def says(self, text: str) -> str:
-        await self.h.deliver(self.h.double.user_text(self.wa_id, text, name=self.name))
+        update = self.h.double.user_text(self.wa_id, text, name=self.name)
+        assert await self.h.deliver(update) == 200
         return self.screen()
 
     async def taps(self, label: str) -> str:
@@ -53,7 +54,7 @@ class WhatsAppUser:
                         update = self.h.double.user_presses_button(
                             self.wa_id, body["_wamid"], button["reply"]["id"], name=self.name
                         )
-                        await self.h.deliver(update)
+                        assert await self.h.deliver(update) == 200
                         return self.screen()
             if interactive.get("type") == "list":
                 for section in interactive["action"]["sections"]:
@@ -62,12 +63,13 @@ class WhatsAppUser:
                             update = self.h.double.user_picks_row(
                                 self.wa_id, body["_wamid"], row["id"], name=self.name
                             )
-                            await self.h.deliver(update)
+                            assert await self.h.deliver(update) == 200
                             return self.screen()
         raise AssertionError(f"no button or row {label!r} for {self.wa_id}")
 
     async def shares_location(self, latitude: float, longitude: float) -> str:
-        await self.h.deliver(self.h.double.user_location(self.wa_id, latitude, longitude))
+        update = self.h.double.user_location(self.wa_id, latitude, longitude)
+        assert await self.h.deliver(update) == 200
         return self.screen()
 
 

@@ -787,6 +787,52 @@ async def test_post_update_reaches_the_webhook_with_the_secret_header(bot, teleg
         await runner.cleanup()
 
 
+async def test_an_update_the_bot_did_not_ask_for_is_posted_only_when_told(bot, telegram):
+    async def hook(request: web.Request) -> web.Response:
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/telegram/webhook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        url = f"http://{host}:{port}/telegram/webhook"
+        await bot.set_webhook(url, secret_token="s3cr3t", allowed_updates=["message"])
+        poll = {"update_id": 1, "poll_answer": {"poll_id": "1", "option_ids": [0]}}
+        with pytest.raises(AssertionError, match="allowed_updates excludes it"):
+            await telegram.post_update(poll)
+        # Created before setWebhook narrowed allowed_updates: Telegram still sends it.
+        assert await telegram.post_update(poll, despite_allowed_updates=True) == 200
+    finally:
+        await runner.cleanup()
+
+
+async def test_an_update_recorded_elsewhere_makes_its_people_chats_and_queries_real(bot, telegram):
+    luis = {"id": 5002, "is_bot": False, "first_name": "Luis", "language_code": "es"}
+    chat = {"id": 5002, "first_name": "Luis", "type": "private"}
+    menu = {
+        "message_id": 41,
+        "from": {"id": telegram.bot_id, "is_bot": True, "first_name": "Pedidos"},
+        "chat": chat,
+        "date": 1793552340,
+        "text": "Elige",
+        "reply_markup": {"inline_keyboard": [[{"text": "Menú", "callback_data": "m"}]]},
+    }
+    pressed = {"id": "77", "from": luis, "message": menu, "chat_instance": "1", "data": "m"}
+    update = {"update_id": 9, "callback_query": pressed}
+
+    assert telegram.received(update) == update
+
+    assert await bot.answer_callback_query("77")
+    edited = await bot.edit_message_text("Menú principal", chat_id=5002, message_id=41)
+    assert edited.text == "Menú principal"
+    assert (await bot.send_message(5002, "hola")).message_id == 42  # after the recorded one
+    assert telegram.rejected == []
+
+
 # --------------------------------------------------------------------------------------
 # Failures on demand and flood control
 # --------------------------------------------------------------------------------------

@@ -901,3 +901,91 @@ async def test_a_quick_reply_on_a_template_reaches_pywa_as_a_callback_button(gra
 
     assert isinstance(update, CallbackButton) and update.data == "reorder:12"
     assert graph.window_open(LUIS)
+
+
+# --------------------------------------------------------------------------------------
+# Usernames: people known by business-scoped user id only
+# --------------------------------------------------------------------------------------
+
+
+async def test_a_hidden_phone_number_leaves_the_webhooks_and_pywa_replies_by_user_id(
+    graph, wa, receiver
+):
+    async def echo(_: WhatsApp, message: Message) -> None:
+        await message.reply_text("Recibido")
+
+    wa.add_handlers(MessageHandler(echo))
+    user_id = graph.hide_phone(ANA, "ana.compras")
+
+    payload = graph.user_text(ANA, "hola")
+    value = payload["entry"][0]["changes"][0]["value"]
+    assert "from" not in value["messages"][0] and value["messages"][0]["from_user_id"] == user_id
+    assert value["contacts"] == [
+        {"profile": {"name": "Ana", "username": "ana.compras"}, "user_id": user_id}
+    ]
+    update = await deliver(graph, receiver, payload)
+
+    assert update.from_user.wa_id is None and update.from_user.bsuid == user_id
+    assert graph.last_sent(ANA)["recipient"] == user_id
+    status = graph.status_update(graph.last_sent(ANA)["_wamid"], "read")["entry"][0]
+    assert "recipient_id" not in status["changes"][0]["value"]["statuses"][0]
+    graph.show_phone(ANA)
+    assert (
+        graph.user_text(ANA, "ya")["entry"][0]["changes"][0]["value"]["messages"][0]["from"] == ANA
+    )
+
+
+async def test_to_takes_a_phone_number_and_recipient_a_user_id_as_meta_documents(graph):
+    graph.user_text(ANA, "hola")
+    user_id = graph.bsuid(ANA)
+    async with httpx.AsyncClient(base_url=graph.base_url) as client:
+
+        async def send(**to: str) -> httpx.Response:
+            body = {"messaging_product": "whatsapp", "type": "text", "text": {"body": "hola"}}
+            headers = {"Authorization": f"Bearer {graph.token}"}
+            return await client.post(
+                f"/v21.0/{graph.phone_id}/messages", json={**body, **to}, headers=headers
+            )
+
+        assert (await send(to=user_id)).json()["error"]["code"] == 131009
+        assert (await send(recipient=ANA)).json()["error"]["code"] == 131009
+        by_user_id = (await send(recipient=user_id)).json()
+        assert by_user_id["contacts"] == [{"input": user_id, "user_id": user_id}]
+        both = (await send(to=ANA, recipient="MX.999")).json()  # `to` wins
+        assert both["contacts"] == [{"input": ANA, "wa_id": ANA}]
+    assert len(graph.sent(ANA)) == 2
+
+
+async def test_a_payload_recorded_elsewhere_opens_the_window_of_its_senders(graph, wa):
+    recorded = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": graph.waba_id,
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "contacts": [{"profile": {"name": "Sofía"}, "user_id": "AR.150257"}],
+                            "messages": [
+                                {
+                                    "from_user_id": "AR.150257",
+                                    "id": "wamid.SOFIA1",
+                                    "timestamp": "1793552400",
+                                    "type": "text",
+                                    "text": {"body": "hola"},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    assert graph.received(recorded) == recorded
+
+    await wa.send_message("AR.150257", "¡Hola, Sofía!")
+    assert graph.texts("AR.150257") == ["¡Hola, Sofía!"]
+    with pytest.raises(ReEngagementMessage):
+        await wa.send_message(LUIS, "hola")  # never wrote
