@@ -14,8 +14,10 @@ class Address:
     postal_code: str = ""
     country: str = ""
     references: str = ""
-    latitude: float | None = None  # a shared location; coordinates, not money
+    # A shared location (a pin), kept beside the written address: the courier gets both.
+    latitude: float | None = None  # coordinates, not money
     longitude: float | None = None
+    typed: str = ""  # the whole address as the customer typed it, when it was read apart
     id: int | None = None
 
     def as_dict(self) -> dict[str, object]:
@@ -29,6 +31,7 @@ class Address:
             "references": self.references,
             "latitude": self.latitude,
             "longitude": self.longitude,
+            "typed": self.typed,
         }
 
     @classmethod

@@ -67,27 +67,23 @@ def _validate(shop: Shop, details: CheckoutDetails) -> PaymentMethod:
         method = PaymentMethod(details.payment_method)
     except ValueError:
         raise UnknownPaymentMethod(method=str(details.payment_method)) from None
+    address = details.address or Address("")
+    # The label needs the street, the postal code and the city; a shared location goes
+    # with them, never instead of them.
     missing = [
         name
         for name, value in (
             ("name", details.name),
             ("phone", details.phone),
-            ("address", _where(details.address)),
+            ("street", address.street),
+            ("city", address.city),
+            ("postal_code", address.postal_code),
         )
         if not (value or "").strip()
     ]
     if missing:
         raise MissingCheckoutDetails(missing=missing)
     return method
-
-
-def _where(address: Address | None) -> str:
-    """Something a courier can find: a street, or a shared location."""
-    if address is None:
-        return ""
-    if address.latitude is not None and address.longitude is not None:
-        return "location"
-    return address.street
 
 
 async def ensure_can_order(shop: Shop, customer_id: int) -> None:
@@ -248,5 +244,13 @@ async def _remember_address(
     uow: SqlUnitOfWork, customer_id: int, address: Address, at: datetime
 ) -> None:
     known = await uow.customers.addresses(customer_id)
-    if all(a.as_dict() != address.as_dict() for a in known):
+    if all(_written(a) != _written(address) for a in known):
         await uow.customers.add_address(customer_id, address, at)
+
+
+def _written(address: Address) -> tuple[str, ...]:
+    """An address as the label shows it: the same place typed again (or with a shared
+    location this time) is not saved twice."""
+    parts = (address.street, address.neighbourhood, address.city, address.state)
+    parts += (address.postal_code, address.references)
+    return tuple(" ".join((p or "").casefold().split()) for p in parts)

@@ -14,7 +14,7 @@ from reportlab.pdfgen import canvas
 from core.services.context import Shop
 from core.services.orders import OrderDetails
 from handlers.i18n import Translator
-from handlers.render import address_text, shipping_method_name
+from handlers.render import pin_link, shipping_method_name
 from handlers.types import Document
 
 WIDTH, HEIGHT = 4 * inch, 6 * inch
@@ -38,15 +38,15 @@ def shipping_label(shop: Shop, t: Translator, details: OrderDetails, at: datetim
 
     text(_("FROM"), 7, bold=True)
     text(shop.settings.store_name, 10, bold=True)
-    for part in _wrap(shop.settings.store_address, 60):
+    for part in _wrap(shop.settings.store_address, 60, 3):
         text(part, 8)
     y -= 6
     pdf.line(MARGIN, y, WIDTH - MARGIN, y)
     text(_("TO"), 7, bold=True, gap=6)
     text(order.customer_name, 14, bold=True)
     text(order.phone, 10)
-    for part in _wrap(address_text(order.address), 45):
-        text(part, 11)
+    for size, bold, part in _recipient_lines(t, order.address):
+        text(part, size, bold=bold)
     y -= 6
     pdf.line(MARGIN, y, WIDTH - MARGIN, y)
     text(_("Order {code}").format(code=order.code), 16, bold=True, gap=8)
@@ -68,7 +68,31 @@ def shipping_label(shop: Shop, t: Translator, details: OrderDetails, at: datetim
     return Document(f"etiqueta-{order.code}.pdf", buffer.getvalue(), "application/pdf")
 
 
-def _wrap(value: str, width: int) -> list[str]:
+def _recipient_lines(t: Translator, address: dict) -> list[tuple[int, bool, str]]:
+    """The address in lines of (size, bold, text), each part with its own room so the
+    postal code and the city are always there, whatever the length of the rest: the
+    barcode below leaves room for about eight lines."""
+    lines = [(11, False, part) for part in _wrap(_part(address, "street"), 45, 2)]
+    lines += [(11, False, part) for part in _wrap(_part(address, "neighbourhood"), 45, 1)]
+    place = ", ".join(p for p in (_part(address, "city"), _part(address, "state")) if p)
+    postal_town = " ".join(p for p in (_part(address, "postal_code"), place) if p)
+    lines += [(11, True, part) for part in _wrap(postal_town, 45, 2)]
+    lines += [(8, False, part) for part in _wrap(_part(address, "references"), 70, 2)]
+    link = pin_link(address)
+    if link:
+        latitude, longitude = float(address["latitude"]), float(address["longitude"])
+        where = f"{latitude:.6f}, {longitude:.6f}"
+        lines.append((8, False, t.gettext("Location: {link}").format(link=where)))
+        lines.append((7, False, link))
+    return lines
+
+
+def _part(address: dict, key: str) -> str:
+    return " ".join(str(address.get(key) or "").split())
+
+
+def _wrap(value: str, width: int, most: int = 4) -> list[str]:
+    """At most `most` lines of about `width` characters; "…" when some was left out."""
     words, lines, line = value.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
@@ -78,4 +102,7 @@ def _wrap(value: str, width: int) -> list[str]:
             line = f"{line} {word}".strip()
     if line:
         lines.append(line)
-    return lines[:4]
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return lines

@@ -1,23 +1,44 @@
 """Checkout, one question at a time, with a way back at every step:
-name -> phone -> address -> shipping -> payment -> summary -> confirm."""
+name -> phone -> address -> shipping -> payment -> summary -> confirm.
+
+The address: a whole address typed at once is read apart (core/domain/address_parsing)
+and read back for one "right / fix", then only its missing parts are asked; otherwise
+it is asked part by part. A shared location is kept beside the written address (the
+label needs the street, postal code and city; the courier gets the pin too).
+
+"Back" goes back exactly one question: the questions asked so far are kept in the
+draft's "trail", and the answers stay in the draft, offered again as "Use …".
+"""
 
 from __future__ import annotations
 
 import re
 
+from core.domain.address_parsing import (
+    clean_postal_code,
+    missing_parts,
+    normalise_city,
+    normalise_neighbourhood,
+    normalise_state,
+    parse_address,
+)
 from core.domain.customers import Address
 from core.domain.errors import CartChanged, OutOfStock, TooManyOpenOrders
 from core.domain.orders import PaymentMethod
+from core.domain.phones import clean_phone
 from core.domain.shipping_zones import Destination
 from core.services import cart, checkout, customers, orders
+from handlers import options
 from handlers.customer.cart import empty_cart_reply, show_cart
 from handlers.customer.menu import main_menu
+from handlers.i18n import Translator
 from handlers.payloads import pack
 from handlers.render import (
     address_text,
     days_text,
     money,
     payment_method_name,
+    pin_link,
     shipping_method_name,
     totals_lines,
 )
@@ -32,7 +53,12 @@ ADDRESS_FIELDS = [
     (Step.ADDRESS_POSTAL_CODE, "postal_code"),
     (Step.ADDRESS_REFERENCES, "references"),
 ]
-ADDRESS_STEPS = {step for step, _field in ADDRESS_FIELDS} | {Step.CHECKOUT_ADDRESS}
+FIELD_OF = dict(ADDRESS_FIELDS)
+STEP_OF = {field: step for step, field in ADDRESS_FIELDS}
+ALL_FIELDS = [field for _step, field in ADDRESS_FIELDS]
+# The parts a customer may pick to fix (references are asked after the confirmation).
+FIXABLE = ALL_FIELDS[:-1]
+ADDRESS_STEPS = set(FIELD_OF) | {Step.CHECKOUT_ADDRESS, Step.ADDRESS_CONFIRM, Step.ADDRESS_FIX}
 CHECKOUT_STEPS = ADDRESS_STEPS | {
     Step.CHECKOUT_NAME,
     Step.CHECKOUT_PHONE,
@@ -41,7 +67,26 @@ CHECKOUT_STEPS = ADDRESS_STEPS | {
     Step.CHECKOUT_CONFIRM,
 }
 MAX_FIELD = 200
+MAX_WHOLE_ADDRESS = 400  # a whole address typed at once is one answer
 MAX_ORDER_BUTTONS = 5
+MAX_SHOWN_VALUE = 40  # of an earlier answer on a "Use …" button
+
+# Where "Back" goes for a draft saved before the trail existed (an older version).
+OLDER_BACK = {
+    Step.CHECKOUT_PHONE: Step.CHECKOUT_NAME,
+    Step.CHECKOUT_ADDRESS: Step.CHECKOUT_PHONE,
+    Step.ADDRESS_STREET: Step.CHECKOUT_PHONE,
+    Step.ADDRESS_NEIGHBOURHOOD: Step.ADDRESS_STREET,
+    Step.ADDRESS_CITY: Step.ADDRESS_NEIGHBOURHOOD,
+    Step.ADDRESS_STATE: Step.ADDRESS_CITY,
+    Step.ADDRESS_POSTAL_CODE: Step.ADDRESS_STATE,
+    Step.ADDRESS_REFERENCES: Step.ADDRESS_POSTAL_CODE,
+    Step.ADDRESS_CONFIRM: Step.ADDRESS_STREET,
+    Step.ADDRESS_FIX: Step.ADDRESS_CONFIRM,
+    Step.CHECKOUT_SHIPPING: Step.CHECKOUT_ADDRESS,
+    Step.CHECKOUT_PAYMENT: Step.CHECKOUT_SHIPPING,
+    Step.CHECKOUT_CONFIRM: Step.CHECKOUT_PAYMENT,
+}
 
 
 def nav(turn: Turn, back: bool = True) -> list[Button]:
@@ -49,6 +94,10 @@ def nav(turn: Turn, back: bool = True) -> list[Button]:
     row = [Button(_("Back"), pack("ck", "back"))] if back else []
     row.append(Button(_("Cancel checkout"), pack("ck", "cancel")))
     return row
+
+
+def _country(turn: Turn) -> str:
+    return turn.shop.settings.store_country.upper()
 
 
 async def start(turn: Turn) -> None:
@@ -63,13 +112,83 @@ async def start(turn: Turn) -> None:
         return
     previous = await orders.customer_orders(turn.shop, turn.customer.id, limit=1)
     last = previous[0] if previous else None
+    known_phone = last.phone if last else turn.customer.phone
     turn.reset()
     turn.go(
         Step.CHECKOUT_NAME,
         known_name=(last.customer_name if last else turn.customer.name)[:100],
-        known_phone=last.phone if last else turn.customer.phone,
+        known_phone=clean_phone(known_phone or "", _country(turn)) or "",
+        trail=[],
     )
     await prompt(turn)
+
+
+# -- moving between the questions ------------------------------------------------------
+
+
+def _advance(turn: Turn, step: Step, **data: object) -> None:
+    """Go on to a question, remembering the way back. Coming again to a question already
+    on the way (after a fix) drops the detour: "Back" then goes where it went before."""
+    trail = [str(s) for s in turn.data.get("trail") or []]
+    if turn.step is not step:
+        trail.append(str(turn.step))
+    if str(step) in trail:
+        del trail[trail.index(str(step)) :]
+    turn.go(step, trail=trail, **data)
+
+
+def _go_back(turn: Turn) -> None:
+    trail = [str(s) for s in turn.data.get("trail") or []]
+    target = None
+    while trail and target is None:
+        try:
+            target = Step(trail.pop())
+        except ValueError:  # a step of an older version
+            target = None
+    target = target or OLDER_BACK.get(turn.step, turn.step)
+    turn.data.pop("fixing", None)
+    turn.go(target, trail=trail)
+
+
+def _address(turn: Turn) -> dict:
+    """The address of the draft, with the shared location (if any) beside it."""
+    address = dict(turn.data.get("address") or {})
+    pin = turn.data.get("pin")
+    if pin:
+        address.update(latitude=pin["latitude"], longitude=pin["longitude"])
+    return address
+
+
+def _after_field(turn: Turn, field: str) -> None:
+    """The question after an answered part: back to the read-back when fixing one part,
+    else the next part to ask, then the shipping."""
+    if turn.data.pop("fixing", None):
+        _advance(turn, Step.ADDRESS_CONFIRM)
+        return
+    ask = turn.data.get("ask") or ALL_FIELDS
+    if field not in ask:  # the street of a whole address ("Use …" after going back)
+        _advance(turn, Step.ADDRESS_CONFIRM)
+        return
+    later = ask[ask.index(field) + 1 :]
+    _advance(turn, STEP_OF[later[0]] if later else Step.CHECKOUT_SHIPPING)
+
+
+async def _after_phone(turn: Turn, phone: str) -> None:
+    """The address next; an address begun before going back to the phone is kept."""
+    if await _saved_addresses(turn):
+        _advance(turn, Step.CHECKOUT_ADDRESS, phone=phone)
+    else:
+        _advance(turn, Step.ADDRESS_STREET, phone=phone)
+
+
+async def _saved_addresses(turn: Turn) -> list[Address]:
+    """The customer's addresses a label can be printed for (older ones that were only a
+    shared location are left out: they would need the written address anyway)."""
+    saved = await customers.saved_addresses(turn.shop, turn.customer.id)
+    return [a for a in saved if not missing_parts(a.as_dict(), _country(turn))]
+
+
+# -- the questions ---------------------------------------------------------------------
 
 
 async def prompt(turn: Turn) -> None:
@@ -77,11 +196,11 @@ async def prompt(turn: Turn) -> None:
     _ = turn.t.gettext
     step = turn.step
     if step is Step.CHECKOUT_NAME:
-        known = turn.data.get("known_name")
+        known = turn.data.get("name") or turn.data.get("known_name")
         rows = [[Button(_("Use {name}").format(name=known), pack("ck", "name"))]] if known else []
         turn.say(_("What name should the order go under?"), [*rows, nav(turn, back=False)])
     elif step is Step.CHECKOUT_PHONE:
-        known = turn.data.get("known_phone")
+        known = turn.data.get("phone") or turn.data.get("known_phone")
         rows = (
             [[Button(_("Use {phone}").format(phone=known), pack("ck", "phone"))]] if known else []
         )
@@ -91,13 +210,22 @@ async def prompt(turn: Turn) -> None:
             request_contact=True,
         )
     elif step is Step.CHECKOUT_ADDRESS:
-        saved = await customers.saved_addresses(turn.shop, turn.customer.id)
+        saved = await _saved_addresses(turn)
         rows = [
             [Button(address_text(a.as_dict())[:60], pack("ck", "addr", a.id))] for a in saved[:3]
         ]
         rows.append([Button(_("A new address"), pack("ck", "addr", "new"))])
-        turn.say(_("Where should we deliver it?"), [*rows, nav(turn)])
-    elif step in ADDRESS_STEPS:
+        turn.say(
+            _("Where should we deliver it? Choose an address, or type a new one."),
+            [*rows, nav(turn)],
+        )
+    elif step is Step.ADDRESS_CONFIRM:
+        _read_back(turn)
+    elif step is Step.ADDRESS_FIX:
+        rows = [[Button(part_name(turn.t, f), pack("ck", "fix", f))] for f in FIXABLE]
+        rows.append([Button(_("Type it all again"), pack("ck", "retype"))])
+        turn.say(_("What should I change?"), [*rows, nav(turn)])
+    elif step in FIELD_OF:
         turn.say(
             _address_question(turn, step),
             [*_address_extra(turn, step), nav(turn)],
@@ -111,10 +239,30 @@ async def prompt(turn: Turn) -> None:
         await _summary(turn)
 
 
+def part_name(t: Translator, field: str) -> str:
+    _ = t.gettext
+    return {
+        "street": _("Street and number"),
+        "neighbourhood": _("Neighbourhood (colonia)"),
+        "city": _("City or municipality"),
+        "state": _("State"),
+        "postal_code": _("Postal code"),
+        "references": _("References"),
+    }[field]
+
+
 def _address_question(turn: Turn, step: Step) -> str:
     _ = turn.t.gettext
+    if step is Step.ADDRESS_STREET and turn.data.get("pin"):
+        return _(
+            "Street and number? I have your location; the shipping label still needs "
+            "the written address (street, postal code and city)."
+        )
     return {
-        Step.ADDRESS_STREET: _("Street and number? You can also share your location."),
+        Step.ADDRESS_STREET: _(
+            "Street and number? You can also type the whole address in one message, "
+            "or share your location."
+        ),
         Step.ADDRESS_NEIGHBOURHOOD: _("Neighbourhood (colonia)?"),
         Step.ADDRESS_CITY: _("City or town?"),
         Step.ADDRESS_STATE: _("State?"),
@@ -126,9 +274,45 @@ def _address_question(turn: Turn, step: Step) -> str:
 
 
 def _address_extra(turn: Turn, step: Step) -> list[list[Button]]:
+    """The answer given before (after "Back"), to keep it with one tap."""
+    rows = []
+    earlier = str((turn.data.get("address") or {}).get(FIELD_OF[step]) or "")
+    if earlier:
+        shown = earlier if len(earlier) <= MAX_SHOWN_VALUE else earlier[: MAX_SHOWN_VALUE - 1]
+        shown += "" if len(earlier) <= MAX_SHOWN_VALUE else "…"
+        rows.append([Button(turn.t.gettext("Use {value}").format(value=shown), pack("ck", "keep"))])
     if step is Step.ADDRESS_REFERENCES:
-        return [[Button(turn.t.gettext("No references"), pack("ck", "skip"))]]
-    return []
+        rows.append([Button(turn.t.gettext("No references"), pack("ck", "skip"))])
+    return rows
+
+
+def _read_back(turn: Turn) -> None:
+    """The address read from what was typed, part by part, for one "right / fix"."""
+    _ = turn.t.gettext
+    address = _address(turn)
+    lines = [_("Is this the address?")]
+    for field in ALL_FIELDS:
+        if address.get(field):
+            lines.append(f"{part_name(turn.t, field)}: {address[field]}")
+    if pin_link(address):
+        lines.append(_("Location: {link}").format(link=pin_link(address)))
+    missing = missing_parts(address, _country(turn))
+    if missing:
+        parts = ", ".join(part_name(turn.t, f).lower() for f in missing)
+        lines.append(_("Still missing: {parts} (I'll ask you next).").format(parts=parts))
+    turn.say(
+        "\n".join(lines),
+        [
+            [
+                Button(_("That's right"), pack("ck", "addr_ok")),
+                Button(_("Fix something"), pack("ck", "addr_fix")),
+            ],
+            nav(turn),
+        ],
+    )
+
+
+# -- typed answers ---------------------------------------------------------------------
 
 
 async def text_typed(turn: Turn, text: str) -> None:
@@ -136,52 +320,138 @@ async def text_typed(turn: Turn, text: str) -> None:
     _ = turn.t.gettext
     step = turn.step
     value = " ".join(text.split())
-    if len(value) > MAX_FIELD:
+    whole_address = step in (
+        Step.CHECKOUT_ADDRESS,
+        Step.ADDRESS_STREET,
+        Step.ADDRESS_CONFIRM,
+        Step.ADDRESS_FIX,
+    )
+    limit = MAX_WHOLE_ADDRESS if whole_address else MAX_FIELD
+    if len(value) > limit:
         turn.say(
             _("That is too long ({count} characters). Please keep it under {limit}.").format(
-                count=len(value), limit=MAX_FIELD
+                count=len(value), limit=limit
             )
         )
-        return
-    if step is Step.CHECKOUT_NAME:
+    elif options.only_agreement(value):
+        # "sí", "ok", "el mismo" where nothing was offered to agree to: never a name, a
+        # street or a reference
+        turn.say(_("I need the answer written out, not just yes or no, or a tap on a button."))
+    elif step is Step.CHECKOUT_NAME:
         if not re.search(r"[^\W\d_]", value) or len(value) < 2:
             turn.say(_("Please type the name of the person receiving the order."))
-            return
-        turn.go(Step.CHECKOUT_PHONE, name=value)
+        else:
+            _advance(turn, Step.CHECKOUT_PHONE, name=value)
     elif step is Step.CHECKOUT_PHONE:
-        phone = clean_phone(value)
+        phone = clean_phone(value, _country(turn))
         if phone is None:
-            turn.say(
-                _(
-                    "That doesn't look like a phone number. Type it with digits, "
-                    "for example +52 55 1234 5678."
-                )
-            )
-            return
-        turn.go(Step.CHECKOUT_ADDRESS, phone=phone)
-        await _skip_address_choice_if_none_saved(turn)
+            turn.say(_phone_expected(turn))
+        else:
+            await _after_phone(turn, phone)
+    elif step is Step.ADDRESS_STREET:
+        _street_typed(turn, text.strip(), value)
+    elif step in FIELD_OF:
+        _part_typed(turn, step, value)
+    elif step is Step.CHECKOUT_ADDRESS and _could_be_an_address(text, turn):
+        turn.data.pop("saved_address", None)
+        turn.data.update(address={}, ask=ALL_FIELDS)
+        _street_typed(turn, text.strip(), value)
+    elif step in (Step.ADDRESS_CONFIRM, Step.ADDRESS_FIX) and _whole_address(turn, text):
+        _street_typed(turn, text.strip(), value)  # the address typed again, corrected
     elif step is Step.CHECKOUT_ADDRESS:
-        turn.say(_("Choose one of the addresses below, or “A new address”."))
-    elif step in ADDRESS_STEPS:
-        field = dict(ADDRESS_FIELDS)[step]
-        if field == "postal_code" and not re.fullmatch(r"[A-Za-z0-9 -]{3,10}", value):
-            turn.say(_("That doesn't look like a postal code. Type it again, e.g. 06000."))
-            return
-        if field != "references" and len(value) < 2:
-            turn.say(_address_question(turn, step))
-            return
-        turn.data.setdefault("address", {})[field] = value
-        _next_address_step(turn, step)
-    elif step in (Step.CHECKOUT_SHIPPING, Step.CHECKOUT_PAYMENT, Step.CHECKOUT_CONFIRM):
+        turn.say(_("Choose one of the addresses below, or type a new address."))
+    else:  # a question with options: ask it again, the checkout stays where it is
         turn.say(_("Please choose one of the options below."))
     await prompt(turn)
 
 
-def clean_phone(text: str) -> str | None:
-    digits = re.sub(r"[\s().-]", "", text)
-    if re.fullmatch(r"\+?\d{7,15}", digits):
-        return digits
-    return None
+def _phone_expected(turn: Turn) -> str:
+    _ = turn.t.gettext
+    country = _country(turn)
+    if country == "MX":
+        return _(
+            "That doesn't look like a Mexican phone number. Please type its 10 digits, "
+            "with the area code, for example 55 1234 5678 (+52 in front is fine)."
+        )
+    if country == "ES":
+        return _(
+            "That doesn't look like a Spanish phone number. Please type its 9 digits, "
+            "for example 612 345 678 (+34 in front is fine)."
+        )
+    return _(
+        "That doesn't look like a phone number. Type it with digits, for example +52 55 1234 5678."
+    )
+
+
+def _postal_code_expected(turn: Turn) -> str:
+    _ = turn.t.gettext
+    country = _country(turn)
+    if country == "MX":
+        return _("A postal code has 5 digits, for example 06600. Please type it again.")
+    if country == "ES":
+        return _(
+            "A Spanish postal code has 5 digits and starts with 01 to 52, for example "
+            "28013. Please type it again."
+        )
+    return _("That doesn't look like a postal code. Type it again, e.g. 06000.")
+
+
+def _whole_address(turn: Turn, text: str) -> bool:
+    return parse_address(text, _country(turn)) is not None
+
+
+def _could_be_an_address(text: str, turn: Turn) -> bool:
+    """Typed where saved addresses are offered: a new address, or just a remark?"""
+    if _whole_address(turn, text):
+        return True
+    value = " ".join(text.split())
+    has_number = re.search(r"\d", value) is not None
+    has_word = re.search(r"[^\W\d_]{2,}", value) is not None
+    return has_number and has_word and len(value) >= 6
+
+
+def _street_typed(turn: Turn, raw: str, value: str) -> None:
+    """The answer to "street and number?": a whole address (read back for a check) or
+    the street alone (then the other parts are asked one by one)."""
+    parsed = parse_address(raw, _country(turn))
+    if parsed is not None:
+        address = {k: v for k, v in parsed.as_dict().items() if v}
+        address["typed"] = parsed.typed
+        ask = missing_parts(address, _country(turn))
+        if not address.get("references"):
+            ask.append("references")
+        turn.data.pop("fixing", None)
+        _advance(turn, Step.ADDRESS_CONFIRM, address=address, ask=ask)
+        return
+    if len(value) < 2:
+        return  # the question is asked again
+    turn.data.setdefault("address", {})["street"] = value
+    if turn.step is Step.CHECKOUT_ADDRESS:  # "Back" from the colonia comes to the street
+        _advance(turn, Step.ADDRESS_STREET)
+    if not turn.data.get("fixing"):
+        turn.data["ask"] = ALL_FIELDS
+    _after_field(turn, "street")
+
+
+def _part_typed(turn: Turn, step: Step, value: str) -> None:
+    field = FIELD_OF[step]
+    country = _country(turn)
+    if field == "postal_code":
+        code = clean_postal_code(value, country)
+        if code is None:
+            turn.say(_postal_code_expected(turn))
+            return
+        value = code
+    elif field != "references" and len(value) < 2:
+        return  # the question is asked again
+    elif field == "neighbourhood":
+        value = normalise_neighbourhood(value)
+    elif field == "city":
+        value = normalise_city(value, country)
+    elif field == "state":
+        value = normalise_state(value, country)
+    turn.data.setdefault("address", {})[field] = value
+    _after_field(turn, field)
 
 
 async def contact_shared(turn: Turn, phone: str) -> None:
@@ -192,29 +462,32 @@ async def contact_shared(turn: Turn, phone: str) -> None:
 
 
 async def location_shared(turn: Turn, latitude: float, longitude: float) -> None:
-    if turn.step not in ADDRESS_STEPS:
-        turn.say(turn.t.gettext("Thanks! If you want to order, I will ask for the address."))
+    """A shared location is kept as the delivery pin beside the written address, never
+    instead of it: the question that was open stays open."""
+    _ = turn.t.gettext
+    if turn.step not in CHECKOUT_STEPS:
+        turn.say(_("Thanks! If you want to order, I will ask for the address."))
         return
-    turn.data["address"] = {"street": "", "latitude": latitude, "longitude": longitude}
-    turn.go(Step.ADDRESS_REFERENCES)
+    turn.data["pin"] = {"latitude": latitude, "longitude": longitude}
+    if missing_parts(_address(turn), _country(turn)) and turn.step is not Step.ADDRESS_STREET:
+        turn.say(
+            _(
+                "📍 Thanks, the courier will get your location. The shipping label still "
+                "needs the written address (street, postal code and city)."
+            )
+        )
+    elif turn.step is not Step.ADDRESS_STREET:
+        turn.say(_("📍 Thanks, the courier will get your location with the address."))
     await prompt(turn)
 
 
-async def _skip_address_choice_if_none_saved(turn: Turn) -> None:
-    if not await customers.saved_addresses(turn.shop, turn.customer.id):
-        turn.go(Step.ADDRESS_STREET, address={})
-
-
-def _next_address_step(turn: Turn, step: Step) -> None:
-    steps = [s for s, _field in ADDRESS_FIELDS]
-    following = steps.index(step) + 1
-    turn.go(steps[following] if following < len(steps) else Step.CHECKOUT_SHIPPING)
+# -- shipping, payment and the summary ---------------------------------------------------
 
 
 async def _ask_shipping(turn: Turn) -> None:
     _ = turn.t.gettext
     rows = []
-    address = turn.data.get("address")
+    address = _address(turn)
     for code, option in turn.shop.policy.shipping_to(Destination.of(address)).items():
         totals = await checkout.quote(turn.shop, turn.customer.id, code, address)
         fee = (
@@ -243,9 +516,8 @@ async def _summary(turn: Turn) -> None:
     if view.is_empty:
         empty_cart_reply(turn)
         return
-    totals = await checkout.quote(
-        turn.shop, turn.customer.id, turn.data["shipping"], turn.data.get("address")
-    )
+    address = _address(turn)
+    totals = await checkout.quote(turn.shop, turn.customer.id, turn.data["shipping"], address)
     cur = totals.total.currency
     lines = [_("Please check your order:")]
     lines += [
@@ -253,7 +525,7 @@ async def _summary(turn: Turn) -> None:
     ]
     lines += totals_lines(turn.t, totals, turn.shop.policy)
     lines.append(_("For: {name}, {phone}").format(name=turn.data["name"], phone=turn.data["phone"]))
-    lines.append(_("Deliver to: {address}").format(address=address_text(turn.data["address"])))
+    lines.append(_("Deliver to: {address}").format(address=address_text(address)))
     lines.append(
         _("Shipping method: {method}").format(
             method=shipping_method_name(turn.t, turn.data["shipping"])
@@ -268,13 +540,7 @@ async def _summary(turn: Turn) -> None:
     )
 
 
-BACK = {
-    Step.CHECKOUT_PHONE: Step.CHECKOUT_NAME,
-    Step.CHECKOUT_ADDRESS: Step.CHECKOUT_PHONE,
-    Step.CHECKOUT_SHIPPING: Step.CHECKOUT_ADDRESS,
-    Step.CHECKOUT_PAYMENT: Step.CHECKOUT_SHIPPING,
-    Step.CHECKOUT_CONFIRM: Step.CHECKOUT_PAYMENT,
-}
+# -- buttons ---------------------------------------------------------------------------
 
 
 async def button(turn: Turn, args: list[str]) -> bool:
@@ -288,8 +554,9 @@ async def button(turn: Turn, args: list[str]) -> bool:
         main_menu(turn, turn.t.gettext("Checkout cancelled. Your cart is still saved."))
         return True
     if action == "back":
-        target = Step.CHECKOUT_PHONE if step in ADDRESS_STEPS else BACK.get(step, step)
-        turn.go(target)
+        if step is Step.CHECKOUT_NAME:
+            return False  # the first question: nothing before it
+        _go_back(turn)
         await prompt(turn)
         return True
     handled = await _choose(turn, step, action, args[1] if len(args) > 1 else "")
@@ -299,30 +566,59 @@ async def button(turn: Turn, args: list[str]) -> bool:
 
 
 async def _choose(turn: Turn, step: Step, action: str, value: str) -> bool:
-    if action == "name" and step is Step.CHECKOUT_NAME and turn.data.get("known_name"):
-        turn.go(Step.CHECKOUT_PHONE, name=turn.data["known_name"])
-    elif action == "phone" and step is Step.CHECKOUT_PHONE and turn.data.get("known_phone"):
-        turn.go(Step.CHECKOUT_ADDRESS, phone=turn.data["known_phone"])
-        await _skip_address_choice_if_none_saved(turn)
+    data = turn.data
+    if action == "name" and step is Step.CHECKOUT_NAME and data.get("name", data.get("known_name")):
+        _advance(turn, Step.CHECKOUT_PHONE, name=data.get("name") or data["known_name"])
+    elif action == "phone" and step is Step.CHECKOUT_PHONE and (known := _known_phone(turn)):
+        await _after_phone(turn, known)
     elif action == "addr" and step is Step.CHECKOUT_ADDRESS:
-        if value == "new":
-            turn.go(Step.ADDRESS_STREET, address={})
-        else:
-            saved = {
-                str(a.id): a for a in await customers.saved_addresses(turn.shop, turn.customer.id)
-            }
-            if value not in saved:
-                return False
-            turn.go(Step.CHECKOUT_SHIPPING, address=saved[value].as_dict())
+        return await _address_chosen(turn, value)
+    elif action in ("addr_ok", "addr_fix", "fix", "retype"):
+        return _read_back_answered(turn, step, action, value)
+    elif action == "keep" and step in FIELD_OF and (data.get("address") or {}).get(FIELD_OF[step]):
+        _after_field(turn, FIELD_OF[step])
     elif action == "skip" and step is Step.ADDRESS_REFERENCES:
-        turn.data.setdefault("address", {})["references"] = ""
-        turn.go(Step.CHECKOUT_SHIPPING)
+        data.setdefault("address", {})["references"] = ""
+        _after_field(turn, "references")
     elif action == "ship" and step is Step.CHECKOUT_SHIPPING and value in turn.shop.policy.shipping:
-        turn.go(Step.CHECKOUT_PAYMENT, shipping=value)
+        _advance(turn, Step.CHECKOUT_PAYMENT, shipping=value)
     elif action == "pay" and step is Step.CHECKOUT_PAYMENT and _payment_allowed(turn, value):
-        turn.go(Step.CHECKOUT_CONFIRM, payment=value)
+        _advance(turn, Step.CHECKOUT_CONFIRM, payment=value)
     elif action == "ok" and step is Step.CHECKOUT_CONFIRM:
         await place(turn)
+    else:
+        return False
+    return True
+
+
+def _known_phone(turn: Turn) -> str:
+    return turn.data.get("phone") or turn.data.get("known_phone") or ""
+
+
+async def _address_chosen(turn: Turn, value: str) -> bool:
+    if value == "new":  # a new address begun earlier is kept, a saved one is not
+        draft = {} if turn.data.pop("saved_address", None) else turn.data.get("address") or {}
+        _advance(turn, Step.ADDRESS_STREET, address=draft)
+        return True
+    saved = {str(a.id): a for a in await _saved_addresses(turn)}
+    if value not in saved:
+        return False
+    _advance(turn, Step.CHECKOUT_SHIPPING, address=saved[value].as_dict(), saved_address=value)
+    return True
+
+
+def _read_back_answered(turn: Turn, step: Step, action: str, value: str) -> bool:
+    """ "That's right", "Fix something", the part to fix, or "type it all again"."""
+    if action == "addr_ok" and step is Step.ADDRESS_CONFIRM:
+        ask = turn.data.get("ask") or []
+        _advance(turn, STEP_OF[ask[0]] if ask else Step.CHECKOUT_SHIPPING)
+    elif action == "addr_fix" and step is Step.ADDRESS_CONFIRM:
+        _advance(turn, Step.ADDRESS_FIX)
+    elif action == "fix" and step is Step.ADDRESS_FIX and value in FIXABLE:
+        turn.data["fixing"] = value
+        _advance(turn, STEP_OF[value])
+    elif action == "retype" and step is Step.ADDRESS_FIX:
+        _advance(turn, Step.ADDRESS_STREET, address={}, ask=ALL_FIELDS)
     else:
         return False
     return True
@@ -340,7 +636,7 @@ async def place(turn: Turn) -> None:
     details = checkout.CheckoutDetails(
         name=data["name"],
         phone=data["phone"],
-        address=Address.from_dict(data["address"]),
+        address=Address.from_dict(_address(turn)),
         shipping_method=data["shipping"],
         payment_method=data["payment"],
     )

@@ -19,6 +19,8 @@ from core.services.context import Shop
 from core.store.tables import inbox
 from tests.telegram_double import BotApiDouble, StoredMessage
 
+ONE_LINE_ADDRESS = "Av Insurgentes Sur 1234, col del valle, benito juarez, cdmx, cp 03100"
+
 
 class TelegramHarness:
     def __init__(self, shop: Shop, double: BotApiDouble, channel: TelegramChannel, mode: str):
@@ -95,10 +97,13 @@ class TelegramUser:
 
     async def checks_out(self, payment: str = "Pago contra entrega") -> str:
         """Answers the checkout from "¿A nombre de quién…?" to the confirmation (contact
-        and location shared, no references, standard shipping); the order's code."""
+        and location shared, the written address in one message, no references, standard
+        shipping); the order's code."""
         await self.says("Ana López")
         await self.shares_contact("+52 55 1234 5678")
         await self.shares_location(19.43, -99.13)
+        await self.says(ONE_LINE_ADDRESS)  # the label still needs it
+        await self.presses("Correcto")
         await self.presses("Sin referencias")
         await self.presses("Estándar")
         await self.presses(payment)

@@ -25,6 +25,8 @@ async def buy_by_card(ana: TelegramUser) -> str:
     await ana.says("Ana López")
     await ana.shares_contact("+52 55 1234 5678")
     await ana.shares_location(19.4326, -99.1332)
+    await ana.says("Av Insurgentes Sur 1234, col del valle, benito juarez, cdmx, cp 03100")
+    await ana.presses("Correcto")
     await ana.says("Edificio azul, timbre 3")
     await ana.presses("Estándar")
     await ana.presses("Tarjeta")

@@ -38,7 +38,8 @@ async def test_a_customer_buys_a_shirt_in_english_and_then_asks_where_it_is(demo
     assert "Subtotal: MX$349.00" in summary
     assert "Shipping: MX$99.00" in summary
     assert "Total: MX$448.00" in summary
-    assert "Deliver to: Av. Reforma 222, Juárez, Ciudad de México, CDMX, 06600" in summary
+    # "CDMX" typed as the state is written out, and Mexico City said once.
+    assert "Deliver to: Av. Reforma 222, Juárez, Ciudad de México, 06600" in summary
 
     placed = await chat.press("Confirm order")
     code = re.search(r"Order (PED-\w{5}) placed", placed).group(1)
@@ -104,7 +105,7 @@ async def test_the_same_customer_resumes_mid_checkout_after_a_restart(
         await chat2.type("Casa blanca")
         await chat2.press("Express")
         summary = await chat2.press("Bank transfer")
-        assert "For: Luis Pérez, 5587654321" in summary
+        assert "For: Luis Pérez, +52 55 8765 4321" in summary
         placed = await chat2.press("Confirm order")
         assert "Please transfer MX$428.00 to:" in placed
         code = re.search(r"(PED-\w{5})", placed).group(1)

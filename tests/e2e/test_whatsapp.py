@@ -107,6 +107,8 @@ async def test_a_catalog_order_message_becomes_the_cart_and_then_an_order(demo_s
         await ana.says("Ana López")
         await ana.says("55 1234 5678")
         await ana.shares_location(20.97, -89.62)
+        await ana.says("Calle 60 #491-A x 57 y 59, Centro, Mérida, Yuc., 97000")
+        await ana.taps("Correcto")
         await ana.taps("Sin referencias")
         await ana.taps("Estándar")
         await ana.taps("Pago contra entrega")

@@ -128,6 +128,8 @@ async def check_out(user: TelegramUser) -> str:
     await user.says(f"Cliente {user.user_id}")
     await user.shares_contact("+52 55 1234 5678")
     await user.shares_location(19.43, -99.13)
+    await user.says("Av Insurgentes Sur 1234, col del valle, benito juarez, cdmx, cp 03100")
+    await user.presses("Correcto")
     await user.presses("Sin referencias")
     await user.presses("Estándar")
     await user.presses("Pago contra entrega")

@@ -1,0 +1,65 @@
+"""The phone number the courier calls, in the shop's country, written one way.
+
+Mexico: ten digits (the area code and the number), typed with or without +52, the old
+mobile "1" after it, or the 044/045 dialling prefixes. Spain: nine digits, with or
+without +34 / 0034. The courier calls within the country, so other numbers are refused
+(and the customer is told what is expected).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Area codes of two digits (Mexico City, Guadalajara, Monterrey); all others have three.
+_TWO_DIGIT_AREAS = {"55", "56", "33", "81"}
+_SEPARATORS = re.compile(r"[\s().\-/]")
+
+
+def clean_phone(text: str, country: str = "MX") -> str | None:
+    """The number as "+52 55 1234 5678" (or "+34 612 345 678"); None if it isn't one."""
+    compact = _SEPARATORS.sub("", text or "")
+    plus = compact.startswith("+")
+    digits = compact[1:] if plus else compact
+    if not digits.isascii() or not digits.isdigit():
+        return None
+    if country.upper() == "ES":
+        return _spanish(digits, plus)
+    if country.upper() == "MX":
+        return _mexican(digits, plus)
+    if 7 <= len(digits) <= 15:  # elsewhere: as before, digits in a plausible number
+        return ("+" if plus else "") + digits
+    return None
+
+
+def _mexican(digits: str, plus: bool) -> str | None:
+    if plus:  # an international number must be a Mexican one
+        if not digits.startswith("52"):
+            return None
+        digits = digits[2:]
+        if len(digits) == 11 and digits.startswith("1"):
+            digits = digits[1:]
+    elif len(digits) == 13 and digits[:3] in ("044", "045", "521"):
+        digits = digits[3:]
+    elif len(digits) == 12 and digits.startswith("52"):
+        digits = digits[2:]
+    elif len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if not re.fullmatch(r"[2-9]\d{9}", digits):
+        return None
+    if digits[:2] in _TWO_DIGIT_AREAS:
+        return f"+52 {digits[:2]} {digits[2:6]} {digits[6:]}"
+    return f"+52 {digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+def _spanish(digits: str, plus: bool) -> str | None:
+    if plus:
+        if not digits.startswith("34"):
+            return None
+        digits = digits[2:]
+    elif len(digits) == 13 and digits.startswith("0034"):
+        digits = digits[4:]
+    elif len(digits) == 11 and digits.startswith("34"):
+        digits = digits[2:]
+    if not re.fullmatch(r"[6-9]\d{8}", digits):
+        return None
+    return f"+34 {digits[:3]} {digits[3:6]} {digits[6:]}"
