@@ -1,4 +1,5 @@
-"""Payments and refunds. A provider charge id is recorded at most once."""
+"""Payments and refunds. A provider charge id is recorded at most once, and an order
+has at most one payment holding money (the database's ux_payments_one_paid_per_order)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ class PaymentStatus(StrEnum):
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
     FAILED = "failed"
+    # A second charge for an order already paid (or, before migration 0007, the same
+    # cash recorded twice): kept so its charge id counts once, but it is not the order's
+    # payment and holds no money for it; the shop gives it back outside the chat.
+    DUPLICATE = "duplicate"
 
 
 # Money the shop holds for an order: paid, and not (wholly) given back.

@@ -4,6 +4,7 @@ provider tells us about it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -15,12 +16,25 @@ from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
 from core.services.context import Shop, retry_on_conflict
 from core.services.orders import load_order, status_message
+from core.store.orders_repo import ConcurrentUpdate
+from core.store.uow import SqlUnitOfWork
 
 
 @dataclass(frozen=True)
 class PaymentOutcome:
     order: Order
-    recorded: bool  # False: this charge was already recorded; nothing changed
+    recorded: bool  # False: this charge, or the order's payment, was already recorded
+
+
+@dataclass(frozen=True)
+class Charge:
+    """Money someone says arrived: how much, and from whom (a provider's charge id, or
+    "manual:CODE" for the merchant's word)."""
+
+    amount: Money
+    provider: str
+    charge_id: str
+    channel_charge_id: str | None
 
 
 async def record_payment(
@@ -37,10 +51,13 @@ async def record_payment(
         return await _record_payment(
             shop, code, amount, provider, provider_charge_id, channel_charge_id
         )
-    except IntegrityError:  # the same charge recorded concurrently by another worker
-        async with shop.uow(write=False) as uow:
-            order = await load_order(uow, code, SYSTEM)
-        return PaymentOutcome(order, recorded=False)
+    except IntegrityError:
+        # Another worker recorded this charge, or another charge took the order's one
+        # paid row: once more, now seeing it (a second charge is then kept apart and the
+        # admins are told, not dropped).
+        return await _record_payment(
+            shop, code, amount, provider, provider_charge_id, channel_charge_id
+        )
 
 
 @retry_on_conflict
@@ -59,72 +76,152 @@ async def _record_payment(
             return PaymentOutcome(order, recorded=False)
         if amount != order.total:
             raise PaymentMismatch(code=order.code, expected=order.total.amount, got=amount.amount)
-        payment = next(
-            (
-                p
-                for p in await uow.payments.for_order(order.id)
-                if p.status is PaymentStatus.PENDING
-            ),
-            None,
-        )
-        if payment is None:
-            payment = await uow.payments.add(
-                Payment(
-                    None,
-                    order.id,
-                    str(order.payment_method),
-                    PaymentStatus.PENDING,
-                    amount,
-                    Money.zero(amount.currency),
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        await uow.payments.mark_paid(
-            payment.id, provider, provider_charge_id, channel_charge_id, now
-        )
-        order.record(
-            OrderEvent(
-                now,
-                str(SYSTEM),
-                "paid",
-                data={
-                    "amount": amount.amount,
-                    "provider": provider,
-                    "charge_id": provider_charge_id,
-                },
-            )
-        )
-        if order.status is OrderStatus.PENDING_PAYMENT:
-            target = (
-                OrderStatus.CONFIRMED
-                if shop.settings.auto_confirm_paid_orders
-                else OrderStatus.AWAITING_CONFIRMATION
-            )
-            order.move_to(target, SYSTEM, now, "payment_received")
-            uow.notify(status_message(order, "payment_received", status=str(target)))
-        elif order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
-            # Paid after it expired or was cancelled: the merchant must refund by hand.
-            uow.notify(
-                OutboxMessage.to_admins(
-                    "payment_on_closed_order",
-                    f"{order.code}:late_payment:{provider_charge_id}",
-                    code=order.code,
-                    status=str(order.status),
-                    amount=amount.amount,
-                )
-            )
+        found = await uow.payments.for_order(order.id)
+        if any(p.holds_money for p in found):
+            await _keep_second_charge(uow, order, amount, provider, provider_charge_id, now)
+            await uow.commit(now)
+            return PaymentOutcome(order, recorded=False)
+        charge = Charge(amount, provider, provider_charge_id, channel_charge_id)
+        await _settle(uow, shop, order, found, charge, SYSTEM, now)
         await uow.orders.save(order)
         await uow.commit(now)
         return PaymentOutcome(order, recorded=True)
 
 
 async def record_manual_payment(shop: Shop, actor: Actor, code: str) -> PaymentOutcome:
-    """The merchant received cash on delivery or saw the bank transfer arrive."""
-    async with shop.uow(write=False) as uow:
+    """The merchant received cash on delivery or saw the bank transfer arrive. An order
+    already paid (by card, by the cash recorded on delivery, by an earlier /pagado)
+    records nothing: recorded is False."""
+    try:
+        return await _record_manual_payment(shop, actor, code)
+    except IntegrityError:  # another worker recorded its payment between our read and write
+        return await _already_recorded(shop, code, actor)
+
+
+@retry_on_conflict
+async def _record_manual_payment(shop: Shop, actor: Actor, code: str) -> PaymentOutcome:
+    now = shop.now()
+    async with shop.uow() as uow:
         order = await load_order(uow, code, actor, admin_action="record_manual_payment")
-    return await record_payment(
-        shop, code, order.total, provider="manual", provider_charge_id=f"manual:{order.code}"
+        found = await uow.payments.for_order(order.id)
+        if any(p.was_paid for p in found):
+            return PaymentOutcome(order, recorded=False)
+        charge = Charge(order.total, "manual", f"manual:{order.code}", None)
+        await _settle(uow, shop, order, found, charge, actor, now)
+        await uow.orders.save(order)
+        await uow.commit(now)
+        return PaymentOutcome(order, recorded=True)
+
+
+async def _already_recorded(shop: Shop, code: str, actor: Actor) -> PaymentOutcome:
+    async with shop.uow(write=False) as uow:
+        order = await load_order(uow, code, actor)
+    return PaymentOutcome(order, recorded=False)
+
+
+async def _settle(
+    uow: SqlUnitOfWork,
+    shop: Shop,
+    order: Order,
+    found: list[Payment],
+    charge: Charge,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Mark the order's pending payment paid (or add one), record who said so on the
+    timeline, and move on a card order that was waiting for it."""
+    payment = next((p for p in found if p.status is PaymentStatus.PENDING), None)
+    if payment is None:
+        payment = await uow.payments.add(
+            Payment(
+                None,
+                order.id,
+                str(order.payment_method),
+                PaymentStatus.PENDING,
+                charge.amount,
+                Money.zero(charge.amount.currency),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    marked = await uow.payments.mark_paid(
+        payment.id, charge.provider, charge.charge_id, charge.channel_charge_id, now
+    )
+    if not marked:
+        raise ConcurrentUpdate(code=order.code)  # paid meanwhile: read it again
+    order.paid = True
+    order.record(
+        OrderEvent(
+            now,
+            str(actor),
+            "paid",
+            data={
+                "amount": charge.amount.amount,
+                "provider": charge.provider,
+                "charge_id": charge.charge_id,
+            },
+        )
+    )
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        target = (
+            OrderStatus.CONFIRMED
+            if shop.settings.auto_confirm_paid_orders
+            else OrderStatus.AWAITING_CONFIRMATION
+        )
+        order.move_to(target, SYSTEM, now, "payment_received")
+        uow.notify(status_message(order, "payment_received", status=str(target)))
+    elif order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        # Paid after it expired or was cancelled: the merchant must refund by hand.
+        _tell_admins_to_refund(uow, order, charge.amount, charge.charge_id)
+
+
+async def _keep_second_charge(
+    uow: SqlUnitOfWork,
+    order: Order,
+    amount: Money,
+    provider: str,
+    charge_id: str,
+    now: datetime,
+) -> None:
+    """A provider charged an order already paid (two invoices paid at once): the charge
+    is kept, so a repeated notice of it changes nothing, but it is not a second payment
+    of the order; the admins are told to give it back."""
+    await uow.payments.add(
+        Payment(
+            None,
+            order.id,
+            str(order.payment_method),
+            PaymentStatus.DUPLICATE,
+            amount,
+            Money.zero(amount.currency),
+            provider=provider,
+            provider_charge_id=charge_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    # Not "/reembolso": that refunds the order's real payment, not this second charge.
+    uow.notify(
+        OutboxMessage.to_admins(
+            "second_charge",
+            f"{order.code}:second_charge:{charge_id}",
+            code=order.code,
+            amount=amount.amount,
+            provider=provider,
+            charge_id=charge_id,
+        )
+    )
+
+
+def _tell_admins_to_refund(uow: SqlUnitOfWork, order: Order, amount: Money, charge_id: str) -> None:
+    uow.notify(
+        OutboxMessage.to_admins(
+            "payment_on_closed_order",
+            f"{order.code}:late_payment:{charge_id}",
+            code=order.code,
+            status=str(order.status),
+            amount=amount.amount,
+        )
     )
 
 
@@ -142,7 +239,8 @@ async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Pa
         ]
         if not paid:
             raise NotAllowed(action="refund_unpaid_order", actor=str(actor))
-        payment = paid[0]
+        # The one still holding money first: a wholly refunded one can't give more back.
+        payment = max(paid, key=lambda p: p.holds_money)
         payment.refund(amount, now)
         await uow.payments.save(payment)
         order.record(OrderEvent(now, str(actor), "refunded", data={"amount": amount.amount}))

@@ -1,7 +1,9 @@
 """The merchant's reports, computed from orders and their timelines.
 
 Definitions (docs/reports.md): orders are counted by the day they were placed (in the
-store's time zone); revenue is the total of orders that were not cancelled or expired;
+store's time zone); revenue is the money received for them and not refunded (a card or
+transfer recorded paid, cash on delivery once its cash was recorded), on the day the
+order was placed; pending is the payments still expected, refunded what was given back;
 time to confirm is placed -> confirmed, time to ship is placed -> shipped, time to
 deliver is shipped -> delivered; the return rate is orders with a return request over
 delivered orders; the average rating is over rated orders.
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 from core.domain.actors import Actor
 from core.domain.orders import OrderStatus
 from core.services.context import Shop, require_admin
+from core.store.reports_repo import OrderMoney
 
 NOT_REVENUE = {str(OrderStatus.CANCELLED), str(OrderStatus.EXPIRED)}
 
@@ -25,7 +28,7 @@ NOT_REVENUE = {str(OrderStatus.CANCELLED), str(OrderStatus.EXPIRED)}
 class DayFigures:
     day: date
     orders: int
-    revenue: int  # minor units
+    revenue: int  # minor units: paid and kept, for the orders placed that day
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class Report:
     until: datetime
     currency: str
     orders: int
-    revenue: int
+    revenue: int  # paid and not refunded (minor units)
     per_day: list[DayFigures]
     per_status: dict[str, int]
     avg_to_confirm: timedelta | None
@@ -52,6 +55,8 @@ class Report:
     return_rate: float | None  # a ratio for display, not money
     average_rating: float | None
     ratings: int
+    pending: int = 0  # payments still expected: unpaid transfers, cash not yet recorded
+    refunded: int = 0  # given back of what was paid
 
 
 def _average(spans: list[timedelta]) -> timedelta | None:
@@ -67,17 +72,21 @@ async def build_report(
         facts = await uow.reports.orders_between(since, until)
         ids = [f.order_id for f in facts]
         times = await uow.reports.status_times(ids)
+        money = await uow.reports.money_by_order(ids)
         top_rows = await uow.reports.top_products(
             [f.order_id for f in facts if f.status not in NOT_REVENUE], top
         )
 
     per_day_orders: Counter[date] = Counter()
     per_day_revenue: Counter[date] = Counter()
+    pending = refunded = 0
     for fact in facts:
         day = fact.created_at.astimezone(zone).date()
         per_day_orders[day] += 1
-        if fact.status not in NOT_REVENUE:
-            per_day_revenue[day] += fact.total
+        got = money.get(fact.order_id, OrderMoney())
+        per_day_revenue[day] += got.paid - got.refunded
+        pending += got.pending
+        refunded += got.refunded
     first = since.astimezone(zone).date()
     last = (until - timedelta(microseconds=1)).astimezone(zone).date()
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -110,4 +119,6 @@ async def build_report(
         return_rate=(sum(1 for f in facts if f.has_return) / len(delivered) if delivered else None),
         average_rating=sum(ratings) / len(ratings) if ratings else None,
         ratings=len(ratings),
+        pending=pending,
+        refunded=refunded,
     )

@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.errors import DomainError
 from core.domain.money import Money
-from core.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
+from core.domain.orders import (
+    CONFIRMED_WITHOUT_PAYMENT,
+    RESERVING_STATUSES,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+)
 from core.domain.payments import HOLDS_MONEY
 from core.store.tables import order_events, order_lines, orders, payments
 
@@ -57,6 +65,8 @@ def _order(row, lines: list[OrderLine]) -> Order:
         rating_comment=row.rating_comment,
         cancel_reason=row.cancel_reason,
         version=row.version,
+        paid=bool(row.paid),
+        payment_waived=bool(row.payment_waived),
     )
 
 
@@ -149,7 +159,7 @@ class SqlOrderRepository:
             order.new_events.clear()
 
     async def get(self, *, code: str | None = None, order_id: int | None = None) -> Order | None:
-        query = select(orders)
+        query = _ORDERS
         query = query.where(orders.c.code == code) if code else query.where(orders.c.id == order_id)
         row = (await self.conn.execute(query)).first()
         if row is None:
@@ -202,12 +212,15 @@ class SqlOrderRepository:
         offset: int = 0,
         limit: int | None = None,
         newest_first: bool = True,
+        awaiting_payment: bool = False,
     ) -> list[Order]:
-        query = select(orders)
+        query = _ORDERS
         if customer_id is not None:
             query = query.where(orders.c.customer_id == customer_id)
         if statuses is not None:
             query = query.where(orders.c.status.in_([str(s) for s in statuses]))
+        if awaiting_payment:
+            query = query.where(_awaiting_payment())
         if since is not None:
             query = query.where(orders.c.created_at >= since)
         order_by = orders.c.created_at.desc() if newest_first else orders.c.created_at
@@ -218,10 +231,14 @@ class SqlOrderRepository:
         lines = await self._lines_of([row.id for row in rows])
         return [_order(row, lines.get(row.id, [])) for row in rows]
 
-    async def count(self, *, statuses: set[OrderStatus] | None = None) -> int:
+    async def count(
+        self, *, statuses: set[OrderStatus] | None = None, awaiting_payment: bool = False
+    ) -> int:
         query = select(func.count()).select_from(orders)
         if statuses is not None:
             query = query.where(orders.c.status.in_([str(s) for s in statuses]))
+        if awaiting_payment:
+            query = query.where(_awaiting_payment())
         return (await self.conn.execute(query)).scalar_one()
 
     async def overdue_codes(self, now: datetime, limit: int = 100) -> list[str]:
@@ -302,9 +319,9 @@ class SqlOrderRepository:
         return [OrderEvent(r.at, r.actor, r.kind, r.from_status, r.to_status, r.data) for r in rows]
 
 
-def _unpaid() -> ColumnElement[bool]:
-    """No payment of the order holds money."""
-    return ~(
+def _paid() -> ColumnElement[bool]:
+    """A payment of the order holds money."""
+    return (
         select(payments.c.id)
         .where(
             payments.c.order_id == orders.c.id,
@@ -312,6 +329,41 @@ def _unpaid() -> ColumnElement[bool]:
         )
         .exists()
     )
+
+
+def _unpaid() -> ColumnElement[bool]:
+    """No payment of the order holds money."""
+    return ~_paid()
+
+
+def _waived() -> ColumnElement[bool]:
+    """The merchant went on without the payment ("confirm without payment")."""
+    return (
+        select(order_events.c.id)
+        .where(
+            order_events.c.order_id == orders.c.id,
+            order_events.c.kind == CONFIRMED_WITHOUT_PAYMENT,
+        )
+        .exists()
+    )
+
+
+def _awaiting_payment() -> ColumnElement[bool]:
+    """Order.awaits_payment in SQL: for the admin's "/pedidos esperando pago"."""
+    return and_(
+        orders.c.payment_method != str(PaymentMethod.CASH_ON_DELIVERY),
+        orders.c.status.in_([str(s) for s in RESERVING_STATUSES]),
+        ~_paid(),
+        ~_waived(),
+    )
+
+
+def _select_orders():
+    """Orders with what Order.awaits_payment needs: paid, and a merchant's override."""
+    return select(orders, _paid().label("paid"), _waived().label("payment_waived"))
+
+
+_ORDERS = _select_orders()  # built once: every read of orders starts from it
 
 
 def _unconfirmed_unpaid() -> ColumnElement[bool]:

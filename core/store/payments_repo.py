@@ -87,10 +87,12 @@ class SqlPaymentRepository:
         provider_charge_id: str,
         channel_charge_id: str | None,
         at: datetime,
-    ) -> None:
-        await self.conn.execute(
+    ) -> bool:
+        """Mark a pending payment paid; False when it is no longer pending (another
+        transaction marked it meanwhile: the caller reads again)."""
+        result = await self.conn.execute(
             update(payments)
-            .where(payments.c.id == payment_id)
+            .where(payments.c.id == payment_id, payments.c.status == str(PaymentStatus.PENDING))
             .values(
                 status=str(PaymentStatus.PAID),
                 provider=provider,
@@ -99,6 +101,7 @@ class SqlPaymentRepository:
                 updated_at=at,
             )
         )
+        return result.rowcount == 1
 
 
 class SqlCarrierRepository:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.store.tables import order_events, order_lines, orders, return_requests
+from core.domain.payments import HOLDS_MONEY, PaymentStatus
+from core.store.tables import order_events, order_lines, orders, payments, return_requests
+
+# A payment that brought money in, whatever was given back since.
+WAS_PAID = [str(s) for s in (*HOLDS_MONEY, PaymentStatus.REFUNDED)]
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,16 @@ class OrderFact:
     total: int
     rating: int | None
     has_return: bool
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """An order's money, in minor units: paid (brought in, refunds included), refunded
+    (given back of that), pending (a payment still expected)."""
+
+    paid: int = 0
+    refunded: int = 0
+    pending: int = 0
 
 
 class SqlReportRepository:
@@ -59,6 +73,27 @@ class SqlReportRepository:
                 at = datetime.fromisoformat(at)
             times.setdefault(order_id, {})[status] = at
         return times
+
+    async def money_by_order(self, order_ids: list[int]) -> dict[int, OrderMoney]:
+        """Each order's money in one query (orders without payments are left out)."""
+        if not order_ids:
+            return {}
+        was_paid = payments.c.status.in_(WAS_PAID)
+        pending = payments.c.status == str(PaymentStatus.PENDING)
+        rows = await self.conn.execute(
+            select(
+                payments.c.order_id,
+                func.sum(case((was_paid, payments.c.amount), else_=0)),
+                func.sum(case((was_paid, payments.c.refunded), else_=0)),
+                func.sum(case((pending, payments.c.amount), else_=0)),
+            )
+            .where(payments.c.order_id.in_(order_ids))
+            .group_by(payments.c.order_id)
+        )
+        return {
+            order_id: OrderMoney(int(paid), int(refunded), int(owed))
+            for order_id, paid, refunded, owed in rows
+        }
 
     async def top_products(
         self, order_ids: list[int], limit: int

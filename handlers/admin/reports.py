@@ -12,6 +12,8 @@ from handlers.i18n import Translator
 from handlers.render import money, status_name
 from handlers.types import Document
 
+HEADROOM = 1.25  # the tallest bar or point reaches 80% of the chart's height
+
 
 def period(now: datetime, zone: str, name: str) -> tuple[datetime, datetime] | None:
     """[since, until) for "7d", "30d" or "mes" (this calendar month), in the shop's days."""
@@ -37,8 +39,11 @@ def report_text(t: Translator, report: Report) -> str:
         _("Report {first} – {last}").format(
             first=t.date(report.since), last=t.date(report.until - timedelta(seconds=1))
         ),
-        _("Orders: {count} · Revenue: {amount}").format(
+        _("Orders: {count} · Revenue (paid): {amount}").format(
             count=report.orders, amount=money(t, report.revenue, cur)
+        ),
+        _("Pending payment: {pending} · Refunded: {refunded}").format(
+            pending=money(t, report.pending, cur), refunded=money(t, report.refunded, cur)
         ),
     ]
     if report.per_status:
@@ -75,28 +80,36 @@ def report_text(t: Translator, report: Report) -> str:
 
 
 def report_chart(t: Translator, report: Report) -> Document:
-    """Bars of orders per day and a line of revenue per day (major units)."""
+    """Bars of orders per day and a line of paid revenue per day (major units): whole
+    numbers on the order axis, both axes from the same zero, and a legend."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     _ = t.gettext
-    days = [d.day for d in report.per_day]
-    labels = [t.date_short(d.day) for d in report.per_day]
+    x = range(len(report.per_day))
+    counts = [d.orders for d in report.per_day]
+    revenue = [float(Money(d.revenue, report.currency).to_major()) for d in report.per_day]
+    revenue_label = _("Paid revenue ({currency})").format(currency=report.currency)
     figure, orders_axis = plt.subplots(figsize=(8, 4), dpi=100)
     try:
-        orders_axis.bar(range(len(days)), [d.orders for d in report.per_day], color="#4C72B0")
+        bars = orders_axis.bar(x, counts, color="#4C72B0", label=_("Orders"))
         orders_axis.set_ylabel(_("Orders"))
-        orders_axis.set_xticks(range(len(days)), labels, rotation=45, ha="right", fontsize=8)
+        orders_axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+        labels = [t.date_short(d.day) for d in report.per_day]
+        orders_axis.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
         revenue_axis = orders_axis.twinx()
-        revenue_axis.plot(
-            range(len(days)),
-            [float(Money(d.revenue, report.currency).to_major()) for d in report.per_day],
-            color="#DD8452",
-            marker="o",
+        (line,) = revenue_axis.plot(
+            x, revenue, color="#DD8452", marker="o", label=revenue_label, clip_on=False
         )
-        revenue_axis.set_ylabel(_("Revenue ({currency})").format(currency=report.currency))
+        revenue_axis.set_ylabel(revenue_label)
+        # Both from 0 (so the two zeros are one line), with room above for the legend.
+        orders_axis.set_ylim(0, max([1, *counts]) * HEADROOM)
+        revenue_axis.set_ylim(0, max([1.0, *revenue]) * HEADROOM)
+        # On the twin axis, drawn last, so the line never covers it.
+        revenue_axis.legend(handles=[bars, line], loc="upper left", fontsize=8)
         orders_axis.set_title(_("Orders and revenue per day"))
         figure.tight_layout()
         buffer = io.BytesIO()

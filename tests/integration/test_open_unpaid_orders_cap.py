@@ -62,7 +62,8 @@ async def test_paying_cancelling_or_the_shop_confirming_one_makes_room(shop, clo
     elif make_room == "cancel":
         await orders.cancel_order(shop, ana.actor, transfer.code)
     elif make_room == "confirm":  # the shop accepted it: holding stock is its call now
-        await orders.confirm_order(shop, MERCHANT, transfer.code)
+        # Unpaid, so only explicitly without payment (issue #13).
+        await orders.confirm_without_payment(shop, MERCHANT, transfer.code)
     else:
         clock.advance(minutes=shop.settings.reservation_expiry_minutes + 1)
         assert await expiry.expire_overdue_orders(shop) == [card.code]

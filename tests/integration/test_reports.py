@@ -66,22 +66,26 @@ async def week(shop, clock) -> Fixture:
     clock.now = utc(2, 5)
     codes["before"] = (await buy(shop, ana, {skus["CAM"]: 10})).code
 
-    # Order 1, Nov 2 09:00 local: 2 x CAM = 200.00 + 99.00 = 299.00.
-    # Confirmed after 1 h, shipped 3 h after placing, delivered 48 h after shipping,
-    # rated 5, and the customer asks to return one shirt.
+    # Order 1, Nov 2 09:00 local: 2 x CAM = 200.00 + 99.00 = 299.00, cash on delivery.
+    # Confirmed after 1 h, shipped 3 h after placing, delivered 48 h after shipping (the
+    # merchant records the cash), rated 5, the customer asks to return one shirt, and
+    # the merchant refunds 50.00.
     clock.now = utc(2, 15)
     one = (await buy(shop, ana, {skus["CAM"]: 2})).code
     clock.now = utc(2, 16)
     await orders.confirm_order(shop, MERCHANT, one)
     await ship_and_deliver(shop, clock, one, ana, shipped_at=utc(2, 18), delivered_at=utc(4, 18))
+    await payments.record_manual_payment(shop, MERCHANT, one)
     await orders.rate_order(shop, ana.actor, one, 5, "Muy bien")
     clock.now = utc(5, 10)
     await returns.request_return(shop, ana.actor, one, {"CAM": 1}, "Me quedó grande")
+    await payments.refund_order(shop, MERCHANT, one, Money(mxn("50.00"), "MXN"))
     codes["one"] = one
 
     # Order 2, 2026-11-03 05:00 UTC = Nov 2 23:00 local: 3 x TAZA + 1 x VELA
-    # = 180.00 + 99.00 = 279.00. Confirmed after 3 h, shipped after 5 h, delivered 24 h
-    # after shipping, rated 3.
+    # = 180.00 + 99.00 = 279.00, cash on delivery. Confirmed after 3 h, shipped after
+    # 5 h, delivered 24 h after shipping (the customer says so: no cash recorded yet),
+    # rated 3.
     clock.now = utc(3, 5)
     two = (await buy(shop, luis, {skus["TAZA"]: 3, skus["VELA"]: 1})).code
     clock.now = utc(3, 8)
@@ -134,16 +138,30 @@ async def test_orders_are_counted_on_the_local_day_they_were_placed(shop, week):
     ]
 
 
-async def test_revenue_leaves_out_cancelled_and_expired_orders(shop, week):
+async def test_revenue_is_the_money_received_and_kept(shop, week):
+    """Not the totals of confirmed orders: order 1's recorded cash less its refund, and
+    order 4's card payment. Order 2's cash was never recorded; orders 3 and 5 were
+    never paid."""
     report = await build_report(shop, MERCHANT, SINCE, UNTIL)
     assert [(d.day, d.revenue) for d in report.per_day] == [
-        (date(2026, 11, 2), mxn("299.00") + mxn("279.00")),
+        (date(2026, 11, 2), mxn("299.00") - mxn("50.00")),
         (date(2026, 11, 3), 0),
         (date(2026, 11, 4), mxn("249.00")),
         (date(2026, 11, 5), 0),
     ]
-    assert report.revenue == mxn("827.00")
+    assert report.revenue == mxn("498.00")
     assert report.currency == "MXN"
+
+
+async def test_pending_and_refunded_money_is_shown_apart(shop, week):
+    report = await build_report(shop, MERCHANT, SINCE, UNTIL)
+    assert report.pending == mxn("279.00")  # order 2: delivered, cash not recorded
+    assert report.refunded == mxn("50.00")
+
+    await payments.record_manual_payment(shop, MERCHANT, week.codes["two"])
+
+    report = await build_report(shop, MERCHANT, SINCE, UNTIL)
+    assert (report.revenue, report.pending) == (mxn("498.00") + mxn("279.00"), 0)
 
 
 async def test_orders_are_counted_per_status(shop, week):

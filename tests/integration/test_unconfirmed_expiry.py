@@ -174,8 +174,8 @@ async def test_an_order_confirmed_paid_or_cancelled_is_never_released(shop, cloc
     _mug, ana, order = await cod_order(shop, PaymentMethod.BANK_TRANSFER)
     clock.advance(hours=36)
     await expiry.run_expiry(shop)  # reminded
-    if settled == "confirmed":
-        await orders.confirm_order(shop, MERCHANT, order.code)
+    if settled == "confirmed":  # unpaid: only explicitly without payment (issue #13)
+        await orders.confirm_without_payment(shop, MERCHANT, order.code)
     elif settled == "paid":  # the merchant saw the transfer arrive, not confirmed yet
         await payments.record_manual_payment(shop, MERCHANT, order.code)
     else:
