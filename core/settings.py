@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     free_shipping_threshold: Decimal | None = Field(default=Decimal("999.00"), ge=0)
     reservation_expiry_minutes: int = Field(default=30, gt=0, le=7 * 24 * 60)
     return_window_days: int = Field(default=30, ge=0, le=365)
+    # Where customers send returned items; told when a return is approved. Empty: they
+    # are told the shop will send it, and the admins are asked to (docs/architecture.md).
+    return_address: str = Field(default="", max_length=500)
     low_stock_threshold: int = Field(default=3, ge=0)
     auto_confirm_paid_orders: bool = True
     # Stock hoarding: a customer with this many open orders not yet paid (card orders

@@ -1,4 +1,7 @@
-"""Returns: requested -> approved | rejected -> received -> refunded | exchanged."""
+"""Returns: requested -> approved | rejected -> received -> refunded | exchanged.
+
+An exchange names its replacement when it is requested (the stock is reserved then),
+and becomes `exchanged` when the replacement ships, with a shipment of its own."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from core.domain.errors import InvalidTransition
+from core.domain.shipments import Shipment
 
 
 class ReturnStatus(StrEnum):
@@ -30,7 +34,7 @@ RETURN_TRANSITIONS: frozenset[tuple[ReturnStatus, ReturnStatus]] = frozenset(
         (R.REQUESTED, R.REJECTED),
         (R.APPROVED, R.RECEIVED),
         (R.RECEIVED, R.REFUNDED),
-        (R.RECEIVED, R.EXCHANGED),
+        (R.RECEIVED, R.EXCHANGED),  # the replacement shipped (ship_exchange)
     }
 )
 OPEN_RETURN_STATUSES = frozenset({R.REQUESTED, R.APPROVED, R.RECEIVED})
@@ -46,6 +50,10 @@ class ReturnLine:
     product_id: int
     sellable: bool | None = None  # known once received
     id: int | None = None
+    # An exchange: the product sent instead (the same one, or another size or colour),
+    # `quantity` units of it, reserved from the request until it ships.
+    replacement_id: int | None = None
+    replacement_name: str = ""
 
 
 @dataclass
@@ -60,6 +68,7 @@ class ReturnRequest:
     updated_at: datetime
     decision_note: str = ""
     refund_amount: int = 0
+    shipment: Shipment | None = None  # the replacement's, once it shipped
     history: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     def move_to(self, to: ReturnStatus, at: datetime) -> ReturnStatus:
@@ -70,6 +79,16 @@ class ReturnRequest:
         self.updated_at = at
         self.history.append((str(frm), str(to)))
         return frm
+
+    @property
+    def is_exchange(self) -> bool:
+        return self.resolution is ReturnResolution.EXCHANGE
+
+    @property
+    def reserves_replacement(self) -> bool:
+        """The replacement's stock is held for the customer until it ships or the
+        return ends another way (rejected, refunded instead)."""
+        return self.is_exchange and self.status in OPEN_RETURN_STATUSES
 
     @property
     def value(self) -> int:

@@ -57,6 +57,8 @@ def clean_tracking_number(text: str) -> str:
 
 @dataclass
 class Shipment:
+    """A parcel handed to a carrier: an order's, or an exchange's replacement (return_id)."""
+
     id: int | None
     order_id: int
     carrier_code: str
@@ -65,3 +67,4 @@ class Shipment:
     tracking_url: str
     shipped_at: datetime
     delivered_at: datetime | None = None
+    return_id: int | None = None

@@ -1,13 +1,26 @@
-"""After-sales: returns and exchanges, each with a reason and its own lifecycle."""
+"""After-sales: returns and exchanges, each with a reason and its own lifecycle.
+
+The customer is told where to send the items when the return is approved
+(RETURN_ADDRESS), and when they arrive. An exchange names its replacement when it is
+requested: that stock is reserved for the customer from then on, and the replacement
+ships as a shipment of its own (carrier, tracking number) once the items are back."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.domain.actors import Actor
-from core.domain.errors import InvalidReturn, NotAllowed, ReturnNotFound, ReturnWindowClosed
+from core.domain.catalog import Product
+from core.domain.errors import (
+    CarrierNotFound,
+    InvalidReturn,
+    InvalidTransition,
+    NotAllowed,
+    ReturnNotFound,
+    ReturnWindowClosed,
+)
 from core.domain.money import Money
-from core.domain.orders import OrderEvent, OrderStatus, in_stock_lock_order
+from core.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, in_stock_lock_order
 from core.domain.outbox import OutboxMessage
 from core.domain.returns import (
     OPEN_RETURN_STATUSES,
@@ -16,11 +29,41 @@ from core.domain.returns import (
     ReturnResolution,
     ReturnStatus,
 )
+from core.domain.shipments import Shipment, clean_tracking_number
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order
 from core.store.uow import SqlUnitOfWork
 
 R = ReturnStatus
+MOST_EXCHANGE_OPTIONS = 8
+
+
+async def exchange_options(
+    shop: Shop, actor: Actor, code: str, sku: str, quantity: int
+) -> list[Product]:
+    """What the customer may get instead of `quantity` of the order's `sku`: the same
+    product first, then the other sizes or colours (same category, same price as paid),
+    each with that many units available."""
+    async with shop.uow(write=False) as uow:
+        order = await load_order(uow, code, actor)
+        line = next((li for li in order.lines if li.sku == sku), None)
+        if line is None:
+            return []
+        return await _exchange_options(uow, line, quantity)
+
+
+async def _exchange_options(uow: SqlUnitOfWork, line: OrderLine, quantity: int) -> list[Product]:
+    same = await uow.catalog.get(line.product_id)
+    found = [same] if same is not None and same.active and same.available >= quantity else []
+    if same is not None and same.category_id is not None:
+        for product in await uow.catalog.list(category_id=same.category_id):
+            if (
+                product.id != same.id
+                and product.price.amount == line.unit_price.amount  # no money changes hands
+                and product.available >= quantity
+            ):
+                found.append(product)
+    return found[:MOST_EXCHANGE_OPTIONS]
 
 
 @retry_on_conflict
@@ -31,11 +74,14 @@ async def request_return(
     quantities: dict[str, int],
     reason: str,
     resolution: ReturnResolution = ReturnResolution.REFUND,
+    replacements: dict[str, int] | None = None,
 ) -> ReturnRequest:
-    """The customer asks to send items back: {sku: quantity}, within the return window."""
+    """The customer asks to send items back: {sku: quantity}, within the return window.
+    An exchange names the product sent instead of each: {sku: product id}, reserved now."""
     reason = reason.strip()[:1000]
     if not reason:
         raise InvalidReturn(problem="reason_required")
+    resolution = ReturnResolution(resolution)
     now = shop.now()
     async with shop.uow() as uow:
         order = await load_order(uow, code, actor)  # a merchant must really be an admin
@@ -46,26 +92,11 @@ async def request_return(
         deadline = delivered_at + timedelta(days=shop.settings.return_window_days)
         if now > deadline:
             raise ReturnWindowClosed(code=order.code, deadline=deadline.isoformat())
-        already = await uow.returns.returned_quantities(order.id)
-        lines = []
-        by_sku = {line.sku: line for line in order.lines}
-        for sku, qty in quantities.items():
-            line = by_sku.get(sku)
-            if line is None:
-                raise InvalidReturn(problem="unknown_item", sku=sku)
-            left = line.quantity - already.get(line.id or 0, 0)
-            if not isinstance(qty, int) or qty < 1 or qty > left:
-                raise InvalidReturn(problem="bad_quantity", sku=sku, maximum=left)
-            lines.append(
-                ReturnLine(
-                    line.id or 0, sku, line.name, qty, line.unit_price.amount, line.product_id
-                )
-            )
-        if not lines:
-            raise InvalidReturn(problem="no_items")
-        request = ReturnRequest(
-            None, order.id, R.REQUESTED, reason, ReturnResolution(resolution), lines, now, now
-        )
+        lines = await _return_lines(uow, order, quantities)
+        request = ReturnRequest(None, order.id, R.REQUESTED, reason, resolution, lines, now, now)
+        if request.is_exchange:
+            await _choose_replacements(uow, order, request, replacements or {})
+            await _hold_replacements(uow, request, order, actor, now)
         await uow.returns.add(request)
         await uow.orders.add_event(
             order.id,
@@ -78,10 +109,80 @@ async def request_return(
                 code=order.code,
                 return_id=request.id,
                 reason=reason,
+                resolution=str(resolution),
+                replacements=_replacement_items(request),
             )
         )
         await uow.commit(now)
         return request
+
+
+async def _return_lines(
+    uow: SqlUnitOfWork, order: Order, quantities: dict[str, int]
+) -> list[ReturnLine]:
+    already = await uow.returns.returned_quantities(order.id)
+    lines = []
+    by_sku = {line.sku: line for line in order.lines}
+    for sku, qty in quantities.items():
+        line = by_sku.get(sku)
+        if line is None:
+            raise InvalidReturn(problem="unknown_item", sku=sku)
+        left = line.quantity - already.get(line.id or 0, 0)
+        if not isinstance(qty, int) or qty < 1 or qty > left:
+            raise InvalidReturn(problem="bad_quantity", sku=sku, maximum=left)
+        lines.append(
+            ReturnLine(line.id or 0, sku, line.name, qty, line.unit_price.amount, line.product_id)
+        )
+    if not lines:
+        raise InvalidReturn(problem="no_items")
+    return lines
+
+
+async def _choose_replacements(
+    uow: SqlUnitOfWork, order: Order, request: ReturnRequest, replacements: dict[str, int]
+) -> None:
+    """Each returned line's replacement must be one of its exchange options."""
+    by_sku = {line.sku: line for line in order.lines}
+    for line in request.lines:
+        wanted = replacements.get(line.sku)
+        options = await _exchange_options(uow, by_sku[line.sku], line.quantity)
+        chosen = next((p for p in options if p.id == wanted), None)
+        if chosen is None:
+            raise InvalidReturn(problem="replacement_unavailable", sku=line.sku)
+        line.replacement_id, line.replacement_name = chosen.id, chosen.name
+
+
+async def _hold_replacements(
+    uow: SqlUnitOfWork, request: ReturnRequest, order: Order, actor: Actor, now: datetime
+) -> None:
+    """Reserve the replacements: the one guarded update, so two customers can't both be
+    promised the last unit."""
+    for line in sorted(request.lines, key=lambda li: li.replacement_id or 0):
+        held = await uow.stock.reserve(
+            line.replacement_id, line.quantity, order_id=order.id, actor=actor, at=now
+        )
+        if not held:
+            raise InvalidReturn(problem="replacement_unavailable", sku=line.sku)
+
+
+async def _release_replacements(
+    uow: SqlUnitOfWork, request: ReturnRequest, actor: Actor, now: datetime
+) -> None:
+    for line in sorted(request.lines, key=lambda li: li.replacement_id or 0):
+        if line.replacement_id is not None:
+            await uow.stock.release(
+                line.replacement_id,
+                line.quantity,
+                order_id=request.order_id,
+                actor=actor,
+                at=now,
+                note=f"return {request.id}",
+            )
+
+
+def _replacement_items(request: ReturnRequest) -> list[list[object]]:
+    """[[quantity, name], ...] of what an exchange sends (for the messages)."""
+    return [[line.quantity, line.replacement_name] for line in request.lines if line.replacement_id]
 
 
 async def list_returns(
@@ -124,11 +225,14 @@ async def _decide(
     async with shop.uow() as uow:
         await require_admin(uow, actor, f"return_{to}")
         request = await _load(uow, return_id)
+        held = request.reserves_replacement
         request.move_to(to, now)
         if note:
             request.decision_note = note.strip()[:1000]
         order = await uow.orders.get(order_id=request.order_id)
         assert order is not None
+        if held and not request.reserves_replacement:  # rejected, or refunded instead
+            await _release_replacements(uow, request, actor, now)
         if to is R.RECEIVED:
             await _restock(uow, request, sellable or {}, actor, now)
         if to is R.REFUNDED:
@@ -138,17 +242,29 @@ async def _decide(
             order.id,
             OrderEvent(now, str(actor), f"return_{to}", data={"return_id": request.id}),
         )
-        if to in (R.APPROVED, R.REJECTED, R.REFUNDED, R.EXCHANGED):
-            uow.notify(
-                OutboxMessage.to_customer(
-                    order.customer_id,
-                    f"return_{to}",
-                    f"return:{request.id}:{to}",
+        address = shop.settings.return_address.strip()
+        uow.notify(
+            OutboxMessage.to_customer(
+                order.customer_id,
+                f"return_{to}",
+                f"return:{request.id}:{to}",
+                code=order.code,
+                return_id=request.id,
+                note=request.decision_note,
+                amount=request.refund_amount,
+                currency=order.currency,
+                resolution=str(request.resolution),
+                replacements=_replacement_items(request),
+                **({"address": address} if to is R.APPROVED else {}),
+            )
+        )
+        if to is R.APPROVED and not address:
+            uow.notify(  # the customer was told the shop will send the address
+                OutboxMessage.to_admins(
+                    "return_address_missing",
+                    f"return:{request.id}:address_missing",
                     code=order.code,
                     return_id=request.id,
-                    note=request.decision_note,
-                    amount=request.refund_amount,
-                    currency=order.currency,
                 )
             )
         await uow.commit(now)
@@ -184,7 +300,37 @@ async def _refund(uow: SqlUnitOfWork, request: ReturnRequest, order_id: int, now
 
 
 async def approve_return(shop: Shop, actor: Actor, return_id: int) -> ReturnRequest:
+    """The customer is told to send the items to RETURN_ADDRESS. Unset, they are told
+    the shop will send it, and the admins are alerted (send_return_address)."""
     return await _decide(shop, actor, return_id, R.APPROVED)
+
+
+async def send_return_address(shop: Shop, actor: Actor, return_id: int, address: str) -> None:
+    """Tell the customer of an approved return where to send the items."""
+    address = address.strip()[:500]
+    if not address:
+        raise InvalidReturn(problem="address_required")
+    now = shop.now()
+    async with shop.uow() as uow:
+        await require_admin(uow, actor, "return_address")
+        request = await _load(uow, return_id)
+        if request.status is not R.APPROVED:  # received or closed: nothing is on its way
+            raise InvalidTransition(
+                entity="return", from_status=str(request.status), to_status=str(R.APPROVED)
+            )
+        order = await uow.orders.get(order_id=request.order_id)
+        assert order is not None
+        uow.notify(
+            OutboxMessage.to_customer(
+                order.customer_id,
+                "return_address",
+                f"return:{request.id}:address:{now.isoformat()}",
+                code=order.code,
+                return_id=request.id,
+                address=address,
+            )
+        )
+        await uow.commit(now)
 
 
 async def reject_return(shop: Shop, actor: Actor, return_id: int, reason: str) -> ReturnRequest:
@@ -194,15 +340,73 @@ async def reject_return(shop: Shop, actor: Actor, return_id: int, reason: str) -
 async def receive_return(
     shop: Shop, actor: Actor, return_id: int, sellable: dict[str, bool] | None = None
 ) -> ReturnRequest:
-    """Items arrived back; `sellable` maps SKU -> False for damaged ones (default True)."""
+    """Items arrived back; `sellable` maps SKU -> False for damaged ones (default True).
+    The customer is told they arrived."""
     return await _decide(shop, actor, return_id, R.RECEIVED, sellable=sellable)
 
 
 async def refund_return(shop: Shop, actor: Actor, return_id: int) -> ReturnRequest:
+    """Refund the items (an exchange refunded instead gives its replacement back)."""
     return await _decide(shop, actor, return_id, R.REFUNDED)
 
 
-async def exchange_return(
-    shop: Shop, actor: Actor, return_id: int, note: str = ""
+@retry_on_conflict
+async def ship_exchange(
+    shop: Shop, actor: Actor, return_id: int, carrier_code: str, tracking_number: str
 ) -> ReturnRequest:
-    return await _decide(shop, actor, return_id, R.EXCHANGED, note=note)
+    """The replacement leaves with a carrier: its reserved stock leaves the shelf, the
+    return becomes exchanged, the customer gets the tracking link."""
+    tracking = clean_tracking_number(tracking_number)
+    now = shop.now()
+    async with shop.uow() as uow:
+        await require_admin(uow, actor, "return_exchanged")
+        request = await _load(uow, return_id)
+        if not request.is_exchange or not _replacement_items(request):
+            raise InvalidReturn(problem="no_replacement", return_id=return_id)
+        carrier = await uow.carriers.get(carrier_code)
+        if carrier is None:
+            raise CarrierNotFound(code=carrier_code)
+        request.move_to(R.EXCHANGED, now)
+        order = await uow.orders.get(order_id=request.order_id)
+        assert order is not None
+        for line in sorted(request.lines, key=lambda li: li.replacement_id or 0):
+            await uow.stock.consume(
+                line.replacement_id, line.quantity, order_id=order.id, actor=actor, at=now
+            )
+        shipment = Shipment(
+            None,
+            order.id,
+            carrier.code,
+            carrier.name,
+            tracking,
+            carrier.tracking_url(tracking),
+            now,
+            return_id=request.id,
+        )
+        await uow.returns.add_shipment(shipment)
+        request.shipment = shipment
+        await uow.returns.save(request)
+        await uow.orders.add_event(
+            order.id,
+            OrderEvent(
+                now,
+                str(actor),
+                "return_exchanged",
+                data={"return_id": request.id, "carrier": carrier.code, "tracking": tracking},
+            ),
+        )
+        uow.notify(
+            OutboxMessage.to_customer(
+                order.customer_id,
+                "return_exchanged",
+                f"return:{request.id}:exchanged",
+                code=order.code,
+                return_id=request.id,
+                replacements=_replacement_items(request),
+                carrier=carrier.name,
+                tracking_number=tracking,
+                tracking_url=shipment.tracking_url,
+            )
+        )
+        await uow.commit(now)
+        return request

@@ -5,18 +5,20 @@ of that case, not as a new one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
 from core.domain.actors import Actor
 from core.domain.errors import DomainError
-from core.domain.orders import OPEN_STATUSES
+from core.domain.orders import OPEN_STATUSES, Order, normalize_order_code
 from core.domain.outbox import OutboxMessage
 from core.services.context import Shop, require_admin
 from core.store.uow import SqlUnitOfWork
 
 MAX_MESSAGE = 2000
+MESSAGE_SEPARATOR = "\n\n"  # between a case's messages (SqlSupportRepository.add_message)
 # Messages a customer can add to their open case before the shop replies: enough to add
 # what they forgot, not enough to flood the admins (a reply lets them add more).
 MAX_UNANSWERED = 3
@@ -55,17 +57,20 @@ async def open_case_of(shop: Shop, customer_id: int) -> OpenCase | None:
     return OpenCase(row.id, row.unanswered) if row is not None else None
 
 
-async def contact_shop(shop: Shop, customer_id: int, message: str) -> CaseMessage:
-    """The customer's message to the shop: a new case (the admins alerted, with their
-    latest order), or added to their open case (a follow-up of that case)."""
+async def contact_shop(
+    shop: Shop, customer_id: int, message: str, about: str | None = None
+) -> CaseMessage:
+    """The customer's message to the shop: a new case (the admins alerted, with the
+    order it is about), or added to their open case (a follow-up of that case).
+    `about`: the order code the customer named or was looking at, if any."""
     text = message.strip()[:MAX_MESSAGE]
     try:
-        return await _contact_shop(shop, customer_id, text)
+        return await _contact_shop(shop, customer_id, text, about)
     except IntegrityError:  # another worker opened their case this very moment: join it
-        return await _contact_shop(shop, customer_id, text)
+        return await _contact_shop(shop, customer_id, text, about)
 
 
-async def _contact_shop(shop: Shop, customer_id: int, text: str) -> CaseMessage:
+async def _contact_shop(shop: Shop, customer_id: int, text: str, about: str | None) -> CaseMessage:
     now = shop.now()
     async with shop.uow() as uow:
         case = await uow.support.open_case_of(customer_id)
@@ -74,35 +79,28 @@ async def _contact_shop(shop: Shop, customer_id: int, text: str) -> CaseMessage:
             if case.unanswered >= MAX_UNANSWERED:
                 return CaseMessage(case.id, CaseOutcome.WAITING)
             number = await uow.support.add_message(case.id, text)
-        customer = await uow.customers.get(customer_id)
-        who = {
-            "customer_id": customer_id,
-            "customer_name": customer.name if customer else "",
-            "phone": customer.phone if customer else "",
-        }
         if case is not None and number is not None:
+            order = await _order_to_mention(uow, customer_id, case.order_code)
             uow.notify(
                 OutboxMessage.to_admins(
                     "support_follow_up",
                     f"support:{case.id}:follow_up:{number}",
                     case_id=case.id,
-                    order_code=case.order_code,
                     message=text,
-                    **who,
+                    **await _who(uow, customer_id, order),
                 )
             )
             result = CaseMessage(case.id, CaseOutcome.ADDED)
         else:  # none open (or the shop closed it this very moment)
-            code = await _order_to_mention(uow, customer_id)
-            case_id = await uow.support.open(customer_id, text, code, now)
+            order = await _order_to_mention(uow, customer_id, about)
+            case_id = await uow.support.open(customer_id, text, order.code if order else None, now)
             uow.notify(
                 OutboxMessage.to_admins(
                     "support_request",
                     f"support:{case_id}:opened",
                     case_id=case_id,
-                    order_code=code,
                     message=text,
-                    **who,
+                    **await _who(uow, customer_id, order),
                 )
             )
             result = CaseMessage(case_id, CaseOutcome.OPENED)
@@ -110,12 +108,37 @@ async def _contact_shop(shop: Shop, customer_id: int, text: str) -> CaseMessage:
         return result
 
 
-async def _order_to_mention(uow: SqlUnitOfWork, customer_id: int) -> str | None:
-    """The order the customer most likely writes about: the latest open one, else the
-    latest."""
+async def _order_to_mention(
+    uow: SqlUnitOfWork, customer_id: int, named: str | None
+) -> Order | None:
+    """The order the case is about: the one named (when it is this customer's), else
+    their latest open one. None when neither: an old delivered order would mislead."""
+    code = normalize_order_code(named or "")
+    if code:
+        order = await uow.orders.get(code=code)
+        if order is not None and order.customer_id == customer_id:
+            return order
     open_orders = await uow.orders.list(customer_id=customer_id, statuses=OPEN_STATUSES, limit=1)
-    latest = open_orders or await uow.orders.list(customer_id=customer_id, limit=1)
-    return latest[0].code if latest else None
+    return open_orders[0] if open_orders else None
+
+
+async def _who(uow: SqlUnitOfWork, customer_id: int, order: Order | None) -> dict:
+    """Who writes, for the admins' alert: the name and phone they gave at checkout when
+    the channel gave none (a Telegram user has no phone until they order)."""
+    customer = await uow.customers.get(customer_id)
+    if order is None:  # no open order: their latest one still says who they are
+        latest = await uow.orders.list(customer_id=customer_id, limit=1)
+        contact = latest[0] if latest else None
+    else:
+        contact = order
+    return {
+        "customer_id": customer_id,
+        "customer_name": (customer.name if customer else "")
+        or (contact.customer_name if contact else ""),
+        "phone": (customer.phone if customer else "") or (contact.phone if contact else ""),
+        "order_code": order.code if order else None,
+        "order_status": str(order.status) if order else "",
+    }
 
 
 async def reply_to_case(shop: Shop, actor: Actor, case_id: int, text: str) -> None:
@@ -139,8 +162,52 @@ async def reply_to_case(shop: Shop, actor: Actor, case_id: int, text: str) -> No
 
 
 async def close_case(shop: Shop, actor: Actor, case_id: int) -> bool:
+    """Close the case; the customer is told (once: closing it again changes nothing)."""
+    now = shop.now()
     async with shop.uow() as uow:
         await require_admin(uow, actor, "support_close")
-        closed = await uow.support.close(case_id, shop.now())
-        await uow.commit(shop.now())
+        case = await uow.support.get(case_id)
+        if case is None:
+            raise SupportCaseNotFound(case_id=case_id)
+        closed = await uow.support.close(case_id, now)
+        if closed:
+            uow.notify(
+                OutboxMessage.to_customer(
+                    case.customer_id,
+                    "support_closed",
+                    f"support:{case_id}:closed",
+                    case_id=case_id,
+                )
+            )
+        await uow.commit(now)
         return closed
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """An open case as the admins' list shows it."""
+
+    id: int
+    customer_name: str
+    phone: str
+    order_code: str | None
+    opened_at: datetime
+    last_message: str
+
+
+async def open_cases(shop: Shop, actor: Actor, limit: int = 20) -> list[CaseSummary]:
+    """The open cases, oldest first (the one waiting longest on top)."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "support_list")
+        rows = await uow.support.list_open(limit)
+        return [
+            CaseSummary(
+                id=row.id,
+                customer_name=row.customer_name or row.order_name or "",
+                phone=row.phone or row.order_phone or "",
+                order_code=row.order_code,
+                opened_at=row.created_at,
+                last_message=row.message.rsplit(MESSAGE_SEPARATOR, 1)[-1],
+            )
+            for row in rows
+        ]

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.conversations import ConversationRecord
 from core.store.dialect import insert_for, prebuilt
-from core.store.tables import conversations, support_cases
+from core.store.tables import conversations, customers, orders, support_cases
 
 _c = conversations.c
 _LOAD = select(conversations).where(
@@ -114,3 +114,23 @@ class SqlSupportRepository:
         return (
             await self.conn.execute(select(support_cases).where(support_cases.c.id == case_id))
         ).first()
+
+    async def list_open(self, limit: int):
+        """Open cases, oldest first, with the customer's name and phone and the ones
+        their case's order was placed with (a channel may give neither)."""
+        return (
+            await self.conn.execute(
+                select(
+                    support_cases,
+                    customers.c.name.label("customer_name"),
+                    customers.c.phone,
+                    orders.c.customer_name.label("order_name"),
+                    orders.c.phone.label("order_phone"),
+                )
+                .join(customers, customers.c.id == support_cases.c.customer_id)
+                .outerjoin(orders, orders.c.code == support_cases.c.order_code)
+                .where(support_cases.c.status == "open")
+                .order_by(support_cases.c.created_at, support_cases.c.id)
+                .limit(limit)
+            )
+        ).all()

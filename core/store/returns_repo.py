@@ -6,7 +6,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.returns import ReturnLine, ReturnRequest, ReturnResolution, ReturnStatus
-from core.store.tables import order_lines, return_lines, return_requests
+from core.domain.shipments import Shipment
+from core.store.tables import (
+    carriers,
+    order_lines,
+    products,
+    return_lines,
+    return_requests,
+    return_shipments,
+)
 
 
 class SqlReturnRepository:
@@ -35,6 +43,7 @@ class SqlReturnRepository:
                     "order_line_id": line.order_line_id,
                     "quantity": line.quantity,
                     "sellable": None,
+                    "replacement_product_id": line.replacement_id,
                 }
                 for line in request.lines
             ],
@@ -78,6 +87,7 @@ class SqlReturnRepository:
         if statuses is not None:
             query = query.where(return_requests.c.status.in_([str(s) for s in statuses]))
         rows = (await self.conn.execute(query)).all()
+        shipped = await self._shipments([r.id for r in rows], {r.id: r.order_id for r in rows})
         return [
             ReturnRequest(
                 id=r.id,
@@ -90,11 +100,47 @@ class SqlReturnRepository:
                 updated_at=r.updated_at,
                 decision_note=r.decision_note,
                 refund_amount=r.refund_amount,
+                shipment=shipped.get(r.id),
             )
             for r in rows
         ]
 
+    async def add_shipment(self, shipment: Shipment) -> None:
+        """The exchange's replacement left with a carrier (one per return)."""
+        await self.conn.execute(
+            return_shipments.insert().values(
+                return_id=shipment.return_id,
+                carrier_code=shipment.carrier_code,
+                tracking_number=shipment.tracking_number,
+                tracking_url=shipment.tracking_url,
+                shipped_at=shipment.shipped_at,
+            )
+        )
+
+    async def _shipments(self, ids: list[int], order_of: dict[int, int]) -> dict[int, Shipment]:
+        if not ids:
+            return {}
+        rows = await self.conn.execute(
+            select(return_shipments, carriers.c.name.label("carrier_name"))
+            .join(carriers, carriers.c.code == return_shipments.c.carrier_code)
+            .where(return_shipments.c.return_id.in_(ids))
+        )
+        return {
+            r.return_id: Shipment(
+                id=r.id,
+                order_id=order_of[r.return_id],
+                carrier_code=r.carrier_code,
+                carrier_name=r.carrier_name,
+                tracking_number=r.tracking_number,
+                tracking_url=r.tracking_url,
+                shipped_at=r.shipped_at,
+                return_id=r.return_id,
+            )
+            for r in rows
+        }
+
     async def _lines(self, return_id: int) -> list[ReturnLine]:
+        replacement = products.alias("replacement")
         rows = await self.conn.execute(
             select(
                 return_lines,
@@ -102,8 +148,10 @@ class SqlReturnRepository:
                 order_lines.c.name,
                 order_lines.c.unit_price,
                 order_lines.c.product_id,
+                replacement.c.name.label("replacement_name"),
             )
             .join(order_lines, order_lines.c.id == return_lines.c.order_line_id)
+            .outerjoin(replacement, replacement.c.id == return_lines.c.replacement_product_id)
             .where(return_lines.c.return_id == return_id)
             .order_by(return_lines.c.id)
         )
@@ -117,6 +165,8 @@ class SqlReturnRepository:
                 unit_price=r.unit_price,
                 product_id=r.product_id,
                 sellable=r.sellable,
+                replacement_id=r.replacement_product_id,
+                replacement_name=r.replacement_name or "",
             )
             for r in rows
         ]

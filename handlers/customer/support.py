@@ -10,6 +10,7 @@ from core.domain.money import Money
 from core.domain.orders import OrderStatus, PaymentMethod
 from core.services import incidents, orders, payments, support
 from handlers.customer.menu import main_menu
+from handlers.intents import find_order_code
 from handlers.payloads import pack
 from handlers.turn import Step, Turn
 from handlers.types import Attachment, Button, PaymentEvent
@@ -17,15 +18,16 @@ from handlers.types import Attachment, Button, PaymentEvent
 log = logging.getLogger(__name__)
 
 
-async def ask_message(turn: Turn) -> None:
-    """Ask what to tell the shop; with a case open, say the team already has it."""
+async def ask_message(turn: Turn, about: str | None = None) -> None:
+    """Ask what to tell the shop; with a case open, say the team already has it.
+    `about`: the order the customer was looking at (the admins see that one)."""
     _ = turn.t.gettext
     case = await support.open_case_of(turn.shop, turn.customer.id)
     if case is not None and case.full:
         main_menu(turn, _waiting_text(turn, case.id))
         return
     turn.reset()
-    turn.go(Step.SUPPORT_MESSAGE)
+    turn.go(Step.SUPPORT_MESSAGE, **({"about": about} if about else {}))
     if case is None:
         text = _("Write your message and a person from the shop will answer you here.")
     else:
@@ -53,7 +55,10 @@ async def message_typed(turn: Turn, text: str) -> None:
             ).format(count=len(text), limit=support.MAX_MESSAGE)
         )
         return
-    sent = await support.contact_shop(turn.shop, turn.customer.id, text)
+    # The order the message names, else the one they were looking at, else the service's
+    # choice (their latest open order).
+    about = find_order_code(text) or turn.data.get("about")
+    sent = await support.contact_shop(turn.shop, turn.customer.id, text, about)
     if sent.outcome is support.CaseOutcome.OPENED:
         answer = _(
             "Thanks, we got your message (case #{id}). A person will answer you here soon."

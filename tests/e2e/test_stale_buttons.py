@@ -11,8 +11,8 @@ from tests.e2e.chat_driver import ChatDriver
 
 CUSTOMER_VERBS = [
     "a", "c", "cart", "cat", "ce", "ci", "ck", "cl", "co", "cx", "h", "l", "m", "o", "oc",
-    "ocy", "od", "or", "ort", "p", "qa", "rcp", "rl", "rq", "rr", "s", "t", "u", "uh", "me", "fg",
-    "fgn", "zz",
+    "ocy", "od", "or", "ort", "p", "qa", "rcp", "rl", "rq", "rr", "rxp", "s", "t", "u", "uh", "me",
+    "fg", "fgn", "zz",
 ]  # fmt: skip
 ARGUMENTS = [
     "",

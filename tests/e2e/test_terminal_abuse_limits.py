@@ -185,7 +185,7 @@ async def test_asking_for_a_person_again_joins_the_open_case(shop):
     )
     alerts = await admin.refresh()
     assert alerts.count("💬 Case #1 from") == 1
-    assert "💬 Case #1: “Ana” (-) adds:\n┃ And in blue?" in alerts
+    assert "💬 Case #1: “Ana” (no phone), no open order, adds:\n┃ And in blue?" in alerts
     assert "Case #2" not in alerts
 
     for extra in ("Hello?", "Anyone?"):  # up to three unanswered messages reach the team

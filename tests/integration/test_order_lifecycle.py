@@ -95,6 +95,7 @@ async def test_cash_on_delivery_order_goes_from_checkout_to_refunded_return(shop
         "order_shipped",
         "order_delivered",
         "return_approved",
+        "return_received",  # the customer hears their items arrived
         "return_refunded",
     ]
 
