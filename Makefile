@@ -8,30 +8,33 @@ COMPILED := $(LOCALES:.po=.mo)
 
 .PHONY: run test lint format install locales understanding bench clean
 
+# Quiet: one line per step (a step's errors still show).
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@echo "Installing Pedidos into $(VENV) (the first time takes a few minutes)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile --statistics -i $< -o $@
+	@$(BIN)/pybabel --quiet compile -i $< -o $@
 
 locales: $(COMPILED)
 
 # The intent classifier: fitted with scikit-learn from the YAML examples, run with numpy.
 UNDERSTANDING := handlers/understanding/build/es.npz handlers/understanding/build/en.npz
 handlers/understanding/build/%.npz: locales/%/intents.yml handlers/understanding/data/text.yml handlers/understanding/training.py $(STAMP)
-	$(BIN)/python -m handlers.understanding.training --lang $*
+	@echo "Training the message classifier ($*), about half a minute…"
+	@$(BIN)/python -m handlers.understanding.training --lang $* > /dev/null
 
 understanding: $(UNDERSTANDING)
 
 run: install locales understanding
-	$(BIN)/pedidos db upgrade
-	$(BIN)/pedidos demo
-	$(BIN)/pedidos run
+	@$(BIN)/pedidos db upgrade
+	@$(BIN)/pedidos demo
+	@$(BIN)/pedidos run
 
 test: install locales understanding
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -q

@@ -19,6 +19,7 @@ from core.services import admins, catalog_io, demo, expiry, privacy, shipping
 from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
+from handlers.admin.export import orders_csv
 from handlers.admin.privacy import blocked_text, erase_question, erased_text
 from handlers.i18n import Translator
 from handlers.render import row_error_text
@@ -48,14 +49,19 @@ async def cmd_db_upgrade(shop: Shop, t: Translator, args: argparse.Namespace) ->
 
 
 async def cmd_demo(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
-    summary = await demo.seed_demo(shop)
-    print(
-        t.ngettext(
-            "Demo shop ready: {count} product added.",
-            "Demo shop ready: {count} products added.",
-            summary.created,
-        ).format(count=summary.created)
-    )
+    seeded = await demo.seed_demo(shop)
+    if seeded.own_catalog:
+        print(t.gettext("This shop has its own catalog: the demo products were not added."))
+    elif not seeded.created:
+        print(t.gettext("The demo shop is already there; nothing was changed."))
+    else:
+        print(
+            t.ngettext(
+                "Demo shop ready: {count} product added.",
+                "Demo shop ready: {count} products added.",
+                seeded.created,
+            ).format(count=seeded.created)
+        )
     return 0
 
 
@@ -101,7 +107,8 @@ async def cmd_orders_export(shop: Shop, t: Translator, args: argparse.Namespace)
         except ValueError:
             print(t.gettext("--since takes a date like 2026-11-01."), file=sys.stderr)
             return 2
-    _write(await catalog_io.export_orders(shop, CLI_ACTOR, since), args.file)
+    found = await catalog_io.orders_for_export(shop, CLI_ACTOR, since)
+    _write(orders_csv(t, shop.settings.store_timezone, found), args.file)  # DEFAULT_LOCALE
     return 0
 
 
@@ -141,10 +148,14 @@ async def cmd_chat(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     return 0
 
 
+def has_channels(settings: Settings) -> bool:
+    return bool(settings.telegram_bot_token or settings.whatsapp_configured)
+
+
 async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     """Start every configured channel; with none configured, the terminal chat."""
     settings = shop.settings
-    if not (settings.telegram_bot_token or settings.whatsapp_configured):
+    if not has_channels(settings):
         args.user, args.name, args.locale = "local", "", None
         return await cmd_chat(shop, t, args)
     from bot import runner  # the channels' SDKs load only when a channel runs
@@ -341,16 +352,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOG_FILE = Path("pedidos.log")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(args: argparse.Namespace, settings: Settings) -> None:
+    """Where log lines go, by what the command shows its person:
+
+    - a chat in this terminal (`pedidos chat`; `pedidos run` with no channel set up):
+      the file pedidos.log in the current folder, so no log line lands in the middle of
+      the conversation (standard error shares the screen with it);
+    - the server (`pedidos run` with channels, `pedidos serve`): standard error, where
+      a service's logs are collected;
+    - the other commands: warnings and errors only, on standard error (no migration
+      chatter above the one line of their result)."""
+    chat = args.command == "chat" or (args.command == "run" and not has_channels(settings))
+    if chat:
+        to_file = logging.FileHandler(LOG_FILE, encoding="utf-8", delay=True)  # made if used
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[to_file])
+        logging.captureWarnings(True)  # Python's warnings too: they print to stderr
+    elif args.command in ("run", "serve"):
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    else:
+        logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    configure_logging(args, settings)
     t = Translator(settings.default_locale, settings.store_country)
 
     async def work(shop: Shop) -> int:

@@ -25,6 +25,23 @@ class Actor:
         kind, _, ident = text.partition(":")
         return cls(ActorKind(kind), ident)
 
+    @classmethod
+    def recorded(cls, text: str) -> Actor:
+        """The actor an event recorded; the system for anything unreadable (an event
+        written by hand, an old kind), so a timeline always has someone to show."""
+        try:
+            return cls.parse(text)
+        except ValueError:
+            return SYSTEM
+
+    @property
+    def chat(self) -> tuple[str, str] | None:
+        """(channel, user id) of a merchant acting from a chat ("telegram:42")."""
+        channel, _, user_id = self.id.partition(":")
+        if self.kind is not ActorKind.MERCHANT or not user_id:
+            return None
+        return channel, user_id
+
 
 SYSTEM = Actor(ActorKind.SYSTEM)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from core.domain.actors import Actor
 from core.services.context import Shop, require_admin
 from core.store.admins_repo import AdminRecord
@@ -40,6 +42,26 @@ async def list_admins(shop: Shop) -> list[tuple[str, str, str]]:
         (channel, user_id, "settings" if (channel, user_id) in configured else "added")
         for channel, user_id in sorted(added | configured)
     ]
+
+
+async def admin_names(shop: Shop, actors: Iterable[str]) -> dict[str, str]:
+    """The names of the admins among these recorded actors ("merchant:telegram:42" ->
+    "Ana"), for timelines: the name given with `pedidos admin add --name`, else the one
+    their chat app gave. An admin with neither is left out."""
+    chats = {text: chat for text in set(actors) if (chat := Actor.recorded(text).chat)}
+    if not chats:
+        return {}
+    names: dict[str, str] = {}
+    async with shop.uow(write=False) as uow:
+        given = {(a.channel, a.user_id): a.name for a in await uow.admins.all()}
+        for text, (channel, user_id) in chats.items():
+            name = given.get((channel, user_id), "").strip()
+            if not name:
+                person = await uow.customers.find(channel, user_id)
+                name = person.name.strip() if person else ""
+            if name:
+                names[text] = name
+    return names
 
 
 async def authorize(shop: Shop, actor: Actor, action: str) -> None:

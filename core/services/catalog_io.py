@@ -16,8 +16,10 @@ from core.domain.actors import Actor
 from core.domain.catalog import Product
 from core.domain.errors import DomainError, InvalidAmount
 from core.domain.money import Money
+from core.domain.orders import Order
 from core.services.context import Shop, require_admin
 from core.services.spreadsheet import csv_text, restored
+from core.store.catalog_repo import sku_key
 from core.store.uow import SqlUnitOfWork
 
 CATALOG_COLUMNS = [
@@ -116,10 +118,10 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             problems.append(RowError(line, "missing_sku"))
         elif len(sku) > MAX_SKU:
             problems.append(RowError(line, "sku_too_long", sku[:20]))
-        elif sku in seen:
-            problems.append(RowError(line, "duplicate_sku", f"{sku} (line {seen[sku]})"))
+        elif sku_key(sku) in seen:  # TAZA-TAL and taza-tal are one product
+            problems.append(RowError(line, "duplicate_sku", f"{sku} (line {seen[sku_key(sku)]})"))
         else:
-            seen[sku] = line
+            seen[sku_key(sku)] = line
         if not cells["name"]:
             problems.append(RowError(line, "missing_name", sku))
         price = None
@@ -267,11 +269,19 @@ async def export_catalog(shop: Shop, actor: Actor) -> str:
     return csv_text(CATALOG_COLUMNS, rows)
 
 
-async def export_orders(shop: Shop, actor: Actor, since: datetime | None = None) -> str:
-    """One row per order line, oldest order first."""
+async def orders_for_export(shop: Shop, actor: Actor, since: datetime | None = None) -> list[Order]:
+    """Every order (placed since, when given) with its lines, oldest first, for an
+    admin or the system. The merchant's CSV is written in their language by
+    handlers/admin/export.py."""
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "export_orders")
-        orders = await uow.orders.list(since=since, newest_first=False)
+        return await uow.orders.list(since=since, newest_first=False)
+
+
+async def export_orders(shop: Shop, actor: Actor, since: datetime | None = None) -> str:
+    """One row per order line, oldest order first, with the statuses' and methods' ids
+    and UTC times: for programs (the merchant's own file is handlers/admin/export.py)."""
+    orders = await orders_for_export(shop, actor, since)
     rows = (
         [
             o.code,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.domain.actors import SYSTEM
-from core.services.catalog_io import ImportSummary, parse_catalog_csv, upsert_rows
+from core.services.catalog_io import ProductRow, parse_catalog_csv, upsert_rows
 from core.services.context import Shop
+from core.store.uow import SqlUnitOfWork
 
 DEMO_CATALOG = """sku,name,description,category,price,stock,weight_g,image_url
 CAM-AZUL-M,Camisa azul (M),"Camisa de algodón, manga larga.",Ropa,349.00,25,250,https://picsum.photos/seed/cam-azul/600
@@ -22,13 +25,29 @@ COJ-BORD,Cojín bordado,Cojín bordado a mano de 45 x 45 cm.,Hogar,429.00,8,450,
 """
 
 
-async def seed_demo(shop: Shop) -> ImportSummary:
-    """Create the demo products that are missing; running it again changes nothing."""
+@dataclass(frozen=True)
+class DemoSeed:
+    created: int  # demo products added now (0: the demo shop was already there)
+    own_catalog: bool = False  # a shop with products of its own: left as it was
+
+
+async def seed_demo(shop: Shop) -> DemoSeed:
+    """Create the demo products that are missing; running it again changes nothing.
+    A shop that sells products of its own and none of the demo's is left alone: `make
+    run` seeds the demo, and must not put it in a real shop's catalog."""
     rows = parse_catalog_csv(DEMO_CATALOG, shop.currency)
     now = shop.now()
     async with shop.uow() as uow:
+        if await _own_catalog(uow, rows):
+            return DemoSeed(0, own_catalog=True)
         summary = await upsert_rows(
             uow, rows, SYSTEM, now, threshold=shop.settings.low_stock_threshold, only_missing=True
         )
         await uow.commit(now)
-    return summary
+    return DemoSeed(summary.created)
+
+
+async def _own_catalog(uow: SqlUnitOfWork, demo: list[ProductRow]) -> bool:
+    if not await uow.catalog.count(active_only=False):
+        return False
+    return all([await uow.catalog.get_by_sku(row.sku) is None for row in demo])

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.catalog import Category, Product
 from core.domain.money import Money
 from core.store.tables import categories, products
+
+
+def sku_key(sku: str) -> str:
+    """What makes two SKUs the same one: people type "taza-tal" for TAZA-TAL."""
+    return sku.strip().lower()
+
+
+# A product by SKU, whatever case it was typed in; the one spelled exactly so first (a
+# database from before SKUs were compared without case may hold two such products).
+# SQLite's lower() folds ASCII letters only: a SKU with accented capitals is still
+# found when typed as it is stored.
+_BY_SKU = (
+    select(products)
+    .where(or_(products.c.sku == bindparam("sku"), func.lower(products.c.sku) == bindparam("key")))
+    .order_by((products.c.sku == bindparam("sku")).desc(), products.c.id)
+    .limit(1)
+)
 
 
 def product_from_row(row: RowMapping) -> Product:
@@ -63,11 +80,9 @@ class SqlCatalogRepository:
         return product_from_row(row) if row else None
 
     async def get_by_sku(self, sku: str) -> Product | None:
-        row = (
-            (await self.conn.execute(select(products).where(products.c.sku == sku)))
-            .mappings()
-            .first()
-        )
+        """The product with that SKU, in any case ("taza-tal" finds TAZA-TAL)."""
+        found = await self.conn.execute(_BY_SKU, {"sku": sku.strip(), "key": sku_key(sku)})
+        row = found.mappings().first()
         return product_from_row(row) if row else None
 
     async def list(

@@ -84,7 +84,7 @@ async def test_a_support_case_reaches_the_admin_and_the_answer_reaches_the_custo
     await admin.press("Reply")
     assert "Sent to the customer (case #1)." in await admin.type("¡Sí! Llega en 3 días.")
     assert "La tienda respondió: ¡Sí! Llega en 3 días." in await customer.refresh()
-    assert "Case #1 closed." in await admin.press("Close case")
+    assert "Case #1 closed; the customer was told." in await admin.press("Close case")
     async with demo_shop.uow(write=False) as uow:
         case = (await uow.conn.execute(support_cases.select())).one()
     assert case.status == "closed"
@@ -102,7 +102,10 @@ async def test_the_report_sums_the_week_and_comes_with_a_chart(demo_shop, tmp_pa
 
     admin = await admin_chat(demo_shop, tmp_path)
     report = await admin.type("/reporte 7d")
-    assert "Orders: 2 · Revenue: MX$477.00" in report
+    # Revenue is money received (issue #13): the confirmed cash-on-delivery order is
+    # still to be paid, the cancelled one never will be.
+    assert "Orders: 2 · Revenue (paid): MX$0.00" in report
+    assert "Pending payment: MX$477.00 · Refunded: MX$0.00" in report
     assert "Average time to confirm: 2 hours" in report
     assert "2 × Taza de talavera (MX$378.00)" in report
     chart = Image.open(tmp_path / "reporte.png")

@@ -20,6 +20,8 @@ import pytest
 from core.domain.orders import PaymentMethod
 from core.services import orders
 from core.services.catalog import get_product
+from handlers.i18n import Translator
+from handlers.render import status_name
 from tests.conftest import MERCHANT, Clock, buy, new_buyer, open_shop
 
 DB_NAME = "x.db"
@@ -106,7 +108,7 @@ def test_the_demo_shop_is_seeded_once_however_often_it_is_run(demo_template, dem
     assert len({p["sku"] for p in products}) == 12
     assert {p["category"] for p in products} == {"Ropa", "Accesorios", "Hogar"}
 
-    assert numbers(ok(pedidos(demo_shop, "demo"))) == [0]
+    assert numbers(ok(pedidos(demo_shop, "demo"))) == []  # "already there; nothing changed"
     assert ok(pedidos(demo_shop, "catalog", "export")) == demo_template.catalog
 
 
@@ -237,46 +239,59 @@ def test_an_import_with_only_the_required_columns_keeps_the_other_fields(demo_te
 
 
 def test_the_orders_export_has_one_row_per_order_line_with_status_and_totals(placed_orders):
-    exported = rows(ok(pedidos(placed_orders.folder, "orders", "export")))
+    """In the shop's language (DEFAULT_LOCALE) and on its clock (STORE_TIMEZONE)."""
+    exported = rows(ok(pedidos(placed_orders.folder, "orders", "export", DEFAULT_LOCALE="en")))
+    english = Translator("en")
     # Prices include 16 % tax; below 999.00 the standard shipping is 99.00.
     # First: 2 x 349.00 + 229.00 = 927.00; tax 927.00 - 927.00 / 1.16 = 127.86.
     # Evening: 3 x 189.00 = 567.00; tax 78.21. Last: 149.50; tax 20.62.
     first = {
-        "code": placed_orders.first,
-        "status": "confirmed",
-        "payment_method": "cash_on_delivery",
-        "subtotal": "927.00",
-        "tax": "127.86",
-        "shipping_fee": "99.00",
-        "total": "1026.00",
-        "currency": "MXN",
+        "Order": placed_orders.first,
+        "Created (America/Mexico_City)": "2026-11-02 09:00",
+        "Status": status_name(english, "confirmed"),
+        "Payment": "Cash on delivery",
+        "Subtotal": "927.00",
+        "Tax": "127.86",
+        "Shipping fee": "99.00",
+        "Total": "1026.00",
+        "Currency": "MXN",
     }
     evening = {
         **first,
-        "code": placed_orders.evening,
-        "status": "pending_payment",
-        "payment_method": "card",
-        "subtotal": "567.00",
-        "tax": "78.21",
-        "total": "666.00",
+        "Order": placed_orders.evening,
+        "Created (America/Mexico_City)": "2026-11-04 21:00",
+        "Status": status_name(english, "pending_payment"),
+        "Payment": "Card",
+        "Subtotal": "567.00",
+        "Tax": "78.21",
+        "Total": "666.00",
     }
     last = {
         **first,
-        "code": placed_orders.last,
-        "status": "awaiting_confirmation",
-        "subtotal": "149.50",
-        "tax": "20.62",
-        "total": "248.50",
+        "Order": placed_orders.last,
+        "Created (America/Mexico_City)": "2026-11-05 09:00",
+        "Status": status_name(english, "awaiting_confirmation"),
+        "Subtotal": "149.50",
+        "Tax": "20.62",
+        "Total": "248.50",
     }
     expected = [
-        {**first, "sku": "CAM-AZUL-M", "quantity": "2", "unit_price": "349.00"},
-        {**first, "sku": "GOR-ROJA", "quantity": "1", "unit_price": "229.00"},
-        {**evening, "sku": "TAZA-TAL", "quantity": "3", "unit_price": "189.00"},
-        {**last, "sku": "VELA-LAV", "quantity": "1", "unit_price": "149.50"},
+        {**first, "SKU": "CAM-AZUL-M", "Quantity": "2", "Unit price": "349.00"},
+        {**first, "SKU": "GOR-ROJA", "Quantity": "1", "Unit price": "229.00"},
+        {**evening, "SKU": "TAZA-TAL", "Quantity": "3", "Unit price": "189.00"},
+        {**last, "SKU": "VELA-LAV", "Quantity": "1", "Unit price": "149.50"},
     ]
     assert [{key: row[key] for key in expected[0]} for row in exported] == expected
-    assert [row["line_total"] for row in exported] == ["698.00", "229.00", "567.00", "149.50"]
-    assert {row["customer_name"] for row in exported} == {"Ana López"}
+    assert [row["Line total"] for row in exported] == ["698.00", "229.00", "567.00", "149.50"]
+    assert {row["Customer"] for row in exported} == {"Ana López"}
+
+
+def test_the_orders_export_is_in_spanish_by_default(placed_orders):
+    exported = rows(ok(pedidos(placed_orders.folder, "orders", "export")))
+    assert exported[0]["Pedido"] == placed_orders.first
+    assert exported[0]["Estado"] == status_name(Translator("es"), "confirmed")
+    assert exported[0]["Pago"] == "Pago contra entrega"
+    assert exported[0]["Creado (America/Mexico_City)"] == "2026-11-02 09:00"
 
 
 def test_the_orders_export_since_a_date_leaves_out_older_orders(placed_orders):
@@ -287,13 +302,13 @@ def test_the_orders_export_since_a_date_leaves_out_older_orders(placed_orders):
     )
     ok(to_file)
     exported = rows((placed_orders.folder / "out.csv").read_text(encoding="utf-8"))
-    assert [row["code"] for row in exported] == [placed_orders.evening, placed_orders.last]
+    assert [row["Pedido"] for row in exported] == [placed_orders.evening, placed_orders.last]
     assert rows(ok(later)) == []
 
 
 def test_the_orders_export_since_a_date_uses_the_shops_own_calendar(placed_orders):
     exported = rows(ok(pedidos(placed_orders.folder, "orders", "export", "--since", "2026-11-05")))
-    assert [row["code"] for row in exported] == [placed_orders.last]
+    assert [row["Pedido"] for row in exported] == [placed_orders.last]
 
 
 def test_an_impossible_since_date_is_refused_with_a_message(demo_shop):
