@@ -47,7 +47,7 @@ class TerminalChat:
         self.stdout = stdout or sys.stdout
         self.buttons: list[Button] = []
         self.expects_number = False  # the last question takes a number: "3" is not [3]
-        self.renumber = False  # a message arriving on its own starts the numbering anew
+        self.delivered: list[Reply] = []  # outbox messages of the screen being made
         self.files = files or Path("pedidos-files")  # where documents (labels, CSV) land
         self.channel = CHANNEL
         self.dispatcher = OutboxDispatcher(shop, [self], address=user_id)
@@ -76,26 +76,17 @@ class TerminalChat:
 
     async def poll_outbox_once(self) -> None:
         async with self.lock:
-            self.renumber = True
-            try:
-                await self.show_outbox()
-            finally:
-                self.renumber = False
-
-    async def read_line(self) -> str | None:
-        if self.stdin.isatty():
-            self.write("> ", end="")
-        line = await asyncio.get_running_loop().run_in_executor(None, self.stdin.readline)
-        return line or None
+            await self.show_outbox()
 
     async def send(self, incoming: Incoming) -> None:
         async with self.lock:
             replies = await self.conversation.handle(incoming)
-            if replies:  # silence (someone writing too fast) leaves the buttons shown
-                self.buttons = []
-                self.expects_number = any(reply.expects_number for reply in replies)
-            self.show(replies)
-            await self.show_outbox()
+            # The answer and any news that came meanwhile are one screen: numbered (or
+            # lettered) together, so "5" at a rating below the menu is not the menu's 5th.
+            news = await self.collect_outbox()
+            if replies or news:  # silence (writing too fast) leaves the buttons shown
+                self.start_screen([*replies, *news])
+            self.show([*replies, *news])
 
     def to_incoming(self, line: str) -> Incoming:
         base = {
@@ -150,14 +141,26 @@ class TerminalChat:
             self.write("")
 
     async def show_outbox(self) -> None:
-        """Deliver this person's outbox messages (customer news or admin alerts)."""
+        """Show this person's outbox messages (customer news or admin alerts) that
+        arrived on their own: with buttons, they are the screen now answered."""
+        news = await self.collect_outbox()
+        if any(reply.buttons for reply in news):
+            self.start_screen(news)
+        self.show(news)
+
+    async def collect_outbox(self) -> list[Reply]:
+        self.delivered = []
         await self.dispatcher.run_once()
+        news, self.delivered = self.delivered, []
+        return news
+
+    def start_screen(self, replies: list[Reply]) -> None:
+        """Buttons are numbered from 1 again; lettered if a typed number is an answer."""
+        self.buttons = []
+        self.expects_number = any(reply.expects_number for reply in replies)
 
     async def deliver(self, address: str, replies: list[Reply]) -> None:
-        if self.renumber and any(reply.buttons for reply in replies):
-            self.buttons = []
-            self.expects_number = False
-        self.show(replies)  # the Sender side: printing to this terminal can't fail
+        self.delivered.extend(replies)  # the Sender side: shown with the rest of the screen
 
     def save(self, filename: str, content: bytes) -> str:
         self.files.mkdir(parents=True, exist_ok=True)

@@ -159,6 +159,8 @@ async def route(turn: Turn) -> None:
         await cart.catalog_order(turn, list(incoming.catalog_order))
     elif incoming.payload is not None:
         await button(turn, incoming.payload)
+    elif incoming.unreadable:
+        await unreadable(turn)
     elif incoming.attachment is not None:
         await support.receipt_sent(turn, incoming.attachment)
     elif incoming.contact_phone is not None:
@@ -167,8 +169,24 @@ async def route(turn: Turn) -> None:
         await checkout.location_shared(
             turn, incoming.location.latitude, incoming.location.longitude
         )
+    elif (
+        incoming.reply_ref.startswith("case:")
+        and _words(incoming.text)
+        and turn.step
+        in (
+            Step.MENU,
+            Step.SUPPORT_MESSAGE,
+        )
+    ):  # an answer to the shop's; mid-checkout the question on screen comes first
+        await support.message_typed(turn, _words(incoming.text))
     else:
         await text(turn, incoming.text or "")
+
+
+def _words(text: str | None) -> str:
+    """Typed words, not a command ("/menu" replying to a message is still a command)."""
+    text = (text or "").strip()
+    return "" if text.startswith("/") else text
 
 
 async def admin_route(turn: Turn) -> None:
@@ -279,8 +297,10 @@ async def button(turn: Turn, payload: str) -> None:
         await orders.return_quantity(turn, number)
     elif verb == "rr" and turn.step is Step.RETURN_RESOLUTION and code in ("refund", "exchange"):
         await orders.return_resolution(turn, code)
+    elif verb == "rxp" and turn.step is Step.RETURN_REPLACEMENT and number is not None:
+        await orders.replacement_chosen(turn, number)
     elif verb == "s":
-        await support.ask_message(turn)
+        await support.ask_message(turn, code or None)  # "s:CODE": about that order
     elif verb == "u" and code:
         await understood.option_chosen(turn, code)
     elif verb == "uh":
@@ -329,7 +349,7 @@ async def text(turn: Turn, raw: str) -> None:
     if fold(message) in ESCAPE_WORDS and turn.step is not Step.MENU:
         menu.main_menu(turn, _("OK, I stopped that. Your cart is still saved."))
         return
-    if turn.step is not Step.MENU and detect(message) in INTERRUPTIONS:
+    if turn.step not in NOT_INTERRUPTED and detect(message) in INTERRUPTIONS:
         await free_text(turn, message)  # "¿dónde está mi pedido?" is never a name or a street
         return
     loose = turn.step in OPTION_STEPS
@@ -353,17 +373,25 @@ async def typed_quantity(turn: Turn, message: str) -> bool:
     return await cart.typed_change(turn, change) or await catalog.typed_change(turn, change)
 
 
-async def nothing_typed(turn: Turn) -> None:
+async def nothing_typed(turn: Turn, said: str = "") -> None:
     """A blank message, a sticker, something without text: a pending question stays
     pending (nothing typed mid-checkout must not throw the checkout away)."""
     _ = turn.t.gettext
     if turn.step is Step.MENU:
-        menu.main_menu(turn, _("I didn't get any text. What would you like to do?"))
+        menu.main_menu(turn, said or _("I didn't get any text. What would you like to do?"))
     elif turn.step in checkout.CHECKOUT_STEPS:
-        turn.say(_("I didn't get any text."))
+        turn.say(said or _("I didn't get any text."))
         await checkout.prompt(turn)
     else:
-        turn.say(_("I didn't get any text. Please type your answer, or “menu” to stop."))
+        turn.say(said or _("I didn't get any text. Please type your answer, or “menu” to stop."))
+
+
+async def unreadable(turn: Turn) -> None:
+    """Something the channel could not show us (a poll, a photo WhatsApp did not pass
+    on): ask for it again; a pending question stays pending."""
+    await nothing_typed(
+        turn, turn.t.gettext("I couldn't open that message. Please send it again, or write it.")
+    )
 
 
 async def answer(turn: Turn, message: str) -> bool:
@@ -382,10 +410,11 @@ async def answer(turn: Turn, message: str) -> bool:
     elif step is Step.SUPPORT_MESSAGE:
         await support.message_typed(turn, message)
     elif step is Step.RETURN_QUANTITY:
-        quantity = catalog.parse_quantity(message)
-        if quantity is None:
-            return False
-        await orders.return_quantity(turn, quantity)
+        await orders.return_quantity_typed(turn, message)
+    elif step is Step.RETURN_RESOLUTION:
+        await orders.return_resolution_typed(turn, message)
+    elif step is Step.RETURN_REPLACEMENT:
+        await orders.replacement_typed(turn, message)
     else:
         return False
     return True
@@ -448,10 +477,16 @@ OPTION_STEPS = {
     Step.CHECKOUT_PAYMENT,
     Step.CHECKOUT_CONFIRM,
     Step.RETURN_RESOLUTION,
+    Step.ADDRESS_CONFIRM,
+    Step.ADDRESS_FIX,
 }
 
 # Questions that win over whatever the conversation was waiting for.
 INTERRUPTIONS = {Intent.TRACK, Intent.HUMAN, Intent.HELP, Intent.ORDERS}
+# Not where nothing is waiting, nor where whatever is typed is for the shop's team
+# ("tengo una duda con mi pedido" is the message, "mi pedido llegó roto" the return's
+# reason: not tracking questions).
+NOT_INTERRUPTED = {Step.MENU, Step.SUPPORT_MESSAGE, Step.RETURN_REASON, Step.RATING_COMMENT}
 
 
 async def free_text(turn: Turn, message: str) -> None:

@@ -64,6 +64,7 @@ def render_customer_message(
                 code=code
             ),
             rating_buttons(code),
+            expects_number=True,  # "5" typed next is five stars
         )
     if kind == "order_rejected":
         return Reply(
@@ -97,13 +98,8 @@ def render_customer_message(
                 amount=amount, code=code
             )
         )
-    if kind == "return_approved":
-        return Reply(
-            _(
-                "Your return #{id} for order {code} was approved. Please send the items "
-                "back; we'll tell you when they arrive."
-            ).format(id=data.get("return_id"), code=code)
-        )
+    if kind in RETURN_KINDS:
+        return _return_notice(t, kind, data)
     if kind == "return_rejected":
         return Reply(
             _("Your return #{id} for order {code} was not approved. Reason: {reason}").format(
@@ -116,16 +112,83 @@ def render_customer_message(
                 id=data.get("return_id"), amount=amount
             )
         )
-    if kind == "return_exchanged":
-        return Reply(
-            _("Your exchange for return #{id} is on its way.").format(id=data.get("return_id"))
-        )
     if kind == "support_reply":
+        case_id = data.get("case_id")
         return Reply(
-            _("💬 The shop replied: {message}").format(message=data.get("message", "")),
+            _("💬 The shop replied: {message}").format(message=data.get("message", ""))
+            + "\n"
+            + _("To answer, tap Reply or reply to this message (case #{id}).").format(id=case_id),
             [[Button(_("Reply"), pack("s"))]],
+            ref=f"case:{case_id}",  # a reply to this message goes to the case
+        )
+    if kind == "support_closed":
+        return Reply(
+            _(
+                "The shop closed your case #{id}. If you need anything else, write to us any time."
+            ).format(id=data.get("case_id")),
+            [[Button(_("Talk to a person"), pack("s")), Button(_("Menu"), pack("m"))]],
         )
     return None
+
+
+RETURN_KINDS = {"return_approved", "return_address", "return_received", "return_exchanged"}
+
+
+def _return_notice(t: Translator, kind: str, data: dict) -> Reply:
+    """Where to send the items, that they arrived, that the replacement shipped."""
+    _ = t.gettext
+    rid, code = data.get("return_id"), data.get("code", "")
+    address = str(data.get("address") or "")
+    send_to = _("Please send the items to:") + "\n" + address
+    if kind == "return_approved":
+        text = _("Your return #{id} for order {code} was approved.").format(id=rid, code=code)
+        later = _("The shop will send you here the address to send the items to.")
+        text += " " + (send_to if address else later)
+        text += "\n" + _("We'll tell you when they arrive.")
+    elif kind == "return_address":
+        text = _("Return #{id} (order {code}):").format(id=rid, code=code) + " " + send_to
+    elif kind == "return_received":
+        text = _("We received the items of your return #{id} (order {code}).").format(
+            id=rid, code=code
+        )
+        if data.get("resolution") == "exchange":
+            text += " " + _(
+                "We'll ship your replacement ({items}) soon and send you its tracking number."
+            ).format(items=_items(data))
+        else:
+            text += " " + _("We'll record your refund soon.")
+    else:  # return_exchanged: the replacement really left with the carrier
+        text = _(
+            "🚚 Your replacement for return #{id} is on its way: {items}, with {carrier}. "
+            "Tracking number: {number}\nTrack it here: {url}"
+        ).format(
+            id=rid,
+            items=_items(data),
+            carrier=data.get("carrier", ""),
+            number=data.get("tracking_number", ""),
+            url=data.get("tracking_url", ""),
+        )
+    return Reply(text)
+
+
+def _items(data: dict) -> str:
+    """ "1 × Camisa (L)" for each [quantity, name] of an exchange."""
+    return ", ".join(f"{qty} × {name}" for qty, name in data.get("replacements") or [])
+
+
+def phone_of(t: Translator, data: dict) -> str:
+    phone = one_line(data.get("phone"))
+    return phone if phone != "-" else t.gettext("no phone")
+
+
+def case_order(t: Translator, data: dict) -> str:
+    """ "order PED-7K3FQ (on its way)", or that the customer has no open order."""
+    code = data.get("order_code")
+    if not code:
+        return t.gettext("no open order")
+    status = data.get("order_status")
+    text = t.gettext("order {code}").format(code=code)
+    return f"{text} ({status_name(t, status)})" if status else text
 
 
 async def render_message(shop: Shop, message: PendingMessage) -> list[Reply]:
@@ -164,11 +227,11 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
         ]
     if kind == "support_request":
         case_id = data.get("case_id")
-        text = _("💬 Case #{id} from {name} ({phone}), last order {order}:").format(
+        text = _("💬 Case #{id} from {name} ({phone}), {order}:").format(
             id=case_id,
             name=inline(data.get("customer_name")),
-            phone=one_line(data.get("phone")),
-            order=data.get("order_code") or "-",
+            phone=phone_of(t, data),
+            order=case_order(t, data),
         )
         return [
             Reply(
@@ -184,8 +247,11 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
         ]
     if kind == "support_follow_up":  # a message added to an open case: not a new case
         case_id = data.get("case_id")
-        text = _("💬 Case #{id}: {name} ({phone}) adds:").format(
-            id=case_id, name=inline(data.get("customer_name")), phone=one_line(data.get("phone"))
+        text = _("💬 Case #{id}: {name} ({phone}), {order}, adds:").format(
+            id=case_id,
+            name=inline(data.get("customer_name")),
+            phone=phone_of(t, data),
+            order=case_order(t, data),
         )
         answer = [
             Button(_("Reply"), pack("sr", case_id)),
@@ -195,14 +261,32 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
             Reply(f"{text}\n{quoted(data.get('message', ''))}", [answer], ref=f"case:{case_id}")
         ]
     if kind == "return_requested":
+        wants = (
+            _("an exchange for {items}").format(items=_items(data))
+            if data.get("resolution") == "exchange"
+            else _("a refund")
+        )
         return [
             Reply(
-                _("Return #{id} requested for order {code}:").format(
-                    id=data.get("return_id"), code=code
+                _("Return #{id} requested for order {code} ({wants}):").format(
+                    id=data.get("return_id"), code=code, wants=wants
                 )
                 + "\n"
                 + quoted(data.get("reason", "")),
                 [[Button(_("Open return"), pack("rs", data.get("return_id")))]],
+            )
+        ]
+    if kind == "return_address_missing":
+        rid = data.get("return_id")
+        return [
+            Reply(
+                "⚠️ "
+                + _(
+                    "RETURN_ADDRESS is not set, so the customer of return #{id} (order "
+                    "{code}) was told you will send the address for the items. Send it with "
+                    "the button, and set RETURN_ADDRESS so customers get it on approval."
+                ).format(id=rid, code=code),
+                [[Button(_("Send return address"), pack("rad", rid))]],
             )
         ]
     if kind == "transfer_receipt":
@@ -263,6 +347,24 @@ async def render_admin_message(shop: Shop, t: Translator, kind: str, data: dict)
                 + _("Internal error {reference} while answering {where}. See the logs.").format(
                     reference=data.get("reference", ""), where=data.get("where", "")
                 )
+            )
+        ]
+    if kind == "second_charge":
+        text = _(
+            "Order {code} was paid twice: a second charge of {amount} arrived ({provider}, "
+            "charge {charge}). It is not counted as a payment of the order: give it back "
+            "from your payment provider's dashboard."
+        )
+        return [
+            Reply(
+                "⚠️ "
+                + text.format(
+                    code=code,
+                    amount=money(t, int(data.get("amount", 0)), shop.currency),
+                    provider=inline(str(data.get("provider", "")), 30),
+                    charge=inline(str(data.get("charge_id", "")), 60),
+                ),
+                open_order,
             )
         ]
     if kind == "payment_on_closed_order":

@@ -23,12 +23,18 @@ YES = {"si", "sí", "yes", "y", "s", "ok", "okay", "oki", "dale", "claro", "corr
        "exacto", "asi esta bien", "si confirmo", "si por favor", "yes please", "sure", "yep",
        "yeah", "correct", "right", "si gracias", "afirmativo", "por supuesto", "simon"}  # fmt: skip
 NO = {"no", "nop", "nope", "no gracias", "no thanks", "nel", "negativo", "n"}
+SAME = {"el mismo", "la misma", "lo mismo", "los mismos", "las mismas", "el de antes",
+        "la de antes", "la misma de antes", "el mismo de antes", "same", "the same",
+        "same one", "same as before", "igual", "esa", "ese", "esa misma", "ese mismo",
+        "la misma direccion", "el mismo numero", "that one"}  # fmt: skip
 BACK = {"volver", "atras", "regresar", "back", "go back", "anterior", "paso anterior",
         "volver atras", "regresa", "vuelve", "regresame", "previous"}  # fmt: skip
 
 # Words that press a button whatever its label says, by what the button does.
 SYNONYMS: list[tuple[set[str], tuple[str, ...]]] = [
     (YES, ("ck:ok", "ck:addr_ok", "ocy:", "fgy")),
+    # "Use Ana", "Use +52 55…", the one saved address: what the customer agrees to keep
+    (YES | SAME, ("ck:name", "ck:phone", "ck:keep", "ck:addr:#")),
     (NO | {"corregir", "cambiar", "fix", "edit", "incorrecto", "esta mal", "wrong"},
      ("ck:addr_fix",)),
     (BACK, ("ck:back", "p:")),  # at "how many?" the way back is the product
@@ -41,10 +47,16 @@ SYNONYMS: list[tuple[set[str], tuple[str, ...]]] = [
       "con tarjeta", "credit card", "debit card"}, ("ck:pay:card",)),
     (NO | {"ninguna", "ningunas", "sin referencias", "none", "no hay", "nada",
            "no references", "sin referencia"}, ("ck:skip",)),
+    ({"express", "expres", "exprés", "rapido", "el rapido", "urgente", "fast", "envio rapido",
+      "envio express"}, ("ck:ship:express",)),
+    ({"estandar", "standard", "normal", "regular", "economico", "el normal", "envio normal",
+      "envio estandar"}, ("ck:ship:standard",)),
     ({"reembolso", "refund", "devolucion", "mi dinero", "devolucion del dinero", "money back",
       "reembolsar", "que me devuelvan el dinero"}, ("rr:refund",)),
     ({"cambio", "exchange", "cambiarlo", "cambiarla", "otra talla", "cambiar"}, ("rr:exchange",)),
-    ({"vaciar", "vaciar carrito", "vacialo", "empty", "empty cart", "borrar todo"}, ("cx",)),
+    ({"vaciar", "vaciar carrito", "vacialo", "empty", "empty cart", "borrar todo", "vacia",
+      "vacia el carrito", "vaciar el carrito", "vacia mi carrito", "empty my cart",
+      "empty the cart"}, ("cx",)),
     ({"cambiar", "editar", "modificar", "change", "edit", "cambiar cantidades"}, ("ce",)),
     ({"quitar", "eliminar", "remove", "borrar", "quitalo", "sacalo", "delete"}, ("ci:*:0",)),
 ]  # fmt: skip
@@ -65,6 +77,11 @@ def remember(data: dict, replies: list[Reply]) -> None:
         data.pop(KEY, None)
 
 
+def only_agreement(typed: str) -> bool:
+    """ "sí", "no", "ok", "el mismo": an answer to buttons, never a name or a street."""
+    return fold(typed) in YES | NO | SAME
+
+
 def offered(data: dict) -> list[tuple[str, str]]:
     return [(str(label), str(payload)) for label, payload in data.get(KEY) or []]
 
@@ -77,6 +94,10 @@ def plain(text: str) -> str:
 
 
 def _does(payload: str, pattern: str) -> bool:
+    """Whether the payload is of the pattern: "ocy:" a prefix, "ci:*:0" any one
+    argument, "ck:addr:#" a number (a saved address, not "new")."""
+    if pattern.endswith("#"):
+        return payload.startswith(pattern[:-1]) and payload[len(pattern) - 1 :].isdecimal()
     if "*" in pattern:
         return re.fullmatch(re.escape(pattern).replace(r"\*", "[^:]*"), payload) is not None
     return payload == pattern or (pattern.endswith(":") and payload.startswith(pattern))

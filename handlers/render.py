@@ -39,7 +39,7 @@ def row_error_text(t: Translator, reason: str, detail: str) -> str:
 def status_name(t: Translator, status: str) -> str:
     _ = t.gettext
     names = {
-        OrderStatus.PENDING_PAYMENT: _("waiting for payment"),
+        OrderStatus.PENDING_PAYMENT: _("awaiting payment"),
         OrderStatus.AWAITING_CONFIRMATION: _("waiting for the shop to confirm"),
         OrderStatus.CONFIRMED: _("confirmed"),
         OrderStatus.PREPARING: _("being prepared"),
@@ -52,11 +52,20 @@ def status_name(t: Translator, status: str) -> str:
     return names.get(status, status)
 
 
+def order_status_name(t: Translator, order: Order) -> str:
+    """The order's status as people read it: a transfer or card order the shop waits to
+    be paid for reads "awaiting payment", whatever step it is at (Order.awaits_payment)."""
+    if order.awaits_payment:
+        return status_name(t, OrderStatus.PENDING_PAYMENT)
+    return status_name(t, order.status)
+
+
 def event_name(t: Translator, event: OrderEvent) -> str:
     _ = t.gettext
     names = {
         "placed": _("Order received"),
         "confirmed": _("Confirmed by the shop"),
+        "confirmed_without_payment": _("Confirmed without payment"),
         "payment_received": _("Payment received"),
         "paid": _("Paid"),
         "preparing": _("Being prepared"),
@@ -68,7 +77,7 @@ def event_name(t: Translator, event: OrderEvent) -> str:
         "expired": _("Expired"),
         "release_reminder": _("Reminder: not confirmed yet"),
         "refunded": _("Refund recorded"),
-        "rated": _("You rated it"),
+        "rated": _("Rated by the customer"),
         "receipt_attached": _("Transfer receipt received"),
         "return_requested": _("Return requested"),
         "return_approved": _("Return approved"),
@@ -148,19 +157,27 @@ def totals_lines(t: Translator, totals: Totals, policy: PricingPolicy) -> list[s
 
 
 def address_text(address: dict) -> str:
-    parts = [
-        address.get("street"),
-        address.get("neighbourhood"),
-        address.get("city"),
-        address.get("state"),
-        address.get("postal_code"),
-    ]
-    text = ", ".join(str(p) for p in parts if p)
-    if not text and address.get("latitude") is not None:
-        text = f"📍 {address['latitude']:.5f}, {address['longitude']:.5f}"
+    """The address on one line: its parts (a part said twice, as Mexico City's city and
+    state, once), the references, and the shared location as a map link."""
+    parts: list[str] = []
+    for key in ("street", "neighbourhood", "city", "state", "postal_code"):
+        part = str(address.get(key) or "").strip()
+        if part and not (parts and parts[-1].casefold() == part.casefold()):
+            parts.append(part)
+    text = ", ".join(parts)
     if address.get("references"):
         text += f" ({address['references']})"
+    if link := pin_link(address):
+        text = f"{text} 📍 {link}".strip()
     return text
+
+
+def pin_link(address: dict) -> str:
+    """A map link to the location the customer shared, or "" without one."""
+    latitude, longitude = address.get("latitude"), address.get("longitude")
+    if latitude is None or longitude is None:
+        return ""
+    return f"https://maps.google.com/?q={float(latitude):.6f},{float(longitude):.6f}"
 
 
 def when(t: Translator, at: datetime, now: datetime, zone: str) -> str:

@@ -27,6 +27,8 @@ class Step(StrEnum):
     ADDRESS_STATE = "address_state"
     ADDRESS_POSTAL_CODE = "address_postal_code"
     ADDRESS_REFERENCES = "address_references"
+    ADDRESS_CONFIRM = "address_confirm"  # a whole typed address, read back: right or fix?
+    ADDRESS_FIX = "address_fix"  # which part to change
     CHECKOUT_SHIPPING = "checkout_shipping"
     CHECKOUT_PAYMENT = "checkout_payment"
     CHECKOUT_CONFIRM = "checkout_confirm"
@@ -36,12 +38,15 @@ class Step(StrEnum):
     RETURN_QUANTITY = "return_quantity"
     RETURN_REASON = "return_reason"
     RETURN_RESOLUTION = "return_resolution"
+    RETURN_REPLACEMENT = "return_replacement"  # an exchange: what to send instead
     SUPPORT_MESSAGE = "support_message"
     # the admin's questions
     ADMIN_REJECT_REASON = "admin_reject_reason"
     ADMIN_CANCEL_REASON = "admin_cancel_reason"
     ADMIN_TRACKING = "admin_tracking"
     ADMIN_RETURN_REJECT_REASON = "admin_return_reject_reason"
+    ADMIN_RETURN_ADDRESS = "admin_return_address"
+    ADMIN_EXCHANGE_TRACKING = "admin_exchange_tracking"
     ADMIN_SUPPORT_REPLY = "admin_support_reply"
 
 

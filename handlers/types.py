@@ -56,6 +56,9 @@ class Incoming:
     catalog_order: tuple[OrderedItem, ...] = ()
     reply_ref: str = ""  # what the message being answered was about ("case:12")
     opened: bool = False  # the chat was (re)opened: show where we are
+    # The person sent something the channel can't show (a poll, a photo WhatsApp did not
+    # pass on): asked to send it again.
+    unreadable: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from core.domain.actors import Actor, ActorKind
-from core.domain.errors import InvalidRating, InvalidTransition, NotAllowed
+from core.domain.errors import DomainError, InvalidRating, InvalidTransition, NotAllowed
 from core.domain.money import Money
 from core.domain.pricing import Totals
 
@@ -68,6 +68,20 @@ OPEN_STATUSES = frozenset(
 RESERVING_STATUSES = frozenset(
     {S.PENDING_PAYMENT, S.AWAITING_CONFIRMATION, S.CONFIRMED, S.PREPARING, S.PACKED}
 )
+
+
+# The shop's moves that commit it to an order: a transfer or card order makes them once
+# it is paid, or after a merchant's explicit "confirm without payment" (Order.awaits_payment).
+NEEDS_PAYMENT = frozenset({S.CONFIRMED, S.PREPARING, S.PACKED, S.SHIPPED})
+# The timeline event of that override: who went on without the money, and when.
+CONFIRMED_WITHOUT_PAYMENT = "confirmed_without_payment"
+
+
+class PaymentRequired(DomainError):
+    """The order awaits its payment: the move needs the money recorded first, or the
+    merchant's explicit "confirm without payment"."""
+
+    code = "payment_required"
 
 
 def initial_status(method: PaymentMethod) -> OrderStatus:
@@ -171,6 +185,10 @@ class Order:
     rating_comment: str = ""
     cancel_reason: str = ""
     version: int = 0
+    # Read with the order (not saved with it): a payment holds money for it, and a
+    # merchant went on without payment (a "confirmed_without_payment" event).
+    paid: bool = False
+    payment_waived: bool = False
     new_events: list[OrderEvent] = field(default_factory=list, repr=False)
 
     def record(self, event: OrderEvent) -> None:
@@ -186,10 +204,41 @@ class Order:
         except (InvalidTransition, NotAllowed) as refused:
             refused.data["code"] = self.code  # so the answer can name the order
             raise
+        if to in NEEDS_PAYMENT and self.awaits_payment:
+            raise PaymentRequired(
+                code=self.code,
+                from_status=str(frm),
+                to_status=str(to),
+                method=str(self.payment_method),
+            )
         self.status = to
         self.updated_at = at
         self.record(OrderEvent(at, str(actor), kind, str(frm), str(to), dict(data)))
         return frm
+
+    def confirm_without_payment(self, actor: Actor, at: datetime) -> None:
+        """The merchant goes on without the money (they trust the customer, or were paid
+        some other way); the timeline records who and when. Awaiting confirmation it
+        confirms the order; on a later step it only lifts the wait for the payment. An
+        order that awaits no payment is simply confirmed (the override was not needed)."""
+        if actor.kind is not ActorKind.MERCHANT:
+            raise NotAllowed(action=CONFIRMED_WITHOUT_PAYMENT, actor=str(actor))
+        waiving = self.awaits_payment
+        if self.status is S.AWAITING_CONFIRMATION or not waiving:
+            self.payment_waived = self.payment_waived or waiving
+            kind = CONFIRMED_WITHOUT_PAYMENT if waiving else str(S.CONFIRMED)
+            self.move_to(S.CONFIRMED, actor, at, kind)
+            return
+        if self.status not in NEEDS_PAYMENT:  # a card order not paid yet: the provider's move
+            raise InvalidTransition(
+                entity="order",
+                from_status=str(self.status),
+                to_status=CONFIRMED_WITHOUT_PAYMENT,
+                code=self.code,
+            )
+        self.payment_waived = True
+        self.updated_at = at
+        self.record(OrderEvent(at, str(actor), CONFIRMED_WITHOUT_PAYMENT))
 
     def rate(self, stars: int, comment: str, actor: Actor, at: datetime) -> None:
         if self.status is not OrderStatus.DELIVERED:
@@ -206,6 +255,18 @@ class Order:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def awaits_payment(self) -> bool:
+        """A transfer or card order, before shipping, with no money received and no
+        merchant's override: the shop waits for its payment. Cash on delivery is paid
+        on delivery, so it never waits."""
+        return (
+            self.payment_method is not PaymentMethod.CASH_ON_DELIVERY
+            and not self.paid
+            and not self.payment_waived
+            and self.status in RESERVING_STATUSES
+        )
 
     @property
     def weight_g(self) -> int:

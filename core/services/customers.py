@@ -1,11 +1,21 @@
-"""Customers are known by their channel identity."""
+"""Customers are known by their channel identity: the one id the shop knows a person
+by on that channel, whichever of their ids a message carries (person_key)."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 
 from core.domain.customers import Address, Customer
 from core.services.context import Shop
+
+log = logging.getLogger(__name__)
+
+# The id a person is known by is a key of several tables (64 characters); the other ids
+# they write with are remembered up to 140 (a WhatsApp BSUID: "CC." + up to 128).
+KEY_LENGTH, ALIAS_LENGTH = 64, 140
 
 
 async def identify(
@@ -58,3 +68,35 @@ async def has_written(shop: Shop, channel: str, external_id: str) -> bool:
     """Whether this person ever wrote to us on that channel (bots may not write first)."""
     async with shop.uow(write=False) as uow:
         return await uow.customers.find(channel, external_id) is not None
+
+
+async def person_key(shop: Shop, channel: str, ids: Sequence[str], *, remember: bool = True) -> str:
+    """The id the shop knows a person by, from the ids a channel gave for them in one
+    message (WhatsApp: phone number, then business-scoped user id; either may be "").
+    Someone new is known by the first one. With remember, each id is written down as
+    theirs, so a later message carrying any one of them finds the same customer,
+    conversation and orders; and two people that turn out to be one (each id was first
+    seen alone) are joined under the first id's person from now on. "" for no id (or
+    only ids too long to know someone new by)."""
+    wanted = [i for i in dict.fromkeys(ids) if i and len(i) <= ALIAS_LENGTH]
+    if not wanted:
+        return ""
+    async with shop.uow(write=False) as uow:
+        known = await uow.customers.people_known_as(channel, wanted)
+    fitting = (i for i in wanted if len(i) <= KEY_LENGTH)
+    key = next((known[i] for i in wanted if i in known), None) or next(fitting, "")
+    if not key or not remember or all(known.get(i) == key for i in wanted):
+        return key  # the usual case: one read
+    others = sorted({known[i] for i in wanted if i in known} - {key})
+    now = shop.now()
+    async with shop.uow() as uow:
+        await uow.customers.add_aliases(channel, key, [i for i in wanted if i not in known], now)
+        if others:
+            await uow.customers.join_people(channel, others, key)
+        await uow.commit(now)
+    if others:
+        log.info("%s people %s are %s from now on", channel, others, key)
+    # Another worker may have written the same person down first: what is stored wins.
+    async with shop.uow(write=False) as uow:
+        known = await uow.customers.people_known_as(channel, wanted)
+    return next((known[i] for i in wanted if i in known), key)

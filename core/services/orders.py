@@ -22,6 +22,7 @@ from core.domain.payments import Payment, PaymentStatus
 from core.domain.returns import ReturnRequest
 from core.domain.shipments import Shipment
 from core.services.context import Shop, require_admin, retry_on_conflict
+from core.store.orders_repo import ConcurrentUpdate
 from core.store.uow import SqlUnitOfWork
 
 S = OrderStatus
@@ -84,15 +85,21 @@ async def list_orders(
     status: OrderStatus | None = None,
     page: int = 0,
     page_size: int = 10,
+    awaiting_payment: bool = False,
 ) -> tuple[list[Order], int]:
     """A page of orders (newest first) and how many there are in all; a page before the
-    first is the first."""
+    first is the first. awaiting_payment: only those the shop waits to be paid for."""
     statuses = {status} if status else None
     page = max(page, 0)
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "list_orders")
-        total = await uow.orders.count(statuses=statuses)
-        orders = await uow.orders.list(statuses=statuses, offset=page * page_size, limit=page_size)
+        total = await uow.orders.count(statuses=statuses, awaiting_payment=awaiting_payment)
+        orders = await uow.orders.list(
+            statuses=statuses,
+            offset=page * page_size,
+            limit=page_size,
+            awaiting_payment=awaiting_payment,
+        )
     return orders, total
 
 
@@ -144,7 +151,25 @@ async def _advance(
 
 
 async def confirm_order(shop: Shop, actor: Actor, code: str) -> Order:
+    """Confirm an order; a transfer or card order only once paid (PaymentRequired)."""
     return await _advance(shop, actor, code, S.CONFIRMED, "order_confirmed")
+
+
+@retry_on_conflict
+async def confirm_without_payment(shop: Shop, actor: Actor, code: str) -> Order:
+    """The merchant's explicit override: confirm a transfer or card order before its
+    payment arrived (or let an order past confirmation go on without it). The timeline
+    records who and when; an order that needs no override is simply confirmed."""
+    now = shop.now()
+    async with shop.uow() as uow:
+        order = await load_order(uow, code, actor, admin_action="confirm_without_payment")
+        was = order.status
+        order.confirm_without_payment(actor, now)
+        await uow.orders.save(order)
+        if order.status is not was:
+            uow.notify(status_message(order, "order_confirmed"))
+        await uow.commit(now)
+        return order
 
 
 async def reject_order(shop: Shop, actor: Actor, code: str, reason: str) -> Order:
@@ -235,7 +260,7 @@ async def mark_delivered(shop: Shop, actor: Actor, code: str) -> Order:
                     )
                 )
             else:
-                await _collect_cash(uow, order, now)
+                await _collect_cash(uow, order, actor, now)
         await uow.orders.save(order)
         await uow.shipments.mark_delivered(order.id, now)
         uow.notify(status_message(order, "order_delivered"))
@@ -243,12 +268,19 @@ async def mark_delivered(shop: Shop, actor: Actor, code: str) -> Order:
         return order
 
 
-async def _collect_cash(uow: SqlUnitOfWork, order: Order, now: datetime) -> None:
-    """Cash on delivery is paid when the parcel is handed over."""
-    for payment in await uow.payments.for_order(order.id):
-        if payment.status is PaymentStatus.PENDING:
-            await uow.payments.mark_paid(payment.id, "cash", f"cod:{order.code}", None, now)
-            order.record(OrderEvent(now, "system", "paid", data={"amount": payment.amount.amount}))
+async def _collect_cash(uow: SqlUnitOfWork, order: Order, actor: Actor, now: datetime) -> None:
+    """Cash on delivery is paid when the parcel is handed over: recorded once, so not
+    when a /pagado already recorded it."""
+    found = await uow.payments.for_order(order.id)
+    if any(p.was_paid for p in found):
+        return
+    pending = next((p for p in found if p.status is PaymentStatus.PENDING), None)
+    if pending is None:
+        return
+    if not await uow.payments.mark_paid(pending.id, "cash", f"cod:{order.code}", None, now):
+        raise ConcurrentUpdate(code=order.code)  # marked paid meanwhile: decide again
+    order.paid = True
+    order.record(OrderEvent(now, str(actor), "paid", data={"amount": pending.amount.amount}))
 
 
 @retry_on_conflict

@@ -76,6 +76,20 @@ customers = Table(
     UniqueConstraint("channel", "external_id", name="uq_customers_identity"),
 )
 
+# Every id a person wrote with on a channel that names people in more than one way
+# (WhatsApp: a phone number and a business-scoped user id, either of which may be
+# missing), pointing at the id the shop knows them by (user_id: the customer's
+# external_id, the key of their conversation, inbox and menus). Migration 0008.
+person_aliases = Table(
+    "person_aliases",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("alias", String(140), primary_key=True),  # a BSUID: "CC." + up to 128 characters
+    Column("user_id", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_person_aliases_user", "channel", "user_id"),
+)
+
 addresses = Table(
     "addresses",
     metadata,
@@ -165,6 +179,15 @@ payments = Table(
     Column("channel_charge_id", String(200), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # At most one payment holding money per order (migration 0007), also with several
+    # workers: cash recorded on delivery and a /pagado can never both count.
+    Index(
+        "ux_payments_one_paid_per_order",
+        "order_id",
+        unique=True,
+        sqlite_where=text("status IN ('paid', 'partially_refunded')"),
+        postgresql_where=text("status IN ('paid', 'partially_refunded')"),
+    ),
 )
 
 carriers = Table(
@@ -209,7 +232,22 @@ return_lines = Table(
     Column("order_line_id", ForeignKey("order_lines.id"), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("sellable", Boolean, nullable=True),
+    # An exchange's replacement (migration 0010): reserved at the request, shipped later.
+    Column("replacement_product_id", ForeignKey("products.id"), nullable=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+# An exchange's replacement travels as a shipment of its own (an order has one shipment,
+# `shipments.order_id` is unique); migration 0010.
+return_shipments = Table(
+    "return_shipments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("return_id", ForeignKey("return_requests.id"), nullable=False, unique=True),
+    Column("carrier_code", ForeignKey("carriers.code"), nullable=False),
+    Column("tracking_number", String(64), nullable=False),
+    Column("tracking_url", String(600), nullable=False),
+    Column("shipped_at", UtcDateTime, nullable=False),
 )
 
 stock_moves = Table(

@@ -3,8 +3,16 @@ moves the status machine allows now."""
 
 from __future__ import annotations
 
-from core.domain.actors import ActorKind
-from core.domain.orders import OrderStatus, PaymentMethod, allowed_targets
+from collections.abc import Mapping
+
+from core.domain.actors import Actor, ActorKind
+from core.domain.orders import (
+    NEEDS_PAYMENT,
+    OrderStatus,
+    PaymentMethod,
+    PaymentRequired,
+    allowed_targets,
+)
 from core.domain.payments import PaymentStatus
 from core.services.context import Shop
 from core.services.orders import OrderDetails
@@ -15,9 +23,9 @@ from handlers.render import (
     address_text,
     event_name,
     order_lines_text,
+    order_status_name,
     payment_method_name,
     shipping_method_name,
-    status_name,
     totals_lines,
     when,
 )
@@ -37,7 +45,10 @@ def action_buttons(t: Translator, details: OrderDetails) -> list[list[Button]]:
         OrderStatus.DELIVERED: (_("Delivered"), pack("ad", code)),
     }
     for target in allowed_targets(order.status, ActorKind.MERCHANT):
-        if target in labels:
+        if target in NEEDS_PAYMENT and order.awaits_payment:
+            # That move is refused until the order is paid: offer the explicit override.
+            rows.append([Button(_("Confirm without payment"), pack("acn", code))])
+        elif target in labels:
             label, payload = labels[target]
             rows.append([Button(label, payload)])
         elif target is OrderStatus.CANCELLED:
@@ -60,7 +71,7 @@ def order_card(shop: Shop, t: Translator, details: OrderDetails, *, title: str =
     order = details.order
     lines = [
         title
-        or _("Order {code}: {status}").format(code=order.code, status=status_name(t, order.status)),
+        or _("Order {code}: {status}").format(code=order.code, status=order_status_name(t, order)),
         _("Customer: {name} · {phone}").format(
             name=inline(order.customer_name), phone=one_line(order.phone)
         ),
@@ -70,8 +81,7 @@ def order_card(shop: Shop, t: Translator, details: OrderDetails, *, title: str =
         _("Shipping method: {method}").format(
             method=shipping_method_name(t, order.shipping_method)
         ),
-        _("Payment: {method}").format(method=payment_method_name(t, order.payment_method))
-        + (" ✅" if details.paid else ""),
+        payment_line(t, details),
     ]
     receipts = [e for e in details.timeline if e.kind == "receipt_attached"]
     if receipts:
@@ -88,8 +98,58 @@ def order_card(shop: Shop, t: Translator, details: OrderDetails, *, title: str =
     return Reply("\n".join(lines), action_buttons(t, details))
 
 
-def timeline_text(shop: Shop, t: Translator, details: OrderDetails) -> str:
+def who(t: Translator, recorded: str, names: Mapping[str, str]) -> str:
+    """Who did it, as a person reads it: "Shop (Ana)", "Customer", "System"; never the
+    ids an event records ("merchant:telegram:42")."""
+    _ = t.gettext
+    actor = Actor.recorded(recorded)
+    if actor.kind is ActorKind.CUSTOMER:
+        return _("Customer")
+    if actor.kind is ActorKind.MERCHANT:
+        name = names.get(recorded)
+        return _("Shop ({name})").format(name=one_line(name, 40)) if name else _("Shop")
+    return _("System")
+
+
+def payment_line(t: Translator, details: OrderDetails) -> str:
+    """How it is paid, and whether the money is in: ✅, awaiting payment, or the
+    merchant went on without it."""
+    _ = t.gettext
+    order = details.order
+    text = _("Payment: {method}").format(method=payment_method_name(t, order.payment_method))
+    if details.paid:
+        return text + " ✅"
+    if order.awaits_payment:
+        return text + " — " + order_status_name(t, order)
+    if order.payment_waived:
+        return text + " — " + _("confirmed without payment")
+    return text
+
+
+def unpaid_refusal(t: Translator, refused: PaymentRequired) -> Reply:
+    """The answer to confirming, preparing or shipping an order that awaits its payment:
+    why not, and the two ways on (the money arrived; or go on without it, recorded)."""
+    _ = t.gettext
+    code = str(refused.data.get("code", ""))
+    text = _(
+        "Order {code} is awaiting payment: it can't be confirmed, prepared or shipped "
+        "until its payment is recorded. Already paid? Mark it as paid. To go on without "
+        "the payment, confirm it without payment (/confirmar_sin_pago {code}); the "
+        "order's history will record that you did."
+    ).format(code=code)
+    rows = [[Button(_("Confirm without payment"), pack("acn", code))]]
+    if refused.data.get("method") == PaymentMethod.BANK_TRANSFER:
+        rows.insert(0, [Button(_("Mark as paid"), pack("apd", code))])
+    rows.append([Button(_("Open order"), pack("ao", code))])
+    return Reply(text, rows)
+
+
+def timeline_text(
+    shop: Shop, t: Translator, details: OrderDetails, names: Mapping[str, str]
+) -> str:
+    """One line per event; names: the admins' names (core.services.admins.admin_names)."""
     now, zone = shop.now(), shop.settings.store_timezone
     return "\n".join(
-        f"• {when(t, e.at, now, zone)} — {event_name(t, e)} ({e.actor})" for e in details.timeline
+        f"• {when(t, e.at, now, zone)} — {event_name(t, e)} ({who(t, e.actor, names)})"
+        for e in details.timeline
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from core.domain.errors import DomainError
-from core.services import orders
+from core.domain.orders import OrderStatus
+from core.services import admins, orders
 from core.services.context import Shop
+from handlers.admin.cards import who
 from handlers.admin.router import actor, return_status
 from handlers.render import row_error_text, status_name, when
 from handlers.turn import Turn
@@ -44,6 +46,13 @@ async def explain(turn: Turn, error: DomainError) -> None:
         )
     elif code == "return_not_found":
         text = _("There is no return #{id}.").format(id=data.get("return_id", ""))
+    elif code == "invalid_return" and data.get("problem") == "no_replacement":
+        text = _(
+            "Return #{id} has no replacement chosen (it was asked for before the chat "
+            "offered them): ask the customer what they want, or refund it instead."
+        ).format(id=data.get("return_id", ""))
+    elif code == "invalid_return" and data.get("problem") == "address_required":
+        text = _("Type the address the customer should send the items to.")
     elif code == "support_case_not_found":
         text = _("There is no support case #{id}.").format(id=data.get("case_id", ""))
     elif code == "catalog_import_failed":
@@ -57,9 +66,31 @@ async def explain(turn: Turn, error: DomainError) -> None:
     turn.say(text)
 
 
+# The way an order goes, in order: a move further than the next step skips one.
+_FORWARD = list(OrderStatus)[: list(OrderStatus).index(OrderStatus.DELIVERED) + 1]
+
+
+def _skipped_step(turn: Turn, data: dict) -> str | None:
+    """ "Order X is being prepared: first mark it packed", for /enviar on an order in
+    preparation (not "already prepared", which is no reason)."""
+    frm, to = str(data.get("from_status", "")), str(data.get("to_status", ""))
+    if frm not in _FORWARD or to not in _FORWARD:
+        return None
+    position = _FORWARD.index(frm)
+    if _FORWARD.index(to) <= position + 1:
+        return None
+    return turn.t.gettext("Order {code} is {status}: first it must be {step}.").format(
+        code=data.get("code", ""),
+        status=status_name(turn.t, frm),
+        step=status_name(turn.t, _FORWARD[position + 1]),
+    )
+
+
 async def _already_moved(turn: Turn, shop: Shop, data: dict) -> str:
-    """ "Order X is already confirmed (by telegram:42, today 10:31)": no double action."""
+    """ "Order X is already confirmed (Shop (Ana), today 10:31)": no double action."""
     _ = turn.t.gettext
+    if skipped := _skipped_step(turn, data):
+        return skipped
     status = str(data.get("from_status", ""))
     code = turn.data.get("code") or data.get("code")
     last = None
@@ -74,6 +105,6 @@ async def _already_moved(turn: Turn, shop: Shop, data: dict) -> str:
     return _("Nothing done: order {code} is already {status} ({who}, {when}).").format(
         code=details.order.code,
         status=status_name(turn.t, status),
-        who=last.actor,
+        who=who(turn.t, last.actor, await admins.admin_names(shop, [last.actor])),
         when=when(turn.t, last.at, shop.now(), turn.zone),
     )

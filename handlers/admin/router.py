@@ -8,9 +8,10 @@ from core.domain.actors import Actor, merchant
 from core.domain.catalog import Product
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
-from core.domain.orders import OrderStatus, normalize_order_code
+from core.domain.orders import OrderStatus, PaymentRequired, normalize_order_code
 from core.domain.returns import ReturnRequest, ReturnStatus
 from core.services import (
+    admins,
     catalog,
     catalog_io,
     inventory,
@@ -22,21 +23,30 @@ from core.services import (
     support,
 )
 from handlers.admin import privacy as customer_privacy
-from handlers.admin.cards import order_card, timeline_text
+from handlers.admin.cards import order_card, timeline_text, unpaid_refusal
+from handlers.admin.export import orders_csv
 from handlers.admin.reports import period, report_chart, report_text
+from handlers.admin.status_words import (
+    ALL,
+    AWAITING_PAYMENT,
+    status_from_words,
+    words_that_work,
+)
 from handlers.payloads import int_arg, pack, unpack, whole_number
-from handlers.quoting import inline
-from handlers.render import money, status_name
+from handlers.quoting import inline, one_line, quoted
+from handlers.render import money, order_status_name, status_name
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
 
 LIST_PAGE = 8
+CASES_SHOWN = 10  # /casos: the ones waiting longest (a button pair each)
 
 COMMANDS = {
     "/ayuda": "help", "/help": "help", "/start": "help", "/menu": "help",
     "/pedidos": "orders", "/orders": "orders",
     "/pedido": "order", "/order": "order",
     "/confirmar": "confirm", "/confirm": "confirm",
+    "/confirmar_sin_pago": "confirm_unpaid", "/confirm_unpaid": "confirm_unpaid",
     "/rechazar": "reject", "/reject": "reject",
     "/preparar": "prepare", "/prepare": "prepare",
     "/empacado": "packed", "/packed": "packed",
@@ -57,6 +67,7 @@ COMMANDS = {
     "/desactivar": "deactivate", "/deactivate": "deactivate",
     "/responder": "reply", "/reply": "reply",
     "/cerrar": "close", "/close": "close",
+    "/casos": "cases", "/cases": "cases",
     "/reporte": "report", "/report": "report",
     "/exportar": "export", "/export": "export",
     "/datos": "customer_data", "/data": "customer_data",
@@ -66,8 +77,9 @@ COMMANDS = {
 SHARED = {"/ayuda", "/help", "/start", "/menu", "/pedidos", "/orders", "/cancelar", "/cancel"}
 ADMIN_ONLY_COMMANDS = set(COMMANDS) - SHARED
 PAYLOAD_VERBS = {
-    "ao", "ac", "aj", "ap", "ak", "as", "asc", "ad", "ax", "apd", "al", "lbl",
+    "ao", "ac", "acn", "aj", "ap", "ak", "as", "asc", "ad", "ax", "apd", "al", "lbl",
     "rs", "ra", "rj", "rv", "rf", "re", "sr", "sc", "pa", "pd", "afg", "afn",
+    "rad", "rxs", "rxc", "scs",
 }  # fmt: skip
 
 
@@ -82,9 +94,10 @@ def help_text(turn: Turn) -> None:
         "\n".join(
             [
                 _("Shop admin. Commands:"),
-                _("/pedidos [status] — orders (e.g. /pedidos awaiting_confirmation)"),
+                _("/pedidos [status] — orders (e.g. /pedidos delivered, /pedidos to confirm)"),
                 _("/pedido CODE — one order with its timeline"),
                 _("/confirmar, /preparar, /empacado, /entregado CODE — move an order on"),
+                _("/confirmar_sin_pago CODE — confirm a transfer or card order unpaid"),
                 _("/rechazar CODE reason · /cancelar CODE reason"),
                 _("/enviar CODE [carrier] [tracking number] — ship it"),
                 _("/pagado CODE — cash or transfer received · /reembolso CODE amount"),
@@ -94,7 +107,7 @@ def help_text(turn: Turn) -> None:
                 _("/producto SKU · /precio SKU 199.90 · /descripcion SKU text"),
                 _("/foto SKU URL · /activar SKU · /desactivar SKU"),
                 _("/nuevo SKU; name; price; stock; category — a new product"),
-                _("/responder CASE text · /cerrar CASE — support"),
+                _("/casos — open support cases · /responder CASE text · /cerrar CASE"),
                 _("/reporte [7d|30d|mes] · /exportar — report and orders CSV"),
                 _("/datos CUSTOMER · /olvidar CUSTOMER — a customer's data, or erase it"),
             ]
@@ -131,7 +144,7 @@ async def run(turn: Turn, action: str, rest: str) -> None:
     if action == "help":
         help_text(turn)
     elif action == "orders":
-        await list_orders(turn, args[0] if args else None, int_arg(args, 1) or 0)
+        await orders_by_words(turn, args)
     elif action == "returns":
         await returns_queue(turn)
     elif action == "stock":
@@ -142,12 +155,15 @@ async def run(turn: Turn, action: str, rest: str) -> None:
         await new_product(turn, rest)
     elif action in ("reply", "close"):
         await support_command(turn, action, args, rest)
+    elif action == "cases":
+        await open_cases(turn)
     elif action == "report":
         await report(turn, args[0] if args else "7d")
     elif action in customer_privacy.ACTIONS:
         await customer_privacy.command(turn, action, rest)
     elif action == "export":
-        csv_text = await catalog_io.export_orders(turn.shop, actor(turn))
+        found = await catalog_io.orders_for_export(turn.shop, actor(turn))
+        csv_text = orders_csv(turn.t, turn.shop.settings.store_timezone, found)
         turn.say(
             _("All orders, one row per product line."),
             document=Document("pedidos.csv", csv_text.encode("utf-8-sig"), "text/csv"),
@@ -172,18 +188,11 @@ async def order_action(turn: Turn, action: str, code: str, reason: str, args: li
     if action == "order":
         details = await orders.order_details(turn.shop, code, who)
         card = order_card(turn.shop, turn.t, details)
-        card.text += "\n" + timeline_text(turn.shop, turn.t, details)
+        names = await admins.admin_names(turn.shop, (e.actor for e in details.timeline))
+        card.text += "\n" + timeline_text(turn.shop, turn.t, details, names)
         turn.replies.append(card)
-    elif action == "confirm":
-        await orders.confirm_order(turn.shop, who, code)
-        await show_card(turn, code, _("✅ Order {code} confirmed; the customer was told."))
-    elif action == "prepare":
-        await orders.start_preparing(turn.shop, who, code)
-        await show_card(turn, code, _("Order {code} is being prepared."))
-    elif action == "packed":
-        await orders.mark_packed(turn.shop, who, code)
-        await show_card(turn, code, _("📦 Order {code} packed. Here is its shipping label:"))
-        await send_label(turn, code)
+    elif action in ("confirm", "confirm_unpaid", "prepare", "packed"):
+        await move_on(turn, action, code)
     elif action == "delivered":
         await orders.mark_delivered(turn.shop, who, code)
         await show_card(turn, code, _("Order {code} delivered; the customer was asked to rate it."))
@@ -196,13 +205,39 @@ async def order_action(turn: Turn, action: str, code: str, reason: str, args: li
         text = (
             _("Payment recorded for order {code}.")
             if outcome.recorded
-            else _("The payment of order {code} was already recorded.")
+            else _("Order {code} was already paid; nothing was recorded.")
         )
         await show_card(turn, code, text.format(code=code))
     elif action == "refund":
         await refund(turn, code, args[1] if len(args) > 1 else "")
     elif action == "label":
         await send_label(turn, code)
+
+
+async def move_on(turn: Turn, action: str, code: str) -> None:
+    """Confirm, prepare or pack; an order awaiting its payment is refused with the ways
+    on (mark it paid, or confirm it without payment)."""
+    _ = turn.t.gettext
+    who = actor(turn)
+    try:
+        if action == "confirm":
+            await orders.confirm_order(turn.shop, who, code)
+            await show_card(turn, code, _("✅ Order {code} confirmed; the customer was told."))
+        elif action == "confirm_unpaid":
+            await orders.confirm_without_payment(turn.shop, who, code)
+            await show_card(
+                turn, code, _("Order {code} confirmed without payment; the customer was told.")
+            )
+        elif action == "prepare":
+            await orders.start_preparing(turn.shop, who, code)
+            await show_card(turn, code, _("Order {code} is being prepared."))
+        elif action == "packed":
+            await orders.mark_packed(turn.shop, who, code)
+            await show_card(turn, code, _("📦 Order {code} packed. Here is its shipping label:"))
+            await send_label(turn, code)
+    except PaymentRequired as refused:
+        turn.reset()
+        turn.replies.append(unpaid_refusal(turn.t, refused))
 
 
 async def show_card(turn: Turn, code: str, title: str) -> None:
@@ -246,16 +281,26 @@ async def reject_or_cancel(turn: Turn, action: str, code: str, reason: str) -> N
 async def ship(turn: Turn, code: str, carrier: str | None, tracking: str | None) -> None:
     _ = turn.t.gettext
     if carrier and tracking:
-        await shipping.ship_order(turn.shop, actor(turn), code, carrier.lower(), tracking)
+        try:
+            await shipping.ship_order(turn.shop, actor(turn), code, carrier.lower(), tracking)
+        except PaymentRequired as refused:
+            turn.reset()
+            turn.replies.append(unpaid_refusal(turn.t, refused))
+            return
         await show_card(
             turn, code, _("🚚 Order {code} shipped; the customer got the tracking link.")
         )
+        return
+    order = (await orders.order_details(turn.shop, code, actor(turn))).order
+    if order.awaits_payment:  # said now, not after the tracking number is typed
+        turn.reset()
+        refused = PaymentRequired(code=order.code, method=str(order.payment_method))
+        turn.replies.append(unpaid_refusal(turn.t, refused))
         return
     if carrier:
         turn.go(Step.ADMIN_TRACKING, code=code, carrier=carrier.lower())
         turn.say(_("Type the tracking number for order {code}.").format(code=code))
         return
-    await orders.order_details(turn.shop, code, actor(turn))
     carriers = await shipping.list_carriers(turn.shop)
     rows = [[Button(c.name, pack("asc", code, c.code))] for c in carriers[:10]]
     turn.reset()
@@ -281,18 +326,36 @@ async def refund(turn: Turn, code: str, amount_text: str) -> None:
     )
 
 
+async def orders_by_words(turn: Turn, args: list[str]) -> None:
+    """/pedidos [status words] [page]: "/pedidos entregados", "/pedidos por confirmar 2"."""
+    page = whole_number(args[-1]) if args else None
+    words = " ".join(args[:-1] if page is not None else args)
+    status = status_from_words(words)
+    if status is None:
+        turn.say(
+            turn.t.gettext(
+                "I don't know the status “{words}”. Write /pedidos and one of: {known}."
+            ).format(words=words[:40], known=words_that_work(turn.t))
+        )
+        return
+    await list_orders(turn, status, (page or 1) - 1)
+
+
 async def list_orders(turn: Turn, status: str | None, page: int) -> None:
-    """A page of the orders in status; all of them for anything else ("all", a word
-    that is not a status, an old button's)."""
+    """A page of the orders in status (a status word, or its name from a button); all of
+    them for "all" or none."""
     _ = turn.t.gettext
-    status = status if status in set(OrderStatus) else None
+    named = status_from_words(status or "")
+    status = named if named not in (None, ALL) else None
+    unpaid = status == AWAITING_PAYMENT
     page = max(page, 0)
     found, total = await orders.list_orders(
         turn.shop,
         actor(turn),
-        status=OrderStatus(status) if status else None,
+        status=OrderStatus(status) if status and not unpaid else None,
         page=page,
         page_size=LIST_PAGE,
+        awaiting_payment=unpaid,
     )
     turn.reset()
     if not found:
@@ -302,7 +365,7 @@ async def list_orders(turn: Turn, status: str | None, page: int) -> None:
         [
             Button(
                 f"{o.code} · {inline(o.customer_name, 20)} · "
-                f"{money(turn.t, o.total.amount, o.currency)} · {status_name(turn.t, o.status)}",
+                f"{money(turn.t, o.total.amount, o.currency)} · {order_status_name(turn.t, o)}",
                 pack("ao", o.code),
             )
         ]
@@ -315,9 +378,14 @@ async def list_orders(turn: Turn, status: str | None, page: int) -> None:
         nav.append(Button(_("Next »"), pack("al", status or "all", page + 1)))
     if nav:
         rows.append(nav)
-    title = status_name(turn.t, status) if status else _("All orders")
+    title = _("All orders")
+    if status:
+        title = _("Awaiting payment") if unpaid else status_name(turn.t, status)
     turn.say(
-        _("{title}: {total} (page {page})").format(title=title, total=total, page=page + 1), rows
+        _("{title}: {total} (page {page})").format(
+            title=title[:1].upper() + title[1:], total=total, page=page + 1
+        ),
+        rows,
     )
 
 
@@ -358,11 +426,29 @@ async def return_card(turn: Turn, return_id: int, title: str = "") -> None:
         ),
         *[f"{line.quantity} × {line.name}" for line in request.lines],
         _("Reason: {reason}").format(reason=inline(request.reason, 1000)),
-        _("The customer wants: {what}").format(
-            what=_("a refund") if request.resolution == "refund" else _("an exchange")
-        ),
+        _("The customer wants: {what}").format(what=wanted(turn, request)),
     ]
+    if request.shipment is not None:
+        lines.append(
+            _("Replacement shipped with {carrier}, tracking number {number}").format(
+                carrier=request.shipment.carrier_name, number=request.shipment.tracking_number
+            )
+        )
     turn.say("\n".join(lines), return_buttons(turn, request))
+
+
+def wanted(turn: Turn, request: ReturnRequest) -> str:
+    _ = turn.t.gettext
+    if not request.is_exchange:
+        return _("a refund")
+    items = ", ".join(
+        f"{line.quantity} × {line.replacement_name}"
+        for line in request.lines
+        if line.replacement_id
+    )
+    if not items:
+        return _("an exchange")
+    return _("an exchange for {items} (reserved)").format(items=items)
 
 
 def return_buttons(turn: Turn, request: ReturnRequest) -> list[list[Button]]:
@@ -371,12 +457,20 @@ def return_buttons(turn: Turn, request: ReturnRequest) -> list[list[Button]]:
     if request.status is ReturnStatus.REQUESTED:
         return [[Button(_("Approve"), pack("ra", rid)), Button(_("Reject"), pack("rj", rid))]]
     if request.status is ReturnStatus.APPROVED:
-        return [
+        rows = [
             [Button(_("Received, sellable"), pack("rv", rid, 1))],
             [Button(_("Received, damaged"), pack("rv", rid, 0))],
         ]
+        if not turn.shop.settings.return_address.strip():
+            rows.append([Button(_("Send return address"), pack("rad", rid))])
+        return rows
+    if request.status is ReturnStatus.RECEIVED and request.is_exchange:
+        return [
+            [Button(_("Ship the replacement"), pack("rxs", rid))],
+            [Button(_("Refund instead"), pack("rf", rid))],
+        ]
     if request.status is ReturnStatus.RECEIVED:
-        return [[Button(_("Refund"), pack("rf", rid)), Button(_("Exchange"), pack("re", rid))]]
+        return [[Button(_("Refund"), pack("rf", rid))]]
     return []
 
 
@@ -407,19 +501,19 @@ def stock_line(turn: Turn, product: Product) -> str:
     _ = turn.t.gettext
     flag = "⚠️ " if product.is_low_on_stock else ""
     hidden = "" if product.active else " " + _("(inactive)")
-    return (
-        _(
-            "{flag}{sku} · {name}: {available} available ({on_hand} on hand, {reserved} reserved)"
-        ).format(
-            flag=flag,
-            sku=product.sku,
-            name=product.name,
-            available=product.available,
-            on_hand=product.on_hand,
-            reserved=product.reserved,
-        )
-        + hidden
+    ngettext = turn.t.ngettext  # "1 reservado", "2 reservados": each count and its word
+    counts = _("{available} ({on_hand}, {reserved})").format(
+        available=ngettext("{count} available", "{count} available", product.available).format(
+            count=product.available
+        ),
+        on_hand=ngettext("{count} on hand", "{count} on hand", product.on_hand).format(
+            count=product.on_hand
+        ),
+        reserved=ngettext("{count} reserved", "{count} reserved", product.reserved).format(
+            count=product.reserved
+        ),
     )
+    return f"{flag}{product.sku} · {product.name}: {counts}{hidden}"
 
 
 async def product_command(turn: Turn, action: str, rest: str) -> None:
@@ -485,8 +579,14 @@ async def support_command(turn: Turn, action: str, args: list[str], rest: str) -
         turn.say(_("Write /responder CASE text, or /cerrar CASE."))
         return
     if action == "close":
-        await support.close_case(turn.shop, actor(turn), case_id)
-        turn.say(_("Case #{id} closed.").format(id=case_id))
+        closed = await support.close_case(turn.shop, actor(turn), case_id)
+        turn.reset()
+        text = (
+            _("Case #{id} closed; the customer was told.")
+            if closed
+            else _("Case #{id} was already closed.")
+        )
+        turn.say(text.format(id=case_id), [[Button(_("Open cases"), pack("scs"))]])
         return
     text = rest.partition(" ")[2].strip()
     if not text:
@@ -499,6 +599,53 @@ async def support_command(turn: Turn, action: str, args: list[str], rest: str) -
         _("Sent to the customer (case #{id}).").format(id=case_id),
         [[Button(_("Close case"), pack("sc", case_id))]],
     )
+
+
+async def open_cases(turn: Turn) -> None:
+    """/casos: who is waiting for the shop, about which order, since when, and what
+    they said last; a Reply and a Close button for each."""
+    _ = turn.t.gettext
+    cases = await support.open_cases(turn.shop, actor(turn), limit=CASES_SHOWN)
+    turn.reset()
+    if not cases:
+        turn.say(_("No open support cases."))
+        return
+    now = turn.shop.now()
+    lines = [_("Open support cases, the longest waiting first:")]
+    rows = []
+    for case in cases:
+        lines.append(
+            "\n"
+            + _("#{id} · {name} ({phone}) · order {order} · waiting {age}").format(
+                id=case.id,
+                name=inline(case.customer_name),
+                phone=one_line(case.phone),
+                order=case.order_code or "-",
+                age=waiting_for(turn, (now - case.opened_at).total_seconds()),
+            )
+            + "\n"
+            + quoted(case.last_message)
+        )
+        rows.append(
+            [
+                Button(_("Reply #{id}").format(id=case.id), pack("sr", case.id)),
+                Button(_("Close #{id}").format(id=case.id), pack("sc", case.id)),
+            ]
+        )
+    turn.say("\n".join(lines), rows)
+
+
+def waiting_for(turn: Turn, seconds: float) -> str:
+    """ "5 minutes", "3 hours", "2 days": how long a case has waited."""
+    ngettext = turn.t.ngettext
+    minutes = max(int(seconds // 60), 0)
+    if minutes < 60:
+        return ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes)
+    if minutes < 48 * 60:
+        hours = minutes // 60
+        return ngettext("{count} hour", "{count} hours", hours).format(count=hours)
+    days = minutes // (24 * 60)
+    return ngettext("{count} day", "{count} days", days).format(count=days)
 
 
 async def report(turn: Turn, name: str) -> None:
@@ -521,6 +668,7 @@ async def button(turn: Turn, payload: str) -> bool:
     number = int_arg(args, 0)
     simple = {
         "ac": "confirm",
+        "acn": "confirm_unpaid",
         "ap": "prepare",
         "ak": "packed",
         "ad": "delivered",
@@ -543,8 +691,12 @@ async def button(turn: Turn, payload: str) -> bool:
             await list_orders(turn, first, int_arg(args, 1) or 0)
     elif verb == "rs":
         await (returns_queue(turn) if not number else return_card(turn, number))
-    elif verb in ("ra", "rj", "rv", "rf", "re") and number:
+    elif verb in ("ra", "rj", "rv", "rf", "re", "rxs", "rad") and number:
         await return_action(turn, verb, number, int_arg(args, 1))
+    elif verb == "rxc" and number and len(args) == 2:
+        await ship_exchange(turn, number, args[1], None)
+    elif verb == "scs":
+        await open_cases(turn)
     elif verb == "sr" and number:
         turn.go(Step.ADMIN_SUPPORT_REPLY, case_id=number)
         turn.say(turn.t.gettext("Type your answer for case #{id}.").format(id=number))
@@ -565,7 +717,26 @@ async def return_action(turn: Turn, verb: str, return_id: int, flag: int | None)
     who = actor(turn)
     if verb == "ra":
         await returns.approve_return(turn.shop, who, return_id)
-        await return_card(turn, return_id, _("Approved; the customer was told to send it back."))
+        told = (
+            _("Approved; the customer was told where to send the items.")
+            if turn.shop.settings.return_address.strip()
+            else _(
+                "Approved. RETURN_ADDRESS is not set, so the customer was told you will send "
+                "the address: tap “Send return address”."
+            )
+        )
+        await return_card(turn, return_id, told)
+    elif verb == "rad":
+        await returns.get_return(turn.shop, who, return_id)  # exists, and we may see it
+        turn.go(Step.ADMIN_RETURN_ADDRESS, return_id=return_id)
+        turn.say(
+            _("Type the address where the customer sends the items of return #{id}.").format(
+                id=return_id
+            ),
+            [[Button(_("Back"), pack("rs", return_id))]],
+        )
+    elif verb in ("rxs", "re"):  # "re": an older card's "Exchange" button
+        await ship_exchange(turn, return_id, None, None)
     elif verb == "rj":
         turn.go(Step.ADMIN_RETURN_REJECT_REASON, return_id=return_id)
         turn.say(
@@ -580,9 +751,9 @@ async def return_action(turn: Turn, verb: str, return_id: int, flag: int | None)
         await return_card(
             turn,
             return_id,
-            _("Received; sellable items are back in stock.")
+            _("Received; sellable items are back in stock. The customer was told.")
             if flag
-            else _("Received as damaged; stock unchanged."),
+            else _("Received as damaged; stock unchanged. The customer was told."),
         )
     elif verb == "rf":
         done = await returns.refund_return(turn.shop, who, return_id)
@@ -593,9 +764,35 @@ async def return_action(turn: Turn, verb: str, return_id: int, flag: int | None)
                 amount=money(turn.t, done.refund_amount, turn.shop.currency)
             ),
         )
-    elif verb == "re":
-        await returns.exchange_return(turn.shop, who, return_id)
-        await return_card(turn, return_id, _("Exchange recorded; the customer was told."))
+
+
+async def ship_exchange(
+    turn: Turn, return_id: int, carrier: str | None, tracking: str | None
+) -> None:
+    """The replacement of an exchange: which carrier, then its tracking number."""
+    _ = turn.t.gettext
+    if carrier and tracking:
+        await returns.ship_exchange(turn.shop, actor(turn), return_id, carrier.lower(), tracking)
+        await return_card(
+            turn,
+            return_id,
+            _("🚚 Replacement shipped; the customer got the tracking number."),
+        )
+        return
+    _code, request = await returns.get_return(turn.shop, actor(turn), return_id)
+    if request.status is not ReturnStatus.RECEIVED or not request.is_exchange:
+        await return_card(turn, return_id)  # nothing to ship now: what it is at
+        return
+    if carrier:
+        turn.go(Step.ADMIN_EXCHANGE_TRACKING, return_id=return_id, carrier=carrier.lower())
+        turn.say(
+            _("Type the tracking number of the replacement for return #{id}.").format(id=return_id)
+        )
+        return
+    carriers = await shipping.list_carriers(turn.shop)
+    rows = [[Button(c.name, pack("rxc", return_id, c.code))] for c in carriers[:10]]
+    turn.reset()
+    turn.say(_("Which carrier takes the replacement for return #{id}?").format(id=return_id), rows)
 
 
 async def answer(turn: Turn, message: str) -> bool:
@@ -610,6 +807,11 @@ async def answer(turn: Turn, message: str) -> bool:
     elif step is Step.ADMIN_RETURN_REJECT_REASON:
         await returns.reject_return(turn.shop, actor(turn), data["return_id"], text[:500])
         await return_card(turn, data["return_id"], _("Rejected; the customer was told why."))
+    elif step is Step.ADMIN_RETURN_ADDRESS:
+        await returns.send_return_address(turn.shop, actor(turn), data["return_id"], text)
+        await return_card(turn, data["return_id"], _("Address sent to the customer."))
+    elif step is Step.ADMIN_EXCHANGE_TRACKING:
+        await ship_exchange(turn, data["return_id"], data["carrier"], text)
     elif step is Step.ADMIN_SUPPORT_REPLY:
         await support_command(turn, "reply", [str(data["case_id"])], f"{data['case_id']} {text}")
     else:

@@ -3,12 +3,16 @@ cancel, confirm receipt, rate, ask for a return."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core.domain.actors import ActorKind
 from core.domain.actors import customer as customer_actor
+from core.domain.errors import InvalidReturn
 from core.domain.orders import Order, OrderStatus, allowed_targets
-from core.domain.returns import ReturnResolution
+from core.domain.returns import ReturnRequest, ReturnResolution
 from core.services import orders, returns
 from core.services.orders import OrderDetails
+from handlers.customer import return_answers
 from handlers.customer.menu import main_menu
 from handlers.payloads import pack
 from handlers.rating_typed import parse_rating
@@ -16,6 +20,7 @@ from handlers.render import (
     delivery_estimate,
     event_name,
     money,
+    order_status_name,
     rating_buttons,
     status_name,
     when,
@@ -24,6 +29,8 @@ from handlers.turn import Step, Turn
 from handlers.types import Button
 
 LIST_SIZE = 8
+# How long after delivery a bare "5" is taken as the rating the delivery message asked for.
+JUST_DELIVERED = timedelta(days=3)
 
 
 def _actor(turn: Turn):
@@ -64,7 +71,7 @@ def choose_order(turn: Turn, question: str, choices: list[Order], verb: str) -> 
     """A button per order (code and status) that does `verb` to it."""
     turn.reset()
     rows = [
-        [Button(f"{o.code} · {status_name(turn.t, o.status)}", pack(verb, o.code))]
+        [Button(f"{o.code} · {order_status_name(turn.t, o)}", pack(verb, o.code))]
         for o in choices[:LIST_SIZE]
     ]
     turn.say(question, rows)
@@ -83,7 +90,7 @@ async def list_orders(turn: Turn) -> None:
         rows.append(
             [
                 Button(
-                    f"{order.code} · {total} · {status_name(turn.t, order.status)}",
+                    f"{order.code} · {total} · {order_status_name(turn.t, order)}",
                     pack("t", order.code),
                 )
             ]
@@ -98,7 +105,7 @@ def tracking_text(turn: Turn, details: OrderDetails) -> str:
     lines = [
         "📦 "
         + _("Order {code}: {status}.").format(
-            code=order.code, status=status_name(turn.t, order.status)
+            code=order.code, status=order_status_name(turn.t, order)
         )
     ]
     for event in details.timeline:
@@ -202,11 +209,15 @@ async def rate_latest(turn: Turn, text: str) -> bool:
     "5 estrellas"): the latest delivered order not rated yet. False when there is none
     or the text is not clearly a rating."""
     stars = parse_rating(text, clear_only=True)
-    if stars is None:
+    bare = parse_rating(text) if text.strip().isdecimal() else None
+    if stars is None and bare is None:
         return False
     recent = await orders.customer_orders(turn.shop, turn.customer.id, limit=LIST_SIZE)
     unrated = [o for o in recent if o.status is OrderStatus.DELIVERED and o.rating is None]
-    if not unrated:
+    if stars is None and unrated:  # a bare "5": only just after "how was it?"
+        just_now = turn.shop.now() - unrated[0].updated_at < JUST_DELIVERED
+        stars = bare if just_now else None
+    if not unrated or stars is None:
         return False
     await rate(turn, unrated[0].code, stars)
     return True
@@ -249,29 +260,47 @@ async def start_return(turn: Turn, code: str) -> None:
 
 
 async def return_line(turn: Turn, code: str, index: int) -> None:
-    _ = turn.t.gettext
     details = await orders.order_details(turn.shop, code, _actor(turn))
     if not 0 <= index < len(details.order.lines):
         await start_return(turn, code)
         return
     line = details.order.lines[index]
-    turn.go(Step.RETURN_QUANTITY, code=code, sku=line.sku, most=line.quantity)
+    turn.go(Step.RETURN_QUANTITY, code=code, sku=line.sku, name=line.name, most=line.quantity)
     if line.quantity == 1:
         await return_quantity(turn, 1)
         return
+    _ask_quantity(turn)
+
+
+def _ask_quantity(turn: Turn, before: str = "") -> None:
+    _ = turn.t.gettext
+    most = int(turn.data.get("most", 1))
+    question = _("How many {name} do you want to return? From 1 to {most}.").format(
+        name=turn.data.get("name", ""), most=most
+    )
     turn.say(
-        _("How many {name} do you want to return?").format(name=line.name),
-        [[Button(str(n), pack("rq", n)) for n in range(1, min(line.quantity, 5) + 1)]],
+        f"{before}\n{question}" if before else question,
+        [[Button(str(n), pack("rq", n)) for n in range(1, min(most, 5) + 1)]],
+        expects_number=True,  # a typed "1" is one unit, not the first button
     )
 
 
 async def return_quantity(turn: Turn, quantity: int) -> None:
     _ = turn.t.gettext
     if not 1 <= quantity <= turn.data.get("most", 0):
-        turn.say(_("Please choose a quantity from the buttons."))
+        _ask_quantity(turn, _("That quantity doesn't fit this order."))
         return
     turn.go(Step.RETURN_REASON, quantity=quantity)
     turn.say(_("Tell us briefly why you are returning it."), [[Button(_("Cancel"), pack("m"))]])
+
+
+async def return_quantity_typed(turn: Turn, text: str) -> None:
+    """ "1", "una", "2 piezas", "todas" at "how many?"; anything else asks again."""
+    quantity = return_answers.quantity(text, int(turn.data.get("most", 1)))
+    if quantity is None:
+        _ask_quantity(turn, turn.t.gettext("Sorry, I need the number of units."))
+        return
+    await return_quantity(turn, quantity)
 
 
 async def return_reason(turn: Turn, text: str) -> None:
@@ -281,8 +310,14 @@ async def return_reason(turn: Turn, text: str) -> None:
         turn.say(_("Please tell us the reason in a few words."))
         return
     turn.go(Step.RETURN_RESOLUTION, reason=reason[:500])
+    _ask_resolution(turn)
+
+
+def _ask_resolution(turn: Turn, before: str = "") -> None:
+    _ = turn.t.gettext
+    question = _("Do you want a refund or an exchange (another size, colour or the same product)?")
     turn.say(
-        _("Do you want a refund or an exchange?"),
+        f"{before}\n{question}" if before else question,
         [
             [
                 Button(_("Refund"), pack("rr", ReturnResolution.REFUND)),
@@ -293,20 +328,113 @@ async def return_reason(turn: Turn, text: str) -> None:
 
 
 async def return_resolution(turn: Turn, resolution: str) -> None:
+    if ReturnResolution(resolution) is ReturnResolution.EXCHANGE:
+        await ask_replacement(turn)
+        return
+    await _request_return(turn, ReturnResolution.REFUND)
+
+
+async def return_resolution_typed(turn: Turn, text: str) -> None:
+    """ "reembolso", "devolución del dinero", "cambiarlo por otra talla", "exchange"."""
+    resolution = return_answers.resolution(text)
+    if resolution is None:
+        _ask_resolution(turn, turn.t.gettext("Sorry, I didn't get that."))
+        return
+    await return_resolution(turn, resolution)
+
+
+async def ask_replacement(turn: Turn, before: str = "") -> None:
+    """What to send instead: the same product or another size or colour, in stock."""
     _ = turn.t.gettext
     data = turn.data
-    request = await returns.request_return(
-        turn.shop,
-        _actor(turn),
-        data["code"],
-        {data["sku"]: data["quantity"]},
-        data["reason"],
-        ReturnResolution(resolution),
+    options = await returns.exchange_options(
+        turn.shop, _actor(turn), data["code"], data["sku"], int(data["quantity"])
     )
-    main_menu(
-        turn,
-        _(
-            "Return #{id} requested for order {code}. The shop will review it and "
-            "tell you here how to send the items back."
-        ).format(id=request.id, code=data["code"]),
+    if not options:
+        turn.go(Step.RETURN_RESOLUTION)
+        text = _(
+            "Sorry, there is nothing to exchange it for in stock right now. You can ask for "
+            "a refund, or talk to a person."
+        )
+        turn.say(
+            f"{before}\n{text}" if before else text,
+            [
+                [Button(_("Refund"), pack("rr", ReturnResolution.REFUND))],
+                [Button(_("Talk to a person"), pack("s", data["code"]))],
+            ],
+        )
+        return
+    # by SKU: the product may have been renamed since, or share its name with a variant
+    same = next((p.id for p in options if p.sku == data.get("sku")), None)
+    turn.go(Step.RETURN_REPLACEMENT, choices=[[p.id, p.name] for p in options], same=same)
+    rows = [
+        [
+            Button(
+                _("{name} (same product)").format(name=p.name) if p.id == same else p.name,
+                pack("rxp", p.id),
+            )
+        ]
+        for p in options
+    ]
+    rows.append([Button(_("Cancel"), pack("m"))])
+    question = _("What would you like instead of {name}?").format(name=data.get("name", ""))
+    turn.say(f"{before}\n{question}" if before else question, rows)
+
+
+async def replacement_chosen(turn: Turn, product_id: int) -> None:
+    if not any(pid == product_id for pid, _name in _choices(turn)):
+        await ask_replacement(turn, turn.t.gettext("Please choose one of these."))
+        return
+    await _request_return(turn, ReturnResolution.EXCHANGE, product_id)
+
+
+async def replacement_typed(turn: Turn, text: str) -> None:
+    """ "el mismo", "la L", "camisa azul"; anything else asks again."""
+    chosen = return_answers.replacement(text, _choices(turn), turn.data.get("same"))
+    if chosen is None:
+        await ask_replacement(turn, turn.t.gettext("Sorry, I didn't get which one."))
+        return
+    await _request_return(turn, ReturnResolution.EXCHANGE, chosen)
+
+
+def _choices(turn: Turn) -> list[tuple[int, str]]:
+    return [(int(pid), str(name)) for pid, name in turn.data.get("choices") or []]
+
+
+async def _request_return(
+    turn: Turn, resolution: ReturnResolution, replacement: int | None = None
+) -> None:
+    _ = turn.t.gettext
+    data = turn.data
+    try:
+        request = await returns.request_return(
+            turn.shop,
+            _actor(turn),
+            data["code"],
+            {data["sku"]: data["quantity"]},
+            data["reason"],
+            resolution,
+            {data["sku"]: replacement} if replacement is not None else None,
+        )
+    except InvalidReturn as error:
+        if error.data.get("problem") != "replacement_unavailable":
+            raise
+        await ask_replacement(turn, _("Sorry, that one just ran out."))
+        return
+    text = _("Return #{id} requested for order {code}.").format(id=request.id, code=data["code"])
+    if request.is_exchange:
+        text += " " + _(
+            "You'll get {items} in exchange; we're keeping it for you, and it ships once "
+            "your items are back."
+        ).format(items=items_text(request))
+    text += " " + _("The shop will review it and tell you here where to send the items.")
+    main_menu(turn, text)
+
+
+def items_text(request: ReturnRequest) -> str:
+    """ "1 × Camisa (L)": what an exchange sends."""
+    return ", ".join(
+        f"{line.quantity} × {line.replacement_name}"
+        for line in request.lines
+        if line.replacement_id
     )

@@ -34,7 +34,7 @@ def destination(place: str | None) -> Destination | None:
 def ships_there(turn: Turn, place: str) -> bool:
     """False for a place we know is in another country than the shop's, unless a
     shipping zone names it."""
-    country = country_of(place)
+    country = country_of(place, turn.shop.settings.store_country.upper())
     where = destination(place)
     if country is None or country == turn.shop.settings.store_country.upper():
         return True

@@ -81,7 +81,7 @@ class Lexicon:
     payment_negations: tuple[str, ...]
     places: frozenset[str]
     place_max_words: int
-    place_countries: dict[str, str]  # place -> "MX", "ES", or "" (another country)
+    place_countries: dict[str, frozenset[str]]  # place -> {"MX", "ES", "" (another)}
     synonyms: dict[str, str]  # word -> the first word of its group
     generic_products: frozenset[str]
     modifiers: frozenset[str]
@@ -96,21 +96,24 @@ COUNTRY_GROUPS = {"mexico": "MX", "spain": "ES"}  # places.yml groups inside one
 COUNTRY_NAMES = {"mexico": "MX", "espana": "ES", "spain": "ES"}  # in the "countries" group
 
 
-def _place_countries(places: dict[str, list[str]]) -> dict[str, str]:
-    """Which country each known place is in, so a shop can say it doesn't ship there."""
-    found: dict[str, str] = {}
+def _place_countries(places: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    """Which countries each known place is in (Guadalajara and León are in both), so a
+    shop can say it doesn't ship there."""
+    found: dict[str, set[str]] = {}
     for group, names in places.items():
         for name in _phrases(names):
-            if group in COUNTRY_GROUPS:
-                found[name] = COUNTRY_GROUPS[group]
-            else:
-                found.setdefault(name, COUNTRY_NAMES.get(name, ""))
-    return found
+            country = COUNTRY_GROUPS.get(group) or COUNTRY_NAMES.get(name, "")
+            found.setdefault(name, set()).add(country)
+    return {name: frozenset(countries) for name, countries in found.items()}
 
 
-def country_of(place: str) -> str | None:
-    """ "MX" or "ES" for a place we know there, "" for another country, None: unknown."""
-    return lexicon().place_countries.get(fold(place))
+def country_of(place: str, home: str = "") -> str | None:
+    """ "MX" or "ES" for a place we know there (home when it is there too), "" for
+    another country, None: unknown."""
+    countries = lexicon().place_countries.get(fold(place))
+    if countries is None:
+        return None
+    return home if home in countries else sorted(countries)[-1]
 
 
 @cache

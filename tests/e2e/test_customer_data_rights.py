@@ -19,7 +19,7 @@ from tests.e2e.telegram_driver import TelegramUser, telegram_shop
 from tests.e2e.whatsapp_driver import WhatsAppUser, whatsapp_shop
 from tests.integration.test_privacy import everything_stored
 
-NAME, PHONE, STREET = "Lucía Gómez", "5512345678", "Calle Pino 34"
+NAME, PHONE, STREET = "Lucía Gómez", "+52 55 1234 5678", "Calle Pino 34"  # as stored
 SUPPORT = "¿Pueden envolverlo para regalo? Es para mi mamá"
 COMMENT = "Muy bonito, pero tardó un poco"
 

@@ -49,3 +49,18 @@ async def test_a_blank_message_keeps_the_admins_question_open(demo_shop, tmp_pat
     await admin.type("JD014600003")
     status = (await orders.order_details(demo_shop, code, MERCHANT)).order.status
     assert status == "shipped"
+
+
+async def test_a_step_skipped_is_named_not_called_already_done(demo_shop, tmp_path):
+    candle = await get_product(demo_shop, sku="VELA-LAV")
+    code = (await buy(demo_shop, await new_buyer(demo_shop, "b1"), {candle.id: 1})).code
+    admin = ChatDriver(demo_shop, "owner", locale="en", files=tmp_path)
+    await admin.open()
+    answer = await admin.type(f"/preparar {code}")
+    assert f"Order {code} is waiting for the shop to confirm: first it must be confirmed." in answer
+    assert "already" not in answer
+    for step in (orders.confirm_order, orders.start_preparing):
+        await step(demo_shop, MERCHANT, code)
+    answer = await admin.type(f"/enviar {code} dhl JD014600003")
+    assert f"Order {code} is being prepared: first it must be packed" in answer
+    assert (await orders.order_details(demo_shop, code, MERCHANT)).order.status == "preparing"

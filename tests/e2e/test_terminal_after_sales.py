@@ -136,9 +136,9 @@ async def test_my_orders_lists_the_eight_newest_first(shop, clock):
         # confirmed: no more than MAX_OPEN_UNPAID_ORDERS may wait for the shop at once
         await orders.confirm_order(shop, MERCHANT, codes[-1])
         clock.advance(minutes=1)
-    await chat.refresh()  # the "confirmed" notices, out of the way
+    await chat.refresh()  # the "confirmed" notices, out of the way (now the screen)
 
-    listed = await chat.press("My orders")
+    listed = await chat.type("/orders")
 
     shown = re.findall(r"PED-\w{5}", listed)
     assert shown == codes[::-1][:8]

@@ -167,16 +167,37 @@ async def test_something_else_at_the_rating_question_asks_again(demo_shop):
     assert await rating_of(demo_shop, code) == (3, "Llegó un poco tarde")
 
 
-async def test_the_delivered_message_numbers_its_stars_from_one(demo_shop):
+async def test_five_typed_at_the_delivered_message_is_five_stars(demo_shop):
     chat = await english_chat(demo_shop)  # the menu's buttons are on screen
     code = await delivered_order(demo_shop)
     await orders.mark_delivered(demo_shop, MERCHANT, code)
     await chat.chat.poll_outbox_once()
     news = chat.screen()
     assert "Rate it from 1 to 5 stars" in news
-    assert "[1] ★\n" in news and "[5] ★★★★★" in news
+    assert "] ★★★★★" in news and "[5]" not in news  # lettered: "5" is five stars
     await chat.type("5")
     assert await rating_of(demo_shop, code) == (5, "")
+
+
+async def test_five_typed_when_the_delivered_message_came_below_an_answer(demo_shop):
+    chat = await english_chat(demo_shop)
+    code = await delivered_order(demo_shop)
+    await orders.mark_delivered(demo_shop, MERCHANT, code)
+    screen = await chat.type("hola")  # the menu, and the news below it, on one screen
+    assert "[1]" not in screen and "Rate it from 1 to 5 stars" in screen
+    answer = await chat.type("5")
+    assert "add a comment" in answer
+    assert await rating_of(demo_shop, code) == (5, "")
+
+
+async def test_a_bare_number_long_after_delivery_is_no_rating(demo_shop, clock):
+    chat = await english_chat(demo_shop)
+    code = await delivered_order(demo_shop)
+    await orders.mark_delivered(demo_shop, MERCHANT, code)
+    clock.advance(days=10)
+    await chat.type("hola")
+    await chat.type("5")
+    assert (await rating_of(demo_shop, code))[0] is None
 
 
 async def test_stars_typed_after_the_delivered_message_rate_that_order(demo_shop):

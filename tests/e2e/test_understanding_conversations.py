@@ -254,6 +254,14 @@ async def test_shipping_to_another_country_is_not_quoted_as_domestic(demo_shop):
     assert "we only ship within Mexico" in await english.type("do you ship to london?")
 
 
+async def test_a_city_with_a_namesake_abroad_is_quoted_in_the_shops_country(demo_shop):
+    chat, _ = await customer(demo_shop, "u1", "es")
+    for asked in ("hacen envios a guadalajara?", "envian a leon?"):
+        answer = await chat.type(asked)
+        assert "solo enviamos dentro de México" not in answer, asked
+        assert "$99.00" in answer, asked
+
+
 async def test_dame_2_under_a_product_card_adds_two_of_that_product(demo_shop):
     chat, _ = await customer(demo_shop, "u1", "es")
     await chat.type("camisa azul")
