@@ -74,6 +74,12 @@ class TerminalChat:
             await asyncio.sleep(seconds)
             await self.poll_outbox_once()
 
+    async def read_line(self) -> str | None:
+        if self.stdin.isatty():
+            self.write("> ", end="")
+        line = await asyncio.get_running_loop().run_in_executor(None, self.stdin.readline)
+        return line or None
+
     async def poll_outbox_once(self) -> None:
         async with self.lock:
             await self.show_outbox()

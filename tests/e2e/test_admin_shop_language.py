@@ -8,11 +8,15 @@ import csv
 import io
 import re
 
+import pytest
+
 from core.domain.orders import PaymentMethod
 from core.services import admins, catalog_io, expiry, orders, shipping
 from core.services.catalog import get_product
 from tests.conftest import MERCHANT, Buyer, buy, new_buyer
 from tests.e2e.chat_driver import ChatDriver
+
+pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
 
 
 async def admin_chat(shop, tmp_path, user: str = "owner", name: str = "Owner", locale="es"):

@@ -17,6 +17,8 @@ from handlers.i18n import Translator
 from tests.conftest import ADDRESS, MERCHANT
 from tests.e2e.chat_driver import ChatDriver
 
+pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
+
 ONE_LINE = "Av Insurgentes Sur 1234 int 5, col del valle, benito juarez, cdmx, cp 03100"
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from tests.e2e.chat_driver import ChatDriver
 
+pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
+
 CASES = [
     # intent, (es message, es answer), (en message, en answer)
     ("order_status", ("ya lo enviaron??", "no tienes pedidos en camino"),
@@ -49,13 +51,6 @@ CASES = [
     ("out_of_scope", ("quien gano el partido de ayer?", "Puedo ayudarte con la tienda"),
      ("tell me a joke", "I can help you with the shop")),
 ]  # fmt: skip
-
-
-@pytest.fixture
-def backend() -> str:
-    """SQLite only: these are 44 answers of the conversation, not of the store (the
-    conversations in test_understanding_conversations.py run on both databases)."""
-    return "sqlite"
 
 
 PARAMS = [

@@ -17,6 +17,8 @@ from tests.e2e.telegram_driver import telegram_shop
 from tests.e2e.whatsapp_driver import whatsapp_shop
 from tests.telegram_double import SEND_EDIT_METHODS
 
+pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
+
 PAYLOADS = Path(__file__).resolve().parents[1] / "data" / "payloads"
 SILENT = None  # nothing sent to anyone (a Telegram button still stops spinning)
 

@@ -15,6 +15,8 @@ from core.store.tables import conversations
 from tests.conftest import MERCHANT, Buyer, add_product, buy, new_buyer
 from tests.e2e.chat_driver import ChatDriver
 
+pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
+
 ADDRESS = "Devoluciones Tienda Demo, Calle Reforma 12, Centro, 68000 Oaxaca"
 
 

@@ -5,6 +5,7 @@ customer, in their language."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from core.services import orders, support
@@ -13,6 +14,8 @@ from core.store.tables import outbox, support_cases
 from tests.conftest import MERCHANT, Buyer, add_product, buy, details, new_buyer
 from tests.e2e.chat_driver import ChatDriver
 from tests.e2e.telegram_driver import TelegramUser, telegram_shop
+
+pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
 
 ANA, ADMIN = 5001, 9001
 PHONE = details().phone  # the one the test orders are placed with

@@ -148,7 +148,7 @@ async def test_orders_are_listed_by_status_with_pages(demo_shop, tmp_path):
     ]
     admin = await admin_chat(demo_shop, tmp_path)
     first = await admin.type("/pedidos awaiting_confirmation")
-    assert "waiting for the shop to confirm: 10 (page 1)" in first
+    assert "Waiting for the shop to confirm: 10 (page 1)" in first
     assert sum(code in first for code in codes) == 8
     second = await admin.press("Next »")
     assert "(page 2)" in second and sum(code in second for code in codes) == 2

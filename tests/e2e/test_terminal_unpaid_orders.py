@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from core.domain.orders import OrderStatus
 from core.services import orders
 from handlers.payloads import pack
 from tests.conftest import MERCHANT
 from tests.e2e.chat_driver import ChatDriver
+
+pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
 
 
 async def customer_orders(shop, payment: str) -> tuple[ChatDriver, str]:

@@ -4,9 +4,13 @@ type them (issue 13): "+1" raises, "-1" lowers, "3" is three, "quita uno" is one
 
 from __future__ import annotations
 
+import pytest
+
 from core.services import cart, catalog, orders, shipping
 from tests.conftest import MERCHANT, buy, new_buyer
 from tests.e2e.chat_driver import ChatDriver
+
+pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
 
 
 async def cart_of(shop, user: str = "u1") -> dict[str, int]:
