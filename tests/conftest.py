@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 import bot.telegram_models  # noqa: F401  (aiogram loaded as `pedidos serve` loads it)
 from core.domain.actors import Actor, customer, merchant
@@ -21,7 +22,7 @@ from core.services.context import Shop
 from core.settings import Settings, load_settings
 from core.store.database import Database
 from core.store.migrate import upgrade
-from tests import postgres
+from tests import postgres, sqlite_template
 
 START = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Mexico City
 
@@ -106,8 +107,11 @@ async def open_shop(database_url: str, clock: Clock | None = None) -> Shop:
     """A migrated shop on that file, with the test merchant as its admin."""
     from core.services.admins import add_admin
 
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        await sqlite_template.copy_migrated(Path(url.database))
     shop = Shop(Database(database_url), test_settings(database_url), clock=clock or Clock())
-    await upgrade(shop.db.engine)
+    await upgrade(shop.db.engine)  # a no-op on a copy of the template (and on PostgreSQL's)
     await add_admin(shop, "terminal", "owner", "Owner")
     return shop
 
