@@ -32,26 +32,6 @@ CATALOG_COLUMNS = [
     "weight_g",
     "image_url",
 ]
-ORDER_COLUMNS = [
-    "code",
-    "created_at",
-    "updated_at",
-    "status",
-    "customer_name",
-    "phone",
-    "payment_method",
-    "shipping_method",
-    "sku",
-    "product",
-    "quantity",
-    "unit_price",
-    "line_total",
-    "subtotal",
-    "tax",
-    "shipping_fee",
-    "total",
-    "currency",
-]
 MAX_SKU = 64
 
 
@@ -276,34 +256,3 @@ async def orders_for_export(shop: Shop, actor: Actor, since: datetime | None = N
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "export_orders")
         return await uow.orders.list(since=since, newest_first=False)
-
-
-async def export_orders(shop: Shop, actor: Actor, since: datetime | None = None) -> str:
-    """One row per order line, oldest order first, with the statuses' and methods' ids
-    and UTC times: for programs (the merchant's own file is handlers/admin/export.py)."""
-    orders = await orders_for_export(shop, actor, since)
-    rows = (
-        [
-            o.code,
-            o.created_at.isoformat(timespec="seconds"),
-            o.updated_at.isoformat(timespec="seconds"),
-            o.status,
-            o.customer_name,
-            o.phone,
-            o.payment_method,
-            o.shipping_method,
-            line.sku,
-            line.name,
-            line.quantity,
-            line.unit_price.format_plain(),
-            line.total.format_plain(),
-            o.subtotal.format_plain(),
-            o.tax.format_plain(),
-            o.shipping_fee.format_plain(),
-            o.total.format_plain(),
-            o.currency,
-        ]
-        for o in orders
-        for line in o.lines
-    )
-    return csv_text(ORDER_COLUMNS, rows)

@@ -114,7 +114,7 @@ SERVICE_CALLS = {
     "returns": lambda shop, code: returns.list_returns(shop, STRANGER),
     "approve return": lambda shop, code: returns.approve_return(shop, STRANGER, 1),
     "report": lambda shop, code: reports.build_report(shop, STRANGER, START, START),
-    "export": lambda shop, code: catalog_io.export_orders(shop, STRANGER),
+    "export": lambda shop, code: catalog_io.orders_for_export(shop, STRANGER),
     "import": lambda shop, code: catalog_io.import_catalog(
         shop, STRANGER, "sku,name,price,stock\nTAZA-TAL,Taza,1.00,1\n"
     ),
