@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 ESCAPE_WORDS = {"cancelar", "cancel", "salir", "exit", "menu", "menú", "inicio"}
+MENU_WORDS = {"menu", "inicio", "start", "menu principal", "main menu"}
 
 COMMANDS = {
     "/start": "start",
@@ -348,6 +349,9 @@ async def text(turn: Turn, raw: str) -> None:
         return
     if fold(message) in ESCAPE_WORDS and turn.step is not Step.MENU:
         menu.main_menu(turn, _("OK, I stopped that. Your cart is still saved."))
+        return
+    if fold(message) in MENU_WORDS:  # "menú" where no question is open: the menu itself
+        menu.main_menu(turn)
         return
     if turn.step not in NOT_INTERRUPTED and detect(message) in INTERRUPTIONS:
         await free_text(turn, message)  # "¿dónde está mi pedido?" is never a name or a street

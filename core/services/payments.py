@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core.domain.actors import SYSTEM, Actor
 from core.domain.errors import NotAllowed, PaymentMismatch
 from core.domain.money import Money
-from core.domain.orders import Order, OrderEvent, OrderStatus
+from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
 from core.services.context import Shop, retry_on_conflict
@@ -173,6 +173,10 @@ async def _settle(
     elif order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         # Paid after it expired or was cancelled: the merchant must refund by hand.
         _tell_admins_to_refund(uow, order, charge.amount, charge.charge_id)
+    elif order.payment_method is not PaymentMethod.CASH_ON_DELIVERY:
+        # A transfer the shop saw arrive: the customer who sent it hears it was received
+        # (cash is handed over in person, at delivery).
+        uow.notify(status_message(order, "payment_received", status=str(order.status)))
 
 
 async def _keep_second_charge(

@@ -99,7 +99,8 @@ def _line(view: CartView, product_id: int):
     return next((line for line in view.lines if line.product_id == product_id), None)
 
 
-async def set_quantity(turn: Turn, product_id: int, quantity: int) -> None:
+async def set_quantity(turn: Turn, product_id: int, quantity: int) -> bool:
+    """Set the line and show the cart; False (and why, with the cart) when refused."""
     _ = turn.t.gettext
     most = MAX_LINE_QUANTITY
     if quantity > most:
@@ -112,9 +113,10 @@ async def set_quantity(turn: Turn, product_id: int, quantity: int) -> None:
             "Only {n} {name} is available.", "Only {n} {name} are available.", line.available
         ).format(n=max(line.available, 0), name=line.name)
         await show_cart(turn, note)
-        return
+        return False
     await cart.set_quantity(turn.shop, turn.customer.id, product_id, quantity)
     await show_cart(turn)
+    return True
 
 
 async def change_line(turn: Turn, product_id: int, change: Change) -> None:
@@ -124,7 +126,12 @@ async def change_line(turn: Turn, product_id: int, change: Change) -> None:
     if line is None:
         await show_cart(turn, turn.t.gettext("That product is no longer in your cart."))
         return
-    await set_quantity(turn, product_id, change.applied_to(line.quantity))
+    wanted = min(change.applied_to(line.quantity), MAX_LINE_QUANTITY)
+    if await set_quantity(turn, product_id, wanted) and wanted != line.quantity:
+        done = turn.t.gettext("{name}: {old} → {new}.").format(
+            name=line.name, old=line.quantity, new=wanted
+        )  # which line changed, and how: with several lines it may not be obvious
+        turn.replies[-1].text = f"{done}\n{turn.replies[-1].text}"
 
 
 async def typed_change(turn: Turn, change: Change) -> bool:

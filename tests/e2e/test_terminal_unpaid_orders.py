@@ -114,3 +114,15 @@ async def test_shipping_an_unpaid_transfer_is_refused_before_asking_the_carrier(
         refused = await admin.type(command)
         assert f"Order {code} is awaiting payment" in refused, command
         assert "carrier" not in refused and "tracking number" not in refused, command
+
+
+async def test_a_transfer_marked_paid_is_acknowledged_to_the_customer(demo_shop):
+    admin = ChatDriver(demo_shop, "owner", name="Owner", locale="es")
+    await admin.open()
+    customer, code = await customer_orders(demo_shop, "Transferencia bancaria")
+    await admin.refresh()
+
+    await admin.type(f"/pagado {code}")
+    assert f"Recibimos tu pago del pedido {code}" in await customer.refresh()
+    await admin.type(f"/pagado {code}")  # said once, recorded once
+    assert "Recibimos tu pago" not in await customer.refresh()
