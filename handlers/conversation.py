@@ -356,6 +356,9 @@ async def text(turn: Turn, raw: str) -> None:
     if turn.step not in NOT_INTERRUPTED and detect(message) in INTERRUPTIONS:
         await free_text(turn, message)  # "¿dónde está mi pedido?" is never a name or a street
         return
+    if turn.step in checkout.CHECKOUT_STEPS and await understood.aside(turn, message):
+        await checkout.prompt(turn)  # "¿cuánto cuesta el envío?": answered, then on
+        return
     loose = turn.step in OPTION_STEPS
     if (payload := options.choice(turn.data, message, loose=loose)) is not None:
         await button(turn, payload)  # "sí", "transferencia", "volver": the button meant

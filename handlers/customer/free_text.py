@@ -11,6 +11,7 @@ from core.domain.orders import OrderStatus, PaymentMethod, allowed_targets
 from core.services import catalog as catalog_service
 from core.services import orders as order_service
 from handlers.customer import cart, catalog, checkout, menu, orders, shop_info, support
+from handlers.intents import fold
 from handlers.payloads import pack
 from handlers.render import status_name
 from handlers.turn import Step, Turn
@@ -49,6 +50,31 @@ ALONGSIDE = frozenset(
         "return_policy",
     }
 )
+
+
+# Questions answered in the middle of a checkout without leaving it: their answers only
+# inform. A question it is, by its mark or its first word: a street is never asked.
+ASIDES = ALONGSIDE - {"order_status", "search"}
+_QUESTION_WORDS = tuple(
+    f"{words} "  # whole words: "como" but not "comodo", "how" but not "Howard"
+    for words in ("cuanto", "cuantos", "como", "cual", "cuales", "donde", "cuando", "aceptan",
+                  "hacen", "tienen", "puedo", "a que hora", "hasta que hora", "how", "what",
+                  "when", "where", "which", "do you", "can i", "is there")
+)  # fmt: skip
+
+
+async def aside(turn: Turn, message: str) -> bool:
+    """ "¿Cuánto cuesta el envío?" typed at a checkout question: answered, and False
+    when it is not such a question (then it is the answer to the step's question)."""
+    folded = fold(message)
+    asked = "?" in message or f"{folded} ".startswith(_QUESTION_WORDS)
+    if not asked:
+        return False
+    said = await understand(turn, message)
+    if not said.confident or said.primary not in ASIDES:
+        return False
+    await answer(turn, said.primary, said)
+    return True
 
 
 # What is read of a message: a request fits in far less, and every word past it would

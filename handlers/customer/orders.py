@@ -15,6 +15,7 @@ from core.services.orders import OrderDetails
 from handlers.customer import return_answers
 from handlers.customer.menu import main_menu
 from handlers.payloads import pack
+from handlers.quoting import one_line
 from handlers.rating_typed import parse_rating
 from handlers.render import (
     delivery_estimate,
@@ -71,10 +72,18 @@ def choose_order(turn: Turn, question: str, choices: list[Order], verb: str) -> 
     """A button per order (code and status) that does `verb` to it."""
     turn.reset()
     rows = [
-        [Button(f"{o.code} · {order_status_name(turn.t, o)}", pack(verb, o.code))]
+        [Button(f"{o.code} · {what_is_in(o)} · {order_status_name(turn.t, o)}", pack(verb, o.code))]
         for o in choices[:LIST_SIZE]
     ]
     turn.say(question, rows)
+
+
+def what_is_in(order: Order) -> str:
+    """ "Vela de lavanda" or "Vela de lavanda +2": which order is which, at a glance."""
+    if not order.lines:
+        return ""
+    first = one_line(order.lines[0].name, 24)
+    return first if len(order.lines) == 1 else f"{first} +{len(order.lines) - 1}"
 
 
 async def list_orders(turn: Turn) -> None:

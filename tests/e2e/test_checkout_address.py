@@ -393,3 +393,24 @@ async def test_every_option_of_the_checkout_can_be_typed(
         "express" if shipping == "express" else "standard",
         method,
     )
+
+
+async def test_a_question_typed_mid_checkout_is_answered_and_the_checkout_goes_on(demo_shop):
+    chat = ChatDriver(demo_shop, locale="es")
+    await chat.open()
+    await chat.type("Vela de lavanda")
+    await chat.press("Vela de lavanda")
+    await chat.press("Agregar 1 al carrito")
+    await chat.press("Finalizar compra")
+    await chat.type("Ana López")
+    answer = await chat.type("cuanto cuesta el envio a monterrey?")
+    assert "Monterrey" in answer and "$99.00" in answer
+    assert "no parece un número" not in answer
+    assert "teléfono" in answer  # the phone question, asked again
+    assert await step_of(demo_shop, chat) == "checkout_phone"
+    answer = await chat.type("aceptan tarjeta?")
+    assert "teléfono" in answer and await step_of(demo_shop, chat) == "checkout_phone"
+    await chat.type("55 1234 5678")
+    assert await step_of(demo_shop, chat) == "address_street"
+    await chat.type("Calle Hidalgo 12")  # a street is never taken for a question
+    assert await step_of(demo_shop, chat) != "address_street"

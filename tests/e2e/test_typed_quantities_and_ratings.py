@@ -241,3 +241,12 @@ async def test_cancelling_is_said_once(demo_shop):
     answer = await chat.press("Yes, cancel it")
     answer += await chat.type("hola")  # anything the outbox had is shown by now
     assert answer.count("cancelled") == 1, answer
+
+
+async def test_the_order_choice_says_what_is_in_each_order(demo_shop):
+    chat = await english_chat(demo_shop)
+    buyer = await new_buyer(demo_shop, "u1")
+    await buy(demo_shop, buyer, {await product_id(demo_shop, "Vela de lavanda"): 1})
+    await buy(demo_shop, buyer, {await product_id(demo_shop, "Taza de talavera"): 2})
+    answer = await chat.type("where is my order?")
+    assert "· Vela de lavanda ·" in answer and "· Taza de talavera ·" in answer
