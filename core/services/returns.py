@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from core.domain.actors import Actor
 from core.domain.catalog import Product
 from core.domain.errors import (
-    CarrierNotFound,
     InvalidReturn,
     InvalidTransition,
     NotAllowed,
@@ -29,9 +28,10 @@ from core.domain.returns import (
     ReturnResolution,
     ReturnStatus,
 )
-from core.domain.shipments import Shipment, clean_tracking_number
+from core.domain.shipments import clean_tracking_number
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order
+from core.services.shipping import parcel
 from core.store.uow import SqlUnitOfWork
 
 R = ReturnStatus
@@ -363,9 +363,7 @@ async def ship_exchange(
         request = await _load(uow, return_id)
         if not request.is_exchange or not _replacement_items(request):
             raise InvalidReturn(problem="no_replacement", return_id=return_id)
-        carrier = await uow.carriers.get(carrier_code)
-        if carrier is None:
-            raise CarrierNotFound(code=carrier_code)
+        shipment = await parcel(uow, carrier_code, request.order_id, tracking, now, request.id)
         request.move_to(R.EXCHANGED, now)
         order = await uow.orders.get(order_id=request.order_id)
         assert order is not None
@@ -373,16 +371,6 @@ async def ship_exchange(
             await uow.stock.consume(
                 line.replacement_id, line.quantity, order_id=order.id, actor=actor, at=now
             )
-        shipment = Shipment(
-            None,
-            order.id,
-            carrier.code,
-            carrier.name,
-            tracking,
-            carrier.tracking_url(tracking),
-            now,
-            return_id=request.id,
-        )
         await uow.returns.add_shipment(shipment)
         request.shipment = shipment
         await uow.returns.save(request)
@@ -392,7 +380,11 @@ async def ship_exchange(
                 now,
                 str(actor),
                 "return_exchanged",
-                data={"return_id": request.id, "carrier": carrier.code, "tracking": tracking},
+                data={
+                    "return_id": request.id,
+                    "carrier": shipment.carrier_code,
+                    "tracking": tracking,
+                },
             ),
         )
         uow.notify(
@@ -403,7 +395,7 @@ async def ship_exchange(
                 code=order.code,
                 return_id=request.id,
                 replacements=_replacement_items(request),
-                carrier=carrier.name,
+                carrier=shipment.carrier_name,
                 tracking_number=tracking,
                 tracking_url=shipment.tracking_url,
             )

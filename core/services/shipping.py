@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from core.domain.actors import Actor
 from core.domain.errors import CarrierNotFound
@@ -10,6 +11,7 @@ from core.domain.orders import Order, OrderStatus, in_stock_lock_order
 from core.domain.shipments import Carrier, Shipment, clean_tracking_number
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order, status_message
+from core.store.uow import SqlUnitOfWork
 
 
 async def list_carriers(shop: Shop) -> list[Carrier]:
@@ -29,6 +31,30 @@ async def save_carrier(shop: Shop, actor: Actor, carrier: Carrier) -> None:
         await uow.commit(shop.now())
 
 
+async def parcel(
+    uow: SqlUnitOfWork,
+    carrier_code: str,
+    order_id: int,
+    tracking: str,
+    at: datetime,
+    return_id: int | None = None,
+) -> Shipment:
+    """The shipment of an order (or of a return's replacement) handed to a known carrier."""
+    carrier = await uow.carriers.get(carrier_code)
+    if carrier is None:
+        raise CarrierNotFound(code=carrier_code)
+    return Shipment(
+        None,
+        order_id,
+        carrier.code,
+        carrier.name,
+        tracking,
+        carrier.tracking_url(tracking),
+        at,
+        return_id=return_id,
+    )
+
+
 @retry_on_conflict
 async def ship_order(
     shop: Shop, actor: Actor, code: str, carrier_code: str, tracking_number: str
@@ -38,32 +64,21 @@ async def ship_order(
     now = shop.now()
     async with shop.uow() as uow:
         order = await load_order(uow, code, actor, admin_action="ship_order")
-        carrier = await uow.carriers.get(carrier_code)
-        if carrier is None:
-            raise CarrierNotFound(code=carrier_code)
+        shipment = await parcel(uow, carrier_code, order.id, tracking, now)
         order.move_to(
-            OrderStatus.SHIPPED, actor, now, "shipped", carrier=carrier.code, tracking=tracking
+            OrderStatus.SHIPPED, actor, now, "shipped", carrier=carrier_code, tracking=tracking
         )
         for line in in_stock_lock_order(order.lines):
             await uow.stock.consume(
                 line.product_id, line.quantity, order_id=order.id, actor=actor, at=now
             )
-        shipment = Shipment(
-            None,
-            order.id,
-            carrier.code,
-            carrier.name,
-            tracking,
-            carrier.tracking_url(tracking),
-            now,
-        )
         await uow.shipments.add(shipment)
         await uow.orders.save(order)
         uow.notify(
             status_message(
                 order,
                 "order_shipped",
-                carrier=carrier.name,
+                carrier=shipment.carrier_name,
                 tracking_number=tracking,
                 tracking_url=shipment.tracking_url,
             )
