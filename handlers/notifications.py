@@ -73,8 +73,6 @@ def render_customer_message(
             ),
             [[Button(_("Catalog"), pack("cat"))]],
         )
-    if kind == "order_cancelled" and data.get("by") == "customer":
-        return None  # they cancelled it in this chat and were told there, once
     if kind == "order_cancelled":
         text = _("Your order {code} was cancelled.").format(code=code)
         if data.get("reason") and data.get("by") != "customer":

@@ -212,23 +212,24 @@ async def _cancel(
             await release_stock(uow, order, actor, now)
         refunded = await refund_all(uow, order, actor, now)
         await uow.orders.save(order)
-        uow.notify(
-            status_message(
-                order,
-                f"order_{kind}",
-                reason=order.cancel_reason,
-                refunded=refunded,
-                currency=order.currency,
-                by=str(actor.kind),
-            )
-        )
-        if actor.kind is ActorKind.CUSTOMER:
+        if actor.kind is ActorKind.CUSTOMER:  # told in their own chat: the shop hears it
             uow.notify(
                 OutboxMessage.to_admins(
                     "order_cancelled_by_customer",
                     f"{order.code}:cancelled:admins",
                     code=order.code,
                     reason=order.cancel_reason,
+                )
+            )
+        else:
+            uow.notify(
+                status_message(
+                    order,
+                    f"order_{kind}",
+                    reason=order.cancel_reason,
+                    refunded=refunded,
+                    currency=order.currency,
+                    by=str(actor.kind),
                 )
             )
         await uow.commit(now)
