@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from core.domain.returns import ReturnResolution
-from handlers import quantity_change
+from handlers import options, quantity_change
 from handlers.intents import fold
 from handlers.quantity_change import Kind
 
@@ -30,9 +30,9 @@ _EXCHANGE = re.compile(
     r"another one|different one)\b"
 )
 
-_SAME = {"el mismo", "la misma", "lo mismo", "mismo", "misma", "igual", "uno igual",
-         "una igual", "otro igual", "otra igual", "el mismo producto", "same", "the same",
-         "the same one", "same one", "same product", "another one of the same"}  # fmt: skip
+_SAME = options.SAME | {"mismo", "misma", "uno igual", "una igual", "otro igual", "otra igual",
+                        "el mismo producto", "the same one", "same product",
+                        "another one of the same"}  # fmt: skip
 # Words that say nothing about which product: "la talla L", "quiero el azul, porfa".
 _FILLER = {"el", "la", "lo", "los", "las", "un", "una", "uno", "de", "del", "en", "por",
            "quiero", "quisiera", "prefiero", "mejor", "dame", "mandame", "envia", "enviame",
