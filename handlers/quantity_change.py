@@ -67,8 +67,11 @@ _FILLER = {
     "uno", "una", "unidad", "unidades", "pieza", "piezas", "pza", "pzas", "mas", "menos",
     "de", "del", "la", "el", "lo", "las", "los", "por", "favor", "porfa", "pf", "please",
     "pls", "one", "more", "less", "item", "items", "unit", "units", "of", "them", "it",
-    "a", "an", "en", "to", "mejor", "y", "ya",
+    "a", "an", "en", "to", "mejor", "y", "ya", "solo", "nomas", "just", "only",
 }  # fmt: skip
+
+
+_ONE = {"uno", "una", "one"}  # an article elsewhere ("una gorra"); after "solo", a number
 
 
 @cache
@@ -129,7 +132,8 @@ def parse(text: str) -> Change | None:
         rest = _after(folded, verbs)
         if rest is None:
             continue
-        if kind is Kind.SET and not any(w.isdecimal() or w in _numbers() for w in rest):
+        said_one = any(w.isdecimal() or w in _ONE or w in _numbers() for w in rest)
+        if kind is Kind.SET and not said_one:
             continue  # "solo quiero ver", "pon atención": no number, no change
         amount = _amount(rest)
         if amount is None:

@@ -29,6 +29,8 @@ from handlers.rating_typed import parse_rating
         ("déjalo en 2", Change(Kind.SET, 2)),
         ("que sean 4", Change(Kind.SET, 4)),
         ("solo 1", Change(Kind.SET, 1)),
+        ("mejor solo una", Change(Kind.SET, 1)),
+        ("just one", Change(Kind.SET, 1)),
         ("otro", Change(Kind.ADD, 1)),
         ("uno más", Change(Kind.ADD, 1)),
         ("agrega 2", Change(Kind.ADD, 2)),
