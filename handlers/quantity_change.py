@@ -111,6 +111,18 @@ def _after(folded: str, verbs: tuple[str, ...]) -> list[str] | None:
     return None
 
 
+# A change of mind said first: "actually make it two", "no, mejor pon 3".
+_SECOND_THOUGHTS = ("actually", "no wait", "wait", "better", "oh", "ok", "no mejor",
+                    "mejor", "bueno", "pensandolo bien", "espera", "no")  # fmt: skip
+
+
+def _without_second_thoughts(folded: str) -> str:
+    for words in _SECOND_THOUGHTS:
+        if folded.startswith(words + " "):
+            return _without_second_thoughts(folded[len(words) + 1 :])
+    return folded
+
+
 def parse(text: str) -> Change | None:
     """The change a short typed message asks for, or None when it is about something
     else (a question, a product, a sentence)."""
@@ -122,7 +134,11 @@ def parse(text: str) -> Change | None:
         return Change(kind, amount) if amount else None
     if bare := _BARE.match(text):
         return Change(Kind.SET, int(bare.group(1)))
-    folded = fold(text)
+    if fold(text) in _REMOVE_PHRASES:  # before "no" is read as a change of mind
+        return Change(Kind.REMOVE)
+    folded = _without_second_thoughts(fold(text))
+    if folded.isdecimal():  # "mejor 2", "actually 3"
+        return Change(Kind.SET, int(folded[:12]))
     if folded in _REMOVE_PHRASES:
         return Change(Kind.REMOVE)
     if folded in _numbers():

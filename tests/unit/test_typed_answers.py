@@ -31,6 +31,8 @@ from handlers.rating_typed import parse_rating
         ("solo 1", Change(Kind.SET, 1)),
         ("mejor solo una", Change(Kind.SET, 1)),
         ("just one", Change(Kind.SET, 1)),
+        ("actually make it two", Change(Kind.SET, 2)),
+        ("no, mejor pon 3", Change(Kind.SET, 3)),
         ("otro", Change(Kind.ADD, 1)),
         ("uno más", Change(Kind.ADD, 1)),
         ("agrega 2", Change(Kind.ADD, 2)),
@@ -39,6 +41,7 @@ from handlers.rating_typed import parse_rating
         ("quitar", Change(Kind.REMOVE)),
         ("remove it", Change(Kind.REMOVE)),
         ("pon 0", Change(Kind.REMOVE)),
+        ("no lo quiero", Change(Kind.REMOVE)),
     ],
 )
 def test_quantity_changes_as_people_type_them(typed, expected):
