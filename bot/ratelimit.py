@@ -1,20 +1,33 @@
 """Pacing sends under a channel's limits: at most `per_chat` messages a second to one
 chat and `overall` a second in all (sliding one-second windows), with a small margin so
-clock jitter never tips a send over the line."""
+clock jitter never tips a send over the line.
+
+The clock and the sleep are injectable (defaults: time.monotonic and asyncio.sleep), so
+tests can run the production pacing on a virtual clock that a wait advances at once."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 
 MARGIN = 1.08  # windows a little longer than a second
 
 
 class RateLimiter:
-    def __init__(self, per_chat: float, overall: float) -> None:
+    def __init__(
+        self,
+        per_chat: float,
+        overall: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self.per_chat = per_chat
         self.overall = overall
+        self.clock = clock
+        self.sleep = sleep
         self._chat: dict[object, deque[float]] = defaultdict(deque)
         self._all: deque[float] = deque()
         self._lock = asyncio.Lock()
@@ -25,11 +38,11 @@ class RateLimiter:
         paced=False (an answer to the person's own message) goes at once but is counted,
         so notifications make room for it; Telegram's limits are about broadcasts."""
         if not paced:
-            self._count(chat, time.monotonic())
+            self._count(chat, self.clock())
             return
         while True:
             async with self._lock:  # decide and count atomically; sleep outside the lock
-                now = time.monotonic()
+                now = self.clock()
                 delay = max(
                     self._delay(self._all, self.overall, now),
                     self._delay(self._chat[chat], self.per_chat, now),
@@ -37,7 +50,7 @@ class RateLimiter:
                 if delay <= 0:
                     self._count(chat, now)
                     return
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
 
     @property
     def chats_remembered(self) -> int:
