@@ -1,5 +1,8 @@
 """Fresh PostgreSQL databases for tests, when PEDIDOS_TEST_POSTGRES_URL names a server
-(`make test` starts a throwaway cluster and sets it; see scripts/test_postgres.sh).
+(`make test` starts a throwaway cluster and sets it; see scripts/with_postgres.py).
+With PEDIDOS_REQUIRE_POSTGRES=1 (set by scripts/with_postgres.py) a missing server is an
+error, not a reason to run on SQLite alone: `make test` fails rather than skipping the
+claims only PostgreSQL can prove.
 
 A migrated template database is made once per test run; each test gets its own copy
 (CREATE DATABASE … TEMPLATE), which takes milliseconds, and it is dropped after."""
@@ -17,13 +20,24 @@ from core.store.database import Database
 from core.store.migrate import upgrade
 
 ENV = "PEDIDOS_TEST_POSTGRES_URL"
+REQUIRED = "PEDIDOS_REQUIRE_POSTGRES"
 TEMPLATE = "pedidos_test_template"
 _template_ready: asyncio.Lock | None = None
 _made = False
 
 
+class PostgresRequired(RuntimeError):
+    """The run was told PostgreSQL is required, and no server was given."""
+
+
 def server_url() -> str | None:
-    return os.environ.get(ENV) or None
+    url = os.environ.get(ENV) or None
+    if url is None and os.environ.get(REQUIRED, "") not in ("", "0"):
+        raise PostgresRequired(
+            f"{REQUIRED} is set but {ENV} is not: the PostgreSQL tests would be skipped. "
+            "Run the tests through scripts/with_postgres.py (make test)."
+        )
+    return url
 
 
 def _dsn(database: str) -> str:
