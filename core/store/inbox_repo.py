@@ -25,7 +25,9 @@ _UNHANDLED_FOR = (
         _i.user_id == bindparam("user_id"),
         _i.handled_at.is_(None),
     )
-    .order_by(_i.received_at, _i.update_key)
+    # Arrival order; updates received in the same instant go by their key as a number
+    # (Telegram's update ids are its own order, and "1000" sorts before "999" as text).
+    .order_by(_i.received_at, func.length(_i.update_key), _i.update_key)
 )
 
 

@@ -1,37 +1,137 @@
 """One person's updates that reach different workers are still handled in the order
 they arrived (a lock per person in the database, and each worker handles the person's
-waiting updates oldest first)."""
+waiting updates oldest first).
+
+The updates' ids cross a digit boundary (999, then 1000): as text, "1000" sorts before
+"999". Each worker is handed its update by a webhook at its own moment (the test clock
+moves on between them), and the worker holding the later one starts first, so only the
+inbox's own order can put the earlier one first."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
 
 from bot.telegram import TelegramChannel, make_bot
+from bot.whatsapp import WhatsAppChannel
 from core.services.context import Shop
 from core.store.database import Database
-from tests.conftest import test_settings
+from tests.conftest import Clock, test_settings
 from tests.telegram_double import BotApiDouble
+from tests.whatsapp_double import GraphApiDouble
+
+ANA_TG, ANA_WA = 5001, "5215512345678"
+# Two workers answer a person at machine speed: no per-chat pacing in the way.
+UNPACED = {"telegram_per_chat_per_second": 1000.0, "whatsapp_per_user_per_second": 1000.0}
 
 
-async def test_updates_of_one_person_at_two_workers_are_answered_in_order(shop, database_url):
+@asynccontextmanager
+async def telegram_workers(database_url: str, clock: Clock) -> AsyncIterator[tuple]:
     async with BotApiDouble() as double:
         settings = test_settings(
-            database_url, telegram_bot_token=double.token, telegram_api_url=double.base_url
+            database_url,
+            telegram_bot_token=double.token,
+            telegram_api_url=double.base_url,
+            **UNPACED,
         )
         workers = []
         for _ in range(2):  # two workers: their own engine, their own bot client
-            worker_shop = Shop(Database(database_url), settings, clock=shop.clock)
             bot = make_bot(settings.telegram_bot_token, settings.telegram_api_url)
-            workers.append(TelegramChannel(worker_shop, bot=bot))
-        first = double.user_says(5001, "/start")
-        second = double.user_says(5001, "/ayuda")
-        assert await workers[0].accept(first)
-        assert await workers[1].accept(second)
-        # the second worker gets going first; the first worker a moment later
-        await asyncio.gather(workers[1].handle_raw(second), workers[0].handle_raw(first))
-        texts = double.texts(5001)
-        assert len(texts) == 2
-        assert texts[0].startswith("¡Hola, Ana!") and texts[1].startswith("Esto es lo que")
-        for worker in workers:
-            await worker.close()
-            await worker.shop.db.dispose()
+            workers.append(
+                TelegramChannel(Shop(Database(database_url), settings, clock=clock), bot=bot)
+            )
+        try:
+            yield double, workers
+        finally:
+            for worker in workers:
+                await worker.close()
+                await worker.shop.db.dispose()
+
+
+@asynccontextmanager
+async def whatsapp_workers(database_url: str, clock: Clock) -> AsyncIterator[tuple]:
+    async with GraphApiDouble() as double:
+        settings = test_settings(
+            database_url,
+            whatsapp_phone_id=double.phone_id,
+            whatsapp_token=double.token,
+            whatsapp_app_secret=double.app_secret,
+            whatsapp_api_url=double.base_url,
+            **UNPACED,
+        )
+        workers = [
+            WhatsAppChannel(Shop(Database(database_url), settings, clock=clock)) for _ in range(2)
+        ]
+        try:
+            yield double, workers
+        finally:
+            for worker in workers:
+                await worker.close()
+                await worker.shop.db.dispose()
+
+
+async def telegram_says_in_order(database_url, clock, ids, texts, apart=True) -> list[str]:
+    """Each text with its update id, accepted by alternate workers (clock moving on
+    between them when apart); handled by the worker with the last one first."""
+    async with telegram_workers(database_url, clock) as (double, workers):
+        accepted = []
+        for n, (update_id, text) in enumerate(zip(ids, texts, strict=True)):
+            update = double.user_says(ANA_TG, text)
+            update["update_id"] = update_id
+            worker = workers[n % 2]
+            assert await worker.accept(update)
+            accepted.append((worker, update))
+            if apart:
+                clock.advance(seconds=1)
+        await asyncio.gather(*(w.handle_raw(u) for w, u in reversed(accepted)))
+        return double.texts(ANA_TG)
+
+
+async def whatsapp_says_in_order(database_url, clock, ids, texts) -> list[str]:
+    async with whatsapp_workers(database_url, clock) as (double, workers):
+        accepted = []
+        for n, (number, text) in enumerate(zip(ids, texts, strict=True)):
+            payload = double.user_text(ANA_WA, text)
+            message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+            message["id"] = f"wamid.HBgNNTIxNTUxMjM0NTY3OBUCABIYFDNB{number}"
+            double.received(payload)  # the double knows the message by this id
+            worker = workers[n % 2]
+            [event] = await worker.accept(payload)
+            accepted.append((worker, event))
+            clock.advance(seconds=1)
+        await asyncio.gather(*(w.handle_event(e) for w, e in reversed(accepted)))
+        return double.texts(ANA_WA)
+
+
+async def test_telegram_updates_999_and_1000_at_two_workers_are_answered_in_order(
+    shop, database_url, clock
+):
+    texts = await telegram_says_in_order(database_url, clock, [999, 1000], ["/start", "/ayuda"])
+    assert len(texts) == 2
+    assert texts[0].startswith("¡Hola, Ana!") and texts[1].startswith("Esto es lo que")
+
+
+async def test_telegram_updates_received_in_the_same_instant_go_by_update_id(
+    shop, database_url, clock
+):
+    """Two webhooks at the same moment (a frozen clock here; two workers' clocks can
+    agree as well): Telegram's update ids are its order, compared as numbers."""
+    texts = await telegram_says_in_order(
+        database_url, clock, [999, 1000], ["/start", "/ayuda"], apart=False
+    )
+    assert len(texts) == 2
+    assert texts[0].startswith("¡Hola, Ana!") and texts[1].startswith("Esto es lo que")
+
+
+@pytest.mark.parametrize("ids", [[999, 1000], [1000, 999]])
+async def test_whatsapp_messages_at_two_workers_are_answered_in_the_order_they_arrived(
+    shop, database_url, clock, ids
+):
+    """A WhatsApp message id says nothing about order: whichever way the ids sort, the
+    one that arrived first is answered first."""
+    texts = await whatsapp_says_in_order(database_url, clock, ids, ["hola", "ayuda"])
+    assert len(texts) == 2
+    assert texts[0].startswith("¡Hola, Ana!") and texts[1].startswith("Esto es lo que")
