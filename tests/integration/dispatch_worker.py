@@ -1,7 +1,10 @@
 """A separate OS process for the crash tests: it either writes notifications and dies
 right after the commit, or dispatches them to a file and dies in the middle.
 
-    python -m tests.integration.dispatch_worker DB_URL OUT_FILE MODE [CRASH_AT] [CLOCK_OFFSET]
+    python -m tests.integration.dispatch_worker DB_URL OUT_FILE MODE [CRASH_AT] [SECONDS]
+
+Its clock is the tests' (tests.conftest.START) SECONDS on, standing still: a lease runs
+out when the test says so, not when the machine's clock gets there.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import asyncio
 import os
 import signal
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bot.dispatcher import OutboxDispatcher
 from core.domain.outbox import OutboxMessage
@@ -18,7 +21,7 @@ from core.services import customers
 from core.services.context import Shop
 from core.store.database import Database
 from handlers.types import Reply
-from tests.conftest import test_settings
+from tests.conftest import START, test_settings
 
 
 class FileChannel:
@@ -38,8 +41,9 @@ class FileChannel:
             out.write(f"{address}|{replies[0].text}\n")
 
 
-async def main(url: str, out: str, mode: str, crash_at: int, offset: float) -> None:
-    clock = lambda: datetime.now(UTC) + timedelta(seconds=offset)  # noqa: E731
+async def main(url: str, out: str, mode: str, crash_at: int, seconds: float) -> None:
+    now = START + timedelta(seconds=seconds)
+    clock = lambda: now  # noqa: E731
     shop = Shop(Database(url), test_settings(url), clock=clock)
     if mode == "write-and-die":
         customer = await customers.identify(shop, "terminal", "ana", locale="en")
@@ -61,5 +65,5 @@ async def main(url: str, out: str, mode: str, crash_at: int, offset: float) -> N
 if __name__ == "__main__":
     url, out, mode = sys.argv[1:4]
     crash_at = int(sys.argv[4]) if len(sys.argv) > 4 else 0
-    offset = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
-    asyncio.run(main(url, out, mode, crash_at, offset))
+    seconds = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+    asyncio.run(main(url, out, mode, crash_at, seconds))
