@@ -69,7 +69,7 @@ class RateLimiter:
         thousand sends; answers, which never wait, would otherwise pile up)."""
         _drop_older(self._all, _span(self.overall), now)
         span = _span(self.per_chat)
-        for chat in [c for c, w in self._chat.items() if not w or now - w[-1] >= span]:
+        for chat in [c for c, w in self._chat.items() if not w or w[-1] + span <= now]:
             del self._chat[chat]
 
     @staticmethod
@@ -79,7 +79,7 @@ class RateLimiter:
         _drop_older(window, span, now)
         if len(window) < allowed:
             return 0.0
-        return window[0] + span - now
+        return window[0] + span - now  # > 0: _drop_older kept window[0] by this same sum
 
 
 def _span(rate: float) -> float:
@@ -89,5 +89,9 @@ def _span(rate: float) -> float:
 
 
 def _drop_older(window: deque[float], span: float, now: float) -> None:
-    while window and now - window[0] >= span:
+    """Drop the sends whose window has ended. The test is `window[0] + span <= now`, the
+    very sum _delay waits for: `now - window[0] >= span` can round the other way at the
+    edge, keeping a send whose wait is already 0, and then every send at that instant
+    went through (a clock that sleeps exactly, as a virtual one does, hit it)."""
+    while window and window[0] + span <= now:
         window.popleft()

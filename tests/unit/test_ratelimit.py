@@ -54,7 +54,11 @@ async def test_a_paced_send_waits_while_the_chat_is_at_its_limit(clock):
     assert len(clock.slept) == 1
 
 
-async def test_paced_sends_to_one_chat_never_exceed_its_rate_in_any_window(clock):
+@pytest.mark.parametrize("start", [0.0, 1000.0, 10_000.0, 86_400.5, 123_456.789])
+async def test_paced_sends_to_one_chat_never_exceed_its_rate_in_any_window(clock, start):
+    # An exact clock (a sleep lasts exactly what was asked) meets the window's edge
+    # exactly: a send must not slip through on the rounding of the sums.
+    clock.now = start
     limiter = limiter_on(clock)
     sent: list[float] = []
     for _ in range(20):
