@@ -1,0 +1,86 @@
+"""Lists the authorisation and stale-button tests go through, read from the code rather
+than kept by hand, so a service or a button added later is tested without anyone
+remembering to add it."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+import typing
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import core.services
+from core.domain.actors import Actor
+from core.services.context import Shop
+from handlers.admin.router import PAYLOAD_VERBS
+
+HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
+
+
+@cache
+def services_taking_an_actor() -> dict[str, Callable]:
+    """Every public service that acts for someone: "module.function" -> the function,
+    for each coroutine function of core.services.* whose first parameter is the Shop
+    and one of whose parameters is an Actor. Given a merchant claim from someone who is
+    not an admin, each must refuse (NotAllowed) and change nothing."""
+    found = {}
+    for module_info in pkgutil.iter_modules(core.services.__path__):
+        module = importlib.import_module(f"core.services.{module_info.name}")
+        for name, function in vars(module).items():
+            if name.startswith("_") or not inspect.iscoroutinefunction(function):
+                continue
+            if function.__module__ != module.__name__:
+                continue  # imported from elsewhere: listed under its own module
+            hints = typing.get_type_hints(function)
+            first = next(iter(inspect.signature(function).parameters), None)
+            if hints.get(first) is Shop and Actor in hints.values():
+                found[f"{module_info.name}.{name}"] = function
+    return found
+
+
+def _verbs_compared(function: ast.AST, variable: str = "verb") -> set[str]:
+    """The strings `variable` is compared with (== "x", in ("x", "y")) in a function."""
+    verbs: set[str] = set()
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)):
+            continue
+        if node.left.id != variable:
+            continue
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.Eq) and isinstance(right, ast.Constant):
+                verbs.add(right.value)
+            elif isinstance(op, ast.In) and isinstance(right, ast.Tuple | ast.Set | ast.List):
+                verbs |= {e.value for e in right.elts if isinstance(e, ast.Constant)}
+    return verbs
+
+
+def packed_verbs(folder: Path = HANDLERS) -> dict[str, set[str]]:
+    """The verb of every button payload the handlers build (`pack("verb", ...)`), with
+    the files building it."""
+    verbs: dict[str, set[str]] = {}
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            callee = node.func
+            name = getattr(callee, "id", None) or getattr(callee, "attr", None)
+            if name == "pack" and isinstance(node.args[0], ast.Constant):
+                verbs.setdefault(node.args[0].value, set()).add(path.name)
+    return verbs
+
+
+@cache
+def customer_button_verbs() -> frozenset[str]:
+    """The verbs of customers' buttons: those the conversation's button() dispatches on,
+    and those the handlers pack into buttons, less the admin ones."""
+    tree = ast.parse((HANDLERS / "conversation.py").read_text(encoding="utf-8"))
+    button = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AsyncFunctionDef) and node.name == "button"
+    )
+    return frozenset((_verbs_compared(button) | set(packed_verbs())) - PAYLOAD_VERBS)
