@@ -6,14 +6,22 @@ marked failed on a permanent one or after MAX_ATTEMPTS. A crash between the comm
 wrote a row and its sending loses nothing: the row is still pending (or its lease runs
 out) and the next dispatcher sends it. Dedupe keys are unique in the table, so the same
 notification is never queued twice.
+
+A row may become several platform messages, its pieces (a long text cut in several, a
+text and a document): each accepted piece is counted on the row at once, and a retry
+(after a 429 or a crash on a later piece) sends only the pieces not counted yet. Only a
+dispatcher killed between the platform's acceptance of a piece and that count sends the
+piece again: Telegram and WhatsApp take no idempotency key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from core.domain.errors import StoreUnavailable
 from core.domain.outbox import PendingMessage
@@ -26,6 +34,7 @@ log = logging.getLogger("pedidos.dispatcher")
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
+T = TypeVar("T")
 
 
 class TemporaryFailure(Exception):
@@ -40,10 +49,35 @@ class PermanentFailure(Exception):
     """Never going to work (the user blocked the bot, an invalid address)."""
 
 
+class Pieces:
+    """The platform messages one outbox row becomes, in the order the channel sends
+    them. `done` were accepted in earlier attempts: they are skipped now. Every other
+    one is counted (`record`) as soon as the platform accepted it."""
+
+    def __init__(
+        self, done: int = 0, record: Callable[[int], Awaitable[None]] | None = None
+    ) -> None:
+        self.done = done
+        self.position = 0  # pieces met in this attempt, sent or skipped
+        self._record = record
+
+    async def send(self, piece: Callable[[], Awaitable[T]]) -> T | None:
+        """Send the next piece (None, unsent, when an earlier attempt sent it)."""
+        self.position += 1
+        if self.position <= self.done:
+            return None
+        result = await piece()
+        self.done = self.position
+        if self._record is not None:
+            await self._record(self.done)
+        return result
+
+
 class Sender(Protocol):
     channel: str
 
-    async def deliver(self, address: str, replies: list[Reply]) -> None: ...
+    async def deliver(self, address: str, replies: list[Reply], pieces: Pieces) -> None:
+        """Send the replies' pieces through `pieces.send`, which skips those sent before."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -61,6 +95,11 @@ class OutboxDispatcher:
     ):
         self.shop = shop
         self.senders = {sender.channel: sender for sender in senders}
+        # A sender whose deliver takes no pieces sends a row whole, as one piece.
+        self.counts_pieces = {
+            sender.channel: "pieces" in inspect.signature(sender.deliver).parameters
+            for sender in senders
+        }
         self.address = address  # only this person's messages (the terminal chat)
         self.lease = lease  # longer than any one send takes
 
@@ -86,11 +125,22 @@ class OutboxDispatcher:
         if not await outbox.still_ours(self.shop, message, self.lease):
             return False  # and the person's later rows wait for that sender's
         try:
-            replies = await render_message(self.shop, message)
+            replies = [r for r in await render_message(self.shop, message) if _shows(r)]
+            if not replies:  # a kind without words: say so, never pretend it went
+                reason = f"rendered nothing for kind {message.kind}"
+                log.error("outbox message %s: %s", message.id, reason)
+                await outbox.mark_failed(self.shop, message.id, reason)
+                return True
             for reply in replies:  # lets a channel's delivery receipts find this row
                 reply.ref = reply.ref or f"outbox:{message.id}"
-            if replies:
-                await sender.deliver(message.address, replies)
+            pieces = Pieces(
+                message.pieces_sent,
+                lambda count: outbox.record_pieces(self.shop, message.id, count),
+            )
+            if self.counts_pieces[message.channel]:
+                await sender.deliver(message.address, replies, pieces=pieces)
+            else:
+                await pieces.send(lambda: sender.deliver(message.address, replies))
         except TemporaryFailure as failure:
             if message.attempts + 1 >= MAX_ATTEMPTS:
                 await outbox.mark_failed(self.shop, message.id, f"gave up: {failure}")
@@ -121,3 +171,8 @@ class OutboxDispatcher:
                 handled = 0
             if not handled:
                 await asyncio.sleep(idle_seconds)
+
+
+def _shows(reply: Reply) -> bool:
+    """Whether the reply puts anything in front of the person."""
+    return bool(reply.text.strip() or reply.document or reply.image_url or reply.invoice)

@@ -59,7 +59,7 @@ from aiogram.types import (
 )
 
 from bot.background import Background
-from bot.dispatcher import PermanentFailure, TemporaryFailure
+from bot.dispatcher import PermanentFailure, Pieces, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.telegram_render import TelegramRenderer
 from core.domain.errors import StoreUnavailable
@@ -342,8 +342,9 @@ class TelegramChannel:
         *,
         pressed: Message | None = None,
         paced: bool,
+        pieces: Pieces | None = None,
     ) -> None:
-        renderer = TelegramRenderer(self.bot, self.payment_token, self.limiter, paced)
+        renderer = TelegramRenderer(self.bot, self.payment_token, self.limiter, paced, pieces)
         for message_id, reply in await renderer.send(chat_id, replies, t, pressed=pressed):
             if reply.ref:
                 await inbox.remember_message(
@@ -352,13 +353,14 @@ class TelegramChannel:
 
     # -- the dispatcher's Sender ---------------------------------------------------------
 
-    async def deliver(self, address: str, replies: list[Reply]) -> None:
+    async def deliver(self, address: str, replies: list[Reply], pieces: Pieces) -> None:
+        """Every Bot API call is a piece: one sent before is not sent again."""
         if replies and replies[0].locale:
             t = Translator(replies[0].locale, self.shop.settings.store_country)
         else:
             t = await self.translator(address, None)
         try:
-            await self.send(int(address), replies, t, paced=True)
+            await self.send(int(address), replies, t, paced=True, pieces=pieces)
         except TelegramRetryAfter as error:
             raise TemporaryFailure(str(error), retry_after=error.retry_after) from error
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:

@@ -6,6 +6,7 @@ sharing a phone or a location, documents and invoices."""
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from bot import telegram_models  # noqa: F401  (first: loads aiogram, models built when used)
 
@@ -27,6 +28,9 @@ from bot.ratelimit import RateLimiter
 from bot.text import split_text
 from handlers.i18n import Translator
 from handlers.types import Reply
+
+if TYPE_CHECKING:
+    from bot.dispatcher import Pieces
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -55,18 +59,33 @@ def share_keyboard(t: Translator, reply: Reply) -> ReplyKeyboardMarkup:
 
 class TelegramRenderer:
     """Sends one batch of replies; every API call first waits its turn with the limiter
-    (paced: the per-chat limit applies too, as for notifications)."""
+    (paced: the per-chat limit applies too, as for notifications). With `pieces` (an
+    outbox row's), every API call is one piece: those an earlier attempt sent are skipped
+    (no call, no turn; None where a Message would be) and each sent one is counted."""
 
-    def __init__(self, bot: Bot, payment_token: str, limiter: RateLimiter, paced: bool) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        payment_token: str,
+        limiter: RateLimiter,
+        paced: bool,
+        pieces: Pieces | None = None,
+    ) -> None:
         self.bot = bot
         self.payment_token = payment_token
         self.limiter = limiter
         self.paced = paced
+        self.pieces = pieces
 
     async def _turn(self, chat_id: int) -> None:
         await self.limiter.wait(chat_id, paced=self.paced)
 
     async def _call(self, target: int, method, **params):
+        if self.pieces is None:
+            return await self._attempt(target, method, **params)
+        return await self.pieces.send(lambda: self._attempt(target, method, **params))
+
+    async def _attempt(self, target: int, method, **params):
         """One Bot API call in its turn. An answer to a person that meets Telegram's
         flood control waits retry_after and goes again (a notification instead goes back
         to the outbox, which waits for it)."""
@@ -91,7 +110,8 @@ class TelegramRenderer:
                 await self._edit(chat_id, pressed, reply)
                 sent.append((pressed.message_id, reply))
                 continue
-            sent += [(m.message_id, reply) for m in await self._send_one(chat_id, reply, t)]
+            shown = await self._send_one(chat_id, reply, t)
+            sent += [(m.message_id, reply) for m in shown if m is not None]  # None: sent before
         return sent
 
     @staticmethod
@@ -113,7 +133,7 @@ class TelegramRenderer:
             reply_markup=markup,
         )
 
-    async def _send_one(self, chat_id: int, reply: Reply, t: Translator) -> list[Message]:
+    async def _send_one(self, chat_id: int, reply: Reply, t: Translator) -> list[Message | None]:
         markup = inline_keyboard(reply)
         if reply.invoice is not None:
             return [await self._invoice(chat_id, reply, t)]
@@ -163,7 +183,7 @@ class TelegramRenderer:
             )
         return sent
 
-    async def _texts(self, chat_id: int, text: str, markup) -> list[Message]:
+    async def _texts(self, chat_id: int, text: str, markup) -> list[Message | None]:
         if not text.strip():
             return []
         pieces = split_text(text, TEXT_LIMIT)
@@ -180,7 +200,7 @@ class TelegramRenderer:
             )
         return messages
 
-    async def _invoice(self, chat_id: int, reply: Reply, t: Translator) -> Message:
+    async def _invoice(self, chat_id: int, reply: Reply, t: Translator) -> Message | None:
         invoice = reply.invoice
         assert invoice is not None
         if reply.text.strip():

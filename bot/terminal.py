@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.dispatcher import OutboxDispatcher
+from bot.dispatcher import OutboxDispatcher, Pieces
 from core.services.context import Shop
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
@@ -165,8 +165,14 @@ class TerminalChat:
         self.buttons = []
         self.expects_number = any(reply.expects_number for reply in replies)
 
-    async def deliver(self, address: str, replies: list[Reply]) -> None:
-        self.delivered.extend(replies)  # the Sender side: shown with the rest of the screen
+    async def deliver(self, address: str, replies: list[Reply], pieces: Pieces) -> None:
+        """The Sender side: each reply (a piece) is shown with the rest of the screen."""
+        for reply in replies:
+
+            async def show(reply: Reply = reply) -> None:
+                self.delivered.append(reply)
+
+            await pieces.send(show)
 
     def save(self, filename: str, content: bytes) -> str:
         self.files.mkdir(parents=True, exist_ok=True)

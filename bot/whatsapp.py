@@ -29,7 +29,7 @@ from pywa_async.types import Button, Section, SectionList, SectionRow
 from pywa_async.types.templates import TemplateLanguage
 
 from bot.background import Background
-from bot.dispatcher import PermanentFailure, TemporaryFailure
+from bot.dispatcher import PermanentFailure, Pieces, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.signatures import hmac_sha256_matches, token_matches
 from bot.whatsapp_render import MORE, Outgoing, list_page, plan
@@ -290,7 +290,13 @@ class WhatsAppChannel:
     # -- sending ---------------------------------------------------------------------------
 
     async def send(
-        self, wa_id: str, replies: list[Reply], *, paced: bool, answering: bool = False
+        self,
+        wa_id: str,
+        replies: list[Reply],
+        *,
+        paced: bool,
+        answering: bool = False,
+        pieces: Pieces | None = None,
     ) -> None:
         """answering: these answer the person's message, so a typed number from now on
         means an option of these replies' menu, or of none (not of an older one)."""
@@ -305,16 +311,24 @@ class WhatsAppChannel:
             if planned.menu is not None:
                 await inbox.save_menu(self.shop, CHANNEL, wa_id, *planned.menu)
                 menu_saved = True
-            await self.send_outgoing(wa_id, planned.messages, paced=paced)
+            await self.send_outgoing(wa_id, planned.messages, paced=paced, pieces=pieces)
         if answering and not menu_saved:
             await inbox.forget_menu(self.shop, CHANNEL, wa_id)
 
-    async def send_outgoing(self, wa_id: str, messages: list[Outgoing], *, paced: bool) -> None:
+    async def send_outgoing(
+        self, wa_id: str, messages: list[Outgoing], *, paced: bool, pieces: Pieces | None = None
+    ) -> None:
+        """Each message is a piece of `pieces` (an outbox row's): one an earlier attempt
+        sent is skipped, with no turn taken."""
+        pieces = pieces or Pieces()
         for message in messages:
-            await self.limiter.wait(wa_id, paced=paced)
-            sent = await self._send_one(wa_id, message)
-            if message.ref:
+            sent = await pieces.send(lambda m=message: self._send_in_turn(wa_id, m, paced))
+            if sent is not None and message.ref:
                 await inbox.remember_message(self.shop, CHANNEL, wa_id, sent, message.ref)
+
+    async def _send_in_turn(self, wa_id: str, message: Outgoing, paced: bool) -> str:
+        await self.limiter.wait(wa_id, paced=paced)
+        return await self._send_one(wa_id, message)
 
     async def _send_one(self, wa_id: str, message: Outgoing) -> str:
         try:
@@ -351,15 +365,17 @@ class WhatsAppChannel:
             )
         return str(result.id)
 
-    async def deliver(self, address: str, replies: list[Reply]) -> None:
-        """The dispatcher's Sender: inside the 24-hour window as normal messages,
-        outside it as the approved template."""
+    async def deliver(self, address: str, replies: list[Reply], pieces: Pieces) -> None:
+        """The dispatcher's Sender: inside the 24-hour window as normal messages (each
+        one a piece), outside it as the approved template (one piece). A retry after
+        the window closed on a row partly sent goes on with normal messages, which
+        WhatsApp then refuses (the row fails with why) rather than repeat the start."""
         try:
             last = await inbox.last_message_at(self.shop, CHANNEL, address)
-            if last is not None and self.shop.now() - last < WINDOW:
-                await self.send(address, replies, paced=True)
+            if pieces.done or (last is not None and self.shop.now() - last < WINDOW):
+                await self.send(address, replies, paced=True, pieces=pieces)
             else:
-                await self.send_template(address, replies)
+                await self.send_template(address, replies, pieces)
         except GraphError as error:
             if error.code in RATE_LIMITED or error.code in SERVER_TROUBLE:
                 raise TemporaryFailure(str(error)) from None
@@ -367,7 +383,9 @@ class WhatsAppChannel:
         except (httpx.TransportError, TimeoutError) as error:
             raise TemporaryFailure(str(error)) from error
 
-    async def send_template(self, wa_id: str, replies: list[Reply]) -> None:
+    async def send_template(
+        self, wa_id: str, replies: list[Reply], pieces: Pieces | None = None
+    ) -> None:
         settings = self.shop.settings
         t = await self.translator(wa_id)
         language = settings.whatsapp_template_languages.get(t.locale) or next(
@@ -377,19 +395,26 @@ class WhatsAppChannel:
         text = " · ".join(
             " ".join(line.split()) for r in replies for line in r.text.splitlines() if line.strip()
         )[:1000]
-        await self.limiter.wait(wa_id, paced=True)
-        try:
-            sent = await self.client.send_template(
-                wa_id,
-                name=settings.whatsapp_template_name,
-                language=TemplateLanguage(language),
-                params=[{"type": "body", "parameters": [{"type": "text", "text": text or "-"}]}],
-            )
-        except WhatsAppError as error:
-            raise GraphError(error.code, f"{error.code} {error.message}") from None
+
+        async def send() -> str:
+            await self.limiter.wait(wa_id, paced=True)
+            try:
+                sent = await self.client.send_template(
+                    wa_id,
+                    name=settings.whatsapp_template_name,
+                    language=TemplateLanguage(language),
+                    params=[
+                        {"type": "body", "parameters": [{"type": "text", "text": text or "-"}]}
+                    ],
+                )
+            except WhatsAppError as error:
+                raise GraphError(error.code, f"{error.code} {error.message}") from None
+            return str(sent.id)
+
+        sent = await (pieces or Pieces()).send(send)
         ref = next((r.ref for r in replies if r.ref), "")
-        if ref:
-            await inbox.remember_message(self.shop, CHANNEL, wa_id, str(sent.id), ref)
+        if ref and sent is not None:
+            await inbox.remember_message(self.shop, CHANNEL, wa_id, sent, ref)
 
     async def close(self) -> None:
         await self.drain()

@@ -106,8 +106,8 @@ def render_customer_message(
         )
     if kind == "return_refunded":
         return Reply(
-            _("Your return #{id} was refunded: {amount}.").format(
-                id=data.get("return_id"), amount=amount
+            _("Your return #{id} for order {code} was refunded: {amount}.").format(
+                id=data.get("return_id"), code=code, amount=amount
             )
         )
     if kind == "support_reply":
@@ -157,10 +157,11 @@ def _return_notice(t: Translator, kind: str, data: dict) -> Reply:
             text += " " + _("We'll record your refund soon.")
     else:  # return_exchanged: the replacement really left with the carrier
         text = _(
-            "🚚 Your replacement for return #{id} is on its way: {items}, with {carrier}. "
-            "Tracking number: {number}\nTrack it here: {url}"
+            "🚚 Your replacement for return #{id} (order {code}) is on its way: {items}, with "
+            "{carrier}. Tracking number: {number}\nTrack it here: {url}"
         ).format(
             id=rid,
+            code=code,
             items=_items(data),
             carrier=data.get("carrier", ""),
             number=data.get("tracking_number", ""),

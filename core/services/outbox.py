@@ -49,6 +49,11 @@ async def mark_sent(shop: Shop, message_id: int) -> None:
     await _settle(shop, lambda rows: rows.mark_sent(message_id, shop.now()))
 
 
+async def record_pieces(shop: Shop, message_id: int, count: int) -> None:
+    """The channel accepted `count` of the row's pieces so far: a retry sends the rest."""
+    await _settle(shop, lambda rows: rows.record_pieces(message_id, count))
+
+
 async def retry_later(shop: Shop, message_id: int, delay: timedelta, error: str) -> None:
     await _settle(shop, lambda rows: rows.retry_later(message_id, shop.now() + delay, error))
 

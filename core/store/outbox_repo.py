@@ -38,6 +38,7 @@ class SqlOutboxRepository:
             "created_at": at,
             "last_error": "",
             "delivery_status": "",
+            "pieces_sent": 0,
         }
         await self.conn.execute(
             prebuilt(self.conn, "outbox_insert", _build_insert), [{**base, **r} for r in rows]
@@ -127,6 +128,14 @@ class SqlOutboxRepository:
             .values(status=str(OutboxStatus.SENT), sent_at=at, lease_until=None)
         )
 
+    async def record_pieces(self, message_id: int, count: int) -> None:
+        """The channel accepted `count` of the row's pieces in all (never counts down)."""
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.pieces_sent < count)
+            .values(pieces_sent=count)
+        )
+
     async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
         await self.conn.execute(
             update(outbox)
@@ -184,4 +193,5 @@ def _message(row) -> PendingMessage:
         delivery_status=row.delivery_status,
         last_error=row.last_error,
         lease_until=row.lease_until,
+        pieces_sent=row.pieces_sent,
     )

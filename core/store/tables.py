@@ -283,6 +283,8 @@ outbox = Table(
     Column("last_error", Text, nullable=False, default=""),
     Column("lease_until", UtcDateTime, nullable=True),  # a sender holds it until then
     Column("delivery_status", String(12), nullable=False, default=""),  # channel receipts
+    # The platform messages of this row the channel accepted so far (a retry sends the rest)
+    Column("pieces_sent", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_outbox_due", "status", "next_attempt_at"),
     Index("ix_outbox_recipient", "channel", "address", "status"),
 )

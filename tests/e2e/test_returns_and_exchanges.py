@@ -124,7 +124,10 @@ async def test_an_exchange_is_reserved_shipped_with_tracking_and_said_on_its_way
     assert "Replacement shipped; the customer got the tracking number." in shipped
     assert "Replacement shipped with DHL, tracking number JD014600003" in shipped
     news = await chat.refresh()
-    assert "Your replacement for return #1 is on its way: 1 × Camisa (L), with DHL." in news
+    assert (
+        f"Your replacement for return #1 (order {code}) is on its way: 1 × Camisa (L), with DHL."
+        in news
+    )
     assert "Tracking number: JD014600003" in news and "tracking-id=JD014600003" in news
 
     _code, request = await returns.get_return(shop, MERCHANT, 1)
