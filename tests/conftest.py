@@ -1,9 +1,11 @@
 """Shared fixtures: a real SQLite file per test, migrated with Alembic, and a clock the
-test controls."""
+test controls. Every test runs under the crash guard (tests/crash_guard.py), with none
+of the shop's settings taken from the machine running it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,44 @@ from core.services.context import Shop
 from core.settings import Settings, load_settings
 from core.store.database import Database
 from core.store.migrate import upgrade
-from tests import postgres, sqlite_template
+from tests import crash_guard, postgres, sqlite_template
+
+
+def _clear_shop_settings() -> None:
+    """A developer's exported TELEGRAM_BOT_TOKEN, DATABASE_URL, STORE_NAME... or a .env in
+    the folder the tests run from must not change what the tests see. Settings' field
+    names are matched case-insensitively, as pydantic-settings reads them. The test
+    infrastructure's own variables (PEDIDOS_TEST_POSTGRES_URL) are not settings. Done at
+    import, so worker processes that import this module (tests/integration/*_worker.py)
+    are covered too, and subprocesses inherit the cleaned environment."""
+    fields = {name.lower() for name in Settings.model_fields}
+    for name in list(os.environ):
+        if name.lower() in fields:
+            del os.environ[name]
+    Settings.model_config["env_file"] = None  # an explicit _env_file still reads one
+
+
+_clear_shop_settings()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    crash_guard.start(item)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    """After every fixture is torn down (so errors logged while stopping servers and
+    workers count), the guard's verdict: a failure is reported as a teardown error."""
+    try:
+        result = yield
+    finally:
+        verdict = crash_guard.finish()
+    if verdict:
+        pytest.fail(verdict, pytrace=False)
+    return result
+
 
 START = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Mexico City
 
@@ -84,10 +123,14 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 async def database_url(backend: str, db_path: Path) -> AsyncIterator[str]:
     if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{db_path}"
+        url = f"sqlite+aiosqlite:///{db_path}"
+        crash_guard.watch(url)
+        yield url
         return
     url = await postgres.create_database()
+    crash_guard.watch(url)
     yield url
+    await crash_guard.check_postgres(url)  # its incident rows, before it is gone
     await postgres.drop_database(url)
 
 
@@ -107,6 +150,7 @@ async def open_shop(database_url: str, clock: Clock | None = None) -> Shop:
     """A migrated shop on that file, with the test merchant as its admin."""
     from core.services.admins import add_admin
 
+    crash_guard.watch(database_url)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         await sqlite_template.copy_migrated(Path(url.database))

@@ -1,5 +1,7 @@
 """Drives the real terminal channel in process, one line at a time, the way a person
-reads the screen and answers: press a button by (the start of) its label, or type."""
+reads the screen and answers: press a button by (the start of) its label, or type.
+Every screen is checked for the crash apology, in any language: a crash shown to the
+person fails the test unless the test declares it (tests/crash_guard.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from pathlib import Path
 
 from bot.terminal import TerminalChat
 from core.services.context import Shop
-from handlers.types import Incoming
+from handlers.types import Incoming, Reply
+from tests.crash_guard import check_shown
 
 
 class ChatDriver:
@@ -32,11 +35,21 @@ class ChatDriver:
             files=files,
         )
         self.seen = 0
+        self.answers: list[list[Reply]] = []  # what each update was answered, in order
+        handle = self.chat.conversation.handle
+
+        async def recorded(incoming: Incoming) -> list[Reply]:
+            replies = await handle(incoming)
+            self.answers.append(replies)
+            return replies
+
+        self.chat.conversation.handle = recorded  # type: ignore[method-assign]
 
     def screen(self) -> str:
         """What was printed since the last call."""
         text = self.out.getvalue()[self.seen :]
         self.seen = len(self.out.getvalue())
+        check_shown(text)
         return text
 
     async def open(self) -> str:
@@ -58,6 +71,16 @@ class ChatDriver:
             await self.chat.send(self.incoming(payload=self.chat.buttons[matches[-1] - 1].payload))
             return self.screen()
         return await self.type(str(matches[-1]))  # the newest such button
+
+    async def still_answers(self, line: str = "/menu") -> str:
+        """The positive control after a "nothing happens" check: a fresh update gets
+        exactly one answer, and a normal one (the silence was not a broken chat)."""
+        before = len(self.answers)
+        screen = await self.type(line)
+        assert len(self.answers) == before + 1, "the fresh update was not handled"
+        assert len(self.answers[-1]) == 1, f"not exactly one answer: {self.answers[-1]}"
+        assert screen.strip(), "the fresh update's answer was not shown"
+        return screen
 
     async def refresh(self) -> str:
         """What the shop sent this person since (the outbox, as the open chat shows it)."""
