@@ -151,6 +151,11 @@ async def test_closing_a_case_tells_the_customer_in_their_language(shop):
     again = await admin.type("/cerrar 1")
     assert "Case #1 was already closed." in again
     assert await chat.refresh() == ""  # told once
+    # The next case's closing is told, once: the silence above was not a broken outbox.
+    await chat.type("quiero hablar con una persona")
+    await chat.type("Otra pregunta")
+    assert "Case #1 was already closed." not in await admin.type("/cerrar 2")
+    assert (await chat.refresh()).count("La tienda cerró tu caso #2.") == 1
 
 
 async def test_a_telegram_reply_to_the_shops_answer_goes_to_the_open_case(demo_shop):

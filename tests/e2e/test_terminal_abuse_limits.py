@@ -134,6 +134,7 @@ async def test_a_transfer_nobody_confirmed_is_reminded_then_released_in_spanish(
     # Nothing is said twice, however often the job runs.
     await expiry.run_expiry(shop)
     assert await chat.refresh() == ""
+    await chat.still_answers()  # the chat itself still answers
 
 
 async def test_a_cash_order_nobody_confirmed_is_reminded_in_english(shop, clock):

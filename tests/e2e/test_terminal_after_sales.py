@@ -120,6 +120,7 @@ async def test_a_repeated_payment_notice_is_recorded_once_and_answered_once(demo
     second = chat.screen()
     assert f"We received your payment for order {order.code}. Thank you!" in first
     assert second == ""
+    await chat.still_answers()  # the repeat was dropped, not a crash: the chat still answers
     details = await orders.order_details(demo_shop, order.code, MERCHANT)
     assert details.order.status == "confirmed"
     assert [p.provider_charge_id for p in details.payments] == ["ch_123"]

@@ -66,6 +66,7 @@ async def test_after_a_few_unanswered_messages_nothing_more_reaches_the_admins(s
     assert not (await support.open_case_of(shop, ana.customer_id)).full
     after_reply = await support.contact_shop(shop, ana.customer_id, "Mi pedido no llega")
     assert after_reply == support.CaseMessage(opened.case_id, CaseOutcome.ADDED)
+    assert len(await admin_alerts(shop)) == 2 + support.MAX_UNANSWERED  # and they hear it
 
 
 async def test_once_the_case_is_closed_the_next_request_opens_a_new_one(shop):

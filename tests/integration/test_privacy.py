@@ -214,6 +214,9 @@ async def test_after_forgetting_a_late_repeat_of_their_message_is_still_recognis
 
     assert not await inbox.receive(shop, "whatsapp", "wamid.1", WA_ID, {"text": NAME})
     assert await inbox.waiting_people(shop, "whatsapp") == []  # nothing left to handle
+    # Only the repeat is dropped: a new message from that number waits to be handled.
+    assert await inbox.receive(shop, "whatsapp", "wamid.9", WA_ID, {"text": "Hola"})
+    assert await inbox.waiting_people(shop, "whatsapp") == [WA_ID]
 
 
 async def test_after_forgetting_the_same_person_writing_again_is_a_stranger(shop, ana):
