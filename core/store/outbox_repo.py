@@ -95,6 +95,8 @@ class SqlOutboxRepository:
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = list((await self.conn.execute(query)).scalars())
+        if ids and self.conn.dialect.name == "postgresql":
+            ids = await self._without_overtaking(ids)
         if not ids:
             return []
         await self.conn.execute(
@@ -106,6 +108,27 @@ class SqlOutboxRepository:
             select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
         )
         return [_message(r) for r in rows]
+
+    async def _without_overtaking(self, ids: list[int]) -> list[int]:
+        """Drop the rows whose person has an earlier row still to send that we did not
+        take: SKIP LOCKED passed over it because another worker is claiming it (still
+        pending to us until that worker commits), and sending ours would overtake it.
+        Dropped rows are not marked, so they stay due for whoever comes next."""
+        earlier = outbox.alias("earlier")
+        overtaking = select(outbox.c.id).where(
+            outbox.c.id.in_(ids),
+            select(earlier.c.id)
+            .where(
+                earlier.c.channel == outbox.c.channel,
+                earlier.c.address == outbox.c.address,
+                earlier.c.id < outbox.c.id,
+                earlier.c.id.not_in(ids),
+                earlier.c.status.in_([str(OutboxStatus.PENDING), SENDING]),
+            )
+            .exists(),
+        )
+        dropped = set((await self.conn.execute(overtaking)).scalars())
+        return [id_ for id_ in ids if id_ not in dropped]
 
     async def renew_lease(self, message: PendingMessage, until: datetime) -> bool:
         """Extend our lease on a claimed row; False when it is no longer ours (it ran

@@ -158,6 +158,39 @@ async def test_a_dispatcher_is_not_held_up_by_rows_another_one_is_claiming(
     assert sorted((a, t) for _, a, t in delivered) == sorted(expected[5:])
 
 
+async def test_a_persons_later_message_waits_while_another_worker_claims_the_earlier(
+    shop, database_url, clock
+):
+    """One person's messages go in order across workers: while another worker's claim
+    holds a person's first message (locked, not yet marked as being sent), this
+    dispatcher must not take their second one and send it first."""
+    person = await customers.identify(shop, "terminal", "p1", locale="en")
+    async with shop.uow() as uow:
+        for n in (1, 2):
+            uow.notify(
+                OutboxMessage.to_customer(person.id, "order_preparing", f"k{n}", code=f"PED-{n}")
+            )
+        await uow.commit(shop.now())
+    delivered: list[tuple[str, str, str]] = []
+    async with (
+        workers(database_url, clock, 2) as (busy, free),
+        busy.db.engine.connect() as other_claim,
+    ):
+        await other_claim.execute(
+            select(outbox_table.c.id).order_by(outbox_table.c.id).limit(1).with_for_update()
+        )
+        dispatcher = OutboxDispatcher(free, [Recorder("free", delivered)])
+        assert await asyncio.wait_for(dispatcher.run_once(), 10) == 0
+        assert delivered == []  # the second message did not overtake the first
+        await other_claim.rollback()
+        while await dispatcher.run_once():
+            pass
+    assert [text for _, _, text in delivered] == [
+        "📦 We are preparing your order PED-1.",
+        "📦 We are preparing your order PED-2.",
+    ]
+
+
 # -- one order, two decisions at the same moment ------------------------------------------
 
 DECISIONS = {
