@@ -18,6 +18,7 @@ from bot.telegram import build_models as build_telegram_models
 from bot.web import create_app
 from core.services import expiry, inbox, retention
 from core.services.context import Shop
+from core.settings import Settings
 from handlers.understanding import load_all as load_understanding
 
 log = logging.getLogger("pedidos")
@@ -128,7 +129,7 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
     gc_tuning.tune_for_serving()
     for name in settings.placeholders_in_use():
         log.warning("%s is still the demo placeholder: customers would read it", name)
-    log.info("Pedidos is running (http://%s:%s)", settings.host, settings.port)
+    log.info("Pedidos is running (%s)", await _address(server, tasks[0], settings))
     try:
         await stop.wait()
     finally:
@@ -143,6 +144,17 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
             await telegram.close()
         if whatsapp is not None:
             await whatsapp.close()
+
+
+async def _address(server: uvicorn.Server, serving: asyncio.Task, settings: Settings) -> str:
+    """Where the web app listens, once it does: with PORT=0 the port the system chose."""
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.01)
+    for listening in server.servers:
+        for sock in listening.sockets:
+            host, port = sock.getsockname()[:2]
+            return f"http://{host}:{port}"
+    return f"http://{settings.host}:{settings.port}"
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -152,7 +152,7 @@ class Settings(BaseSettings):
     incoming_burst: int = Field(default=30, ge=1, le=1_000_000)
     # The web app (webhooks, health).
     host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged at start)
     # Comma-separated; more can be added with `pedidos admin add`.
     admin_telegram_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_whatsapp_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)

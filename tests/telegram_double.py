@@ -34,6 +34,21 @@ Deliberate differences from the real service:
 * Unknown methods answer 404 "Not Found" (what api.telegram.org answers; a self-hosted
   Bot API server says "Not Found: method not found").
 * Injected failures (``fail_next``) answer JSON bodies; the real 502 is an HTML page.
+* Flood control is on by default, at the limits Telegram's Bot FAQ states ("avoid
+  sending more than one message per second in a particular chat. We may allow short
+  bursts that go over this limit, but eventually you'll begin receiving 429 errors";
+  "not more than 30 messages per second or so" overall; "not more than 20 messages per
+  minute to the same group"). Telegram publishes no burst size nor the exact algorithm,
+  so the double chooses: per chat a token bucket refilled at ``per_chat_per_second``
+  (1/s) holding ``per_chat_burst`` (5) messages; overall at most ``global_per_second``
+  (30) in any one-second window; per group at most ``group_per_minute`` (20) in any
+  60-second window. Sends and edits count (TDLib floods edits too); answers to callback
+  and pre-checkout queries and chat actions do not. Over a limit: 429 "Too Many
+  Requests: retry after N" with ``parameters.retry_after`` N (whole seconds). Time is
+  ``clock`` (a test can hand it a virtual clock; pass None for a limit to lift it).
+* ``check_at_close()`` is what a harness asserts when it closes: no refused call the test
+  did not declare with ``expect_rejections``, every callback query the bot received
+  answered, and no message carrying the crash apology.
 * Not modelled: per-currency minimum amounts, the 24 hour update expiry, group privacy
   mode, channels, inline mode, media groups, business connections.
 """
@@ -99,6 +114,11 @@ MAX_COMMANDS = 100
 PRE_CHECKOUT_DEADLINE = 10.0  # seconds Telegram waits for answerPreCheckoutQuery
 DELETE_WINDOW = 48 * 3600
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Flood control (Bot FAQ, "My bot is hitting limits"); the burst is this double's choice.
+PER_CHAT_PER_SECOND = 1.0
+PER_CHAT_BURST = 5
+GLOBAL_PER_SECOND = 30.0
+GROUP_PER_MINUTE = 20.0
 
 SEND_EDIT_METHODS = frozenset(
     {
@@ -1439,18 +1459,23 @@ class BotApiDouble:
         self,
         token: str = "123456:TEST-TOKEN",
         username: str = "pedidos_test_bot",
-        per_chat_per_second: float | None = None,
-        global_per_second: float | None = None,
+        per_chat_per_second: float | None = PER_CHAT_PER_SECOND,
+        global_per_second: float | None = GLOBAL_PER_SECOND,
         *,
+        per_chat_burst: int = PER_CHAT_BURST,
+        group_per_minute: float | None = GROUP_PER_MINUTE,
         first_name: str = "Pedidos",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """The limits are Telegram's (module docstring); None lifts one."""
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username
         self.first_name = first_name
         self.per_chat_per_second = per_chat_per_second
         self.global_per_second = global_per_second
+        self.per_chat_burst = per_chat_burst
+        self.group_per_minute = group_per_minute
         self.clock = clock
         self.base_url = ""
 
@@ -1477,8 +1502,11 @@ class BotApiDouble:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._failures: list[_Failure] = []
-        self._chat_sends: dict[int, deque[float]] = {}
+        self._chat_buckets: dict[int, tuple[float, float]] = {}  # chat -> (level, at)
+        self._group_sends: dict[int, deque[float]] = {}
         self._all_sends: deque[float] = deque()
+        self._expected_rejections: list[list[Any]] = []  # [pattern, count or None, seen]
+        self._delivered_queries: set[str] = set()  # callback queries the bot received
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
         handlers: dict[str, Callable[[_Args, _Context], Any]] = {
@@ -1546,6 +1574,71 @@ class BotApiDouble:
         return [
             c for c in self.calls if c.status and not c.ok and not c.injected and not c.abandoned
         ]
+
+    def expect_rejections(self, pattern: str, count: int | None = None) -> None:
+        """This test provokes refusals on purpose: those whose description matches
+        pattern (a regex, searched), exactly count of them (None: any number). Every
+        other refusal still fails check_at_close."""
+        self._expected_rejections.append([re.compile(pattern), count, 0])
+
+    def unexpected_rejections(self) -> list[ApiCall]:
+        """Refused calls no expect_rejections declared; a declared count not met shows
+        as an ApiCall of method "(expected)" naming it."""
+        for expected in self._expected_rejections:
+            expected[2] = 0
+        unexpected = []
+        for call in self.rejected:
+            for expected in self._expected_rejections:
+                pattern, count, seen = expected
+                if pattern.search(call.error or "") and (count is None or seen < count):
+                    expected[2] += 1
+                    break
+            else:
+                unexpected.append(call)
+        for pattern, count, seen in self._expected_rejections:
+            if count is not None and seen != count:
+                missing = f"{count} refusals matching {pattern.pattern!r} expected, {seen} seen"
+                unexpected.append(ApiCall("(expected)", {}, {}, 0.0, error=missing))
+        return unexpected
+
+    def unanswered_queries(self) -> list[str]:
+        """Callback queries the bot received (by getUpdates or the webhook) and never
+        answered: the person's button keeps spinning."""
+        return [
+            query_id
+            for query_id in sorted(self._delivered_queries)
+            if not self._callbacks[query_id].answered
+        ]
+
+    def apologies(self) -> list[tuple[int, str]]:
+        """(chat, text) of every message or callback answer carrying the crash apology."""
+        from tests.crash_guard import apology_in
+
+        found = [
+            (chat_id, msg.text)
+            for chat_id, messages in self._messages.items()
+            for msg in messages.values()
+            if msg.from_bot and apology_in(msg.text)
+        ]
+        for query_id, answer in self.callback_answers.items():
+            if apology_in(answer["text"] or ""):
+                found.append((self._callbacks[query_id].user_id, answer["text"]))
+        return found
+
+    def check_at_close(self) -> None:
+        """What every harness asserts when it closes: no undeclared refusal, every button
+        press answered, no crash apology shown to anyone."""
+        problems = []
+        if unexpected := self.unexpected_rejections():
+            problems.append(
+                "refused calls: " + "; ".join(f"{c.method}: {c.error}" for c in unexpected)
+            )
+        if unanswered := self.unanswered_queries():
+            problems.append(f"callback queries never answered: {unanswered}")
+        if apologies := self.apologies():
+            problems.append(f"the crash apology was sent: {apologies}")
+        if problems:
+            raise AssertionError("Telegram double at close: " + " | ".join(problems))
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
@@ -1884,6 +1977,8 @@ class BotApiDouble:
             await reply.read()
             status = reply.status
         self.webhook_deliveries.append((update, status))
+        if status == 200:
+            self._mark_delivered([update])
         return status
 
     def received(self, update: dict) -> dict:
@@ -2079,6 +2174,12 @@ class BotApiDouble:
 
     # ---- updates ----------------------------------------------------------------------
 
+    def _mark_delivered(self, updates: list[dict]) -> None:
+        for update in updates:
+            query = update.get("callback_query")
+            if isinstance(query, dict) and query.get("id") in self._callbacks:
+                self._delivered_queries.add(query["id"])
+
     def _notify(self) -> None:
         self._wakeup.set()
         self._wakeup = asyncio.Event()
@@ -2131,6 +2232,7 @@ class BotApiDouble:
             self._queue = [u for u in self._queue if u["update_id"] >= offset]
         updates = self._deliverable(limit)
         if updates or timeout == 0 or self._stopping:
+            self._mark_delivered(updates)
             return updates
         poll = _Poll(context.call, context.request)
         previous, self._poll = self._poll, poll
@@ -2149,6 +2251,7 @@ class BotApiDouble:
                 updates = self._deliverable(limit)
                 remaining = deadline - loop.time()
                 if updates or remaining <= 0 or self._stopping:
+                    self._mark_delivered(updates)
                     return updates
                 event = self._wakeup
                 with contextlib.suppress(TimeoutError):
@@ -2481,24 +2584,46 @@ class BotApiDouble:
         raise _bad("message to be replied not found")
 
     def _flood_check(self, chat_id: int) -> None:
+        """429 when one more message to chat_id would go over a limit (see the module
+        docstring): the per-chat bucket, the group's minute, the overall second."""
         now = self.clock()
-        limits = []
+        waits = []
         if self.per_chat_per_second:
-            limits.append((self._chat_sends.setdefault(chat_id, deque()), self.per_chat_per_second))
+            level = self._chat_level(chat_id, now)
+            if level < 1:
+                waits.append((1 - level) / self.per_chat_per_second)
+        windows = []
+        if self.group_per_minute and self._is_group(chat_id):
+            windows.append(
+                (self._group_sends.setdefault(chat_id, deque()), 60.0, self.group_per_minute)
+            )
         if self.global_per_second:
-            limits.append((self._all_sends, self.global_per_second))
-        for log, rate in limits:
-            window = 1.0 if rate >= 1 else 1.0 / rate
-            capacity = max(1, math.floor(rate * window + 1e-9))
-            while log and log[0] <= now - window:
+            windows.append((self._all_sends, 1.0, self.global_per_second))
+        for log, span, capacity in windows:
+            while log and log[0] <= now - span:
                 log.popleft()
-            if len(log) >= capacity:
-                retry_after = max(1, math.ceil(log[0] + window - now))
-                raise _Reject(f"Too Many Requests: retry after {retry_after}", 429, retry_after)
+            if len(log) >= max(1, math.floor(capacity + 1e-9)):
+                waits.append(log[0] + span - now)
+        if waits:
+            retry_after = max(1, math.ceil(max(waits) - 1e-9))
+            raise _Reject(f"Too Many Requests: retry after {retry_after}", 429, retry_after)
+
+    def _chat_level(self, chat_id: int, now: float) -> float:
+        """Messages the chat's bucket holds now (full for a chat never written to)."""
+        level, at = self._chat_buckets.get(chat_id, (float(self.per_chat_burst), now))
+        rate = self.per_chat_per_second or 0.0
+        return min(float(self.per_chat_burst), level + max(0.0, now - at) * rate)
+
+    def _is_group(self, chat_id: int) -> bool:
+        chat = self._chats.get(chat_id)
+        return chat is not None and chat.type in ("group", "supergroup")
 
     def _flood_count(self, chat_id: int) -> None:
         now = self.clock()
-        self._chat_sends.setdefault(chat_id, deque()).append(now)
+        if self.per_chat_per_second:
+            self._chat_buckets[chat_id] = (self._chat_level(chat_id, now) - 1, now)
+        if self._is_group(chat_id):
+            self._group_sends.setdefault(chat_id, deque()).append(now)
         self._all_sends.append(now)
 
     def _store(self, chat: _Chat, **fields: Any) -> dict:

@@ -66,8 +66,22 @@ Deliberate differences from the real service:
 * Failed status webhooks omit the ``contacts`` array (Meta's BSUID documentation says so);
   pywa 4.5's ``MessageStatus.from_update`` needs it (KeyError). Pass ``contacts=True`` to
   ``status_update`` to include it anyway.
-* Not modelled: groups, marketing messages (MM Lite), per-pair/throughput rate limits (use
-  ``fail_next``), message edits/revokes, flows, calls, webhook retries.
+* Rate limits, on by default. Throughput: at most ``throughput_per_second`` (80, the
+  Cloud API's default per business number) messages in any one-second window, else
+  130429. Pair rate: Meta states about one message every 6 seconds to one user (10 a
+  minute, 600 an hour), bursts of up to 45 allowed but borrowed from later (a burst of
+  20 is followed by about 2 minutes of nothing); the double models that as a token bucket
+  per user holding ``pair_burst`` (45) messages refilled at ``pair_per_second`` (1/6),
+  else 131056. Only sends count (not read marks, uploads or media lookups); a refused
+  send takes nothing from the budgets. Their time is ``rate_clock`` (monotonic seconds,
+  a test can hand it a virtual clock; ``clock`` stays the wall-clock time of the
+  24-hour window and the webhooks' timestamps). None lifts a limit.
+* ``check_at_close()`` is what a harness asserts when it closes: no refused call the test
+  did not declare with ``expect_rejections``, every button or list reply the webhook
+  delivered (validly signed, answered 200) followed by a message to that person, and no
+  message carrying the crash apology.
+* Not modelled: groups, marketing messages (MM Lite), message edits/revokes, flows, calls,
+  webhook retries.
 """
 
 from __future__ import annotations
@@ -83,6 +97,7 @@ import json
 import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -118,6 +133,15 @@ MAX_ROW_ID = 200
 MAX_CAPTION = 1024
 MAX_TRACKER = 512
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+# Rate limits (Meta: throughput and pair rate limits; the bucket is this double's model).
+THROUGHPUT_PER_SECOND = 80.0
+PAIR_PER_SECOND = 1 / 6
+PAIR_BURST = 45
+THROUGHPUT_DETAILS = "Cloud API message throughput has been reached."
+PAIR_DETAILS = (
+    "Message failed to send because there were too many messages sent from this phone "
+    "number to the same phone number in a short period of time."
+)
 
 ERROR_MESSAGES = {
     4: "Application request limit reached",
@@ -466,10 +490,15 @@ class GraphApiDouble:
         templates: dict[str, set[str]] | None = None,
         template_params: dict[str, int] | None = None,
         clock: Callable[[], float] = time.time,
+        throughput_per_second: float | None = THROUGHPUT_PER_SECOND,
+        pair_per_second: float | None = PAIR_PER_SECOND,
+        pair_burst: int = PAIR_BURST,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """templates: approved template name -> languages (``{"order_update": {"es"}}``).
         template_params: optional template name -> number of body parameters; a send with
-        another count is refused with 132000, as Meta refuses it."""
+        another count is refused with 132000, as Meta refuses it. The rate limits are
+        Meta's (module docstring); None lifts one."""
         self.phone_id = phone_id
         self.token = token
         self.app_secret = app_secret
@@ -478,6 +507,10 @@ class GraphApiDouble:
         self.templates = {name: set(languages) for name, languages in (templates or {}).items()}
         self.template_params = dict(template_params or {})
         self.clock = clock
+        self.throughput_per_second = throughput_per_second
+        self.pair_per_second = pair_per_second
+        self.pair_burst = pair_burst
+        self.rate_clock = rate_clock
         self.base_url = ""
 
         self.calls: list[GraphCall] = []
@@ -494,6 +527,10 @@ class GraphApiDouble:
         self._usernames: dict[str, str] = {}  # people whose phone webhooks leave out
         self._media: dict[str, _Media] = {}
         self._failures: list[_Failure] = []
+        self._recent_sends: deque[float] = deque()
+        self._pair_buckets: dict[str, tuple[float, float]] = {}  # wa_id -> (level, at)
+        self._expected_rejections: list[list[Any]] = []  # [pattern, count or None, seen]
+        self._replies_due: dict[str, tuple[str, int]] = {}  # wamid -> (person, sends before)
         self._next_media_id = 1_000_000_000_000_000 + secrets.randbelow(10**14)
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
@@ -532,6 +569,68 @@ class GraphApiDouble:
     def rejected(self) -> list[GraphCall]:
         """Answered calls Graph refused, except the ones fail_next was told to fail."""
         return [c for c in self.calls if c.status and not c.ok and not c.injected]
+
+    def expect_rejections(self, pattern: str, count: int | None = None) -> None:
+        """This test provokes refusals on purpose: those whose "code message details"
+        matches pattern (a regex, searched), exactly count of them (None: any number).
+        Every other refusal still fails check_at_close."""
+        self._expected_rejections.append([re.compile(pattern), count, 0])
+
+    def unexpected_rejections(self) -> list[str]:
+        """Refused calls no expect_rejections declared (and declared counts not met)."""
+        for expected in self._expected_rejections:
+            expected[2] = 0
+        unexpected = []
+        for call in self.rejected:
+            error = call.error or {}
+            text = " ".join(
+                str(part)
+                for part in (
+                    error.get("code"),
+                    error.get("message"),
+                    (error.get("error_data") or {}).get("details", ""),
+                )
+            )
+            for expected in self._expected_rejections:
+                pattern, count, seen = expected
+                if pattern.search(text) and (count is None or seen < count):
+                    expected[2] += 1
+                    break
+            else:
+                unexpected.append(f"{call.method} {call.path}: {text}")
+        for pattern, count, seen in self._expected_rejections:
+            if count is not None and seen != count:
+                unexpected.append(f"{count} refusals matching {pattern.pattern!r}, {seen} seen")
+        return unexpected
+
+    def unanswered_replies(self) -> list[str]:
+        """Button and list replies the bot received and never followed with a message to
+        that person: the tap went unanswered."""
+        return [
+            wamid
+            for wamid, (person, before) in self._replies_due.items()
+            if not any(s.wa_id == person for s in self._sent[before:])
+        ]
+
+    def apologies(self) -> list[tuple[str, str]]:
+        """(wa_id, text) of every message sent that carries the crash apology."""
+        from tests.crash_guard import apology_in
+
+        found = [(s.wa_id, _visible_text(s.body)) for s in self._sent]
+        return [(who, text) for who, text in found if apology_in(text)]
+
+    def check_at_close(self) -> None:
+        """What every harness asserts when it closes: no undeclared refusal, every tap
+        answered, no crash apology sent to anyone."""
+        problems = []
+        if unexpected := self.unexpected_rejections():
+            problems.append("refused calls: " + "; ".join(unexpected))
+        if unanswered := self.unanswered_replies():
+            problems.append(f"button or list replies never answered: {unanswered}")
+        if apologies := self.apologies():
+            problems.append(f"the crash apology was sent: {apologies}")
+        if problems:
+            raise AssertionError("WhatsApp double at close: " + " | ".join(problems))
 
     def sent(self, to: str) -> list[dict]:
         """Accepted message bodies to a user (wa_id, phone number or BSUID), in order; each
@@ -913,7 +1012,29 @@ class GraphApiDouble:
             await reply.read()
             status = reply.status
         self.webhook_deliveries.append((copy.deepcopy(payload), status))
+        if status == 200 and signature == "valid":
+            self._note_taps(payload)
         return status
+
+    def _note_taps(self, payload: dict) -> None:
+        """The taps in a payload the bot accepted: each is owed an answer."""
+
+        def dicts(value: Any) -> list[dict]:  # a malformed payload owes nothing
+            return (
+                [item for item in value if isinstance(item, dict)]
+                if isinstance(value, list)
+                else []
+            )
+
+        for entry in dicts(payload.get("entry")):
+            for change in dicts(entry.get("changes")):
+                value = change.get("value")
+                for message in dicts(value.get("messages") if isinstance(value, dict) else None):
+                    inbound = self._inbound.get(str(message.get("id")))
+                    if inbound is not None and message.get("type") in ("interactive", "button"):
+                        self._replies_due.setdefault(
+                            inbound.wamid, (inbound.wa_id, len(self._sent))
+                        )
 
     async def verify_webhook(self, url: str, verify_token: str) -> tuple[int, str]:
         """Meta's subscription check: GET url?hub.mode=subscribe&hub.challenge=...&
@@ -1163,11 +1284,30 @@ class GraphApiDouble:
             last = self._last_inbound.get(wa_id)
             if last is None or self.clock() - last > WINDOW_SECONDS:
                 raise _GraphError(131047, WINDOW_DETAILS)
+        self._rate_check(wa_id)
         wamid = self._new_wamid(wa_id)
         stored = _Sent(wamid, wa_id, copy.deepcopy(body), self.clock())
         self._sent.append(stored)
         self._sent_by_wamid[wamid] = stored
         return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
+
+    def _rate_check(self, wa_id: str) -> None:
+        """130429 over the number's throughput, 131056 over the pair rate (module
+        docstring); otherwise the send is counted against both."""
+        now = self.rate_clock()
+        if self.throughput_per_second:
+            while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+                self._recent_sends.popleft()
+            if len(self._recent_sends) >= max(1, int(self.throughput_per_second + 1e-9)):
+                raise _GraphError(130429, THROUGHPUT_DETAILS)
+        level = 0.0
+        if self.pair_per_second:
+            level, at = self._pair_buckets.get(wa_id, (float(self.pair_burst), now))
+            level = min(float(self.pair_burst), level + max(0.0, now - at) * self.pair_per_second)
+            if level < 1:
+                raise _GraphError(131056, PAIR_DETAILS)
+            self._pair_buckets[wa_id] = (level - 1, now)
+        self._recent_sends.append(now)
 
     def _recipient(self, body: dict) -> tuple[str, dict]:
         recipient_type = body.get("recipient_type", "individual")

@@ -1,5 +1,6 @@
 """`pedidos run` with a Telegram token, as a merchant starts it: a real process that
-long-polls the Bot API (the double) and answers, and stops cleanly on SIGTERM."""
+long-polls the Bot API (the double) and answers, and stops cleanly on SIGTERM. Its web
+app listens on the port the system chose (PORT=0), which it says at start."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.e2e.telegram_driver import free_port
+import httpx
+
+from tests.e2e.telegram_driver import ProcessLog
 from tests.telegram_double import BotApiDouble
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +43,7 @@ async def test_pedidos_run_answers_on_telegram_and_stops_on_sigterm(tmp_path):
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
             "TELEGRAM_BOT_TOKEN": double.token,
             "TELEGRAM_API_URL": double.base_url,
-            "PORT": str(free_port()),
+            "PORT": "0",
         }
         await run("db", "upgrade", env=env)
         await run("demo", env=env)
@@ -54,13 +57,19 @@ async def test_pedidos_run_answers_on_telegram_and_stops_on_sigterm(tmp_path):
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
+        log = ProcessLog(shop)
         try:
+            port = await log.port()
+            async with httpx.AsyncClient() as client:
+                health = await client.get(f"http://127.0.0.1:{port}/healthz")
+            assert health.json() == {"status": "ok"}
             await double.until(lambda: double.calls_to("getUpdates"), timeout=60)
             double.user_says(5001, "/start", first_name="Ana")
             await double.until(lambda: double.texts(5001), timeout=30)
             assert "¡Hola, Ana! Te damos la bienvenida a Tienda Demo." in double.texts(5001)[0]
         finally:
             shop.send_signal(signal.SIGTERM)
-            _, err = await asyncio.wait_for(shop.communicate(), timeout=30)
-        assert shop.returncode == 0, err.decode()[-2000:]
-        assert double.rejected == []
+            await asyncio.wait_for(shop.wait(), timeout=30)
+            err = await log.finished()
+        assert shop.returncode == 0, err[-2000:]
+        double.check_at_close()

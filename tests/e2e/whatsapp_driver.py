@@ -1,27 +1,45 @@
 """Drives the WhatsApp channel against the Graph API double through the real webhook:
 people write, tap reply buttons and list rows, share locations and send catalog orders;
-every webhook call is signed as Meta signs it."""
+every webhook call is signed as Meta signs it.
+
+The bot runs with its production pacing against the double's throughput and pair rate
+limits, both on one virtual clock (a pacing wait costs no real time); each webhook
+delivered is a person acting, a few seconds after the last. At close every harness
+asserts no refused call (unless the test declared it with ``double.expect_rejections``),
+every tap answered and no crash apology sent."""
 
 from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
 
-import uvicorn
-
 from bot.dispatcher import OutboxDispatcher
 from bot.web import create_app
 from bot.whatsapp import WhatsAppChannel
 from core.services.context import Shop
-from tests.e2e.telegram_driver import free_port
+from tests.e2e.telegram_driver import bound_socket, pace_on, serve_on
+from tests.virtual_clock import VirtualClock
 from tests.whatsapp_double import GraphApiDouble
+
+# A person reads the answer before they type or tap again: the virtual time that passes
+# between two webhooks the harness delivers.
+SECONDS_BETWEEN_ACTIONS = 3.0
 
 
 class WhatsAppHarness:
-    def __init__(self, shop: Shop, double: GraphApiDouble, channel: WhatsAppChannel, url: str):
+    def __init__(
+        self,
+        shop: Shop,
+        double: GraphApiDouble,
+        channel: WhatsAppChannel,
+        url: str,
+        clock: VirtualClock,
+    ):
         self.shop, self.double, self.channel, self.url = shop, double, channel, url
+        self.clock = clock
 
     async def deliver(self, payload: dict, *, signature: str | None = "valid") -> int:
+        self.clock.advance(SECONDS_BETWEEN_ACTIONS)
         status = await self.double.post_webhook(self.url, payload, signature=signature)
         await self.channel.drain()
         return status
@@ -77,10 +95,12 @@ class WhatsAppUser:
 async def whatsapp_shop(shop: Shop, **double_options):
     from tests.conftest import test_settings
 
+    clock = VirtualClock()
     async with GraphApiDouble(
-        templates={"pedido_actualizacion": {"es_MX", "en_US"}}, **double_options
+        templates={"pedido_actualizacion": {"es_MX", "en_US"}}, rate_clock=clock, **double_options
     ) as double:
-        port = free_port()
+        sock = bound_socket()
+        port = sock.getsockname()[1]
         settings = test_settings(
             str(shop.db.url),
             whatsapp_phone_id=double.phone_id,
@@ -88,8 +108,6 @@ async def whatsapp_shop(shop: Shop, **double_options):
             whatsapp_app_secret=double.app_secret or "replaced-below",
             whatsapp_verify_token="verify-me",
             whatsapp_api_url=double.base_url,
-            whatsapp_per_user_per_second=1000.0,
-            whatsapp_global_per_second=1000.0,
             admin_whatsapp_numbers="5215500000001",
             port=port,
         )
@@ -99,23 +117,19 @@ async def whatsapp_shop(shop: Shop, **double_options):
             settings = settings.model_copy(update={"whatsapp_app_secret": ""})
         wa_shop = Shop(shop.db, settings, clock=shop.clock)
         channel = WhatsAppChannel(wa_shop)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(wa_shop, whatsapp=channel),
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-                lifespan="off",
-            )
-        )
-        server.install_signal_handlers = lambda: None
-        task = asyncio.create_task(server.serve())
+        pace_on(channel, clock)
+        server, task = serve_on(create_app(wa_shop, whatsapp=channel), sock)
         await double.until(lambda: server.started)
+        url = f"http://127.0.0.1:{port}/whatsapp/webhook"
+        closed_cleanly = False
         try:
-            yield WhatsAppHarness(
-                wa_shop, double, channel, f"http://127.0.0.1:{port}/whatsapp/webhook"
-            )
+            yield WhatsAppHarness(wa_shop, double, channel, url, clock)
+            await channel.drain()
+            closed_cleanly = True
         finally:
             server.should_exit = True
             await asyncio.gather(task, return_exceptions=True)
             await channel.close()
+            sock.close()
+        if closed_cleanly:  # a failing test's own error is the one to read
+            double.check_at_close()

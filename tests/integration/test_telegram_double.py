@@ -861,7 +861,7 @@ async def test_fail_next_with_server_errors_and_chosen_methods(bot, telegram):
 
 
 async def test_flood_control_per_chat(clock):
-    async with BotApiDouble(per_chat_per_second=1, clock=clock) as telegram:
+    async with BotApiDouble(per_chat_per_second=1, per_chat_burst=1, clock=clock) as telegram:
         telegram.user_says(ANA, "/start")
         telegram.user_says(2002, "/start")
         bot = connect(telegram)
@@ -892,6 +892,97 @@ async def test_flood_control_overall(clock):
         clock.now += 0.6
         await bot.send_message(3, "c")
         assert len(telegram.rejected) == 2
+        await bot.session.close()
+
+
+async def test_by_default_a_chat_takes_a_short_burst_then_one_message_a_second(clock):
+    async with BotApiDouble(clock=clock) as telegram:  # Telegram's limits
+        telegram.user_says(ANA, "/start")
+        telegram.user_says(2002, "/start")
+        bot = connect(telegram)
+        first = await bot.send_message(ANA, "0")
+        for n in range(1, 5):  # a short burst is allowed ...
+            await bot.send_message(ANA, f"{n}")
+        with pytest.raises(TelegramRetryAfter) as flood:  # ... then 1 a second
+            await bot.send_message(ANA, "5")
+        assert flood.value.retry_after == 1
+        await bot.send_message(2002, "otro chat")  # another chat has its own budget
+        clock.now += 1.0
+        await bot.send_message(ANA, "5")
+        with pytest.raises(TelegramRetryAfter):  # edits count like sends
+            await bot.edit_message_text("editado", chat_id=ANA, message_id=first.message_id)
+        clock.now += 1.0
+        await bot.edit_message_text("editado", chat_id=ANA, message_id=first.message_id)
+        assert telegram.texts(ANA) == ["editado", "1", "2", "3", "4", "5"]
+        assert [c.method for c in telegram.rejected] == ["sendMessage", "editMessageText"]
+        await bot.session.close()
+
+
+async def test_by_default_a_group_takes_twenty_messages_a_minute(clock):
+    async with BotApiDouble(clock=clock) as telegram:
+        telegram.add_chat(ADMINS, title="Admins Pedidos")
+        bot = connect(telegram)
+        for n in range(20):
+            await bot.send_message(ADMINS, f"pedido {n}")
+            clock.now += 1.5  # within the per-chat rate
+        with pytest.raises(TelegramRetryAfter) as flood:
+            await bot.send_message(ADMINS, "pedido 20")
+        assert flood.value.retry_after == 30  # the first of the minute leaves in 30 s
+        clock.now += 30
+        await bot.send_message(ADMINS, "pedido 20")
+        await bot.session.close()
+
+
+async def test_by_default_thirty_messages_a_second_overall(clock):
+    async with BotApiDouble(clock=clock) as telegram:
+        for user in range(1, 32):
+            telegram.user_says(user, "/start")
+        bot = connect(telegram)
+        for user in range(1, 31):
+            await bot.send_message(user, "aviso")
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(31, "aviso")
+        clock.now += 1.0
+        await bot.send_message(31, "aviso")
+        assert [c.error for c in telegram.rejected] == ["Too Many Requests: retry after 1"]
+        await bot.session.close()
+
+
+async def test_check_at_close_fails_on_undeclared_refusals_unanswered_presses_and_apologies(
+    clock,
+):
+    from tests.crash_guard import APOLOGY
+
+    async with BotApiDouble(clock=clock) as telegram:
+        telegram.user_says(ANA, "/start")
+        bot = connect(telegram)
+        telegram.check_at_close()  # nothing happened: clean
+        keyboard = [[InlineKeyboardButton(text="Carrito", callback_data="cart")]]
+        menu = await bot.send_message(
+            ANA, "Menú", reply_markup=InlineKeyboardMarkup(inline_keyboard=keyboard)
+        )
+        update = telegram.user_presses(ANA, menu.message_id, "cart")
+        telegram.check_at_close()  # a press the bot never received is owed nothing
+        await bot.get_updates()  # now it has it
+        with pytest.raises(AssertionError, match="never answered"):
+            telegram.check_at_close()
+        await bot.answer_callback_query(update["callback_query"]["id"])
+        telegram.check_at_close()
+
+        with pytest.raises(TelegramBadRequest):
+            await bot.send_message(ANA, "")
+        with pytest.raises(AssertionError, match="refused calls: sendMessage: Bad Request"):
+            telegram.check_at_close()
+        telegram.expect_rejections("message text is empty", 2)
+        with pytest.raises(AssertionError, match=r"2 refusals matching .* expected, 1 seen"):
+            telegram.check_at_close()
+        with pytest.raises(TelegramBadRequest):
+            await bot.send_message(ANA, "")
+        telegram.check_at_close()  # declared, and as many as declared
+
+        await bot.send_message(ANA, APOLOGY.format(ref="ABC123"))
+        with pytest.raises(AssertionError, match="crash apology"):
+            telegram.check_at_close()
         await bot.session.close()
 
 

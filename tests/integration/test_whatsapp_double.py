@@ -761,6 +761,92 @@ async def test_fail_next_answers_the_requested_graph_error_and_then_recovers(
     assert [c.injected for c in graph.calls if not c.ok] == [True, True]
 
 
+class Ticks:
+    """The double's rate clock (monotonic seconds), moved by the test."""
+
+    def __init__(self) -> None:
+        self.t = 500.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+async def test_by_default_one_person_gets_a_burst_of_45_then_one_message_every_6_seconds(now):
+    ticks = Ticks()
+    async with GraphApiDouble(clock=now, rate_clock=ticks) as graph:
+        session = httpx.AsyncClient(transport=RedirectTransport(graph.base_url))
+        wa = WhatsApp(phone_id=graph.phone_id, token=graph.token, session=session, server=None)
+        graph.user_text(ANA, "hola")
+        graph.user_text("5215511111111", "hola")
+        for n in range(45):
+            await wa.send_message(ANA, f"{n}")
+        error = await refused(wa.send_message(ANA, "45"))
+        assert (type(error), error.code) == (TooManyMessages, 131056)
+        await wa.send_message("5215511111111", "otra persona")  # a pair of its own
+        ticks.t += 5.9
+        assert (await refused(wa.send_message(ANA, "45"))).code == 131056
+        ticks.t += 0.2  # 6 s after the burst: one more
+        await wa.send_message(ANA, "45")
+        assert len(graph.texts(ANA)) == 46
+        assert [c.error["code"] for c in graph.rejected] == [131056, 131056]
+        await session.aclose()
+
+
+async def test_by_default_the_number_sends_80_messages_a_second(now):
+    ticks = Ticks()
+    async with GraphApiDouble(clock=now, rate_clock=ticks) as graph:
+        session = httpx.AsyncClient(transport=RedirectTransport(graph.base_url))
+        wa = WhatsApp(phone_id=graph.phone_id, token=graph.token, session=session, server=None)
+        people = [f"52155100{n:05d}" for n in range(81)]
+        for person in people:
+            graph.user_text(person, "hola")
+        for person in people[:80]:
+            await wa.send_message(person, "aviso")
+        error = await refused(wa.send_message(people[80], "aviso"))
+        assert (type(error), error.code) == (RateLimitHit, 130429)
+        ticks.t += 1.0
+        await wa.send_message(people[80], "aviso")
+        await session.aclose()
+
+
+async def test_check_at_close_fails_on_undeclared_refusals_unanswered_taps_and_apologies(graph, wa):
+    from tests.crash_guard import APOLOGY
+
+    async def endpoint(request: web.Request) -> web.Response:
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/hook", endpoint)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+
+    graph.user_text(ANA, "hola")
+    menu = await wa.send_message(ANA, "¿Qué quieres?", buttons=[Button("Carrito", "cart")])
+    graph.check_at_close()
+    tap = graph.user_presses_button(ANA, menu.id, "cart")
+    await graph.post_webhook(url, tap, signature="sha256=forged")
+    graph.check_at_close()  # a forged tap is owed nothing
+    await graph.post_webhook(url, tap)
+    with pytest.raises(AssertionError, match="never answered"):
+        graph.check_at_close()
+    await wa.send_message(ANA, "Tu carrito está vacío")
+    graph.check_at_close()
+
+    await refused(wa.send_message(LUIS, "hola"))  # outside the window: 131047
+    with pytest.raises(AssertionError, match=r"refused calls: .*131047"):
+        graph.check_at_close()
+    graph.expect_rejections("131047", 1)
+    graph.check_at_close()
+
+    await wa.send_message(ANA, APOLOGY.format(ref="ABC123"))
+    with pytest.raises(AssertionError, match="crash apology"):
+        graph.check_at_close()
+    await runner.cleanup()
+
+
 # --------------------------------------------------------------------------------------
 # Webhooks: signatures and payloads pywa accepts
 # --------------------------------------------------------------------------------------
