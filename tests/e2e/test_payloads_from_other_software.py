@@ -20,6 +20,7 @@ from tests.telegram_double import SEND_EDIT_METHODS
 pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "data" / "payloads"
+CONTROL = "5215599990000"  # someone writing after a silent payload: the positive control
 SILENT = None  # nothing sent to anyone (a Telegram button still stops spinning)
 
 GREETING = "Te damos la bienvenida a Tienda Demo"
@@ -257,10 +258,22 @@ async def test_a_telegram_payload_gets_its_answer_or_none(demo_shop, logged_erro
         if TELEGRAM[name] is SILENT:
             assert [c.method for c in made if c.method in SEND_EDIT_METHODS] == []
             assert tg.double.pre_checkout_answers == {}
+            # The control: its sender (or anyone) writing next gets exactly one answer.
+            sender = telegram_sender(update) or 5001
+            await tg.deliver(tg.double.user_says(sender, "/start"))
+            assert len(tg.double.messages(sender)) == 1
         else:
             read = tg.double.texts(telegram_chat(update))
             read += [answer[1] or "" for answer in tg.double.pre_checkout_answers.values()]
             assert TELEGRAM[name] in "\n".join(read)
+
+
+def telegram_sender(update: dict) -> int | None:
+    """The person who sent this update, when it names one."""
+    content = next(value for key, value in update.items() if key != "update_id")
+    sender = content.get("from") if isinstance(content, dict) else None
+    user_id = sender.get("id") if isinstance(sender, dict) else None
+    return user_id if isinstance(user_id, int) and user_id > 0 else None
 
 
 def whatsapp_senders(body: dict) -> list[str]:
@@ -286,6 +299,9 @@ async def test_a_whatsapp_payload_gets_its_answer_or_none(demo_shop, logged_erro
         sent = [c for c in wa.double.calls if c.ok and c.path.endswith("/messages")]
         if WHATSAPP[name] is SILENT:
             assert sent == []
+            # The control: a person writing next gets exactly one answer.
+            assert await wa.deliver(wa.double.user_text(CONTROL, "Hola")) == 200
+            assert len(wa.double.sent(CONTROL)) == 1
         else:
             senders = whatsapp_senders(body)
             assert senders

@@ -34,6 +34,9 @@ async def test_a_webhook_call_with_a_wrong_or_missing_secret_is_refused_and_igno
             )
         assert health.status_code == 200 and health.json() == {"status": "ok"}
         assert garbage.status_code == 400
+        # The control: the same person, properly delivered, gets exactly one answer.
+        await tg.deliver(tg.double.user_says(5001, "/start"))
+        assert len(tg.double.messages(5001)) == 1
 
 
 async def test_a_repeated_update_is_handled_once(demo_shop):
@@ -44,6 +47,9 @@ async def test_a_repeated_update_is_handled_once(demo_shop):
         await tg.channel.drain()
         assert len(tg.double.messages(5001)) == 1
         assert await inbox_size(demo_shop) == 1
+        # The control: a new update of theirs is handled, exactly once.
+        await tg.deliver(tg.double.user_says(5001, "/start"))
+        assert len(tg.double.messages(5001)) == 2
 
 
 async def test_a_repeated_update_is_handled_once_also_after_a_restart(demo_shop):
@@ -55,6 +61,9 @@ async def test_a_repeated_update_is_handled_once_also_after_a_restart(demo_shop)
         assert await again.double.post_update(update) == 200
         await again.channel.drain()
         assert again.double.messages(5001) == []
+        # The control: a new update of theirs gets exactly one answer.
+        await again.deliver(again.double.user_says(5001, "/start"))
+        assert len(again.double.messages(5001)) == 1
 
 
 async def telegram_rows(shop) -> list:

@@ -138,6 +138,9 @@ async def test_a_duplicate_delivery_is_handled_once(demo_shop):
         assert await wa.deliver(payload) == 200
         assert await wa.deliver(payload) == 200  # Meta retried the same wamid
         assert len(wa.double.sent(ANA)) == 1
+        # The control: a new message of hers is handled, exactly once.
+        assert await wa.deliver(wa.double.user_text(ANA, "Hola")) == 200
+        assert len(wa.double.sent(ANA)) == 2
 
 
 async def test_the_webhook_answers_meta_verification_only_for_our_verify_token(demo_shop):
@@ -277,6 +280,9 @@ async def test_a_repeated_delivery_after_a_restart_is_still_handled_once(demo_sh
         again.double.user_text(ANA, "otra cosa")  # the new double knows the person
         assert await again.deliver(payload) == 200
         assert again.double.sent(ANA) == []
+        # The control: a new message of hers gets exactly one answer.
+        assert await again.deliver(again.double.user_text(ANA, "Hola")) == 200
+        assert len(again.double.sent(ANA)) == 1
 
 
 async def test_a_reaction_gets_no_answer_and_a_sticker_mid_checkout_keeps_the_checkout(
