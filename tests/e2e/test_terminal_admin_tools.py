@@ -164,6 +164,11 @@ async def test_low_stock_alerts_reach_the_admin_chat_once(demo_shop, tmp_path):
     assert "⚠️ Low stock: Cartera de piel (CART-PIEL) has 3 left." in alert
     await buy(demo_shop, await new_buyer(demo_shop, "b2"), {bag.id: 1})
     assert "Low stock" not in await admin.refresh()
+    # Another product reaching its threshold is told, once: the silence was not a
+    # broken alert.
+    mug = await get_product(demo_shop, sku="TAZA-TAL")  # 20 on hand
+    await buy(demo_shop, await new_buyer(demo_shop, "b3"), {mug.id: 17})
+    assert (await admin.refresh()).count("Low stock") == 1
 
 
 async def test_a_new_product_takes_a_decimal_comma_and_a_bad_row_is_explained(demo_shop, tmp_path):

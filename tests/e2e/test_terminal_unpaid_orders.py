@@ -126,3 +126,6 @@ async def test_a_transfer_marked_paid_is_acknowledged_to_the_customer(demo_shop)
     assert f"Recibimos tu pago del pedido {code}" in await customer.refresh()
     await admin.type(f"/pagado {code}")  # said once, recorded once
     assert "Recibimos tu pago" not in await customer.refresh()
+    # The order's next news reaches them, once: the silence was not a broken outbox.
+    await orders.confirm_order(demo_shop, MERCHANT, code)
+    assert (await customer.refresh()).count(f"Tu pedido {code} está confirmado.") == 1
