@@ -26,6 +26,8 @@ from core.store.database import Database
 from core.store.migrate import upgrade
 from tests import crash_guard, postgres, sqlite_template
 
+pytest_plugins = ["tests.suite_clock"]  # prints the suite's time against its budget
+
 
 def _clear_shop_settings() -> None:
     """A developer's exported TELEGRAM_BOT_TOKEN, DATABASE_URL, STORE_NAME... or a .env in
