@@ -37,7 +37,7 @@ run: install locales understanding
 	@$(BIN)/pedidos run
 
 test: install locales understanding
-	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -q
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -q -n auto --maxprocesses=4
 
 lint: install
 	$(BIN)/ruff check .

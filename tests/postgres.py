@@ -21,7 +21,8 @@ from core.store.migrate import upgrade
 
 ENV = "PEDIDOS_TEST_POSTGRES_URL"
 REQUIRED = "PEDIDOS_REQUIRE_POSTGRES"
-TEMPLATE = "pedidos_test_template"
+# One template per pytest-xdist worker: each drops and rebuilds its own at start.
+TEMPLATE = f"pedidos_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 _template_ready: asyncio.Lock | None = None
 _made = False
 

@@ -18,16 +18,15 @@ _marked_slow: set[str] = set()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Reports reach the main process also from pytest-xdist's workers."""
     _spent[report.nodeid] += report.duration
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    _marked_slow.update(item.nodeid for item in items if item.get_closest_marker("slow"))
+    if "slow" in report.keywords:
+        _marked_slow.add(report.nodeid)
 
 
 def _folder(nodeid: str) -> str:
-    parts = nodeid.split("/")
-    return parts[1] if len(parts) > 2 else parts[0].split("::")[0]
+    parts = nodeid.split("::")[0].split("/")
+    return parts[1] if len(parts) > 2 else parts[-1]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

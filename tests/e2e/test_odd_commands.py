@@ -4,6 +4,8 @@ on our side" (test_admin_authorisation.py checks that the customer is kept out).
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.admin.router import COMMANDS
 from tests.crash_guard import CrashShown
 from tests.e2e.chat_driver import ChatDriver
@@ -38,6 +40,7 @@ async def type_everything(chat: ChatDriver) -> list[str]:
     return crashed
 
 
+@pytest.mark.slow
 async def test_an_admin_typing_commands_with_odd_arguments_gets_a_clear_answer(demo_shop, tmp_path):
     admin = ChatDriver(demo_shop, "owner", locale="en", files=tmp_path)
     await admin.open()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.telegram_driver import ProcessLog
 from tests.telegram_double import BotApiDouble
@@ -34,6 +35,7 @@ async def run(*args: str, env: dict) -> int:
     return process.returncode
 
 
+@pytest.mark.slow
 async def test_pedidos_run_answers_on_telegram_and_stops_on_sigterm(tmp_path):
     async with BotApiDouble() as double:
         env = {

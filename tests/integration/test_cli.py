@@ -101,6 +101,7 @@ def demo_shop(demo_template: DemoTemplate, tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_the_demo_shop_is_seeded_once_however_often_it_is_run(demo_template, demo_shop):
     assert numbers(demo_template.first_demo_output) == [12]
     products = rows(demo_template.catalog)

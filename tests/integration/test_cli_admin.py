@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,6 +29,7 @@ def pedidos(tmp_path: Path, *args: str, stdin: str = "", **env: str):
     )
 
 
+@pytest.mark.slow
 def test_admins_are_added_listed_and_removed(tmp_path):
     assert pedidos(tmp_path, "db", "upgrade").returncode == 0
     assert pedidos(tmp_path, "admin", "add", "telegram", "4242", "--name", "Rosa").returncode == 0

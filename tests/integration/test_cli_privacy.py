@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from core.services import orders, shipping
 from core.services.catalog import get_product
 from tests.conftest import MERCHANT, Clock, buy, new_buyer, open_shop
@@ -31,6 +33,7 @@ async def place(folder: Path, *, delivered: bool) -> str:
         await shop.db.dispose()
 
 
+@pytest.mark.slow
 async def test_the_merchant_exports_a_customer_by_order_code_and_forgets_them(demo_shop):  # noqa: F811
     code = await place(demo_shop, delivered=True)
 

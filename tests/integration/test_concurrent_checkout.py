@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 
+import pytest
 from sqlalchemy import func, select
 
 from core.domain.errors import OutOfStock
@@ -62,6 +63,7 @@ async def test_200_concurrent_checkouts_of_10_units_make_exactly_10_orders(shop)
     assert await _order_count_and_reserved(shop, product_id) == (UNITS, UNITS, UNITS)
 
 
+@pytest.mark.slow
 async def test_checkouts_from_four_processes_on_one_file_never_oversell(shop, database_url):
     product_id = await add_product(shop, "SCARCE", stock=UNITS)
     customer_ids = await _buyers_with_one_unit_in_cart(shop, product_id)

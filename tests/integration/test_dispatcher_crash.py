@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.services import outbox
 from core.services.outbox import LEASE
 
@@ -32,6 +34,7 @@ def worker(database_url: str, out: Path, mode: str, *extra: str) -> int:
     ).returncode
 
 
+@pytest.mark.slow
 async def test_messages_survive_a_killed_writer_and_a_killed_dispatcher(
     shop, database_url, tmp_path
 ):

@@ -17,6 +17,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -167,6 +168,7 @@ async def _scenario(ops: list[tuple], outcomes: Counter) -> None:
             await shop.db.dispose()
 
 
+@pytest.mark.slow
 def test_random_order_histories_never_make_stock_negative_and_the_ledger_always_adds_up():
     outcomes: Counter = Counter()
 

@@ -162,6 +162,7 @@ async def count(shop, query) -> int:
         return (await uow.conn.execute(query)).scalar_one()
 
 
+@pytest.mark.slow
 async def test_two_workers_a_sigkill_and_duplicates_lose_nothing_and_do_nothing_twice(tmp_path):
     url = await postgres.create_database()
     shop = await open_shop(url, Clock())

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,6 +55,7 @@ def test_serving_builds_at_start_the_models_the_channel_uses_and_only_those():
     assert out.split("\n")[0] == "[True, True, False, False]"  # no stickers sent
 
 
+@pytest.mark.slow
 def test_every_telegram_type_and_method_builds_when_first_used():
     out = run_fresh(
         """
