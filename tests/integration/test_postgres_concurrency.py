@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import pytest
@@ -137,6 +137,22 @@ async def test_several_dispatchers_claiming_the_same_rows_send_each_message_once
     assert len({name for name, _, _ in delivered}) > 1  # the work really was shared
 
 
+@asynccontextmanager
+async def another_claim_holding(
+    database_url: str, clock: Clock, rows: int
+) -> AsyncIterator[tuple[Shop, Callable[[], Awaitable[None]]]]:
+    """A free worker, while another worker's claim holds the first `rows` outbox rows
+    locked (selected FOR UPDATE, not yet marked); release() ends that claim."""
+    async with (
+        workers(database_url, clock, 2) as (busy, free),
+        busy.db.engine.connect() as other_claim,
+    ):
+        await other_claim.execute(
+            select(outbox_table.c.id).order_by(outbox_table.c.id).limit(rows).with_for_update()
+        )
+        yield free, other_claim.rollback
+
+
 async def test_a_dispatcher_is_not_held_up_by_rows_another_one_is_claiming(
     shop, database_url, clock
 ):
@@ -144,17 +160,11 @@ async def test_a_dispatcher_is_not_held_up_by_rows_another_one_is_claiming(
     rows, this dispatcher takes the others at once instead of queueing behind it."""
     expected = await queue_one_message_each(shop, 20)
     delivered: list[tuple[str, str, str]] = []
-    async with (
-        workers(database_url, clock, 2) as (busy, free),
-        busy.db.engine.connect() as other_claim,
-    ):
-        await other_claim.execute(
-            select(outbox_table.c.id).order_by(outbox_table.c.id).limit(5).with_for_update()
-        )
+    async with another_claim_holding(database_url, clock, 5) as (free, release):
         dispatcher = OutboxDispatcher(free, [Recorder("free", delivered)])
         # A hang guard: FOR UPDATE without SKIP LOCKED waits for the other claim.
         assert await asyncio.wait_for(dispatcher.run_once(), 10) == 15
-        await other_claim.rollback()
+        await release()
     assert sorted((a, t) for _, a, t in delivered) == sorted(expected[5:])
 
 
@@ -172,17 +182,11 @@ async def test_a_persons_later_message_waits_while_another_worker_claims_the_ear
             )
         await uow.commit(shop.now())
     delivered: list[tuple[str, str, str]] = []
-    async with (
-        workers(database_url, clock, 2) as (busy, free),
-        busy.db.engine.connect() as other_claim,
-    ):
-        await other_claim.execute(
-            select(outbox_table.c.id).order_by(outbox_table.c.id).limit(1).with_for_update()
-        )
+    async with another_claim_holding(database_url, clock, 1) as (free, release):
         dispatcher = OutboxDispatcher(free, [Recorder("free", delivered)])
         assert await asyncio.wait_for(dispatcher.run_once(), 10) == 0
         assert delivered == []  # the second message did not overtake the first
-        await other_claim.rollback()
+        await release()
         while await dispatcher.run_once():
             pass
     assert [text for _, _, text in delivered] == [
