@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import uvicorn
@@ -67,16 +68,25 @@ async def forget_forever(shop: Shop) -> None:
         await asyncio.sleep(FORGET_EVERY_SECONDS)
 
 
-async def recover_forever(shop: Shop, channels: list) -> None:
+async def recover_forever(
+    shop: Shop, channels: list, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+) -> None:
     """Updates a dead worker accepted but never handled are handled here, after a while."""
-    age = timedelta(seconds=shop.settings.inbox_retry_seconds)
+    every = max(1.0, shop.settings.inbox_retry_seconds / 2)
     while True:
-        await asyncio.sleep(max(1.0, age.total_seconds() / 2))
-        for channel in channels:
-            try:
-                await channel.resume_unhandled(older_than=age)
-            except Exception:
-                log.exception("recovering %s updates failed; trying again later", channel.channel)
+        await sleep(every)
+        await recover_once(shop, channels)
+
+
+async def recover_once(shop: Shop, channels: list) -> None:
+    """Handle the updates waiting longer than INBOX_RETRY_SECONDS (younger ones may still
+    be in a live worker's hands)."""
+    age = timedelta(seconds=shop.settings.inbox_retry_seconds)
+    for channel in channels:
+        try:
+            await channel.resume_unhandled(older_than=age)
+        except Exception:
+            log.exception("recovering %s updates failed; trying again later", channel.channel)
 
 
 async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) -> None:
