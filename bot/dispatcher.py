@@ -17,7 +17,6 @@ piece again: Telegram and WhatsApp take no idempotency key.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -95,11 +94,6 @@ class OutboxDispatcher:
     ):
         self.shop = shop
         self.senders = {sender.channel: sender for sender in senders}
-        # A sender whose deliver takes no pieces sends a row whole, as one piece.
-        self.counts_pieces = {
-            sender.channel: "pieces" in inspect.signature(sender.deliver).parameters
-            for sender in senders
-        }
         self.address = address  # only this person's messages (the terminal chat)
         self.lease = lease  # longer than any one send takes
 
@@ -137,10 +131,7 @@ class OutboxDispatcher:
                 message.pieces_sent,
                 lambda count: outbox.record_pieces(self.shop, message.id, count),
             )
-            if self.counts_pieces[message.channel]:
-                await sender.deliver(message.address, replies, pieces=pieces)
-            else:
-                await pieces.send(lambda: sender.deliver(message.address, replies))
+            await sender.deliver(message.address, replies, pieces)
         except TemporaryFailure as failure:
             if message.attempts + 1 >= MAX_ATTEMPTS:
                 await outbox.mark_failed(self.shop, message.id, f"gave up: {failure}")

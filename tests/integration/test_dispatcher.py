@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.dispatcher import MAX_ATTEMPTS, OutboxDispatcher, PermanentFailure, TemporaryFailure
+from bot.dispatcher import (
+    MAX_ATTEMPTS,
+    OutboxDispatcher,
+    PermanentFailure,
+    Pieces,
+    TemporaryFailure,
+)
 from core.domain.outbox import OutboxMessage
 from core.services import customers, outbox
 from core.store.tables import outbox as outbox_table
@@ -22,7 +28,8 @@ class RecordingChannel:
         self.delivered: list[tuple[str, str]] = []
         self.failures: list[Exception] = []
 
-    async def deliver(self, address: str, replies: list[Reply]) -> None:
+    async def deliver(self, address: str, replies: list[Reply], pieces: Pieces) -> None:
+        # The whole row at once: these tests are about rows, not pieces.
         if self.failures:
             raise self.failures.pop(0)
         self.delivered += [(address, reply.text) for reply in replies]

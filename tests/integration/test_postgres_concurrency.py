@@ -24,7 +24,7 @@ from contextlib import asynccontextmanager, contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from bot.dispatcher import OutboxDispatcher
+from bot.dispatcher import OutboxDispatcher, Pieces
 from core.domain.errors import InvalidQuantity, InvalidTransition
 from core.domain.orders import Order
 from core.domain.outbox import OutboxMessage
@@ -96,7 +96,8 @@ class Recorder:
     def __init__(self, name: str, delivered: list[tuple[str, str, str]]) -> None:
         self.name, self.delivered = name, delivered
 
-    async def deliver(self, address: str, replies: list[Reply]) -> None:
+    async def deliver(self, address: str, replies: list[Reply], pieces: Pieces) -> None:
+        # The whole row at once: these tests are about rows, not pieces.
         await asyncio.sleep(0)  # a network call: the other dispatchers run meanwhile
         self.delivered += [(self.name, address, reply.text) for reply in replies]
 
