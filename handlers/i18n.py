@@ -31,6 +31,12 @@ DEFAULT = "es"
 FALLBACK_FORMATS = {"es": "es_MX", "en": "en_US"}
 
 
+def N_(message: str) -> str:
+    """Marks a text for the catalogs where it is declared; it is translated where shown
+    (`t.gettext(command.menu)`)."""
+    return message
+
+
 @cache
 def format_locale(lang: str, country: str) -> Locale:
     """Parsed once per pair: given a locale's name, Babel parses it again on every call."""

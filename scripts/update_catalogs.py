@@ -36,7 +36,7 @@ def fill_english(path: Path) -> None:
 
 
 EXTRACT = ["extract", "-F", "babel.cfg", "-k", "_", "-k", "gettext", "-k", "ngettext:1,2",
-           "--no-location", "--sort-output", "--project=pedidos",
+           "-k", "N_", "--no-location", "--sort-output", "--project=pedidos",
            "-o", "locales/messages.pot", "."]  # fmt: skip
 UPDATE = ["update", "-i", "locales/messages.pot", "-d", "locales",
           "--no-fuzzy-matching", "--ignore-obsolete"]  # fmt: skip

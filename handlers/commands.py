@@ -1,0 +1,126 @@
+"""Every chat command, once: its names in each language, who it is for, and how it is
+described. Routing, `/ayuda`, the platforms' command menus and the README's tables all
+read this catalogue (tests/unit/test_command_catalogue.py checks the README).
+
+A command's first name in a language is the one menus show to people writing in it;
+every name works in every language. A name may mean one thing to customers and another
+to admins (`/pedidos`: my orders / the shop's orders), so each audience has its entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from handlers.i18n import N_
+
+
+class Audience(StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Command:
+    action: str  # what the router does ("track")
+    audience: Audience
+    es: tuple[str, ...]  # names without the slash, the menu's one first
+    en: tuple[str, ...]
+    menu: str = ""  # msgid of the platform menu's description; "" = not in the menu
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.es + self.en
+
+    def name_in(self, locale: str) -> str:
+        return (self.en if locale == "en" else self.es)[0]
+
+
+C, A = Audience.CUSTOMER, Audience.ADMIN
+
+CATALOGUE: tuple[Command, ...] = (
+    # Customers, in the order of their command menu.
+    Command("catalog", C, ("catalogo",), ("catalog",), N_("Browse the catalog")),
+    Command("cart", C, ("carrito",), ("cart",), N_("My cart")),
+    Command("orders", C, ("pedidos",), ("orders",), N_("My orders")),
+    Command("track", C, ("rastrear",), ("track",), N_("Where is my order?")),
+    Command("human", C, ("persona",), ("human",), N_("Talk to a person")),
+    Command("language", C, ("idioma",), ("language",), N_("Language")),
+    Command("privacy", C, ("privacidad",), ("privacy",), N_("Privacy and my data")),
+    Command("help", C, ("ayuda",), ("help",), N_("Help")),
+    Command("start", C, ("inicio", "menu"), ("start",)),
+    Command("cancel", C, ("cancelar",), ("cancel",)),
+    Command("my_data", C, ("misdatos",), ("mydata",)),
+    Command("forget_me", C, ("olvidarme",), ("forgetme",)),
+    # Admins, in the order of their command menu.
+    Command("orders", A, ("pedidos",), ("orders",), N_("Orders")),
+    Command("returns", A, ("devoluciones",), ("returns",), N_("Returns waiting")),
+    Command("stock", A, ("stock", "existencias"), ("stock",), N_("Stock levels")),
+    Command("report", A, ("reporte",), ("report",), N_("Report")),
+    Command("export", A, ("exportar",), ("export",), N_("Orders CSV")),
+    Command("help", A, ("ayuda", "start", "menu"), ("help",), N_("Admin commands")),
+    Command("order", A, ("pedido",), ("order",)),
+    Command("confirm", A, ("confirmar",), ("confirm",)),
+    Command("confirm_unpaid", A, ("confirmar_sin_pago",), ("confirm_unpaid",)),
+    Command("reject", A, ("rechazar",), ("reject",)),
+    Command("prepare", A, ("preparar",), ("prepare",)),
+    Command("packed", A, ("empacado",), ("packed",)),
+    Command("ship", A, ("enviar",), ("ship",)),
+    Command("delivered", A, ("entregado",), ("delivered",)),
+    Command("cancel", A, ("cancelar",), ("cancel",)),
+    Command("refund", A, ("reembolso",), ("refund",)),
+    Command("paid", A, ("pagado",), ("paid",)),
+    Command("label", A, ("etiqueta",), ("label",)),
+    Command("product", A, ("producto",), ("product",)),
+    Command("new_product", A, ("nuevo",), ("new",)),
+    Command("price", A, ("precio",), ("price",)),
+    Command("description", A, ("descripcion",), ("description",)),
+    Command("image", A, ("foto",), ("image",)),
+    Command("activate", A, ("activar",), ("activate",)),
+    Command("deactivate", A, ("desactivar",), ("deactivate",)),
+    Command("reply", A, ("responder",), ("reply",)),
+    Command("close", A, ("cerrar",), ("close",)),
+    Command("cases", A, ("casos",), ("cases",)),
+    Command("customer_data", A, ("datos",), ("data",)),
+    Command("forget_customer", A, ("olvidar",), ("forget",)),
+)
+
+
+def _index(audience: Audience) -> dict[str, Command]:
+    found: dict[str, Command] = {}
+    for command in CATALOGUE:
+        if command.audience is audience:
+            for name in command.names:
+                if found.setdefault(name, command) is not command:
+                    raise ValueError(f"/{name} names two {audience} commands")
+    return found
+
+
+_BY_NAME = {audience: _index(audience) for audience in Audience}
+
+
+def command_name(message: str) -> str:
+    """ "/Rastrear@shop_bot PED-1" -> "rastrear"."""
+    return message.split()[0].split("@")[0].lstrip("/").lower() if message.strip() else ""
+
+
+def find(message: str, audience: Audience) -> Command | None:
+    """The command a message starting with "/" names for this audience."""
+    return _BY_NAME[audience].get(command_name(message))
+
+
+def admin_only(message: str) -> bool:
+    """An admin command that means nothing to customers (refused, not "unknown")."""
+    name = command_name(message)
+    return name in _BY_NAME[Audience.ADMIN] and name not in _BY_NAME[Audience.CUSTOMER]
+
+
+def slash_name(action: str, audience: Audience, locale: str = "es") -> str:
+    """How a command is written in a message: "/confirmar"."""
+    command = next(c for c in CATALOGUE if c.action == action and c.audience is audience)
+    return "/" + command.name_in(locale)
+
+
+def menu(audience: Audience, locale: str) -> list[tuple[str, str]]:
+    """(name, description msgid) for a platform's command menu in that language."""
+    return [(c.name_in(locale), c.menu) for c in CATALOGUE if c.audience is audience and c.menu]
