@@ -1,0 +1,156 @@
+"""Conversation drafts: what a conversation has gathered so far (a checkout's name and
+address, a return's quantity), as a typed value instead of loose keys in a dict.
+
+A draft is a dataclass whose fields are keys of the conversation's stored data (the
+`conversations` table keeps them as JSON; the keys stay as they were, so a conversation
+in progress at an upgrade carries on):
+
+    @dataclass
+    class RatingDraft(Draft):
+        code: str = ""
+        stars: int | None = None
+
+    draft = RatingDraft.read(turn.data)  # MalformedDraft if a stored value is not an int
+    draft.stars = 5
+    draft.write(turn.data)               # None leaves the key out
+
+Reading checks each stored value against its field's type (str, int, float, bool,
+lists and str-keyed dicts of those, a nested Draft): a row written by an older version or
+by hand, with a value of the wrong shape, gives MalformedDraft naming the fields, and
+the conversation answers it by asking its question again instead of failing somewhere
+further on. `need()` does the same for an answer a step cannot go without.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, ClassVar, Self
+
+
+class MalformedDraft(Exception):
+    """Stored draft values of the wrong shape, or a needed one missing."""
+
+    def __init__(self, draft: type[Draft], fields: list[str]) -> None:
+        super().__init__(f"{draft.__name__}: malformed or missing {', '.join(fields)}")
+        self.draft = draft
+        self.fields = fields
+
+
+@dataclasses.dataclass
+class Draft:
+    """Base of the drafts; subclasses are dataclasses whose fields all have defaults."""
+
+    _hints: ClassVar[dict[str, Any] | None] = None
+
+    @classmethod
+    def _types(cls) -> dict[str, Any]:
+        if cls.__dict__.get("_hints") is None:
+            hints = typing.get_type_hints(cls)
+            cls._hints = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+        return cls._hints  # type: ignore[return-value]
+
+    @classmethod
+    def read(cls, data: dict) -> Self:
+        """The draft kept in a conversation's data; MalformedDraft if a value is off."""
+        values: dict[str, object] = {}
+        wrong: list[str] = []
+        for name, hint in cls._types().items():
+            if data.get(name) is None:
+                continue  # not asked yet: the field's default
+            value = _shaped(data[name], hint)
+            if value is _WRONG:
+                wrong.append(name)
+            else:
+                values[name] = value
+        if wrong:
+            raise MalformedDraft(cls, wrong)
+        return cls(**values)
+
+    def write(self, data: dict) -> None:
+        """Store the fields back under their keys; a field that is None is removed."""
+        for name in self._types():
+            value = getattr(self, name)
+            if value is None:
+                data.pop(name, None)
+            else:
+                data[name] = _stored(value)
+
+    def need(self, *names: str) -> None:
+        """A step that cannot go on without these answers: MalformedDraft if one is empty
+        (missing, "", an empty list or dict)."""
+        missing = [name for name in names if getattr(self, name) in (None, "", [], {})]
+        if missing:
+            raise MalformedDraft(type(self), missing)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        return tuple(cls._types())
+
+
+_WRONG = object()
+
+
+def _shaped(value: object, hint: Any) -> object:
+    """The value as the type says (a stored list for a tuple field), or _WRONG."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(hint):
+            if option is type(None):
+                continue
+            shaped = _shaped(value, option)
+            if shaped is not _WRONG:
+                return shaped
+        return _WRONG
+    if hint is Any or hint is object:
+        return value
+    if isinstance(hint, type) and issubclass(hint, Draft):
+        if not isinstance(value, dict):
+            return _WRONG
+        try:
+            return hint.read(value)
+        except MalformedDraft:
+            return _WRONG
+    if hint is bool:
+        return value if isinstance(value, bool) else _WRONG
+    if hint is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else _WRONG
+    if hint is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return float(value) if ok else _WRONG  # type: ignore[arg-type]
+    if hint is str:
+        return value if isinstance(value, str) else _WRONG
+    if origin in (list, tuple):
+        if not isinstance(value, list | tuple):
+            return _WRONG
+        args = typing.get_args(hint)
+        if origin is tuple and args and args[-1] is not Ellipsis:  # tuple[int, str]
+            if len(args) != len(value):
+                return _WRONG
+            items = [_shaped(item, arg) for item, arg in zip(value, args, strict=True)]
+        else:
+            items = [_shaped(item, args[0] if args else Any) for item in value]
+        if any(item is _WRONG for item in items):
+            return _WRONG
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            return _WRONG
+        _key, item_hint = typing.get_args(hint) or (str, Any)
+        shaped = {k: _shaped(v, item_hint) for k, v in value.items()}
+        return _WRONG if any(v is _WRONG for v in shaped.values()) else shaped
+    raise TypeError(f"a draft field of type {hint!r} is not supported")
+
+
+def _stored(value: object) -> object:
+    """A value as the JSON column keeps it (a tuple as a list, a nested draft as a dict)."""
+    if isinstance(value, Draft):
+        nested: dict = {}
+        value.write(nested)
+        return nested
+    if isinstance(value, list | tuple):
+        return [_stored(item) for item in value]
+    if isinstance(value, dict):
+        return {k: _stored(v) for k, v in value.items()}
+    return value
