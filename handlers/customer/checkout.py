@@ -12,16 +12,8 @@ draft's "trail", and the answers stay in the draft, offered again as "Use …".
 
 from __future__ import annotations
 
-import re
-
-from core.domain.address_parsing import (
-    clean_postal_code,
-    missing_parts,
-    normalise_city,
-    normalise_neighbourhood,
-    normalise_state,
-    parse_address,
-)
+from core.domain import checkout_fields as fields
+from core.domain.address_parsing import missing_parts, parse_address
 from core.domain.customers import Address
 from core.domain.errors import CartChanged, OutOfStock, TooManyOpenOrders
 from core.domain.orders import PaymentMethod
@@ -66,8 +58,6 @@ CHECKOUT_STEPS = ADDRESS_STEPS | {
     Step.CHECKOUT_PAYMENT,
     Step.CHECKOUT_CONFIRM,
 }
-MAX_FIELD = 200
-MAX_WHOLE_ADDRESS = 400  # a whole address typed at once is one answer
 MAX_ORDER_BUTTONS = 5
 MAX_SHOWN_VALUE = 40  # of an earlier answer on a "Use …" button
 
@@ -326,11 +316,10 @@ async def text_typed(turn: Turn, text: str) -> None:
         Step.ADDRESS_CONFIRM,
         Step.ADDRESS_FIX,
     )
-    limit = MAX_WHOLE_ADDRESS if whole_address else MAX_FIELD
-    if len(value) > limit:
+    if (long := fields.too_long(value, whole_address=whole_address)) is not None:
         turn.say(
             _("That is too long ({count} characters). Please keep it under {limit}.").format(
-                count=len(value), limit=limit
+                count=long.length, limit=long.limit
             )
         )
     elif options.only_agreement(value):
@@ -338,13 +327,14 @@ async def text_typed(turn: Turn, text: str) -> None:
         # street or a reference
         turn.say(_("I need the answer written out, not just yes or no, or a tap on a button."))
     elif step is Step.CHECKOUT_NAME:
-        if not re.search(r"[^\W\d_]", value) or len(value) < 2:
+        name = fields.validate_name(value)
+        if isinstance(name, fields.InvalidField):
             turn.say(_("Please type the name of the person receiving the order."))
         else:
-            _advance(turn, Step.CHECKOUT_PHONE, name=value)
+            _advance(turn, Step.CHECKOUT_PHONE, name=name)
     elif step is Step.CHECKOUT_PHONE:
-        phone = clean_phone(value, _country(turn))
-        if phone is None:
+        phone = fields.validate_phone(value, _country(turn))
+        if isinstance(phone, fields.InvalidField):
             turn.say(_phone_expected(turn))
         else:
             await _after_phone(turn, phone)
@@ -397,17 +387,12 @@ def _postal_code_expected(turn: Turn) -> str:
 
 
 def _whole_address(turn: Turn, text: str) -> bool:
-    return parse_address(text, _country(turn)) is not None
+    return fields.is_whole_address(text, _country(turn))
 
 
 def _could_be_an_address(text: str, turn: Turn) -> bool:
     """Typed where saved addresses are offered: a new address, or just a remark?"""
-    if _whole_address(turn, text):
-        return True
-    value = " ".join(text.split())
-    has_number = re.search(r"\d", value) is not None
-    has_word = re.search(r"[^\W\d_]{2,}", value) is not None
-    return has_number and has_word and len(value) >= 6
+    return fields.could_be_an_address(text, _country(turn))
 
 
 def _street_typed(turn: Turn, raw: str, value: str) -> None:
@@ -423,9 +408,10 @@ def _street_typed(turn: Turn, raw: str, value: str) -> None:
         turn.data.pop("fixing", None)
         _advance(turn, Step.ADDRESS_CONFIRM, address=address, ask=ask)
         return
-    if len(value) < 2:
+    street = fields.validate_street(value)
+    if isinstance(street, fields.InvalidField):
         return  # the question is asked again
-    turn.data.setdefault("address", {})["street"] = value
+    turn.data.setdefault("address", {})["street"] = street
     if turn.step is Step.CHECKOUT_ADDRESS:  # "Back" from the colonia comes to the street
         _advance(turn, Step.ADDRESS_STREET)
     if not turn.data.get("fixing"):
@@ -435,22 +421,12 @@ def _street_typed(turn: Turn, raw: str, value: str) -> None:
 
 def _part_typed(turn: Turn, step: Step, value: str) -> None:
     field = FIELD_OF[step]
-    country = _country(turn)
-    if field == "postal_code":
-        code = clean_postal_code(value, country)
-        if code is None:
+    part = fields.validate_address_part(field, value, _country(turn))
+    if isinstance(part, fields.InvalidField):
+        if part.problem is fields.Problem.NOT_A_POSTAL_CODE:
             turn.say(_postal_code_expected(turn))
-            return
-        value = code
-    elif field != "references" and len(value) < 2:
-        return  # the question is asked again
-    elif field == "neighbourhood":
-        value = normalise_neighbourhood(value)
-    elif field == "city":
-        value = normalise_city(value, country)
-    elif field == "state":
-        value = normalise_state(value, country)
-    turn.data.setdefault("address", {})[field] = value
+        return  # too short: the question is asked again
+    turn.data.setdefault("address", {})[field] = part
     _after_field(turn, field)
 
 
