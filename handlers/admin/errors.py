@@ -6,8 +6,9 @@ from core.domain.errors import DomainError
 from core.domain.orders import OrderStatus
 from core.services import admins, orders
 from core.services.context import Shop
+from handlers.admin.actor import actor
 from handlers.admin.cards import who
-from handlers.admin.router import actor, return_status
+from handlers.admin.returns import return_status
 from handlers.render import row_error_text, status_name, when
 from handlers.turn import Turn
 

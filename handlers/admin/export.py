@@ -6,13 +6,18 @@ a customer's name can't plant a formula."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.domain.orders import Order
+from core.services.catalog_io import orders_for_export
 from core.services.spreadsheet import csv_text
+from handlers.admin.actor import actor
 from handlers.i18n import Translator
 from handlers.render import payment_method_name, shipping_method_name, status_name
+from handlers.turn import Turn
+from handlers.types import Document
 
 
 def header(t: Translator, zone: str) -> list[str]:
@@ -72,3 +77,14 @@ def orders_csv(t: Translator, zone_name: str, orders: list[Order]) -> str:
         for line in o.lines
     )
     return csv_text(header(t, zone_name), rows)
+
+
+async def export(turn: Turn) -> None:
+    """/exportar: every order as a CSV document."""
+    found = await orders_for_export(turn.shop, actor(turn))
+    # Thousands of rows: written in a worker thread, the loop keeps answering.
+    text = await asyncio.to_thread(orders_csv, turn.t, turn.shop.settings.store_timezone, found)
+    turn.say(
+        turn.t.gettext("All orders, one row per product line."),
+        document=Document("pedidos.csv", text.encode("utf-8-sig"), "text/csv"),
+    )

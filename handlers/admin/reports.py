@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.domain.money import Money
-from core.services.reports import Report
+from core.services.reports import Report, build_report
+from handlers.admin.actor import actor
 from handlers.i18n import Translator
 from handlers.render import money, status_name
+from handlers.turn import Turn
 from handlers.types import Document
 
 HEADROOM = 1.25  # the tallest bar or point reaches 80% of the chart's height
@@ -81,11 +84,10 @@ def report_text(t: Translator, report: Report) -> str:
 
 def report_chart(t: Translator, report: Report) -> Document:
     """Bars of orders per day and a line of paid revenue per day (major units): whole
-    numbers on the order axis, both axes from the same zero, and a legend."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    numbers on the order axis, both axes from the same zero, and a legend.
+    Thread-safe (a Figure of its own, no pyplot state), so a caller may draw it in a
+    worker thread: it takes a good part of a second, too long for the loop's thread."""
+    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     _ = t.gettext
@@ -93,27 +95,39 @@ def report_chart(t: Translator, report: Report) -> Document:
     counts = [d.orders for d in report.per_day]
     revenue = [float(Money(d.revenue, report.currency).to_major()) for d in report.per_day]
     revenue_label = _("Paid revenue ({currency})").format(currency=report.currency)
-    figure, orders_axis = plt.subplots(figsize=(8, 4), dpi=100)
-    try:
-        bars = orders_axis.bar(x, counts, color="#4C72B0", label=_("Orders"))
-        orders_axis.set_ylabel(_("Orders"))
-        orders_axis.yaxis.set_major_locator(MaxNLocator(integer=True))
-        labels = [t.date_short(d.day) for d in report.per_day]
-        orders_axis.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
-        revenue_axis = orders_axis.twinx()
-        (line,) = revenue_axis.plot(
-            x, revenue, color="#DD8452", marker="o", label=revenue_label, clip_on=False
-        )
-        revenue_axis.set_ylabel(revenue_label)
-        # Both from 0 (so the two zeros are one line), with room above for the legend.
-        orders_axis.set_ylim(0, max([1, *counts]) * HEADROOM)
-        revenue_axis.set_ylim(0, max([1.0, *revenue]) * HEADROOM)
-        # On the twin axis, drawn last, so the line never covers it.
-        revenue_axis.legend(handles=[bars, line], loc="upper left", fontsize=8)
-        orders_axis.set_title(_("Orders and revenue per day"))
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(8, 4), dpi=100)
+    orders_axis = figure.subplots()
+    bars = orders_axis.bar(x, counts, color="#4C72B0", label=_("Orders"))
+    orders_axis.set_ylabel(_("Orders"))
+    orders_axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+    labels = [t.date_short(d.day) for d in report.per_day]
+    orders_axis.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
+    revenue_axis = orders_axis.twinx()
+    (line,) = revenue_axis.plot(
+        x, revenue, color="#DD8452", marker="o", label=revenue_label, clip_on=False
+    )
+    revenue_axis.set_ylabel(revenue_label)
+    # Both from 0 (so the two zeros are one line), with room above for the legend.
+    orders_axis.set_ylim(0, max([1, *counts]) * HEADROOM)
+    revenue_axis.set_ylim(0, max([1.0, *revenue]) * HEADROOM)
+    # On the twin axis, drawn last, so the line never covers it.
+    revenue_axis.legend(handles=[bars, line], loc="upper left", fontsize=8)
+    orders_axis.set_title(_("Orders and revenue per day"))
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
     return Document("reporte.png", buffer.getvalue(), "image/png")
+
+
+async def report(turn: Turn, name: str) -> None:
+    """/reporte [7d|30d|mes]: the figures, then the chart."""
+    _ = turn.t.gettext
+    span = period(turn.shop.now(), turn.zone, name.lower())
+    if span is None:
+        turn.say(_("Use /reporte 7d, /reporte 30d or /reporte mes."))
+        return
+    figures = await build_report(turn.shop, actor(turn), *span)
+    turn.say(report_text(turn.t, figures))
+    # Drawing takes a good part of a second: in a worker thread, the loop keeps answering.
+    chart = await asyncio.to_thread(report_chart, turn.t, figures)
+    turn.say(_("Orders and revenue per day"), document=chart)

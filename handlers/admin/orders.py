@@ -1,0 +1,231 @@
+"""The admin's orders: the list by status, one order's card and timeline, and the moves
+on it (confirm, prepare, pack, ship, deliver, reject, cancel, paid, refund, label)."""
+
+from __future__ import annotations
+
+from core.domain.errors import InvalidAmount
+from core.domain.money import Money
+from core.domain.orders import OrderStatus, PaymentRequired
+from core.services import admins, orders, payments, shipping
+from handlers.admin.actor import actor
+from handlers.admin.cards import order_card, timeline_text, unpaid_refusal
+from handlers.admin.status_words import (
+    ALL,
+    AWAITING_PAYMENT,
+    status_from_words,
+    words_that_work,
+)
+from handlers.payloads import pack, whole_number
+from handlers.quoting import inline
+from handlers.render import money, order_status_name, status_name
+from handlers.turn import Step, Turn
+from handlers.types import Button
+
+LIST_PAGE = 8
+
+
+async def order_action(turn: Turn, action: str, code: str, reason: str, args: list[str]) -> None:
+    _ = turn.t.gettext
+    who = actor(turn)
+    if action == "order":
+        details = await orders.order_details(turn.shop, code, who)
+        card = order_card(turn.shop, turn.t, details)
+        names = await admins.admin_names(turn.shop, (e.actor for e in details.timeline))
+        card.text += "\n" + timeline_text(turn.shop, turn.t, details, names)
+        turn.replies.append(card)
+    elif action in ("confirm", "confirm_unpaid", "prepare", "packed"):
+        await move_on(turn, action, code)
+    elif action == "delivered":
+        await orders.mark_delivered(turn.shop, who, code)
+        await show_card(turn, code, _("Order {code} delivered; the customer was asked to rate it."))
+    elif action in ("reject", "cancel"):
+        await reject_or_cancel(turn, action, code, reason)
+    elif action == "ship":
+        await ship(turn, code, args[1] if len(args) > 1 else None, " ".join(args[2:]) or None)
+    elif action == "paid":
+        outcome = await payments.record_manual_payment(turn.shop, who, code)
+        text = (
+            _("Payment recorded for order {code}.")
+            if outcome.recorded
+            else _("Order {code} was already paid; nothing was recorded.")
+        )
+        await show_card(turn, code, text.format(code=code))
+    elif action == "refund":
+        await refund(turn, code, args[1] if len(args) > 1 else "")
+    elif action == "label":
+        await send_label(turn, code)
+
+
+async def move_on(turn: Turn, action: str, code: str) -> None:
+    """Confirm, prepare or pack; an order awaiting its payment is refused with the ways
+    on (mark it paid, or confirm it without payment)."""
+    _ = turn.t.gettext
+    who = actor(turn)
+    try:
+        if action == "confirm":
+            await orders.confirm_order(turn.shop, who, code)
+            await show_card(turn, code, _("✅ Order {code} confirmed; the customer was told."))
+        elif action == "confirm_unpaid":
+            await orders.confirm_without_payment(turn.shop, who, code)
+            await show_card(
+                turn, code, _("Order {code} confirmed without payment; the customer was told.")
+            )
+        elif action == "prepare":
+            await orders.start_preparing(turn.shop, who, code)
+            await show_card(turn, code, _("Order {code} is being prepared."))
+        elif action == "packed":
+            await orders.mark_packed(turn.shop, who, code)
+            await show_card(turn, code, _("📦 Order {code} packed. Here is its shipping label:"))
+            await send_label(turn, code)
+    except PaymentRequired as refused:
+        turn.reset()
+        turn.replies.append(unpaid_refusal(turn.t, refused))
+
+
+async def show_card(turn: Turn, code: str, title: str) -> None:
+    turn.reset()
+    details = await orders.order_details(turn.shop, code, actor(turn))
+    card = order_card(turn.shop, turn.t, details)
+    card.text = title.format(code=code) + "\n" + card.text  # title may name {code}
+    turn.replies.append(card)
+
+
+async def send_label(turn: Turn, code: str) -> None:
+    details = await orders.order_details(turn.shop, code, actor(turn))
+    # reportlab (8 MiB) loads with the first label, not in every bot process.
+    from handlers.admin.label import shipping_label
+
+    label = shipping_label(turn.shop, turn.t, details, turn.shop.now())
+    turn.say(turn.t.gettext("Shipping label for {code}").format(code=code), document=label)
+
+
+async def reject_or_cancel(turn: Turn, action: str, code: str, reason: str) -> None:
+    _ = turn.t.gettext
+    if not reason:
+        step = Step.ADMIN_REJECT_REASON if action == "reject" else Step.ADMIN_CANCEL_REASON
+        await orders.order_details(turn.shop, code, actor(turn))  # exists, and we may see it
+        turn.go(step, code=code)
+        turn.say(
+            _("Why? Type the reason for order {code}; the customer will read it.").format(
+                code=code
+            ),
+            [[Button(_("Back"), pack("ao", code))]],
+        )
+        return
+    if action == "reject":
+        await orders.reject_order(turn.shop, actor(turn), code, reason)
+        await show_card(turn, code, _("Order {code} rejected; the customer was told why."))
+    else:
+        await orders.cancel_order(turn.shop, actor(turn), code, reason)
+        await show_card(turn, code, _("Order {code} cancelled; stock released."))
+
+
+async def ship(turn: Turn, code: str, carrier: str | None, tracking: str | None) -> None:
+    _ = turn.t.gettext
+    if carrier and tracking:
+        try:
+            await shipping.ship_order(turn.shop, actor(turn), code, carrier.lower(), tracking)
+        except PaymentRequired as refused:
+            turn.reset()
+            turn.replies.append(unpaid_refusal(turn.t, refused))
+            return
+        await show_card(
+            turn, code, _("🚚 Order {code} shipped; the customer got the tracking link.")
+        )
+        return
+    order = (await orders.order_details(turn.shop, code, actor(turn))).order
+    if order.awaits_payment:  # said now, not after the tracking number is typed
+        turn.reset()
+        refused = PaymentRequired(code=order.code, method=str(order.payment_method))
+        turn.replies.append(unpaid_refusal(turn.t, refused))
+        return
+    if carrier:
+        turn.go(Step.ADMIN_TRACKING, code=code, carrier=carrier.lower())
+        turn.say(_("Type the tracking number for order {code}.").format(code=code))
+        return
+    carriers = await shipping.list_carriers(turn.shop)
+    rows = [[Button(c.name, pack("asc", code, c.code))] for c in carriers[:10]]
+    turn.reset()
+    turn.say(_("Which carrier takes order {code}?").format(code=code), rows)
+
+
+async def refund(turn: Turn, code: str, amount_text: str) -> None:
+    _ = turn.t.gettext
+    try:
+        amount = Money.parse(amount_text, turn.shop.currency)
+    except InvalidAmount:
+        amount = None
+    if amount is None or amount.amount <= 0:
+        turn.say(_("Write the amount to refund, e.g. /reembolso {code} 199.90").format(code=code))
+        return
+    await payments.refund_order(turn.shop, actor(turn), code, amount)
+    await show_card(
+        turn,
+        code,
+        _("Refund of {amount} recorded for order {code}.").format(
+            amount=money(turn.t, amount.amount, amount.currency), code="{code}"
+        ),
+    )
+
+
+async def orders_by_words(turn: Turn, args: list[str]) -> None:
+    """/pedidos [status words] [page]: "/pedidos entregados", "/pedidos por confirmar 2"."""
+    page = whole_number(args[-1]) if args else None
+    words = " ".join(args[:-1] if page is not None else args)
+    status = status_from_words(words)
+    if status is None:
+        turn.say(
+            turn.t.gettext(
+                "I don't know the status “{words}”. Write /pedidos and one of: {known}."
+            ).format(words=words[:40], known=words_that_work(turn.t))
+        )
+        return
+    await list_orders(turn, status, (page or 1) - 1)
+
+
+async def list_orders(turn: Turn, status: str | None, page: int) -> None:
+    """A page of the orders in status (a status word, or its name from a button); all of
+    them for "all" or none."""
+    _ = turn.t.gettext
+    named = status_from_words(status or "")
+    status = named if named not in (None, ALL) else None
+    unpaid = status == AWAITING_PAYMENT
+    page = max(page, 0)
+    found, total = await orders.list_orders(
+        turn.shop,
+        actor(turn),
+        status=OrderStatus(status) if status and not unpaid else None,
+        page=page,
+        page_size=LIST_PAGE,
+        awaiting_payment=unpaid,
+    )
+    turn.reset()
+    if not found:
+        turn.say(_("No orders here."))
+        return
+    rows = [
+        [
+            Button(
+                f"{o.code} · {inline(o.customer_name, 20)} · "
+                f"{money(turn.t, o.total.amount, o.currency)} · {order_status_name(turn.t, o)}",
+                pack("ao", o.code),
+            )
+        ]
+        for o in found
+    ]
+    nav = []
+    if page > 0:
+        nav.append(Button(_("« Previous"), pack("al", status or "all", page - 1)))
+    if (page + 1) * LIST_PAGE < total:
+        nav.append(Button(_("Next »"), pack("al", status or "all", page + 1)))
+    if nav:
+        rows.append(nav)
+    title = _("All orders")
+    if status:
+        title = _("Awaiting payment") if unpaid else status_name(turn.t, status)
+    turn.say(
+        _("{title}: {total} (page {page})").format(
+            title=title[:1].upper() + title[1:], total=total, page=page + 1
+        ),
+        rows,
+    )
