@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from core.domain.errors import RefundTooLarge
 from core.domain.money import Money
+from core.domain.orders import PaymentMethod
 
 
 class PaymentStatus(StrEnum):
@@ -25,6 +26,20 @@ class PaymentStatus(StrEnum):
 
 # Money the shop holds for an order: paid, and not (wholly) given back.
 HOLDS_MONEY = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
+
+
+def offered_methods(card_payments: bool) -> list[PaymentMethod]:
+    """The methods a customer may choose at checkout, in the order offered: a card only
+    where the chat can take one (the channel's payment provider), cash on delivery and
+    a bank transfer everywhere."""
+    methods = [PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.BANK_TRANSFER]
+    return [PaymentMethod.CARD, *methods] if card_payments else methods
+
+
+def offered_method(value: str, card_payments: bool) -> PaymentMethod | None:
+    """The method chosen, if it is one offered in this chat (a stale or forged card
+    button where cards aren't taken is None)."""
+    return next((m for m in offered_methods(card_payments) if m == value), None)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from core.domain.address_parsing import missing_parts, parse_address
 from core.domain.customers import Address
 from core.domain.errors import CartChanged, OutOfStock, TooManyOpenOrders
 from core.domain.orders import PaymentMethod
+from core.domain.payments import offered_method, offered_methods
 from core.domain.phones import clean_phone
 from core.domain.shipping_zones import Destination
 from core.services import cart, checkout, customers, orders
@@ -479,9 +480,7 @@ async def _ask_shipping(turn: Turn) -> None:
 
 def _ask_payment(turn: Turn) -> None:
     _ = turn.t.gettext
-    methods = [PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.BANK_TRANSFER]
-    if turn.card_payments:
-        methods.insert(0, PaymentMethod.CARD)
+    methods = offered_methods(turn.card_payments)
     rows = [[Button(payment_method_name(turn.t, m), pack("ck", "pay", m))] for m in methods]
     turn.say(_("How do you want to pay?"), [*rows, nav(turn)])
 
@@ -601,9 +600,7 @@ def _read_back_answered(turn: Turn, step: Step, action: str, value: str) -> bool
 
 
 def _payment_allowed(turn: Turn, value: str) -> bool:
-    if value == PaymentMethod.CARD:
-        return turn.card_payments
-    return value in (PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.BANK_TRANSFER)
+    return offered_method(value, turn.card_payments) is not None
 
 
 async def place(turn: Turn) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time, get_day_names
 
 from core.domain.opening_hours import DayRange
-from core.domain.orders import PaymentMethod
+from core.domain.payments import offered_methods
 from core.domain.shipping_zones import Destination, zone_for
 from handlers.payloads import pack
 from handlers.render import days_text, money, payment_method_name, shipping_method_name
@@ -79,9 +79,7 @@ def shipping_cost(turn: Turn, place: str | None = None) -> None:
 def payment_methods(turn: Turn, asked: str | None = None) -> None:
     """The methods a customer can choose at checkout on this channel."""
     _ = turn.t.gettext
-    offered = [PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.BANK_TRANSFER]
-    if turn.card_payments:
-        offered.insert(0, PaymentMethod.CARD)
+    offered = offered_methods(turn.card_payments)
     names = ", ".join(payment_method_name(turn.t, m).lower() for m in offered)
     if asked == "card" and not turn.card_payments:
         text = _("Card payments aren't available in this chat yet. You can pay: {methods}.")
