@@ -269,6 +269,15 @@ class Order:
         )
 
     @property
+    def awaits_transfer_receipt(self) -> bool:
+        """A bank-transfer order the shop has yet to confirm: a transfer receipt the
+        customer sends can be for it."""
+        return (
+            self.payment_method is PaymentMethod.BANK_TRANSFER
+            and self.status is OrderStatus.AWAITING_CONFIRMATION
+        )
+
+    @property
     def weight_g(self) -> int:
         return sum(line.weight_g * line.quantity for line in self.lines)
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.domain.actors import Actor
 from core.domain.errors import DomainError
-from core.domain.orders import OPEN_STATUSES, Order, normalize_order_code
+from core.domain.orders import OPEN_STATUSES, Order, OrderStatus, normalize_order_code
 from core.domain.outbox import OutboxMessage
 from core.services.context import Shop, require_admin
 from core.store.uow import SqlUnitOfWork
@@ -211,3 +211,34 @@ async def open_cases(shop: Shop, actor: Actor, limit: int = 20) -> list[CaseSumm
             )
             for row in rows
         ]
+
+
+@dataclass(frozen=True)
+class AwaitedPayments:
+    """What a customer who says they paid (or sends a receipt) can have paid for: their
+    bank-transfer orders the shop has yet to confirm, and whether a card payment of
+    theirs is still to arrive (a card confirms itself: no receipt)."""
+
+    transfers: list[Order]
+    card_pending: bool
+
+    @property
+    def receipt_order(self) -> str | None:
+        """The one order a receipt is for; None when there is none, or several to tell
+        apart (the customer has to say which)."""
+        return self.transfers[0].code if len(self.transfers) == 1 else None
+
+
+async def awaited_payments(shop: Shop, customer_id: int) -> AwaitedPayments:
+    async with shop.uow(write=False) as uow:
+        mine = await uow.orders.list(customer_id=customer_id, statuses=OPEN_STATUSES)
+    return AwaitedPayments(
+        transfers=[o for o in mine if o.awaits_transfer_receipt],
+        card_pending=any(o.status is OrderStatus.PENDING_PAYMENT for o in mine),
+    )
+
+
+async def order_for_receipt(shop: Shop, customer_id: int) -> str | None:
+    """The order a transfer receipt sent out of the blue (no order asked for it) is for:
+    the customer's one bank-transfer order awaiting confirmation, else None."""
+    return (await awaited_payments(shop, customer_id)).receipt_order

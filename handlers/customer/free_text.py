@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from core.domain.actors import ActorKind
-from core.domain.orders import OrderStatus, PaymentMethod, allowed_targets
+from core.domain.orders import OrderStatus, allowed_targets
 from core.services import catalog as catalog_service
 from core.services import orders as order_service
+from core.services import support as support_service
 from handlers.customer import cart, catalog, checkout, menu, orders, shop_info, support
 from handlers.intents import fold
 from handlers.payloads import pack
@@ -211,18 +212,13 @@ async def _return_policy(turn: Turn, said: Understanding) -> None:
 async def _payment_sent(turn: Turn, said: Understanding) -> None:
     """ "Ya pagué" without a photo: ask for the receipt of the transfer order waiting."""
     _ = turn.t.gettext
-    mine = await order_service.customer_orders(turn.shop, turn.customer.id, open_only=True)
-    waiting = [
-        o
-        for o in mine
-        if o.payment_method is PaymentMethod.BANK_TRANSFER
-        and o.status is OrderStatus.AWAITING_CONFIRMATION
-    ]
-    if len(waiting) == 1:
-        await receipt_for(turn, waiting[0].code)
+    awaited = await support_service.awaited_payments(turn.shop, turn.customer.id)
+    waiting = awaited.transfers
+    if awaited.receipt_order is not None:
+        await receipt_for(turn, awaited.receipt_order)
     elif waiting:
         orders.choose_order(turn, _("Which order did you pay?"), waiting, "rcp")
-    elif any(o.status is OrderStatus.PENDING_PAYMENT for o in mine):
+    elif awaited.card_pending:
         menu.main_menu(
             turn, _("Card payments are confirmed on their own: I'll tell you when it arrives.")
         )

@@ -7,7 +7,6 @@ import logging
 
 from core.domain.actors import customer as customer_actor
 from core.domain.money import Money
-from core.domain.orders import OrderStatus, PaymentMethod
 from core.services import incidents, orders, payments, support
 from handlers.customer.menu import main_menu
 from handlers.intents import find_order_code
@@ -78,13 +77,7 @@ async def receipt_sent(turn: Turn, attachment: Attachment) -> None:
     _ = turn.t.gettext
     code = turn.data.get("code") if turn.step is Step.AWAITING_RECEIPT else None
     if code is None:
-        waiting = [
-            o
-            for o in await orders.customer_orders(turn.shop, turn.customer.id, open_only=True)
-            if o.payment_method is PaymentMethod.BANK_TRANSFER
-            and o.status is OrderStatus.AWAITING_CONFIRMATION
-        ]
-        code = waiting[0].code if len(waiting) == 1 else None
+        code = await support.order_for_receipt(turn.shop, turn.customer.id)
     if code is None:
         main_menu(
             turn,
