@@ -269,6 +269,11 @@ class Order:
         )
 
     @property
+    def cancellable_by_customer(self) -> bool:
+        """The customer may still cancel it themselves (before the shop prepares it)."""
+        return OrderStatus.CANCELLED in allowed_targets(self.status, ActorKind.CUSTOMER)
+
+    @property
     def awaits_transfer_receipt(self) -> bool:
         """A bank-transfer order the shop has yet to confirm: a transfer receipt the
         customer sends can be for it."""

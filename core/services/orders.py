@@ -7,6 +7,7 @@ from datetime import datetime
 
 from core.domain.actors import Actor, ActorKind
 from core.domain.errors import InvalidTransition, OrderNotFound
+from core.domain.money import Money
 from core.domain.orders import (
     OPEN_STATUSES,
     RESERVING_STATUSES,
@@ -174,7 +175,7 @@ async def confirm_without_payment(shop: Shop, actor: Actor, code: str) -> Order:
 
 async def reject_order(shop: Shop, actor: Actor, code: str, reason: str) -> Order:
     """The merchant turns down an order awaiting confirmation, saying why."""
-    return await _cancel(
+    outcome = await _cancel(
         shop,
         actor,
         code,
@@ -183,11 +184,47 @@ async def reject_order(shop: Shop, actor: Actor, code: str, reason: str) -> Orde
         only_from={S.AWAITING_CONFIRMATION},
         admin_action="reject_order",
     )
+    return outcome.order
 
 
 async def cancel_order(shop: Shop, actor: Actor, code: str, reason: str = "") -> Order:
     """Cancel before shipping: stock released, a refund recorded when it was paid."""
-    return await _cancel(shop, actor, code, reason, kind="cancelled", only_from=None)
+    outcome = await _cancel(shop, actor, code, reason, kind="cancelled", only_from=None)
+    return outcome.order
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    """What a cancel did: the order, and the money recorded as refunded (nothing when
+    nothing had been paid)."""
+
+    order: Order
+    refunded: Money
+
+    @property
+    def refunds(self) -> bool:
+        """The customer gets money back."""
+        return self.refunded.amount > 0
+
+
+@dataclass(frozen=True)
+class NotCancellable:
+    """The customer may no longer cancel the order (the shop is preparing it, or it
+    left): nothing changed."""
+
+    order: Order
+
+
+async def cancel_by_customer(
+    shop: Shop, actor: Actor, code: str, reason: str
+) -> CancelOutcome | NotCancellable:
+    """The customer cancels their own order, if they still may. OrderNotFound when it
+    isn't theirs."""
+    async with shop.uow(write=False) as uow:
+        order = await load_order(uow, code, actor)
+    if not order.cancellable_by_customer:
+        return NotCancellable(order)
+    return await _cancel(shop, actor, order.code, reason, kind="cancelled", only_from=None)
 
 
 @retry_on_conflict
@@ -200,7 +237,7 @@ async def _cancel(
     kind: str,
     only_from: set[OrderStatus] | None,
     admin_action: str | None = None,
-) -> Order:
+) -> CancelOutcome:
     now = shop.now()
     async with shop.uow() as uow:
         order = await load_order(uow, code, actor, admin_action=admin_action)
@@ -233,7 +270,7 @@ async def _cancel(
                 )
             )
         await uow.commit(now)
-        return order
+        return CancelOutcome(order, Money(refunded, order.currency))
 
 
 async def start_preparing(shop: Shop, actor: Actor, code: str) -> Order:

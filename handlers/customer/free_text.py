@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from core.domain.actors import ActorKind
-from core.domain.orders import OrderStatus, allowed_targets
+from core.domain.orders import OrderStatus
 from core.services import catalog as catalog_service
 from core.services import orders as order_service
 from core.services import support as support_service
@@ -252,9 +251,7 @@ async def _cancel_order(turn: Turn, said: Understanding) -> None:
         await orders.ask_cancel(turn, str(code.value))
         return
     mine = await order_service.customer_orders(turn.shop, turn.customer.id, open_only=True)
-    cancellable = [
-        o for o in mine if OrderStatus.CANCELLED in allowed_targets(o.status, ActorKind.CUSTOMER)
-    ]
+    cancellable = [o for o in mine if o.cancellable_by_customer]
     if len(cancellable) == 1:
         await orders.ask_cancel(turn, cancellable[0].code)
     elif cancellable:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.domain.actors import ActorKind
 from core.domain.actors import customer as customer_actor
 from core.domain.errors import InvalidReturn
-from core.domain.orders import Order, OrderStatus, allowed_targets
+from core.domain.orders import Order, OrderStatus
 from core.domain.returns import ReturnRequest, ReturnResolution
 from core.services import orders, returns
 from core.services.orders import OrderDetails
@@ -148,7 +147,7 @@ async def show_order(turn: Turn, code: str) -> None:
         if order.rating is None:
             rows.append([Button(_("Rate this order"), pack("or", order.code, 0))])
         rows.append([Button(_("Return or exchange"), pack("ort", order.code))])
-    if OrderStatus.CANCELLED in allowed_targets(order.status, ActorKind.CUSTOMER):
+    if order.cancellable_by_customer:
         rows.append([Button(_("Cancel order"), pack("oc", order.code))])
     rows.append([Button(_("My orders"), pack("o")), Button(_("Menu"), pack("m"))])
     turn.say(tracking_text(turn, details), rows)
@@ -157,7 +156,7 @@ async def show_order(turn: Turn, code: str) -> None:
 async def ask_cancel(turn: Turn, code: str) -> None:
     _ = turn.t.gettext
     details = await orders.order_details(turn.shop, code, _actor(turn))
-    if OrderStatus.CANCELLED not in allowed_targets(details.order.status, ActorKind.CUSTOMER):
+    if not details.order.cancellable_by_customer:
         await _cannot_cancel(turn, code, details.order.status)
         return
     turn.say(
@@ -179,13 +178,14 @@ async def _cannot_cancel(turn: Turn, code: str, status: str) -> None:
 
 async def cancel(turn: Turn, code: str) -> None:
     _ = turn.t.gettext
-    details = await orders.order_details(turn.shop, code, _actor(turn))
-    if OrderStatus.CANCELLED not in allowed_targets(details.order.status, ActorKind.CUSTOMER):
-        await _cannot_cancel(turn, code, details.order.status)
+    outcome = await orders.cancel_by_customer(
+        turn.shop, _actor(turn), code, _("Cancelled by the customer")
+    )
+    if isinstance(outcome, orders.NotCancellable):
+        await _cannot_cancel(turn, code, outcome.order.status)
         return
-    await orders.cancel_order(turn.shop, _actor(turn), code, _("Cancelled by the customer"))
     text = _("Order {code} is cancelled.").format(code=code)
-    if details.paid:
+    if outcome.refunds:
         text += " " + _("Your payment will be refunded.")
     main_menu(turn, text)
 
