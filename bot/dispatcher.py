@@ -120,8 +120,8 @@ class OutboxDispatcher:
             return False  # and the person's later rows wait for that sender's
         try:
             replies = [r for r in await render_message(self.shop, message) if _shows(r)]
-            if not replies:  # a kind without words: say so, never pretend it went
-                reason = f"rendered nothing for kind {message.kind}"
+            if not replies:  # no event, or one without words: say so, never pretend it went
+                reason = message.unreadable or f"rendered nothing for kind {message.kind}"
                 log.error("outbox message %s: %s", message.id, reason)
                 await outbox.mark_failed(self.shop, message.id, reason)
                 return True

@@ -1,40 +1,28 @@
 """Messages to people, written in the same transaction as the change that causes them.
 
-The payload is data (a message kind and its parameters), never text: the channel layer
-renders it in the recipient's locale when it sends.
+A message carries an event (core/domain/events.py: its kind and its data), never text:
+the channel layer renders it in the recipient's locale when it sends.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-ADMINS = "admins"  # recipient: every admin of the shop (one row each when written)
-ADMIN = "admin"  # an expanded row for one admin
-CUSTOMER = "customer"
+from core.domain.events import ADMINS, CUSTOMER, Event, UnfitEvent, read_event
 
-# Every kind of message the core writes, by recipient. A message of another kind can't be
-# written (OutboxMessage refuses it), so a new kind is declared here, where
-# tests/integration/test_notification_rendering.py finds it and asks for its words.
-CUSTOMER_KINDS = frozenset(
-    {
-        "order_confirmed", "payment_received", "order_preparing", "order_shipped",
-        "order_delivered", "order_rejected", "order_cancelled", "order_expired",
-        "order_refunded", "order_release_reminder", "order_released",
-        "return_approved", "return_address", "return_rejected", "return_received",
-        "return_refunded", "return_exchanged", "support_reply", "support_closed",
-    }
-)  # fmt: skip
-ADMIN_KINDS = frozenset(
-    {
-        "new_order", "stock_low", "support_request", "support_follow_up",
-        "return_requested", "return_address_missing", "transfer_receipt",
-        "order_cancelled_by_customer", "low_rating", "cash_not_recorded",
-        "customer_forgotten", "internal_error", "second_charge", "payment_on_closed_order",
-        "order_confirmation_reminder", "order_released",
-    }
-)  # fmt: skip
+__all__ = [
+    "ADMIN",
+    "ADMINS",
+    "CUSTOMER",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PendingMessage",
+    "stored_event",
+]
+
+ADMIN = "admin"  # an expanded row for one admin (the event was for ADMINS)
 
 
 class OutboxStatus(StrEnum):
@@ -43,29 +31,40 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
-@dataclass
+@dataclass(frozen=True)
 class OutboxMessage:
-    kind: str
+    """An event to tell, once (the dedupe key), to a customer or to every admin."""
+
+    event: Event
     dedupe_key: str
-    payload: dict = field(default_factory=dict)
-    customer_id: int | None = None  # None with recipient ADMINS
-    recipient: str = ""  # "customer" or ADMINS
+    customer_id: int | None = None  # None when the event is for the admins
 
     def __post_init__(self) -> None:
-        known = CUSTOMER_KINDS if self.recipient == CUSTOMER else ADMIN_KINDS
-        if self.kind not in known:
+        if (self.customer_id is None) != (self.event.audience == ADMINS):
             raise ValueError(
-                f"unknown outbox kind {self.kind!r} for {self.recipient or 'nobody'}: declare "
-                "it in core/domain/outbox.py (and give it words in handlers/notifications.py)"
+                f"{type(self.event).__name__} is told to {self.event.audience}: "
+                f"customer_id {self.customer_id!r} does not fit"
             )
 
     @classmethod
-    def to_customer(cls, customer_id: int, kind: str, dedupe_key: str, **payload: object):
-        return cls(kind, dedupe_key, dict(payload), customer_id, CUSTOMER)
+    def to_customer(cls, customer_id: int, event: Event, dedupe_key: str) -> OutboxMessage:
+        return cls(event, dedupe_key, customer_id)
 
     @classmethod
-    def to_admins(cls, kind: str, dedupe_key: str, **payload: object):
-        return cls(kind, dedupe_key, dict(payload), None, ADMINS)
+    def to_admins(cls, event: Event, dedupe_key: str) -> OutboxMessage:
+        return cls(event, dedupe_key)
+
+    @property
+    def kind(self) -> str:
+        return self.event.kind
+
+    @property
+    def recipient(self) -> str:
+        return self.event.audience  # CUSTOMER or ADMINS
+
+    @property
+    def payload(self) -> dict[str, object]:
+        return self.event.payload()
 
 
 @dataclass(frozen=True)
@@ -90,3 +89,15 @@ class PendingMessage:
     # retry sends only the rest. The core only counts them; the channel knows what a
     # piece is.
     pieces_sent: int = 0
+    # The row read back as its event; None when it isn't one this version knows (a kind
+    # from a newer version, data that doesn't fit), and `unreadable` says why.
+    event: Event | None = None
+    unreadable: str = ""
+
+
+def stored_event(recipient: str, kind: str, payload: dict) -> tuple[Event | None, str]:
+    """A row's event, or None and why it is none."""
+    try:
+        return read_event(ADMINS if recipient == ADMIN else recipient, kind, payload), ""
+    except UnfitEvent as unfit:
+        return None, str(unfit)

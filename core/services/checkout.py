@@ -19,6 +19,7 @@ from core.domain.errors import (
     UnknownPaymentMethod,
     UnknownShippingMethod,
 )
+from core.domain.events import NewOrder
 from core.domain.money import Money
 from core.domain.orders import (
     Order,
@@ -203,7 +204,7 @@ async def _place_order(
         await uow.carts.clear(customer_id)
         if details.save_address:
             await _remember_address(uow, customer_id, details.address, now)
-        uow.notify(OutboxMessage.to_admins("new_order", f"{code}:new_order", code=code))
+        uow.notify(OutboxMessage.to_admins(NewOrder(code), f"{code}:new_order"))
         await uow.commit(now)
     return order
 

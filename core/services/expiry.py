@@ -10,6 +10,13 @@ from datetime import datetime, timedelta
 
 from core.domain.actors import SYSTEM
 from core.domain.errors import DomainError
+from core.domain.events import (
+    OrderConfirmationReminder,
+    OrderExpired,
+    OrderReleased,
+    OrderReleasedToAdmins,
+    OrderReleaseReminder,
+)
 from core.domain.orders import Order, OrderEvent, OrderStatus
 from core.domain.outbox import OutboxMessage
 from core.services.context import Shop
@@ -49,7 +56,7 @@ async def _expire_unpaid(uow: SqlUnitOfWork, order: Order, now: datetime) -> boo
     await release_stock(uow, order, SYSTEM, now)
     await refund_all(uow, order, SYSTEM, now)
     await uow.orders.save(order)
-    uow.notify(status_message(order, "order_expired"))
+    uow.notify(status_message(order, OrderExpired(order.code)))
     return True
 
 
@@ -115,19 +122,13 @@ async def remind_unconfirmed_orders(shop: Shop) -> list[str]:
         if not receipt:  # with the receipt sent, the customer has nothing to do
             uow.notify(
                 status_message(
-                    order,
-                    "order_release_reminder",
-                    release_at=release_at.isoformat(),
-                    payment_method=str(order.payment_method),
+                    order, OrderReleaseReminder(order.code, release_at, order.payment_method)
                 )
             )
         uow.notify(
             OutboxMessage.to_admins(
-                "order_confirmation_reminder",
+                OrderConfirmationReminder(order.code, release_at, receipt),
                 f"{order.code}:confirmation_reminder",
-                code=order.code,
-                release_at=release_at.isoformat(),
-                receipt=receipt,
             )
         )
         return True
@@ -152,10 +153,10 @@ async def _release_unconfirmed(uow: SqlUnitOfWork, order: Order, now: datetime) 
     await release_stock(uow, order, SYSTEM, now)
     await refund_all(uow, order, SYSTEM, now)  # the pending payment: failed
     await uow.orders.save(order)
-    uow.notify(status_message(order, "order_released"))
+    uow.notify(status_message(order, OrderReleased(order.code)))
     uow.notify(
         OutboxMessage.to_admins(
-            "order_released", f"{order.code}:order_released:admins", code=order.code
+            OrderReleasedToAdmins(order.code), f"{order.code}:order_released:admins"
         )
     )
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.domain.events import InternalError
 from core.domain.outbox import OutboxMessage
 from core.services.context import Shop
 
@@ -9,8 +10,6 @@ from core.services.context import Shop
 async def report(shop: Shop, reference: str, where: str) -> None:
     async with shop.uow() as uow:
         uow.notify(
-            OutboxMessage.to_admins(
-                "internal_error", f"incident:{reference}", reference=reference, where=where
-            )
+            OutboxMessage.to_admins(InternalError(reference, where), f"incident:{reference}")
         )
         await uow.commit(shop.now())

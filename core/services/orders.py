@@ -7,6 +7,18 @@ from datetime import datetime
 
 from core.domain.actors import Actor, ActorKind
 from core.domain.errors import InvalidTransition, OrderNotFound
+from core.domain.events import (
+    CashNotRecorded,
+    CustomerEvent,
+    LowRating,
+    OrderCancelled,
+    OrderCancelledByCustomer,
+    OrderConfirmed,
+    OrderDelivered,
+    OrderPreparing,
+    OrderRejected,
+    TransferReceipt,
+)
 from core.domain.money import Money
 from core.domain.orders import (
     OPEN_STATUSES,
@@ -104,11 +116,9 @@ async def list_orders(
     return orders, total
 
 
-def status_message(order: Order, kind: str, **data: object) -> OutboxMessage:
+def status_message(order: Order, event: CustomerEvent) -> OutboxMessage:
     """A customer notification for an order event, sent at most once per order+kind."""
-    return OutboxMessage.to_customer(
-        order.customer_id, kind, f"{order.code}:{kind}", code=order.code, **data
-    )
+    return OutboxMessage.to_customer(order.customer_id, event, f"{order.code}:{event.kind}")
 
 
 async def release_stock(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetime) -> None:
@@ -128,7 +138,8 @@ async def refund_all(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetim
             await uow.payments.save(payment)
             refunded += amount.amount
         elif payment.status is PaymentStatus.PENDING:
-            payment.fail(at)
+            payment.status = PaymentStatus.FAILED
+            payment.updated_at = at
             await uow.payments.save(payment)
     if refunded:
         order.record(OrderEvent(at, str(actor), "refunded", data={"amount": refunded}))
@@ -137,7 +148,11 @@ async def refund_all(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetim
 
 @retry_on_conflict
 async def _advance(
-    shop: Shop, actor: Actor, code: str, to: OrderStatus, notify: str | None
+    shop: Shop,
+    actor: Actor,
+    code: str,
+    to: OrderStatus,
+    notify: type[OrderConfirmed | OrderPreparing] | None,
 ) -> Order:
     """A merchant moves an order one step on; the customer hears of it (notify)."""
     async with shop.uow() as uow:
@@ -145,14 +160,14 @@ async def _advance(
         order.move_to(to, actor, shop.now(), str(to))
         await uow.orders.save(order)
         if notify:
-            uow.notify(status_message(order, notify))
+            uow.notify(status_message(order, notify(order.code)))
         await uow.commit(shop.now())
         return order
 
 
 async def confirm_order(shop: Shop, actor: Actor, code: str) -> Order:
     """Confirm an order; a transfer or card order only once paid (PaymentRequired)."""
-    return await _advance(shop, actor, code, S.CONFIRMED, "order_confirmed")
+    return await _advance(shop, actor, code, S.CONFIRMED, OrderConfirmed)
 
 
 @retry_on_conflict
@@ -167,7 +182,7 @@ async def confirm_without_payment(shop: Shop, actor: Actor, code: str) -> Order:
         order.confirm_without_payment(actor, now)
         await uow.orders.save(order)
         if order.status is not was:
-            uow.notify(status_message(order, "order_confirmed"))
+            uow.notify(status_message(order, OrderConfirmed(order.code)))
         await uow.commit(now)
         return order
 
@@ -251,21 +266,17 @@ async def _cancel(
         if actor.kind is ActorKind.CUSTOMER:  # told in their own chat: the shop hears it
             uow.notify(
                 OutboxMessage.to_admins(
-                    "order_cancelled_by_customer",
+                    OrderCancelledByCustomer(order.code, order.cancel_reason),
                     f"{order.code}:cancelled:admins",
-                    code=order.code,
-                    reason=order.cancel_reason,
                 )
             )
         else:
             uow.notify(
                 status_message(
                     order,
-                    f"order_{kind}",
-                    reason=order.cancel_reason,
-                    refunded=refunded,
-                    currency=order.currency,
-                    by=str(actor.kind),
+                    (OrderRejected if kind == "rejected" else OrderCancelled)(
+                        order.code, order.cancel_reason, refunded, order.currency, actor.kind
+                    ),
                 )
             )
         await uow.commit(now)
@@ -273,7 +284,7 @@ async def _cancel(
 
 
 async def start_preparing(shop: Shop, actor: Actor, code: str) -> Order:
-    return await _advance(shop, actor, code, S.PREPARING, "order_preparing")
+    return await _advance(shop, actor, code, S.PREPARING, OrderPreparing)
 
 
 async def mark_packed(shop: Shop, actor: Actor, code: str) -> Order:
@@ -293,14 +304,14 @@ async def mark_delivered(shop: Shop, actor: Actor, code: str) -> Order:
                 # paid: only the merchant (or a carrier) can say the money arrived.
                 uow.notify(
                     OutboxMessage.to_admins(
-                        "cash_not_recorded", f"{order.code}:cash_not_recorded", code=order.code
+                        CashNotRecorded(order.code), f"{order.code}:cash_not_recorded"
                     )
                 )
             else:
                 await _collect_cash(uow, order, actor, now)
         await uow.orders.save(order)
         await uow.shipments.mark_delivered(order.id, now)
-        uow.notify(status_message(order, "order_delivered"))
+        uow.notify(status_message(order, OrderDelivered(order.code)))
         await uow.commit(now)
         return order
 
@@ -329,11 +340,7 @@ async def rate_order(shop: Shop, actor: Actor, code: str, stars: int, comment: s
         if stars <= 2:
             uow.notify(
                 OutboxMessage.to_admins(
-                    "low_rating",
-                    f"{order.code}:low_rating",
-                    code=order.code,
-                    stars=stars,
-                    comment=order.rating_comment,
+                    LowRating(order.code, stars, order.rating_comment), f"{order.code}:low_rating"
                 )
             )
         await uow.commit(shop.now())
@@ -362,11 +369,8 @@ async def attach_transfer_receipt(
         await uow.orders.save(order)
         uow.notify(
             OutboxMessage.to_admins(
-                "transfer_receipt",
+                TransferReceipt(order.code, channel, file_ref),
                 f"{order.code}:receipt:{file_ref[:100]}",
-                code=order.code,
-                channel=channel,
-                file=file_ref,
             )
         )
         await uow.commit(now)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.domain.actors import SYSTEM, Actor
 from core.domain.errors import NotAllowed, PaymentMismatch
+from core.domain.events import OrderRefunded, PaymentOnClosedOrder, PaymentReceived, SecondCharge
 from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.outbox import OutboxMessage
@@ -169,14 +170,14 @@ async def _settle(
             else OrderStatus.AWAITING_CONFIRMATION
         )
         order.move_to(target, SYSTEM, now, "payment_received")
-        uow.notify(status_message(order, "payment_received", status=str(target)))
+        uow.notify(status_message(order, PaymentReceived(order.code, target)))
     elif order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         # Paid after it expired or was cancelled: the merchant must refund by hand.
         _tell_admins_to_refund(uow, order, charge.amount, charge.charge_id)
     elif order.payment_method is not PaymentMethod.CASH_ON_DELIVERY:
         # A transfer the shop saw arrive: the customer who sent it hears it was received
         # (cash is handed over in person, at delivery).
-        uow.notify(status_message(order, "payment_received", status=str(order.status)))
+        uow.notify(status_message(order, PaymentReceived(order.code, order.status)))
 
 
 async def _keep_second_charge(
@@ -207,12 +208,8 @@ async def _keep_second_charge(
     # Not "/reembolso": that refunds the order's real payment, not this second charge.
     uow.notify(
         OutboxMessage.to_admins(
-            "second_charge",
+            SecondCharge(order.code, amount.amount, provider, charge_id),
             f"{order.code}:second_charge:{charge_id}",
-            code=order.code,
-            amount=amount.amount,
-            provider=provider,
-            charge_id=charge_id,
         )
     )
 
@@ -220,11 +217,8 @@ async def _keep_second_charge(
 def _tell_admins_to_refund(uow: SqlUnitOfWork, order: Order, amount: Money, charge_id: str) -> None:
     uow.notify(
         OutboxMessage.to_admins(
-            "payment_on_closed_order",
+            PaymentOnClosedOrder(order.code, order.status, amount.amount),
             f"{order.code}:late_payment:{charge_id}",
-            code=order.code,
-            status=str(order.status),
-            amount=amount.amount,
         )
     )
 
@@ -252,11 +246,8 @@ async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Pa
         uow.notify(
             OutboxMessage.to_customer(
                 order.customer_id,
-                "order_refunded",
+                OrderRefunded(order.code, amount.amount, amount.currency),
                 f"{order.code}:refund:{payment.refunded.amount}",
-                code=order.code,
-                amount=amount.amount,
-                currency=amount.currency,
             )
         )
         await uow.commit(now)

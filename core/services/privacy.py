@@ -19,6 +19,7 @@ from typing import Any
 from core.domain.actors import Actor, ActorKind
 from core.domain.customers import Customer
 from core.domain.errors import DomainError, NotAllowed
+from core.domain.events import CustomerForgotten
 from core.domain.money import Money
 from core.domain.orders import OPEN_STATUSES, Order, normalize_order_code
 from core.domain.outbox import OutboxMessage
@@ -328,11 +329,8 @@ async def forget_customer(shop: Shop, actor: Actor, customer_id: int) -> Forgott
         await privacy.anonymise_customer(customer_id)
         uow.notify(
             OutboxMessage.to_admins(
-                "customer_forgotten",
+                CustomerForgotten(customer_id, len(orders), actor.kind),
                 f"customer:{customer_id}:forgotten",
-                customer_id=customer_id,
-                orders=len(orders),
-                by=str(actor.kind),
             )
         )
         await uow.commit(now)

@@ -18,6 +18,16 @@ from core.domain.errors import (
     ReturnNotFound,
     ReturnWindowClosed,
 )
+from core.domain.events import (
+    ReturnAddress,
+    ReturnAddressMissing,
+    ReturnApproved,
+    ReturnExchanged,
+    ReturnReceived,
+    ReturnRefunded,
+    ReturnRejected,
+    ReturnRequested,
+)
 from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, in_stock_lock_order
 from core.domain.outbox import OutboxMessage
@@ -104,13 +114,10 @@ async def request_return(
         )
         uow.notify(
             OutboxMessage.to_admins(
-                "return_requested",
+                ReturnRequested(
+                    order.code, request.id, reason, resolution, _replacement_items(request)
+                ),
                 f"return:{request.id}:requested",
-                code=order.code,
-                return_id=request.id,
-                reason=reason,
-                resolution=str(resolution),
-                replacements=_replacement_items(request),
             )
         )
         await uow.commit(now)
@@ -180,9 +187,11 @@ async def _release_replacements(
             )
 
 
-def _replacement_items(request: ReturnRequest) -> list[list[object]]:
-    """[[quantity, name], ...] of what an exchange sends (for the messages)."""
-    return [[line.quantity, line.replacement_name] for line in request.lines if line.replacement_id]
+def _replacement_items(request: ReturnRequest) -> tuple[tuple[int, str], ...]:
+    """((quantity, name), ...) of what an exchange sends (for the messages)."""
+    return tuple(
+        (line.quantity, line.replacement_name) for line in request.lines if line.replacement_id
+    )
 
 
 async def list_returns(
@@ -243,28 +252,28 @@ async def _decide(
             OrderEvent(now, str(actor), f"return_{to}", data={"return_id": request.id}),
         )
         address = shop.settings.return_address.strip()
-        uow.notify(
-            OutboxMessage.to_customer(
-                order.customer_id,
-                f"return_{to}",
-                f"return:{request.id}:{to}",
-                code=order.code,
-                return_id=request.id,
-                note=request.decision_note,
-                amount=request.refund_amount,
-                currency=order.currency,
-                resolution=str(request.resolution),
-                replacements=_replacement_items(request),
-                **({"address": address} if to is R.APPROVED else {}),
-            )
+        told = {
+            R.APPROVED: ReturnApproved,
+            R.REJECTED: ReturnRejected,
+            R.RECEIVED: ReturnReceived,
+            R.REFUNDED: ReturnRefunded,
+        }[to]
+        event = told(
+            order.code,
+            request.id,
+            request.decision_note,
+            request.refund_amount,
+            order.currency,
+            request.resolution,
+            _replacement_items(request),
+            **({"address": address} if to is R.APPROVED else {}),
         )
+        uow.notify(OutboxMessage.to_customer(order.customer_id, event, f"return:{request.id}:{to}"))
         if to is R.APPROVED and not address:
             uow.notify(  # the customer was told the shop will send the address
                 OutboxMessage.to_admins(
-                    "return_address_missing",
+                    ReturnAddressMissing(order.code, request.id),
                     f"return:{request.id}:address_missing",
-                    code=order.code,
-                    return_id=request.id,
                 )
             )
         await uow.commit(now)
@@ -323,11 +332,8 @@ async def send_return_address(shop: Shop, actor: Actor, return_id: int, address:
         uow.notify(
             OutboxMessage.to_customer(
                 order.customer_id,
-                "return_address",
+                ReturnAddress(order.code, request.id, address),
                 f"return:{request.id}:address:{now.isoformat()}",
-                code=order.code,
-                return_id=request.id,
-                address=address,
             )
         )
         await uow.commit(now)
@@ -390,14 +396,15 @@ async def ship_exchange(
         uow.notify(
             OutboxMessage.to_customer(
                 order.customer_id,
-                "return_exchanged",
+                ReturnExchanged(
+                    order.code,
+                    request.id,
+                    _replacement_items(request),
+                    shipment.carrier_name,
+                    tracking,
+                    shipment.tracking_url,
+                ),
                 f"return:{request.id}:exchanged",
-                code=order.code,
-                return_id=request.id,
-                replacements=_replacement_items(request),
-                carrier=shipment.carrier_name,
-                tracking_number=tracking,
-                tracking_url=shipment.tracking_url,
             )
         )
         await uow.commit(now)

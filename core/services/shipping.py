@@ -7,6 +7,7 @@ from datetime import datetime
 
 from core.domain.actors import Actor
 from core.domain.errors import CarrierNotFound
+from core.domain.events import OrderShipped
 from core.domain.orders import Order, OrderStatus, in_stock_lock_order
 from core.domain.shipments import Carrier, Shipment, clean_tracking_number
 from core.services.context import Shop, require_admin, retry_on_conflict
@@ -77,10 +78,7 @@ async def ship_order(
         uow.notify(
             status_message(
                 order,
-                "order_shipped",
-                carrier=shipment.carrier_name,
-                tracking_number=tracking,
-                tracking_url=shipment.tracking_url,
+                OrderShipped(order.code, shipment.carrier_name, tracking, shipment.tracking_url),
             )
         )
         await uow.commit(now)

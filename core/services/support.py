@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.domain.actors import Actor
 from core.domain.errors import DomainError
+from core.domain.events import SupportClosed, SupportFollowUp, SupportReply, SupportRequest
 from core.domain.orders import OPEN_STATUSES, Order, OrderStatus, normalize_order_code
 from core.domain.outbox import OutboxMessage
 from core.services.context import Shop, require_admin
@@ -83,11 +84,8 @@ async def _contact_shop(shop: Shop, customer_id: int, text: str, about: str | No
             order = await _order_to_mention(uow, customer_id, case.order_code)
             uow.notify(
                 OutboxMessage.to_admins(
-                    "support_follow_up",
+                    SupportFollowUp(case.id, text, **await _who(uow, customer_id, order)),
                     f"support:{case.id}:follow_up:{number}",
-                    case_id=case.id,
-                    message=text,
-                    **await _who(uow, customer_id, order),
                 )
             )
             result = CaseMessage(case.id, CaseOutcome.ADDED)
@@ -96,11 +94,8 @@ async def _contact_shop(shop: Shop, customer_id: int, text: str, about: str | No
             case_id = await uow.support.open(customer_id, text, order.code if order else None, now)
             uow.notify(
                 OutboxMessage.to_admins(
-                    "support_request",
+                    SupportRequest(case_id, text, **await _who(uow, customer_id, order)),
                     f"support:{case_id}:opened",
-                    case_id=case_id,
-                    message=text,
-                    **await _who(uow, customer_id, order),
                 )
             )
             result = CaseMessage(case_id, CaseOutcome.OPENED)
@@ -152,10 +147,8 @@ async def reply_to_case(shop: Shop, actor: Actor, case_id: int, text: str) -> No
         uow.notify(
             OutboxMessage.to_customer(
                 case.customer_id,
-                "support_reply",
+                SupportReply(case_id, text.strip()[:MAX_MESSAGE]),
                 f"support:{case_id}:reply:{now.isoformat()}",
-                case_id=case_id,
-                message=text.strip()[:MAX_MESSAGE],
             )
         )
         await uow.commit(now)
@@ -173,10 +166,7 @@ async def close_case(shop: Shop, actor: Actor, case_id: int) -> bool:
         if closed:
             uow.notify(
                 OutboxMessage.to_customer(
-                    case.customer_id,
-                    "support_closed",
-                    f"support:{case_id}:closed",
-                    case_id=case_id,
+                    case.customer_id, SupportClosed(case_id), f"support:{case_id}:closed"
                 )
             )
         await uow.commit(now)

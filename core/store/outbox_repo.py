@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.outbox import OutboxStatus, PendingMessage
+from core.domain.outbox import OutboxStatus, PendingMessage, stored_event
 from core.store.dialect import insert_for, prebuilt
 from core.store.tables import outbox
 
@@ -202,6 +202,7 @@ class SqlOutboxRepository:
 
 
 def _message(row) -> PendingMessage:
+    event, unreadable = stored_event(row.recipient, row.kind, row.payload)
     return PendingMessage(
         id=row.id,
         kind=row.kind,
@@ -217,4 +218,6 @@ def _message(row) -> PendingMessage:
         last_error=row.last_error,
         lease_until=row.lease_until,
         pieces_sent=row.pieces_sent,
+        event=event,
+        unreadable=unreadable,
     )

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.domain.events import StockRanLow
 from core.domain.outbox import ADMIN, ADMINS, CUSTOMER, OutboxMessage
 from core.store.admins_repo import SqlAdminRepository
 from core.store.catalog_repo import SqlCatalogRepository
@@ -165,12 +166,8 @@ class SqlUnitOfWork:
             for low in stock.low_stock_crossings:
                 self.notify(
                     OutboxMessage.to_admins(
-                        "stock_low",
+                        StockRanLow(low.sku, low.name, low.available, low.threshold),
                         f"stock_low:{low.sku}:{uuid4().hex}",  # each crossing is its own alert
-                        sku=low.sku,
-                        name=low.name,
-                        available=low.available,
-                        threshold=low.threshold,
                     )
                 )
             stock.low_stock_crossings = []

@@ -162,6 +162,7 @@ async def test_a_location_shared_on_whatsapp_at_the_address_question_is_kept(dem
 @pytest.mark.sqlite_only  # a channel's behaviour: the store's own tests run on both
 @pytest.mark.slow
 async def test_one_notice_to_each_of_100_whatsapp_customers_keeps_to_80_a_second(demo_shop):
+    from core.domain.events import OrderPreparing
     from core.domain.outbox import OutboxMessage
 
     async with whatsapp_shop(demo_shop) as wa:
@@ -174,7 +175,7 @@ async def test_one_notice_to_each_of_100_whatsapp_customers_keeps_to_80_a_second
                 person = await uow.customers.find("whatsapp", wa_id)
                 uow.notify(
                     OutboxMessage.to_customer(
-                        person.id, "order_preparing", f"{wa_id}:0", code=f"PED-{n:05d}"
+                        person.id, OrderPreparing(f"PED-{n:05d}"), f"{wa_id}:0"
                     )
                 )
             await uow.commit(wa.shop.now())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
+from core.domain.events import OrderPreparing
 from core.domain.outbox import OutboxMessage
 from core.services import customers, outbox
 from core.store.tables import inbox
@@ -78,7 +79,7 @@ async def notify_many(shop, user_ids: list[int], per_user: int) -> None:
             for n in range(per_user):
                 uow.notify(
                     OutboxMessage.to_customer(
-                        person.id, "order_preparing", f"{user_id}:{n}", code=f"PED-{n:05d}"
+                        person.id, OrderPreparing(f"PED-{n:05d}"), f"{user_id}:{n}"
                     )
                 )
         await uow.commit(shop.now())

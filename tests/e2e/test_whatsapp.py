@@ -223,15 +223,14 @@ async def test_a_typed_number_after_a_newer_answer_does_not_pick_from_an_older_m
 
 
 async def notify(shop, wa_id: str, count: int) -> None:
+    from core.domain.events import OrderPreparing
     from core.domain.outbox import OutboxMessage
 
     async with shop.uow() as uow:
         person = await uow.customers.find("whatsapp", wa_id)
         for n in range(count):
             uow.notify(
-                OutboxMessage.to_customer(
-                    person.id, "order_preparing", f"wa:{n}", code=f"PED-{n:05d}"
-                )
+                OutboxMessage.to_customer(person.id, OrderPreparing(f"PED-{n:05d}"), f"wa:{n}")
             )
         await uow.commit(shop.now())
 

@@ -16,6 +16,7 @@ import sys
 from datetime import timedelta
 
 from bot.dispatcher import OutboxDispatcher, Pieces
+from core.domain.events import OrderPreparing
 from core.domain.outbox import OutboxMessage
 from core.services import customers
 from core.services.context import Shop
@@ -51,9 +52,7 @@ async def main(url: str, out: str, mode: str, crash_at: int, seconds: float) -> 
         async with shop.uow() as uow:
             for n in range(5):
                 uow.notify(
-                    OutboxMessage.to_customer(
-                        customer.id, "order_preparing", f"k{n}", code=f"PED-AAAA{n}"
-                    )
+                    OutboxMessage.to_customer(customer.id, OrderPreparing(f"PED-AAAA{n}"), f"k{n}")
                 )
             await uow.commit(shop.now())
         os.kill(os.getpid(), signal.SIGKILL)  # after the commit, before any sending

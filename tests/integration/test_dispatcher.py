@@ -12,6 +12,7 @@ from bot.dispatcher import (
     Pieces,
     TemporaryFailure,
 )
+from core.domain.events import OrderPreparing
 from core.domain.outbox import OutboxMessage
 from core.services import customers, outbox
 from core.store.tables import outbox as outbox_table
@@ -40,9 +41,7 @@ async def queue_notifications(shop, count: int = 3) -> int:
     async with shop.uow() as uow:
         for n in range(count):
             uow.notify(
-                OutboxMessage.to_customer(
-                    customer.id, "order_preparing", f"k{n}", code=f"PED-AAAA{n}"
-                )
+                OutboxMessage.to_customer(customer.id, OrderPreparing(f"PED-AAAA{n}"), f"k{n}")
             )
         await uow.commit(shop.now())
     return customer.id
@@ -127,9 +126,7 @@ async def test_a_terminal_chat_only_takes_its_own_persons_messages(shop):
     await queue_notifications(shop, 2)
     other = await customers.identify(shop, "terminal", "luis", locale="en")
     async with shop.uow() as uow:
-        uow.notify(
-            OutboxMessage.to_customer(other.id, "order_preparing", "luis-1", code="PED-LUIS1")
-        )
+        uow.notify(OutboxMessage.to_customer(other.id, OrderPreparing("PED-LUIS1"), "luis-1"))
         await uow.commit(shop.now())
     channel = RecordingChannel()
     assert await OutboxDispatcher(shop, [channel], address="luis").run_once() == 1

@@ -1,11 +1,13 @@
 """Every message the shop sends later (an outbox row) reads right in Spanish and in
 English: the services are driven through every path that tells a customer or the admins
 something, and each row they wrote is rendered in both languages through the
-dispatcher's renderer. A kind the core can write (core/domain/outbox.py) that no path
-here produces fails the first test: drive it here and it gets the same checks.
+dispatcher's renderer. An event type (core/domain/events.py) that no path here produces
+fails the first test: drive it here and it gets the same checks.
 
-A row whose kind has no words (written by a newer version during a rolling deploy, or a
-renderer branch gone) is marked failed with the reason, never "sent"."""
+Rows wait in a live shop's database across an upgrade: a row as this version's services
+write it (STORED, one per event type) still loads and renders. A row that holds no
+event this version knows (a kind written by a newer version during a rolling deploy,
+data that does not fit its kind) is marked failed with the reason, never "sent"."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ import pytest
 
 from bot.dispatcher import OutboxDispatcher
 from bot.terminal import TerminalChat
+from core.domain.events import CUSTOMER, OrderShipped, event_types
 from core.domain.money import Money
 from core.domain.orders import PaymentMethod
-from core.domain.outbox import ADMIN, ADMIN_KINDS, CUSTOMER, CUSTOMER_KINDS, PendingMessage
+from core.domain.outbox import ADMIN, PendingMessage
 from core.domain.returns import ReturnResolution
 from core.services import (
     customers,
@@ -32,7 +35,7 @@ from core.services import (
     support,
 )
 from core.services.context import Shop
-from handlers.notifications import render_message
+from handlers.notifications import has_renderer, render_message
 from handlers.types import Reply
 from tests.conftest import MERCHANT, Buyer, add_product, buy, new_buyer
 
@@ -161,13 +164,15 @@ async def told(shop, clock) -> list[PendingMessage]:
 
 
 @pytest.mark.expects_error(f"incident {INCIDENT}")
-async def test_every_kind_the_core_writes_is_told_here(told):
-    written = {(row.recipient, row.kind) for row in told}
-    declared = {(CUSTOMER, kind) for kind in CUSTOMER_KINDS} | {
-        (ADMIN, kind) for kind in ADMIN_KINDS
-    }
-    assert sorted(declared - written) == [], "drive these in everything_the_shop_tells"
-    assert written <= declared
+async def test_every_event_type_the_core_writes_is_told_here(told):
+    assert [row.unreadable for row in told if row.event is None] == []
+    written = {type(row.event) for row in told}
+    missing = [t.__name__ for t in event_types() if t not in written]
+    assert missing == [], "drive these in everything_the_shop_tells"
+
+
+def test_every_event_type_has_words():
+    assert [t.__name__ for t in event_types() if not has_renderer(t)] == []
 
 
 @pytest.mark.expects_error(f"incident {INCIDENT}")
@@ -207,29 +212,207 @@ def misread(row: PendingMessage, replies: list[Reply], locale: str) -> list[str]
     return problems
 
 
-@pytest.mark.expects_error(r"pedidos\.dispatcher: .*rendered nothing for kind gift_card_sent")
-async def test_a_kind_without_words_is_failed_with_the_reason_never_sent(shop):
-    # A newer worker, during a rolling deploy, wrote a kind this version has no words for.
+async def store(shop: Shop, recipient: str, kind: str, payload: dict, address: str) -> None:
+    """An outbox row as the dispatcher finds it, whichever version wrote it."""
     async with shop.uow() as uow:
         await uow.outbox.add_rows(
             [
                 {
-                    "kind": "gift_card_sent",
-                    "payload": {"code": "PED-7K3FQ", "amount": 50000},
+                    "kind": kind,
+                    "payload": payload,
                     "customer_id": None,
-                    "recipient": ADMIN,
+                    "recipient": recipient,
                     "channel": "terminal",
-                    "address": "owner",
-                    "dedupe_key": "PED-7K3FQ:gift_card_sent|terminal:owner",
+                    "address": address,
+                    "dedupe_key": f"{kind}:{len(str(payload))}|terminal:{address}",
                 }
             ],
             shop.now(),
         )
         await uow.commit(shop.now())
+
+
+@pytest.mark.expects_error(r"pedidos\.dispatcher: outbox message \d+: ")  # logged, too
+@pytest.mark.parametrize(
+    ("kind", "payload", "reason"),
+    [
+        # A newer worker, during a rolling deploy, wrote a kind this version doesn't know.
+        ("gift_card_sent", {"code": "PED-7K3FQ"}, "unknown kind gift_card_sent for admins"),
+        ("new_order", {"order": "PED-7K3FQ"}, "new_order lacks code"),
+        ("low_rating", {"code": "PED-7K3FQ", "stars": "2"}, "low_rating: stars is not int: '2'"),
+    ],
+)
+async def test_a_row_that_is_no_known_event_is_failed_with_the_reason_never_sent(
+    shop, kind, payload, reason
+):
+    await store(shop, ADMIN, kind, payload, "owner")
     chat = TerminalChat(shop, user_id="owner")
 
     await OutboxDispatcher(shop, [chat], address="owner").run_once()
 
     [row] = await outbox.messages(shop)
-    assert (row.status, row.last_error) == ("failed", "rendered nothing for kind gift_card_sent")
+    assert (row.status, row.last_error) == ("failed", reason)
     assert chat.delivered == []
+
+
+# One row per event type, as this version's services write it. These rows may wait in a
+# shop's database when it upgrades: the next version must still read and render them,
+# so this table only grows (a new type, a new field) and is never rewritten.
+STORED: dict[tuple[str, str], dict] = {
+    (CUSTOMER, "order_confirmed"): {"code": "PED-7K3FQ"},
+    (CUSTOMER, "payment_received"): {"code": "PED-7K3FQ", "status": "awaiting_confirmation"},
+    (CUSTOMER, "order_preparing"): {"code": "PED-7K3FQ"},
+    (CUSTOMER, "order_shipped"): {
+        "code": "PED-7K3FQ",
+        "carrier": "Estafeta",
+        "tracking_number": "1234567890",
+        "tracking_url": "https://rastreo.estafeta.com/1234567890",
+    },
+    (CUSTOMER, "order_delivered"): {"code": "PED-7K3FQ"},
+    (CUSTOMER, "order_rejected"): {
+        "code": "PED-7K3FQ",
+        "reason": "No enviamos a esa dirección",
+        "refunded": 0,
+        "currency": "MXN",
+        "by": "merchant",
+    },
+    (CUSTOMER, "order_cancelled"): {
+        "code": "PED-7K3FQ",
+        "reason": "Ya no hay envíos a tu zona",
+        "refunded": 13900,
+        "currency": "MXN",
+        "by": "merchant",
+    },
+    (CUSTOMER, "order_expired"): {"code": "PED-7K3FQ"},
+    (CUSTOMER, "order_refunded"): {"code": "PED-7K3FQ", "amount": 5000, "currency": "MXN"},
+    (CUSTOMER, "order_release_reminder"): {
+        "code": "PED-7K3FQ",
+        "release_at": "2026-11-04T21:00:00+00:00",
+        "payment_method": "bank_transfer",
+    },
+    (CUSTOMER, "order_released"): {"code": "PED-7K3FQ"},
+    **{
+        (CUSTOMER, f"return_{step}"): {
+            "code": "PED-7K3FQ",
+            "return_id": 3,
+            "note": "",
+            "amount": 34900 if step == "refunded" else 0,
+            "currency": "MXN",
+            "resolution": "exchange",
+            "replacements": [[1, "Camisa azul (L)"]],
+            **({"address": "Calle Reforma 10, CDMX"} if step == "approved" else {}),
+        }
+        for step in ("approved", "rejected", "received", "refunded")
+    },
+    (CUSTOMER, "return_address"): {
+        "code": "PED-7K3FQ",
+        "return_id": 3,
+        "address": "Calle Reforma 10, CDMX",
+    },
+    (CUSTOMER, "return_exchanged"): {
+        "code": "PED-7K3FQ",
+        "return_id": 3,
+        "replacements": [[1, "Camisa azul (L)"]],
+        "carrier": "DHL",
+        "tracking_number": "JD014600003828",
+        "tracking_url": "https://dhl.com/JD014600003828",
+    },
+    (CUSTOMER, "support_reply"): {"case_id": 7, "message": "Claro, ya la cambiamos"},
+    (CUSTOMER, "support_closed"): {"case_id": 7},
+    (ADMIN, "new_order"): {"code": "PED-7K3FQ"},
+    (ADMIN, "stock_low"): {
+        "sku": "VELA",
+        "name": "Vela de lavanda",
+        "available": 1,
+        "threshold": 3,
+    },
+    **{
+        (ADMIN, kind): {
+            "case_id": 7,
+            "message": "¿Puedo cambiar la dirección?",
+            "customer_id": 5,
+            "customer_name": "Eva",
+            "phone": "+52 55 1234 5678",
+            "order_code": "PED-7K3FQ",
+            "order_status": "shipped",
+        }
+        for kind in ("support_request", "support_follow_up")
+    },
+    (ADMIN, "return_requested"): {
+        "code": "PED-7K3FQ",
+        "return_id": 3,
+        "reason": "Me quedó chica",
+        "resolution": "exchange",
+        "replacements": [[1, "Camisa azul (L)"]],
+    },
+    (ADMIN, "return_address_missing"): {"code": "PED-7K3FQ", "return_id": 3},
+    (ADMIN, "transfer_receipt"): {
+        "code": "PED-7K3FQ",
+        "channel": "terminal",
+        "file": "comprobante-spei.jpg",
+    },
+    (ADMIN, "order_cancelled_by_customer"): {"code": "PED-7K3FQ", "reason": "Otro color"},
+    (ADMIN, "low_rating"): {"code": "PED-7K3FQ", "stars": 2, "comment": "Llegó tarde"},
+    (ADMIN, "cash_not_recorded"): {"code": "PED-7K3FQ"},
+    (ADMIN, "customer_forgotten"): {"customer_id": 5, "orders": 2, "by": "customer"},
+    (ADMIN, "internal_error"): {"reference": "E-7K3FQ", "where": "telegram:1001"},
+    (ADMIN, "second_charge"): {
+        "code": "PED-7K3FQ",
+        "amount": 18900,
+        "provider": "stripe",
+        "charge_id": "ch_3PqA2",
+    },
+    (ADMIN, "payment_on_closed_order"): {"code": "PED-7K3FQ", "status": "expired", "amount": 18900},
+    (ADMIN, "order_confirmation_reminder"): {
+        "code": "PED-7K3FQ",
+        "release_at": "2026-11-04T21:00:00+00:00",
+        "receipt": False,
+    },
+    (ADMIN, "order_released"): {"code": "PED-7K3FQ"},
+}
+
+
+@pytest.mark.expects_error("incident E-7K3FQ")  # the stored internal_error row's
+async def test_rows_stored_before_an_upgrade_still_load_and_render(shop):
+    order = await buy(shop, await new_buyer(shop, "1001", "Ana"), {await add_product(shop, "X"): 1})
+    earlier = {row.id for row in await outbox.messages(shop)}  # what buying it told
+    for (recipient, kind), payload in STORED.items():
+        if (recipient, kind) == (ADMIN, "new_order"):  # its card reads the order
+            payload = {**payload, "code": order.code}
+        await store(shop, recipient, kind, payload, "1001" if recipient == CUSTOMER else "owner")
+
+    rows = [row for row in await outbox.messages(shop) if row.id not in earlier]
+    assert [(row.recipient, row.kind, row.unreadable) for row in rows if row.event is None] == []
+    # Each is the event this version writes, field for field: nothing renamed or dropped.
+    assert {(row.recipient, row.kind): row.event.payload() for row in rows} == {
+        **STORED,
+        (ADMIN, "new_order"): {"code": order.code},
+    }
+    assert sorted(type(row.event).__name__ for row in rows) == sorted(
+        t.__name__ for t in event_types()
+    )
+    for locale in LOCALES:
+        await in_language(shop, rows, locale)
+        for row in rows:
+            assert misread(row, await render_message(shop, row), locale) == []
+
+
+async def test_a_stored_row_reads_as_it_did(shop):
+    """The words of a row written before the upgrade, exactly as they were."""
+    await new_buyer(shop, "1001", "Ana")
+    await store(shop, CUSTOMER, "order_shipped", STORED[CUSTOMER, "order_shipped"], "1001")
+    [row] = await outbox.messages(shop)
+    assert row.event == OrderShipped(
+        "PED-7K3FQ", "Estafeta", "1234567890", "https://rastreo.estafeta.com/1234567890"
+    )
+    chat = TerminalChat(shop, user_id="1001")
+
+    await OutboxDispatcher(shop, [chat], address="1001").run_once()
+
+    assert [(reply.text, [b.label for b in reply.all_buttons()]) for reply in chat.delivered] == [
+        (
+            "🚚 Tu pedido PED-7K3FQ va en camino con Estafeta. Número de guía: 1234567890\n"
+            "Rastréalo aquí: https://rastreo.estafeta.com/1234567890",
+            ["Rastrear mi pedido"],
+        )
+    ]

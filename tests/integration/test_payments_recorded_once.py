@@ -12,6 +12,7 @@ from alembic import command
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from core.domain.events import SecondCharge
 from core.domain.orders import OrderStatus, PaymentMethod
 from core.domain.payments import PaymentStatus
 from core.services import orders, payments, shipping
@@ -22,7 +23,7 @@ from core.store.payments_repo import SqlPaymentRepository
 from core.store.tables import outbox
 from core.store.tables import payments as payments_table
 from handlers.i18n import Translator
-from handlers.notifications import render_admin_message
+from handlers.notifications import render_event
 from tests.conftest import MERCHANT, add_product, buy, new_buyer, test_settings
 
 
@@ -203,7 +204,8 @@ async def test_a_second_provider_charge_for_a_paid_order_is_not_a_second_payment
     assert len(await paid_events(shop, order.code)) == 1
     # The admins are told to give that charge back, not to /reembolso the order (that
     # would refund the real payment).
-    replies = await render_admin_message(shop, Translator("es"), "second_charge", told[0].payload)
+    second = SecondCharge.from_payload(told[0].payload)
+    replies = await render_event(shop, Translator("es"), second)
     assert "ch_2" in replies[0].text and "/reembolso" not in replies[0].text
 
 

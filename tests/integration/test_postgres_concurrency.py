@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from bot.dispatcher import OutboxDispatcher, Pieces
 from core.domain.errors import InvalidQuantity, InvalidTransition
+from core.domain.events import OrderPreparing
 from core.domain.orders import Order
 from core.domain.outbox import OutboxMessage
 from core.services import cart, checkout, customers, inventory, orders, outbox
@@ -107,9 +108,7 @@ async def queue_one_message_each(shop: Shop, people: int) -> list[tuple[str, str
     async with shop.uow() as uow:
         for n in range(people):
             person = await customers.identify(shop, "terminal", f"p{n}", locale="en")
-            uow.notify(
-                OutboxMessage.to_customer(person.id, "order_preparing", f"k{n}", code=f"PED-{n}")
-            )
+            uow.notify(OutboxMessage.to_customer(person.id, OrderPreparing(f"PED-{n}"), f"k{n}"))
             expected.append((f"p{n}", f"📦 We are preparing your order PED-{n}."))
         await uow.commit(shop.now())
     return expected
@@ -178,9 +177,7 @@ async def test_a_persons_later_message_waits_while_another_worker_claims_the_ear
     person = await customers.identify(shop, "terminal", "p1", locale="en")
     async with shop.uow() as uow:
         for n in (1, 2):
-            uow.notify(
-                OutboxMessage.to_customer(person.id, "order_preparing", f"k{n}", code=f"PED-{n}")
-            )
+            uow.notify(OutboxMessage.to_customer(person.id, OrderPreparing(f"PED-{n}"), f"k{n}"))
         await uow.commit(shop.now())
     delivered: list[tuple[str, str, str]] = []
     async with another_claim_holding(database_url, clock, 1) as (free, release):

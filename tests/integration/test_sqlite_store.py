@@ -11,6 +11,7 @@ from contextlib import closing
 
 import pytest
 
+from core.domain.events import StockRanLow
 from core.domain.outbox import OutboxMessage
 from core.services import inbox
 from core.store import sqlite_driver
@@ -72,6 +73,6 @@ async def test_committed_changes_reach_the_database_file_while_the_bot_runs(
 
 async def test_a_one_statement_unit_of_work_refuses_outbox_messages(sqlite_shop):
     async with sqlite_shop.uow(one_statement=True) as uow:
-        uow.notify(OutboxMessage.to_admins("stock_low", "k", sku="X"))
+        uow.notify(OutboxMessage.to_admins(StockRanLow("X"), "k"))
         with pytest.raises(AssertionError, match="one-statement"):
             await uow.commit(sqlite_shop.now())

@@ -1,0 +1,240 @@
+"""What the admins are told later: one renderer per admin event."""
+
+from __future__ import annotations
+
+from core.domain.actors import SYSTEM
+from core.domain.events import (
+    CashNotRecorded,
+    CustomerForgotten,
+    InternalError,
+    LowRating,
+    NewOrder,
+    OrderCancelledByCustomer,
+    PaymentOnClosedOrder,
+    ReturnAddressMissing,
+    ReturnRequested,
+    SecondCharge,
+    StockRanLow,
+    SupportFollowUp,
+    SupportRequest,
+    TransferReceipt,
+)
+from core.domain.money import Money
+from core.domain.returns import ReturnResolution
+from core.services import orders
+from handlers.admin.cards import order_card
+from handlers.i18n import Translator
+from handlers.notifications.customer import items
+from handlers.notifications.registry import Context, renders
+from handlers.payloads import pack
+from handlers.quoting import inline, one_line, quoted
+from handlers.render import money, status_name
+from handlers.types import Button, Reply
+
+
+def _open_order(t: Translator, code: str) -> list[list[Button]]:
+    return [[Button(t.gettext("Open order"), pack("ao", code))]] if code else []
+
+
+def _mark_paid(t: Translator, code: str) -> list[list[Button]]:
+    return [
+        [
+            Button(t.gettext("Mark as paid"), pack("apd", code)),
+            Button(t.gettext("Open order"), pack("ao", code)),
+        ]
+    ]
+
+
+@renders(NewOrder)
+async def new_order(c: Context, e: NewOrder) -> Reply:
+    details = await orders.order_details(c.shop, e.code, SYSTEM)
+    title = "🆕 " + c.t.gettext("New order {code}").format(code=e.code)
+    return order_card(c.shop, c.t, details, title=title)
+
+
+@renders(StockRanLow)
+def stock_low(c: Context, e: StockRanLow) -> Reply:
+    return Reply(
+        "⚠️ "
+        + c.t.gettext("Low stock: {name} ({sku}) has {available} left.").format(
+            name=e.name, sku=e.sku, available=e.available
+        )
+    )
+
+
+def phone_of(t: Translator, phone: str) -> str:
+    shown = one_line(phone)
+    return shown if shown != "-" else t.gettext("no phone")
+
+
+def case_order(t: Translator, code: str | None, status: str) -> str:
+    """ "order PED-7K3FQ (on its way)", or that the customer has no open order."""
+    if not code:
+        return t.gettext("no open order")
+    text = t.gettext("order {code}").format(code=code)
+    return f"{text} ({status_name(t, status)})" if status else text
+
+
+def _case_buttons(t: Translator, case_id: int) -> list[list[Button]]:
+    return [
+        [
+            Button(t.gettext("Reply"), pack("sr", case_id)),
+            Button(t.gettext("Close case"), pack("sc", case_id)),
+        ]
+    ]
+
+
+@renders(SupportRequest)
+def support_request(c: Context, e: SupportRequest) -> Reply:
+    text = c.t.gettext("💬 Case #{id} from {name} ({phone}), {order}:").format(
+        id=e.case_id,
+        name=inline(e.customer_name),
+        phone=phone_of(c.t, e.phone),
+        order=case_order(c.t, e.order_code, e.order_status),
+    )
+    return Reply(
+        f"{text}\n{quoted(e.message)}",
+        _case_buttons(c.t, e.case_id),
+        ref=f"case:{e.case_id}",  # a reply to this message answers the case
+    )
+
+
+@renders(SupportFollowUp)
+def support_follow_up(c: Context, e: SupportFollowUp) -> Reply:
+    """A message added to an open case: not a new case."""
+    text = c.t.gettext("💬 Case #{id}: {name} ({phone}), {order}, adds:").format(
+        id=e.case_id,
+        name=inline(e.customer_name),
+        phone=phone_of(c.t, e.phone),
+        order=case_order(c.t, e.order_code, e.order_status),
+    )
+    return Reply(
+        f"{text}\n{quoted(e.message)}", _case_buttons(c.t, e.case_id), ref=f"case:{e.case_id}"
+    )
+
+
+@renders(ReturnRequested)
+def return_requested(c: Context, e: ReturnRequested) -> Reply:
+    _ = c.t.gettext
+    wants = (
+        _("an exchange for {items}").format(items=items(e.replacements))
+        if e.resolution is ReturnResolution.EXCHANGE
+        else _("a refund")
+    )
+    return Reply(
+        _("Return #{id} requested for order {code} ({wants}):").format(
+            id=e.return_id, code=e.code, wants=wants
+        )
+        + "\n"
+        + quoted(e.reason),
+        [[Button(_("Open return"), pack("rs", e.return_id))]],
+    )
+
+
+@renders(ReturnAddressMissing)
+def return_address_missing(c: Context, e: ReturnAddressMissing) -> Reply:
+    _ = c.t.gettext
+    return Reply(
+        "⚠️ "
+        + _(
+            "RETURN_ADDRESS is not set, so the customer of return #{id} (order "
+            "{code}) was told you will send the address for the items. Send it with "
+            "the button, and set RETURN_ADDRESS so customers get it on approval."
+        ).format(id=e.return_id, code=e.code),
+        [[Button(_("Send return address"), pack("rad", e.return_id))]],
+    )
+
+
+@renders(TransferReceipt)
+def transfer_receipt(c: Context, e: TransferReceipt) -> Reply:
+    return Reply(
+        c.t.gettext("Transfer receipt for order {code}: {file}").format(
+            code=e.code, file=inline(e.file)
+        ),
+        _mark_paid(c.t, e.code),
+    )
+
+
+@renders(OrderCancelledByCustomer)
+def order_cancelled_by_customer(c: Context, e: OrderCancelledByCustomer) -> Reply:
+    return Reply(
+        c.t.gettext("Order {code} was cancelled by the customer.").format(code=e.code),
+        _open_order(c.t, e.code),
+    )
+
+
+@renders(LowRating)
+def low_rating(c: Context, e: LowRating) -> Reply:
+    return Reply(
+        c.t.gettext("Order {code} was rated {stars}:").format(code=e.code, stars="★" * e.stars)
+        + "\n"
+        + quoted(e.comment or "-"),
+        _open_order(c.t, e.code),
+    )
+
+
+@renders(CashNotRecorded)
+def cash_not_recorded(c: Context, e: CashNotRecorded) -> Reply:
+    return Reply(
+        c.t.gettext(
+            "The customer says order {code} arrived. It is cash on delivery: "
+            "mark it paid when the cash is in your hands."
+        ).format(code=e.code),
+        _mark_paid(c.t, e.code),
+    )
+
+
+@renders(CustomerForgotten)
+def customer_forgotten(c: Context, e: CustomerForgotten) -> Reply:
+    _ = c.t.gettext
+    text = (
+        _("🔒 Customer #{id} asked to be forgotten: their personal data was erased.")
+        if e.by == "customer"
+        else _("🔒 Customer #{id}'s personal data was erased.")
+    )
+    return Reply(text.format(id=e.customer_id))
+
+
+@renders(InternalError)
+def internal_error(c: Context, e: InternalError) -> Reply:
+    return Reply(
+        "⚠️ "
+        + c.t.gettext("Internal error {reference} while answering {where}. See the logs.").format(
+            reference=e.reference, where=e.where
+        )
+    )
+
+
+@renders(SecondCharge)
+def second_charge(c: Context, e: SecondCharge) -> Reply:
+    text = c.t.gettext(
+        "Order {code} was paid twice: a second charge of {amount} arrived ({provider}, "
+        "charge {charge}). It is not counted as a payment of the order: give it back "
+        "from your payment provider's dashboard."
+    )
+    return Reply(
+        "⚠️ "
+        + text.format(
+            code=e.code,
+            amount=money(c.t, e.amount, c.shop.currency),
+            provider=inline(e.provider, 30),
+            charge=inline(e.charge_id, 60),
+        ),
+        _open_order(c.t, e.code),
+    )
+
+
+@renders(PaymentOnClosedOrder)
+def payment_on_closed_order(c: Context, e: PaymentOnClosedOrder) -> Reply:
+    return Reply(
+        c.t.gettext(
+            "A payment of {amount} arrived for order {code}, which is {status}. "
+            "Refund it with /reembolso {code} {plain}."
+        ).format(
+            amount=money(c.t, e.amount, c.shop.currency),
+            code=e.code,
+            status=status_name(c.t, e.status or ""),
+            plain=Money(e.amount, c.shop.currency).format_plain(),
+        ),
+        _open_order(c.t, e.code),
+    )
