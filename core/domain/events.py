@@ -67,7 +67,8 @@ class Event:
 
     def payload(self) -> dict[str, object]:
         """The event's fields as JSON data, as the outbox row stores them."""
-        return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        return {f.name: _encode(getattr(self, f.name)) for f in fields}
 
     @classmethod
     def from_payload(cls, data: dict[str, object]) -> typing.Self:
