@@ -14,6 +14,26 @@ class Category:
     position: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """A product's units: on the shelf, held for open orders, and the merchant's
+    low-stock threshold (LOW_STOCK_THRESHOLD when the product was created)."""
+
+    on_hand: int
+    reserved: int
+    threshold: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def low(self) -> bool:
+        """At or below the threshold: the admins are alerted when it gets there, and
+        customers read "only N left"."""
+        return self.available <= self.threshold
+
+
 @dataclass
 class Product:
     id: int
@@ -34,8 +54,12 @@ class Product:
         return self.on_hand - self.reserved
 
     @property
+    def stock(self) -> StockLevel:
+        return StockLevel(self.on_hand, self.reserved, self.low_stock_threshold)
+
+    @property
     def is_low_on_stock(self) -> bool:
-        return self.available <= self.low_stock_threshold
+        return self.stock.low
 
 
 @dataclass(frozen=True)

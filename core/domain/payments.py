@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from core.domain.errors import RefundTooLarge
+from core.domain.errors import InvalidTransition, RefundTooLarge
 from core.domain.money import Money
 from core.domain.orders import PaymentMethod
 
@@ -78,4 +78,15 @@ class Payment:
             if self.refunded == self.amount
             else PaymentStatus.PARTIALLY_REFUNDED
         )
+        self.updated_at = at
+
+    def fail(self, at: datetime) -> None:
+        """The payment will not come: its order was cancelled or expired unpaid (the
+        order's timeline says which, and why). Only a pending payment can fail; one
+        that holds money is refunded instead."""
+        if self.status is not PaymentStatus.PENDING:
+            raise InvalidTransition(
+                entity="payment", from_status=str(self.status), to_status=str(PaymentStatus.FAILED)
+            )
+        self.status = PaymentStatus.FAILED
         self.updated_at = at

@@ -138,8 +138,7 @@ async def refund_all(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetim
             await uow.payments.save(payment)
             refunded += amount.amount
         elif payment.status is PaymentStatus.PENDING:
-            payment.status = PaymentStatus.FAILED
-            payment.updated_at = at
+            payment.fail(at)
             await uow.payments.save(payment)
     if refunded:
         order.record(OrderEvent(at, str(actor), "refunded", data={"amount": refunded}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.catalog import StockLow
+from core.domain.catalog import StockLevel, StockLow
 from core.store.tables import products, stock_moves
 
 _RETURNING = (
@@ -112,14 +112,13 @@ class SqlStockRepository:
         )
 
     async def _note_threshold(self, row) -> None:
-        available = row.on_hand - row.reserved
-        low = available <= row.low_stock_threshold
-        if low == row.low_stock_alerted:
-            return
+        level = StockLevel(row.on_hand, row.reserved, row.low_stock_threshold)
+        if level.low == row.low_stock_alerted:
+            return  # no crossing: the flag already says where it is
         await self.conn.execute(
-            update(products).where(products.c.id == row.id).values(low_stock_alerted=low)
+            update(products).where(products.c.id == row.id).values(low_stock_alerted=level.low)
         )
-        if low:
+        if level.low:
             self.low_stock_crossings.append(
-                StockLow(row.id, row.sku, row.name, available, row.low_stock_threshold)
+                StockLow(row.id, row.sku, row.name, level.available, level.threshold)
             )

@@ -24,6 +24,9 @@ async def test_an_unpaid_order_is_cancelled_and_nothing_is_refunded(shop):
     assert outcome.order.status is OrderStatus.CANCELLED
     assert not outcome.refunds and outcome.refunded.amount == 0
     assert (await get_product(shop, product_id=mug)).reserved == 0
+    # the payment that was to come on delivery never will
+    details = await orders.order_details(shop, order.code, MERCHANT)
+    assert [p.status for p in details.payments] == [PaymentStatus.FAILED]
 
 
 async def test_a_paid_order_cancelled_by_the_customer_is_refunded_in_full(shop):
