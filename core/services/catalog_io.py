@@ -6,6 +6,7 @@ written, with every problem listed by line number.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections import defaultdict
@@ -142,14 +143,17 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
 
 
 async def import_catalog(shop: Shop, actor: Actor, text: str) -> ImportSummary:
-    rows = parse_catalog_csv(text, shop.currency)
+    """Parsed in a worker thread and written off the loop's thread (Database.off_loop):
+    thousands of rows must not stop the customers meanwhile."""
+    rows = await asyncio.to_thread(parse_catalog_csv, text, shop.currency)
     now = shop.now()
-    async with shop.uow() as uow:
-        await require_admin(uow, actor, "import_catalog")
-        summary = await upsert_rows(
-            uow, rows, actor, now, threshold=shop.settings.low_stock_threshold
-        )
-        await uow.commit(now)
+    with shop.db.off_loop():
+        async with shop.uow() as uow:
+            await require_admin(uow, actor, "import_catalog")
+            summary = await upsert_rows(
+                uow, rows, actor, now, threshold=shop.settings.low_stock_threshold
+            )
+            await uow.commit(now)
     return summary
 
 
@@ -229,10 +233,16 @@ async def _values(
 
 
 async def export_catalog(shop: Shop, actor: Actor) -> str:
-    async with shop.uow(write=False) as uow:
-        await require_admin(uow, actor, "export_catalog")
-        products = await uow.catalog.list(active_only=False)
-        names = {c.id: c.name for c in await uow.catalog.categories()}
+    """Read and written off the loop's thread, as the import."""
+    with shop.db.off_loop():
+        async with shop.uow(write=False) as uow:
+            await require_admin(uow, actor, "export_catalog")
+            products = await uow.catalog.list(active_only=False)
+            names = {c.id: c.name for c in await uow.catalog.categories()}
+    return await asyncio.to_thread(_catalog_csv, products, names)
+
+
+def _catalog_csv(products: list[Product], names: dict[int, str]) -> str:
     rows = (
         [
             p.sku,
@@ -251,8 +261,9 @@ async def export_catalog(shop: Shop, actor: Actor) -> str:
 
 async def orders_for_export(shop: Shop, actor: Actor, since: datetime | None = None) -> list[Order]:
     """Every order (placed since, when given) with its lines, oldest first, for an
-    admin or the system. The merchant's CSV is written in their language by
-    handlers/admin/export.py."""
-    async with shop.uow(write=False) as uow:
-        await require_admin(uow, actor, "export_orders")
-        return await uow.orders.list(since=since, newest_first=False)
+    admin or the system, read off the loop's thread (Database.off_loop). The merchant's
+    CSV is written in their language by handlers/admin/export.py."""
+    with shop.db.off_loop():
+        async with shop.uow(write=False) as uow:
+            await require_admin(uow, actor, "export_orders")
+            return await uow.orders.list(since=since, newest_first=False)

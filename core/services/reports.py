@@ -11,6 +11,7 @@ delivered orders; the average rating is over rated orders.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from core.domain.actors import Actor
 from core.domain.orders import OrderStatus
 from core.services.context import Shop, require_admin
-from core.store.reports_repo import OrderMoney
+from core.store.reports_repo import OrderFact, OrderMoney
 
 NOT_REVENUE = {str(OrderStatus.CANCELLED), str(OrderStatus.EXPIRED)}
 
@@ -66,17 +67,41 @@ def _average(spans: list[timedelta]) -> timedelta | None:
 async def build_report(
     shop: Shop, actor: Actor, since: datetime, until: datetime, *, top: int = 5
 ) -> Report:
-    zone = ZoneInfo(shop.settings.store_timezone)
-    async with shop.uow(write=False) as uow:
-        await require_admin(uow, actor, "report")
-        facts = await uow.reports.orders_between(since, until)
-        ids = [f.order_id for f in facts]
-        times = await uow.reports.status_times(ids)
-        money = await uow.reports.money_by_order(ids)
-        top_rows = await uow.reports.top_products(
-            [f.order_id for f in facts if f.status not in NOT_REVENUE], top
-        )
+    """A period's report, built off the event loop's thread (its statements on SQLite,
+    its arithmetic everywhere): a month of orders must not stop the customers."""
+    with shop.db.off_loop():
+        async with shop.uow(write=False) as uow:
+            await require_admin(uow, actor, "report")
+            facts = await uow.reports.orders_between(since, until)
+            ids = [f.order_id for f in facts]
+            times = await uow.reports.status_times(ids)
+            money = await uow.reports.money_by_order(ids)
+            top_rows = await uow.reports.top_products(
+                [f.order_id for f in facts if f.status not in NOT_REVENUE], top
+            )
+    return await asyncio.to_thread(
+        _figures,
+        ReportFacts(since, until, shop.currency, facts, times, money, top_rows),
+        ZoneInfo(shop.settings.store_timezone),
+    )
 
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What the report is computed from: the store's rows for the period."""
+
+    since: datetime
+    until: datetime
+    currency: str
+    facts: list[OrderFact]
+    times: dict[int, dict[str, datetime]]
+    money: dict[int, OrderMoney]
+    top_rows: list[tuple[str, str, int, int]]
+
+
+def _figures(read: ReportFacts, zone: ZoneInfo) -> Report:
+    """The report's arithmetic: plain Python over the rows, run in a worker thread."""
+    since, until, facts, times, money = read.since, read.until, read.facts, read.times, read.money
     per_day_orders: Counter[date] = Counter()
     per_day_revenue: Counter[date] = Counter()
     pending = refunded = 0
@@ -107,7 +132,7 @@ async def build_report(
     return Report(
         since=since,
         until=until,
-        currency=shop.currency,
+        currency=read.currency,
         orders=len(facts),
         revenue=sum(per_day_revenue.values()),
         per_day=[DayFigures(d, per_day_orders[d], per_day_revenue[d]) for d in days],
@@ -115,7 +140,7 @@ async def build_report(
         avg_to_confirm=_average(to_confirm),
         avg_to_ship=_average(to_ship),
         avg_to_deliver=_average(to_deliver),
-        top_products=[TopProduct(*row) for row in top_rows],
+        top_products=[TopProduct(*row) for row in read.top_rows],
         return_rate=(sum(1 for f in facts if f.has_return) / len(delivered) if delivered else None),
         average_rating=sum(ratings) / len(ratings) if ratings else None,
         ratings=len(ratings),

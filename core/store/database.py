@@ -13,16 +13,17 @@ import asyncio
 import contextlib
 import hashlib
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from core.domain.errors import StoreUnavailable
-from core.store.sqlite_driver import inline_dbapi
+from core.store.sqlite_driver import SqliteDriver
 
 BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL connections per worker, kept open (opening one forks a server process, too
@@ -48,7 +49,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine: AsyncEngine = _create_engine(url, echo=echo)
+        # The SQLite driver's checkpoint counters and worker thread: this Database's own.
+        self.sqlite_driver = SqliteDriver() if self.is_sqlite else None
+        self.engine: AsyncEngine = _create_engine(url, echo=echo, driver=self.sqlite_driver)
         # For units that send no BEGIN (see transaction()): on SQLite the same pool, on
         # PostgreSQL a pool of its own in autocommit, so that no connection has its
         # isolation level switched on the way out of the pool and back.
@@ -57,8 +60,29 @@ class Database:
             if self.is_sqlite
             else _create_postgres_engine(url, echo=echo, autocommit=True)
         )
+        # SQLite statements run on the loop's thread (core/store/sqlite_driver.py); the
+        # units of a report or an export run theirs in a worker thread instead, on an
+        # engine of their own. PostgreSQL's statements never hold the loop's thread.
+        self._off_loop_engine = (
+            _create_engine(url, echo=echo, driver=self.sqlite_driver, off_loop=True)
+            if self.sqlite_driver is not None and not _in_memory(url)
+            else None
+        )
+        # Whether the current task is inside off_loop(); per Database, per task.
+        self._in_off_loop: ContextVar[bool] = ContextVar(f"off_loop_{id(self)}", default=False)
         self._write_gate = asyncio.Lock() if self.is_sqlite else None
         self._lock_slots = asyncio.Semaphore(LOCK_SLOTS)
+
+    @contextmanager
+    def off_loop(self) -> Iterator[None]:
+        """Units of work opened inside (by this task) run their statements off the event
+        loop's thread: for reports, exports and imports, whose long statements would
+        otherwise stop every other customer on SQLite. Other units stay inline (fast)."""
+        token = self._in_off_loop.set(True)
+        try:
+            yield
+        finally:
+            self._in_off_loop.reset(token)
 
     @asynccontextmanager
     async def transaction(
@@ -82,10 +106,11 @@ class Database:
     async def _connect(self, bare: bool) -> AsyncIterator[AsyncConnection]:
         try:
             # Not `async with engine.connect()`: its exit closes the connection in a task
-            # of its own (safe from cancellation midway), which costs a third of an empty
-            # unit of work. Closing here never waits for anything: a transaction still
-            # open was rolled back just before, so it cannot be cut short either.
-            conn = await (self._bare_engine if bare else self.engine).connect()
+            # of its own (safe from cancellation midway), a good part of an empty unit's
+            # cost (docs/benchmarks.md). Closing here never waits for anything: a
+            # transaction still open was rolled back just before, so it cannot be cut
+            # short either.
+            conn = await self._engine_for(bare).connect()
             try:
                 if self.is_sqlite and not bare:
                     await begin_sqlite_write(conn)
@@ -100,6 +125,11 @@ class Database:
             if isinstance(error, DBAPIError) and not _is_outage(error):
                 raise
             raise StoreUnavailable(reason=type(error).__name__) from error
+
+    def _engine_for(self, bare: bool) -> AsyncEngine:
+        if self._off_loop_engine is not None and self._in_off_loop.get():
+            return self._off_loop_engine
+        return self._bare_engine if bare else self.engine
 
     @asynccontextmanager
     async def person_lock(self, key: str) -> AsyncIterator[None]:
@@ -127,7 +157,8 @@ class Database:
             async with self._lock_slots, self._bare_engine.connect() as conn:
                 # A session-level lock on an autocommit connection: one round trip to
                 # take it, one to release it, sent straight to the driver (they run for
-                # every update; SQLAlchemy's statement machinery doubled their cost).
+                # every update; SQLAlchemy's statement machinery would cost more than the
+                # round trips).
                 driver = (await conn.get_raw_connection()).driver_connection
                 await driver.execute(_ADVISORY_LOCK, number)
                 try:
@@ -164,6 +195,15 @@ class Database:
         await self.engine.dispose()
         if not self.is_sqlite:
             await self._bare_engine.dispose()
+        if self._off_loop_engine is not None:
+            await self._off_loop_engine.dispose()
+        if self.sqlite_driver is not None:
+            self.sqlite_driver.close()
+
+
+def _in_memory(url: str) -> bool:
+    """A second engine on an in-memory URL would open another, empty database."""
+    return make_url(url).database in (None, "", ":memory:")
 
 
 def _is_outage(error: DBAPIError) -> bool:
@@ -176,17 +216,20 @@ def _is_outage(error: DBAPIError) -> bool:
     return state.startswith(("08", "53", "57P"))
 
 
-def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
-    if not url.startswith("sqlite"):
+def _create_engine(
+    url: str, *, echo: bool, driver: SqliteDriver | None, off_loop: bool = False
+) -> AsyncEngine:
+    if driver is None:
         return _create_postgres_engine(url, echo=echo)
     # Every transaction is ended explicitly (Database._connect), so the pool's extra
-    # rollback on return would only cost another statement.
+    # rollback on return would only cost another statement. Off-loop units are few (an
+    # admin's report or export): a small pool.
     engine = create_async_engine(
         url,
         echo=echo,
-        module=inline_dbapi(),
+        module=driver.dbapi(off_loop=off_loop),
         connect_args={"busy_timeout": BUSY_TIMEOUT_MS / 1000},
-        pool_size=8,
+        pool_size=2 if off_loop else 8,
         max_overflow=8,
         pool_reset_on_return=None,
     )

@@ -49,7 +49,7 @@ async def test_a_write_waits_for_another_process_lock_while_the_bot_keeps_answer
 async def test_committed_changes_reach_the_database_file_while_the_bot_runs(
     sqlite_shop, db_path, tmp_path
 ):
-    checkpoints = sqlite_driver._checkpoints[str(db_path)]
+    checkpoints = sqlite_shop.db.sqlite_driver.checkpoints[str(db_path)]
     updates = sqlite_driver.CHECKPOINT_EVERY_COMMITS + 20
     for n in range(updates):
         await inbox.receive(sqlite_shop, "telegram", str(n), "5001", {"update_id": n})
@@ -59,8 +59,7 @@ async def test_committed_changes_reach_the_database_file_while_the_bot_runs(
     # while the last updates were being committed, and a copy of a file a checkpoint
     # was writing at that moment was sometimes malformed (about 1 run in 7, also before
     # this test's last change). Once more, now that nothing commits:
-    checkpoints.running = sqlite_driver._checkpointer.submit(checkpoints._checkpoint)
-    checkpoints.running.result(timeout=30)
+    checkpoints.start().result(timeout=30)
 
     # The database file alone (no WAL beside it) already holds them.
     alone = tmp_path / "copy" / "pedidos.db"
