@@ -16,7 +16,7 @@ from core.domain.errors import DomainError, NotAllowed, StoreUnavailable
 from core.services import admins
 from core.services.context import Shop
 from core.services.conversations import open_turn, save_conversation
-from handlers import options, quantity_change
+from handlers import actions, options, quantity_change
 from handlers.admin import errors as admin_errors
 from handlers.admin import router as admin
 from handlers.customer import cart, catalog, checkout, menu, orders, privacy, support
@@ -195,13 +195,13 @@ async def admin_route(turn: Turn) -> None:
     incoming = turn.incoming
     text_in = (incoming.text or "").strip()
     if incoming.payload is not None:
-        if not await admin.button(turn, incoming.payload):
-            admin.help_text(turn)
-            turn.replies[-1].text = (
-                turn.t.gettext("That button is from an older message.")
-                + "\n"
-                + turn.replies[-1].text
-            )
+        # An admin action, carried out by the feature that registered it; a customer's
+        # button, a payload none of ours carries, or a handler saying it no longer fits
+        # (False): a button from an older message.
+        action = actions.parse(incoming.payload)
+        handler = actions.handler_for(action) if action is not None and action.admin else None
+        if handler is None or await handler(turn, action) is False:
+            admin.older_button(turn)
     elif text_in and incoming.reply_ref.startswith("case:"):
         case_id = incoming.reply_ref.partition(":")[2]
         await admin.run(turn, "reply", f"{case_id} {text_in}")
@@ -242,7 +242,7 @@ async def resume(turn: Turn) -> None:
 
 async def button(turn: Turn, payload: str) -> None:
     verb, args = unpack(payload)
-    if verb in admin.PAYLOAD_VERBS:
+    if actions.is_admin_payload(payload):
         await refuse_admin_action(turn, payload)
         return
     number = int_arg(args, 0)

@@ -17,7 +17,6 @@ from core.domain.payments import PaymentStatus
 from core.services.context import Shop
 from core.services.orders import OrderDetails
 from handlers.i18n import Translator
-from handlers.payloads import pack
 from handlers.quoting import inline, one_line
 from handlers.render import (
     address_text,
@@ -33,36 +32,39 @@ from handlers.types import Button, Reply
 
 
 def action_buttons(t: Translator, details: OrderDetails) -> list[list[Button]]:
+    # The card's buttons are handled in orders.py, which shows cards: imported on use.
+    from handlers.admin import orders
+
     _ = t.gettext
     order = details.order
     code = order.code
     rows: list[list[Button]] = []
     labels = {
-        OrderStatus.CONFIRMED: (_("Confirm"), pack("ac", code)),
-        OrderStatus.PREPARING: (_("Start preparing"), pack("ap", code)),
-        OrderStatus.PACKED: (_("Packed (label)"), pack("ak", code)),
-        OrderStatus.SHIPPED: (_("Ship"), pack("as", code)),
-        OrderStatus.DELIVERED: (_("Delivered"), pack("ad", code)),
+        OrderStatus.CONFIRMED: (_("Confirm"), orders.ConfirmOrder(code).pack()),
+        OrderStatus.PREPARING: (_("Start preparing"), orders.StartPreparing(code).pack()),
+        OrderStatus.PACKED: (_("Packed (label)"), orders.MarkPacked(code).pack()),
+        OrderStatus.SHIPPED: (_("Ship"), orders.ShipOrder(code).pack()),
+        OrderStatus.DELIVERED: (_("Delivered"), orders.MarkDelivered(code).pack()),
     }
     for target in allowed_targets(order.status, ActorKind.MERCHANT):
         if target in NEEDS_PAYMENT and order.awaits_payment:
             # That move is refused until the order is paid: offer the explicit override.
-            rows.append([Button(_("Confirm without payment"), pack("acn", code))])
+            rows.append([Button(_("Confirm without payment"), orders.ConfirmUnpaid(code).pack())])
         elif target in labels:
             label, payload = labels[target]
             rows.append([Button(label, payload)])
         elif target is OrderStatus.CANCELLED:
             if order.status is OrderStatus.AWAITING_CONFIRMATION:
-                rows.append([Button(_("Reject"), pack("aj", code))])
+                rows.append([Button(_("Reject"), orders.RejectOrder(code).pack())])
             else:
-                rows.append([Button(_("Cancel order"), pack("ax", code))])
+                rows.append([Button(_("Cancel order"), orders.CancelOrder(code).pack())])
     pending = any(p.status is PaymentStatus.PENDING for p in details.payments)
     # Cash on delivery stays unpaid on delivery until the merchant says it was received.
     collectable = order.is_open or order.status is OrderStatus.DELIVERED
     if pending and order.payment_method is not PaymentMethod.CARD and collectable:
-        rows.append([Button(_("Mark as paid"), pack("apd", code))])
+        rows.append([Button(_("Mark as paid"), orders.MarkPaid(code).pack())])
     if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED):
-        rows.append([Button(_("Shipping label"), pack("lbl", code))])
+        rows.append([Button(_("Shipping label"), orders.ShippingLabel(code).pack())])
     return rows
 
 
@@ -129,6 +131,8 @@ def payment_line(t: Translator, details: OrderDetails) -> str:
 def unpaid_refusal(t: Translator, refused: PaymentRequired) -> Reply:
     """The answer to confirming, preparing or shipping an order that awaits its payment:
     why not, and the two ways on (the money arrived; or go on without it, recorded)."""
+    from handlers.admin import orders  # see action_buttons
+
     _ = t.gettext
     code = str(refused.data.get("code", ""))
     text = _(
@@ -137,10 +141,10 @@ def unpaid_refusal(t: Translator, refused: PaymentRequired) -> Reply:
         "the payment, confirm it without payment (/confirmar_sin_pago {code}); the "
         "order's history will record that you did."
     ).format(code=code)
-    rows = [[Button(_("Confirm without payment"), pack("acn", code))]]
+    rows = [[Button(_("Confirm without payment"), orders.ConfirmUnpaid(code).pack())]]
     if refused.data.get("method") == PaymentMethod.BANK_TRANSFER:
-        rows.insert(0, [Button(_("Mark as paid"), pack("apd", code))])
-    rows.append([Button(_("Open order"), pack("ao", code))])
+        rows.insert(0, [Button(_("Mark as paid"), orders.MarkPaid(code).pack())])
+    rows.append([Button(_("Open order"), orders.OpenOrder(code).pack())])
     return Reply(text, rows)
 
 

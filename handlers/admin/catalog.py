@@ -3,15 +3,28 @@ activate or deactivate it, create one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
 from core.services import catalog, inventory
+from handlers.actions import Action, handles
 from handlers.admin.actor import actor
 from handlers.admin.stock import stock_line
-from handlers.payloads import pack
 from handlers.render import money
 from handlers.turn import Turn
 from handlers.types import Button
+
+
+# The toggle of a product's card.
+@dataclass(frozen=True)
+class ActivateProduct(Action, prefix="pa", admin=True):
+    product_id: int
+
+
+@dataclass(frozen=True)
+class DeactivateProduct(Action, prefix="pd", admin=True):
+    product_id: int
 
 
 async def product_command(turn: Turn, action: str, rest: str) -> None:
@@ -38,10 +51,18 @@ async def product_command(turn: Turn, action: str, rest: str) -> None:
     await show_product(turn, sku)
 
 
-async def set_active(turn: Turn, product_id: int, active: bool) -> None:
+# Product 0 ("pa:0") is no product of ours: False, answered as a button from an older
+# message.
+@handles(ActivateProduct)
+@handles(DeactivateProduct)
+async def set_active(turn: Turn, action: ActivateProduct | DeactivateProduct) -> bool:
     """The Activate / Deactivate button of a product's card."""
-    product = await catalog.get_product(turn.shop, product_id=product_id)
+    if not action.product_id:
+        return False
+    product = await catalog.get_product(turn.shop, product_id=action.product_id)
+    active = isinstance(action, ActivateProduct)
     await product_command(turn, "activate" if active else "deactivate", product.sku)
+    return True
 
 
 async def show_product(turn: Turn, sku: str) -> None:
@@ -57,9 +78,9 @@ async def show_product(turn: Turn, sku: str) -> None:
         ]
     )
     toggle = (
-        Button(_("Deactivate"), pack("pd", product.id))
+        Button(_("Deactivate"), DeactivateProduct(product.id).pack())
         if product.active
-        else Button(_("Activate"), pack("pa", product.id))
+        else Button(_("Activate"), ActivateProduct(product.id).pack())
     )
     turn.say(text, [[toggle]], image_url=product.image_url)
 

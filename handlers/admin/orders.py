@@ -3,25 +3,98 @@ on it (confirm, prepare, pack, ship, deliver, reject, cancel, paid, refund, labe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
 from core.domain.orders import OrderStatus, PaymentRequired
 from core.services import admins, orders, payments, shipping
+from handlers.actions import Action, handles
 from handlers.admin.actor import actor
 from handlers.admin.cards import order_card, timeline_text, unpaid_refusal
+from handlers.admin.reports import report
 from handlers.admin.status_words import (
     ALL,
     AWAITING_PAYMENT,
     status_from_words,
     words_that_work,
 )
-from handlers.payloads import pack, whole_number
+from handlers.payloads import whole_number
 from handlers.quoting import inline
 from handlers.render import money, order_status_name, status_name
 from handlers.turn import Step, Turn
 from handlers.types import Button
 
 LIST_PAGE = 8
+
+
+# The buttons of the order list and an order's card. The payloads are those of buttons
+# already in admins' chats ("ac:PED-7K3FQ"): a prefix or a field's order never changes.
+@dataclass(frozen=True)
+class ListOrders(Action, prefix="al", admin=True):
+    status: str = "all"  # a status name, "all", or "report" (the help's Report button)
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class OpenOrder(Action, prefix="ao", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class ConfirmOrder(Action, prefix="ac", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class ConfirmUnpaid(Action, prefix="acn", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class RejectOrder(Action, prefix="aj", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class StartPreparing(Action, prefix="ap", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class MarkPacked(Action, prefix="ak", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class ShipOrder(Action, prefix="as", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class ShipWithCarrier(Action, prefix="asc", admin=True):
+    code: str
+    carrier: str
+
+
+@dataclass(frozen=True)
+class MarkDelivered(Action, prefix="ad", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class CancelOrder(Action, prefix="ax", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class MarkPaid(Action, prefix="apd", admin=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class ShippingLabel(Action, prefix="lbl", admin=True):
+    code: str
 
 
 async def order_action(turn: Turn, action: str, code: str, reason: str, args: list[str]) -> None:
@@ -109,7 +182,7 @@ async def reject_or_cancel(turn: Turn, action: str, code: str, reason: str) -> N
             _("Why? Type the reason for order {code}; the customer will read it.").format(
                 code=code
             ),
-            [[Button(_("Back"), pack("ao", code))]],
+            [[Button(_("Back"), OpenOrder(code).pack())]],
         )
         return
     if action == "reject":
@@ -144,7 +217,7 @@ async def ship(turn: Turn, code: str, carrier: str | None, tracking: str | None)
         turn.say(_("Type the tracking number for order {code}.").format(code=code))
         return
     carriers = await shipping.list_carriers(turn.shop)
-    rows = [[Button(c.name, pack("asc", code, c.code))] for c in carriers[:10]]
+    rows = [[Button(c.name, ShipWithCarrier(code, c.code).pack())] for c in carriers[:10]]
     turn.reset()
     turn.say(_("Which carrier takes order {code}?").format(code=code), rows)
 
@@ -208,16 +281,16 @@ async def list_orders(turn: Turn, status: str | None, page: int) -> None:
             Button(
                 f"{o.code} · {inline(o.customer_name, 20)} · "
                 f"{money(turn.t, o.total.amount, o.currency)} · {order_status_name(turn.t, o)}",
-                pack("ao", o.code),
+                OpenOrder(o.code).pack(),
             )
         ]
         for o in found
     ]
     nav = []
     if page > 0:
-        nav.append(Button(_("« Previous"), pack("al", status or "all", page - 1)))
+        nav.append(Button(_("« Previous"), ListOrders(status or "all", page - 1).pack()))
     if (page + 1) * LIST_PAGE < total:
-        nav.append(Button(_("Next »"), pack("al", status or "all", page + 1)))
+        nav.append(Button(_("Next »"), ListOrders(status or "all", page + 1).pack()))
     if nav:
         rows.append(nav)
     title = _("All orders")
@@ -229,3 +302,83 @@ async def list_orders(turn: Turn, status: str | None, page: int) -> None:
         ),
         rows,
     )
+
+
+# An empty code ("ac:") is no order of ours: False, answered as a button from an older
+# message.
+async def _on_order(turn: Turn, action: str, code: str) -> bool:
+    if not code:
+        return False
+    await order_action(turn, action, code, "", [code])
+    return True
+
+
+@handles(OpenOrder)
+async def open_order(turn: Turn, action: OpenOrder) -> bool:
+    return await _on_order(turn, "order", action.code)
+
+
+@handles(ConfirmOrder)
+async def confirm_order(turn: Turn, action: ConfirmOrder) -> bool:
+    return await _on_order(turn, "confirm", action.code)
+
+
+@handles(ConfirmUnpaid)
+async def confirm_unpaid(turn: Turn, action: ConfirmUnpaid) -> bool:
+    return await _on_order(turn, "confirm_unpaid", action.code)
+
+
+@handles(RejectOrder)
+async def reject_order(turn: Turn, action: RejectOrder) -> bool:
+    return await _on_order(turn, "reject", action.code)
+
+
+@handles(StartPreparing)
+async def start_preparing(turn: Turn, action: StartPreparing) -> bool:
+    return await _on_order(turn, "prepare", action.code)
+
+
+@handles(MarkPacked)
+async def mark_packed(turn: Turn, action: MarkPacked) -> bool:
+    return await _on_order(turn, "packed", action.code)
+
+
+@handles(MarkDelivered)
+async def mark_delivered(turn: Turn, action: MarkDelivered) -> bool:
+    return await _on_order(turn, "delivered", action.code)
+
+
+@handles(CancelOrder)
+async def cancel_order(turn: Turn, action: CancelOrder) -> bool:
+    return await _on_order(turn, "cancel", action.code)
+
+
+@handles(MarkPaid)
+async def mark_paid(turn: Turn, action: MarkPaid) -> bool:
+    return await _on_order(turn, "paid", action.code)
+
+
+@handles(ShippingLabel)
+async def shipping_label(turn: Turn, action: ShippingLabel) -> bool:
+    return await _on_order(turn, "label", action.code)
+
+
+@handles(ShipOrder)
+async def ship_order(turn: Turn, action: ShipOrder) -> bool:
+    if not action.code:
+        return False
+    await ship(turn, action.code, None, None)
+    return True
+
+
+@handles(ShipWithCarrier)
+async def ship_with_carrier(turn: Turn, action: ShipWithCarrier) -> None:
+    await ship(turn, action.code, action.carrier, None)
+
+
+@handles(ListOrders)
+async def list_orders_button(turn: Turn, action: ListOrders) -> None:
+    if action.status == "report":
+        await report(turn, "7d")
+    else:
+        await list_orders(turn, action.status, action.page)

@@ -4,11 +4,13 @@ or by one of their orders' codes (what an admin has in front of them)."""
 
 from __future__ import annotations
 
-from core.domain.actors import Actor, merchant
+from dataclasses import dataclass
+
 from core.services import privacy
+from handlers.actions import Action, handles
+from handlers.admin.actor import actor
 from handlers.customer.privacy import JSON_AS_TEXT
 from handlers.i18n import Translator
-from handlers.payloads import int_arg, pack
 from handlers.quoting import inline, one_line
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
@@ -16,8 +18,15 @@ from handlers.types import Button, Document
 ACTIONS = ("customer_data", "forget_customer")
 
 
-def _actor(turn: Turn) -> Actor:
-    return merchant(f"{turn.incoming.channel}:{turn.incoming.user_id}")
+# The answers to "erase?".
+@dataclass(frozen=True)
+class ForgetCustomer(Action, prefix="afg", admin=True):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class KeepCustomer(Action, prefix="afn", admin=True):
+    pass
 
 
 async def command(turn: Turn, action: str, rest: str) -> None:
@@ -32,7 +41,7 @@ async def command(turn: Turn, action: str, rest: str) -> None:
         )
         return
     try:
-        customer_id = await privacy.find_customer(turn.shop, _actor(turn), reference)
+        customer_id = await privacy.find_customer(turn.shop, actor(turn), reference)
     except privacy.CustomerNotFound:
         turn.say(
             _(
@@ -49,7 +58,7 @@ async def command(turn: Turn, action: str, rest: str) -> None:
 
 async def send_data(turn: Turn, customer_id: int) -> None:
     _, t = turn.t.gettext, turn.t
-    data = await privacy.export_customer_data(turn.shop, _actor(turn), customer_id)
+    data = await privacy.export_customer_data(turn.shop, actor(turn), customer_id)
     count = len(data["orders"])
     latest = next((o["name"] for o in reversed(data["orders"]) if o["name"]), "")
     turn.say(
@@ -82,7 +91,7 @@ def erase_question(t: Translator, customer_id: int, summary: privacy.CustomerSum
 
 async def ask_forget(turn: Turn, customer_id: int) -> None:
     _, t = turn.t.gettext, turn.t
-    summary = await privacy.summarise(turn.shop, _actor(turn), customer_id)
+    summary = await privacy.summarise(turn.shop, actor(turn), customer_id)
     turn.reset()
     if summary.forgotten:
         turn.say(_("Customer #{id}'s data was already erased.").format(id=customer_id))
@@ -95,8 +104,8 @@ async def ask_forget(turn: Turn, customer_id: int) -> None:
         erase_question(t, customer_id, summary),
         [
             [
-                Button(_("Yes, erase"), pack("afg", customer_id)),
-                Button(_("No"), pack("afn")),
+                Button(_("Yes, erase"), ForgetCustomer(customer_id).pack()),
+                Button(_("No"), KeepCustomer().pack()),
             ]
         ],
     )
@@ -127,19 +136,22 @@ def erased_text(t: Translator, customer_id: int, orders_kept: int) -> str:
     ).format(id=customer_id, n=orders_kept)
 
 
-async def button(turn: Turn, verb: str, args: list[str]) -> bool:
-    """The answer to "erase?"; False when the button is from an older message."""
-    _ = turn.t.gettext
-    if verb == "afn":
-        turn.reset()
-        turn.say(_("OK, nothing was erased."))
-        return True
-    customer_id = int_arg(args, 0)
-    if customer_id is None or turn.data.get("forget_customer") != customer_id:
+@handles(KeepCustomer)
+async def keep(turn: Turn, action: KeepCustomer) -> None:
+    turn.reset()
+    turn.say(turn.t.gettext("OK, nothing was erased."))
+
+
+@handles(ForgetCustomer)
+async def forget(turn: Turn, action: ForgetCustomer) -> bool:
+    """Yes, erase; False (a button from an older message) unless it answers the question
+    just asked about this customer."""
+    customer_id = action.customer_id
+    if turn.data.get("forget_customer") != customer_id:
         return False
     turn.reset()
     try:
-        done = await privacy.forget_customer(turn.shop, _actor(turn), customer_id)
+        done = await privacy.forget_customer(turn.shop, actor(turn), customer_id)
     except privacy.CustomerHasOpenOrders as error:  # an order placed meanwhile
         blocked(turn, customer_id, list(error.data.get("codes", [])))
         return True

@@ -4,14 +4,66 @@ shipment."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.domain.returns import ReturnRequest, ReturnStatus
 from core.services import returns, shipping
+from handlers.actions import Action, handles
 from handlers.admin.actor import actor
-from handlers.payloads import pack
 from handlers.quoting import inline
 from handlers.render import money
 from handlers.turn import Step, Turn
 from handlers.types import Button
+
+
+# The buttons of the returns queue and a return's card (payloads as in admins' chats).
+@dataclass(frozen=True)
+class OpenReturn(Action, prefix="rs", admin=True):
+    return_id: int = 0  # 0: the queue
+
+
+@dataclass(frozen=True)
+class ApproveReturn(Action, prefix="ra", admin=True):
+    return_id: int
+
+
+@dataclass(frozen=True)
+class RejectReturn(Action, prefix="rj", admin=True):
+    return_id: int
+
+
+@dataclass(frozen=True)
+class ReceiveReturn(Action, prefix="rv", admin=True):
+    return_id: int
+    sellable: int = 0  # 1: the items go back to stock
+
+
+@dataclass(frozen=True)
+class RefundReturn(Action, prefix="rf", admin=True):
+    return_id: int
+
+
+@dataclass(frozen=True)
+class AskReturnAddress(Action, prefix="rad", admin=True):
+    return_id: int
+
+
+@dataclass(frozen=True)
+class ShipReplacement(Action, prefix="rxs", admin=True):
+    return_id: int
+
+
+@dataclass(frozen=True)
+class ExchangeReturn(Action, prefix="re", admin=True):
+    """An older card's "Exchange" button: what "Ship the replacement" does now."""
+
+    return_id: int
+
+
+@dataclass(frozen=True)
+class ShipReplacementWith(Action, prefix="rxc", admin=True):
+    return_id: int
+    carrier: str
 
 
 async def returns_queue(turn: Turn) -> None:
@@ -22,7 +74,7 @@ async def returns_queue(turn: Turn) -> None:
         turn.say(_("No returns waiting."))
         return
     rows = [
-        [Button(f"#{r.id} · {code} · {return_status(turn, r.status)}", pack("rs", r.id))]
+        [Button(f"#{r.id} · {code} · {return_status(turn, r.status)}", OpenReturn(r.id).pack())]
         for code, r in queue[:10]
     ]
     turn.say(_("Returns waiting: {count}").format(count=len(queue)), rows)
@@ -80,77 +132,132 @@ def return_buttons(turn: Turn, request: ReturnRequest) -> list[list[Button]]:
     _ = turn.t.gettext
     rid = request.id
     if request.status is ReturnStatus.REQUESTED:
-        return [[Button(_("Approve"), pack("ra", rid)), Button(_("Reject"), pack("rj", rid))]]
+        return [
+            [
+                Button(_("Approve"), ApproveReturn(rid).pack()),
+                Button(_("Reject"), RejectReturn(rid).pack()),
+            ]
+        ]
     if request.status is ReturnStatus.APPROVED:
         rows = [
-            [Button(_("Received, sellable"), pack("rv", rid, 1))],
-            [Button(_("Received, damaged"), pack("rv", rid, 0))],
+            [Button(_("Received, sellable"), ReceiveReturn(rid, 1).pack())],
+            [Button(_("Received, damaged"), ReceiveReturn(rid, 0).pack())],
         ]
         if not turn.shop.settings.return_address.strip():
-            rows.append([Button(_("Send return address"), pack("rad", rid))])
+            rows.append([Button(_("Send return address"), AskReturnAddress(rid).pack())])
         return rows
     if request.status is ReturnStatus.RECEIVED and request.is_exchange:
         return [
-            [Button(_("Ship the replacement"), pack("rxs", rid))],
-            [Button(_("Refund instead"), pack("rf", rid))],
+            [Button(_("Ship the replacement"), ShipReplacement(rid).pack())],
+            [Button(_("Refund instead"), RefundReturn(rid).pack())],
         ]
     if request.status is ReturnStatus.RECEIVED:
-        return [[Button(_("Refund"), pack("rf", rid))]]
+        return [[Button(_("Refund"), RefundReturn(rid).pack())]]
     return []
 
 
-async def return_action(turn: Turn, verb: str, return_id: int, flag: int | None) -> None:
+@handles(OpenReturn)
+async def open_return(turn: Turn, action: OpenReturn) -> None:
+    await (return_card(turn, action.return_id) if action.return_id else returns_queue(turn))
+
+
+# A return id of 0 ("ra:0") is no return of ours: False, answered as a button from an
+# older message.
+@handles(ApproveReturn)
+async def approve(turn: Turn, action: ApproveReturn) -> bool:
     _ = turn.t.gettext
-    who = actor(turn)
-    if verb == "ra":
-        await returns.approve_return(turn.shop, who, return_id)
-        told = (
-            _("Approved; the customer was told where to send the items.")
-            if turn.shop.settings.return_address.strip()
-            else _(
-                "Approved. RETURN_ADDRESS is not set, so the customer was told you will send "
-                "the address: tap “Send return address”."
-            )
+    if not action.return_id:
+        return False
+    await returns.approve_return(turn.shop, actor(turn), action.return_id)
+    told = (
+        _("Approved; the customer was told where to send the items.")
+        if turn.shop.settings.return_address.strip()
+        else _(
+            "Approved. RETURN_ADDRESS is not set, so the customer was told you will send "
+            "the address: tap “Send return address”."
         )
-        await return_card(turn, return_id, told)
-    elif verb == "rad":
-        await returns.get_return(turn.shop, who, return_id)  # exists, and we may see it
-        turn.go(Step.ADMIN_RETURN_ADDRESS, return_id=return_id)
-        turn.say(
-            _("Type the address where the customer sends the items of return #{id}.").format(
-                id=return_id
-            ),
-            [[Button(_("Back"), pack("rs", return_id))]],
+    )
+    await return_card(turn, action.return_id, told)
+    return True
+
+
+@handles(AskReturnAddress)
+async def ask_address(turn: Turn, action: AskReturnAddress) -> bool:
+    _, return_id = turn.t.gettext, action.return_id
+    if not return_id:
+        return False
+    await returns.get_return(turn.shop, actor(turn), return_id)  # exists, and we may see it
+    turn.go(Step.ADMIN_RETURN_ADDRESS, return_id=return_id)
+    turn.say(
+        _("Type the address where the customer sends the items of return #{id}.").format(
+            id=return_id
+        ),
+        [[Button(_("Back"), OpenReturn(return_id).pack())]],
+    )
+    return True
+
+
+@handles(ShipReplacement)
+@handles(ExchangeReturn)
+async def ship_replacement(turn: Turn, action: ShipReplacement | ExchangeReturn) -> bool:
+    if not action.return_id:
+        return False
+    await ship_exchange(turn, action.return_id, None, None)
+    return True
+
+
+@handles(RejectReturn)
+async def reject(turn: Turn, action: RejectReturn) -> bool:
+    if not action.return_id:
+        return False
+    turn.go(Step.ADMIN_RETURN_REJECT_REASON, return_id=action.return_id)
+    turn.say(
+        turn.t.gettext("Why? Type the reason for return #{id}; the customer will read it.").format(
+            id=action.return_id
         )
-    elif verb in ("rxs", "re"):  # "re": an older card's "Exchange" button
-        await ship_exchange(turn, return_id, None, None)
-    elif verb == "rj":
-        turn.go(Step.ADMIN_RETURN_REJECT_REASON, return_id=return_id)
-        turn.say(
-            _("Why? Type the reason for return #{id}; the customer will read it.").format(
-                id=return_id
-            )
-        )
-    elif verb == "rv":
-        _code, request = await returns.get_return(turn.shop, who, return_id)
-        sellable = {line.sku: bool(flag) for line in request.lines}
-        await returns.receive_return(turn.shop, who, return_id, sellable)
-        await return_card(
-            turn,
-            return_id,
-            _("Received; sellable items are back in stock. The customer was told.")
-            if flag
-            else _("Received as damaged; stock unchanged. The customer was told."),
-        )
-    elif verb == "rf":
-        done = await returns.refund_return(turn.shop, who, return_id)
-        await return_card(
-            turn,
-            return_id,
-            _("Refund of {amount} recorded.").format(
-                amount=money(turn.t, done.refund_amount, turn.shop.currency)
-            ),
-        )
+    )
+    return True
+
+
+@handles(ReceiveReturn)
+async def receive(turn: Turn, action: ReceiveReturn) -> bool:
+    _, who, return_id = turn.t.gettext, actor(turn), action.return_id
+    if not return_id:
+        return False
+    _code, request = await returns.get_return(turn.shop, who, return_id)
+    sellable = {line.sku: bool(action.sellable) for line in request.lines}
+    await returns.receive_return(turn.shop, who, return_id, sellable)
+    await return_card(
+        turn,
+        return_id,
+        _("Received; sellable items are back in stock. The customer was told.")
+        if action.sellable
+        else _("Received as damaged; stock unchanged. The customer was told."),
+    )
+    return True
+
+
+@handles(RefundReturn)
+async def refund(turn: Turn, action: RefundReturn) -> bool:
+    if not action.return_id:
+        return False
+    done = await returns.refund_return(turn.shop, actor(turn), action.return_id)
+    await return_card(
+        turn,
+        action.return_id,
+        turn.t.gettext("Refund of {amount} recorded.").format(
+            amount=money(turn.t, done.refund_amount, turn.shop.currency)
+        ),
+    )
+    return True
+
+
+@handles(ShipReplacementWith)
+async def ship_replacement_with(turn: Turn, action: ShipReplacementWith) -> bool:
+    if not action.return_id:
+        return False
+    await ship_exchange(turn, action.return_id, action.carrier, None)
+    return True
 
 
 async def reject_reason_typed(turn: Turn, return_id: int, text: str) -> None:
@@ -187,6 +294,6 @@ async def ship_exchange(
         )
         return
     carriers = await shipping.list_carriers(turn.shop)
-    rows = [[Button(c.name, pack("rxc", return_id, c.code))] for c in carriers[:10]]
+    rows = [[Button(c.name, ShipReplacementWith(return_id, c.code).pack())] for c in carriers[:10]]
     turn.reset()
     turn.say(_("Which carrier takes the replacement for return #{id}?").format(id=return_id), rows)

@@ -12,7 +12,6 @@ from handlers.admin import orders, returns, stock, support
 from handlers.admin import privacy as customer_privacy
 from handlers.admin.export import export
 from handlers.admin.reports import report
-from handlers.payloads import int_arg, pack, unpack
 from handlers.turn import Step, Turn
 from handlers.types import Button
 
@@ -51,11 +50,6 @@ COMMANDS = {
 # Commands a customer also has (with their customer meaning): not "admin only".
 SHARED = {"/ayuda", "/help", "/start", "/menu", "/pedidos", "/orders", "/cancelar", "/cancel"}
 ADMIN_ONLY_COMMANDS = set(COMMANDS) - SHARED
-PAYLOAD_VERBS = {
-    "ao", "ac", "acn", "aj", "ap", "ak", "as", "asc", "ad", "ax", "apd", "al", "lbl",
-    "rs", "ra", "rj", "rv", "rf", "re", "sr", "sc", "pa", "pd", "afg", "afn",
-    "rad", "rxs", "rxc", "scs",
-}  # fmt: skip
 
 
 def help_text(turn: Turn) -> None:
@@ -85,10 +79,15 @@ def help_text(turn: Turn) -> None:
         ),
         [
             [
-                Button(_("Awaiting confirmation"), pack("al", "awaiting_confirmation", 0)),
-                Button(_("All orders"), pack("al", "all", 0)),
+                Button(
+                    _("Awaiting confirmation"), orders.ListOrders("awaiting_confirmation", 0).pack()
+                ),
+                Button(_("All orders"), orders.ListOrders("all", 0).pack()),
             ],
-            [Button(_("Returns"), pack("rs", 0)), Button(_("Report"), pack("al", "report", 0))],
+            [
+                Button(_("Returns"), returns.OpenReturn(0).pack()),
+                Button(_("Report"), orders.ListOrders("report", 0).pack()),
+            ],
         ],
     )
 
@@ -148,56 +147,13 @@ def name_of(action: str) -> str:
     return next((name for name, a in COMMANDS.items() if a == action), "/" + action)
 
 
-async def button(turn: Turn, payload: str) -> bool:
-    """An admin button; False when the payload isn't an admin one."""
-    verb, args = unpack(payload)
-    if verb not in PAYLOAD_VERBS:
-        return False
-    first = args[0] if args else ""
-    number = int_arg(args, 0)
-    simple = {
-        "ac": "confirm",
-        "acn": "confirm_unpaid",
-        "ap": "prepare",
-        "ak": "packed",
-        "ad": "delivered",
-        "apd": "paid",
-        "lbl": "label",
-        "ao": "order",
-        "aj": "reject",
-        "ax": "cancel",
-    }
-    if verb in simple and first:
-        await orders.order_action(turn, simple[verb], first, "", [first])
-    elif verb == "as" and first:
-        await orders.ship(turn, first, None, None)
-    elif verb == "asc" and len(args) == 2:
-        await orders.ship(turn, first, args[1], None)
-    elif verb == "al":
-        if first == "report":
-            await report(turn, "7d")
-        else:
-            await orders.list_orders(turn, first, int_arg(args, 1) or 0)
-    elif verb == "rs":
-        await (returns.returns_queue(turn) if not number else returns.return_card(turn, number))
-    elif verb in ("ra", "rj", "rv", "rf", "re", "rxs", "rad") and number:
-        await returns.return_action(turn, verb, number, int_arg(args, 1))
-    elif verb == "rxc" and number and len(args) == 2:
-        await returns.ship_exchange(turn, number, args[1], None)
-    elif verb == "scs":
-        await support.open_cases(turn)
-    elif verb == "sr" and number:
-        turn.go(Step.ADMIN_SUPPORT_REPLY, case_id=number)
-        turn.say(turn.t.gettext("Type your answer for case #{id}.").format(id=number))
-    elif verb == "sc" and number:
-        await support.support_command(turn, "close", [str(number)], str(number))
-    elif verb in ("afg", "afn"):
-        return await customer_privacy.button(turn, verb, args)
-    elif verb in ("pa", "pd") and number:
-        await products.set_active(turn, number, verb == "pa")
-    else:
-        return False
-    return True
+def older_button(turn: Turn) -> None:
+    """A button that is no admin action, or one whose order, return or case is no
+    longer there to act on: say so, and show the help."""
+    help_text(turn)
+    turn.replies[-1].text = (
+        turn.t.gettext("That button is from an older message.") + "\n" + turn.replies[-1].text
+    )
 
 
 async def answer(turn: Turn, message: str) -> bool:

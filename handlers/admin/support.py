@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.services import support
+from handlers.actions import Action, handles
 from handlers.admin.actor import actor
-from handlers.payloads import int_arg, pack
+from handlers.payloads import int_arg
 from handlers.quoting import inline, one_line, quoted
 from handlers.turn import Step, Turn
 from handlers.types import Button
 
 CASES_SHOWN = 10  # /casos: the ones waiting longest (a button pair each)
+
+
+@dataclass(frozen=True)
+class OpenCases(Action, prefix="scs", admin=True):
+    pass
+
+
+@dataclass(frozen=True)
+class ReplyToCase(Action, prefix="sr", admin=True):
+    case_id: int
+
+
+@dataclass(frozen=True)
+class CloseCase(Action, prefix="sc", admin=True):
+    case_id: int
 
 
 async def support_command(turn: Turn, action: str, args: list[str], rest: str) -> None:
@@ -26,7 +44,7 @@ async def support_command(turn: Turn, action: str, args: list[str], rest: str) -
             if closed
             else _("Case #{id} was already closed.")
         )
-        turn.say(text.format(id=case_id), [[Button(_("Open cases"), pack("scs"))]])
+        turn.say(text.format(id=case_id), [[Button(_("Open cases"), OpenCases().pack())]])
         return
     text = rest.partition(" ")[2].strip()
     if not text:
@@ -37,7 +55,7 @@ async def support_command(turn: Turn, action: str, args: list[str], rest: str) -
     turn.reset()
     turn.say(
         _("Sent to the customer (case #{id}).").format(id=case_id),
-        [[Button(_("Close case"), pack("sc", case_id))]],
+        [[Button(_("Close case"), CloseCase(case_id).pack())]],
     )
 
 
@@ -68,8 +86,8 @@ async def open_cases(turn: Turn) -> None:
         )
         rows.append(
             [
-                Button(_("Reply #{id}").format(id=case.id), pack("sr", case.id)),
-                Button(_("Close #{id}").format(id=case.id), pack("sc", case.id)),
+                Button(_("Reply #{id}").format(id=case.id), ReplyToCase(case.id).pack()),
+                Button(_("Close #{id}").format(id=case.id), CloseCase(case.id).pack()),
             ]
         )
     turn.say("\n".join(lines), rows)
@@ -86,3 +104,26 @@ def waiting_for(turn: Turn, seconds: float) -> str:
         return ngettext("{count} hour", "{count} hours", hours).format(count=hours)
     days = minutes // (24 * 60)
     return ngettext("{count} day", "{count} days", days).format(count=days)
+
+
+@handles(OpenCases)
+async def open_cases_button(turn: Turn, action: OpenCases) -> None:
+    await open_cases(turn)
+
+
+# Case 0 ("sr:0") is no case of ours: False, answered as a button from an older message.
+@handles(ReplyToCase)
+async def ask_reply(turn: Turn, action: ReplyToCase) -> bool:
+    if not action.case_id:
+        return False
+    turn.go(Step.ADMIN_SUPPORT_REPLY, case_id=action.case_id)
+    turn.say(turn.t.gettext("Type your answer for case #{id}.").format(id=action.case_id))
+    return True
+
+
+@handles(CloseCase)
+async def close(turn: Turn, action: CloseCase) -> bool:
+    if not action.case_id:
+        return False
+    await support_command(turn, "close", [str(action.case_id)], str(action.case_id))
+    return True

@@ -16,7 +16,6 @@ from pathlib import Path
 import core.services
 from core.domain.actors import Actor
 from core.services.context import Shop
-from handlers.admin.router import PAYLOAD_VERBS
 
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 
@@ -83,4 +82,18 @@ def customer_button_verbs() -> frozenset[str]:
         for node in ast.walk(tree)
         if isinstance(node, ast.AsyncFunctionDef) and node.name == "button"
     )
-    return frozenset((_verbs_compared(button) | set(packed_verbs())) - PAYLOAD_VERBS)
+    return frozenset((_verbs_compared(button) | set(packed_verbs())) - admin_button_prefixes())
+
+
+@cache
+def admin_button_prefixes() -> frozenset[str]:
+    """The prefixes of the admin's buttons: every action class declared `admin=True`
+    (a customer pressing one is refused)."""
+    import handlers.conversation  # noqa: F401  (imports every feature, registering its actions)
+    from handlers import actions
+
+    found = actions.registered().items()
+    # Not the classes a test declares.
+    return frozenset(
+        prefix for prefix, kind in found if kind.admin and kind.__module__.startswith("handlers.")
+    )

@@ -30,12 +30,13 @@ from core.services import (
 )
 from core.services.catalog import get_product
 from core.store.tables import order_events, outbox, products, stock_moves, support_cases
-from handlers.admin.router import ADMIN_ONLY_COMMANDS, PAYLOAD_VERBS
+from handlers import actions
+from handlers.admin.router import ADMIN_ONLY_COMMANDS
 from tests.conftest import START, buy, new_buyer
 from tests.e2e.chat_driver import ChatDriver
 from tests.e2e.code_lists import (
     HANDLERS,
-    customer_button_verbs,
+    admin_button_prefixes,
     packed_verbs,
     services_taking_an_actor,
 )
@@ -94,7 +95,7 @@ async def test_forged_admin_buttons_from_a_customer_are_refused_and_change_nothi
     chat = ChatDriver(demo_shop, "u1", locale="en")
     await chat.open()
     before = await snapshot(demo_shop)
-    for verb in sorted(PAYLOAD_VERBS):
+    for verb in sorted(admin_button_prefixes()):
         answer = await chat.send_payload(f"{verb}:{order.code}:1")
         assert "Sorry, that is only for the shop's team." in answer, verb
     assert await snapshot(demo_shop) == before
@@ -134,6 +135,9 @@ SERVICE_CALLS = {
     ),
     "orders.reject_order": lambda shop, code: orders.reject_order(shop, STRANGER, code, "x"),
     "orders.cancel_order": lambda shop, code: orders.cancel_order(shop, STRANGER, code, "x"),
+    "orders.cancel_by_customer": lambda shop, code: orders.cancel_by_customer(
+        shop, STRANGER, code, "x"
+    ),
     "orders.start_preparing": lambda shop, code: orders.start_preparing(shop, STRANGER, code),
     "orders.mark_packed": lambda shop, code: orders.mark_packed(shop, STRANGER, code),
     "orders.mark_delivered": lambda shop, code: orders.mark_delivered(shop, STRANGER, code),
@@ -201,9 +205,15 @@ def test_every_call_here_is_of_a_service_that_still_exists():
     assert set(SERVICE_CALLS) - set(services_taking_an_actor()) == set()
 
 
-def test_every_admin_button_the_handlers_make_is_refused_to_customers():
-    """An admin button whose verb PAYLOAD_VERBS lacks would reach the customer's button
-    handling instead of the refusal (and the forged-button test above would skip it)."""
-    admin_made = set(packed_verbs(HANDLERS / "admin"))
-    assert admin_made - PAYLOAD_VERBS == set()
-    assert customer_button_verbs() & PAYLOAD_VERBS == set()
+def test_every_button_the_admin_handlers_declare_is_refused_to_customers():
+    """An admin action declared without admin=True would reach the customer's button
+    handling instead of the refusal (and the forged-button test above would skip it);
+    so would a payload packed by hand."""
+    declared = {
+        prefix
+        for prefix, kind in actions.registered().items()
+        if kind.__module__.startswith("handlers.admin.")
+    }
+    assert {"ao", "rs", "sc", "pa", "afg"} <= declared  # each feature's are found
+    assert declared - admin_button_prefixes() == set()
+    assert set(packed_verbs(HANDLERS / "admin")) == set()
