@@ -27,6 +27,7 @@ import gc
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,8 +42,7 @@ from bench.common import (
     rss_mb,
     seed_demo_with_stock,
 )
-from bot.telegram import TelegramChannel
-from bot.telegram import build_models as build_telegram_models
+from bot.telegram import Telegram
 from bot.web import create_app
 from core.services import inbox
 from core.services.context import Shop
@@ -69,7 +69,7 @@ async def settled_rss() -> float:
     return rss_mb()
 
 
-async def converse(channel: TelegramChannel, user_id: int, texts_and_buttons: list[dict]) -> str:
+async def converse(channel: Any, user_id: int, texts_and_buttons: list[dict]) -> str:
     """One customer's updates, each handled as the channel handles one; the last answer."""
     last = ""
     for event in texts_and_buttons:
@@ -83,7 +83,7 @@ async def converse(channel: TelegramChannel, user_id: int, texts_and_buttons: li
 
 
 async def bring_customers(
-    channel: TelegramChannel, steps: list[dict], question: str, count: int, concurrency: int
+    channel: Any, steps: list[dict], question: str, count: int, concurrency: int
 ) -> int:
     """count customers through the steps, concurrency at a time; how many were left at
     the question. Returns only a number, so nothing of the bench's own (tasks, answers)
@@ -126,8 +126,9 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
     kind = database_choice(parser, args)
     after_imports = await settled_rss()
     async with fresh_database(kind, args.postgres_url) as url:
-        shop = open_shop(
-            url,
+        shop = open_shop(url)
+        telegram = Telegram.from_environment(
+            _env_file=None,
             telegram_bot_token="123456:BENCH-MEMORY",
             telegram_api_url="http://127.0.0.1:9",  # never called
             telegram_global_per_second=1_000_000.0,  # counted, never waited for
@@ -135,9 +136,9 @@ async def main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
         try:
             await migrate(shop)
             await seed_demo_with_stock(shop, 1_000_000)
-            channel = TelegramChannel(shop)
-            app = create_app(shop, channel)  # held, as the server holds it
-            build_telegram_models()  # as serve does at start
+            channel = telegram.open(shop)  # loads aiogram as serve does
+            app = create_app(shop, [telegram.router(channel)])  # held, as the server holds it
+            channel.build_models()  # as serve does at start
             load_understanding()  # likewise
             assert app.routes
             async with shop.uow(write=False) as uow:

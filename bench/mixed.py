@@ -222,8 +222,12 @@ async def serve_shop(args: argparse.Namespace) -> None:
     """The shop as `pedidos serve` runs it, reporting each handled update."""
     from bot import runner
     from bot.app import build_shop
-    from bot.telegram import TelegramChannel
+    from bot.telegram import Telegram, models
+    from bot.telegram.settings import TelegramSettings
     from core.settings import load_settings
+
+    models.load_aiogram()  # as the channel loads it when it starts, before the import below
+    from bot.telegram.channel import TelegramChannel
 
     quiet_logging()
     link = await ReportLink.connect(args.report_port)
@@ -251,11 +255,13 @@ async def serve_shop(args: argparse.Namespace) -> None:
     }
     if args.global_per_second:
         overrides["telegram_global_per_second"] = args.global_per_second
-    shop = build_shop(load_settings(_env_file=None, **overrides))
+    own = {k: overrides.pop(k) for k in list(overrides) if k in TelegramSettings.model_fields}
+    telegram = Telegram.from_environment(_env_file=None, **own)
+    shop = build_shop(load_settings(_env_file=None, **overrides), [telegram])
     count_statements(link)
     link.profile_path = args.profile or ""
     try:
-        await runner.serve(shop, poll=False, stop=link.stop)
+        await runner.serve(shop, [telegram], poll=False, stop=link.stop)
     finally:
         await shop.db.dispose()
 

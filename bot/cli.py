@@ -6,13 +6,14 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import build_shop
-from bot.terminal import TerminalChat
+from bot.channels import Channel, channel_classes, load_channels, served
+from bot.terminal.chat import TerminalChat
 from core.domain.actors import Actor, ActorKind
 from core.domain.shipments import Carrier
 from core.services import admins, catalog_io, demo, expiry, privacy, shipping
@@ -27,8 +28,10 @@ from handlers.render import row_error_text
 CLI_ACTOR = Actor(ActorKind.SYSTEM, "cli")  # whoever runs the CLI runs the server
 
 
-async def _with_shop(settings: Settings, work: Callable[[Shop], Awaitable[int]]) -> int:
-    shop = build_shop(settings)
+async def _with_shop(
+    settings: Settings, channels: list[Channel], work: Callable[[Shop], Awaitable[int]]
+) -> int:
+    shop = build_shop(settings, channels)
     try:
         return await work(shop)
     finally:
@@ -148,19 +151,14 @@ async def cmd_chat(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     return 0
 
 
-def has_channels(settings: Settings) -> bool:
-    return bool(settings.telegram_bot_token or settings.whatsapp_configured)
-
-
 async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     """Start every configured channel; with none configured, the terminal chat."""
-    settings = shop.settings
-    if not has_channels(settings):
+    if not served(args.channels):
         args.user, args.name, args.locale = "local", "", None
         return await cmd_chat(shop, t, args)
     from bot import runner  # the channels' SDKs load only when a channel runs
 
-    await runner.serve(shop, poll=True)
+    await runner.serve(shop, args.channels, poll=True)
     return 0
 
 
@@ -168,7 +166,7 @@ async def cmd_serve(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     """The web app alone (webhooks, health), with the outbox dispatcher."""
     from bot import runner
 
-    await runner.serve(shop, poll=False)
+    await runner.serve(shop, args.channels, poll=False)
     return 0
 
 
@@ -182,11 +180,9 @@ async def cmd_admin(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
             origin = _("from the settings") if source == "settings" else _("added")
             print(f"{channel}\t{user_id}\t{origin}")
         return 0
-    if args.channel not in admins.CHANNELS:
-        print(
-            _("The channel must be one of: {channels}").format(channels=", ".join(admins.CHANNELS)),
-            file=sys.stderr,
-        )
+    if args.channel not in shop.channels.names:
+        names = ", ".join(shop.channels.names)
+        print(_("The channel must be one of: {channels}").format(channels=names), file=sys.stderr)
         return 2
     if args.admin_command == "add":
         added = await admins.add_admin(shop, args.channel, args.user_id, args.name or "")
@@ -282,7 +278,7 @@ def _confirmed(question: str) -> bool:
     return answer.strip().lower() in YES
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(channel_names: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pedidos", description="Pedidos: orders in chat.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -314,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin_sub.add_parser("list", help="list the admins").set_defaults(handler=cmd_admin)
     for name in ("add", "remove"):
         command = admin_sub.add_parser(name, help=f"{name} an admin")
-        command.add_argument("channel", help="telegram, whatsapp or terminal")
+        command.add_argument("channel", help=_either(channel_names))
         command.add_argument("user_id", help="Telegram user id, WhatsApp number, terminal user")
         if name == "add":
             command.add_argument("--name")
@@ -356,7 +352,7 @@ LOG_FILE = Path("pedidos.log")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def configure_logging(args: argparse.Namespace, settings: Settings) -> None:
+def configure_logging(args: argparse.Namespace) -> None:
     """Where log lines go, by what the command shows its person:
 
     - a chat in this terminal (`pedidos chat`; `pedidos run` with no channel set up):
@@ -366,7 +362,7 @@ def configure_logging(args: argparse.Namespace, settings: Settings) -> None:
       a service's logs are collected;
     - the other commands: warnings and errors only, on standard error (no migration
       chatter above the one line of their result)."""
-    chat = args.command == "chat" or (args.command == "run" and not has_channels(settings))
+    chat = args.command == "chat" or (args.command == "run" and not served(args.channels))
     if chat:
         to_file = logging.FileHandler(LOG_FILE, encoding="utf-8", delay=True)  # made if used
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[to_file])
@@ -377,20 +373,26 @@ def configure_logging(args: argparse.Namespace, settings: Settings) -> None:
         logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
 
 
+def _either(names: Sequence[str]) -> str:
+    """ "a, b or c" """
+    return " or ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser([channel.name for channel in channel_classes()]).parse_args(argv)
     try:
         settings = load_settings()
+        args.channels = load_channels()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    configure_logging(args, settings)
+    configure_logging(args)
     t = Translator(settings.default_locale, settings.store_country)
 
     async def work(shop: Shop) -> int:
         return await args.handler(shop, t, args)
 
-    return asyncio.run(_with_shop(settings, work))
+    return asyncio.run(_with_shop(settings, args.channels, work))
 
 
 if __name__ == "__main__":

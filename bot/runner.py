@@ -13,9 +13,8 @@ from datetime import timedelta
 import uvicorn
 
 from bot import gc_tuning
-from bot.dispatcher import OutboxDispatcher, Sender
-from bot.telegram import TelegramChannel
-from bot.telegram import build_models as build_telegram_models
+from bot.channels import Channel, Live, served
+from bot.dispatcher import OutboxDispatcher
 from bot.web import create_app
 from core.services import expiry, inbox, retention
 from core.services.context import Shop
@@ -69,7 +68,7 @@ async def forget_forever(shop: Shop) -> None:
 
 
 async def recover_forever(
-    shop: Shop, channels: list, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    shop: Shop, channels: list[Live], sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 ) -> None:
     """Updates a dead worker accepted but never handled are handled here, after a while."""
     every = max(1.0, shop.settings.inbox_retry_seconds / 2)
@@ -78,7 +77,7 @@ async def recover_forever(
         await recover_once(shop, channels)
 
 
-async def recover_once(shop: Shop, channels: list) -> None:
+async def recover_once(shop: Shop, channels: list[Live]) -> None:
     """Handle the updates waiting longer than INBOX_RETRY_SECONDS (younger ones may still
     be in a live worker's hands)."""
     age = timedelta(seconds=shop.settings.inbox_retry_seconds)
@@ -89,22 +88,22 @@ async def recover_once(shop: Shop, channels: list) -> None:
             log.exception("recovering %s updates failed; trying again later", channel.channel)
 
 
-async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) -> None:
-    """Web app + dispatcher + expiry; with poll, Telegram long polling too (instead of
-    its webhook). Runs until stop is set (or SIGINT / SIGTERM)."""
+async def serve(
+    shop: Shop, channels: list[Channel], *, poll: bool, stop: asyncio.Event | None = None
+) -> None:
+    """Web app + dispatcher + jobs, and every channel the settings turn on; with poll, a
+    channel that can poll (Telegram without a webhook URL) does. Runs until stop is set
+    (or SIGINT / SIGTERM)."""
     stop = stop or _stop_on_signals()
     settings = shop.settings
     await shop.db.open_connections()
-    telegram = TelegramChannel(shop) if settings.telegram_bot_token else None
-    whatsapp = None
-    if settings.whatsapp_configured:
-        from bot.whatsapp import WhatsAppChannel  # pywa (11 MiB) only when it is used
-
-        whatsapp = WhatsAppChannel(shop)
-    senders: list[Sender] = [c for c in (telegram, whatsapp) if c is not None]
+    running = [(channel, channel.open(shop)) for channel in served(channels)]
+    live = {channel.name: sender for channel, sender in running}
+    senders = list(live.values())
+    routers = [r for c in channels if (r := c.router(live.get(c.name))) is not None]
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(shop, telegram, whatsapp),
+            create_app(shop, routers),
             host=settings.host,
             port=settings.port,
             log_level="warning",
@@ -124,17 +123,8 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
         asyncio.create_task(recover_forever(shop, senders), name="inbox-recovery"),
         asyncio.create_task(forget_forever(shop), name="inbox-housekeeping"),
     ]
-    if telegram is not None:
-        await telegram.set_commands()
-        if poll and not settings.telegram_webhook_url:
-            tasks.append(asyncio.create_task(telegram.poll(stop), name="telegram-polling"))
-        else:
-            await telegram.set_webhook(settings.telegram_webhook_url, settings.webhook_secret())
-            await telegram.resume_unhandled()
-    if whatsapp is not None:
-        await whatsapp.resume_unhandled()
-    if telegram is not None:
-        build_telegram_models()
+    for channel, sender in running:
+        tasks += await channel.start(sender, poll=poll, stop=stop)
     load_understanding()
     gc_tuning.tune_for_serving()
     for name in settings.placeholders_in_use():
@@ -150,10 +140,8 @@ async def serve(shop: Shop, *, poll: bool, stop: asyncio.Event | None = None) ->
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if telegram is not None:
-            await telegram.close()
-        if whatsapp is not None:
-            await whatsapp.close()
+        for sender in senders:
+            await sender.close()
 
 
 async def _address(server: uvicorn.Server, serving: asyncio.Task, settings: Settings) -> str:

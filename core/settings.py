@@ -1,11 +1,12 @@
-"""Settings from the environment and `.env`, read once by the composition root."""
+"""The shop's settings from the environment and `.env`, read once by the composition
+root. Each chat channel reads its own (bot/<channel>/settings.py), with `read_settings`."""
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Collection
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -16,7 +17,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
@@ -108,27 +109,6 @@ class Settings(BaseSettings):
     unconfirmed_order_expiry_hours: int = Field(default=48, ge=2, le=30 * 24)
     unconfirmed_order_reminder_hours: int = Field(default=12, ge=1, le=30 * 24 - 1)
     bank_transfer_details: str = DEMO_BANK_TRANSFER_DETAILS  # a placeholder to replace
-    # Telegram: a token turns the channel on. Long polling unless a webhook URL is set.
-    telegram_bot_token: str = ""
-    telegram_api_url: str = "https://api.telegram.org"
-    telegram_payment_provider_token: str = ""
-    telegram_admin_chat_id: int | None = None
-    telegram_webhook_url: str = ""
-    telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
-    telegram_per_chat_per_second: float = Field(default=1.0, gt=0)
-    telegram_global_per_second: float = Field(default=30.0, gt=0)
-    # WhatsApp Cloud API: the phone id and token turn the channel on.
-    whatsapp_phone_id: str = ""
-    whatsapp_token: str = ""
-    whatsapp_verify_token: str = ""
-    whatsapp_app_secret: str = ""
-    whatsapp_api_url: str = "https://graph.facebook.com"
-    whatsapp_template_name: str = "pedido_actualizacion"
-    whatsapp_template_languages: dict[str, str] = Field(
-        default_factory=lambda: {"es": "es_MX", "en": "en_US"}
-    )
-    whatsapp_global_per_second: float = Field(default=80.0, gt=0)
-    whatsapp_per_user_per_second: float = Field(default=1.0, gt=0)
     # How long a dispatcher holds an outbox row it is sending before another may take it.
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
     # An update received but not handled this long (its worker died) is handled by
@@ -153,23 +133,6 @@ class Settings(BaseSettings):
     # The web app (webhooks, health).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged at start)
-    # Comma-separated; more can be added with `pedidos admin add`.
-    admin_telegram_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    admin_whatsapp_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)
-
-    @field_validator("admin_telegram_ids", "admin_whatsapp_numbers", mode="before")
-    @classmethod
-    def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip().lstrip("+") for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("admin_telegram_ids")
-    @classmethod
-    def _numeric_ids(cls, value: list[str]) -> list[str]:
-        if any(not part.lstrip("-").isdecimal() for part in value):
-            raise ValueError("comma-separated numeric Telegram user ids, e.g. 12345,67890")
-        return value
 
     @field_validator("privacy_notice_url")
     @classmethod
@@ -179,36 +142,11 @@ class Settings(BaseSettings):
             raise ValueError("must be a web address starting with https:// (or empty)")
         return value
 
-    @field_validator("telegram_admin_chat_id", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value == "" else value
-
-    def webhook_secret(self) -> str:
-        """The secret Telegram sends back with each webhook call: the setting, or one
-        derived from the token (stable across restarts and workers)."""
-        if self.telegram_webhook_secret:
-            return self.telegram_webhook_secret
-        if not self.telegram_bot_token:
-            return ""  # no channel, nothing to verify: the check refuses an empty secret
-        return hashlib.sha256(b"pedidos-webhook:" + self.telegram_bot_token.encode()).hexdigest()
-
     def placeholders_in_use(self) -> list[str]:
         """Demo values a shop open to real customers must replace (warned at start)."""
         if self.bank_transfer_details == DEMO_BANK_TRANSFER_DETAILS:
             return ["BANK_TRANSFER_DETAILS"]
         return []
-
-    @property
-    def whatsapp_configured(self) -> bool:
-        return bool(self.whatsapp_phone_id and self.whatsapp_token)
-
-    def configured_admins(self) -> frozenset[tuple[str, str]]:
-        """(channel, user id) of the admins named in the settings."""
-        return frozenset(
-            [("telegram", i) for i in self.admin_telegram_ids]
-            + [("whatsapp", n) for n in self.admin_whatsapp_numbers]
-        )
 
     @model_validator(mode="after")
     def _reminder_before_expiry(self) -> Settings:
@@ -216,17 +154,6 @@ class Settings(BaseSettings):
             raise ValueError(
                 "UNCONFIRMED_ORDER_REMINDER_HOURS must be less than "
                 "UNCONFIRMED_ORDER_EXPIRY_HOURS (the reminder comes before the release)"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _whatsapp_is_signed(self) -> Settings:
-        # Without the app secret no webhook call can be verified: anyone could write as
-        # any customer or admin.
-        if self.whatsapp_configured and not self.whatsapp_app_secret:
-            raise ValueError(
-                "WHATSAPP_APP_SECRET is required when WhatsApp is on (WHATSAPP_PHONE_ID and "
-                "WHATSAPP_TOKEN are set): every webhook call is verified with it"
             )
         return self
 
@@ -350,9 +277,20 @@ class SettingsError(Exception):
     """A setting is wrong; the message names it and says what is expected."""
 
 
+S = TypeVar("S", bound=BaseSettings)
+
+
 def load_settings(**overrides: object) -> Settings:
+    return read_settings(Settings, SECRET_FIELDS, **overrides)
+
+
+def read_settings(
+    settings_class: type[S], secret_fields: Collection[str] = (), **overrides: object
+) -> S:
+    """These settings read and checked (the core's, or a channel's): a wrong one raises
+    SettingsError naming it, without echoing a secret_fields value."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return settings_class(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -361,18 +299,10 @@ def load_settings(**overrides: object) -> Settings:
                 # input is every setting, secrets included, so it is never shown
                 problems.append(err["msg"].removeprefix("Value error, "))
                 continue
-            shown = "" if field in SECRET_FIELDS else f" (got {err.get('input')!r})"
+            shown = "" if field in secret_fields else f" (got {err.get('input')!r})"
             problems.append(f"{field.upper()}: {err['msg']}{shown}")
         raise SettingsError("Invalid setting " + "; ".join(problems)) from None
 
 
-# Never echoed in an error message: they may hold passwords or tokens.
-SECRET_FIELDS = {
-    "database_url",
-    "whatsapp_token",
-    "whatsapp_app_secret",
-    "whatsapp_verify_token",
-    "telegram_bot_token",
-    "telegram_payment_provider_token",
-    "telegram_webhook_secret",
-}
+# Never echoed in an error message: it may hold a password.
+SECRET_FIELDS = frozenset({"database_url"})

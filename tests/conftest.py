@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-import bot.telegram_models  # noqa: F401  (aiogram loaded as `pedidos serve` loads it)
+from bot.channels import Channel, channel_classes, roster
+from bot.telegram.models import load_aiogram
 from core.domain.actors import Actor, customer, merchant
 from core.domain.customers import Address
 from core.domain.money import Money
@@ -36,14 +37,17 @@ def _clear_shop_settings() -> None:
     infrastructure's own variables (PEDIDOS_TEST_POSTGRES_URL) are not settings. Done at
     import, so worker processes that import this module (tests/integration/*_worker.py)
     are covered too, and subprocesses inherit the cleaned environment."""
-    fields = {name.lower() for name in Settings.model_fields}
+    classes = [Settings, *(channel.settings_class for channel in channel_classes())]
+    fields = {name.lower() for settings in classes for name in settings.model_fields}
     for name in list(os.environ):
         if name.lower() in fields:
             del os.environ[name]
-    Settings.model_config["env_file"] = None  # an explicit _env_file still reads one
+    for settings in classes:
+        settings.model_config["env_file"] = None  # an explicit _env_file still reads one
 
 
 _clear_shop_settings()
+load_aiogram()  # as the Telegram channel loads it when it starts
 
 
 @pytest.hookimpl(wrapper=True)
@@ -86,12 +90,26 @@ UNLIMITED_INCOMING = {"incoming_burst": 1_000_000, "incoming_per_minute": 60_000
 
 
 def test_settings(database_url: str, **overrides: object) -> Settings:
+    unknown = [name for name in overrides if name not in Settings.model_fields]
+    assert not unknown, f"not a core setting (a channel's? see test_channels): {unknown}"
     return load_settings(
         _env_file=None, database_url=database_url, **{**UNLIMITED_INCOMING, **overrides}
     )
 
 
-test_settings.__test__ = False  # a helper, not a test
+def test_channels(**overrides: object) -> list[Channel]:
+    """Every registered channel, with these of their settings (telegram_bot_token=...)."""
+    channels, used = [], set()
+    for channel in channel_classes():
+        own = {k: v for k, v in overrides.items() if k in channel.settings_class.model_fields}
+        used |= own.keys()
+        channels.append(channel(channel.settings_class.load(_env_file=None, **own)))
+    assert used == overrides.keys(), f"no channel has {sorted(overrides.keys() - used)}"
+    return channels
+
+
+test_settings.__test__ = False  # helpers, not tests
+test_channels.__test__ = False
 
 
 # Integration and end-to-end tests run on SQLite and, when a PostgreSQL server is given
@@ -156,7 +174,12 @@ async def open_shop(database_url: str, clock: Clock | None = None) -> Shop:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         await sqlite_template.copy_migrated(Path(url.database))
-    shop = Shop(Database(database_url), test_settings(database_url), clock=clock or Clock())
+    shop = Shop(
+        Database(database_url),
+        test_settings(database_url),
+        clock=clock or Clock(),
+        channels=roster(test_channels()),
+    )
     await upgrade(shop.db.engine)  # a no-op on a copy of the template (and on PostgreSQL's)
     await add_admin(shop, "terminal", "owner", "Owner")
     return shop

@@ -8,8 +8,6 @@ from core.domain.actors import Actor
 from core.services.context import Shop, require_admin
 from core.store.admins_repo import AdminRecord
 
-CHANNELS = ("telegram", "whatsapp", "terminal")
-
 
 async def is_admin(shop: Shop, channel: str, user_id: str) -> bool:
     async with shop.uow(write=False) as uow:
@@ -18,8 +16,8 @@ async def is_admin(shop: Shop, channel: str, user_id: str) -> bool:
 
 async def add_admin(shop: Shop, channel: str, user_id: str, name: str = "") -> bool:
     """False when that person already was an admin."""
-    if channel not in CHANNELS:
-        raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+    if channel not in shop.channels.names:
+        raise ValueError(f"channel must be one of {', '.join(shop.channels.names)}")
     async with shop.uow(one_statement=True) as uow:
         added = await uow.admins.add(AdminRecord(channel, user_id.strip(), name), shop.now())
         await uow.commit(shop.now())
@@ -45,7 +43,7 @@ async def list_admins(shop: Shop) -> list[tuple[str, str, str]]:
 
 
 async def admin_names(shop: Shop, actors: Iterable[str]) -> dict[str, str]:
-    """The names of the admins among these recorded actors ("merchant:telegram:42" ->
+    """The names of the admins among these recorded actors ("merchant:<channel>:42" ->
     "Ana"), for timelines: the name given with `pedidos admin add --name`, else the one
     their chat app gave. An admin with neither is left out."""
     chats = {text: chat for text in set(actors) if (chat := Actor.recorded(text).chat)}

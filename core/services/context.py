@@ -24,21 +24,39 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class ChannelRoster:
+    """What the core knows of the chat channels, as plain data. The core names no
+    channel: the composition root reads the channels' own settings (bot/channels.py
+    `roster`) and hands the shop this.
+
+    - names: the channels a person can write from, so where an admin can be added;
+    - admins: (channel, user id) of the admins the channels' settings name (more are
+      added with `pedidos admin add`, in the admins table);
+    - admin_group: (channel, chat) where admin news go instead of to each admin on that
+      channel, when a channel has such a group.
+    """
+
+    names: tuple[str, ...] = ()
+    admins: frozenset[tuple[str, str]] = frozenset()
+    admin_group: tuple[str, str] | None = None
+
+
 @dataclass
 class Shop:
     db: Database
     settings: Settings
     clock: Callable[[], datetime] = utc_now
+    channels: ChannelRoster = field(default_factory=ChannelRoster)
     policy: PricingPolicy = field(init=False)
-    # From the settings, once: every unit of work (several per chat update) needs them.
+    # Every unit of work (several per chat update) needs these.
     configured_admins: frozenset[tuple[str, str]] = field(init=False)
     admin_group: tuple[str, str] | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.policy = self.settings.pricing_policy()
-        self.configured_admins = self.settings.configured_admins()
-        group = self.settings.telegram_admin_chat_id
-        self.admin_group = ("telegram", str(group)) if group is not None else None
+        self.configured_admins = self.channels.admins
+        self.admin_group = self.channels.admin_group
 
     def uow(self, *, write: bool = True, one_statement: bool = False) -> SqlUnitOfWork:
         """A unit of work; one_statement: the caller writes exactly one statement (no

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.terminal import TerminalChat
+from bot.terminal.chat import TerminalChat
 from core.services.context import Shop
 from handlers.types import Incoming, Reply
 from tests.crash_guard import check_shown

@@ -19,8 +19,9 @@ from typing import Any
 import uvicorn
 from sqlalchemy import select
 
+from bot.channels import roster
 from bot.dispatcher import OutboxDispatcher
-from bot.telegram import TelegramChannel
+from bot.telegram.channel import TelegramChannel
 from bot.web import create_app
 from core.services.context import Shop
 from core.store.tables import inbox
@@ -201,14 +202,14 @@ async def telegram_shop(
 ):
     """The shop on Telegram against a fresh double, by polling or by webhook; the
     double's options (its limits) as BotApiDouble takes them."""
-    from tests.conftest import test_settings
+    from tests.conftest import test_channels, test_settings
 
     clock = VirtualClock()
     async with BotApiDouble(clock=clock, **double_options) as double:
         sock = bound_socket()
         port = sock.getsockname()[1]
-        settings = test_settings(
-            str(shop.db.url),
+        settings = test_settings(str(shop.db.url), port=port)
+        channels = test_channels(
             telegram_bot_token=double.token,
             telegram_api_url=double.base_url,
             telegram_payment_provider_token="284685063:TEST:pedidos",
@@ -216,22 +217,23 @@ async def telegram_shop(
             telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/webhook"
             if mode == "webhook"
             else "",
-            port=port,
             telegram_admin_chat_id=admin_chat_id,
         )
+        [telegram] = [c for c in channels if c.name == "telegram"]
         if admin_chat_id is not None:
             double.add_chat(admin_chat_id, title="Tienda Demo · pedidos", type="supergroup")
-        telegram_shop = Shop(shop.db, settings, clock=shop.clock)
-        channel = TelegramChannel(telegram_shop)
+        telegram_shop = Shop(shop.db, settings, clock=shop.clock, channels=roster(channels))
+        channel = TelegramChannel(telegram_shop, telegram.settings)
         pace_on(channel, clock)
         harness = TelegramHarness(telegram_shop, double, channel, mode, clock)
         tasks = []
         server = None
         if mode == "webhook":
-            server, serving = serve_on(create_app(telegram_shop, channel), sock)
+            server, serving = serve_on(create_app(telegram_shop, [telegram.router(channel)]), sock)
             tasks.append(serving)
             await double.until(lambda: server.started)
-            await channel.set_webhook(settings.telegram_webhook_url, settings.webhook_secret())
+            secret = channel.settings.webhook_secret()
+            await channel.set_webhook(channel.settings.telegram_webhook_url, secret)
         else:
             sock.close()  # polling: no web server
             tasks.append(asyncio.create_task(channel.poll(harness.stop)))

@@ -11,7 +11,7 @@ ADMIN = "5215500000001"  # an admin of the WhatsApp test shop
 
 async def test_a_whatsapp_call_signed_with_an_empty_secret_is_refused(demo_shop):
     async with whatsapp_shop(demo_shop, app_secret="") as wa:
-        assert wa.shop.settings.whatsapp_app_secret == ""
+        assert wa.channel.settings.whatsapp_app_secret == ""
         forged = wa.double.user_text(ADMIN, "/stock", name="Dueña")
         # the double signs with its (empty) app secret: hmac("", body), as an attacker can
         assert await wa.deliver(forged) == 403

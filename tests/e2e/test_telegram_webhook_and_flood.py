@@ -31,7 +31,7 @@ async def test_a_webhook_call_with_a_wrong_or_missing_secret_is_refused_and_igno
             garbage = await client.post(
                 url,
                 content=b"{not json",
-                headers={"X-Telegram-Bot-Api-Secret-Token": tg.shop.settings.webhook_secret()},
+                headers={"X-Telegram-Bot-Api-Secret-Token": tg.channel.settings.webhook_secret()},
             )
         assert health.status_code == 200 and health.json() == {"status": "ok"}
         assert garbage.status_code == 400

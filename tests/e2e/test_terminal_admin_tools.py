@@ -10,7 +10,7 @@ import re
 
 from PIL import Image
 
-from bot.terminal import TerminalChat
+from bot.terminal.chat import TerminalChat
 from core.services import catalog, customers, orders
 from core.services.catalog import get_product
 from core.store.tables import support_cases

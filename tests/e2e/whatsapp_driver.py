@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
+from bot.channels import roster
 from bot.dispatcher import OutboxDispatcher
 from bot.web import create_app
-from bot.whatsapp import WhatsAppChannel
+from bot.whatsapp.channel import WhatsAppChannel
 from core.services.context import Shop
 from tests.e2e.telegram_driver import bound_socket, pace_on, serve_on
 from tests.virtual_clock import VirtualClock
@@ -93,7 +94,7 @@ class WhatsAppUser:
 
 @asynccontextmanager
 async def whatsapp_shop(shop: Shop, **double_options):
-    from tests.conftest import test_settings
+    from tests.conftest import test_channels, test_settings
 
     clock = VirtualClock()
     async with GraphApiDouble(
@@ -101,24 +102,24 @@ async def whatsapp_shop(shop: Shop, **double_options):
     ) as double:
         sock = bound_socket()
         port = sock.getsockname()[1]
-        settings = test_settings(
-            str(shop.db.url),
+        settings = test_settings(str(shop.db.url), port=port)
+        channels = test_channels(
             whatsapp_phone_id=double.phone_id,
             whatsapp_token=double.token,
             whatsapp_app_secret=double.app_secret or "replaced-below",
             whatsapp_verify_token="verify-me",
             whatsapp_api_url=double.base_url,
             admin_whatsapp_numbers="5215500000001",
-            port=port,
         )
+        [whatsapp] = [c for c in channels if c.name == "whatsapp"]
         if not double.app_secret:
             # A double that signs with an empty key stands for settings that reached the
             # channel without validation: the webhook's own check must still refuse.
-            settings = settings.model_copy(update={"whatsapp_app_secret": ""})
-        wa_shop = Shop(shop.db, settings, clock=shop.clock)
-        channel = WhatsAppChannel(wa_shop)
+            whatsapp.settings = whatsapp.settings.model_copy(update={"whatsapp_app_secret": ""})
+        wa_shop = Shop(shop.db, settings, clock=shop.clock, channels=roster(channels))
+        channel = WhatsAppChannel(wa_shop, whatsapp.settings)
         pace_on(channel, clock)
-        server, task = serve_on(create_app(wa_shop, whatsapp=channel), sock)
+        server, task = serve_on(create_app(wa_shop, [whatsapp.router(channel)]), sock)
         await double.until(lambda: server.started)
         url = f"http://127.0.0.1:{port}/whatsapp/webhook"
         closed_cleanly = False

@@ -16,7 +16,7 @@ import re
 import pytest
 
 from bot.dispatcher import OutboxDispatcher
-from bot.terminal import TerminalChat
+from bot.terminal.chat import TerminalChat
 from core.domain.events import CUSTOMER, OrderShipped, event_types
 from core.domain.money import Money
 from core.domain.orders import PaymentMethod

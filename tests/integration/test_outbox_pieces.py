@@ -22,8 +22,8 @@ from pywa_async import WhatsApp
 
 from bot.dispatcher import OutboxDispatcher, Pieces, TemporaryFailure
 from bot.text import split_text
-from bot.whatsapp import RedirectTransport
-from bot.whatsapp_render import plan
+from bot.whatsapp.channel import RedirectTransport
+from bot.whatsapp.render import plan
 from core.domain.outbox import PendingMessage
 from core.services import outbox
 from core.services.context import Shop
@@ -88,7 +88,7 @@ def on_nth_telegram_send(bot, number: int, *, before=None, after=None) -> None:
 
 def on_nth_whatsapp_send(wa, number: int, *, before=None, after=None) -> httpx.AsyncClient:
     """The same around the channel's `number`th message to the Cloud API: its client
-    is made again as bot.whatsapp.make_client makes it, with these hooks."""
+    is made again as bot.whatsapp.channel.make_client makes it, with these hooks."""
     calls = 0
 
     def sends(request: httpx.Request) -> bool:
@@ -105,7 +105,7 @@ def on_nth_whatsapp_send(wa, number: int, *, before=None, after=None) -> httpx.A
         if sends(response.request) and calls == number and after is not None:
             after()
 
-    settings = wa.shop.settings
+    settings = wa.channel.settings
     session = httpx.AsyncClient(
         transport=RedirectTransport(settings.whatsapp_api_url),
         timeout=30,

@@ -15,8 +15,10 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from bot.telegram import TelegramChannel, make_bot
-from bot.whatsapp import WhatsAppChannel
+from bot.telegram.channel import TelegramChannel, make_bot
+from bot.telegram.settings import TelegramSettings
+from bot.whatsapp.channel import WhatsAppChannel
+from bot.whatsapp.settings import WhatsAppSettings
 from core.services.context import Shop
 from core.store.database import Database
 from tests.conftest import Clock, test_settings
@@ -25,24 +27,24 @@ from tests.whatsapp_double import GraphApiDouble
 
 ANA_TG, ANA_WA = 5001, "5215512345678"
 # Two workers answer a person at machine speed: no per-chat pacing in the way.
-UNPACED = {"telegram_per_chat_per_second": 1000.0, "whatsapp_per_user_per_second": 1000.0}
+UNPACED = 1000.0  # messages a second to one person
 
 
 @asynccontextmanager
 async def telegram_workers(database_url: str, clock: Clock) -> AsyncIterator[tuple]:
     async with BotApiDouble() as double:
-        settings = test_settings(
-            database_url,
+        settings = test_settings(database_url)
+        telegram = TelegramSettings.load(
+            _env_file=None,
             telegram_bot_token=double.token,
             telegram_api_url=double.base_url,
-            **UNPACED,
+            telegram_per_chat_per_second=UNPACED,
         )
         workers = []
         for _ in range(2):  # two workers: their own engine, their own bot client
-            bot = make_bot(settings.telegram_bot_token, settings.telegram_api_url)
-            workers.append(
-                TelegramChannel(Shop(Database(database_url), settings, clock=clock), bot=bot)
-            )
+            bot = make_bot(telegram.telegram_bot_token, telegram.telegram_api_url)
+            shop = Shop(Database(database_url), settings, clock=clock)
+            workers.append(TelegramChannel(shop, telegram, bot=bot))
         try:
             yield double, workers
         finally:
@@ -54,16 +56,18 @@ async def telegram_workers(database_url: str, clock: Clock) -> AsyncIterator[tup
 @asynccontextmanager
 async def whatsapp_workers(database_url: str, clock: Clock) -> AsyncIterator[tuple]:
     async with GraphApiDouble() as double:
-        settings = test_settings(
-            database_url,
+        settings = test_settings(database_url)
+        whatsapp = WhatsAppSettings.load(
+            _env_file=None,
             whatsapp_phone_id=double.phone_id,
             whatsapp_token=double.token,
             whatsapp_app_secret=double.app_secret,
             whatsapp_api_url=double.base_url,
-            **UNPACED,
+            whatsapp_per_user_per_second=UNPACED,
         )
         workers = [
-            WhatsAppChannel(Shop(Database(database_url), settings, clock=clock)) for _ in range(2)
+            WhatsAppChannel(Shop(Database(database_url), settings, clock=clock), whatsapp)
+            for _ in range(2)
         ]
         try:
             yield double, workers

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from bot.runner import recover_forever
-from bot.telegram import TelegramChannel, make_bot
-from tests.conftest import test_settings
+from bot.telegram.channel import TelegramChannel, make_bot
+from bot.telegram.settings import TelegramSettings
 from tests.telegram_double import BotApiDouble
 
 pytestmark = pytest.mark.sqlite_only  # the inbox's own tests run on both databases
@@ -19,12 +19,11 @@ async def test_a_live_worker_answers_an_update_a_dead_one_left_once_it_is_old_en
     shop, database_url, clock
 ):
     async with BotApiDouble() as double:
-        settings = test_settings(
-            database_url, telegram_bot_token=double.token, telegram_api_url=double.base_url
+        settings = TelegramSettings.load(
+            _env_file=None, telegram_bot_token=double.token, telegram_api_url=double.base_url
         )
-        shop.settings = settings
-        dead = TelegramChannel(shop, bot=make_bot(settings.telegram_bot_token, double.base_url))
-        live = TelegramChannel(shop, bot=make_bot(settings.telegram_bot_token, double.base_url))
+        dead = TelegramChannel(shop, settings, bot=make_bot(double.token, double.base_url))
+        live = TelegramChannel(shop, settings, bot=make_bot(double.token, double.base_url))
         assert await dead.accept(double.user_says(5001, "/start"))  # then it was killed
         rounds: list[int] = []
 

@@ -17,11 +17,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.telegram.settings import TelegramSettings
 from core.services import inventory
 from core.services.demo import seed_demo
 from core.store.tables import inbox, orders, outbox, products
 from tests import postgres
-from tests.conftest import MERCHANT, Clock, open_shop, test_settings
+from tests.conftest import MERCHANT, Clock, open_shop
 from tests.e2e.telegram_driver import SECONDS_BETWEEN_ACTIONS, ProcessLog, TelegramUser
 from tests.telegram_double import BotApiDouble
 
@@ -185,7 +186,9 @@ async def test_two_workers_a_sigkill_and_duplicates_lose_nothing_and_do_nothing_
             workers += [Worker(env), Worker(env)]
             for worker in workers:
                 await worker.start(double)
-            secret = test_settings(url, telegram_bot_token=double.token).webhook_secret()
+            secret = TelegramSettings.load(
+                _env_file=None, telegram_bot_token=double.token
+            ).webhook_secret()
             cluster = Workers(shop, double, workers, secret)
             admin = TelegramUser(cluster, ADMIN, language="en")
             await admin.says("/start")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.channels import channel_classes
 from core.settings import Settings, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
@@ -12,10 +13,14 @@ EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 
 def test_env_example_names_every_setting_and_nothing_else():
     documented = set(re.findall(r"^([A-Z_]+)=", EXAMPLE.read_text(), re.MULTILINE))
-    assert documented == {name.upper() for name in Settings.model_fields}
+    classes = [Settings, *(channel.settings_class for channel in channel_classes())]
+    assert documented == {name.upper() for settings in classes for name in settings.model_fields}
 
 
 def test_env_example_values_are_the_defaults():
     from_example = load_settings(_env_file=str(EXAMPLE))
     defaults = load_settings(_env_file=None)
     assert from_example == defaults
+    for channel in channel_classes():
+        settings = channel.settings_class
+        assert settings.load(_env_file=str(EXAMPLE)) == settings.load(_env_file=None)

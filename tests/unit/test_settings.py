@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from bot.channels import channel_classes, load_channels
+from bot.telegram.settings import TelegramSettings
+from bot.whatsapp.settings import WhatsAppSettings
 from core.domain.money import Money
 from core.domain.pricing import ShippingOption
 from core.settings import Settings, SettingsError, load_settings
@@ -15,13 +18,17 @@ from core.settings import Settings, SettingsError, load_settings
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting from the machine running the tests leaks in."""
-    for name in Settings.model_fields:
+    classes = [Settings, *(channel.settings_class for channel in channel_classes())]
+    for name in (name for settings in classes for name in settings.model_fields):
         monkeypatch.delenv(name.upper(), raising=False)
         monkeypatch.delenv(name, raising=False)
 
 
 def load() -> Settings:
-    return load_settings(_env_file=None)
+    """The settings as `pedidos` reads them at start: the core's, then each channel's."""
+    settings = load_settings(_env_file=None)
+    load_channels()  # no .env: the tests' conftest turned it off for every channel
+    return settings
 
 
 def error_of(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
@@ -186,11 +193,12 @@ def test_whatsapp_with_its_app_secret_starts(monkeypatch):
     monkeypatch.setenv("WHATSAPP_PHONE_ID", "1234567890")
     monkeypatch.setenv("WHATSAPP_TOKEN", "a-token")
     monkeypatch.setenv("WHATSAPP_APP_SECRET", "s3cret")
-    assert load().whatsapp_configured
+    load()
+    assert WhatsAppSettings.load(_env_file=None).whatsapp_configured
 
 
 def test_without_a_telegram_token_there_is_no_webhook_secret_to_guess():
-    assert load().webhook_secret() == ""
+    assert TelegramSettings.load(_env_file=None).webhook_secret() == ""
 
 
 def test_the_demo_bank_details_are_a_placeholder_to_replace(monkeypatch):

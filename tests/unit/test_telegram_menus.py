@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram import _admin_commands, _customer_commands
+from bot.telegram.channel import _admin_commands, _customer_commands
 from handlers.admin.router import COMMANDS as ADMIN_COMMANDS
 from handlers.conversation import COMMANDS as CUSTOMER_COMMANDS
 from handlers.i18n import Translator

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.telegram_render import CAPTION_LIMIT, TEXT_LIMIT, _caption
+from bot.telegram.render import CAPTION_LIMIT, TEXT_LIMIT, _caption
 from bot.text import split_text
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.whatsapp_render import (
+from bot.whatsapp.render import (
     BODY_LIMIT,
     BUTTON_TITLE,
     ROW_DESCRIPTION,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from bot import telegram_models  # noqa: F401  (first: loads aiogram, models built when used)
+from bot.telegram.channel import models as telegram_models  # noqa: F401  (first: loads aiogram, models built when used)
 
 # isort: split
 from aiogram import Bot

@@ -1,5 +1,5 @@
 """The WhatsApp channel (pywa, Cloud API): webhook payloads -> Incoming, Replies ->
-messages within WhatsApp's limits (bot/whatsapp_render.py).
+messages within WhatsApp's limits (bot/whatsapp/render.py).
 
 Each inbound message is written to the inbox under its wamid before it is handled, so a
 repeated delivery is handled once, also after a restart. Status webhooks (sent,
@@ -32,7 +32,8 @@ from bot.background import Background
 from bot.dispatcher import PermanentFailure, Pieces, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.signatures import hmac_sha256_matches, token_matches
-from bot.whatsapp_render import MORE, Outgoing, list_page, plan
+from bot.whatsapp.render import MORE, Outgoing, list_page, plan
+from bot.whatsapp.settings import WhatsAppSettings
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
 from core.services import customers, inbox, outbox
@@ -98,9 +99,11 @@ def make_client(phone_id: str, token: str, api_url: str) -> WhatsApp:
 class WhatsAppChannel:
     channel = CHANNEL
 
-    def __init__(self, shop: Shop, *, client: WhatsApp | None = None) -> None:
-        settings = shop.settings
+    def __init__(
+        self, shop: Shop, settings: WhatsAppSettings, *, client: WhatsApp | None = None
+    ) -> None:
         self.shop = shop
+        self.settings = settings
         self.client = client or make_client(
             settings.whatsapp_phone_id, settings.whatsapp_token, settings.whatsapp_api_url
         )
@@ -114,14 +117,14 @@ class WhatsAppChannel:
 
     def verify(self, mode: str | None, token: str | None, challenge: str | None) -> str | None:
         """The challenge to echo when Meta registers the webhook with our verify token."""
-        expected = self.shop.settings.whatsapp_verify_token
+        expected = self.settings.whatsapp_verify_token
         if mode == "subscribe" and token_matches(token, expected):
             return challenge or ""
         return None
 
     def signed(self, body: bytes, header: str | None) -> bool:
         """Signed with our app secret; with no secret set, nothing is."""
-        secret = self.shop.settings.whatsapp_app_secret
+        secret = self.settings.whatsapp_app_secret
         return hmac_sha256_matches(secret, body, header, prefix="sha256=")
 
     # -- receiving -------------------------------------------------------------------------
@@ -386,7 +389,7 @@ class WhatsAppChannel:
     async def send_template(
         self, wa_id: str, replies: list[Reply], pieces: Pieces | None = None
     ) -> None:
-        settings = self.shop.settings
+        settings = self.settings
         t = await self.translator(wa_id)
         language = settings.whatsapp_template_languages.get(t.locale) or next(
             iter(settings.whatsapp_template_languages.values())

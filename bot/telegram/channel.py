@@ -9,6 +9,8 @@ Only the kinds the shop asks for are written down (a webhook may still bring oth
 a while after allowed_updates changed); a message that is only Telegram's notice (a pin,
 a member joining, a refund) is not answered. An update aiogram's models can't read whole
 (another Bot API version's payload) is read in the parts the shop uses.
+
+Loaded by `bot.telegram.Telegram.open` once aiogram is (bot/telegram/models.py).
 """
 
 from __future__ import annotations
@@ -16,13 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import ValidationError
-
-from bot import telegram_models  # first: loads aiogram, its models built when used
-
-# isort: split
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -57,15 +54,20 @@ from aiogram.types import (
     PreCheckoutQuery,
     Update,
 )
+from pydantic import ValidationError
 
 from bot.background import Background
 from bot.dispatcher import PermanentFailure, Pieces, TemporaryFailure
 from bot.ratelimit import RateLimiter
-from bot.telegram_render import TelegramRenderer
+from bot.telegram import models
+from bot.telegram.render import TelegramRenderer
+from bot.telegram.settings import TelegramSettings
 from core.domain.errors import StoreUnavailable
 from core.domain.money import Money
 from core.services import admins, customers, inbox, payments
 from core.services.context import Shop
+from handlers import commands
+from handlers.commands import Audience
 from handlers.conversation import Conversation
 from handlers.i18n import Translator, pick_locale
 from handlers.types import Attachment, Incoming, Location, PaymentEvent, Reply
@@ -123,10 +125,12 @@ class PinnedResponseSession(AiohttpSession):
     aiogram reads every answer through Response[<the method's result type>], a pydantic
     generic model that pydantic caches only while something refers to it: after each
     garbage collection it is built again, about 3 ms a time (bench/mixed.py spent 4% of
-    the shop's CPU on that). Built once per result type here and kept.
+    the shop's CPU on that). Built once per result type here and kept by the session.
     """
 
-    pinned: ClassVar[dict[Any, type[Response]]] = {}
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pinned: dict[Any, type[Response]] = {}
 
     def check_response(
         self, bot: Bot, method: TelegramMethod, status_code: int, content: str
@@ -134,13 +138,12 @@ class PinnedResponseSession(AiohttpSession):
         self.pin(method.__returning__)
         return super().check_response(bot, method, status_code, content)
 
-    @classmethod
-    def pin(cls, returning: Any) -> None:
-        if returning not in cls.pinned:
-            cls.pinned[returning] = Response[returning]  # type: ignore[valid-type]
+    def pin(self, returning: Any) -> None:
+        if returning not in self.pinned:
+            self.pinned[returning] = Response[returning]  # type: ignore[valid-type]
 
 
-# Every Bot API method the channel calls (here and in telegram_render.py).
+# Every Bot API method the channel calls (here and in render.py).
 METHODS_USED = (
     SendMessage, EditMessageText, SendPhoto, SendDocument, SendInvoice, AnswerCallbackQuery,
     AnswerPreCheckoutQuery, SetMyCommands, SetWebhook, DeleteWebhook, GetRawUpdates,
@@ -148,11 +151,9 @@ METHODS_USED = (
 
 
 def build_models() -> None:
-    """The models this channel reads and sends, and their answers, built now: at start,
-    not for the first customer (bot/telegram_models.py builds the others only if used)."""
-    telegram_models.build(Update, *METHODS_USED)
-    for method in METHODS_USED:
-        PinnedResponseSession.pin(method.__returning__)
+    """The models this channel reads and sends built now: at start, not for the first
+    customer (bot/telegram/models.py builds the others only if used)."""
+    models.build(Update, *METHODS_USED)
 
 
 def make_bot(token: str, api_url: str) -> Bot:
@@ -163,9 +164,9 @@ def make_bot(token: str, api_url: str) -> Bot:
 class TelegramChannel:
     channel = CHANNEL
 
-    def __init__(self, shop: Shop, *, bot: Bot | None = None) -> None:
-        settings = shop.settings
+    def __init__(self, shop: Shop, settings: TelegramSettings, *, bot: Bot | None = None) -> None:
         self.shop = shop
+        self.settings = settings
         self.bot = bot or make_bot(settings.telegram_bot_token, settings.telegram_api_url)
         self.payment_token = settings.telegram_payment_provider_token
         self.admin_chat_id = settings.telegram_admin_chat_id
@@ -174,6 +175,13 @@ class TelegramChannel:
             settings.telegram_per_chat_per_second, settings.telegram_global_per_second
         )
         self.background = Background()
+
+    def build_models(self) -> None:
+        """The models the channel uses, and their answers' models, built now (at start)."""
+        build_models()
+        if isinstance(self.bot.session, PinnedResponseSession):
+            for method in METHODS_USED:
+                self.bot.session.pin(method.__returning__)
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -508,40 +516,16 @@ def _user_of(raw: dict) -> str:
 
 
 def _customer_commands(t: Translator) -> list[BotCommand]:
-    _ = t.gettext
-    spanish = t.locale == "es"
-    names = (
-        ["catalogo", "carrito", "pedidos", "rastrear", "persona", "idioma", "privacidad", "ayuda"]
-        if spanish
-        else ["catalog", "cart", "orders", "track", "human", "language", "privacy", "help"]
-    )
-    descriptions = [
-        _("Browse the catalog"),
-        _("My cart"),
-        _("My orders"),
-        _("Where is my order?"),
-        _("Talk to a person"),
-        _("Language"),
-        _("Privacy and my data"),
-        _("Help"),
-    ]
-    return [BotCommand(command=n, description=d) for n, d in zip(names, descriptions, strict=True)]
+    return _command_menu(t, Audience.CUSTOMER)
 
 
 def _admin_commands(t: Translator) -> list[BotCommand]:
-    _ = t.gettext
-    spanish = t.locale == "es"
-    names = (
-        ["pedidos", "devoluciones", "stock", "reporte", "exportar", "ayuda"]
-        if spanish
-        else ["orders", "returns", "stock", "report", "export", "help"]
-    )
-    descriptions = [
-        _("Orders"),
-        _("Returns waiting"),
-        _("Stock levels"),
-        _("Report"),
-        _("Orders CSV"),
-        _("Admin commands"),
+    return _command_menu(t, Audience.ADMIN)
+
+
+def _command_menu(t: Translator, audience: Audience) -> list[BotCommand]:
+    """The command menu in t's language, from the catalogue (handlers/commands.py)."""
+    return [
+        BotCommand(command=name, description=t.gettext(description))
+        for name, description in commands.menu(audience, t.locale)
     ]
-    return [BotCommand(command=n, description=d) for n, d in zip(names, descriptions, strict=True)]

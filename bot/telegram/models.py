@@ -3,35 +3,69 @@
 aiogram declares a pydantic model for every Bot API type and method, about 900, with
 pydantic's defer_build, and then builds every type at import anyway (model_rebuild in
 aiogram/types/__init__.py): about 85 MB of validators, most for updates a shop never
-receives. Loaded through here, that rebuild only hands each model the names its
-annotations refer to, and pydantic builds a model the first time one is validated: the
-few the shop uses cost about 15 MB. What is validated, and how, does not change.
+receives. Loaded through `load_aiogram`, that rebuild only hands each model the names
+its annotations refer to, and pydantic builds a model the first time one is validated:
+the few the shop uses cost about 15 MB. What is validated, and how, does not change.
 
-The modules that use aiogram import this one first (`# isort: split` keeps it first).
+Nothing happens at import: the Telegram channel calls `load_aiogram` when it starts
+(`bot.telegram.Telegram.open`), before anything imports aiogram. aiogram imported
+before that loads as usual, every model built: slower and bigger, still correct.
+
+This reaches into library internals, each checked by name in
+tests/unit/test_telegram_models.py (`INTERNALS` lists them):
+- pydantic: `BaseModel.model_rebuild(_types_namespace=..., _parent_namespace_depth=...)`,
+  `__pydantic_complete__`, and a deferred model resolving its forward references in
+  `__pydantic_parent_namespace__` when first validated;
+- aiogram: its models' `defer_build`, `aiogram.types` calling
+  `model_rebuild(_types_namespace=...)` at import, and `__all__` of `aiogram.types` and
+  `aiogram.methods` listing the models.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel
 
+log = logging.getLogger("pedidos.telegram")
 
-def load_aiogram() -> None:
+INTERNALS = (
+    "pydantic.BaseModel.model_rebuild(_types_namespace=, _parent_namespace_depth=)",
+    "pydantic.BaseModel.__pydantic_complete__",
+    "pydantic.BaseModel.__pydantic_parent_namespace__",
+    "aiogram.types.base.TelegramObject.model_config['defer_build']",
+    "aiogram.types (its __init__ calls model_rebuild(_types_namespace=...))",
+    "aiogram.types.__all__, aiogram.methods.__all__",
+)
+
+
+def load_aiogram() -> bool:
+    """Import aiogram's types and methods with their models built when first used.
+    Idempotent: once aiogram is loaded (this way or another) it does nothing. True when
+    this call loaded it lazily."""
+    if "aiogram.types" in sys.modules:
+        return False
     with _rebuilds_deferred() as namespaces:
         import aiogram.methods
         import aiogram.types
+    if not namespaces:  # aiogram no longer rebuilds at import through model_rebuild
+        log.warning("aiogram loaded without deferring its models (see bot/telegram/models.py)")
+        return False
     names = {name: value for namespace in namespaces for name, value in namespace.items()}
     for model in _models_of(aiogram.types, aiogram.methods):
         _resolve_names_in(model, names)
+    return True
 
 
 @contextmanager
 def _rebuilds_deferred() -> Iterator[list[dict[str, Any]]]:
     """While aiogram loads, model_rebuild(_types_namespace=...) records the names
-    instead of building; the names are what a model needs when pydantic builds it."""
+    instead of building; the names are what a model needs when pydantic builds it.
+    pydantic's own model_rebuild is back in place when this ends, whatever happens."""
     build_now = BaseModel.model_rebuild.__func__  # type: ignore[attr-defined]
     namespaces: list[dict[str, Any]] = []
 
@@ -73,6 +107,3 @@ def _resolve_names_in(model: type[BaseModel], names: dict[str, Any]) -> None:
     need it too: their fields hold types that are not built yet."""
     own = model.__dict__.get("__pydantic_parent_namespace__") or {}
     model.__pydantic_parent_namespace__ = {**names, **own}
-
-
-load_aiogram()

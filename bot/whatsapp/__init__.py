@@ -1,0 +1,55 @@
+"""The WhatsApp channel (pywa, Cloud API): settings, capabilities, webhook routes.
+
+The work is done by bot/whatsapp/channel.py (messages in, the dispatcher's Sender) and
+bot/whatsapp/render.py (replies within WhatsApp's limits); pywa (11 MiB) loads in
+`open`, only when the channel runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from bot.channels import Capabilities, Channel, Live
+from bot.whatsapp.settings import WhatsAppSettings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from bot.whatsapp.channel import WhatsAppChannel
+    from core.services.context import Shop
+
+
+class WhatsApp(Channel):
+    name = "whatsapp"
+    settings_class = WhatsAppSettings
+    settings: WhatsAppSettings
+
+    def capabilities(self) -> Capabilities:
+        from bot.whatsapp import render
+
+        return Capabilities(
+            buttons_per_message=render.BUTTONS,
+            list_rows=render.ROWS,
+            text_limit=render.TEXT_LIMIT,
+            payments=False,
+            documents=True,
+        )
+
+    def configured(self) -> bool:
+        return self.settings.whatsapp_configured
+
+    def admins(self) -> list[str]:
+        return self.settings.admin_whatsapp_numbers
+
+    def router(self, live: Live | None) -> APIRouter:
+        from bot.whatsapp.web import webhook_router
+
+        return webhook_router(cast("WhatsAppChannel | None", live))
+
+    def open(self, shop: Shop) -> WhatsAppChannel:
+        from bot.whatsapp.channel import WhatsAppChannel
+
+        return WhatsAppChannel(shop, self.settings)
+
+
+CHANNEL = WhatsApp
