@@ -192,3 +192,60 @@ def test_no_module_reads_the_environment_or_settings_at_import_time(folder):
         for line, what in module_level_env_reads(path.read_text("utf-8"))
     ]
     assert problems == []
+
+
+# -- core names no chat channel (issue #15): channels are plug-ins in bot/ ---------------
+
+CHANNEL_NAMES = ("telegram", "whatsapp")
+
+
+def channel_names_in_code(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every identifier, attribute, argument or string in the code that
+    names a channel; comments and docstrings may still mention one as an example."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = "" if id(node) in docstrings else node.value
+        elif isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, ast.arg):
+            text = node.arg
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.alias):
+            text = node.name
+        else:
+            continue
+        if any(name in text.lower() for name in CHANNEL_NAMES):
+            found.append((getattr(node, "lineno", 0), text))
+    return found
+
+
+def test_the_channel_name_checker_sees_code_and_ignores_docstrings_and_comments():
+    source = (
+        '"""Works on WhatsApp too."""\n'
+        "# Telegram sends it twice\n"
+        "GROUP = ('telegram', 1)\n"
+        "def f(whatsapp_token):\n"
+        "    return settings.telegram_admin_chat_id\n"
+    )
+    assert [line for line, _ in channel_names_in_code(source)] == [3, 4, 5]
+
+
+def test_core_names_no_channel():
+    problems = [
+        f"{path.relative_to(ROOT)}:{line} {text!r}"
+        for path in python_files("core")
+        if "migrations" not in path.relative_to(ROOT / "core").parts
+        for line, text in channel_names_in_code(path.read_text("utf-8"))
+    ]
+    assert problems == [], "core must name no channel (bot/channels.py hands it plain data)"
