@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from core.domain.actors import merchant
 from core.domain.conversations import ConversationRecord
@@ -16,15 +17,16 @@ from core.domain.errors import DomainError, NotAllowed, StoreUnavailable
 from core.services import admins
 from core.services.context import Shop
 from core.services.conversations import open_turn, save_conversation
-from handlers import actions, options, quantity_change
+from handlers import actions, commands, options, quantity_change
 from handlers.admin import errors as admin_errors
 from handlers.admin import router as admin
+from handlers.commands import Audience
 from handlers.customer import cart, catalog, checkout, menu, orders, privacy, support
 from handlers.customer import free_text as understood
+from handlers.drafts import MalformedDraft
 from handlers.errors import explain
 from handlers.i18n import Translator, pick_locale
 from handlers.intents import Intent, detect, find_order_code, fold
-from handlers.payloads import int_arg, unpack
 from handlers.throttle import IncomingLimiter, Verdict
 from handlers.turn import Step, Turn
 from handlers.types import Incoming, Reply
@@ -34,34 +36,6 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4096
 ESCAPE_WORDS = {"cancelar", "cancel", "salir", "exit", "menu", "menú", "inicio"}
 MENU_WORDS = {"menu", "inicio", "start", "menu principal", "main menu"}
-
-COMMANDS = {
-    "/start": "start",
-    "/menu": "start",
-    "/inicio": "start",
-    "/ayuda": "help",
-    "/help": "help",
-    "/idioma": "language",
-    "/language": "language",
-    "/carrito": "cart",
-    "/cart": "cart",
-    "/pedidos": "orders",
-    "/orders": "orders",
-    "/catalogo": "catalog",
-    "/catalog": "catalog",
-    "/rastrear": "track",
-    "/track": "track",
-    "/persona": "human",
-    "/human": "human",
-    "/cancelar": "cancel",
-    "/cancel": "cancel",
-    "/misdatos": "my_data",
-    "/mydata": "my_data",
-    "/olvidarme": "forget_me",
-    "/forgetme": "forget_me",
-    "/privacidad": "privacy",
-    "/privacy": "privacy",
-}
 
 
 class Conversation:
@@ -120,6 +94,8 @@ class Conversation:
             raise
         except DomainError as error:
             await admin_errors.explain(turn, error) if is_admin else explain(turn, error)
+        except MalformedDraft as error:
+            await draft_lost(turn, error, is_admin)
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("conversation error ref=%s user=%s", reference, incoming.user_id)
@@ -141,6 +117,31 @@ class Conversation:
         for reply in replies:
             reply.locale = turn.t.locale  # the channel writes its own bits in it too
         return replies
+
+
+async def draft_lost(turn: Turn, error: MalformedDraft, is_admin: bool) -> None:
+    """The stored draft had values of the wrong shape or lacked one its step stands on (a
+    row from an older version, or written by hand): drop those values and ask again,
+    politely. Nothing was changed by this turn before the draft was read."""
+    log.warning("%s:%s at %s: %s", turn.incoming.channel, turn.incoming.user_id, turn.step, error)
+    _ = turn.t.gettext
+    turn.replies.clear()
+    for name in error.fields:
+        turn.data.pop(name, None)
+    if not is_admin and turn.step in checkout.CHECKOUT_STEPS:
+        try:
+            checkout.resume_after_loss(turn)
+            turn.say(_("Sorry, I lost part of your order's details. Let's pick it up here:"))
+            await checkout.prompt(turn)
+            return
+        except MalformedDraft:
+            turn.replies.clear()
+    turn.reset()
+    text = _("Sorry, I lost track of what we were doing. Please start it again.")
+    if is_admin:
+        turn.say(text)
+    else:
+        menu.main_menu(turn, text)
 
 
 def _slow_down(shop: Shop, locale: str) -> Reply:
@@ -241,83 +242,14 @@ async def resume(turn: Turn) -> None:
 
 
 async def button(turn: Turn, payload: str) -> None:
-    verb, args = unpack(payload)
+    """A button: its action, carried out by the feature that registered it. A payload
+    no button of ours carries, or a handler saying it no longer fits (False): stale."""
     if actions.is_admin_payload(payload):
         await refuse_admin_action(turn, payload)
         return
-    number = int_arg(args, 0)
-    code = args[0] if args else ""
-    if verb == "ck":
-        if not await checkout.button(turn, args):
-            await stale(turn)
-    elif verb == "m":
-        menu.main_menu(turn)
-    elif verb == "h":
-        menu.show_help(turn)
-    elif verb == "l":
-        await menu.set_language(turn, code)
-    elif verb == "cat":
-        await catalog.show_categories(turn)
-    elif verb == "c" and number is not None:
-        await catalog.show_category(turn, number, int_arg(args, 1) or 0)
-    elif verb == "p" and number is not None:
-        await catalog.show_product(turn, number)
-    elif verb == "a" and number is not None:
-        await catalog.add(turn, number, int_arg(args, 1) or 1)
-    elif verb == "qa" and number is not None:
-        await catalog.ask_quantity(turn, number)
-    elif verb == "cart":
-        await cart.show_cart(turn)
-    elif verb == "ce":
-        await cart.edit_cart(turn)
-    elif verb == "cl" and number is not None:
-        await cart.edit_line(turn, number)
-    elif verb == "ci" and number is not None and int_arg(args, 1) is not None:
-        await cart.set_quantity(turn, number, max(int_arg(args, 1) or 0, 0))
-    elif verb == "cx":
-        await cart.empty(turn)
-    elif verb == "co":
-        await checkout.start(turn)
-    elif verb == "o":
-        await orders.list_orders(turn)
-    elif verb == "t" and code:
-        await orders.show_order(turn, code)
-    elif verb == "oc" and code:
-        await orders.ask_cancel(turn, code)
-    elif verb == "ocy" and code:
-        await orders.cancel(turn, code)
-    elif verb == "od" and code:
-        await orders.confirm_received(turn, code)
-    elif verb == "or" and code and int_arg(args, 1) is not None:
-        await orders.rate(turn, code, int_arg(args, 1) or 0)
-    elif verb == "ort" and code:
-        await orders.start_return(turn, code)
-    elif verb == "rl" and code and int_arg(args, 1) is not None:
-        await orders.return_line(turn, code, int_arg(args, 1) or 0)
-    elif verb == "rq" and turn.step is Step.RETURN_QUANTITY and number is not None:
-        await orders.return_quantity(turn, number)
-    elif verb == "rr" and turn.step is Step.RETURN_RESOLUTION and code in ("refund", "exchange"):
-        await orders.return_resolution(turn, code)
-    elif verb == "rxp" and turn.step is Step.RETURN_REPLACEMENT and number is not None:
-        await orders.replacement_chosen(turn, number)
-    elif verb == "s":
-        await support.ask_message(turn, code or None)  # "s:CODE": about that order
-    elif verb == "u" and code:
-        await understood.option_chosen(turn, code)
-    elif verb == "uh":
-        await understood.person_chosen(turn)
-    elif verb == "rcp" and code:
-        await understood.receipt_for(turn, code)
-    elif verb == "me":
-        await privacy.send_my_data(turn)
-    elif verb == "fg":
-        await privacy.ask_forget(turn)
-    elif verb == "fgy":
-        if not await privacy.forget(turn):
-            await stale(turn)
-    elif verb == "fgn":
-        privacy.keep(turn)
-    else:
+    action = actions.parse(payload)
+    handler = actions.handler_for(action) if action is not None else None
+    if handler is None or await handler(turn, action) is False:
         await stale(turn)
 
 
@@ -428,12 +360,13 @@ async def answer(turn: Turn, message: str) -> bool:
 
 
 async def command(turn: Turn, message: str) -> None:
+    """A customer's /command, by the catalogue (handlers/commands.py)."""
     name = message.split()[0].split("@")[0].lower()
-    if name in admin.ADMIN_ONLY_COMMANDS:
+    if commands.admin_only(message):
         await refuse_admin_action(turn, name)
         return
-    action = COMMANDS.get(name)
-    if action is None:
+    found = commands.find(message, Audience.CUSTOMER)
+    if found is None:
         menu.main_menu(
             turn,
             turn.t.gettext("I don't know the command {command}. Try /help.").format(
@@ -441,39 +374,43 @@ async def command(turn: Turn, message: str) -> None:
             ),
         )
         return
-    await do(turn, action, message)
+    await do(turn, found.action, message)
+
+
+async def _start(turn: Turn, message: str) -> None:
+    argument = message.split()[1] if len(message.split()) > 1 else ""
+    if argument.startswith("p_"):
+        await catalog.show_product_by_sku(turn, argument[2:])  # a t.me/<bot>?start=p_SKU link
+    else:
+        menu.greet(turn)
+
+
+async def _sync(run: Callable[[Turn], None], turn: Turn) -> None:
+    run(turn)
+
+
+# What each customer command of the catalogue does, by its action.
+COMMAND_ACTIONS: dict[str, Callable[[Turn, str], Awaitable[None]]] = {
+    "start": _start,
+    "help": lambda turn, _message: _sync(menu.show_help, turn),
+    "language": lambda turn, _message: _sync(menu.ask_language, turn),
+    "cart": lambda turn, _message: cart.show_cart(turn),
+    "orders": lambda turn, _message: orders.list_orders(turn),
+    "catalog": lambda turn, _message: catalog.show_categories(turn),
+    "track": lambda turn, message: orders.track(turn, find_order_code(message)),
+    "human": lambda turn, _message: support.ask_message(turn),
+    "cancel": lambda turn, _message: free_text(turn, "cancelar"),
+    "privacy": lambda turn, _message: _sync(privacy.show_privacy, turn),
+    "my_data": lambda turn, _message: privacy.send_my_data(turn),
+    "forget_me": lambda turn, _message: privacy.ask_forget(turn),
+}
+_CATALOGUED = {c.action for c in commands.CATALOGUE if c.audience is Audience.CUSTOMER}
+if set(COMMAND_ACTIONS) != _CATALOGUED:  # a command nobody answers, or an answer to none
+    raise RuntimeError(f"customer commands without an action: {_CATALOGUED ^ set(COMMAND_ACTIONS)}")
 
 
 async def do(turn: Turn, action: str, message: str = "") -> None:
-    argument = message.split()[1] if len(message.split()) > 1 else ""
-    if action == "start" and argument.startswith("p_"):
-        await catalog.show_product_by_sku(turn, argument[2:])  # a t.me/<bot>?start=p_SKU link
-    elif action == "start":
-        menu.greet(turn)
-    elif action == "help":
-        menu.show_help(turn)
-    elif action == "language":
-        menu.ask_language(turn)
-    elif action == "cart":
-        await cart.show_cart(turn)
-    elif action == "orders":
-        await orders.list_orders(turn)
-    elif action == "catalog":
-        await catalog.show_categories(turn)
-    elif action == "track":
-        await orders.track(turn, find_order_code(message))
-    elif action == "human":
-        await support.ask_message(turn)
-    elif action == "checkout":
-        await checkout.start(turn)
-    elif action == "cancel":
-        await free_text(turn, "cancelar")
-    elif action == "privacy":
-        privacy.show_privacy(turn)
-    elif action == "my_data":
-        await privacy.send_my_data(turn)
-    elif action == "forget_me":
-        await privacy.ask_forget(turn)
+    await COMMAND_ACTIONS[action](turn, message)
 
 
 # Questions answered by choosing one of the buttons: there a word of a label is enough

@@ -69,12 +69,14 @@ class Draft:
         return cls(**values)
 
     def write(self, data: dict) -> None:
-        """Store the fields back under their keys; a field that is None is removed."""
+        """Store the fields back under their keys; a field that is None is removed, and
+        one still at its default is not added (the stored row stays as small as it was)."""
+        defaults = {f.name: _default(f) for f in dataclasses.fields(self)}
         for name in self._types():
             value = getattr(self, name)
             if value is None:
                 data.pop(name, None)
-            else:
+            elif name in data or value != defaults[name]:
                 data[name] = _stored(value)
 
     def need(self, *names: str) -> None:
@@ -92,10 +94,18 @@ class Draft:
 _WRONG = object()
 
 
+def _default(field: dataclasses.Field) -> object:
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return None if field.default is dataclasses.MISSING else field.default
+
+
 def _shaped(value: object, hint: Any) -> object:
     """The value as the type says (a stored list for a tuple field), or _WRONG."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in typing.get_args(hint):
+            return None  # inside a list or dict (a field's None is its default)
         for option in typing.get_args(hint):
             if option is type(None):
                 continue

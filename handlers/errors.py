@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.errors import DomainError
-from handlers.customer.menu import menu_buttons
-from handlers.payloads import pack
+from handlers.customer.menu import (
+    ListOrders,
+    MainMenu,
+    ShowCart,
+    ShowCategories,
+    StartCheckout,
+    menu_buttons,
+)
 from handlers.render import status_name
 from handlers.turn import Turn
 from handlers.types import Button
@@ -30,20 +36,22 @@ def explain(turn: Turn, error: DomainError) -> None:
                 "Sorry, there are only {n} {name} available.",
                 shortage.available,
             ).format(n=shortage.available, name=shortage.name)
-        back = [[Button(_("My cart"), pack("cart")), Button(_("Catalog"), pack("cat"))]]
+        back = [
+            [Button(_("My cart"), ShowCart().pack()), Button(_("Catalog"), ShowCategories().pack())]
+        ]
     elif code in ("product_not_found", "product_inactive"):
         text = _("That product is no longer available.")
-        back = [[Button(_("Catalog"), pack("cat"))]]
+        back = [[Button(_("Catalog"), ShowCategories().pack())]]
     elif code == "order_not_found":
         text = _("I couldn't find order {code} among your orders.").format(
             code=data.get("code", "")
         )
-        back = [[Button(_("My orders"), pack("o")), Button(_("Menu"), pack("m"))]]
+        back = [[Button(_("My orders"), ListOrders().pack()), Button(_("Menu"), MainMenu().pack())]]
     elif code == "invalid_transition" and data.get("entity") == "order":
         text = _("That can't be done now: the order is {status}.").format(
             status=status_name(turn.t, str(data.get("from_status", "")))
         )
-        back = [[Button(_("My orders"), pack("o")), Button(_("Menu"), pack("m"))]]
+        back = [[Button(_("My orders"), ListOrders().pack()), Button(_("Menu"), MainMenu().pack())]]
     elif code == "not_allowed":
         text = _("That isn't possible here. If you need help, talk to a person.")
     elif code == "return_window_closed":
@@ -52,13 +60,13 @@ def explain(turn: Turn, error: DomainError) -> None:
         text = _("That return can't be requested: check the product and the quantity.")
     elif code == "empty_cart":
         text = _("Your cart is empty.")
-        back = [[Button(_("Catalog"), pack("cat"))]]
+        back = [[Button(_("Catalog"), ShowCategories().pack())]]
     elif code == "missing_checkout_details":
         text = _("Some details of your order are missing. Let's go through checkout again.")
-        back = [[Button(_("Check out"), pack("co"))]]
+        back = [[Button(_("Check out"), StartCheckout().pack())]]
     elif code == "cart_changed":
         text = _("Your cart changed since you added those items. Please check it again.")
-        back = [[Button(_("My cart"), pack("cart"))]]
+        back = [[Button(_("My cart"), ShowCart().pack())]]
     else:
         text = _("Sorry, that didn't work. Please try again.")
     turn.reset()

@@ -13,7 +13,6 @@ from core.domain.pricing import PricingPolicy, Totals
 from core.domain.shipments import Shipment
 from core.domain.shipping_zones import Destination
 from handlers.i18n import Translator
-from handlers.payloads import pack
 from handlers.types import Button
 
 
@@ -135,8 +134,11 @@ def product_card(t: Translator, product: Product) -> str:
 
 
 def rating_buttons(code: str) -> list[list[Button]]:
-    """One to five stars for an order, in one row."""
-    return [[Button("★" * n, pack("or", code, n)) for n in range(1, 6)]]
+    # The stars are the orders screen's buttons (handlers/customer/orders.py imports
+    # this module, hence the import here).
+    from handlers.customer.orders import rating_buttons as stars
+
+    return stars(code)
 
 
 def totals_lines(t: Translator, totals: Totals, policy: PricingPolicy) -> list[str]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.money import Money
 from core.services import cart
 from core.services.cart import CartView
-from handlers.payloads import pack
+from handlers.actions import Action, handles
+from handlers.customer.menu import ShowCart, ShowCategories, StartCheckout
 from handlers.quantity_change import Change, Kind
 from handlers.render import money
 from handlers.turn import Step, Turn
@@ -16,11 +19,57 @@ from handlers.types import Button, OrderedItem
 PENDING = "pending_change"
 
 
+@dataclass(frozen=True)
+class EditCart(Action, prefix="ce"):
+    pass
+
+
+@dataclass(frozen=True)
+class EditLine(Action, prefix="cl"):
+    product_id: int
+
+
+@dataclass(frozen=True)
+class SetQuantity(Action, prefix="ci"):
+    product_id: int
+    quantity: int  # 0 removes the line
+
+
+@dataclass(frozen=True)
+class EmptyCart(Action, prefix="cx"):
+    pass
+
+
+@handles(ShowCart)
+async def _show_cart(turn: Turn, action: ShowCart) -> None:
+    await show_cart(turn)
+
+
+@handles(EditCart)
+async def _edit_cart(turn: Turn, action: EditCart) -> None:
+    await edit_cart(turn)
+
+
+@handles(EditLine)
+async def _edit_line(turn: Turn, action: EditLine) -> None:
+    await edit_line(turn, action.product_id)
+
+
+@handles(SetQuantity)
+async def _set_quantity(turn: Turn, action: SetQuantity) -> None:
+    await set_quantity(turn, action.product_id, max(action.quantity, 0))
+
+
+@handles(EmptyCart)
+async def _empty(turn: Turn, action: EmptyCart) -> None:
+    await empty(turn)
+
+
 def empty_cart_reply(turn: Turn, note: str = "") -> None:
     _ = turn.t.gettext
     turn.reset()
     text = _("Your cart is empty. Take a look at the catalog:")
-    turn.say(f"{note}\n{text}" if note else text, [[Button(_("Catalog"), pack("cat"))]])
+    turn.say(f"{note}\n{text}" if note else text, [[Button(_("Catalog"), ShowCategories().pack())]])
 
 
 async def show_cart(turn: Turn, note: str = "") -> None:
@@ -46,9 +95,12 @@ async def show_cart(turn: Turn, note: str = "") -> None:
     turn.say(
         "\n".join(lines),
         [
-            [Button(_("Check out"), pack("co"))],
-            [Button(_("Change quantities"), pack("ce")), Button(_("Empty cart"), pack("cx"))],
-            [Button(_("Keep shopping"), pack("cat"))],
+            [Button(_("Check out"), StartCheckout().pack())],
+            [
+                Button(_("Change quantities"), EditCart().pack()),
+                Button(_("Empty cart"), EmptyCart().pack()),
+            ],
+            [Button(_("Keep shopping"), ShowCategories().pack())],
         ],
         expects_number=True,  # "3" is three of it, not the third button
     )
@@ -64,10 +116,10 @@ async def edit_cart(turn: Turn, pending: Change | None = None) -> None:
     if pending is not None:  # applied to the line chosen next
         turn.data[PENDING] = [str(pending.kind), pending.amount]
     rows = [
-        [Button(f"{line.name} ×{line.quantity}", pack("cl", line.product_id))]
+        [Button(f"{line.name} ×{line.quantity}", EditLine(line.product_id).pack())]
         for line in view.lines
     ]
-    rows.append([Button(_("Back to cart"), pack("cart"))])
+    rows.append([Button(_("Back to cart"), ShowCart().pack())])
     turn.say(_("Which product do you want to change?"), rows)
 
 
@@ -83,11 +135,11 @@ async def edit_line(turn: Turn, product_id: int) -> None:
         kind, amount = pending  # type: ignore[misc]
         await change_line(turn, product_id, Change(Kind(kind), int(amount)))
         return
-    rows = [[Button("−1", pack("ci", product_id, line.quantity - 1))]]
+    rows = [[Button("−1", SetQuantity(product_id, line.quantity - 1).pack())]]
     if line.quantity < min(line.available, MAX_LINE_QUANTITY):
-        rows[0].append(Button("+1", pack("ci", product_id, line.quantity + 1)))
-    rows.append([Button(_("Remove"), pack("ci", product_id, 0))])
-    rows.append([Button(_("Back to cart"), pack("cart"))])
+        rows[0].append(Button("+1", SetQuantity(product_id, line.quantity + 1).pack()))
+    rows.append([Button(_("Remove"), SetQuantity(product_id, 0).pack())])
+    rows.append([Button(_("Back to cart"), ShowCart().pack())])
     turn.reset()
     turn.go(Step.CART_LINE, product_id=product_id)
     text = _("{name}: {qty} in your cart.").format(name=line.name, qty=line.quantity)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.catalog import Product
 from core.domain.errors import ProductNotFound
 from core.services import cart, catalog
 from handlers import quantity_change
+from handlers.actions import Action, handles
 from handlers.customer import cart as cart_screens
-from handlers.payloads import pack
+from handlers.customer.menu import MainMenu, ShowCart, ShowCategories, StartCheckout
 from handlers.quantity_change import Change, Kind
 from handlers.render import availability, money, product_card
 from handlers.turn import Step, Turn
@@ -19,9 +21,56 @@ from handlers.types import Button
 PAGE_SIZE = 8  # + a navigation row + a back row fits WhatsApp's 10-row lists
 
 
+@dataclass(frozen=True)
+class ShowCategory(Action, prefix="c"):
+    category_id: int
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ShowProduct(Action, prefix="p"):
+    product_id: int
+
+
+@dataclass(frozen=True)
+class AddToCart(Action, prefix="a"):
+    product_id: int
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class AskQuantity(Action, prefix="qa"):
+    product_id: int
+
+
+@handles(ShowCategories)
+async def _show_categories(turn: Turn, action: ShowCategories) -> None:
+    await show_categories(turn)
+
+
+@handles(ShowCategory)
+async def _show_category(turn: Turn, action: ShowCategory) -> None:
+    await show_category(turn, action.category_id, action.page)
+
+
+@handles(ShowProduct)
+async def _show_product(turn: Turn, action: ShowProduct) -> None:
+    await show_product(turn, action.product_id)
+
+
+@handles(AddToCart)
+async def _add(turn: Turn, action: AddToCart) -> None:
+    await add(turn, action.product_id, action.quantity or 1)
+
+
+@handles(AskQuantity)
+async def _ask_quantity(turn: Turn, action: AskQuantity) -> None:
+    await ask_quantity(turn, action.product_id)
+
+
 def product_button(turn: Turn, product: Product) -> Button:
     price = money(turn.t, product.price.amount, product.price.currency)
-    return Button(f"{product.name} · {price}", pack("p", product.id))
+    return Button(f"{product.name} · {price}", ShowProduct(product.id).pack())
 
 
 async def show_categories(turn: Turn, note: str = "") -> None:
@@ -29,8 +78,8 @@ async def show_categories(turn: Turn, note: str = "") -> None:
     _ = turn.t.gettext
     turn.reset()
     categories = await catalog.list_categories(turn.shop)
-    rows = [[Button(c.name, pack("c", c.id, 0))] for c in categories]
-    rows.append([Button(_("Menu"), pack("m"))])
+    rows = [[Button(c.name, ShowCategory(c.id, 0).pack())] for c in categories]
+    rows.append([Button(_("Menu"), MainMenu().pack())])
     text = (
         _("Choose a category, or type what you are looking for:")
         if categories
@@ -54,12 +103,14 @@ async def show_category(turn: Turn, category_id: int, page: int) -> None:
     rows = [[product_button(turn, p)] for p in found.items]
     nav = []
     if found.page > 0:
-        nav.append(Button(_("« Previous"), pack("c", category_id, found.page - 1)))
+        nav.append(Button(_("« Previous"), ShowCategory(category_id, found.page - 1).pack()))
     if found.page + 1 < found.pages:
-        nav.append(Button(_("Next »"), pack("c", category_id, found.page + 1)))
+        nav.append(Button(_("Next »"), ShowCategory(category_id, found.page + 1).pack()))
     if nav:
         rows.append(nav)
-    rows.append([Button(_("Categories"), pack("cat")), Button(_("My cart"), pack("cart"))])
+    rows.append(
+        [Button(_("Categories"), ShowCategories().pack()), Button(_("My cart"), ShowCart().pack())]
+    )
     header = category.name
     if found.pages > 1:
         header += " " + _("(page {page} of {pages})").format(page=found.page + 1, pages=found.pages)
@@ -75,12 +126,16 @@ async def show_product(turn: Turn, product_id: int) -> None:
     if product.available > 0:
         rows.append(
             [
-                Button(_("Add 1 to cart"), pack("a", product.id, 1)),
-                Button(_("Choose quantity"), pack("qa", product.id)),
+                Button(_("Add 1 to cart"), AddToCart(product.id, 1).pack()),
+                Button(_("Choose quantity"), AskQuantity(product.id).pack()),
             ]
         )
-    back = pack("c", product.category_id, 0) if product.category_id else pack("cat")
-    rows.append([Button(_("Back"), back), Button(_("My cart"), pack("cart"))])
+    back = (
+        ShowCategory(product.category_id, 0).pack()
+        if product.category_id
+        else ShowCategories().pack()
+    )
+    rows.append([Button(_("Back"), back), Button(_("My cart"), ShowCart().pack())])
     turn.say(product_card(turn.t, product), rows, image_url=product.image_url)
     remember_seen(turn, product.id)
 
@@ -130,8 +185,11 @@ async def add(turn: Turn, product_id: int, quantity: int) -> None:
             view.item_count,
         ).format(count=view.item_count, total=total),
         [
-            [Button(_("Check out"), pack("co")), Button(_("View cart"), pack("cart"))],
-            [Button(_("Keep shopping"), pack("cat"))],
+            [
+                Button(_("Check out"), StartCheckout().pack()),
+                Button(_("View cart"), ShowCart().pack()),
+            ],
+            [Button(_("Keep shopping"), ShowCategories().pack())],
         ],
     )
     remember_seen(turn, product_id)  # "+1" or "otro" typed next: one more of it
@@ -160,7 +218,7 @@ async def ask_quantity(turn: Turn, product_id: int) -> None:
         return
     most = min(product.available, MAX_LINE_QUANTITY)
     if most <= 0:
-        turn.say(availability(turn.t, product), [[Button(_("Back"), pack("cat"))]])
+        turn.say(availability(turn.t, product), [[Button(_("Back"), ShowCategories().pack())]])
         return
     turn.go(Step.ASK_QUANTITY, product_id=product.id)
     choices = [n for n in (1, 2, 3, 5, 10) if n <= most]
@@ -169,8 +227,8 @@ async def ask_quantity(turn: Turn, product_id: int) -> None:
             name=product.name, most=most
         ),
         [
-            [Button(str(n), pack("a", product.id, n)) for n in choices],
-            [Button(_("Cancel"), pack("p", product.id))],
+            [Button(str(n), AddToCart(product.id, n).pack()) for n in choices],
+            [Button(_("Cancel"), ShowProduct(product.id).pack())],
         ],
         expects_number=True,
     )
@@ -224,7 +282,9 @@ async def show_products(turn: Turn, product_ids: list[int]) -> None:
     found = [by_id[i] for i in product_ids if i in by_id][:8]
     turn.reset()
     rows = [[product_button(turn, p)] for p in found]
-    rows.append([Button(_("Categories"), pack("cat")), Button(_("Menu"), pack("m"))])
+    rows.append(
+        [Button(_("Categories"), ShowCategories().pack()), Button(_("Menu"), MainMenu().pack())]
+    )
     turn.say(_("This is what I found:"), rows)
     if len(found) == 1:
         remember_seen(turn, found[0].id)
@@ -238,6 +298,8 @@ async def search(turn: Turn, text: str) -> bool:
         return False
     turn.reset()
     rows = [[product_button(turn, p)] for p in results]
-    rows.append([Button(_("Categories"), pack("cat")), Button(_("Menu"), pack("m"))])
+    rows.append(
+        [Button(_("Categories"), ShowCategories().pack()), Button(_("Menu"), MainMenu().pack())]
+    )
     turn.say(_("This is what I found:"), rows)
     return True

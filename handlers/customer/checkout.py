@@ -12,6 +12,9 @@ draft's "trail", and the answers stay in the draft, offered again as "Use …".
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, replace
+
 from core.domain import checkout_fields as fields
 from core.domain.address_parsing import missing_parts, parse_address
 from core.domain.customers import Address
@@ -22,10 +25,12 @@ from core.domain.phones import clean_phone
 from core.domain.shipping_zones import Destination
 from core.services import cart, checkout, customers, orders
 from handlers import options
+from handlers.actions import Action, handles
 from handlers.customer.cart import empty_cart_reply, show_cart
-from handlers.customer.menu import main_menu
+from handlers.customer.menu import ListOrders, MainMenu, StartCheckout, main_menu
+from handlers.customer.orders import ShowOrder
+from handlers.drafts import Draft
 from handlers.i18n import Translator
-from handlers.payloads import pack
 from handlers.render import (
     address_text,
     days_text,
@@ -80,10 +85,29 @@ OLDER_BACK = {
 }
 
 
+@dataclass(frozen=True)
+class CheckoutChoice(Action, prefix="ck"):
+    """A checkout button: "back", "cancel", "ok", "ship" + the method, "addr" + a saved
+    address's id or "new", "fix" + the part… Whether it fits the step is the step's call."""
+
+    what: str
+    value: str | None = None
+
+
+@handles(StartCheckout)
+async def _start(turn: Turn, action: StartCheckout) -> None:
+    await start(turn)
+
+
+@handles(CheckoutChoice)
+async def _choice(turn: Turn, action: CheckoutChoice) -> bool:
+    return await button(turn, action.what, action.value or "")
+
+
 def nav(turn: Turn, back: bool = True) -> list[Button]:
     _ = turn.t.gettext
-    row = [Button(_("Back"), pack("ck", "back"))] if back else []
-    row.append(Button(_("Cancel checkout"), pack("ck", "cancel")))
+    row = [Button(_("Back"), CheckoutChoice("back").pack())] if back else []
+    row.append(Button(_("Cancel checkout"), CheckoutChoice("cancel").pack()))
     return row
 
 
@@ -114,22 +138,94 @@ async def start(turn: Turn) -> None:
     await prompt(turn)
 
 
+# -- the draft -------------------------------------------------------------------------
+
+
+@dataclass
+class Pin(Draft):
+    latitude: float = 0.0
+    longitude: float = 0.0
+
+
+@dataclass
+class CheckoutDraft(Draft):
+    """The answers so far, kept with the conversation (None: not asked yet)."""
+
+    known_name: str | None = None  # of the last order, offered as "Use …"
+    known_phone: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    # street, neighbourhood, city…; a saved address also has its country and pin
+    address: dict[str, str | float | None] = dataclasses.field(default_factory=dict)
+    pin: Pin | None = None  # a shared location
+    ask: list[str] | None = None  # the address parts still to ask, in order
+    fixing: str | None = None  # the one part being fixed from the read-back
+    saved_address: str | None = None  # the id of the saved address chosen
+    shipping: str | None = None
+    payment: str | None = None
+    trail: list[str] | None = None  # the questions asked so far, for "Back"
+
+
+def _draft(turn: Turn) -> CheckoutDraft:
+    return CheckoutDraft.read(turn.data)
+
+
+def _update(turn: Turn, **answers: object) -> None:
+    replace(_draft(turn), **answers).write(turn.data)  # type: ignore[arg-type]
+
+
+def _set_part(turn: Turn, part: str, value: str) -> None:
+    draft = _draft(turn)
+    draft.address[part] = value
+    draft.write(turn.data)
+
+
+# The answers the later questions stand on, in the order they are asked.
+ANSWERS = (
+    ("name", Step.CHECKOUT_NAME),
+    ("phone", Step.CHECKOUT_PHONE),
+    ("address", Step.ADDRESS_STREET),
+    ("shipping", Step.CHECKOUT_SHIPPING),
+    ("payment", Step.CHECKOUT_PAYMENT),
+)
+# How many of ANSWERS each question comes after.
+_ASKED_AT: dict[Step, int] = {
+    Step.CHECKOUT_NAME: 0,
+    Step.CHECKOUT_PHONE: 1,
+    **{step: 2 for step in ADDRESS_STEPS},
+    Step.CHECKOUT_SHIPPING: 3,
+    Step.CHECKOUT_PAYMENT: 4,
+    Step.CHECKOUT_CONFIRM: 5,
+}
+
+
+def resume_after_loss(turn: Turn) -> None:
+    """Part of the draft was lost (a malformed stored row, its bad values dropped): back
+    to the first question whose answer is missing, else the question stays."""
+    draft = _draft(turn)
+    for answer, step in ANSWERS[: _ASKED_AT.get(turn.step, 0)]:
+        if getattr(draft, answer) in (None, "", {}):
+            turn.go(step)
+            return
+
+
 # -- moving between the questions ------------------------------------------------------
 
 
-def _advance(turn: Turn, step: Step, **data: object) -> None:
+def _advance(turn: Turn, step: Step, **answers: object) -> None:
     """Go on to a question, remembering the way back. Coming again to a question already
     on the way (after a fix) drops the detour: "Back" then goes where it went before."""
-    trail = [str(s) for s in turn.data.get("trail") or []]
+    trail = list(_draft(turn).trail or [])
     if turn.step is not step:
         trail.append(str(turn.step))
     if str(step) in trail:
         del trail[trail.index(str(step)) :]
-    turn.go(step, trail=trail, **data)
+    _update(turn, trail=trail, **answers)
+    turn.go(step)
 
 
 def _go_back(turn: Turn) -> None:
-    trail = [str(s) for s in turn.data.get("trail") or []]
+    trail = list(_draft(turn).trail or [])
     target = None
     while trail and target is None:
         try:
@@ -137,26 +233,27 @@ def _go_back(turn: Turn) -> None:
         except ValueError:  # a step of an older version
             target = None
     target = target or OLDER_BACK.get(turn.step, turn.step)
-    turn.data.pop("fixing", None)
-    turn.go(target, trail=trail)
+    _update(turn, fixing=None, trail=trail)
+    turn.go(target)
 
 
 def _address(turn: Turn) -> dict:
     """The address of the draft, with the shared location (if any) beside it."""
-    address = dict(turn.data.get("address") or {})
-    pin = turn.data.get("pin")
-    if pin:
-        address.update(latitude=pin["latitude"], longitude=pin["longitude"])
+    draft = _draft(turn)
+    address: dict = dict(draft.address)
+    if draft.pin:
+        address.update(latitude=draft.pin.latitude, longitude=draft.pin.longitude)
     return address
 
 
 def _after_field(turn: Turn, field: str) -> None:
     """The question after an answered part: back to the read-back when fixing one part,
     else the next part to ask, then the shipping."""
-    if turn.data.pop("fixing", None):
+    if _draft(turn).fixing:
+        _update(turn, fixing=None)
         _advance(turn, Step.ADDRESS_CONFIRM)
         return
-    ask = turn.data.get("ask") or ALL_FIELDS
+    ask = _draft(turn).ask or ALL_FIELDS
     if field not in ask:  # the street of a whole address ("Use …" after going back)
         _advance(turn, Step.ADDRESS_CONFIRM)
         return
@@ -187,13 +284,19 @@ async def prompt(turn: Turn) -> None:
     _ = turn.t.gettext
     step = turn.step
     if step is Step.CHECKOUT_NAME:
-        known = turn.data.get("name") or turn.data.get("known_name")
-        rows = [[Button(_("Use {name}").format(name=known), pack("ck", "name"))]] if known else []
+        known = _draft(turn).name or _draft(turn).known_name
+        rows = (
+            [[Button(_("Use {name}").format(name=known), CheckoutChoice("name").pack())]]
+            if known
+            else []
+        )
         turn.say(_("What name should the order go under?"), [*rows, nav(turn, back=False)])
     elif step is Step.CHECKOUT_PHONE:
-        known = turn.data.get("phone") or turn.data.get("known_phone")
+        known = _known_phone(turn)
         rows = (
-            [[Button(_("Use {phone}").format(phone=known), pack("ck", "phone"))]] if known else []
+            [[Button(_("Use {phone}").format(phone=known), CheckoutChoice("phone").pack())]]
+            if known
+            else []
         )
         turn.say(
             _("What phone number can the courier call? Type it or share your contact."),
@@ -203,9 +306,10 @@ async def prompt(turn: Turn) -> None:
     elif step is Step.CHECKOUT_ADDRESS:
         saved = await _saved_addresses(turn)
         rows = [
-            [Button(address_text(a.as_dict())[:60], pack("ck", "addr", a.id))] for a in saved[:3]
+            [Button(address_text(a.as_dict())[:60], CheckoutChoice("addr", str(a.id)).pack())]
+            for a in saved[:3]
         ]
-        rows.append([Button(_("A new address"), pack("ck", "addr", "new"))])
+        rows.append([Button(_("A new address"), CheckoutChoice("addr", "new").pack())])
         turn.say(
             _("Where should we deliver it? Choose an address, or type a new one."),
             [*rows, nav(turn)],
@@ -213,8 +317,8 @@ async def prompt(turn: Turn) -> None:
     elif step is Step.ADDRESS_CONFIRM:
         _read_back(turn)
     elif step is Step.ADDRESS_FIX:
-        rows = [[Button(part_name(turn.t, f), pack("ck", "fix", f))] for f in FIXABLE]
-        rows.append([Button(_("Type it all again"), pack("ck", "retype"))])
+        rows = [[Button(part_name(turn.t, f), CheckoutChoice("fix", f).pack())] for f in FIXABLE]
+        rows.append([Button(_("Type it all again"), CheckoutChoice("retype").pack())])
         turn.say(_("What should I change?"), [*rows, nav(turn)])
     elif step in FIELD_OF:
         turn.say(
@@ -244,7 +348,7 @@ def part_name(t: Translator, field: str) -> str:
 
 def _address_question(turn: Turn, step: Step) -> str:
     _ = turn.t.gettext
-    if step is Step.ADDRESS_STREET and turn.data.get("pin"):
+    if step is Step.ADDRESS_STREET and _draft(turn).pin:
         return _(
             "Street and number? I have your location; the shipping label still needs "
             "the written address (street, postal code and city)."
@@ -267,13 +371,19 @@ def _address_question(turn: Turn, step: Step) -> str:
 def _address_extra(turn: Turn, step: Step) -> list[list[Button]]:
     """The answer given before (after "Back"), to keep it with one tap."""
     rows = []
-    earlier = str((turn.data.get("address") or {}).get(FIELD_OF[step]) or "")
+    earlier = str(_draft(turn).address.get(FIELD_OF[step]) or "")
     if earlier:
         shown = earlier if len(earlier) <= MAX_SHOWN_VALUE else earlier[: MAX_SHOWN_VALUE - 1]
         shown += "" if len(earlier) <= MAX_SHOWN_VALUE else "…"
-        rows.append([Button(turn.t.gettext("Use {value}").format(value=shown), pack("ck", "keep"))])
+        rows.append(
+            [
+                Button(
+                    turn.t.gettext("Use {value}").format(value=shown), CheckoutChoice("keep").pack()
+                )
+            ]
+        )
     if step is Step.ADDRESS_REFERENCES:
-        rows.append([Button(turn.t.gettext("No references"), pack("ck", "skip"))])
+        rows.append([Button(turn.t.gettext("No references"), CheckoutChoice("skip").pack())])
     return rows
 
 
@@ -295,8 +405,8 @@ def _read_back(turn: Turn) -> None:
         "\n".join(lines),
         [
             [
-                Button(_("That's right"), pack("ck", "addr_ok")),
-                Button(_("Fix something"), pack("ck", "addr_fix")),
+                Button(_("That's right"), CheckoutChoice("addr_ok").pack()),
+                Button(_("Fix something"), CheckoutChoice("addr_fix").pack()),
             ],
             nav(turn),
         ],
@@ -344,8 +454,7 @@ async def text_typed(turn: Turn, text: str) -> None:
     elif step in FIELD_OF:
         _part_typed(turn, step, value)
     elif step is Step.CHECKOUT_ADDRESS and _could_be_an_address(text, turn):
-        turn.data.pop("saved_address", None)
-        turn.data.update(address={}, ask=ALL_FIELDS)
+        _update(turn, saved_address=None, address={}, ask=ALL_FIELDS)
         _street_typed(turn, text.strip(), value)
     elif step in (Step.ADDRESS_CONFIRM, Step.ADDRESS_FIX) and _whole_address(turn, text):
         _street_typed(turn, text.strip(), value)  # the address typed again, corrected
@@ -406,17 +515,16 @@ def _street_typed(turn: Turn, raw: str, value: str) -> None:
         ask = missing_parts(address, _country(turn))
         if not address.get("references"):
             ask.append("references")
-        turn.data.pop("fixing", None)
-        _advance(turn, Step.ADDRESS_CONFIRM, address=address, ask=ask)
+        _advance(turn, Step.ADDRESS_CONFIRM, address=address, ask=ask, fixing=None)
         return
     street = fields.validate_street(value)
     if isinstance(street, fields.InvalidField):
         return  # the question is asked again
-    turn.data.setdefault("address", {})["street"] = street
+    _set_part(turn, "street", street)
     if turn.step is Step.CHECKOUT_ADDRESS:  # "Back" from the colonia comes to the street
         _advance(turn, Step.ADDRESS_STREET)
-    if not turn.data.get("fixing"):
-        turn.data["ask"] = ALL_FIELDS
+    if not _draft(turn).fixing:
+        _update(turn, ask=ALL_FIELDS)
     _after_field(turn, "street")
 
 
@@ -427,7 +535,7 @@ def _part_typed(turn: Turn, step: Step, value: str) -> None:
         if part.problem is fields.Problem.NOT_A_POSTAL_CODE:
             turn.say(_postal_code_expected(turn))
         return  # too short: the question is asked again
-    turn.data.setdefault("address", {})[field] = part
+    _set_part(turn, field, part)
     _after_field(turn, field)
 
 
@@ -445,7 +553,7 @@ async def location_shared(turn: Turn, latitude: float, longitude: float) -> None
     if turn.step not in CHECKOUT_STEPS:
         turn.say(_("Thanks! If you want to order, I will ask for the address."))
         return
-    turn.data["pin"] = {"latitude": latitude, "longitude": longitude}
+    _update(turn, pin=Pin(latitude, longitude))
     if missing_parts(_address(turn), _country(turn)) and turn.step is not Step.ADDRESS_STREET:
         turn.say(
             _(
@@ -474,14 +582,16 @@ async def _ask_shipping(turn: Turn) -> None:
         )
         label = f"{shipping_method_name(turn.t, code)} · {fee} · "
         label += days_text(turn.t, option.min_days, option.max_days)
-        rows.append([Button(label, pack("ck", "ship", code))])
+        rows.append([Button(label, CheckoutChoice("ship", code).pack())])
     turn.say(_("How should we ship it?"), [*rows, nav(turn)])
 
 
 def _ask_payment(turn: Turn) -> None:
     _ = turn.t.gettext
     methods = offered_methods(turn.card_payments)
-    rows = [[Button(payment_method_name(turn.t, m), pack("ck", "pay", m))] for m in methods]
+    rows = [
+        [Button(payment_method_name(turn.t, m), CheckoutChoice("pay", m).pack())] for m in methods
+    ]
     turn.say(_("How do you want to pay?"), [*rows, nav(turn)])
 
 
@@ -491,36 +601,33 @@ async def _summary(turn: Turn) -> None:
     if view.is_empty:
         empty_cart_reply(turn)
         return
+    draft = _draft(turn)
+    draft.need("name", "phone", "address", "shipping", "payment")
     address = _address(turn)
-    totals = await checkout.quote(turn.shop, turn.customer.id, turn.data["shipping"], address)
+    totals = await checkout.quote(turn.shop, turn.customer.id, draft.shipping, address)
     cur = totals.total.currency
     lines = [_("Please check your order:")]
     lines += [
         f"{ln.quantity} × {ln.name} — {money(turn.t, ln.total.amount, cur)}" for ln in view.lines
     ]
     lines += totals_lines(turn.t, totals, turn.shop.policy)
-    lines.append(_("For: {name}, {phone}").format(name=turn.data["name"], phone=turn.data["phone"]))
+    lines.append(_("For: {name}, {phone}").format(name=draft.name, phone=draft.phone))
     lines.append(_("Deliver to: {address}").format(address=address_text(address)))
     lines.append(
-        _("Shipping method: {method}").format(
-            method=shipping_method_name(turn.t, turn.data["shipping"])
-        )
+        _("Shipping method: {method}").format(method=shipping_method_name(turn.t, draft.shipping))
     )
-    lines.append(
-        _("Payment: {method}").format(method=payment_method_name(turn.t, turn.data["payment"]))
-    )
+    lines.append(_("Payment: {method}").format(method=payment_method_name(turn.t, draft.payment)))
     turn.say(
         "\n".join(lines),
-        [[Button(_("Confirm order"), pack("ck", "ok"))], nav(turn)],
+        [[Button(_("Confirm order"), CheckoutChoice("ok").pack())], nav(turn)],
     )
 
 
 # -- buttons ---------------------------------------------------------------------------
 
 
-async def button(turn: Turn, args: list[str]) -> bool:
+async def button(turn: Turn, action: str, value: str = "") -> bool:
     """A checkout button. False when it doesn't belong to the current step (stale)."""
-    action = args[0] if args else ""
     step = turn.step
     if step not in CHECKOUT_STEPS:
         return False
@@ -534,26 +641,26 @@ async def button(turn: Turn, args: list[str]) -> bool:
         _go_back(turn)
         await prompt(turn)
         return True
-    handled = await _choose(turn, step, action, args[1] if len(args) > 1 else "")
+    handled = await _choose(turn, step, action, value)
     if handled and turn.step in CHECKOUT_STEPS:
         await prompt(turn)  # the next question (or the summary again after a change)
     return handled
 
 
 async def _choose(turn: Turn, step: Step, action: str, value: str) -> bool:
-    data = turn.data
-    if action == "name" and step is Step.CHECKOUT_NAME and data.get("name", data.get("known_name")):
-        _advance(turn, Step.CHECKOUT_PHONE, name=data.get("name") or data["known_name"])
+    draft = _draft(turn)
+    if action == "name" and step is Step.CHECKOUT_NAME and (draft.name or draft.known_name):
+        _advance(turn, Step.CHECKOUT_PHONE, name=draft.name or draft.known_name)
     elif action == "phone" and step is Step.CHECKOUT_PHONE and (known := _known_phone(turn)):
         await _after_phone(turn, known)
     elif action == "addr" and step is Step.CHECKOUT_ADDRESS:
         return await _address_chosen(turn, value)
     elif action in ("addr_ok", "addr_fix", "fix", "retype"):
         return _read_back_answered(turn, step, action, value)
-    elif action == "keep" and step in FIELD_OF and (data.get("address") or {}).get(FIELD_OF[step]):
+    elif action == "keep" and step in FIELD_OF and draft.address.get(FIELD_OF[step]):
         _after_field(turn, FIELD_OF[step])
     elif action == "skip" and step is Step.ADDRESS_REFERENCES:
-        data.setdefault("address", {})["references"] = ""
+        _set_part(turn, "references", "")
         _after_field(turn, "references")
     elif action == "ship" and step is Step.CHECKOUT_SHIPPING and value in turn.shop.policy.shipping:
         _advance(turn, Step.CHECKOUT_PAYMENT, shipping=value)
@@ -567,13 +674,14 @@ async def _choose(turn: Turn, step: Step, action: str, value: str) -> bool:
 
 
 def _known_phone(turn: Turn) -> str:
-    return turn.data.get("phone") or turn.data.get("known_phone") or ""
+    return _draft(turn).phone or _draft(turn).known_phone or ""
 
 
 async def _address_chosen(turn: Turn, value: str) -> bool:
     if value == "new":  # a new address begun earlier is kept, a saved one is not
-        draft = {} if turn.data.pop("saved_address", None) else turn.data.get("address") or {}
-        _advance(turn, Step.ADDRESS_STREET, address=draft)
+        draft = _draft(turn)
+        begun = {} if draft.saved_address else draft.address
+        _advance(turn, Step.ADDRESS_STREET, address=begun, saved_address=None)
         return True
     saved = {str(a.id): a for a in await _saved_addresses(turn)}
     if value not in saved:
@@ -585,13 +693,12 @@ async def _address_chosen(turn: Turn, value: str) -> bool:
 def _read_back_answered(turn: Turn, step: Step, action: str, value: str) -> bool:
     """ "That's right", "Fix something", the part to fix, or "type it all again"."""
     if action == "addr_ok" and step is Step.ADDRESS_CONFIRM:
-        ask = turn.data.get("ask") or []
+        ask = _draft(turn).ask or []
         _advance(turn, STEP_OF[ask[0]] if ask else Step.CHECKOUT_SHIPPING)
     elif action == "addr_fix" and step is Step.ADDRESS_CONFIRM:
         _advance(turn, Step.ADDRESS_FIX)
     elif action == "fix" and step is Step.ADDRESS_FIX and value in FIXABLE:
-        turn.data["fixing"] = value
-        _advance(turn, STEP_OF[value])
+        _advance(turn, STEP_OF[value], fixing=value)
     elif action == "retype" and step is Step.ADDRESS_FIX:
         _advance(turn, Step.ADDRESS_STREET, address={}, ask=ALL_FIELDS)
     else:
@@ -605,13 +712,14 @@ def _payment_allowed(turn: Turn, value: str) -> bool:
 
 async def place(turn: Turn) -> None:
     _ = turn.t.gettext
-    data = turn.data
+    draft = _draft(turn)
+    draft.need("name", "phone", "address", "shipping", "payment")
     details = checkout.CheckoutDetails(
-        name=data["name"],
-        phone=data["phone"],
+        name=draft.name,  # type: ignore[arg-type]  (need() checked them)
+        phone=draft.phone,  # type: ignore[arg-type]
         address=Address.from_dict(_address(turn)),
-        shipping_method=data["shipping"],
-        payment_method=data["payment"],
+        shipping_method=draft.shipping,  # type: ignore[arg-type]
+        payment_method=draft.payment,  # type: ignore[arg-type]
     )
     try:
         order = await checkout.place_order(turn.shop, turn.customer.id, details)
@@ -641,7 +749,7 @@ async def place(turn: Turn) -> None:
         text.append(turn.shop.settings.bank_transfer_details)
         text.append(_("Then send a photo of the receipt here, and we will confirm your order."))
         turn.go(Step.AWAITING_RECEIPT, code=order.code)
-        turn.say("\n".join(text), [[Button(_("I'll send it later"), pack("m"))]])
+        turn.say("\n".join(text), [[Button(_("I'll send it later"), MainMenu().pack())]])
     elif order.payment_method is PaymentMethod.CARD:
         text.append(_("Pay with the button below to confirm it."))
         turn.say(
@@ -661,7 +769,10 @@ async def place(turn: Turn) -> None:
         text.append(_("Ask “where is my order?” any time."))
         turn.say(
             "\n".join(text),
-            [[Button(_("Track my order"), pack("t", order.code))], [Button(_("Menu"), pack("m"))]],
+            [
+                [Button(_("Track my order"), ShowOrder(order.code).pack())],
+                [Button(_("Menu"), MainMenu().pack())],
+            ],
         )
 
 
@@ -681,8 +792,8 @@ def too_many_open_orders(turn: Turn, refused: TooManyOpenOrders) -> None:
         "To place a new one, pay one of them (for a bank transfer, send the receipt here) "
         "or cancel one you no longer want. Your cart is saved."
     )
-    rows = [[Button(code, pack("t", code))] for code in refused.codes[:MAX_ORDER_BUTTONS]]
-    rows.append([Button(_("My orders"), pack("o")), Button(_("Menu"), pack("m"))])
+    rows = [[Button(code, ShowOrder(code).pack())] for code in refused.codes[:MAX_ORDER_BUTTONS]]
+    rows.append([Button(_("My orders"), ListOrders().pack()), Button(_("Menu"), MainMenu().pack())])
     turn.reset()
     turn.say(text, rows)
 

@@ -5,14 +5,16 @@ question with the likeliest options and a person, never a bare "no entendí"."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from core.domain.orders import OrderStatus
 from core.services import catalog as catalog_service
 from core.services import orders as order_service
 from core.services import support as support_service
+from handlers.actions import Action, handles
 from handlers.customer import cart, catalog, checkout, menu, orders, shop_info, support
+from handlers.customer.menu import MainMenu, TalkToPerson
 from handlers.intents import fold
-from handlers.payloads import pack
 from handlers.render import status_name
 from handlers.turn import Step, Turn
 from handlers.types import Button
@@ -61,6 +63,42 @@ _QUESTION_WORDS = tuple(
                   "hacen", "tienen", "puedo", "a que hora", "hasta que hora", "how", "what",
                   "when", "where", "which", "do you", "can i", "is there")
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChooseReading(Action, prefix="u"):  # one of the readings clarify() offers
+    intent: str
+
+
+@dataclass(frozen=True)
+class ChoosePerson(Action, prefix="uh"):  # the kept message goes to the team
+    pass
+
+
+@dataclass(frozen=True)
+class ReceiptFor(Action, prefix="rcp"):  # which order a transfer receipt is for
+    code: str
+
+
+@handles(ChooseReading)
+async def _option_chosen(turn: Turn, action: ChooseReading) -> bool:
+    if not action.intent:
+        return False
+    await option_chosen(turn, action.intent)
+    return True
+
+
+@handles(ChoosePerson)
+async def _person_chosen(turn: Turn, action: ChoosePerson) -> None:
+    await person_chosen(turn)
+
+
+@handles(ReceiptFor)
+async def _receipt_for(turn: Turn, action: ReceiptFor) -> bool:
+    if not action.code:
+        return False
+    await receipt_for(turn, action.code)
+    return True
 
 
 async def aside(turn: Turn, message: str) -> bool:
@@ -216,7 +254,7 @@ async def _payment_sent(turn: Turn, said: Understanding) -> None:
     if awaited.receipt_order is not None:
         await receipt_for(turn, awaited.receipt_order)
     elif waiting:
-        orders.choose_order(turn, _("Which order did you pay?"), waiting, "rcp")
+        orders.choose_order(turn, _("Which order did you pay?"), waiting, ReceiptFor)
     elif awaited.card_pending:
         menu.main_menu(
             turn, _("Card payments are confirmed on their own: I'll tell you when it arrives.")
@@ -241,7 +279,7 @@ async def receipt_for(turn: Turn, code: str) -> None:
         _("Great! Send me a photo of the receipt here and I'll pass it to the shop.")
         + "\n"
         + _("It is for order {code}.").format(code=code),
-        [[Button(_("Menu"), pack("m"))]],
+        [[Button(_("Menu"), MainMenu().pack())]],
     )
 
 
@@ -256,7 +294,10 @@ async def _cancel_order(turn: Turn, said: Understanding) -> None:
         await orders.ask_cancel(turn, cancellable[0].code)
     elif cancellable:
         orders.choose_order(
-            turn, turn.t.gettext("Which order do you want to cancel?"), cancellable, "oc"
+            turn,
+            turn.t.gettext("Which order do you want to cancel?"),
+            cancellable,
+            orders.AskCancel,
         )
     elif mine:
         await orders.ask_cancel(turn, mine[0].code)  # explains why it can't be cancelled
@@ -283,14 +324,14 @@ async def _return_request(turn: Turn, said: Understanding) -> None:
                 "then you can ask for the return or exchange."
             ).format(code=order.code),
             [
-                [Button(_("I received it"), pack("od", order.code))],
-                [Button(_("Talk to a person"), pack("s"))],
+                [Button(_("I received it"), orders.ConfirmReceived(order.code).pack())],
+                [Button(_("Talk to a person"), TalkToPerson().pack())],
             ],
         )
     elif len(delivered) == 1:
         await orders.start_return(turn, delivered[0].code)
     elif delivered:
-        orders.choose_order(turn, _("Which order is it about?"), delivered, "ort")
+        orders.choose_order(turn, _("Which order is it about?"), delivered, orders.StartReturn)
     elif recent:
         menu.main_menu(
             turn,
@@ -414,9 +455,9 @@ def clarify(turn: Turn, said: Understanding) -> None:
         label = option_label(turn, intent)
         if label is not None and label not in seen and len(rows) < 2:
             seen.add(label)
-            rows.append([Button(label, pack("u", intent))])
-    rows.append([Button(_("Talk to a person"), pack("uh"))])
-    rows.append([Button(_("Menu"), pack("m"))])
+            rows.append([Button(label, ChooseReading(intent).pack())])
+    rows.append([Button(_("Talk to a person"), ChoosePerson().pack())])
+    rows.append([Button(_("Menu"), MainMenu().pack())])
     turn.reset()
     turn.go(Step.MENU, said=said.text[:1000])
     question = (

@@ -1,21 +1,67 @@
-"""Greeting, main menu, help, language, and the answer to anything not understood."""
+"""Greeting, main menu, help, language, and the answer to anything not understood.
+
+The buttons of the main menu are offered by nearly every screen, so their actions are
+declared here (the lowest of the customer modules); each feature registers the handler
+of its own (the catalog handles ShowCategories)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.services import customers
 from core.settings import Settings
+from handlers.actions import Action, handles
 from handlers.i18n import SUPPORTED, Translator
-from handlers.payloads import pack
 from handlers.turn import Turn
 from handlers.types import Button
+
+
+@dataclass(frozen=True)
+class MainMenu(Action, prefix="m"):
+    pass
+
+
+@dataclass(frozen=True)
+class ShowHelp(Action, prefix="h"):
+    pass
+
+
+@dataclass(frozen=True)
+class SetLanguage(Action, prefix="l"):
+    code: str = ""  # none or an unknown one: the choice is offered again
+
+
+@dataclass(frozen=True)
+class ShowCategories(Action, prefix="cat"):  # handled in catalog.py
+    pass
+
+
+@dataclass(frozen=True)
+class ShowCart(Action, prefix="cart"):  # handled in cart.py
+    pass
+
+
+@dataclass(frozen=True)
+class StartCheckout(Action, prefix="co"):  # handled in checkout.py
+    pass
+
+
+@dataclass(frozen=True)
+class ListOrders(Action, prefix="o"):  # handled in orders.py
+    pass
+
+
+@dataclass(frozen=True)
+class TalkToPerson(Action, prefix="s"):  # handled in support.py
+    about: str | None = None  # the order the customer was looking at
 
 
 def menu_buttons(t: Translator) -> list[list[Button]]:
     _ = t.gettext
     return [
-        [Button(_("Catalog"), pack("cat")), Button(_("My cart"), pack("cart"))],
-        [Button(_("My orders"), pack("o")), Button(_("Help"), pack("h"))],
-        [Button(_("Talk to a person"), pack("s"))],
+        [Button(_("Catalog"), ShowCategories().pack()), Button(_("My cart"), ShowCart().pack())],
+        [Button(_("My orders"), ListOrders().pack()), Button(_("Help"), ShowHelp().pack())],
+        [Button(_("Talk to a person"), TalkToPerson().pack())],
     ]
 
 
@@ -38,6 +84,16 @@ def main_menu(turn: Turn, text: str | None = None) -> None:
     _ = turn.t.gettext
     turn.reset()
     turn.say(text or _("What would you like to do?"), menu_buttons(turn.t))
+
+
+@handles(MainMenu)
+async def _main_menu(turn: Turn, action: MainMenu) -> None:
+    main_menu(turn)
+
+
+@handles(ShowHelp)
+async def _show_help(turn: Turn, action: ShowHelp) -> None:
+    show_help(turn)
 
 
 def show_help(turn: Turn) -> None:
@@ -78,8 +134,18 @@ def privacy_notice(t: Translator, settings: Settings) -> str:
 def ask_language(turn: Turn) -> None:
     turn.say(
         turn.t.gettext("Choose your language:"),
-        [[Button("Español", pack("l", "es")), Button("English", pack("l", "en"))]],
+        [
+            [
+                Button("Español", SetLanguage("es").pack()),
+                Button("English", SetLanguage("en").pack()),
+            ]
+        ],
     )
+
+
+@handles(SetLanguage)
+async def _set_language(turn: Turn, action: SetLanguage) -> None:
+    await set_language(turn, action.code)
 
 
 async def set_language(turn: Turn, code: str) -> None:

@@ -3,6 +3,8 @@ cancel, confirm receipt, rate, ask for a return."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from core.domain.actors import customer as customer_actor
@@ -11,9 +13,10 @@ from core.domain.orders import Order, OrderStatus
 from core.domain.returns import ReturnRequest, ReturnResolution
 from core.services import orders, returns
 from core.services.orders import OrderDetails
+from handlers.actions import Action, handles
 from handlers.customer import return_answers
-from handlers.customer.menu import main_menu
-from handlers.payloads import pack
+from handlers.customer.menu import ListOrders, MainMenu, ShowCategories, TalkToPerson, main_menu
+from handlers.drafts import Draft
 from handlers.quoting import one_line
 from handlers.rating_typed import parse_rating
 from handlers.render import (
@@ -21,7 +24,6 @@ from handlers.render import (
     event_name,
     money,
     order_status_name,
-    rating_buttons,
     status_name,
     when,
 )
@@ -31,6 +33,158 @@ from handlers.types import Button
 LIST_SIZE = 8
 # How long after delivery a bare "5" is taken as the rating the delivery message asked for.
 JUST_DELIVERED = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class ShowOrder(Action, prefix="t"):
+    code: str
+
+
+@dataclass(frozen=True)
+class AskCancel(Action, prefix="oc"):
+    code: str
+
+
+@dataclass(frozen=True)
+class CancelOrder(Action, prefix="ocy"):  # "Yes, cancel it"
+    code: str
+
+
+@dataclass(frozen=True)
+class ConfirmReceived(Action, prefix="od"):
+    code: str
+
+
+@dataclass(frozen=True)
+class RateOrder(Action, prefix="or"):
+    code: str
+    stars: int  # 0: asks how many
+
+
+@dataclass(frozen=True)
+class StartReturn(Action, prefix="ort"):
+    code: str
+
+
+@dataclass(frozen=True)
+class ReturnLine(Action, prefix="rl"):
+    code: str
+    index: int  # of the order's line
+
+
+@dataclass(frozen=True)
+class ReturnQuantity(Action, prefix="rq"):
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ChooseResolution(Action, prefix="rr"):
+    resolution: str  # "refund" or "exchange"
+
+
+@dataclass(frozen=True)
+class ChooseReplacement(Action, prefix="rxp"):
+    product_id: int
+
+
+@dataclass
+class RatingDraft(Draft):
+    code: str = ""
+    stars: int | None = None
+
+
+@dataclass
+class ReturnDraft(Draft):
+    """A return being asked for, one line of one order (None: not answered yet)."""
+
+    code: str = ""
+    sku: str = ""
+    name: str = ""  # of the product, as the order has it
+    most: int | None = None  # units of it in the order
+    quantity: int | None = None
+    reason: str | None = None
+    choices: list[tuple[int, str]] | None = None  # what an exchange may send instead
+    same: int | None = None  # the same product among the choices
+
+
+# A button naming no order ("t:") is from nothing of ours: answered as stale (False).
+
+
+@handles(ListOrders)
+async def _list_orders(turn: Turn, action: ListOrders) -> None:
+    await list_orders(turn)
+
+
+@handles(ShowOrder)
+async def _show_order(turn: Turn, action: ShowOrder) -> bool:
+    return bool(action.code) and await _done(show_order(turn, action.code))
+
+
+@handles(AskCancel)
+async def _ask_cancel(turn: Turn, action: AskCancel) -> bool:
+    return bool(action.code) and await _done(ask_cancel(turn, action.code))
+
+
+@handles(CancelOrder)
+async def _cancel(turn: Turn, action: CancelOrder) -> bool:
+    return bool(action.code) and await _done(cancel(turn, action.code))
+
+
+@handles(ConfirmReceived)
+async def _confirm_received(turn: Turn, action: ConfirmReceived) -> bool:
+    return bool(action.code) and await _done(confirm_received(turn, action.code))
+
+
+@handles(RateOrder)
+async def _rate(turn: Turn, action: RateOrder) -> bool:
+    return bool(action.code) and await _done(rate(turn, action.code, action.stars))
+
+
+@handles(StartReturn)
+async def _start_return(turn: Turn, action: StartReturn) -> bool:
+    return bool(action.code) and await _done(start_return(turn, action.code))
+
+
+@handles(ReturnLine)
+async def _return_line(turn: Turn, action: ReturnLine) -> bool:
+    return bool(action.code) and await _done(return_line(turn, action.code, action.index))
+
+
+@handles(ReturnQuantity)
+async def _return_quantity(turn: Turn, action: ReturnQuantity) -> bool:
+    if turn.step is not Step.RETURN_QUANTITY:
+        return False
+    await return_quantity(turn, action.quantity)
+    return True
+
+
+_RESOLUTIONS = {str(r) for r in ReturnResolution}
+
+
+@handles(ChooseResolution)
+async def _return_resolution(turn: Turn, action: ChooseResolution) -> bool:
+    if turn.step is not Step.RETURN_RESOLUTION or action.resolution not in _RESOLUTIONS:
+        return False
+    await return_resolution(turn, action.resolution)
+    return True
+
+
+@handles(ChooseReplacement)
+async def _replacement_chosen(turn: Turn, action: ChooseReplacement) -> bool:
+    if turn.step is not Step.RETURN_REPLACEMENT:
+        return False
+    await replacement_chosen(turn, action.product_id)
+    return True
+
+
+async def _done(work: Awaitable[None]) -> bool:
+    await work
+    return True
+
+
+def rating_buttons(code: str) -> list[list[Button]]:
+    """One to five stars for an order (a rating asked here or in a notification)."""
+    return [[Button("★" * n, RateOrder(code, n).pack()) for n in range(1, 6)]]
 
 
 def _actor(turn: Turn):
@@ -50,7 +204,12 @@ async def track(turn: Turn, code: str | None = None) -> None:
         turn.reset()
         turn.say(
             _("You have no orders on the way right now."),
-            [[Button(_("Catalog"), pack("cat")), Button(_("My orders"), pack("o"))]],
+            [
+                [
+                    Button(_("Catalog"), ShowCategories().pack()),
+                    Button(_("My orders"), ListOrders().pack()),
+                ]
+            ],
         )
     elif len(open_orders) == 1:
         await show_order(turn, open_orders[0].code)
@@ -63,15 +222,22 @@ async def track(turn: Turn, code: str | None = None) -> None:
             else _("You have {count} open orders; none has shipped yet. Which one?")
         )
         choose_order(
-            turn, question.format(count=len(open_orders), shipped=shipped), open_orders, "t"
+            turn, question.format(count=len(open_orders), shipped=shipped), open_orders, ShowOrder
         )
 
 
-def choose_order(turn: Turn, question: str, choices: list[Order], verb: str) -> None:
-    """A button per order (code and status) that does `verb` to it."""
+def choose_order(
+    turn: Turn, question: str, choices: list[Order], action: Callable[[str], Action]
+) -> None:
+    """A button per order (code and status) that does `action` to it."""
     turn.reset()
     rows = [
-        [Button(f"{o.code} · {what_is_in(o)} · {order_status_name(turn.t, o)}", pack(verb, o.code))]
+        [
+            Button(
+                f"{o.code} · {what_is_in(o)} · {order_status_name(turn.t, o)}",
+                action(o.code).pack(),
+            )
+        ]
         for o in choices[:LIST_SIZE]
     ]
     turn.say(question, rows)
@@ -90,7 +256,7 @@ async def list_orders(turn: Turn) -> None:
     turn.reset()
     mine = await orders.customer_orders(turn.shop, turn.customer.id, limit=LIST_SIZE)
     if not mine:
-        turn.say(_("You have no orders yet."), [[Button(_("Catalog"), pack("cat"))]])
+        turn.say(_("You have no orders yet."), [[Button(_("Catalog"), ShowCategories().pack())]])
         return
     rows = []
     for order in mine:
@@ -99,11 +265,11 @@ async def list_orders(turn: Turn) -> None:
             [
                 Button(
                     f"{order.code} · {total} · {order_status_name(turn.t, order)}",
-                    pack("t", order.code),
+                    ShowOrder(order.code).pack(),
                 )
             ]
         )
-    rows.append([Button(_("Menu"), pack("m"))])
+    rows.append([Button(_("Menu"), MainMenu().pack())])
     turn.say(_("Your orders:"), rows)
 
 
@@ -142,14 +308,14 @@ async def show_order(turn: Turn, code: str) -> None:
     turn.reset()
     rows = []
     if order.status is OrderStatus.SHIPPED:
-        rows.append([Button(_("I received it"), pack("od", order.code))])
+        rows.append([Button(_("I received it"), ConfirmReceived(order.code).pack())])
     if order.status is OrderStatus.DELIVERED:
         if order.rating is None:
-            rows.append([Button(_("Rate this order"), pack("or", order.code, 0))])
-        rows.append([Button(_("Return or exchange"), pack("ort", order.code))])
+            rows.append([Button(_("Rate this order"), RateOrder(order.code, 0).pack())])
+        rows.append([Button(_("Return or exchange"), StartReturn(order.code).pack())])
     if order.cancellable_by_customer:
-        rows.append([Button(_("Cancel order"), pack("oc", order.code))])
-    rows.append([Button(_("My orders"), pack("o")), Button(_("Menu"), pack("m"))])
+        rows.append([Button(_("Cancel order"), AskCancel(order.code).pack())])
+    rows.append([Button(_("My orders"), ListOrders().pack()), Button(_("Menu"), MainMenu().pack())])
     turn.say(tracking_text(turn, details), rows)
 
 
@@ -161,7 +327,12 @@ async def ask_cancel(turn: Turn, code: str) -> None:
         return
     turn.say(
         _("Do you really want to cancel order {code}?").format(code=code),
-        [[Button(_("Yes, cancel it"), pack("ocy", code)), Button(_("No"), pack("t", code))]],
+        [
+            [
+                Button(_("Yes, cancel it"), CancelOrder(code).pack()),
+                Button(_("No"), ShowOrder(code).pack()),
+            ]
+        ],
     )
 
 
@@ -172,7 +343,12 @@ async def _cannot_cancel(turn: Turn, code: str, status: str) -> None:
             "Order {code} is {status}, so it can no longer be cancelled here. "
             "If something is wrong, talk to a person or ask for a return once it arrives."
         ).format(code=code, status=status_name(turn.t, status)),
-        [[Button(_("Talk to a person"), pack("s")), Button(_("Menu"), pack("m"))]],
+        [
+            [
+                Button(_("Talk to a person"), TalkToPerson().pack()),
+                Button(_("Menu"), MainMenu().pack()),
+            ]
+        ],
     )
 
 
@@ -205,7 +381,7 @@ def ask_rating(turn: Turn, code: str, text: str) -> None:
 
 async def rating_typed(turn: Turn, text: str) -> None:
     """An answer typed at "how many stars?": "5", "⭐⭐⭐⭐⭐", "excelente"."""
-    code = str(turn.data.get("code", ""))
+    code = RatingDraft.read(turn.data).code
     stars = parse_rating(text)
     if stars is None:
         ask_rating(turn, code, turn.t.gettext("Sorry, I need a rating from 1 to 5."))
@@ -241,13 +417,15 @@ async def rate(turn: Turn, code: str, stars: int) -> None:
     turn.go(Step.RATING_COMMENT, code=code, stars=stars)
     turn.say(
         _("Thank you! Would you like to add a comment? Type it here."),
-        [[Button(_("No, thanks"), pack("m"))]],
+        [[Button(_("No, thanks"), MainMenu().pack())]],
     )
 
 
 async def rating_comment(turn: Turn, text: str) -> None:
     _ = turn.t.gettext
-    code, stars = turn.data["code"], turn.data["stars"]
+    draft = RatingDraft.read(turn.data)
+    draft.need("code", "stars")
+    code, stars = draft.code, draft.stars
     await orders.rate_order(turn.shop, _actor(turn), code, stars, text[:1000])
     main_menu(turn, _("Thanks for your comment!"))
 
@@ -261,10 +439,10 @@ async def start_return(turn: Turn, code: str) -> None:
         return
     turn.reset()
     rows = [
-        [Button(f"{line.name} ×{line.quantity}", pack("rl", code, index))]
+        [Button(f"{line.name} ×{line.quantity}", ReturnLine(code, index).pack())]
         for index, line in enumerate(details.order.lines)
     ]
-    rows.append([Button(_("Cancel"), pack("t", code))])
+    rows.append([Button(_("Cancel"), ShowOrder(code).pack())])
     turn.say(_("Which product do you want to return?"), rows)
 
 
@@ -283,29 +461,32 @@ async def return_line(turn: Turn, code: str, index: int) -> None:
 
 def _ask_quantity(turn: Turn, before: str = "") -> None:
     _ = turn.t.gettext
-    most = int(turn.data.get("most", 1))
+    draft = ReturnDraft.read(turn.data)
+    most = draft.most or 1
     question = _("How many {name} do you want to return? From 1 to {most}.").format(
-        name=turn.data.get("name", ""), most=most
+        name=draft.name, most=most
     )
     turn.say(
         f"{before}\n{question}" if before else question,
-        [[Button(str(n), pack("rq", n)) for n in range(1, min(most, 5) + 1)]],
+        [[Button(str(n), ReturnQuantity(n).pack()) for n in range(1, min(most, 5) + 1)]],
         expects_number=True,  # a typed "1" is one unit, not the first button
     )
 
 
 async def return_quantity(turn: Turn, quantity: int) -> None:
     _ = turn.t.gettext
-    if not 1 <= quantity <= turn.data.get("most", 0):
+    if not 1 <= quantity <= (ReturnDraft.read(turn.data).most or 0):
         _ask_quantity(turn, _("That quantity doesn't fit this order."))
         return
     turn.go(Step.RETURN_REASON, quantity=quantity)
-    turn.say(_("Tell us briefly why you are returning it."), [[Button(_("Cancel"), pack("m"))]])
+    turn.say(
+        _("Tell us briefly why you are returning it."), [[Button(_("Cancel"), MainMenu().pack())]]
+    )
 
 
 async def return_quantity_typed(turn: Turn, text: str) -> None:
     """ "1", "una", "2 piezas", "todas" at "how many?"; anything else asks again."""
-    quantity = return_answers.quantity(text, int(turn.data.get("most", 1)))
+    quantity = return_answers.quantity(text, ReturnDraft.read(turn.data).most or 1)
     if quantity is None:
         _ask_quantity(turn, turn.t.gettext("Sorry, I need the number of units."))
         return
@@ -329,8 +510,8 @@ def _ask_resolution(turn: Turn, before: str = "") -> None:
         f"{before}\n{question}" if before else question,
         [
             [
-                Button(_("Refund"), pack("rr", ReturnResolution.REFUND)),
-                Button(_("Exchange"), pack("rr", ReturnResolution.EXCHANGE)),
+                Button(_("Refund"), ChooseResolution(ReturnResolution.REFUND).pack()),
+                Button(_("Exchange"), ChooseResolution(ReturnResolution.EXCHANGE).pack()),
             ]
         ],
     )
@@ -355,9 +536,10 @@ async def return_resolution_typed(turn: Turn, text: str) -> None:
 async def ask_replacement(turn: Turn, before: str = "") -> None:
     """What to send instead: the same product or another size or colour, in stock."""
     _ = turn.t.gettext
-    data = turn.data
+    data = ReturnDraft.read(turn.data)
+    data.need("code", "sku", "quantity")
     options = await returns.exchange_options(
-        turn.shop, _actor(turn), data["code"], data["sku"], int(data["quantity"])
+        turn.shop, _actor(turn), data.code, data.sku, data.quantity or 0
     )
     if not options:
         turn.go(Step.RETURN_RESOLUTION)
@@ -368,25 +550,25 @@ async def ask_replacement(turn: Turn, before: str = "") -> None:
         turn.say(
             f"{before}\n{text}" if before else text,
             [
-                [Button(_("Refund"), pack("rr", ReturnResolution.REFUND))],
-                [Button(_("Talk to a person"), pack("s", data["code"]))],
+                [Button(_("Refund"), ChooseResolution(ReturnResolution.REFUND).pack())],
+                [Button(_("Talk to a person"), TalkToPerson(data.code).pack())],
             ],
         )
         return
     # by SKU: the product may have been renamed since, or share its name with a variant
-    same = next((p.id for p in options if p.sku == data.get("sku")), None)
+    same = next((p.id for p in options if p.sku == data.sku), None)
     turn.go(Step.RETURN_REPLACEMENT, choices=[[p.id, p.name] for p in options], same=same)
     rows = [
         [
             Button(
                 _("{name} (same product)").format(name=p.name) if p.id == same else p.name,
-                pack("rxp", p.id),
+                ChooseReplacement(p.id).pack(),
             )
         ]
         for p in options
     ]
-    rows.append([Button(_("Cancel"), pack("m"))])
-    question = _("What would you like instead of {name}?").format(name=data.get("name", ""))
+    rows.append([Button(_("Cancel"), MainMenu().pack())])
+    question = _("What would you like instead of {name}?").format(name=data.name)
     turn.say(f"{before}\n{question}" if before else question, rows)
 
 
@@ -399,7 +581,7 @@ async def replacement_chosen(turn: Turn, product_id: int) -> None:
 
 async def replacement_typed(turn: Turn, text: str) -> None:
     """ "el mismo", "la L", "camisa azul"; anything else asks again."""
-    chosen = return_answers.replacement(text, _choices(turn), turn.data.get("same"))
+    chosen = return_answers.replacement(text, _choices(turn), ReturnDraft.read(turn.data).same)
     if chosen is None:
         await ask_replacement(turn, turn.t.gettext("Sorry, I didn't get which one."))
         return
@@ -407,30 +589,31 @@ async def replacement_typed(turn: Turn, text: str) -> None:
 
 
 def _choices(turn: Turn) -> list[tuple[int, str]]:
-    return [(int(pid), str(name)) for pid, name in turn.data.get("choices") or []]
+    return list(ReturnDraft.read(turn.data).choices or [])
 
 
 async def _request_return(
     turn: Turn, resolution: ReturnResolution, replacement: int | None = None
 ) -> None:
     _ = turn.t.gettext
-    data = turn.data
+    data = ReturnDraft.read(turn.data)
+    data.need("code", "sku", "quantity", "reason")
     try:
         request = await returns.request_return(
             turn.shop,
             _actor(turn),
-            data["code"],
-            {data["sku"]: data["quantity"]},
-            data["reason"],
+            data.code,
+            {data.sku: data.quantity or 0},
+            data.reason or "",
             resolution,
-            {data["sku"]: replacement} if replacement is not None else None,
+            {data.sku: replacement} if replacement is not None else None,
         )
     except InvalidReturn as error:
         if error.data.get("problem") != "replacement_unavailable":
             raise
         await ask_replacement(turn, _("Sorry, that one just ran out."))
         return
-    text = _("Return #{id} requested for order {code}.").format(id=request.id, code=data["code"])
+    text = _("Return #{id} requested for order {code}.").format(id=request.id, code=data.code)
     if request.is_exchange:
         text += " " + _(
             "You'll get {items} in exchange; we're keeping it for you, and it ships once "

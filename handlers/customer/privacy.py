@@ -3,14 +3,16 @@ data ("mis datos"), and forgetting them ("borrar mis datos"), asked once more fi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rapidfuzz import fuzz
 
 from core.domain.actors import Actor
 from core.domain.actors import customer as customer_actor
 from core.services import privacy
-from handlers.customer.menu import main_menu, privacy_notice
+from handlers.actions import Action, handles
+from handlers.customer.menu import ListOrders, MainMenu, main_menu, privacy_notice
 from handlers.intents import fold
-from handlers.payloads import pack
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
 
@@ -54,6 +56,46 @@ THRESHOLD = 88
 JSON_AS_TEXT = "text/plain"
 
 
+@dataclass(frozen=True)
+class SendMyData(Action, prefix="me"):
+    pass
+
+
+@dataclass(frozen=True)
+class AskForget(Action, prefix="fg"):
+    pass
+
+
+@dataclass(frozen=True)
+class Forget(Action, prefix="fgy"):  # "Yes, erase": only right after the question
+    pass
+
+
+@dataclass(frozen=True)
+class KeepData(Action, prefix="fgn"):
+    pass
+
+
+@handles(SendMyData)
+async def _send_my_data(turn: Turn, action: SendMyData) -> None:
+    await send_my_data(turn)
+
+
+@handles(AskForget)
+async def _ask_forget(turn: Turn, action: AskForget) -> None:
+    await ask_forget(turn)
+
+
+@handles(Forget)
+async def _forget(turn: Turn, action: Forget) -> bool:
+    return await forget(turn)
+
+
+@handles(KeepData)
+async def _keep(turn: Turn, action: KeepData) -> None:
+    keep(turn)
+
+
 def requested(text: str) -> str | None:
     """ "my_data", "forget_me" or "privacy" when the whole message asks for it."""
     folded = fold(text)[:80]
@@ -75,8 +117,11 @@ def show_privacy(turn: Turn) -> None:
         + "\n"
         + _("“My data” sends you a copy of what we keep about you; “Forget my data” erases it."),
         [
-            [Button(_("My data"), pack("me")), Button(_("Forget my data"), pack("fg"))],
-            [Button(_("Menu"), pack("m"))],
+            [
+                Button(_("My data"), SendMyData().pack()),
+                Button(_("Forget my data"), AskForget().pack()),
+            ],
+            [Button(_("Menu"), MainMenu().pack())],
         ],
     )
 
@@ -111,7 +156,7 @@ async def send_my_data(turn: Turn) -> None:
     )
     turn.say(
         text,
-        [[Button(_("Forget my data"), pack("fg")), Button(_("Menu"), pack("m"))]],
+        [[Button(_("Forget my data"), AskForget().pack()), Button(_("Menu"), MainMenu().pack())]],
         document=Document(_("my-data") + ".json", privacy.export_json(data), JSON_AS_TEXT),
     )
 
@@ -131,7 +176,7 @@ async def ask_forget(turn: Turn) -> None:
             "comments, and forget this chat. Your past orders stay in the shop's books "
             "without your details. This can't be undone."
         ),
-        [[Button(_("Yes, erase"), pack("fgy")), Button(_("No"), pack("fgn"))]],
+        [[Button(_("Yes, erase"), Forget().pack()), Button(_("No"), KeepData().pack())]],
     )
 
 
@@ -173,5 +218,5 @@ def in_progress(turn: Turn, codes: list[str]) -> None:
             "delivered or cancelled, ask again.",
             len(codes),
         ).format(codes=", ".join(codes)),
-        [[Button(_("My orders"), pack("o")), Button(_("Menu"), pack("m"))]],
+        [[Button(_("My orders"), ListOrders().pack()), Button(_("Menu"), MainMenu().pack())]],
     )

@@ -11,7 +11,7 @@ from babel.dates import format_date, format_time, get_day_names
 from core.domain.opening_hours import DayRange
 from core.domain.payments import offered_methods
 from core.domain.shipping_zones import Destination, zone_for
-from handlers.payloads import pack
+from handlers.customer.menu import ListOrders, ShowCart, ShowCategories, TalkToPerson
 from handlers.render import days_text, money, payment_method_name, shipping_method_name
 from handlers.turn import Turn
 from handlers.types import Button
@@ -48,7 +48,7 @@ def shipping_cost(turn: Turn, place: str | None = None) -> None:
         country = turn.t.format_locale.territories.get(turn.shop.settings.store_country.upper())
         turn.say(
             _("For now we only ship within {country}.").format(country=country),
-            [[Button(_("Talk to a person"), pack("s"))]],
+            [[Button(_("Talk to a person"), TalkToPerson().pack())]],
         )
         return
     options = policy.shipping_to(destination(place))
@@ -73,7 +73,7 @@ def shipping_cost(turn: Turn, place: str | None = None) -> None:
         )
     if not place and policy.zones:
         lines.append(_("It depends on the place: tell me your city or postal code."))
-    turn.say("\n".join(lines), [[Button(_("Catalog"), pack("cat"))]])
+    turn.say("\n".join(lines), [[Button(_("Catalog"), ShowCategories().pack())]])
 
 
 def payment_methods(turn: Turn, asked: str | None = None) -> None:
@@ -90,7 +90,7 @@ def payment_methods(turn: Turn, asked: str | None = None) -> None:
         )
     else:
         text = _("You can pay: {methods}. You choose when you check out.").format(methods=names)
-    turn.say(text, [[Button(_("My cart"), pack("cart"))]])
+    turn.say(text, [[Button(_("My cart"), ShowCart().pack())]])
 
 
 def opening_hours(turn: Turn) -> None:
@@ -141,7 +141,7 @@ def return_policy(turn: Turn) -> None:
     ).format(days=days)
     if settings.return_policy:
         text += "\n" + settings.return_policy
-    turn.say(text, [[Button(_("My orders"), pack("o"))]])
+    turn.say(text, [[Button(_("My orders"), ListOrders().pack())]])
 
 
 def _day_range_text(turn: Turn, days: DayRange) -> str:

@@ -8,13 +8,18 @@ import logging
 from core.domain.actors import customer as customer_actor
 from core.domain.money import Money
 from core.services import incidents, orders, payments, support
-from handlers.customer.menu import main_menu
+from handlers.actions import handles
+from handlers.customer.menu import MainMenu, TalkToPerson, main_menu
 from handlers.intents import find_order_code
-from handlers.payloads import pack
 from handlers.turn import Step, Turn
 from handlers.types import Attachment, Button, PaymentEvent
 
 log = logging.getLogger(__name__)
+
+
+@handles(TalkToPerson)
+async def _talk_to_person(turn: Turn, action: TalkToPerson) -> None:
+    await ask_message(turn, action.about or None)  # "s:CODE": about that order
 
 
 async def ask_message(turn: Turn, about: str | None = None) -> None:
@@ -34,7 +39,7 @@ async def ask_message(turn: Turn, about: str | None = None) -> None:
             "Your request (case #{id}) is already with the team; they will answer you "
             "here. If you want to add something, write it now."
         ).format(id=case.id)
-    turn.say(text, [[Button(_("Cancel"), pack("m"))]])
+    turn.say(text, [[Button(_("Cancel"), MainMenu().pack())]])
 
 
 def _waiting_text(turn: Turn, case_id: int) -> str:

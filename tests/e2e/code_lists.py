@@ -74,15 +74,14 @@ def packed_verbs(folder: Path = HANDLERS) -> dict[str, set[str]]:
 
 @cache
 def customer_button_verbs() -> frozenset[str]:
-    """The verbs of customers' buttons: those the conversation's button() dispatches on,
-    and those the handlers pack into buttons, less the admin ones."""
-    tree = ast.parse((HANDLERS / "conversation.py").read_text(encoding="utf-8"))
-    button = next(
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.AsyncFunctionDef) and node.name == "button"
-    )
-    return frozenset((_verbs_compared(button) | set(packed_verbs())) - admin_button_prefixes())
+    """The prefixes of customers' buttons: every action class the handlers register
+    (handlers/actions.py) that is not an admin one, and any verb still packed by hand."""
+    import handlers.conversation  # noqa: F401  (imports every feature, registering its actions)
+    from handlers import actions
+
+    found = actions.registered().items()
+    typed = {p for p, kind in found if not kind.admin and kind.__module__.startswith("handlers.")}
+    return frozenset((typed | set(packed_verbs())) - admin_button_prefixes())
 
 
 @cache
