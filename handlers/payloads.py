@@ -1,25 +1,10 @@
-"""Compact button payloads: "verb:arg:arg", ASCII, far below Telegram's 64 bytes.
-
-A payload names what the button does and the thing it does it to; the handler checks
-that the thing still exists and the step still fits, so an old button is explained
-instead of obeyed blindly.
+"""Numbers in button payloads and typed menus, and the payloads' size limit. Payloads
+themselves are packed and read by the action classes (handlers/actions.py).
 """
 
 from __future__ import annotations
 
 MAX_PAYLOAD_BYTES = 64
-
-
-def pack(verb: str, *args: object) -> str:
-    payload = ":".join([verb, *(str(a) for a in args)])
-    if len(payload.encode()) > MAX_PAYLOAD_BYTES or not payload.isascii():
-        raise ValueError(f"payload too long or not ASCII: {payload!r}")
-    return payload
-
-
-def unpack(payload: str) -> tuple[str, list[str]]:
-    verb, *args = payload.split(":")
-    return verb, args
 
 
 # Ids, quantities, pages and stock counts are the databases' 32-bit INTEGERs: a larger

@@ -23,24 +23,26 @@ from core.domain.money import Money
 from core.domain.returns import ReturnResolution
 from core.services import orders
 from handlers.admin.cards import order_card
+from handlers.admin.orders import MarkPaid, OpenOrder
+from handlers.admin.returns import AskReturnAddress, OpenReturn
+from handlers.admin.support import CloseCase, ReplyToCase
 from handlers.i18n import Translator
 from handlers.notifications.customer import items
 from handlers.notifications.registry import Context, renders
-from handlers.payloads import pack
 from handlers.quoting import inline, one_line, quoted
 from handlers.render import money, status_name
 from handlers.types import Button, Reply
 
 
 def _open_order(t: Translator, code: str) -> list[list[Button]]:
-    return [[Button(t.gettext("Open order"), pack("ao", code))]] if code else []
+    return [[Button(t.gettext("Open order"), OpenOrder(code).pack())]] if code else []
 
 
 def _mark_paid(t: Translator, code: str) -> list[list[Button]]:
     return [
         [
-            Button(t.gettext("Mark as paid"), pack("apd", code)),
-            Button(t.gettext("Open order"), pack("ao", code)),
+            Button(t.gettext("Mark as paid"), MarkPaid(code).pack()),
+            Button(t.gettext("Open order"), OpenOrder(code).pack()),
         ]
     ]
 
@@ -78,8 +80,8 @@ def case_order(t: Translator, code: str | None, status: str) -> str:
 def _case_buttons(t: Translator, case_id: int) -> list[list[Button]]:
     return [
         [
-            Button(t.gettext("Reply"), pack("sr", case_id)),
-            Button(t.gettext("Close case"), pack("sc", case_id)),
+            Button(t.gettext("Reply"), ReplyToCase(case_id).pack()),
+            Button(t.gettext("Close case"), CloseCase(case_id).pack()),
         ]
     ]
 
@@ -127,7 +129,7 @@ def return_requested(c: Context, e: ReturnRequested) -> Reply:
         )
         + "\n"
         + quoted(e.reason),
-        [[Button(_("Open return"), pack("rs", e.return_id))]],
+        [[Button(_("Open return"), OpenReturn(e.return_id).pack())]],
     )
 
 
@@ -141,7 +143,7 @@ def return_address_missing(c: Context, e: ReturnAddressMissing) -> Reply:
             "{code}) was told you will send the address for the items. Send it with "
             "the button, and set RETURN_ADDRESS so customers get it on approval."
         ).format(id=e.return_id, code=e.code),
-        [[Button(_("Send return address"), pack("rad", e.return_id))]],
+        [[Button(_("Send return address"), AskReturnAddress(e.return_id).pack())]],
     )
 
 

@@ -22,19 +22,20 @@ from core.domain.events import (
     SupportReply,
 )
 from core.domain.returns import ReturnResolution
+from handlers.customer.menu import MainMenu, ShowCategories, TalkToPerson
+from handlers.customer.orders import ShowOrder
 from handlers.i18n import Translator
 from handlers.notifications.registry import Context, renders
-from handlers.payloads import pack
 from handlers.render import money, rating_buttons
 from handlers.types import Button, Reply
 
 
 def _track(t: Translator, code: str) -> list[list[Button]]:
-    return [[Button(t.gettext("Track my order"), pack("t", code))]] if code else []
+    return [[Button(t.gettext("Track my order"), ShowOrder(code).pack())]] if code else []
 
 
 def _catalog(t: Translator) -> list[list[Button]]:
-    return [[Button(t.gettext("Catalog"), pack("cat"))]]
+    return [[Button(t.gettext("Catalog"), ShowCategories().pack())]]
 
 
 @renders(OrderConfirmed)
@@ -220,7 +221,7 @@ def support_reply(c: Context, e: SupportReply) -> Reply:
         _("💬 The shop replied: {message}").format(message=e.message)
         + "\n"
         + _("To answer, tap Reply or reply to this message (case #{id}).").format(id=e.case_id),
-        [[Button(_("Reply"), pack("s"))]],
+        [[Button(_("Reply"), TalkToPerson().pack())]],
         ref=f"case:{e.case_id}",  # a reply to this message goes to the case
     )
 
@@ -232,7 +233,12 @@ def support_closed(c: Context, e: SupportClosed) -> Reply:
         _(
             "The shop closed your case #{id}. If you need anything else, write to us any time."
         ).format(id=e.case_id),
-        [[Button(_("Talk to a person"), pack("s")), Button(_("Menu"), pack("m"))]],
+        [
+            [
+                Button(_("Talk to a person"), TalkToPerson().pack()),
+                Button(_("Menu"), MainMenu().pack()),
+            ]
+        ],
     )
 
 

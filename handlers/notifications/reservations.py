@@ -15,9 +15,11 @@ from core.domain.events import (
     OrderReleaseReminder,
 )
 from core.domain.orders import PaymentMethod
+from handlers.admin.orders import OpenOrder
+from handlers.customer.menu import ShowCategories, TalkToPerson
+from handlers.customer.orders import ShowOrder
 from handlers.i18n import Translator
 from handlers.notifications.registry import Context, renders
-from handlers.payloads import pack
 from handlers.types import Button, Reply
 
 
@@ -45,8 +47,8 @@ def release_reminder(c: Context, e: OrderReleaseReminder) -> Reply:
         text.format(code=e.code, deadline=deadline(c.t, e.release_at, c.zone)),
         [
             [
-                Button(_("Track my order"), pack("t", e.code)),
-                Button(_("Talk to a person"), pack("s")),
+                Button(_("Track my order"), ShowOrder(e.code).pack()),
+                Button(_("Talk to a person"), TalkToPerson().pack()),
             ]
         ],
     )
@@ -60,12 +62,12 @@ def released(c: Context, e: OrderReleased) -> Reply:
             "Your order {code} was released because it wasn't confirmed in time; its "
             "items are back on sale. You can order again any time."
         ).format(code=e.code),
-        [[Button(_("Catalog"), pack("cat"))]],
+        [[Button(_("Catalog"), ShowCategories().pack())]],
     )
 
 
 def _open_order(t: Translator, code: str) -> list[list[Button]]:
-    return [[Button(t.gettext("Open order"), pack("ao", code))]]
+    return [[Button(t.gettext("Open order"), OpenOrder(code).pack())]]
 
 
 @renders(OrderConfirmationReminder)

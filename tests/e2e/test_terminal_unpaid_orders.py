@@ -10,7 +10,7 @@ import pytest
 
 from core.domain.orders import OrderStatus
 from core.services import orders
-from handlers.payloads import pack
+from handlers.admin.orders import ConfirmOrder
 from tests.conftest import MERCHANT
 from tests.e2e.chat_driver import ChatDriver
 
@@ -79,7 +79,7 @@ async def test_confirming_an_unpaid_transfer_is_refused_with_the_ways_on(demo_sh
     _customer, code = await customer_orders(demo_shop, "Transferencia bancaria")
 
     await admin.refresh()
-    refused = await admin.send_payload(pack("ac", code))  # a card sent before the rule
+    refused = await admin.send_payload(ConfirmOrder(code).pack())  # a card sent before the rule
 
     assert f"El pedido {code} está esperando pago" in refused
     assert "Confirmar sin pago" in labels(admin)
