@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from core.services import privacy
 from handlers.actions import Action, handles
 from handlers.admin.actor import actor
+from handlers.commands import Audience, slash_name
 from handlers.customer.privacy import JSON_AS_TEXT
 from handlers.i18n import Translator
 from handlers.quoting import inline, one_line
@@ -37,7 +38,7 @@ async def command(turn: Turn, action: str, rest: str) -> None:
             _(
                 "Write {command} and the customer's number or one of their order codes, "
                 "e.g. {command} PED-7K3FQ."
-            ).format(command="/datos" if action == "customer_data" else "/olvidar")
+            ).format(command=slash_name(action, Audience.ADMIN))
         )
         return
     try:

@@ -6,50 +6,18 @@ there, changes nothing, and is logged."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from core.domain.orders import normalize_order_code
+from handlers import commands
 from handlers.admin import catalog as products
 from handlers.admin import orders, returns, stock, support
 from handlers.admin import privacy as customer_privacy
 from handlers.admin.export import export
 from handlers.admin.reports import report
+from handlers.commands import Audience
 from handlers.turn import Step, Turn
 from handlers.types import Button
-
-COMMANDS = {
-    "/ayuda": "help", "/help": "help", "/start": "help", "/menu": "help",
-    "/pedidos": "orders", "/orders": "orders",
-    "/pedido": "order", "/order": "order",
-    "/confirmar": "confirm", "/confirm": "confirm",
-    "/confirmar_sin_pago": "confirm_unpaid", "/confirm_unpaid": "confirm_unpaid",
-    "/rechazar": "reject", "/reject": "reject",
-    "/preparar": "prepare", "/prepare": "prepare",
-    "/empacado": "packed", "/packed": "packed",
-    "/enviar": "ship", "/ship": "ship",
-    "/entregado": "delivered", "/delivered": "delivered",
-    "/cancelar": "cancel", "/cancel": "cancel",
-    "/reembolso": "refund", "/refund": "refund",
-    "/pagado": "paid", "/paid": "paid",
-    "/etiqueta": "label", "/label": "label",
-    "/devoluciones": "returns", "/returns": "returns",
-    "/stock": "stock", "/existencias": "stock",
-    "/producto": "product", "/product": "product",
-    "/nuevo": "new_product", "/new": "new_product",
-    "/precio": "price", "/price": "price",
-    "/descripcion": "description", "/description": "description",
-    "/foto": "image", "/image": "image",
-    "/activar": "activate", "/activate": "activate",
-    "/desactivar": "deactivate", "/deactivate": "deactivate",
-    "/responder": "reply", "/reply": "reply",
-    "/cerrar": "close", "/close": "close",
-    "/casos": "cases", "/cases": "cases",
-    "/reporte": "report", "/report": "report",
-    "/exportar": "export", "/export": "export",
-    "/datos": "customer_data", "/data": "customer_data",
-    "/olvidar": "forget_customer", "/forget": "forget_customer",
-}  # fmt: skip
-# Commands a customer also has (with their customer meaning): not "admin only".
-SHARED = {"/ayuda", "/help", "/start", "/menu", "/pedidos", "/orders", "/cancelar", "/cancel"}
-ADMIN_ONLY_COMMANDS = set(COMMANDS) - SHARED
 
 
 def help_text(turn: Turn) -> None:
@@ -93,58 +61,100 @@ def help_text(turn: Turn) -> None:
 
 
 async def command(turn: Turn, message: str) -> None:
-    name, _sep, rest = message.partition(" ")
-    name = name.split("@")[0].lower()
-    action = COMMANDS.get(name)
-    if action is None:
+    """A command of the catalogue (handlers/commands.py) for admins."""
+    found = commands.find(message, Audience.ADMIN)
+    if found is None:
+        name = message.partition(" ")[0].split("@")[0].lower()
         turn.say(
             turn.t.gettext("I don't know the command {command}. Try /help.").format(
                 command=name[:30]
             )
         )
         return
-    await run(turn, action, rest.strip())
+    parts = message.split(maxsplit=1)
+    await run(turn, found.action, parts[1].strip() if len(parts) > 1 else "")
 
 
 async def run(turn: Turn, action: str, rest: str) -> None:
-    _ = turn.t.gettext
-    args = rest.split()
-    code = normalize_order_code(args[0]) if args else None
-    reason = rest.partition(" ")[2].strip()
-    if action == "help":
-        help_text(turn)
-    elif action == "orders":
-        await orders.orders_by_words(turn, args)
-    elif action == "returns":
-        await returns.returns_queue(turn)
-    elif action == "stock":
-        await stock.stock(turn, args, rest)
-    elif action in ("product", "price", "description", "image", "activate", "deactivate"):
-        await products.product_command(turn, action, rest)
-    elif action == "new_product":
-        await products.new_product(turn, rest)
-    elif action in ("reply", "close"):
-        await support.support_command(turn, action, args, rest)
-    elif action == "cases":
-        await support.open_cases(turn)
-    elif action == "report":
-        await report(turn, args[0] if args else "7d")
-    elif action in customer_privacy.ACTIONS:
-        await customer_privacy.command(turn, action, rest)
-    elif action == "export":
-        await export(turn)
-    elif code is None:
-        turn.say(
-            _("Which order? Add its code, e.g. {example}.").format(
-                example=f"{name_of(action)} PED-7K3FQ"
+    """An admin command by its catalogue action, with what was typed after its name."""
+    await COMMAND_ACTIONS[action](turn, rest)
+
+
+Run = Callable[[Turn, str], Awaitable[None]]
+
+
+def _order_command(action: str) -> Run:
+    """A command about one order: its code first ("/rechazar PED-7K3FQ reason")."""
+
+    async def on_order(turn: Turn, rest: str) -> None:
+        args = rest.split()
+        code = normalize_order_code(args[0]) if args else None
+        if code is None:
+            turn.say(
+                turn.t.gettext("Which order? Add its code, e.g. {example}.").format(
+                    example=f"{commands.slash_name(action, Audience.ADMIN)} PED-7K3FQ"
+                )
             )
+            return
+        await orders.order_action(turn, action, code, rest.partition(" ")[2].strip(), args)
+
+    return on_order
+
+
+def _product_command(action: str) -> Run:
+    return lambda turn, rest: products.product_command(turn, action, rest)
+
+
+def _support_command(action: str) -> Run:
+    return lambda turn, rest: support.support_command(turn, action, rest.split(), rest)
+
+
+def _privacy_command(action: str) -> Run:
+    return lambda turn, rest: customer_privacy.command(turn, action, rest)
+
+
+async def _help(turn: Turn, _rest: str) -> None:
+    help_text(turn)
+
+
+# What each admin command of the catalogue does, by its action.
+COMMAND_ACTIONS: dict[str, Run] = {
+    "help": _help,
+    "orders": lambda turn, rest: orders.orders_by_words(turn, rest.split()),
+    "returns": lambda turn, _rest: returns.returns_queue(turn),
+    "stock": lambda turn, rest: stock.stock(turn, rest.split(), rest),
+    "report": lambda turn, rest: report(turn, rest.split()[0] if rest.split() else "7d"),
+    "export": lambda turn, _rest: export(turn),
+    "cases": lambda turn, _rest: support.open_cases(turn),
+    "reply": _support_command("reply"),
+    "close": _support_command("close"),
+    "new_product": lambda turn, rest: products.new_product(turn, rest),
+    **{
+        action: _product_command(action)
+        for action in ("product", "price", "description", "image", "activate", "deactivate")
+    },
+    **{action: _privacy_command(action) for action in customer_privacy.ACTIONS},
+    **{
+        action: _order_command(action)
+        for action in (
+            "order",
+            "confirm",
+            "confirm_unpaid",
+            "reject",
+            "prepare",
+            "packed",
+            "ship",
+            "delivered",
+            "cancel",
+            "refund",
+            "paid",
+            "label",
         )
-    else:
-        await orders.order_action(turn, action, code, reason, args)
-
-
-def name_of(action: str) -> str:
-    return next((name for name, a in COMMANDS.items() if a == action), "/" + action)
+    },
+}
+_CATALOGUED = {c.action for c in commands.CATALOGUE if c.audience is Audience.ADMIN}
+if set(COMMAND_ACTIONS) != _CATALOGUED:  # a command nobody answers, or an answer to none
+    raise RuntimeError(f"admin commands without an action: {_CATALOGUED ^ set(COMMAND_ACTIONS)}")
 
 
 def older_button(turn: Turn) -> None:

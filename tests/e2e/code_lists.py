@@ -74,13 +74,9 @@ def packed_verbs(folder: Path = HANDLERS) -> dict[str, set[str]]:
 
 @cache
 def customer_button_verbs() -> frozenset[str]:
-    """The prefixes of customers' buttons: every action class the handlers register
+    """The prefixes of customers' buttons: every action class the features register
     (handlers/actions.py) that is not an admin one, and any verb still packed by hand."""
-    import handlers.conversation  # noqa: F401  (imports every feature, registering its actions)
-    from handlers import actions
-
-    found = actions.registered().items()
-    typed = {p for p, kind in found if not kind.admin and kind.__module__.startswith("handlers.")}
+    typed = {prefix for prefix, kind in _actions().items() if not kind.admin}
     return frozenset((typed | set(packed_verbs())) - admin_button_prefixes())
 
 
@@ -88,11 +84,22 @@ def customer_button_verbs() -> frozenset[str]:
 def admin_button_prefixes() -> frozenset[str]:
     """The prefixes of the admin's buttons: every action class declared `admin=True`
     (a customer pressing one is refused)."""
+    return frozenset(prefix for prefix, kind in _actions().items() if kind.admin)
+
+
+def _actions() -> dict[str, type]:
+    """Every action class the handlers declare (not those a test declares)."""
     import handlers.conversation  # noqa: F401  (imports every feature, registering its actions)
     from handlers import actions
 
     found = actions.registered().items()
-    # Not the classes a test declares.
-    return frozenset(
-        prefix for prefix, kind in found if kind.admin and kind.__module__.startswith("handlers.")
-    )
+    return {prefix: kind for prefix, kind in found if kind.__module__.startswith("handlers.")}
+
+
+def admin_only_commands() -> list[str]:
+    """Every name of a command only admins have ("/confirmar", "/confirm"), from the
+    command catalogue: a customer typing one is refused."""
+    from handlers import commands
+
+    names = ("/" + name for command in commands.CATALOGUE for name in command.names)
+    return sorted({name for name in names if commands.admin_only(name)})

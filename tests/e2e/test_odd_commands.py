@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.admin.router import COMMANDS
+from handlers.commands import CATALOGUE, Audience
 from tests.crash_guard import CrashShown
 from tests.e2e.chat_driver import ChatDriver
 
@@ -26,10 +26,15 @@ ARGUMENTS = [
     " " + "x" * 3000,
 ]
 
+# Every name of every admin command, from the catalogue.
+ADMIN_COMMANDS = sorted(
+    {"/" + name for c in CATALOGUE if c.audience is Audience.ADMIN for name in c.names}
+)
+
 
 async def type_everything(chat: ChatDriver) -> list[str]:
     crashed = []
-    for command in sorted(COMMANDS):
+    for command in ADMIN_COMMANDS:
         for arguments in ARGUMENTS:
             try:
                 answer, shown = await chat.type(command + arguments), False
