@@ -19,6 +19,7 @@ from handlers.admin.status_words import (
     status_from_words,
     words_that_work,
 )
+from handlers.drafts import Draft
 from handlers.payloads import whole_number
 from handlers.quoting import inline
 from handlers.render import money, order_status_name, status_name
@@ -26,6 +27,14 @@ from handlers.turn import Step, Turn
 from handlers.types import Button
 
 LIST_PAGE = 8
+
+
+@dataclass
+class OrderQuestion(Draft):
+    """What the admin's question about an order (a reason, a tracking number) is about."""
+
+    code: str = ""
+    carrier: str = ""  # the tracking number's carrier
 
 
 # The buttons of the order list and an order's card. The payloads are those of buttons
@@ -177,7 +186,8 @@ async def reject_or_cancel(turn: Turn, action: str, code: str, reason: str) -> N
     if not reason:
         step = Step.ADMIN_REJECT_REASON if action == "reject" else Step.ADMIN_CANCEL_REASON
         await orders.order_details(turn.shop, code, actor(turn))  # exists, and we may see it
-        turn.go(step, code=code)
+        turn.go(step)
+        OrderQuestion(code=code).write(turn.data)
         turn.say(
             _("Why? Type the reason for order {code}; the customer will read it.").format(
                 code=code
@@ -213,7 +223,8 @@ async def ship(turn: Turn, code: str, carrier: str | None, tracking: str | None)
         turn.replies.append(unpaid_refusal(turn.t, refused))
         return
     if carrier:
-        turn.go(Step.ADMIN_TRACKING, code=code, carrier=carrier.lower())
+        turn.go(Step.ADMIN_TRACKING)
+        OrderQuestion(code=code, carrier=carrier.lower()).write(turn.data)
         turn.say(_("Type the tracking number for order {code}.").format(code=code))
         return
     carriers = await shipping.list_carriers(turn.shop)
@@ -382,3 +393,18 @@ async def list_orders_button(turn: Turn, action: ListOrders) -> None:
         await report(turn, "7d")
     else:
         await list_orders(turn, action.status, action.page)
+
+
+async def reason_typed(turn: Turn, text: str) -> None:
+    """The reason asked for rejecting or cancelling an order."""
+    question = OrderQuestion.read(turn.data)
+    question.need("code")
+    action = "reject" if turn.step is Step.ADMIN_REJECT_REASON else "cancel"
+    await reject_or_cancel(turn, action, question.code, text[:500])
+
+
+async def tracking_typed(turn: Turn, text: str) -> None:
+    """The tracking number asked for shipping an order with the carrier chosen."""
+    question = OrderQuestion.read(turn.data)
+    question.need("code", "carrier")
+    await ship(turn, question.code, question.carrier, text)

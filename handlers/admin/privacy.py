@@ -11,12 +11,18 @@ from handlers.actions import Action, handles
 from handlers.admin.actor import actor
 from handlers.commands import Audience, slash_name
 from handlers.customer.privacy import JSON_AS_TEXT
+from handlers.drafts import Draft
 from handlers.i18n import Translator
 from handlers.quoting import inline, one_line
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
 
 ACTIONS = ("customer_data", "forget_customer")
+
+
+@dataclass
+class ForgetQuestion(Draft):
+    forget_customer: int | None = None  # the customer "erase?" was just asked about
 
 
 # The answers to "erase?".
@@ -100,7 +106,8 @@ async def ask_forget(turn: Turn, customer_id: int) -> None:
     if summary.in_progress:
         blocked(turn, customer_id, summary.in_progress)
         return
-    turn.go(Step.MENU, forget_customer=customer_id)  # "yes" counts only right after this
+    turn.go(Step.MENU)
+    ForgetQuestion(customer_id).write(turn.data)  # "yes" counts only right after this
     turn.say(
         erase_question(t, customer_id, summary),
         [
@@ -148,7 +155,7 @@ async def forget(turn: Turn, action: ForgetCustomer) -> bool:
     """Yes, erase; False (a button from an older message) unless it answers the question
     just asked about this customer."""
     customer_id = action.customer_id
-    if turn.data.get("forget_customer") != customer_id:
+    if ForgetQuestion.read(turn.data).forget_customer != customer_id:
         return False
     turn.reset()
     try:

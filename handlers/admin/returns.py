@@ -10,10 +10,20 @@ from core.domain.returns import ReturnRequest, ReturnStatus
 from core.services import returns, shipping
 from handlers.actions import Action, handles
 from handlers.admin.actor import actor
+from handlers.drafts import Draft
 from handlers.quoting import inline
 from handlers.render import money
 from handlers.turn import Step, Turn
 from handlers.types import Button
+
+
+@dataclass
+class ReturnQuestion(Draft):
+    """What the admin's question about a return (a reason, an address, a tracking
+    number) is about."""
+
+    return_id: int | None = None
+    carrier: str = ""  # the replacement's carrier
 
 
 # The buttons of the returns queue and a return's card (payloads as in admins' chats).
@@ -187,7 +197,8 @@ async def ask_address(turn: Turn, action: AskReturnAddress) -> bool:
     if not return_id:
         return False
     await returns.get_return(turn.shop, actor(turn), return_id)  # exists, and we may see it
-    turn.go(Step.ADMIN_RETURN_ADDRESS, return_id=return_id)
+    turn.go(Step.ADMIN_RETURN_ADDRESS)
+    ReturnQuestion(return_id=return_id).write(turn.data)
     turn.say(
         _("Type the address where the customer sends the items of return #{id}.").format(
             id=return_id
@@ -210,7 +221,8 @@ async def ship_replacement(turn: Turn, action: ShipReplacement | ExchangeReturn)
 async def reject(turn: Turn, action: RejectReturn) -> bool:
     if not action.return_id:
         return False
-    turn.go(Step.ADMIN_RETURN_REJECT_REASON, return_id=action.return_id)
+    turn.go(Step.ADMIN_RETURN_REJECT_REASON)
+    ReturnQuestion(return_id=action.return_id).write(turn.data)
     turn.say(
         turn.t.gettext("Why? Type the reason for return #{id}; the customer will read it.").format(
             id=action.return_id
@@ -260,14 +272,28 @@ async def ship_replacement_with(turn: Turn, action: ShipReplacementWith) -> bool
     return True
 
 
-async def reject_reason_typed(turn: Turn, return_id: int, text: str) -> None:
+def _question(turn: Turn, *needed: str) -> ReturnQuestion:
+    question = ReturnQuestion.read(turn.data)
+    question.need("return_id", *needed)
+    return question
+
+
+async def reject_reason_typed(turn: Turn, text: str) -> None:
+    return_id = _question(turn).return_id or 0
     await returns.reject_return(turn.shop, actor(turn), return_id, text[:500])
     await return_card(turn, return_id, turn.t.gettext("Rejected; the customer was told why."))
 
 
-async def address_typed(turn: Turn, return_id: int, text: str) -> None:
+async def address_typed(turn: Turn, text: str) -> None:
+    return_id = _question(turn).return_id or 0
     await returns.send_return_address(turn.shop, actor(turn), return_id, text)
     await return_card(turn, return_id, turn.t.gettext("Address sent to the customer."))
+
+
+async def tracking_typed(turn: Turn, text: str) -> None:
+    """The tracking number of an exchange's replacement, with the carrier chosen."""
+    question = _question(turn, "carrier")
+    await ship_exchange(turn, question.return_id or 0, question.carrier, text)
 
 
 async def ship_exchange(
@@ -288,7 +314,8 @@ async def ship_exchange(
         await return_card(turn, return_id)  # nothing to ship now: what it is at
         return
     if carrier:
-        turn.go(Step.ADMIN_EXCHANGE_TRACKING, return_id=return_id, carrier=carrier.lower())
+        turn.go(Step.ADMIN_EXCHANGE_TRACKING)
+        ReturnQuestion(return_id=return_id, carrier=carrier.lower()).write(turn.data)
         turn.say(
             _("Type the tracking number of the replacement for return #{id}.").format(id=return_id)
         )

@@ -167,23 +167,22 @@ def older_button(turn: Turn) -> None:
 
 
 async def answer(turn: Turn, message: str) -> bool:
-    """A typed answer to the question the admin chat is waiting on."""
-    step, data, text = turn.step, turn.data, " ".join(message.split())
-    if step in (Step.ADMIN_REJECT_REASON, Step.ADMIN_CANCEL_REASON):
-        action = "reject" if step is Step.ADMIN_REJECT_REASON else "cancel"
-        await orders.reject_or_cancel(turn, action, data["code"], text[:500])
-    elif step is Step.ADMIN_TRACKING:
-        await orders.ship(turn, data["code"], data["carrier"], text)
-    elif step is Step.ADMIN_RETURN_REJECT_REASON:
-        await returns.reject_reason_typed(turn, data["return_id"], text)
-    elif step is Step.ADMIN_RETURN_ADDRESS:
-        await returns.address_typed(turn, data["return_id"], text)
-    elif step is Step.ADMIN_EXCHANGE_TRACKING:
-        await returns.ship_exchange(turn, data["return_id"], data["carrier"], text)
-    elif step is Step.ADMIN_SUPPORT_REPLY:
-        await support.support_command(
-            turn, "reply", [str(data["case_id"])], f"{data['case_id']} {text}"
-        )
-    else:
+    """A typed answer to the question the admin chat is waiting on; False if none is.
+    Each feature reads what its question is about from its draft (a draft of the wrong
+    shape is MalformedDraft: the conversation apologises and starts over)."""
+    typed = ANSWERS.get(turn.step)
+    if typed is None:
         return False
+    await typed(turn, " ".join(message.split()))
     return True
+
+
+ANSWERS: dict[Step, Run] = {
+    Step.ADMIN_REJECT_REASON: orders.reason_typed,
+    Step.ADMIN_CANCEL_REASON: orders.reason_typed,
+    Step.ADMIN_TRACKING: orders.tracking_typed,
+    Step.ADMIN_RETURN_REJECT_REASON: returns.reject_reason_typed,
+    Step.ADMIN_RETURN_ADDRESS: returns.address_typed,
+    Step.ADMIN_EXCHANGE_TRACKING: returns.tracking_typed,
+    Step.ADMIN_SUPPORT_REPLY: support.reply_typed,
+}

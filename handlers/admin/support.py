@@ -7,12 +7,20 @@ from dataclasses import dataclass
 from core.services import support
 from handlers.actions import Action, handles
 from handlers.admin.actor import actor
+from handlers.drafts import Draft
 from handlers.payloads import int_arg
 from handlers.quoting import inline, one_line, quoted
 from handlers.turn import Step, Turn
 from handlers.types import Button
 
 CASES_SHOWN = 10  # /casos: the ones waiting longest (a button pair each)
+
+
+@dataclass
+class CaseReply(Draft):
+    """The case the admin is typing an answer for."""
+
+    case_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,8 @@ async def support_command(turn: Turn, action: str, args: list[str], rest: str) -
         return
     text = rest.partition(" ")[2].strip()
     if not text:
-        turn.go(Step.ADMIN_SUPPORT_REPLY, case_id=case_id)
+        turn.go(Step.ADMIN_SUPPORT_REPLY)
+        CaseReply(case_id=case_id).write(turn.data)
         turn.say(_("Type your answer for case #{id}.").format(id=case_id))
         return
     await support.reply_to_case(turn.shop, actor(turn), case_id, text)
@@ -116,7 +125,8 @@ async def open_cases_button(turn: Turn, action: OpenCases) -> None:
 async def ask_reply(turn: Turn, action: ReplyToCase) -> bool:
     if not action.case_id:
         return False
-    turn.go(Step.ADMIN_SUPPORT_REPLY, case_id=action.case_id)
+    turn.go(Step.ADMIN_SUPPORT_REPLY)
+    CaseReply(case_id=action.case_id).write(turn.data)
     turn.say(turn.t.gettext("Type your answer for case #{id}.").format(id=action.case_id))
     return True
 
@@ -127,3 +137,10 @@ async def close(turn: Turn, action: CloseCase) -> bool:
         return False
     await support_command(turn, "close", [str(action.case_id)], str(action.case_id))
     return True
+
+
+async def reply_typed(turn: Turn, text: str) -> None:
+    """The answer typed for a case after pressing Reply (or /responder CASE)."""
+    draft = CaseReply.read(turn.data)
+    draft.need("case_id")
+    await support_command(turn, "reply", [str(draft.case_id)], f"{draft.case_id} {text}")
