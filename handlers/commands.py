@@ -1,5 +1,5 @@
 """Every chat command, once: its names in each language, who it is for, and how it is
-described. Routing, `/ayuda`, the platforms' command menus and the README's tables all
+described. Routing, the admin's `/ayuda`, the platforms' command menus and the README's tables all
 read this catalogue (tests/unit/test_command_catalogue.py checks the README).
 
 A command's first name in a language is the one menus show to people writing in it;
@@ -27,6 +27,7 @@ class Command:
     es: tuple[str, ...]  # names without the slash, the menu's one first
     en: tuple[str, ...]
     menu: str = ""  # msgid of the platform menu's description; "" = not in the menu
+    help: str = ""  # msgid of its line in /ayuda (one line may cover several commands)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -38,6 +39,7 @@ class Command:
 
 C, A = Audience.CUSTOMER, Audience.ADMIN
 
+# fmt: off
 CATALOGUE: tuple[Command, ...] = (
     # Customers, in the order of their command menu.
     Command("catalog", C, ("catalogo",), ("catalog",), N_("Browse the catalog")),
@@ -52,38 +54,54 @@ CATALOGUE: tuple[Command, ...] = (
     Command("cancel", C, ("cancelar",), ("cancel",)),
     Command("my_data", C, ("misdatos",), ("mydata",)),
     Command("forget_me", C, ("olvidarme",), ("forgetme",)),
-    # Admins, in the order of their command menu.
-    Command("orders", A, ("pedidos",), ("orders",), N_("Orders")),
-    Command("returns", A, ("devoluciones",), ("returns",), N_("Returns waiting")),
-    Command("stock", A, ("stock", "existencias"), ("stock",), N_("Stock levels")),
-    Command("report", A, ("reporte",), ("report",), N_("Report")),
-    Command("export", A, ("exportar",), ("export",), N_("Orders CSV")),
-    Command("help", A, ("ayuda", "start", "menu"), ("help",), N_("Admin commands")),
-    Command("order", A, ("pedido",), ("order",)),
-    Command("confirm", A, ("confirmar",), ("confirm",)),
-    Command("confirm_unpaid", A, ("confirmar_sin_pago",), ("confirm_unpaid",)),
-    Command("reject", A, ("rechazar",), ("reject",)),
+    # Admins, in the order of /ayuda (`help`: its line there) and of their command menu.
+    Command("orders", A, ("pedidos",), ("orders",), N_("Orders"),
+            N_("/pedidos [status] — orders (e.g. /pedidos delivered, /pedidos to confirm)")),
+    Command("order", A, ("pedido",), ("order",),
+            help=N_("/pedido CODE — one order with its timeline")),
+    Command("confirm", A, ("confirmar",), ("confirm",),
+            help=N_("/confirmar, /preparar, /empacado, /entregado CODE — move an order on")),
     Command("prepare", A, ("preparar",), ("prepare",)),
     Command("packed", A, ("empacado",), ("packed",)),
-    Command("ship", A, ("enviar",), ("ship",)),
     Command("delivered", A, ("entregado",), ("delivered",)),
+    Command("confirm_unpaid", A, ("confirmar_sin_pago",), ("confirm_unpaid",),
+            help=N_("/confirmar_sin_pago CODE — confirm a transfer or card order unpaid")),
+    Command("reject", A, ("rechazar",), ("reject",),
+            help=N_("/rechazar CODE reason · /cancelar CODE reason")),
     Command("cancel", A, ("cancelar",), ("cancel",)),
+    Command("ship", A, ("enviar",), ("ship",),
+            help=N_("/enviar CODE [carrier] [tracking number] — ship it")),
+    Command("paid", A, ("pagado",), ("paid",),
+            help=N_("/pagado CODE — cash or transfer received · /reembolso CODE amount")),
     Command("refund", A, ("reembolso",), ("refund",)),
-    Command("paid", A, ("pagado",), ("paid",)),
-    Command("label", A, ("etiqueta",), ("label",)),
-    Command("product", A, ("producto",), ("product",)),
-    Command("new_product", A, ("nuevo",), ("new",)),
+    Command("label", A, ("etiqueta",), ("label",), help=N_("/etiqueta CODE — the shipping label")),
+    Command("returns", A, ("devoluciones",), ("returns",), N_("Returns waiting"),
+            N_("/devoluciones — the returns queue")),
+    Command("stock", A, ("stock", "existencias"), ("stock",), N_("Stock levels"),
+            N_("/stock [SKU N | SKU +N | SKU -N] — stock levels, set or adjust")),
+    Command("product", A, ("producto",), ("product",),
+            help=N_("/producto SKU · /precio SKU 199.90 · /descripcion SKU text")),
     Command("price", A, ("precio",), ("price",)),
     Command("description", A, ("descripcion",), ("description",)),
-    Command("image", A, ("foto",), ("image",)),
+    Command("image", A, ("foto",), ("image",),
+            help=N_("/foto SKU URL · /activar SKU · /desactivar SKU")),
     Command("activate", A, ("activar",), ("activate",)),
     Command("deactivate", A, ("desactivar",), ("deactivate",)),
+    Command("new_product", A, ("nuevo",), ("new",),
+            help=N_("/nuevo SKU; name; price; stock; category — a new product")),
+    Command("cases", A, ("casos",), ("cases",),
+            help=N_("/casos — open support cases · /responder CASE text · /cerrar CASE")),
     Command("reply", A, ("responder",), ("reply",)),
     Command("close", A, ("cerrar",), ("close",)),
-    Command("cases", A, ("casos",), ("cases",)),
-    Command("customer_data", A, ("datos",), ("data",)),
+    Command("report", A, ("reporte",), ("report",), N_("Report"),
+            N_("/reporte [7d|30d|mes] · /exportar — report and orders CSV")),
+    Command("export", A, ("exportar",), ("export",), N_("Orders CSV")),
+    Command("customer_data", A, ("datos",), ("data",),
+            help=N_("/datos CUSTOMER · /olvidar CUSTOMER — a customer's data, or erase it")),
     Command("forget_customer", A, ("olvidar",), ("forget",)),
+    Command("help", A, ("ayuda", "start", "menu"), ("help",), N_("Admin commands")),
 )
+# fmt: on
 
 
 def _index(audience: Audience) -> dict[str, Command]:
@@ -119,6 +137,11 @@ def slash_name(action: str, audience: Audience, locale: str = "es") -> str:
     """How a command is written in a message: "/confirmar"."""
     command = next(c for c in CATALOGUE if c.action == action and c.audience is audience)
     return "/" + command.name_in(locale)
+
+
+def help_lines(audience: Audience) -> list[str]:
+    """The msgids of the help's lines, in the catalogue's order."""
+    return [c.help for c in CATALOGUE if c.audience is audience and c.help]
 
 
 def menu(audience: Audience, locale: str) -> list[tuple[str, str]]:

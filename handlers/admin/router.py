@@ -27,22 +27,7 @@ def help_text(turn: Turn) -> None:
         "\n".join(
             [
                 _("Shop admin. Commands:"),
-                _("/pedidos [status] — orders (e.g. /pedidos delivered, /pedidos to confirm)"),
-                _("/pedido CODE — one order with its timeline"),
-                _("/confirmar, /preparar, /empacado, /entregado CODE — move an order on"),
-                _("/confirmar_sin_pago CODE — confirm a transfer or card order unpaid"),
-                _("/rechazar CODE reason · /cancelar CODE reason"),
-                _("/enviar CODE [carrier] [tracking number] — ship it"),
-                _("/pagado CODE — cash or transfer received · /reembolso CODE amount"),
-                _("/etiqueta CODE — the shipping label"),
-                _("/devoluciones — the returns queue"),
-                _("/stock [SKU N | SKU +N | SKU -N] — stock levels, set or adjust"),
-                _("/producto SKU · /precio SKU 199.90 · /descripcion SKU text"),
-                _("/foto SKU URL · /activar SKU · /desactivar SKU"),
-                _("/nuevo SKU; name; price; stock; category — a new product"),
-                _("/casos — open support cases · /responder CASE text · /cerrar CASE"),
-                _("/reporte [7d|30d|mes] · /exportar — report and orders CSV"),
-                _("/datos CUSTOMER · /olvidar CUSTOMER — a customer's data, or erase it"),
+                *(_(line) for line in commands.help_lines(Audience.ADMIN)),
             ]
         ),
         [
