@@ -68,6 +68,13 @@ class ChannelSettings(BaseSettings):
         return read_settings(cls, cls.secret_fields, **overrides)
 
 
+def comma_list(value: object) -> object:
+    """An environment variable's "a, b,+c" as ["a", "b", "c"] (ids and phone numbers)."""
+    if isinstance(value, str):
+        return [part.strip().lstrip("+") for part in value.split(",") if part.strip()]
+    return value
+
+
 class Live(Protocol):
     """A running channel: the outbox dispatcher's Sender, and what the runner stops."""
 

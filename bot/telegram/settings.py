@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
-from bot.channels import ChannelSettings
+from bot.channels import ChannelSettings, comma_list
 
 
 class TelegramSettings(ChannelSettings):
@@ -31,9 +31,7 @@ class TelegramSettings(ChannelSettings):
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip().lstrip("+") for part in value.split(",") if part.strip()]
-        return value
+        return comma_list(value)
 
     @field_validator("admin_telegram_ids")
     @classmethod

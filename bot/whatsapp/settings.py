@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from bot.channels import ChannelSettings
+from bot.channels import ChannelSettings, comma_list
 
 
 class WhatsAppSettings(ChannelSettings):
@@ -33,9 +33,7 @@ class WhatsAppSettings(ChannelSettings):
     @field_validator("admin_whatsapp_numbers", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip().lstrip("+") for part in value.split(",") if part.strip()]
-        return value
+        return comma_list(value)
 
     @property
     def whatsapp_configured(self) -> bool:
