@@ -102,6 +102,8 @@ def _default(field: dataclasses.Field) -> object:
 
 def _shaped(value: object, hint: Any) -> object:
     """The value as the type says (a stored list for a tuple field), or _WRONG."""
+    if hint is str:  # most fields: checked before asking typing about the hint
+        return value if isinstance(value, str) else _WRONG
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in typing.get_args(hint):
@@ -129,8 +131,6 @@ def _shaped(value: object, hint: Any) -> object:
     if hint is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return float(value) if ok else _WRONG  # type: ignore[arg-type]
-    if hint is str:
-        return value if isinstance(value, str) else _WRONG
     if origin in (list, tuple):
         if not isinstance(value, list | tuple):
             return _WRONG
