@@ -8,9 +8,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from bot.telegram.channel import models as telegram_models  # noqa: F401  (first: loads aiogram, models built when used)
-
-# isort: split
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.types import (
