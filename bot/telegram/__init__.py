@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from core.services.context import Shop
 
 
+# The Bot API's limits, declared in the capabilities and kept by bot/telegram/render.py.
+TEXT_LIMIT = 4096  # characters in a message
+CAPTION_LIMIT = 1024  # characters under a document or photo
+
+
 class Telegram(Channel):
     name = "telegram"
     settings_class = TelegramSettings
@@ -30,7 +35,7 @@ class Telegram(Channel):
         return Capabilities(
             buttons_per_message=100,  # an inline keyboard's buttons
             list_rows=None,
-            text_limit=4096,
+            text_limit=TEXT_LIMIT,
             payments=bool(self.settings.telegram_payment_provider_token),
             documents=True,
         )

@@ -22,15 +22,13 @@ from aiogram.types import (
 )
 
 from bot.ratelimit import RateLimiter
+from bot.telegram import CAPTION_LIMIT, TEXT_LIMIT
 from bot.text import split_text
 from handlers.i18n import Translator
 from handlers.types import Reply
 
 if TYPE_CHECKING:
     from bot.dispatcher import Pieces
-
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 
 
 def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
