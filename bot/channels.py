@@ -23,7 +23,6 @@ import asyncio
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar, Protocol, Self
 
@@ -31,6 +30,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.services.context import ChannelRoster
 from core.settings import read_settings
+from handlers.capabilities import Capabilities  # in handlers: the conversation reads them
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -41,17 +41,6 @@ if TYPE_CHECKING:
 
 # The channel packages, in the order they are listed to people (`pedidos admin add`).
 CHANNEL_PACKAGES: tuple[str, ...] = ("bot.telegram", "bot.whatsapp", "bot.terminal")
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    """What a channel can show, for whoever shapes replies for it."""
-
-    buttons_per_message: int | None  # None: as many as a reply has
-    list_rows: int | None  # rows of a list picker; None: no list picker
-    text_limit: int | None  # characters in one message; None: no limit
-    payments: bool  # card payments inside the chat
-    documents: bool  # files: labels, CSVs, the report chart
 
 
 class ChannelSettings(BaseSettings):

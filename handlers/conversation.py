@@ -20,6 +20,7 @@ from core.services.conversations import open_turn, save_conversation
 from handlers import actions, commands, options, quantity_change
 from handlers.admin import errors as admin_errors
 from handlers.admin import router as admin
+from handlers.capabilities import BASIC, Capabilities
 from handlers.commands import Audience
 from handlers.customer import cart, catalog, checkout, menu, orders, privacy, support
 from handlers.customer import free_text as understood
@@ -39,9 +40,10 @@ MENU_WORDS = {"menu", "inicio", "start", "menu principal", "main menu"}
 
 
 class Conversation:
-    def __init__(self, shop: Shop, *, card_payments: bool = False) -> None:
+    def __init__(self, shop: Shop, capabilities: Capabilities = BASIC) -> None:
         self.shop = shop
-        self.card_payments = card_payments
+        # The channel's: each turn shapes its answer for it (a card only where it's taken).
+        self.capabilities = capabilities
         # Every channel hands each person's every message to handle(): the one place to
         # limit how fast people may write (INCOMING_PER_MINUTE, INCOMING_BURST).
         self.limiter = IncomingLimiter(
@@ -86,7 +88,7 @@ class Conversation:
             record,
             Translator(customer.locale or locale, self.shop.settings.store_country),
             incoming,
-            self.card_payments,
+            self.capabilities,
         )
         try:
             await (admin_route(turn) if is_admin else route(turn))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from core.domain.conversations import ConversationRecord
 from core.domain.customers import Customer
 from core.services.context import Shop
+from handlers.capabilities import BASIC, Capabilities
 from handlers.i18n import Translator
 from handlers.types import Button, Incoming, Reply
 
@@ -63,7 +64,7 @@ class Turn:
     record: ConversationRecord
     t: Translator
     incoming: Incoming
-    card_payments: bool = False
+    capabilities: Capabilities = BASIC  # the channel's: what its chat can show
     replies: list[Reply] = field(default_factory=list)
     forgotten: bool = False  # the person's data was just erased: save nothing of them
     shown: dict = field(default_factory=dict)  # the previous turn's ONE_TURN_KEYS

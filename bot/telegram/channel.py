@@ -59,7 +59,7 @@ from pydantic import ValidationError
 from bot.background import Background
 from bot.dispatcher import PermanentFailure, Pieces, TemporaryFailure
 from bot.ratelimit import RateLimiter
-from bot.telegram import models
+from bot.telegram import Telegram, models
 from bot.telegram.render import TelegramRenderer
 from bot.telegram.settings import TelegramSettings
 from core.domain.errors import StoreUnavailable
@@ -170,7 +170,8 @@ class TelegramChannel:
         self.bot = bot or make_bot(settings.telegram_bot_token, settings.telegram_api_url)
         self.payment_token = settings.telegram_payment_provider_token
         self.admin_chat_id = settings.telegram_admin_chat_id
-        self.conversation = Conversation(shop, card_payments=bool(self.payment_token))
+        # Its capabilities: a card is offered only with a payment provider's token.
+        self.conversation = Conversation(shop, Telegram(settings).capabilities())
         self.limiter = RateLimiter(
             settings.telegram_per_chat_per_second, settings.telegram_global_per_second
         )

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 from bot.channels import Capabilities, Channel
 
+# No settings change them: the chat (bot/terminal/chat.py) reads them without a Terminal.
+CAPABILITIES = Capabilities(
+    buttons_per_message=None,  # numbered lines
+    list_rows=None,
+    text_limit=None,
+    payments=False,
+    documents=True,  # saved to a folder, their path shown
+)
+
 
 class Terminal(Channel):
     name = "terminal"
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(
-            buttons_per_message=None,  # numbered lines
-            list_rows=None,
-            text_limit=None,
-            payments=False,
-            documents=True,  # saved to a folder, their path shown
-        )
+        return CAPABILITIES
 
 
 CHANNEL = Terminal

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.dispatcher import OutboxDispatcher, Pieces
+from bot.terminal import CAPABILITIES
 from core.services.context import Shop
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
@@ -39,7 +40,7 @@ class TerminalChat:
         files: Path | None = None,
     ) -> None:
         self.shop = shop
-        self.conversation = Conversation(shop)
+        self.conversation = Conversation(shop, CAPABILITIES)
         self.user_id = user_id
         self.name = name
         self.locale = locale or shop.settings.default_locale

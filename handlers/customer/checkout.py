@@ -588,7 +588,7 @@ async def _ask_shipping(turn: Turn) -> None:
 
 def _ask_payment(turn: Turn) -> None:
     _ = turn.t.gettext
-    methods = offered_methods(turn.card_payments)
+    methods = offered_methods(turn.capabilities.payments)
     rows = [
         [Button(payment_method_name(turn.t, m), CheckoutChoice("pay", m).pack())] for m in methods
     ]
@@ -707,7 +707,7 @@ def _read_back_answered(turn: Turn, step: Step, action: str, value: str) -> bool
 
 
 def _payment_allowed(turn: Turn, value: str) -> bool:
-    return offered_method(value, turn.card_payments) is not None
+    return offered_method(value, turn.capabilities.payments) is not None
 
 
 async def place(turn: Turn) -> None:

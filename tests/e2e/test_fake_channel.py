@@ -51,9 +51,9 @@ class FakeLive:
 
     channel = "fake"
 
-    def __init__(self, shop: Shop) -> None:
+    def __init__(self, shop: Shop, capabilities: Capabilities) -> None:
         self.shop = shop
-        self.conversation = Conversation(shop)
+        self.conversation = Conversation(shop, capabilities)
         self.chats: dict[str, list[Reply]] = {}
 
     async def receive(self, event: dict[str, Any]) -> None:
@@ -104,7 +104,7 @@ class Fake(Channel):
         return router
 
     def open(self, shop: Shop) -> FakeLive:
-        self.live = FakeLive(shop)  # where the test reads the chats
+        self.live = FakeLive(shop, self.capabilities())  # where the test reads the chats
         return self.live
 
 
