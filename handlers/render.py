@@ -116,7 +116,7 @@ def money(t: Translator, amount: int, currency: str) -> str:
 
 def availability(t: Translator, product: Product) -> str:
     _ = t.gettext
-    if not product.active or product.available <= 0:
+    if product.sold_out:
         return _("Out of stock")
     if product.is_low_on_stock:  # the merchant's threshold for this product
         return t.ngettext("Only {n} left!", "Only {n} left!", product.available).format(

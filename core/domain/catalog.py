@@ -61,6 +61,12 @@ class Product:
     def is_low_on_stock(self) -> bool:
         return self.stock.low
 
+    @property
+    def sold_out(self) -> bool:
+        """Customers read "out of stock": withdrawn from sale, or nothing left to sell
+        (what is on hand is all held for open orders)."""
+        return not self.active or self.available <= 0
+
 
 @dataclass(frozen=True)
 class StockLow:

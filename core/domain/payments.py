@@ -3,13 +3,14 @@ has at most one payment holding money (the database's ux_payments_one_paid_per_o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from core.domain.errors import InvalidTransition, RefundTooLarge
 from core.domain.money import Money
-from core.domain.orders import PaymentMethod
+from core.domain.orders import Order, OrderStatus, PaymentMethod
 
 
 class PaymentStatus(StrEnum):
@@ -90,3 +91,13 @@ class Payment:
             )
         self.status = PaymentStatus.FAILED
         self.updated_at = at
+
+
+def can_record_manual_payment(order: Order, payments: Iterable[Payment]) -> bool:
+    """Whether the merchant may say an order's money arrived ("Mark as paid"): its
+    payment is pending and not a card's (the provider reports those), and the order is
+    open or delivered (cash on delivery stays unpaid on delivery until the merchant says
+    it was received)."""
+    pending = any(p.status is PaymentStatus.PENDING for p in payments)
+    collectable = order.is_open or order.status is OrderStatus.DELIVERED
+    return pending and order.payment_method is not PaymentMethod.CARD and collectable

@@ -13,7 +13,7 @@ from core.domain.orders import (
     PaymentRequired,
     allowed_targets,
 )
-from core.domain.payments import PaymentStatus
+from core.domain.payments import can_record_manual_payment
 from core.services.context import Shop
 from core.services.orders import OrderDetails
 from handlers.i18n import Translator
@@ -58,10 +58,7 @@ def action_buttons(t: Translator, details: OrderDetails) -> list[list[Button]]:
                 rows.append([Button(_("Reject"), orders.RejectOrder(code).pack())])
             else:
                 rows.append([Button(_("Cancel order"), orders.CancelOrder(code).pack())])
-    pending = any(p.status is PaymentStatus.PENDING for p in details.payments)
-    # Cash on delivery stays unpaid on delivery until the merchant says it was received.
-    collectable = order.is_open or order.status is OrderStatus.DELIVERED
-    if pending and order.payment_method is not PaymentMethod.CARD and collectable:
+    if can_record_manual_payment(order, details.payments):
         rows.append([Button(_("Mark as paid"), orders.MarkPaid(code).pack())])
     if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED):
         rows.append([Button(_("Shipping label"), orders.ShippingLabel(code).pack())])

@@ -35,3 +35,23 @@ def test_a_product_reads_its_stock_level() -> None:
     assert product.is_low_on_stock
     product.reserved = 7
     assert not product.is_low_on_stock
+
+
+@pytest.mark.parametrize(
+    ("active", "on_hand", "reserved", "sold_out"),
+    [
+        (True, 5, 0, False),
+        (True, 1, 0, False),  # one left is still on sale
+        (True, 0, 0, True),
+        (True, 3, 3, True),  # all held for open orders: none to sell
+        (True, 2, 5, True),  # held above what is on hand (a count corrected down)
+        (False, 10, 0, True),  # withdrawn from sale
+    ],
+)
+def test_a_product_is_sold_out_when_withdrawn_or_nothing_is_left_to_sell(
+    active: bool, on_hand: int, reserved: int, sold_out: bool
+) -> None:
+    product = Product(
+        1, "TAZA-1", "Taza", "", Money(15000, "MXN"), None, "", 300, active, on_hand, reserved, 2
+    )
+    assert product.sold_out is sold_out
