@@ -10,6 +10,7 @@ from core.services import cart
 from core.services.cart import CartView
 from handlers.actions import Action, handles
 from handlers.customer.menu import ShowCart, ShowCategories, StartCheckout
+from handlers.drafts import Draft
 from handlers.quantity_change import Change, Kind
 from handlers.render import money
 from handlers.turn import Step, Turn
@@ -38,6 +39,13 @@ class SetQuantity(Action, prefix="ci"):
 @dataclass(frozen=True)
 class EmptyCart(Action, prefix="cx"):
     pass
+
+
+@dataclass
+class CartLineDraft(Draft):
+    """The cart line on screen, whose quantity a typed "3" or "+1" changes."""
+
+    product_id: int | None = None
 
 
 @handles(ShowCart)
@@ -141,7 +149,8 @@ async def edit_line(turn: Turn, product_id: int) -> None:
     rows.append([Button(_("Remove"), SetQuantity(product_id, 0).pack())])
     rows.append([Button(_("Back to cart"), ShowCart().pack())])
     turn.reset()
-    turn.go(Step.CART_LINE, product_id=product_id)
+    turn.go(Step.CART_LINE)
+    CartLineDraft(product_id).write(turn.data)
     text = _("{name}: {qty} in your cart.").format(name=line.name, qty=line.quantity)
     text += "\n" + _("Type how many you want (for example 2), or +1 / -1.")
     turn.say(text, rows, expects_number=True)
@@ -188,8 +197,9 @@ async def change_line(turn: Turn, product_id: int, change: Change) -> None:
 
 async def typed_change(turn: Turn, change: Change) -> bool:
     """A quantity change typed on a cart screen. False when no cart line is in view."""
-    if turn.step is Step.CART_LINE and isinstance(turn.data.get("product_id"), int):
-        await change_line(turn, turn.data["product_id"], change)
+    line = CartLineDraft.read(turn.data).product_id if turn.step is Step.CART_LINE else None
+    if line is not None:
+        await change_line(turn, line, change)
         return True
     if turn.step is not Step.MENU or not turn.in_view("cart_shown"):
         return False

@@ -13,6 +13,7 @@ from handlers import quantity_change
 from handlers.actions import Action, handles
 from handlers.customer import cart as cart_screens
 from handlers.customer.menu import MainMenu, ShowCart, ShowCategories, StartCheckout
+from handlers.drafts import Draft
 from handlers.quantity_change import Change, Kind
 from handlers.render import availability, money, product_card
 from handlers.turn import Step, Turn
@@ -41,6 +42,13 @@ class AddToCart(Action, prefix="a"):
 @dataclass(frozen=True)
 class AskQuantity(Action, prefix="qa"):
     product_id: int
+
+
+@dataclass
+class QuantityDraft(Draft):
+    """ "How many?" being asked about a product."""
+
+    product_id: int | None = None
 
 
 @handles(ShowCategories)
@@ -220,7 +228,8 @@ async def ask_quantity(turn: Turn, product_id: int) -> None:
     if most <= 0:
         turn.say(availability(turn.t, product), [[Button(_("Back"), ShowCategories().pack())]])
         return
-    turn.go(Step.ASK_QUANTITY, product_id=product.id)
+    turn.go(Step.ASK_QUANTITY)
+    QuantityDraft(product.id).write(turn.data)
     choices = [n for n in (1, 2, 3, 5, 10) if n <= most]
     turn.say(
         _("How many {name} do you want? Type a number from 1 to {most}.").format(
@@ -242,7 +251,7 @@ def parse_quantity(text: str) -> int | None:
 
 async def quantity_typed(turn: Turn, text: str) -> None:
     _ = turn.t.gettext
-    product_id = turn.data.get("product_id")
+    product_id = QuantityDraft.read(turn.data).product_id
     product = await _active_product(turn, product_id) if product_id else None
     if product is None:
         return

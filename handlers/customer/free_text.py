@@ -14,6 +14,7 @@ from core.services import support as support_service
 from handlers.actions import Action, handles
 from handlers.customer import cart, catalog, checkout, menu, orders, shop_info, support
 from handlers.customer.menu import MainMenu, TalkToPerson
+from handlers.drafts import Draft
 from handlers.intents import fold
 from handlers.render import status_name
 from handlers.turn import Step, Turn
@@ -78,6 +79,13 @@ class ChoosePerson(Action, prefix="uh"):  # the kept message goes to the team
 @dataclass(frozen=True)
 class ReceiptFor(Action, prefix="rcp"):  # which order a transfer receipt is for
     code: str
+
+
+@dataclass
+class ClarifyDraft(Draft):
+    """A message we were not sure about, kept for the reading the customer picks."""
+
+    said: str = ""
 
 
 @handles(ChooseReading)
@@ -459,7 +467,8 @@ def clarify(turn: Turn, said: Understanding) -> None:
     rows.append([Button(_("Talk to a person"), ChoosePerson().pack())])
     rows.append([Button(_("Menu"), MainMenu().pack())])
     turn.reset()
-    turn.go(Step.MENU, said=said.text[:1000])
+    turn.go(Step.MENU)
+    ClarifyDraft(said.text[:1000]).write(turn.data)
     question = (
         _("I'm not sure I understood. Did you mean one of these?")
         if len(rows) > 2
@@ -470,7 +479,7 @@ def clarify(turn: Turn, said: Understanding) -> None:
 
 async def option_chosen(turn: Turn, intent: str) -> None:
     """A tap on one of the readings `clarify` offered: answer the kept message so."""
-    text = str(turn.data.get("said") or "")
+    text = ClarifyDraft.read(turn.data).said
     if intent not in ANSWERS or not text:
         menu.main_menu(turn)
         return
@@ -480,7 +489,7 @@ async def option_chosen(turn: Turn, intent: str) -> None:
 
 async def person_chosen(turn: Turn) -> None:
     """ "Talk to a person" after a question we didn't get: the message goes to the team."""
-    text = str(turn.data.get("said") or "")
+    text = ClarifyDraft.read(turn.data).said
     if not text:
         await support.ask_message(turn)
         return

@@ -12,6 +12,7 @@ from core.domain.actors import customer as customer_actor
 from core.services import privacy
 from handlers.actions import Action, handles
 from handlers.customer.menu import ListOrders, MainMenu, main_menu, privacy_notice
+from handlers.drafts import Draft
 from handlers.intents import fold
 from handlers.turn import Step, Turn
 from handlers.types import Button, Document
@@ -74,6 +75,13 @@ class Forget(Action, prefix="fgy"):  # "Yes, erase": only right after the questi
 @dataclass(frozen=True)
 class KeepData(Action, prefix="fgn"):
     pass
+
+
+@dataclass
+class ForgetDraft(Draft):
+    """Whether "erase your data?" was just asked: a "yes" counts only right after it."""
+
+    forget_asked: bool = False
 
 
 @handles(SendMyData)
@@ -169,7 +177,8 @@ async def ask_forget(turn: Turn) -> None:
         in_progress(turn, summary.in_progress)
         return
     turn.reset()
-    turn.go(Step.MENU, forget_asked=True)  # a "yes" counts only right after this question
+    turn.go(Step.MENU)
+    ForgetDraft(forget_asked=True).write(turn.data)  # a "yes" counts only right after this
     turn.say(
         _(
             "Erase your data? We will delete your name, phone, addresses, messages and "
@@ -183,7 +192,7 @@ async def ask_forget(turn: Turn) -> None:
 async def forget(turn: Turn) -> bool:
     """The person said yes; False when the button is from an older message."""
     _ = turn.t.gettext
-    if not turn.data.get("forget_asked"):
+    if not ForgetDraft.read(turn.data).forget_asked:
         return False
     try:
         await privacy.forget_customer(turn.shop, _actor(turn), turn.customer.id)

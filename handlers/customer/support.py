@@ -4,17 +4,33 @@ telling the admins about an internal error."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from core.domain.actors import customer as customer_actor
 from core.domain.money import Money
 from core.services import incidents, orders, payments, support
 from handlers.actions import handles
 from handlers.customer.menu import MainMenu, TalkToPerson, main_menu
+from handlers.drafts import Draft
 from handlers.intents import find_order_code
 from handlers.turn import Step, Turn
 from handlers.types import Attachment, Button, PaymentEvent
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class SupportDraft(Draft):
+    """A message for the shop being asked for."""
+
+    about: str | None = None  # the order the customer was looking at
+
+
+@dataclass
+class ReceiptDraft(Draft):
+    """A transfer receipt being waited for (written by checkout and "I paid")."""
+
+    code: str | None = None  # of the order it is for
 
 
 @handles(TalkToPerson)
@@ -31,7 +47,8 @@ async def ask_message(turn: Turn, about: str | None = None) -> None:
         main_menu(turn, _waiting_text(turn, case.id))
         return
     turn.reset()
-    turn.go(Step.SUPPORT_MESSAGE, **({"about": about} if about else {}))
+    turn.go(Step.SUPPORT_MESSAGE)
+    SupportDraft(about or None).write(turn.data)
     if case is None:
         text = _("Write your message and a person from the shop will answer you here.")
     else:
@@ -61,7 +78,7 @@ async def message_typed(turn: Turn, text: str) -> None:
         return
     # The order the message names, else the one they were looking at, else the service's
     # choice (their latest open order).
-    about = find_order_code(text) or turn.data.get("about")
+    about = find_order_code(text) or SupportDraft.read(turn.data).about
     sent = await support.contact_shop(turn.shop, turn.customer.id, text, about)
     if sent.outcome is support.CaseOutcome.OPENED:
         answer = _(
@@ -80,7 +97,7 @@ async def message_typed(turn: Turn, text: str) -> None:
 async def receipt_sent(turn: Turn, attachment: Attachment) -> None:
     """A photo or document: the transfer receipt of the order waiting for it."""
     _ = turn.t.gettext
-    code = turn.data.get("code") if turn.step is Step.AWAITING_RECEIPT else None
+    code = ReceiptDraft.read(turn.data).code if turn.step is Step.AWAITING_RECEIPT else None
     if code is None:
         code = await support.order_for_receipt(turn.shop, turn.customer.id)
     if code is None:

@@ -77,3 +77,103 @@ async def test_a_return_quantity_of_the_wrong_shape_gives_the_menu(demo_shop):
     assert "I lost track of what we were doing" in screen
     assert "Catalog" in screen  # the menu
     assert "Catalog" in await chat.still_answers()
+
+
+async def at_step(shop, user: str, state: str, **data: object) -> None:
+    """A stored conversation at this step with this draft, as an older row could be."""
+    await rewrite_draft(shop, user, **data)
+    _customer, record, _admin = await open_turn(shop, "terminal", user)
+    assert record is not None
+    record.state = state
+    await save_conversation(shop, record)
+
+
+def lost_track(screen: str) -> bool:
+    return "I lost track of what we were doing" in screen and "Catalog" in screen
+
+
+async def test_a_support_message_about_an_order_of_the_wrong_shape_opens_no_case(demo_shop):
+    chat = ChatDriver(demo_shop, "u4", locale="en")
+    await chat.open()
+    assert "Write your message" in await chat.press("Talk to a person")
+    await rewrite_draft(demo_shop, "u4", about=["PED-00001"])
+
+    screen = await chat.type("The box arrived a little wet")
+
+    assert lost_track(screen)
+    assert "case #" not in screen
+    assert "Write your message" in await chat.press("Talk to a person")  # and again it goes
+    assert "case #1" in await chat.type("The box arrived a little wet")
+
+
+async def test_a_receipt_for_an_order_code_of_the_wrong_shape_is_not_attached(demo_shop):
+    chat = ChatDriver(demo_shop, "u5", locale="en")
+    await chat.open()
+    await at_step(demo_shop, "u5", "awaiting_receipt", code=1)
+
+    screen = await chat.type("/photo receipt.jpg")
+
+    assert lost_track(screen)
+    assert "We received the receipt" not in screen
+    assert "Catalog" in await chat.still_answers()
+
+
+async def test_a_kept_message_of_the_wrong_shape_is_not_sent_to_the_team(demo_shop):
+    chat = ChatDriver(demo_shop, "u6", locale="en")
+    await chat.open()
+    assert "I'm not sure I understood." in await chat.type("zxqv blorp")
+    await rewrite_draft(demo_shop, "u6", said={"text": "zxqv blorp"})
+
+    screen = await chat.press("Talk to a person")
+
+    assert lost_track(screen)
+    assert "case #" not in screen
+    assert "Catalog" in await chat.still_answers()
+
+
+async def test_an_erase_question_stored_as_text_erases_nothing(demo_shop):
+    chat = ChatDriver(demo_shop, "u7", locale="en")
+    await chat.open()
+    assert "Erase your data?" in await chat.type("forget my data")
+    await rewrite_draft(demo_shop, "u7", forget_asked="yes")
+
+    screen = await chat.press("Yes, erase")
+
+    assert lost_track(screen)
+    assert "we erased your data" not in screen
+    assert "Erase your data?" in await chat.type("forget my data")  # asked again, it works
+    assert "Done: we erased your data." in await chat.press("Yes, erase")
+
+
+async def test_a_product_of_the_wrong_shape_at_how_many_asks_nothing_more(demo_shop):
+    chat = ChatDriver(demo_shop, "u8", locale="en")
+    await chat.open()
+    await chat.type("Vela de lavanda")
+    await chat.press("Vela de lavanda")
+    assert "How many" in await chat.press("Choose quantity")
+    await rewrite_draft(demo_shop, "u8", product_id="12")
+
+    screen = await chat.type("4")  # (a "2" is its button's label: the button says which)
+
+    assert lost_track(screen)
+    assert "Added" not in screen
+    assert "Your cart is empty." in await chat.type("cart")
+
+
+async def test_a_cart_line_of_the_wrong_shape_changes_no_quantity(demo_shop):
+    chat = ChatDriver(demo_shop, "u9", locale="en")
+    await chat.open()
+    await chat.type("Vela de lavanda")
+    await chat.press("Vela de lavanda")
+    await chat.press("Add 1 to cart")
+    await chat.type("cart")
+    await chat.press("Change quantities")
+    assert "1 in your cart" in await chat.press("Vela de lavanda")
+    await rewrite_draft(demo_shop, "u9", product_id=[1])
+
+    screen = await chat.type("3")
+
+    assert lost_track(screen)
+    await chat.type("cart")
+    await chat.press("Change quantities")
+    assert "1 in your cart" in await chat.press("Vela de lavanda")  # still one
