@@ -9,9 +9,15 @@ a loose match on the label's words ("estandar" is "Estándar · $99 · 3–5 dí
 
 from __future__ import annotations
 
-import re
+import functools
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from core.domain.orders import PaymentMethod
+from handlers import actions
+from handlers.actions import SEPARATOR, Action
 from handlers.intents import fold
 from handlers.types import Reply
 
@@ -30,34 +36,90 @@ SAME = {"el mismo", "la misma", "lo mismo", "los mismos", "las mismas", "el de a
 BACK = {"volver", "atras", "regresar", "back", "go back", "anterior", "paso anterior",
         "volver atras", "regresa", "vuelve", "regresame", "previous"}  # fmt: skip
 
-# Words that press a button whatever its label says, by what the button does.
-SYNONYMS: list[tuple[set[str], tuple[str, ...]]] = [
-    (YES, ("ck:ok", "ck:addr_ok", "ocy:", "fgy")),
-    # "Use Ana", "Use +52 55…", the one saved address: what the customer agrees to keep
-    (YES | SAME, ("ck:name", "ck:phone", "ck:keep", "ck:addr:#")),
-    (NO | {"corregir", "cambiar", "fix", "edit", "incorrecto", "esta mal", "wrong"},
-     ("ck:addr_fix",)),
-    (BACK, ("ck:back", "p:")),  # at "how many?" the way back is the product
-    ({"efectivo", "cash", "contra entrega", "contraentrega", "al recibir", "pago al recibir",
-      "en efectivo", "pago en efectivo", "cod", "pago contra entrega", "cash on delivery"},
-     ("ck:pay:cash_on_delivery",)),
-    ({"transferencia", "transfer", "deposito", "spei", "transferencia bancaria",
-      "bank transfer", "por transferencia", "wire"}, ("ck:pay:bank_transfer",)),
-    ({"tarjeta", "card", "credito", "debito", "tarjeta de credito", "tarjeta de debito",
-      "con tarjeta", "credit card", "debit card"}, ("ck:pay:card",)),
-    (NO | {"ninguna", "ningunas", "sin referencias", "none", "no hay", "nada",
-           "no references", "sin referencia"}, ("ck:skip",)),
-    ({"express", "expres", "rapido", "el rapido", "urgente", "fast", "envio rapido",
-      "envio express"}, ("ck:ship:express",)),
-    ({"estandar", "standard", "normal", "regular", "economico", "el normal", "envio normal",
-      "envio estandar"}, ("ck:ship:standard",)),
-    # refund or exchange: handlers/customer/return_answers.py reads those answers
-    ({"vaciar", "vaciar carrito", "vacialo", "empty", "empty cart", "borrar todo", "vacia",
-      "vacia el carrito", "vaciar el carrito", "vacia mi carrito", "empty my cart",
-      "empty the cart"}, ("cx",)),
-    ({"cambiar", "editar", "modificar", "change", "edit", "cambiar cantidades"}, ("ce",)),
-    ({"quitar", "eliminar", "remove", "borrar", "quitalo", "sacalo", "delete"}, ("ci:*:0",)),
-]  # fmt: skip
+CASH = {"efectivo", "cash", "contra entrega", "contraentrega", "al recibir",
+        "pago al recibir", "en efectivo", "pago en efectivo", "cod", "pago contra entrega",
+        "cash on delivery"}  # fmt: skip
+TRANSFER = {"transferencia", "transfer", "deposito", "spei", "transferencia bancaria",
+            "bank transfer", "por transferencia", "wire"}  # fmt: skip
+CARD = {"tarjeta", "card", "credito", "debito", "tarjeta de credito", "tarjeta de debito",
+        "con tarjeta", "credit card", "debit card"}  # fmt: skip
+FIX = NO | {"corregir", "cambiar", "fix", "edit", "incorrecto", "esta mal", "wrong"}
+NO_REFERENCES = NO | {"ninguna", "ningunas", "sin referencias", "none", "no hay", "nada",
+                      "no references", "sin referencia"}  # fmt: skip
+EXPRESS = {"express", "expres", "rapido", "el rapido", "urgente", "fast", "envio rapido",
+           "envio express"}  # fmt: skip
+STANDARD = {"estandar", "standard", "normal", "regular", "economico", "el normal",
+            "envio normal", "envio estandar"}  # fmt: skip
+EMPTY = {"vaciar", "vaciar carrito", "vacialo", "empty", "empty cart", "borrar todo", "vacia",
+         "vacia el carrito", "vaciar el carrito", "vacia mi carrito", "empty my cart",
+         "empty the cart"}  # fmt: skip
+EDIT = {"cambiar", "editar", "modificar", "change", "edit", "cambiar cantidades"}
+REMOVE = {"quitar", "eliminar", "remove", "borrar", "quitalo", "sacalo", "delete"}
+
+
+@dataclass(frozen=True)
+class Press:
+    """The buttons of one action a typed word presses: every button of the action's type,
+    the one that packs as `exactly`, or those whose action passes `where`."""
+
+    kind: type[Action]
+    exactly: Action | None = None
+    where: Callable[[Any], bool] | None = None
+
+    @classmethod
+    def button(cls, action: Action) -> Press:
+        return cls(type(action), exactly=action)
+
+    def presses(self, payload: str) -> bool:
+        if payload.split(SEPARATOR, 1)[0] != self.kind.prefix:
+            return False
+        if self.exactly is not None:
+            return payload == self.exactly.pack()
+        return self.where is None or (
+            (action := actions.parse(payload)) is not None and self.where(action)
+        )
+
+
+@functools.cache
+def synonyms() -> list[tuple[set[str], tuple[Press, ...]]]:
+    """Words that press a button whatever its label says, by what the button does.
+
+    The buttons are named by their action classes, so a renamed prefix or field follows
+    here. The feature modules import this one (for `only_agreement`), so their classes
+    are looked up at the first typed answer, when every feature is loaded."""
+    from handlers.customer.cart import EditCart, EmptyCart, SetQuantity
+    from handlers.customer.catalog import ShowProduct
+    from handlers.customer.checkout import CheckoutChoice as Ck
+    from handlers.customer.orders import CancelOrder
+    from handlers.customer.privacy import Forget
+
+    def ck(what: str, value: str | None = None) -> Press:
+        return Press.button(Ck(what, value))
+
+    def saved_address(action: Ck) -> bool:  # a saved address's id, not "new"
+        return action.what == "addr" and (action.value or "").isdecimal()
+
+    def removes(action: SetQuantity) -> bool:
+        return action.quantity == 0
+
+    return [
+        (YES, (ck("ok"), ck("addr_ok"), Press(CancelOrder), Press.button(Forget()))),
+        # "Use Ana", "Use +52 55…", the one saved address: what the customer agrees to keep
+        (YES | SAME, (ck("name"), ck("phone"), ck("keep"), Press(Ck, where=saved_address))),
+        (FIX, (ck("addr_fix"),)),
+        (BACK, (ck("back"), Press(ShowProduct))),  # at "how many?" the way back is the product
+        (CASH, (ck("pay", PaymentMethod.CASH_ON_DELIVERY),)),
+        (TRANSFER, (ck("pay", PaymentMethod.BANK_TRANSFER),)),
+        (CARD, (ck("pay", PaymentMethod.CARD),)),
+        (NO_REFERENCES, (ck("skip"),)),
+        (EXPRESS, (ck("ship", "express"),)),
+        (STANDARD, (ck("ship", "standard"),)),
+        # refund or exchange: handlers/customer/return_answers.py reads those answers
+        (EMPTY, (Press.button(EmptyCart()),)),
+        (EDIT, (Press.button(EditCart()),)),
+        (REMOVE, (Press(SetQuantity, where=removes),)),
+    ]
+
 
 # Words a loose match ignores: "el estándar", "envío express", "pagar con tarjeta".
 _IGNORED = {"el", "la", "lo", "los", "las", "un", "una", "de", "del", "por", "con", "en",
@@ -91,16 +153,6 @@ def plain(text: str) -> str:
     return " ".join(plain.strip(" !.?¡¿,;").split())
 
 
-def _does(payload: str, pattern: str) -> bool:
-    """Whether the payload is of the pattern: "ocy:" a prefix, "ci:*:0" any one
-    argument, "ck:addr:#" a number (a saved address, not "new")."""
-    if pattern.endswith("#"):
-        return payload.startswith(pattern[:-1]) and payload[len(pattern) - 1 :].isdecimal()
-    if "*" in pattern:
-        return re.fullmatch(re.escape(pattern).replace(r"\*", "[^:]*"), payload) is not None
-    return payload == pattern or (pattern.endswith(":") and payload.startswith(pattern))
-
-
 def _only(payloads: list[str]) -> str | None:
     unique = list(dict.fromkeys(payloads))
     return unique[0] if len(unique) == 1 else None
@@ -119,9 +171,9 @@ def choice(data: dict, typed: str, *, loose: bool) -> str | None:
     if exact:
         return exact[0]
     folded = fold(typed)
-    for words, patterns in SYNONYMS:
+    for words, presses in synonyms():
         if folded in words:
-            hit = _only([p for _l, p in options if any(_does(p, pat) for pat in patterns)])
+            hit = _only([p for _l, p in options if any(press.presses(p) for press in presses)])
             if hit is not None:
                 return hit
     if folded in BACK:  # "Back to cart", "Volver": a label that says it first

@@ -68,7 +68,45 @@ def test_every_customer_action_is_in_the_list_above() -> None:
 
 
 def test_every_button_a_typed_word_presses_is_a_customer_action() -> None:
-    for _words, patterns in options.SYNONYMS:
-        for pattern in patterns:
-            kind = actions.registered().get(pattern.split(":")[0])
-            assert kind is not None and not kind.admin, pattern
+    for _words, presses in options.synonyms():
+        for press in presses:
+            assert actions.registered().get(press.kind.prefix) is press.kind, press
+            assert not press.kind.admin, press
+            if press.exactly is not None:
+                assert actions.parse(press.exactly.pack()) == press.exactly, press
+
+
+# What a typed word pressed when the patterns were strings ("ocy:", "ci:*:0", "ck:addr:#"):
+# (typed, the buttons offered, the one pressed or None).
+TYPED = [
+    ("sí", ["ck:ok", "ck:back"], "ck:ok"),
+    ("ok", ["ck:addr_ok", "ck:addr_fix"], "ck:addr_ok"),
+    ("si", ["ocy:PED-00001", "t:PED-00001"], "ocy:PED-00001"),
+    ("yes", ["fgy", "fgn"], "fgy"),
+    ("el mismo", ["ck:addr:7", "ck:addr:new"], "ck:addr:7"),
+    ("el mismo", ["ck:addr:new"], None),
+    ("same", ["ck:name", "ck:back"], "ck:name"),
+    ("si", ["ck:phone"], "ck:phone"),
+    ("igual", ["ck:keep"], "ck:keep"),
+    ("corregir", ["ck:addr_ok", "ck:addr_fix"], "ck:addr_fix"),
+    ("volver", ["a:12:1", "p:12"], "p:12"),
+    ("atras", ["ck:back", "ck:skip"], "ck:back"),
+    ("efectivo", ["ck:pay:card", "ck:pay:cash_on_delivery"], "ck:pay:cash_on_delivery"),
+    ("spei", ["ck:pay:card", "ck:pay:bank_transfer"], "ck:pay:bank_transfer"),
+    ("tarjeta", ["ck:pay:card", "ck:pay:bank_transfer"], "ck:pay:card"),
+    ("ninguna", ["ck:skip", "ck:back"], "ck:skip"),
+    ("rapido", ["ck:ship:standard", "ck:ship:express"], "ck:ship:express"),
+    ("normal", ["ck:ship:standard", "ck:ship:express"], "ck:ship:standard"),
+    ("vaciar", ["ce", "cx", "co"], "cx"),
+    ("editar", ["ce", "cx", "co"], "ce"),
+    ("quitar", ["ci:12:1", "ci:12:0"], "ci:12:0"),
+    ("quitar", ["ci:12:0", "ci:13:0"], None),  # which one? not a guess
+]
+
+
+@pytest.mark.parametrize(("typed", "offered", "pressed"), TYPED)
+def test_a_typed_word_presses_the_button_of_its_action(
+    typed: str, offered: list[str], pressed: str | None
+) -> None:
+    data = {options.KEY: [[f"label {n}", payload] for n, payload in enumerate(offered)]}
+    assert options.choice(data, typed, loose=False) == pressed
