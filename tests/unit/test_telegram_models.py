@@ -174,6 +174,7 @@ def test_loading_is_idempotent_and_leaves_pydantic_as_it_was():
     assert out.split("\n")[0] == "True False True"
 
 
+@pytest.mark.slow  # a fresh interpreter importing aiogram: 3-7 s on this machine
 def test_the_channel_loads_aiogram_without_building_its_models_when_it_opens():
     out = run_fresh(
         """
