@@ -41,22 +41,6 @@ def services_taking_an_actor() -> dict[str, Callable]:
     return found
 
 
-def _verbs_compared(function: ast.AST, variable: str = "verb") -> set[str]:
-    """The strings `variable` is compared with (== "x", in ("x", "y")) in a function."""
-    verbs: set[str] = set()
-    for node in ast.walk(function):
-        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)):
-            continue
-        if node.left.id != variable:
-            continue
-        for op, right in zip(node.ops, node.comparators, strict=True):
-            if isinstance(op, ast.Eq) and isinstance(right, ast.Constant):
-                verbs.add(right.value)
-            elif isinstance(op, ast.In) and isinstance(right, ast.Tuple | ast.Set | ast.List):
-                verbs |= {e.value for e in right.elts if isinstance(e, ast.Constant)}
-    return verbs
-
-
 def packed_verbs(folder: Path = HANDLERS) -> dict[str, set[str]]:
     """The verb of every button payload the handlers build (`pack("verb", ...)`), with
     the files building it."""
