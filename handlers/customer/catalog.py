@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from core.domain.cart import MAX_LINE_QUANTITY
@@ -241,12 +240,6 @@ async def ask_quantity(turn: Turn, product_id: int) -> None:
         ],
         expects_number=True,
     )
-
-
-def parse_quantity(text: str) -> int | None:
-    """'3', ' 3 ', '+3', 'x3', '3 piezas' -> 3; words, decimals, '1e9' -> None."""
-    match = re.fullmatch(r"\s*[x×+]?\s*(-?\d{1,12})\s*(?:[a-záéíóúñ]+)?\s*", text.lower())
-    return int(match.group(1)) if match else None
 
 
 async def quantity_typed(turn: Turn, text: str) -> None:

@@ -161,14 +161,3 @@ async def set_language(turn: Turn, code: str) -> None:
         else t.gettext("Done, I will speak Spanish.")
     )
     main_menu(turn, done + " " + t.gettext("What would you like to do?"))
-
-
-def not_understood(turn: Turn) -> None:
-    _ = turn.t.gettext
-    main_menu(
-        turn,
-        _(
-            "Sorry, I didn't understand that. You can type what you are looking for, "
-            "ask “where is my order?”, or choose an option:"
-        ),
-    )
