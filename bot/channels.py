@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, Self
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.dispatcher import Sender
 from core.services.context import ChannelRoster
 from core.settings import read_settings
 from handlers.capabilities import Capabilities  # in handlers: the conversation reads them
@@ -35,9 +36,7 @@ from handlers.capabilities import Capabilities  # in handlers: the conversation 
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
-    from bot.dispatcher import Pieces
     from core.services.context import Shop
-    from handlers.types import Reply
 
 # The channel packages, in the order they are listed to people (`pedidos admin add`).
 CHANNEL_PACKAGES: tuple[str, ...] = ("bot.telegram", "bot.whatsapp", "bot.terminal")
@@ -64,13 +63,8 @@ def comma_list(value: object) -> object:
     return value
 
 
-class Live(Protocol):
+class Live(Sender, Protocol):
     """A running channel: the outbox dispatcher's Sender, and what the runner stops."""
-
-    channel: str
-
-    async def deliver(self, address: str, replies: list[Reply], pieces: Pieces) -> None:
-        """Send the replies' pieces through `pieces.send`, which skips those sent before."""
 
     async def resume_unhandled(self, older_than: timedelta | None = None) -> None:
         """Handle the updates received but not finished (a worker died)."""
