@@ -35,7 +35,7 @@ async def list_admins(shop: Shop) -> list[tuple[str, str, str]]:
     """(channel, user id, where it comes from: "settings" or "added")."""
     async with shop.uow(write=False) as uow:
         added = {(a.channel, a.user_id) for a in await uow.admins.all()}
-    configured = shop.configured_admins
+    configured = shop.channels.admins
     return [
         (channel, user_id, "settings" if (channel, user_id) in configured else "added")
         for channel, user_id in sorted(added | configured)

@@ -49,14 +49,9 @@ class Shop:
     clock: Callable[[], datetime] = utc_now
     channels: ChannelRoster = field(default_factory=ChannelRoster)
     policy: PricingPolicy = field(init=False)
-    # Every unit of work (several per chat update) needs these.
-    configured_admins: frozenset[tuple[str, str]] = field(init=False)
-    admin_group: tuple[str, str] | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.policy = self.settings.pricing_policy()
-        self.configured_admins = self.channels.admins
-        self.admin_group = self.channels.admin_group
 
     def uow(self, *, write: bool = True, one_statement: bool = False) -> SqlUnitOfWork:
         """A unit of work; one_statement: the caller writes exactly one statement (no
@@ -65,8 +60,8 @@ class Shop:
             self.db,
             write=write,
             one_statement=one_statement,
-            configured_admins=self.configured_admins,
-            admin_group=self.admin_group,
+            configured_admins=self.channels.admins,
+            admin_group=self.channels.admin_group,
         )
 
     def now(self) -> datetime:
