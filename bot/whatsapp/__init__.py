@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from bot.channels import Capabilities, Channel, Live
+from bot.whatsapp import render  # without pywa: its limits, no SDK
 from bot.whatsapp.settings import WhatsAppSettings
 
 if TYPE_CHECKING:
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from bot.whatsapp.channel import WhatsAppChannel
     from core.services.context import Shop
 
+# No settings change them: the running channel (bot/whatsapp/channel.py) reads them too.
+CAPABILITIES = Capabilities(
+    buttons_per_message=render.BUTTONS,
+    list_rows=render.ROWS,
+    text_limit=render.TEXT_LIMIT,
+    payments=False,
+    documents=True,
+)
+
 
 class WhatsApp(Channel):
     name = "whatsapp"
@@ -25,15 +35,7 @@ class WhatsApp(Channel):
     settings: WhatsAppSettings
 
     def capabilities(self) -> Capabilities:
-        from bot.whatsapp import render
-
-        return Capabilities(
-            buttons_per_message=render.BUTTONS,
-            list_rows=render.ROWS,
-            text_limit=render.TEXT_LIMIT,
-            payments=False,
-            documents=True,
-        )
+        return CAPABILITIES
 
     def configured(self) -> bool:
         return self.settings.whatsapp_configured

@@ -32,7 +32,7 @@ from bot.background import Background
 from bot.dispatcher import PermanentFailure, Pieces, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from bot.signatures import hmac_sha256_matches, token_matches
-from bot.whatsapp import WhatsApp as WhatsAppPlugin
+from bot.whatsapp import CAPABILITIES
 from bot.whatsapp.render import MORE, Outgoing, list_page, plan
 from bot.whatsapp.settings import WhatsAppSettings
 from core.domain.errors import InvalidAmount
@@ -108,7 +108,7 @@ class WhatsAppChannel:
         self.client = client or make_client(
             settings.whatsapp_phone_id, settings.whatsapp_token, settings.whatsapp_api_url
         )
-        self.conversation = Conversation(shop, WhatsAppPlugin(settings).capabilities())
+        self.conversation = Conversation(shop, CAPABILITIES)
         self.limiter = RateLimiter(
             settings.whatsapp_per_user_per_second, settings.whatsapp_global_per_second
         )
