@@ -34,7 +34,7 @@ from handlers.render import money, status_name
 from handlers.types import Button, Reply
 
 
-def _open_order(t: Translator, code: str) -> list[list[Button]]:
+def open_order_row(t: Translator, code: str) -> list[list[Button]]:
     return [[Button(t.gettext("Open order"), OpenOrder(code).pack())]] if code else []
 
 
@@ -161,7 +161,7 @@ def transfer_receipt(c: Context, e: TransferReceipt) -> Reply:
 def order_cancelled_by_customer(c: Context, e: OrderCancelledByCustomer) -> Reply:
     return Reply(
         c.t.gettext("Order {code} was cancelled by the customer.").format(code=e.code),
-        _open_order(c.t, e.code),
+        open_order_row(c.t, e.code),
     )
 
 
@@ -171,7 +171,7 @@ def low_rating(c: Context, e: LowRating) -> Reply:
         c.t.gettext("Order {code} was rated {stars}:").format(code=e.code, stars="★" * e.stars)
         + "\n"
         + quoted(e.comment or "-"),
-        _open_order(c.t, e.code),
+        open_order_row(c.t, e.code),
     )
 
 
@@ -222,7 +222,7 @@ def second_charge(c: Context, e: SecondCharge) -> Reply:
             provider=inline(e.provider, 30),
             charge=inline(e.charge_id, 60),
         ),
-        _open_order(c.t, e.code),
+        open_order_row(c.t, e.code),
     )
 
 
@@ -238,5 +238,5 @@ def payment_on_closed_order(c: Context, e: PaymentOnClosedOrder) -> Reply:
             status=status_name(c.t, e.status or ""),
             plain=Money(e.amount, c.shop.currency).format_plain(),
         ),
-        _open_order(c.t, e.code),
+        open_order_row(c.t, e.code),
     )

@@ -34,7 +34,7 @@ def _track(t: Translator, code: str) -> list[list[Button]]:
     return [[Button(t.gettext("Track my order"), ShowOrder(code).pack())]] if code else []
 
 
-def _catalog(t: Translator) -> list[list[Button]]:
+def catalog_row(t: Translator) -> list[list[Button]]:
     return [[Button(t.gettext("Catalog"), ShowCategories().pack())]]
 
 
@@ -97,7 +97,7 @@ def order_rejected(c: Context, e: OrderRejected) -> Reply:
         _("Sorry, the shop could not accept your order {code}. Reason: {reason}").format(
             code=e.code, reason=e.reason or "-"
         ),
-        _catalog(c.t),
+        catalog_row(c.t),
     )
 
 
@@ -122,7 +122,7 @@ def order_expired(c: Context, e: OrderExpired) -> Reply:
             "Your order {code} expired because the payment didn't arrive in time. "
             "The items went back to the shelf; you can order again any time."
         ).format(code=e.code),
-        _catalog(c.t),
+        catalog_row(c.t),
     )
 
 

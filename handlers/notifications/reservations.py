@@ -15,10 +15,11 @@ from core.domain.events import (
     OrderReleaseReminder,
 )
 from core.domain.orders import PaymentMethod
-from handlers.admin.orders import OpenOrder
-from handlers.customer.menu import ShowCategories, TalkToPerson
+from handlers.customer.menu import TalkToPerson
 from handlers.customer.orders import ShowOrder
 from handlers.i18n import Translator
+from handlers.notifications.admin import open_order_row
+from handlers.notifications.customer import catalog_row
 from handlers.notifications.registry import Context, renders
 from handlers.types import Button, Reply
 
@@ -62,12 +63,8 @@ def released(c: Context, e: OrderReleased) -> Reply:
             "Your order {code} was released because it wasn't confirmed in time; its "
             "items are back on sale. You can order again any time."
         ).format(code=e.code),
-        [[Button(_("Catalog"), ShowCategories().pack())]],
+        catalog_row(c.t),
     )
-
-
-def _open_order(t: Translator, code: str) -> list[list[Button]]:
-    return [[Button(t.gettext("Open order"), OpenOrder(code).pack())]]
 
 
 @renders(OrderConfirmationReminder)
@@ -84,7 +81,7 @@ def confirmation_reminder(c: Context, e: OrderConfirmationReminder) -> Reply:
             "⏳ Order {code} is still waiting for your confirmation. If nobody confirms "
             "it by {deadline}, it will be released and its stock put back."
         ).format(code=e.code, deadline=deadline(c.t, e.release_at, c.zone))
-    return Reply(text, _open_order(c.t, e.code))
+    return Reply(text, open_order_row(c.t, e.code))
 
 
 @renders(OrderReleasedToAdmins)
@@ -94,5 +91,5 @@ def released_for_admins(c: Context, e: OrderReleasedToAdmins) -> Reply:
         _("Order {code} was released: nobody confirmed it in time. Its stock is back.").format(
             code=e.code
         ),
-        _open_order(c.t, e.code),
+        open_order_row(c.t, e.code),
     )
