@@ -103,7 +103,7 @@ def test_channels(**overrides: object) -> list[Channel]:
     for channel in channel_classes():
         own = {k: v for k, v in overrides.items() if k in channel.settings_class.model_fields}
         used |= own.keys()
-        channels.append(channel(channel.settings_class.load(_env_file=None, **own)))
+        channels.append(channel.from_environment(_env_file=None, **own))
     assert used == overrides.keys(), f"no channel has {sorted(overrides.keys() - used)}"
     return channels
 
