@@ -3,7 +3,7 @@ cancel, confirm receipt, rate, ask for a return."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -116,38 +116,38 @@ async def _list_orders(turn: Turn, action: ListOrders) -> None:
 
 
 @handles(ShowOrder)
-async def _show_order(turn: Turn, action: ShowOrder) -> bool:
-    return bool(action.code) and await _done(show_order(turn, action.code))
+async def _show_order(turn: Turn, action: ShowOrder) -> bool | None:
+    return await show_order(turn, action.code) if action.code else False
 
 
 @handles(AskCancel)
-async def _ask_cancel(turn: Turn, action: AskCancel) -> bool:
-    return bool(action.code) and await _done(ask_cancel(turn, action.code))
+async def _ask_cancel(turn: Turn, action: AskCancel) -> bool | None:
+    return await ask_cancel(turn, action.code) if action.code else False
 
 
 @handles(CancelOrder)
-async def _cancel(turn: Turn, action: CancelOrder) -> bool:
-    return bool(action.code) and await _done(cancel(turn, action.code))
+async def _cancel(turn: Turn, action: CancelOrder) -> bool | None:
+    return await cancel(turn, action.code) if action.code else False
 
 
 @handles(ConfirmReceived)
-async def _confirm_received(turn: Turn, action: ConfirmReceived) -> bool:
-    return bool(action.code) and await _done(confirm_received(turn, action.code))
+async def _confirm_received(turn: Turn, action: ConfirmReceived) -> bool | None:
+    return await confirm_received(turn, action.code) if action.code else False
 
 
 @handles(RateOrder)
-async def _rate(turn: Turn, action: RateOrder) -> bool:
-    return bool(action.code) and await _done(rate(turn, action.code, action.stars))
+async def _rate(turn: Turn, action: RateOrder) -> bool | None:
+    return await rate(turn, action.code, action.stars) if action.code else False
 
 
 @handles(StartReturn)
-async def _start_return(turn: Turn, action: StartReturn) -> bool:
-    return bool(action.code) and await _done(start_return(turn, action.code))
+async def _start_return(turn: Turn, action: StartReturn) -> bool | None:
+    return await start_return(turn, action.code) if action.code else False
 
 
 @handles(ReturnLine)
-async def _return_line(turn: Turn, action: ReturnLine) -> bool:
-    return bool(action.code) and await _done(return_line(turn, action.code, action.index))
+async def _return_line(turn: Turn, action: ReturnLine) -> bool | None:
+    return await return_line(turn, action.code, action.index) if action.code else False
 
 
 @handles(ReturnQuantity)
@@ -174,11 +174,6 @@ async def _replacement_chosen(turn: Turn, action: ChooseReplacement) -> bool:
     if turn.step is not Step.RETURN_REPLACEMENT:
         return False
     await replacement_chosen(turn, action.product_id)
-    return True
-
-
-async def _done(work: Awaitable[None]) -> bool:
-    await work
     return True
 
 
