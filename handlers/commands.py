@@ -9,6 +9,7 @@ to admins (`/pedidos`: my orders / the shop's orders), so each audience has its 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -120,6 +121,14 @@ _BY_NAME = {audience: _index(audience) for audience in Audience}
 def command_name(message: str) -> str:
     """ "/Rastrear@shop_bot PED-1" -> "rastrear"."""
     return message.split()[0].split("@")[0].lstrip("/").lower() if message.strip() else ""
+
+
+def check_answered(answers: Iterable[str], audience: Audience) -> None:
+    """Refuse to import a router whose command actions differ from the catalogue's: a
+    command nobody answers, or an answer to none."""
+    catalogued = {c.action for c in CATALOGUE if c.audience is audience}
+    if set(answers) != catalogued:
+        raise RuntimeError(f"{audience} commands without an action: {catalogued ^ set(answers)}")
 
 
 def find(message: str, audience: Audience) -> Command | None:

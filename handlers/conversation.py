@@ -406,9 +406,7 @@ COMMAND_ACTIONS: dict[str, Callable[[Turn, str], Awaitable[None]]] = {
     "my_data": lambda turn, _message: privacy.send_my_data(turn),
     "forget_me": lambda turn, _message: privacy.ask_forget(turn),
 }
-_CATALOGUED = {c.action for c in commands.CATALOGUE if c.audience is Audience.CUSTOMER}
-if set(COMMAND_ACTIONS) != _CATALOGUED:  # a command nobody answers, or an answer to none
-    raise RuntimeError(f"customer commands without an action: {_CATALOGUED ^ set(COMMAND_ACTIONS)}")
+commands.check_answered(COMMAND_ACTIONS, Audience.CUSTOMER)
 
 
 async def do(turn: Turn, action: str, message: str = "") -> None:
