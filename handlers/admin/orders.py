@@ -3,7 +3,9 @@ on it (confirm, prepare, pack, ship, deliver, reject, cancel, paid, refund, labe
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
@@ -315,71 +317,36 @@ async def list_orders(turn: Turn, status: str | None, page: int) -> None:
     )
 
 
+# Each button of an order's card does the order command of its name, with no arguments.
 # An empty code ("ac:") is no order of ours: False, answered as a button from an older
 # message.
-async def _on_order(turn: Turn, action: str, code: str) -> bool:
-    if not code:
-        return False
-    await order_action(turn, action, code, "", [code])
-    return True
+_ORDER_BUTTONS: dict[type[Action], str] = {
+    OpenOrder: "order",
+    ConfirmOrder: "confirm",
+    ConfirmUnpaid: "confirm_unpaid",
+    RejectOrder: "reject",
+    StartPreparing: "prepare",
+    MarkPacked: "packed",
+    ShipOrder: "ship",
+    MarkDelivered: "delivered",
+    CancelOrder: "cancel",
+    MarkPaid: "paid",
+    ShippingLabel: "label",
+}
 
 
-@handles(OpenOrder)
-async def open_order(turn: Turn, action: OpenOrder) -> bool:
-    return await _on_order(turn, "order", action.code)
+def _order_button(command: str) -> Callable[[Turn, Any], Awaitable[bool]]:
+    async def on_order(turn: Turn, action: Any) -> bool:
+        if not action.code:
+            return False
+        await order_action(turn, command, action.code, "", [action.code])
+        return True
+
+    return on_order
 
 
-@handles(ConfirmOrder)
-async def confirm_order(turn: Turn, action: ConfirmOrder) -> bool:
-    return await _on_order(turn, "confirm", action.code)
-
-
-@handles(ConfirmUnpaid)
-async def confirm_unpaid(turn: Turn, action: ConfirmUnpaid) -> bool:
-    return await _on_order(turn, "confirm_unpaid", action.code)
-
-
-@handles(RejectOrder)
-async def reject_order(turn: Turn, action: RejectOrder) -> bool:
-    return await _on_order(turn, "reject", action.code)
-
-
-@handles(StartPreparing)
-async def start_preparing(turn: Turn, action: StartPreparing) -> bool:
-    return await _on_order(turn, "prepare", action.code)
-
-
-@handles(MarkPacked)
-async def mark_packed(turn: Turn, action: MarkPacked) -> bool:
-    return await _on_order(turn, "packed", action.code)
-
-
-@handles(MarkDelivered)
-async def mark_delivered(turn: Turn, action: MarkDelivered) -> bool:
-    return await _on_order(turn, "delivered", action.code)
-
-
-@handles(CancelOrder)
-async def cancel_order(turn: Turn, action: CancelOrder) -> bool:
-    return await _on_order(turn, "cancel", action.code)
-
-
-@handles(MarkPaid)
-async def mark_paid(turn: Turn, action: MarkPaid) -> bool:
-    return await _on_order(turn, "paid", action.code)
-
-
-@handles(ShippingLabel)
-async def shipping_label(turn: Turn, action: ShippingLabel) -> bool:
-    return await _on_order(turn, "label", action.code)
-
-
-@handles(ShipOrder)
-async def ship_order(turn: Turn, action: ShipOrder) -> bool:
-    if not action.code:
-        return False
-    await ship(turn, action.code, None, None)
-    return True
+for _kind, _command in _ORDER_BUTTONS.items():
+    handles(_kind)(_order_button(_command))
 
 
 @handles(ShipWithCarrier)
