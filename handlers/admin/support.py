@@ -122,20 +122,13 @@ async def open_cases_button(turn: Turn, action: OpenCases) -> None:
 
 # Case 0 ("sr:0") is no case of ours: False, answered as a button from an older message.
 @handles(ReplyToCase)
-async def ask_reply(turn: Turn, action: ReplyToCase) -> bool:
-    if not action.case_id:
-        return False
-    turn.go(Step.ADMIN_SUPPORT_REPLY)
-    CaseReply(case_id=action.case_id).write(turn.data)
-    turn.say(turn.t.gettext("Type your answer for case #{id}.").format(id=action.case_id))
-    return True
-
-
 @handles(CloseCase)
-async def close(turn: Turn, action: CloseCase) -> bool:
+async def case_button(turn: Turn, action: ReplyToCase | CloseCase) -> bool:
+    """Reply (asks for the answer) or Close: the /responder and /cerrar of that case."""
     if not action.case_id:
         return False
-    await support_command(turn, "close", [str(action.case_id)], str(action.case_id))
+    command = "close" if isinstance(action, CloseCase) else "reply"
+    await support_command(turn, command, [str(action.case_id)], str(action.case_id))
     return True
 
 
