@@ -77,42 +77,33 @@ def case_order(t: Translator, code: str | None, status: str) -> str:
     return f"{text} ({status_name(t, status)})" if status else text
 
 
-def _case_buttons(t: Translator, case_id: int) -> list[list[Button]]:
-    return [
-        [
-            Button(t.gettext("Reply"), ReplyToCase(case_id).pack()),
-            Button(t.gettext("Close case"), CloseCase(case_id).pack()),
-        ]
-    ]
-
-
-@renders(SupportRequest)
-def support_request(c: Context, e: SupportRequest) -> Reply:
-    text = c.t.gettext("💬 Case #{id} from {name} ({phone}), {order}:").format(
+def _case_message(c: Context, e: SupportRequest | SupportFollowUp, header: str) -> Reply:
+    """A customer's message to a case under its header, with Reply and Close case; a reply
+    to this message answers the case."""
+    text = header.format(
         id=e.case_id,
         name=inline(e.customer_name),
         phone=phone_of(c.t, e.phone),
         order=case_order(c.t, e.order_code, e.order_status),
     )
-    return Reply(
-        f"{text}\n{quoted(e.message)}",
-        _case_buttons(c.t, e.case_id),
-        ref=f"case:{e.case_id}",  # a reply to this message answers the case
-    )
+    buttons = [
+        [
+            Button(c.t.gettext("Reply"), ReplyToCase(e.case_id).pack()),
+            Button(c.t.gettext("Close case"), CloseCase(e.case_id).pack()),
+        ]
+    ]
+    return Reply(f"{text}\n{quoted(e.message)}", buttons, ref=f"case:{e.case_id}")
+
+
+@renders(SupportRequest)
+def support_request(c: Context, e: SupportRequest) -> Reply:
+    return _case_message(c, e, c.t.gettext("💬 Case #{id} from {name} ({phone}), {order}:"))
 
 
 @renders(SupportFollowUp)
 def support_follow_up(c: Context, e: SupportFollowUp) -> Reply:
     """A message added to an open case: not a new case."""
-    text = c.t.gettext("💬 Case #{id}: {name} ({phone}), {order}, adds:").format(
-        id=e.case_id,
-        name=inline(e.customer_name),
-        phone=phone_of(c.t, e.phone),
-        order=case_order(c.t, e.order_code, e.order_status),
-    )
-    return Reply(
-        f"{text}\n{quoted(e.message)}", _case_buttons(c.t, e.case_id), ref=f"case:{e.case_id}"
-    )
+    return _case_message(c, e, c.t.gettext("💬 Case #{id}: {name} ({phone}), {order}, adds:"))
 
 
 @renders(ReturnRequested)
