@@ -104,12 +104,12 @@ def opening_hours(turn: Turn) -> None:
     if hours.is_open(now):
         lines.append(_("We are open now."))
     elif opens is not None:
-        lines.append(
-            _("We are closed now; we open {day} at {time}.").format(
-                day=format_date(opens, "EEEE", locale=turn.t.format_locale),
-                time=_clock(turn, opens.time()),
-            )
+        sentence = _("We are closed now; we open {day} at {time}.").format(
+            day=format_date(opens, "EEEE", locale=turn.t.format_locale),
+            time=_clock(turn, opens.time()),
         )
+        # "9:00 a.m." already ends the sentence (Spanish): no second period
+        lines.append(sentence[:-1] if sentence.endswith("..") else sentence)
     else:
         lines.append(_("We are closed now."))
     lines.append(_("You can order here at any time."))

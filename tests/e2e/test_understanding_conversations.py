@@ -139,6 +139,15 @@ async def test_hours_address_and_returns_policy_in_english(demo_shop):
     assert "up to 30 days after you receive" in policy
 
 
+async def test_closed_hours_name_the_next_opening_in_one_sentence_in_spanish(demo_shop, clock):
+    """ "9:00 a.m." ends the sentence: no second period after it."""
+    clock.advance(hours=12)  # Monday 21:00 in Mexico City: closed until Tuesday
+    chat, _ = await customer(demo_shop, "u3", "es")
+    hours = await chat.type("a que hora abren mañana?")
+    assert "abrimos el martes a las 9:00" in hours
+    assert ".." not in hours
+
+
 # -- payments, cancellations, returns -----------------------------------------------------
 
 
