@@ -157,7 +157,9 @@ def quantities(
             continue
         before = words[index - 1].text if index else ""
         after = words[index + 1].text if index + 1 < len(words) else ""
-        if before in lexicon.not_before or after in lexicon.not_after:
+        beyond = words[index + 2].text if index + 2 < len(words) else ""
+        partitive = after in ("of", "de") and beyond in lexicon.partitive
+        if before in lexicon.not_before or (after in lexicon.not_after and not partitive):
             continue
         if _part_of_a_bigger_number(folded, token):
             continue

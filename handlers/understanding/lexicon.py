@@ -77,6 +77,7 @@ class Lexicon:
     number_phrases: dict[str, int]
     not_before: frozenset[str]
     not_after: frozenset[str]
+    partitive: frozenset[str]  # "dos de las": still a quantity
     payment_phrases: dict[str, str]  # phrase -> method
     payment_negations: tuple[str, ...]
     places: frozenset[str]
@@ -159,6 +160,7 @@ def lexicon() -> Lexicon:
         number_phrases=number_phrases,
         not_before=frozenset(_phrases(numbers["not_before"])),
         not_after=frozenset(_phrases(numbers["not_after"])),
+        partitive=frozenset(_phrases(numbers["partitive"])),
         payment_phrases=payment_phrases,
         payment_negations=_phrases(payments["negations"]),
         places=place_names,

@@ -111,6 +111,14 @@ def test_english_collective_quantities(en):
     assert en.understand("half a dozen mugs", CATALOG).entity("quantity").value == 6
 
 
+def test_a_number_before_of_the_things_named_is_a_quantity(es, en):
+    """ "dos de las gorras" is two caps; "3 de junio" or "2 of 5" is no quantity."""
+    assert es.understand("dame dos de las gorras negras", CATALOG).entity("quantity").value == 2
+    assert en.understand("add three of those caps please", CATALOG).entity("quantity").value == 3
+    assert es.understand("llega el 3 de junio?", CATALOG).entity("quantity") is None
+    assert en.understand("rated 2 of 5", CATALOG).entity("quantity") is None
+
+
 def test_an_article_a_size_or_a_price_is_not_a_quantity(es):
     assert es.understand("quiero una gorra", CATALOG).entity("quantity") is None
     assert es.understand("tienen tenis del 27?", CATALOG).entity("quantity") is None
