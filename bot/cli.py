@@ -15,6 +15,7 @@ from bot.app import build_shop
 from bot.channels import Channel, channel_classes, load_channels, served
 from bot.terminal.chat import TerminalChat
 from core.domain.actors import Actor, ActorKind
+from core.domain.errors import StoreUnavailable
 from core.domain.shipments import Carrier
 from core.services import admins, catalog_io, demo, expiry, privacy, shipping
 from core.services.context import Shop
@@ -24,6 +25,8 @@ from handlers.admin.export import orders_csv
 from handlers.admin.privacy import blocked_text, erase_question, erased_text
 from handlers.i18n import Translator
 from handlers.render import row_error_text
+
+log = logging.getLogger(__name__)
 
 CLI_ACTOR = Actor(ActorKind.SYSTEM, "cli")  # whoever runs the CLI runs the server
 
@@ -392,7 +395,20 @@ def main(argv: list[str] | None = None) -> int:
     async def work(shop: Shop) -> int:
         return await args.handler(shop, t, args)
 
-    return asyncio.run(_with_shop(settings, args.channels, work))
+    try:
+        return asyncio.run(_with_shop(settings, args.channels, work))
+    except StoreUnavailable:
+        # Most often a database never set up (`pedidos chat` before `pedidos db
+        # upgrade`), else one that is away: one sentence, the details in the log.
+        log.exception("the database could not be used")
+        print(
+            t.gettext(
+                "The database could not be used. If it is new, set it up first with "
+                "`pedidos db upgrade` (`make run` does it); otherwise check DATABASE_URL."
+            ),
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

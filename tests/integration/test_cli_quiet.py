@@ -67,3 +67,10 @@ def test_the_terminal_chat_keeps_log_lines_out_of_the_conversation(tmp_path):
     assert chat.stderr == ""
     log = (tmp_path / "pedidos.log").read_text(encoding="utf-8")
     assert "WARNING" in log and "refused" in log
+
+
+def test_a_chat_on_a_database_never_set_up_says_how_to_set_it_up(tmp_path):
+    result = pedidos(tmp_path, "chat", "--user", "ana", stdin="hola\n", DEFAULT_LOCALE="en")
+    assert result.returncode == 1
+    assert "pedidos db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
