@@ -11,6 +11,7 @@ from typing import ParamSpec, TypeVar
 
 from core.domain.actors import Actor, ActorKind
 from core.domain.errors import NotAllowed
+from core.domain.payment_links import PaymentProvider
 from core.domain.pricing import PricingPolicy
 from core.settings import Settings
 from core.store.database import Database
@@ -48,6 +49,9 @@ class Shop:
     settings: Settings
     clock: Callable[[], datetime] = utc_now
     channels: ChannelRoster = field(default_factory=ChannelRoster)
+    # The payment-link providers the settings configure (bot/payments/), in order of
+    # preference: the first makes new links; each one's webhooks and refunds are served.
+    payment_providers: tuple[PaymentProvider, ...] = ()
     policy: PricingPolicy = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +74,14 @@ class Shop:
     @property
     def currency(self) -> str:
         return self.settings.currency
+
+    @property
+    def link_provider(self) -> PaymentProvider | None:
+        """Who makes new payment links (None: no provider is configured)."""
+        return self.payment_providers[0] if self.payment_providers else None
+
+    def payment_provider(self, name: str) -> PaymentProvider | None:
+        return next((p for p in self.payment_providers if p.name == name), None)
 
 
 async def require_admin(uow: SqlUnitOfWork, actor: Actor, action: str) -> None:
