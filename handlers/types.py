@@ -74,6 +74,14 @@ class Document:
     mime_type: str
 
 
+@dataclass(frozen=True)
+class Link:
+    """A web page to open, shown as a button that opens it: the payment page, a voucher."""
+
+    label: str
+    url: str
+
+
 @dataclass
 class Reply:
     text: str = ""
@@ -89,6 +97,7 @@ class Reply:
     # The question takes a number ("how many?", "how many stars?"): a number typed next is
     # the answer, not the number of a button in a numbered menu.
     expects_number: bool = False
+    link: Link | None = None  # a web page to open (a payment page), shown as a button
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]
