@@ -1,0 +1,1 @@
+"""Payment-link providers: the adapters of core.domain.payment_links.PaymentProvider."""
