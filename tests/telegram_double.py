@@ -28,6 +28,11 @@ Deliberate differences from the real service:
 * An inline button with empty text is refused with "inline keyboard button text must be
   non-empty" (older Bot API versions did this; the newest silently drops the button, which
   is never what a bot means).
+* An inline URL button that TDLib accepts but whose host is an IP address that is not
+  public (``http://127.0.0.1:8000/pay``, ``http://192.168.1.5/``, ``http://[::1]/``) is
+  refused with "Bad Request: BUTTON_URL_INVALID", the server's refusal bots meet when they
+  link to a machine only they can reach. Telegram does not document which URLs its
+  servers refuse; public IP addresses and every name with a dot pass here.
 * Invoice title over 32 characters / description over 255 characters: Telegram documents
   the limits, but the exact server error words are not published; this double answers
   "Bad Request: INVOICE_TITLE_INVALID" / "Bad Request: INVOICE_DESCRIPTION_INVALID".
@@ -60,6 +65,7 @@ import contextlib
 import copy
 import inspect
 import io
+import ipaddress
 import json
 import math
 import mimetypes
@@ -1330,8 +1336,22 @@ def _server_markup_checks(markup: dict | None) -> None:
             data = button.get("callback_data")
             if data is not None and len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES:
                 raise _bad("BUTTON_DATA_INVALID")
+            if "url" in button and _unreachable_host(button["url"]):
+                raise _bad("BUTTON_URL_INVALID")
     if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
         raise _bad("reply markup is too long")
+
+
+def _unreachable_host(url: str) -> bool:
+    """A link (as TDLib normalised it) to an IP address that is not public."""
+    if not url.lower().startswith(("http://", "https://")):
+        return False  # tg:// links name no host
+    host = url.split("://", 1)[1].split("/", 1)[0].rpartition("@")[2]
+    host = host[1 : host.index("]")] if host.startswith("[") else host.partition(":")[0]
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False  # a name, not an address
 
 
 def _inline_markup(markup: dict | None) -> dict | None:

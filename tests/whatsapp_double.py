@@ -61,6 +61,8 @@ Deliberate differences from the real service:
   Meta's, the details are close to what Meta sends. Missing message fields answer 131008,
   bad values 131009, transport-level problems (``messaging_product``, unknown types, text
   length) 100 "Invalid parameter", as the Cloud API does.
+* A cta_url message holds one URL button (Meta's reference); one that also carries reply
+  buttons or list sections is refused with 131009 (Meta does not publish its words).
 * Message types the double does not model (audio, video, sticker, contacts, interactive
   product/flow, ...) are refused with code 100 and details saying so, so tests notice.
 * Failed status webhooks omit the ``contacts`` array (Meta's BSUID documentation says so);
@@ -1515,6 +1517,8 @@ class GraphApiDouble:
     def _check_cta_url(self, action: dict) -> None:
         if action.get("name") != "cta_url":
             raise _invalid("Param interactive['action']['name'] must be 'cta_url'")
+        if "buttons" in action or "sections" in action:  # one URL button, nothing else
+            raise _invalid("A cta_url message takes no reply buttons or list sections")
         parameters = action.get("parameters")
         if not isinstance(parameters, dict):
             raise _missing("interactive['action']['parameters']")
