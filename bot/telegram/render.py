@@ -1,15 +1,17 @@
 """Reply -> Telegram Bot API calls, within Telegram's limits: 4096-character texts
 (longer ones are split on line boundaries), 1024-character captions (the rest follows
-as a message), inline keyboards with callback data under 64 bytes, reply keyboards for
-sharing a phone or a location, documents and invoices."""
+as a message), inline keyboards with callback data under 64 bytes (a reply's link is a
+URL button in a row of its own, above them), reply keyboards for sharing a phone or a
+location, documents and invoices."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -32,14 +34,13 @@ if TYPE_CHECKING:
 
 
 def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.label[:64], callback_data=b.payload) for b in row]
-            for row in reply.buttons
-        ]
-    )
+    rows = [
+        [InlineKeyboardButton(text=b.label[:64], callback_data=b.payload) for b in row]
+        for row in reply.buttons
+    ]
+    if reply.link is not None:  # the page to open first, alone in its row
+        rows.insert(0, [InlineKeyboardButton(text=reply.link.label[:64], url=reply.link.url)])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def share_keyboard(t: Translator, reply: Reply) -> ReplyKeyboardMarkup:
@@ -119,17 +120,26 @@ class TelegramRenderer:
         markup = inline_keyboard(reply)
         if pressed.text == reply.text and pressed.reply_markup == markup:
             return  # it already shows exactly this (Telegram would refuse the edit)
-        await self._call(
-            chat_id,
-            self.bot.edit_message_text,
-            chat_id=chat_id,
-            message_id=pressed.message_id,
-            text=reply.text,
-            reply_markup=markup,
-        )
+        try:
+            await self._call(
+                chat_id,
+                self.bot.edit_message_text,
+                chat_id=chat_id,
+                message_id=pressed.message_id,
+                text=reply.text,
+                reply_markup=markup,
+            )
+        except TelegramBadRequest as error:
+            # Telegram hands a link back normalised ("https://x.mx" as "https://x.mx/"),
+            # so the comparison above can miss a message that already shows this.
+            if "message is not modified" not in error.message:
+                raise
 
     async def _send_one(self, chat_id: int, reply: Reply, t: Translator) -> list[Message | None]:
         markup = inline_keyboard(reply)
+        if reply.link is not None and not reply.text.strip():
+            # A button needs a message to sit on: the link's label is that message.
+            reply = replace(reply, text=reply.link.label)
         if reply.invoice is not None:
             return [await self._invoice(chat_id, reply, t)]
         if reply.document is not None:
@@ -198,8 +208,9 @@ class TelegramRenderer:
     async def _invoice(self, chat_id: int, reply: Reply, t: Translator) -> Message | None:
         invoice = reply.invoice
         assert invoice is not None
-        if reply.text.strip():
-            await self._texts(chat_id, reply.text, None)
+        if reply.text.strip():  # its link, if any, rides on the text (the invoice pays)
+            link = replace(reply, buttons=[]) if reply.link is not None else None
+            await self._texts(chat_id, reply.text, inline_keyboard(link) if link else None)
         return await self._call(
             chat_id,
             self.bot.send_invoice,

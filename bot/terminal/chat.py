@@ -1,6 +1,7 @@
 """The terminal chat: a real channel on standard input and output.
 
-Replies are printed (and flushed) as they come; buttons are numbered `[1] Label`, and
+Replies are printed (and flushed) as they come; a link is printed whole after the text
+(`🔗 Label: https://…`), to open from the terminal; buttons are numbered `[1] Label`, and
 typing the number or the label presses the button. Any other line is a text message.
 Where a typed number is an answer (how many? how many stars?) buttons get letters
 (`[a] Cancel`) instead, so "3" means three.
@@ -131,6 +132,8 @@ class TerminalChat:
                 self.write(f"🖼  {reply.image_url}")
             if reply.text:
                 self.write(reply.text)
+            if reply.link is not None:
+                self.write(f"🔗 {reply.link.label}: {reply.link.url}")
             if reply.document is not None:
                 self.write(self.save(reply.document.filename, reply.document.content))
             if reply.invoice is not None:

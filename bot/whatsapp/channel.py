@@ -19,13 +19,14 @@ none (a reaction, an edit, a deletion, a system notice), nothing; never an excep
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from pywa.errors import WhatsAppError
 from pywa_async import WhatsApp
-from pywa_async.types import Button, Section, SectionList, SectionRow
+from pywa_async.types import Button, Section, SectionList, SectionRow, URLButton
 from pywa_async.types.templates import TemplateLanguage
 
 from bot.background import Background
@@ -359,6 +360,12 @@ class WhatsAppChannel:
                 sections=[Section(title=message.section_title, rows=rows)],
             )
             result = await client.send_message(wa_id, message.body, buttons=sections)
+        elif message.kind == "link":
+            assert message.link is not None
+            title, url = message.link
+            result = await client.send_message(
+                wa_id, message.body, buttons=URLButton(title=title, url=url)
+            )
         elif message.kind == "image":
             result = await client.send_image(wa_id, message.image_url, caption=message.body or None)
         else:
@@ -395,10 +402,12 @@ class WhatsAppChannel:
         language = settings.whatsapp_template_languages.get(t.locale) or next(
             iter(settings.whatsapp_template_languages.values())
         )
-        # A template parameter may not hold line breaks or long runs of spaces.
-        text = " · ".join(
-            " ".join(line.split()) for r in replies for line in r.text.splitlines() if line.strip()
-        )[:1000]
+        # A template parameter may not hold line breaks or long runs of spaces. A link
+        # is written out whole at the end (the template has no button for it).
+        links = _one_line(f"{r.link.label}: {r.link.url}" for r in replies if r.link)
+        words = _one_line(line for r in replies for line in r.text.splitlines())
+        words = words[: max(0, 1000 - len(links) - 3)] if links else words[:1000]
+        text = " · ".join(part for part in (words, links) if part)
 
         async def send() -> str:
             await self.limiter.wait(wa_id, paced=True)
@@ -422,6 +431,10 @@ class WhatsAppChannel:
 
     async def close(self) -> None:
         await self.drain()
+
+
+def _one_line(lines: Iterable[str]) -> str:
+    return " · ".join(" ".join(line.split()) for line in lines if line.strip())
 
 
 def _values(payload: object) -> list[dict]:

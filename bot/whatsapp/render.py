@@ -1,7 +1,9 @@
 """Reply -> WhatsApp messages, within WhatsApp's limits: at most 3 reply buttons of 20
 characters; lists of at most 10 rows (titles 24, descriptions 72, button 20) with a
 "more" row when there are more options; a numbered text menu when neither fits; 4096
-characters of text, 1024 of an interactive body or a caption.
+characters of text, 1024 of an interactive body or a caption. A reply's link is a
+"cta_url" message (one URL button of 20 characters, no reply buttons), the reply's
+buttons following it in a message of their own.
 
 `plan` is pure: it decides what to send; the channel sends it with pywa."""
 
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.text import split_text
 from handlers.i18n import Translator
-from handlers.types import Reply
+from handlers.types import Link, Reply
 
 TEXT_LIMIT = 4096
 BODY_LIMIT = 1024
@@ -22,18 +24,20 @@ ROWS = 10
 ROW_TITLE = 24
 ROW_DESCRIPTION = 72
 LIST_BUTTON = 20
+LINK_TITLE = 20
 MORE = "wmore"  # the payload prefix of a "more options" row
 
 
 @dataclass
 class Outgoing:
-    kind: str  # "text", "buttons", "list", "image", "document"
+    kind: str  # "text", "buttons", "list", "image", "document", "link"
     body: str = ""
     options: list[tuple[str, str, str]] = field(default_factory=list)  # title, id, description
     list_button: str = ""
     section_title: str = ""
     image_url: str = ""
     document: tuple[str, bytes, str] | None = None  # filename, content, mime type
+    link: tuple[str, str] | None = None  # the button's display text, the URL it opens
     ref: str = ""
 
 
@@ -47,8 +51,27 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _cut_words(text: str, limit: int) -> str:
+    """Within limit, cut at a word's end when one is near ("Pagar $1,250.00…")."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    words = head.rsplit(" ", 1)[0].rstrip(" ,.:;-–—")
+    return (words if len(words) >= limit // 2 else head.rstrip()) + "…"
+
+
 def pieces(text: str) -> list[str]:
     return [piece for piece in split_text(text, TEXT_LIMIT) if piece.strip()]
+
+
+def link_messages(body: str, link: Link) -> list[Outgoing]:
+    """The link as a cta_url message carrying the text; a text too long for its body
+    goes first, and the message then says the link's label."""
+    button = (_cut_words(link.label, LINK_TITLE), link.url)
+    if body.strip() and len(body) <= BODY_LIMIT:
+        return [Outgoing("link", body, link=button)]
+    texts = [Outgoing("text", piece) for piece in pieces(body)]
+    return [*texts, Outgoing("link", _cut(link.label, BODY_LIMIT), link=button)]
 
 
 def plan(reply: Reply, t: Translator) -> Plan:
@@ -68,6 +91,9 @@ def plan(reply: Reply, t: Translator) -> Plan:
         body = "" if caption else reply.text
     else:
         body = reply.text
+    if reply.link is not None:  # the text rides on the link; buttons follow on their own
+        messages += link_messages(body, reply.link)
+        body = ""
     if not options:
         messages += [Outgoing("text", piece) for piece in pieces(body)]
         return _with_ref(Plan(messages), reply.ref)
