@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 
 from bot.app import build_shop
 from bot.channels import Channel, channel_classes, load_channels, served
+from bot.payments.providers import load_providers
+from bot.payments.settings import PaymentSettings
 from bot.terminal.chat import TerminalChat
 from core.domain.actors import Actor, ActorKind
 from core.domain.errors import StoreUnavailable
 from core.domain.shipments import Carrier
-from core.services import admins, catalog_io, demo, expiry, privacy, shipping
+from core.services import admins, catalog_io, demo, expiry, payment_links, privacy, shipping
 from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
@@ -32,12 +34,17 @@ CLI_ACTOR = Actor(ActorKind.SYSTEM, "cli")  # whoever runs the CLI runs the serv
 
 
 async def _with_shop(
-    settings: Settings, channels: list[Channel], work: Callable[[Shop], Awaitable[int]]
+    settings: Settings,
+    channels: list[Channel],
+    payment_settings: PaymentSettings,
+    work: Callable[[Shop], Awaitable[int]],
 ) -> int:
-    shop = build_shop(settings, channels)
+    shop = build_shop(settings, channels, load_providers(payment_settings))
     try:
         return await work(shop)
     finally:
+        for provider in shop.payment_providers:
+            await provider.close()
         await shop.db.dispose()
 
 
@@ -170,6 +177,33 @@ async def cmd_serve(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     from bot import runner
 
     await runner.serve(shop, args.channels, poll=False)
+    return 0
+
+
+async def cmd_payments_reconcile(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    """Read the open payment links from their providers and send the refunds due."""
+    _ = t.gettext
+    if not shop.payment_providers:
+        print(_("No payment provider is configured (MERCADOPAGO_* or STRIPE_*)."), file=sys.stderr)
+        return 2
+    run = await payment_links.reconcile(shop)
+    print(
+        t.ngettext("{count} payment link read.", "{count} payment links read.", run.read).format(
+            count=run.read
+        )
+    )
+    for code, outcome in sorted(run.outcomes.items()):
+        print(f"{code}\t{outcome}")
+    if run.unreachable:
+        print(
+            t.ngettext(
+                "{count} link could not be read: the provider did not answer.",
+                "{count} links could not be read: the provider did not answer.",
+                run.unreachable,
+            ).format(count=run.unreachable),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -322,6 +356,11 @@ def build_parser(channel_names: Sequence[str]) -> argparse.ArgumentParser:
         "expire", help="expire unpaid orders past their time; remind and release unconfirmed ones"
     ).set_defaults(handler=cmd_expire)
 
+    pay = sub.add_parser("payments", help="payment links (Mercado Pago, Stripe)")
+    pay_sub = pay.add_subparsers(dest="payments_command", required=True)
+    pay_sub.add_parser(
+        "reconcile", help="read the open payment links from their providers"
+    ).set_defaults(handler=cmd_payments_reconcile)
     catalog = sub.add_parser("catalog", help="catalog CSV import / export")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
     imp = catalog_sub.add_parser("import", help="upsert products by SKU from a CSV")
@@ -386,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         args.channels = load_channels()
+        payment_settings = PaymentSettings.load()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -396,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         return await args.handler(shop, t, args)
 
     try:
-        return asyncio.run(_with_shop(settings, args.channels, work))
+        return asyncio.run(_with_shop(settings, args.channels, payment_settings, work))
     except StoreUnavailable:
         # Most often a database never set up (`pedidos chat` before `pedidos db
         # upgrade`), else one that is away: one sentence, the details in the log.

@@ -15,8 +15,9 @@ import uvicorn
 from bot import gc_tuning
 from bot.channels import Channel, Live, served
 from bot.dispatcher import OutboxDispatcher
+from bot.payments.web import payments_router
 from bot.web import create_app
-from core.services import expiry, inbox, retention
+from core.services import expiry, inbox, payment_links, retention
 from core.services.context import Shop
 from core.settings import Settings
 from handlers.understanding import load_all as load_understanding
@@ -24,6 +25,7 @@ from handlers.understanding import load_all as load_understanding
 log = logging.getLogger("pedidos")
 
 EXPIRY_EVERY_SECONDS = 60
+RECONCILE_EVERY_SECONDS = 120
 FORGET_EVERY_SECONDS = 3600
 
 
@@ -40,6 +42,20 @@ async def expire_forever(shop: Shop) -> None:
         except Exception:
             log.exception("expiry job failed; trying again later")
         await asyncio.sleep(EXPIRY_EVERY_SECONDS)
+
+
+async def reconcile_forever(shop: Shop) -> None:
+    """Every two minutes: the open payment links read from their provider (a webhook
+    that never came loses no payment) and the refunds due sent."""
+    while True:
+        try:
+            run = await payment_links.reconcile(shop)
+            found = {code: what for code, what in run.outcomes.items() if what != "ignored"}
+            if found:
+                log.info("payments found by reconciliation: %s", found)
+        except Exception:
+            log.exception("payment reconciliation failed; trying again later")
+        await asyncio.sleep(RECONCILE_EVERY_SECONDS)
 
 
 async def forget_forever(shop: Shop) -> None:
@@ -101,6 +117,8 @@ async def serve(
     live = {channel.name: sender for channel, sender in running}
     senders = list(live.values())
     routers = [r for c in channels if (r := c.router(live.get(c.name))) is not None]
+    if shop.payment_providers:
+        routers.append(payments_router(shop))
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(shop, routers),
@@ -123,6 +141,8 @@ async def serve(
         asyncio.create_task(recover_forever(shop, senders), name="inbox-recovery"),
         asyncio.create_task(forget_forever(shop), name="inbox-housekeeping"),
     ]
+    if shop.payment_providers:
+        tasks.append(asyncio.create_task(reconcile_forever(shop), name="payments"))
     for channel, sender in running:
         tasks += await channel.start(sender, poll=poll, stop=stop)
     load_understanding()

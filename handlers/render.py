@@ -76,6 +76,10 @@ def event_name(t: Translator, event: OrderEvent) -> str:
         "expired": _("Expired"),
         "release_reminder": _("Reminder: not confirmed yet"),
         "refunded": _("Refund recorded"),
+        "payment_pending": _("Payment started, waiting for the money"),
+        "payment_rejected": _("Payment declined"),
+        "provider_refund": _("Refund sent by the payment provider"),
+        "provider_refund_failed": _("Refund refused by the payment provider"),
         "rated": _("Rated by the customer"),
         "receipt_attached": _("Transfer receipt received"),
         "return_requested": _("Return requested"),
@@ -96,6 +100,15 @@ def payment_method_name(t: Translator, method: str) -> str:
         PaymentMethod.BANK_TRANSFER: _("Bank transfer"),
     }
     return names.get(method, method)
+
+
+# Brand names: the same in every language.
+PROVIDER_NAMES = {"mercadopago": "Mercado Pago", "stripe": "Stripe", "telegram": "Telegram"}
+
+
+def provider_name(provider: str) -> str:
+    """A payment provider as people know it ("Mercado Pago")."""
+    return PROVIDER_NAMES.get(provider, provider)
 
 
 def shipping_method_name(t: Translator, code: str) -> str:

@@ -77,6 +77,12 @@ class Turn:
         return self.shown.get(key)
 
     @property
+    def takes_cards(self) -> bool:
+        """A card can be paid from this chat: the channel's own payments (a Telegram
+        invoice), or a payment link (Mercado Pago, Stripe) on any channel."""
+        return self.capabilities.payments or self.shop.link_provider is not None
+
+    @property
     def step(self) -> Step:
         try:
             return Step(self.record.state)

@@ -68,7 +68,8 @@ Deliberate differences from the real service:
 * Amounts in answers are JSON numbers written from Decimals through float, which is exact
   for the amounts a shop has (at most 15 significant digits round-trip).
 * Payment ids count up from a random 11-digit start; preference ids are
-  ``<user_id>-<uuid>`` like Mercado Pago's. ``init_point`` is a URL on the double.
+  ``<user_id>-<uuid>`` like Mercado Pago's. ``init_point`` and voucher URLs are Mercado Pago's page addresses (nobody opens
+  them: a test pays with ``customer_pays``), so chat doubles accept them as links.
 * ``fail_next(status)`` answers the next calls with that status and a JSON body (the real
   5xx page may be anything).
 * ``check_at_close()`` lists refused calls the test did not declare with
@@ -93,6 +94,10 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 from yarl import URL
+
+# Where Mercado Pago's pages are: the customer's checkout and the OXXO voucher.
+PAGES = "https://www.mercadopago.com.mx"
+SANDBOX_PAGES = "https://sandbox.mercadopago.com.mx"
 
 # Currencies Mercado Pago charges in, with their decimals as Mercado Pago takes them.
 CURRENCIES = {"ARS": 2, "BRL": 2, "CLP": 0, "COP": 2, "MXN": 2, "PEN": 2, "UYU": 2, "USD": 2}
@@ -334,7 +339,7 @@ class MercadoPagoDouble:
             }
             payment["transaction_details"] |= {
                 "payment_method_reference_id": reference,
-                "external_resource_url": f"{self.base_url}/payments/{payment_id}/ticket"
+                "external_resource_url": f"{PAGES}/payments/{payment_id}/ticket/helper"
                 f"?caller_id=1350467221&hash={uuid.uuid4()}",
                 "financial_institution": "oxxo",
             }
@@ -544,8 +549,8 @@ class MercadoPagoDouble:
             "date_created": _mp_date(now),
             "operation_type": "regular_payment",
             "expires": bool(body.get("expires", False)),
-            "init_point": f"{self.base_url}/checkout/v1/redirect?pref_id={pref_id}",
-            "sandbox_init_point": f"{self.base_url}/checkout/v1/redirect?pref_id={pref_id}"
+            "init_point": f"{PAGES}/checkout/v1/redirect?pref_id={pref_id}",
+            "sandbox_init_point": f"{SANDBOX_PAGES}/checkout/v1/redirect?pref_id={pref_id}"
             "&sandbox=true",
         }
         self.preferences[pref_id] = preference

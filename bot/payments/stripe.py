@@ -128,7 +128,10 @@ class Stripe:
             "create_link",
             lambda: self._client.v1.checkout.sessions.create_async(
                 params,  # type: ignore[arg-type]
-                {"idempotency_key": request.idempotency_key},
+                # With the expiry sent: it moves with the clock when clamped (see
+                # _link_expiry), and Stripe refuses a key reused with other parameters.
+                # Workers asking at once still share one session.
+                {"idempotency_key": f"{request.idempotency_key}:{params['expires_at']}"},
             ),
         )
         return CreatedLink(provider_ref=session.id, url=session.url or "", expires_at=expires_at)

@@ -230,6 +230,37 @@ class OrderRefunded(CustomerEvent, kind="order_refunded"):
 
 
 @dataclasses.dataclass(frozen=True)
+class PaymentPending(CustomerEvent, kind="payment_pending"):
+    """A cash or transfer payment was started at the provider (an OXXO voucher, SPEI):
+    the order waits for the money; the customer keeps what they need to pay."""
+
+    code: str
+    method: str = ""  # "oxxo", "spei"...
+    reference: str = ""
+    voucher_url: str = ""
+    pay_by: datetime | None = None
+    amount: int = 0  # minor units
+    currency: str = "MXN"
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentRejected(CustomerEvent, kind="payment_rejected"):
+    """The provider declined a payment of an order still waiting for one."""
+
+    code: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LatePaymentRefunded(CustomerEvent, kind="late_payment_refunded"):
+    """Paid after the order expired or was cancelled, with its items gone: the money
+    goes back through the provider."""
+
+    code: str
+    amount: int = 0  # minor units
+    currency: str = "MXN"
+
+
+@dataclasses.dataclass(frozen=True)
 class OrderReleaseReminder(CustomerEvent, kind="order_release_reminder"):
     code: str
     release_at: datetime
@@ -415,6 +446,37 @@ class PaymentOnClosedOrder(AdminEvent, kind="payment_on_closed_order"):
     code: str
     status: OrderStatus | None = None
     amount: int = 0  # minor units, in the shop's currency
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderPaidOnline(AdminEvent, kind="order_paid_online"):
+    """A customer paid through a payment link: the order is paid, nothing to check."""
+
+    code: str
+    amount: int = 0  # minor units, in the shop's currency
+    provider: str = ""  # "mercadopago", "stripe"
+    status: OrderStatus | None = None  # the order's, once paid
+    late: bool = False  # paid after it expired: its stock was reserved again
+
+
+@dataclasses.dataclass(frozen=True)
+class LatePaymentRefundedToAdmins(AdminEvent, kind="late_payment_refunded"):
+    """Paid after it expired (its stock is gone) or was cancelled: refunded by itself."""
+
+    code: str
+    amount: int = 0  # minor units, in the shop's currency
+    provider: str = ""
+    status: OrderStatus | None = None  # expired or cancelled
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderRefundFailed(AdminEvent, kind="provider_refund_failed"):
+    """The provider refused a refund: the merchant gives the money back by hand."""
+
+    code: str
+    amount: int = 0  # minor units
+    provider: str = ""
+    reason: str = ""  # the provider's words (not translated)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -52,6 +52,10 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[ActorKind]] = {
     # Cash on delivery / transfer nobody confirmed in time: the reservation timer, like
     # an unpaid card order's (docs/architecture.md, "Order lifecycle").
     (S.AWAITING_CONFIRMATION, S.EXPIRED): frozenset({Y}),
+    # A payment link paid after the reservation ran out, with every item still there:
+    # the stock is reserved again and the order goes on (core/services/payments.py).
+    (S.EXPIRED, S.AWAITING_CONFIRMATION): frozenset({Y}),
+    (S.EXPIRED, S.CONFIRMED): frozenset({Y}),
     (S.CONFIRMED, S.PREPARING): frozenset({M}),
     (S.CONFIRMED, S.CANCELLED): frozenset({C, M}),
     (S.PREPARING, S.PACKED): frozenset({M}),

@@ -64,6 +64,57 @@ class CreatedLink:
     expires_at: datetime
 
 
+# The providers whose payments are refunded through their API (a Telegram invoice's and
+# the merchant's own "paid" are refunded outside the chat).
+LINK_PROVIDERS = frozenset({"mercadopago", "stripe"})
+
+
+class LinkStatus(StrEnum):
+    OPEN = "open"  # the customer may pay there
+    PAID = "paid"  # a payment through it was recorded
+    CLOSED = "closed"  # replaced by a newer link, or its order can no longer be paid
+
+
+@dataclass
+class PaymentLink:
+    id: int | None
+    order_id: int
+    provider: str
+    provider_ref: str
+    url: str
+    idempotency_key: str
+    status: LinkStatus
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    def usable(self, now: datetime) -> bool:
+        return self.status is LinkStatus.OPEN and self.expires_at > now
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # recorded; the provider has not confirmed it yet
+    DONE = "done"  # the provider gave the money back (provider_refund_id)
+    FAILED = "failed"  # the provider refused: the merchant refunds by hand
+
+
+@dataclass
+class ProviderRefund:
+    """Money to give back through the provider that took it."""
+
+    id: int | None
+    payment_id: int
+    order_id: int
+    provider: str
+    provider_payment_id: str
+    amount: Money
+    idempotency_key: str
+    status: RefundStatus = RefundStatus.PENDING
+    provider_refund_id: str | None = None
+    attempts: int = 0
+    last_error: str = ""
+
+
 class PaymentProviderError(DomainError):
     """The provider could not do what was asked (data: provider, and what it said)."""
 

@@ -35,6 +35,7 @@ from core.domain.payments import Payment, PaymentStatus
 from core.domain.returns import ReturnRequest
 from core.domain.shipments import Shipment
 from core.services.context import Shop, require_admin, retry_on_conflict
+from core.services.provider_refunds import give_back
 from core.store.orders_repo import ConcurrentUpdate
 from core.store.uow import SqlUnitOfWork
 
@@ -134,8 +135,7 @@ async def refund_all(uow: SqlUnitOfWork, order: Order, actor: Actor, at: datetim
     for payment in await uow.payments.for_order(order.id):
         if payment.holds_money:
             amount = payment.refundable
-            payment.refund(amount, at)
-            await uow.payments.save(payment)
+            await give_back(uow, order, payment, amount, at)
             refunded += amount.amount
         elif payment.status is PaymentStatus.PENDING:
             payment.fail(at)

@@ -10,13 +10,23 @@ from sqlalchemy.exc import IntegrityError
 
 from core.domain.actors import SYSTEM, Actor
 from core.domain.errors import NotAllowed, PaymentMismatch
-from core.domain.events import OrderRefunded, PaymentOnClosedOrder, PaymentReceived, SecondCharge
+from core.domain.events import (
+    LatePaymentRefunded,
+    LatePaymentRefundedToAdmins,
+    OrderPaidOnline,
+    OrderRefunded,
+    PaymentOnClosedOrder,
+    PaymentReceived,
+    SecondCharge,
+)
 from core.domain.money import Money
-from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
+from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod, in_stock_lock_order
 from core.domain.outbox import OutboxMessage
+from core.domain.payment_links import LINK_PROVIDERS, LinkStatus
 from core.domain.payments import Payment, PaymentStatus
 from core.services.context import Shop, retry_on_conflict
 from core.services.orders import load_order, status_message
+from core.services.provider_refunds import give_back
 from core.store.orders_repo import ConcurrentUpdate
 from core.store.uow import SqlUnitOfWork
 
@@ -25,6 +35,9 @@ from core.store.uow import SqlUnitOfWork
 class PaymentOutcome:
     order: Order
     recorded: bool  # False: this charge, or the order's payment, was already recorded
+    # A payment link paid after the order expired or was cancelled: "revived" (its stock
+    # reserved again, the order goes on) or "refunded" (given back through the provider).
+    late: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,10 @@ class Charge:
     channel_charge_id: str | None
 
 
+class _StockGone(Exception):
+    """A late payment's items are no longer all available: refund it instead."""
+
+
 async def record_payment(
     shop: Shop,
     code: str,
@@ -48,45 +65,111 @@ async def record_payment(
     channel_charge_id: str | None = None,
 ) -> PaymentOutcome:
     """A provider says the customer paid. Idempotent on provider_charge_id."""
+    charge = Charge(amount, provider, provider_charge_id, channel_charge_id)
     try:
-        return await _record_payment(
-            shop, code, amount, provider, provider_charge_id, channel_charge_id
-        )
+        return await _record_or_refund(shop, code, charge)
     except IntegrityError:
         # Another worker recorded this charge, or another charge took the order's one
         # paid row: once more, now seeing it (a second charge is then kept apart and the
         # admins are told, not dropped).
-        return await _record_payment(
-            shop, code, amount, provider, provider_charge_id, channel_charge_id
-        )
+        return await _record_or_refund(shop, code, charge)
+
+
+async def _record_or_refund(shop: Shop, code: str, charge: Charge) -> PaymentOutcome:
+    try:
+        return await _record_payment(shop, code, charge, revive=True)
+    except _StockGone:  # rolled back: give the late payment back instead
+        return await _record_payment(shop, code, charge, revive=False)
 
 
 @retry_on_conflict
-async def _record_payment(
-    shop: Shop,
-    code: str,
-    amount: Money,
-    provider: str,
-    provider_charge_id: str,
-    channel_charge_id: str | None,
-) -> PaymentOutcome:
+async def _record_payment(shop: Shop, code: str, charge: Charge, *, revive: bool) -> PaymentOutcome:
     now = shop.now()
     async with shop.uow() as uow:
         order = await load_order(uow, code, SYSTEM)
-        if await uow.payments.by_charge_id(provider_charge_id) is not None:
+        if await uow.payments.by_charge_id(charge.charge_id) is not None:
             return PaymentOutcome(order, recorded=False)
-        if amount != order.total:
-            raise PaymentMismatch(code=order.code, expected=order.total.amount, got=amount.amount)
+        if charge.amount != order.total:
+            raise PaymentMismatch(
+                code=order.code, expected=order.total.amount, got=charge.amount.amount
+            )
         found = await uow.payments.for_order(order.id)
         if any(p.holds_money for p in found):
-            await _keep_second_charge(uow, order, amount, provider, provider_charge_id, now)
+            await _keep_second_charge(
+                uow, order, charge.amount, charge.provider, charge.charge_id, now
+            )
             await uow.commit(now)
             return PaymentOutcome(order, recorded=False)
-        charge = Charge(amount, provider, provider_charge_id, channel_charge_id)
-        await _settle(uow, shop, order, found, charge, SYSTEM, now)
+        late = ""
+        closed = order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+        if closed and charge.provider in LINK_PROVIDERS:
+            late = await _late_link_payment(uow, shop, order, found, charge, now, revive)
+        else:
+            await _settle(uow, shop, order, found, charge, SYSTEM, now)
+            if charge.provider in LINK_PROVIDERS:
+                _tell_admins_paid_online(uow, order, charge)
+        if charge.provider in LINK_PROVIDERS:
+            await uow.payment_links.set_status(order.id, LinkStatus.PAID, now)
         await uow.orders.save(order)
         await uow.commit(now)
-        return PaymentOutcome(order, recorded=True)
+        return PaymentOutcome(order, recorded=True, late=late)
+
+
+async def _late_link_payment(
+    uow: SqlUnitOfWork,
+    shop: Shop,
+    order: Order,
+    found: list[Payment],
+    charge: Charge,
+    now: datetime,
+    revive: bool,
+) -> str:
+    """A payment link paid after its order expired or was cancelled. An expired order
+    whose items are all still available goes on as if paid in time; otherwise (or when
+    the order was cancelled) the money goes back through the provider, by itself."""
+    payment = await _mark_paid(uow, order, found, charge, SYSTEM, now)
+    if revive and order.status is OrderStatus.EXPIRED:
+        for line in in_stock_lock_order(order.lines):
+            if not await uow.stock.reserve(
+                line.product_id, line.quantity, order_id=order.id, actor=SYSTEM, at=now
+            ):
+                raise _StockGone()
+        order.expires_at = None
+        target = _paid_status(shop)
+        order.move_to(target, SYSTEM, now, "payment_received", late=True)
+        uow.notify(status_message(order, PaymentReceived(order.code, target)))
+        _tell_admins_paid_online(uow, order, charge, late=True)
+        return "revived"
+    await give_back(uow, order, payment, charge.amount, now)
+    order.record(OrderEvent(now, str(SYSTEM), "refunded", data={"amount": charge.amount.amount}))
+    key = f"{order.code}:late_payment_refunded:{charge.charge_id}"
+    uow.notify(
+        OutboxMessage.to_customer(
+            order.customer_id,
+            LatePaymentRefunded(order.code, charge.amount.amount, charge.amount.currency),
+            key,
+        )
+    )
+    uow.notify(
+        OutboxMessage.to_admins(
+            LatePaymentRefundedToAdmins(
+                order.code, charge.amount.amount, charge.provider, order.status
+            ),
+            key,
+        )
+    )
+    return "refunded"
+
+
+def _tell_admins_paid_online(
+    uow: SqlUnitOfWork, order: Order, charge: Charge, *, late: bool = False
+) -> None:
+    uow.notify(
+        OutboxMessage.to_admins(
+            OrderPaidOnline(order.code, charge.amount.amount, charge.provider, order.status, late),
+            f"{order.code}:paid_online",
+        )
+    )
 
 
 async def record_manual_payment(shop: Shop, actor: Actor, code: str) -> PaymentOutcome:
@@ -120,17 +203,23 @@ async def _already_recorded(shop: Shop, code: str, actor: Actor) -> PaymentOutco
     return PaymentOutcome(order, recorded=False)
 
 
-async def _settle(
+def _paid_status(shop: Shop) -> OrderStatus:
+    """Where an order waiting for its payment goes once paid."""
+    if shop.settings.auto_confirm_paid_orders:
+        return OrderStatus.CONFIRMED
+    return OrderStatus.AWAITING_CONFIRMATION
+
+
+async def _mark_paid(
     uow: SqlUnitOfWork,
-    shop: Shop,
     order: Order,
     found: list[Payment],
     charge: Charge,
     actor: Actor,
     now: datetime,
-) -> None:
-    """Mark the order's pending payment paid (or add one), record who said so on the
-    timeline, and move on a card order that was waiting for it."""
+) -> Payment:
+    """Mark the order's pending payment paid (or add one), and record who said so on
+    the timeline; returns the payment, now paid."""
     payment = next((p for p in found if p.status is PaymentStatus.PENDING), None)
     if payment is None:
         payment = await uow.payments.add(
@@ -150,6 +239,9 @@ async def _settle(
     )
     if not marked:
         raise ConcurrentUpdate(code=order.code)  # paid meanwhile: read it again
+    payment.status = PaymentStatus.PAID
+    payment.provider = charge.provider
+    payment.provider_charge_id = charge.charge_id
     order.paid = True
     order.record(
         OrderEvent(
@@ -163,12 +255,22 @@ async def _settle(
             },
         )
     )
+    return payment
+
+
+async def _settle(
+    uow: SqlUnitOfWork,
+    shop: Shop,
+    order: Order,
+    found: list[Payment],
+    charge: Charge,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Mark the order paid and move on a card order that was waiting for it."""
+    await _mark_paid(uow, order, found, charge, actor, now)
     if order.status is OrderStatus.PENDING_PAYMENT:
-        target = (
-            OrderStatus.CONFIRMED
-            if shop.settings.auto_confirm_paid_orders
-            else OrderStatus.AWAITING_CONFIRMATION
-        )
+        target = _paid_status(shop)
         order.move_to(target, SYSTEM, now, "payment_received")
         uow.notify(status_message(order, PaymentReceived(order.code, target)))
     elif order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
@@ -239,8 +341,7 @@ async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Pa
             raise NotAllowed(action="refund_unpaid_order", actor=str(actor))
         # The one still holding money first: a wholly refunded one can't give more back.
         payment = max(paid, key=lambda p: p.holds_money)
-        payment.refund(amount, now)
-        await uow.payments.save(payment)
+        await give_back(uow, order, payment, amount, now)
         order.record(OrderEvent(now, str(actor), "refunded", data={"amount": amount.amount}))
         await uow.orders.save(order)
         uow.notify(

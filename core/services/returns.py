@@ -41,6 +41,7 @@ from core.domain.returns import (
 from core.domain.shipments import clean_tracking_number
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order
+from core.services.provider_refunds import give_back
 from core.services.shipping import parcel
 from core.store.uow import SqlUnitOfWork
 
@@ -245,7 +246,7 @@ async def _decide(
         if to is R.RECEIVED:
             await _restock(uow, request, sellable or {}, actor, now)
         if to is R.REFUNDED:
-            request.refund_amount = await _refund(uow, request, order.id, now)
+            request.refund_amount = await _refund(uow, request, order, now)
         await uow.returns.save(request)
         await uow.orders.add_event(
             order.id,
@@ -296,14 +297,13 @@ async def _restock(uow, request, sellable, actor, now) -> None:
             )
 
 
-async def _refund(uow: SqlUnitOfWork, request: ReturnRequest, order_id: int, now) -> int:
+async def _refund(uow: SqlUnitOfWork, request: ReturnRequest, order: Order, now) -> int:
     """Refund the returned items' value against the order's payment (when it was paid)."""
-    for payment in await uow.payments.for_order(order_id):
+    for payment in await uow.payments.for_order(order.id):
         if payment.holds_money:
             amount = min(request.value, payment.refundable.amount)
             if amount > 0:
-                payment.refund(Money(amount, payment.amount.currency), now)
-                await uow.payments.save(payment)
+                await give_back(uow, order, payment, Money(amount, payment.amount.currency), now)
             return amount
     raise NotAllowed(action="refund_unpaid_order", return_id=request.id)
 

@@ -190,6 +190,48 @@ payments = Table(
     ),
 )
 
+# A page at a payment provider where the customer pays an order (migration 0013).
+payment_links = Table(
+    "payment_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("provider", String(40), nullable=False),
+    Column("provider_ref", String(200), nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    # The key the link was asked for with: the same key gets the same link back.
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("status", String(12), nullable=False),  # open, paid, closed
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_payment_links_open", "status", "created_at"),
+)
+
+# Money to give back through the provider that took it (migration 0013): written in the
+# transaction that records the refund, sent afterwards with its idempotency key, retried
+# until the provider answers.
+provider_refunds = Table(
+    "provider_refunds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("payment_id", ForeignKey("payments.id"), nullable=False, index=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("provider", String(40), nullable=False),
+    Column("provider_payment_id", String(200), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("status", String(12), nullable=False),  # pending, done, failed
+    Column("provider_refund_id", String(200), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_provider_refunds_due", "status", "next_attempt_at"),
+)
+
 carriers = Table(
     "carriers",
     metadata,

@@ -21,6 +21,10 @@ from core.store.database import Database
 from core.store.inbox_repo import SqlChannelMenuRepository, SqlInboxRepository
 from core.store.orders_repo import SqlOrderRepository
 from core.store.outbox_repo import SqlOutboxRepository
+from core.store.payment_links_repo import (
+    SqlPaymentLinkRepository,
+    SqlProviderRefundRepository,
+)
 from core.store.payments_repo import (
     SqlCarrierRepository,
     SqlPaymentRepository,
@@ -62,6 +66,8 @@ class SqlUnitOfWork:
     carts = _Repository(SqlCartRepository)
     orders = _Repository(SqlOrderRepository)
     payments = _Repository(SqlPaymentRepository)
+    payment_links = _Repository(SqlPaymentLinkRepository)
+    provider_refunds = _Repository(SqlProviderRefundRepository)
     carriers = _Repository(SqlCarrierRepository)
     shipments = _Repository(SqlShipmentRepository)
     returns = _Repository(SqlReturnRepository)

@@ -29,6 +29,7 @@ from handlers.actions import Action, handles
 from handlers.customer.cart import empty_cart_reply, show_cart
 from handlers.customer.menu import ListOrders, MainMenu, StartCheckout, main_menu
 from handlers.customer.orders import ShowOrder
+from handlers.customer.payment import send_payment_link
 from handlers.drafts import Draft
 from handlers.i18n import Translator
 from handlers.render import (
@@ -588,7 +589,7 @@ async def _ask_shipping(turn: Turn) -> None:
 
 def _ask_payment(turn: Turn) -> None:
     _ = turn.t.gettext
-    methods = offered_methods(turn.capabilities.payments)
+    methods = offered_methods(turn.takes_cards)
     rows = [
         [Button(payment_method_name(turn.t, m), CheckoutChoice("pay", m).pack())] for m in methods
     ]
@@ -707,7 +708,7 @@ def _read_back_answered(turn: Turn, step: Step, action: str, value: str) -> bool
 
 
 def _payment_allowed(turn: Turn, value: str) -> bool:
-    return offered_method(value, turn.capabilities.payments) is not None
+    return offered_method(value, turn.takes_cards) is not None
 
 
 async def place(turn: Turn) -> None:
@@ -750,7 +751,9 @@ async def place(turn: Turn) -> None:
         text.append(_("Then send a photo of the receipt here, and we will confirm your order."))
         turn.go(Step.AWAITING_RECEIPT, code=order.code)
         turn.say("\n".join(text), [[Button(_("I'll send it later"), MainMenu().pack())]])
-    elif order.payment_method is PaymentMethod.CARD:
+    elif order.payment_method is PaymentMethod.CARD and not turn.capabilities.payments:
+        await send_payment_link(turn, order.code, "\n".join(text))  # a payment link
+    elif order.payment_method is PaymentMethod.CARD:  # the channel's own (Telegram's)
         text.append(_("Pay with the button below to confirm it."))
         turn.say(
             "\n".join(text),

@@ -16,6 +16,7 @@ from core.services.orders import OrderDetails
 from handlers.actions import Action, handles
 from handlers.customer import return_answers
 from handlers.customer.menu import ListOrders, MainMenu, ShowCategories, TalkToPerson, main_menu
+from handlers.customer.payment import PayOrder, payable_online
 from handlers.drafts import Draft
 from handlers.quoting import one_line
 from handlers.rating_typed import parse_rating
@@ -308,6 +309,8 @@ async def show_order(turn: Turn, code: str) -> None:
         if order.rating is None:
             rows.append([Button(_("Rate this order"), RateOrder(order.code, 0).pack())])
         rows.append([Button(_("Return or exchange"), StartReturn(order.code).pack())])
+    if payable_online(turn, order):
+        rows.append([Button(_("Pay"), PayOrder(order.code).pack())])
     if order.cancellable_by_customer:
         rows.append([Button(_("Cancel order"), AskCancel(order.code).pack())])
     rows.append([Button(_("My orders"), ListOrders().pack()), Button(_("Menu"), MainMenu().pack())])

@@ -79,9 +79,9 @@ def shipping_cost(turn: Turn, place: str | None = None) -> None:
 def payment_methods(turn: Turn, asked: str | None = None) -> None:
     """The methods a customer can choose at checkout on this channel."""
     _ = turn.t.gettext
-    offered = offered_methods(turn.capabilities.payments)
+    offered = offered_methods(turn.takes_cards)
     names = ", ".join(payment_method_name(turn.t, m).lower() for m in offered)
-    if asked == "card" and not turn.capabilities.payments:
+    if asked == "card" and not turn.takes_cards:
         text = _("Card payments aren't available in this chat yet. You can pay: {methods}.")
         text = text.format(methods=names)
     elif asked in OTHER_METHODS:

@@ -3,7 +3,8 @@
 The core writes what happened (an event: core/domain/events.py); this package is the
 one place that turns it into words, whichever channel delivers it: one renderer per
 event type (`@renders`, registry.py), the customers' in customer.py, the admins' in
-admin.py, an unconfirmed order's reminder and release in reservations.py.
+admin.py, an unconfirmed order's reminder and release in reservations.py, payment
+links' news in payments.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from core.services.outbox import recipient_locale
 from handlers.i18n import Translator
 
 # Imported for their renderers (each registers itself with @renders).
-from handlers.notifications import admin, customer, reservations  # noqa: F401
+from handlers.notifications import admin, customer, payments, reservations  # noqa: F401
 from handlers.notifications.registry import Context, has_renderer, render_event, renders
 from handlers.types import Reply
 

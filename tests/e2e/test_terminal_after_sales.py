@@ -113,7 +113,7 @@ async def test_a_repeated_payment_notice_is_recorded_once_and_answered_once(demo
     from core.domain.actors import customer
 
     order = await buy(demo_shop, Buyer(me.id, customer(me.id)), {product.id: 2}, PaymentMethod.CARD)
-    notice = PaymentEvent(order.code, order.total.amount, "MXN", "stripe", "ch_123", "tg_1")
+    notice = PaymentEvent(order.code, order.total.amount, "MXN", "telegram", "ch_123", "tg_1")
     await chat.chat.send(chat.incoming(payment=notice))
     first = chat.screen()
     await chat.chat.send(chat.incoming(payment=notice))

@@ -117,7 +117,7 @@ async def everything_the_shop_tells(shop: Shop, clock) -> list[PendingMessage]:
     card = await buy(shop, eva, {taza: 1}, CARD)
     for charge in ("ch_3PqA1", "ch_3PqA2"):
         await payments.record_payment(
-            shop, card.code, card.total, provider="stripe", provider_charge_id=charge
+            shop, card.code, card.total, provider="telegram", provider_charge_id=charge
         )
 
     # Talking to a person: a case, a message added, the shop's answer, closed.
@@ -133,7 +133,7 @@ async def everything_the_shop_tells(shop: Shop, clock) -> list[PendingMessage]:
     clock.advance(minutes=shop.settings.reservation_expiry_minutes + 1)
     await expiry.run_expiry(shop)
     await payments.record_payment(
-        shop, unpaid.code, unpaid.total, provider="stripe", provider_charge_id="ch_late"
+        shop, unpaid.code, unpaid.total, provider="telegram", provider_charge_id="ch_late"
     )
     clock.advance(hours=36)
     await expiry.run_expiry(shop)

@@ -57,7 +57,7 @@ async def test_paying_cancelling_or_the_shop_confirming_one_makes_room(shop, clo
 
     if make_room == "pay":
         await payments.record_payment(
-            shop, card.code, card.total, provider="stripe", provider_charge_id="ch_1"
+            shop, card.code, card.total, provider="telegram", provider_charge_id="ch_1"
         )
     elif make_room == "cancel":
         await orders.cancel_order(shop, ana.actor, transfer.code)

@@ -66,11 +66,11 @@ async def test_a_repeated_payment_notification_is_recorded_once(shop, clock):
     _product, buyer, order = await card_order(shop)
     clock.advance(minutes=5)
     first = await payments.record_payment(
-        shop, order.code, order.total, provider="stripe", provider_charge_id="ch_1"
+        shop, order.code, order.total, provider="telegram", provider_charge_id="ch_1"
     )
     clock.advance(minutes=1)
     again = await payments.record_payment(
-        shop, order.code, order.total, provider="stripe", provider_charge_id="ch_1"
+        shop, order.code, order.total, provider="telegram", provider_charge_id="ch_1"
     )
     assert first.recorded is True
     assert again.recorded is False
@@ -90,7 +90,7 @@ async def test_two_concurrent_notifications_of_one_charge_record_one_payment(sho
     outcomes = await asyncio.gather(
         *(
             payments.record_payment(
-                shop, order.code, order.total, provider="stripe", provider_charge_id="ch_race"
+                shop, order.code, order.total, provider="telegram", provider_charge_id="ch_race"
             )
             for _ in range(2)
         )
@@ -113,7 +113,7 @@ async def test_the_same_charge_told_to_two_workers_at_once_is_recorded_once(
         outcomes = await asyncio.gather(
             *(
                 payments.record_payment(
-                    worker, order.code, order.total, provider="stripe", provider_charge_id="ch_2"
+                    worker, order.code, order.total, provider="telegram", provider_charge_id="ch_2"
                 )
                 for worker in (shop, other)
             )
@@ -134,7 +134,7 @@ async def test_a_payment_of_the_wrong_amount_is_refused_and_changes_nothing(shop
             shop,
             order.code,
             order.total - Money(1, order.currency),
-            provider="stripe",
+            provider="telegram",
             provider_charge_id="ch_short",
         )
     details = await orders.order_details(shop, order.code, MERCHANT)
@@ -148,7 +148,7 @@ async def test_a_payment_of_the_wrong_amount_is_refused_and_changes_nothing(shop
 
     # The right amount under the same charge id is still accepted afterwards.
     outcome = await payments.record_payment(
-        shop, order.code, order.total, provider="stripe", provider_charge_id="ch_short"
+        shop, order.code, order.total, provider="telegram", provider_charge_id="ch_short"
     )
     assert outcome.recorded is True
 
@@ -157,7 +157,7 @@ async def test_an_unpaid_order_expires_after_its_time_and_gives_its_stock_back(s
     product, buyer, late = await card_order(shop, "X", 2, "1")
     paid = await buy(shop, await new_buyer(shop, "2"), {product: 1}, PaymentMethod.CARD)
     await payments.record_payment(
-        shop, paid.code, paid.total, provider="stripe", provider_charge_id="ch_paid"
+        shop, paid.code, paid.total, provider="telegram", provider_charge_id="ch_paid"
     )
     clock.advance(minutes=20)
     recent = await buy(shop, await new_buyer(shop, "3"), {product: 1}, PaymentMethod.CARD)
@@ -197,7 +197,7 @@ async def test_a_payment_after_expiry_is_recorded_and_the_merchant_is_told(shop,
     await expiry.expire_overdue_orders(shop)
 
     outcome = await payments.record_payment(
-        shop, order.code, order.total, provider="stripe", provider_charge_id="ch_late"
+        shop, order.code, order.total, provider="telegram", provider_charge_id="ch_late"
     )
     assert outcome.recorded is True
     assert outcome.order.status is OrderStatus.EXPIRED
@@ -217,7 +217,7 @@ async def test_a_paid_order_is_refunded_in_part_then_in_full(shop):
     _product, buyer, order = await card_order(shop)  # 2 x 50.00 + 99.00 = 199.00
     assert order.total == Money.from_major("199.00", "MXN")
     await payments.record_payment(
-        shop, order.code, order.total, provider="stripe", provider_charge_id="ch_1"
+        shop, order.code, order.total, provider="telegram", provider_charge_id="ch_1"
     )
     part = Money.from_major("50.00", "MXN")
     payment = await payments.refund_order(shop, MERCHANT, order.code, part)
@@ -247,7 +247,7 @@ async def test_a_paid_order_is_refunded_in_part_then_in_full(shop):
 async def test_refunding_more_than_was_paid_is_refused_and_changes_nothing(shop):
     _product, _buyer, order = await card_order(shop)
     await payments.record_payment(
-        shop, order.code, order.total, provider="stripe", provider_charge_id="ch_1"
+        shop, order.code, order.total, provider="telegram", provider_charge_id="ch_1"
     )
     with pytest.raises(RefundTooLarge):
         await payments.refund_order(
@@ -268,7 +268,7 @@ async def test_refunding_more_than_was_paid_is_refused_and_changes_nothing(shop)
 async def test_refunding_an_order_already_refunded_in_full_is_refused_as_too_large(shop):
     _product, _buyer, order = await card_order(shop)
     await payments.record_payment(
-        shop, order.code, order.total, provider="stripe", provider_charge_id="ch_1"
+        shop, order.code, order.total, provider="telegram", provider_charge_id="ch_1"
     )
     await payments.refund_order(shop, MERCHANT, order.code, order.total)
     with pytest.raises(RefundTooLarge):

@@ -24,7 +24,7 @@ S = OrderStatus
 C, M, Y = ActorKind.CUSTOMER, ActorKind.MERCHANT, ActorKind.SYSTEM
 CREATED = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 LATER = CREATED + timedelta(hours=2)
-TERMINAL = [S.DELIVERED, S.CANCELLED, S.EXPIRED]
+TERMINAL = [S.DELIVERED, S.CANCELLED]
 
 
 def mxn(amount: int) -> Money:
@@ -80,6 +80,9 @@ DOCUMENTED = {
     (S.PACKED, S.SHIPPED): {M},
     (S.PACKED, S.CANCELLED): {M},
     (S.SHIPPED, S.DELIVERED): {C, M, Y},  # customer, merchant or carrier webhook
+    # A payment link paid after the reservation ran out, its items still there (issue 16)
+    (S.EXPIRED, S.AWAITING_CONFIRMATION): {Y},
+    (S.EXPIRED, S.CONFIRMED): {Y},
 }
 
 
@@ -165,6 +168,21 @@ def test_terminal_statuses_allow_nothing(status, kind):
         with pytest.raises(InvalidTransition):
             order.move_to(target, actor_of(kind), LATER, "status_changed")
     assert_untouched(order, status)
+
+
+@pytest.mark.parametrize("kind", [C, M])
+def test_no_person_can_bring_an_expired_order_back(kind):
+    assert allowed_targets(S.EXPIRED, kind) == []
+    order = make_order(S.EXPIRED)
+    assert not order.is_open
+    for target in OrderStatus:
+        with pytest.raises((InvalidTransition, NotAllowed)):
+            order.move_to(target, actor_of(kind), LATER, "status_changed")
+    assert_untouched(order, S.EXPIRED)
+
+
+def test_only_a_late_payment_brings_an_expired_order_back():
+    assert allowed_targets(S.EXPIRED, Y) == [S.AWAITING_CONFIRMATION, S.CONFIRMED]
 
 
 @pytest.mark.parametrize(

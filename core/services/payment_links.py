@@ -1,0 +1,312 @@
+"""Payment links: a page at Mercado Pago or Stripe where the customer pays an order, and
+what happens when the provider reports a payment made there.
+
+The provider is read, never believed: a webhook only says which payment or link to read
+(`payment_notice`), and the reconciliation job (`reconcile`) reads every open link whose
+webhook may have been lost. Each payment read goes through `take_payment`: approved
+money is recorded once (core/services/payments.py, also when it came late), a pending
+cash voucher keeps the order's stock until the voucher's deadline, a rejection is told
+to the customer with a way to try again.
+
+Calls to a provider are never made inside a database transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from core.domain.actors import SYSTEM
+from core.domain.errors import DomainError, OrderNotFound, PaymentMismatch
+from core.domain.events import PaymentPending, PaymentRejected
+from core.domain.money import Money
+from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
+from core.domain.outbox import OutboxMessage
+from core.domain.payment_links import (
+    LinkRequest,
+    LinkStatus,
+    PaymentLink,
+    PaymentProvider,
+    PaymentProviderError,
+    ProviderPayment,
+    ProviderPaymentStatus,
+)
+from core.services import payments
+from core.services.context import Shop
+from core.services.provider_refunds import send_due_refunds
+
+log = logging.getLogger("pedidos.payments")
+
+# A voucher (OXXO, SPEI) keeps the order's stock until it expires, but never longer.
+LONGEST_VOUCHER_HOLD = timedelta(days=7)
+# Reconciliation reads links at least this old (their webhook had time to come) and at
+# most this old (the providers' vouchers and retries are over by then).
+WEBHOOK_GRACE = timedelta(minutes=5)
+RECONCILE_WINDOW = timedelta(days=10)
+
+
+class NoLinkProvider(DomainError):
+    code = "no_link_provider"
+
+
+class OrderNotPayable(DomainError):
+    """data: code, reason ("expired", "paid", "not_card", "closed")."""
+
+    code = "order_not_payable"
+
+
+@dataclass(frozen=True)
+class LinkOffer:
+    code: str
+    url: str
+    provider: str  # its name: "mercadopago"
+    amount: Money
+    expires_at: datetime
+
+
+async def link_for(shop: Shop, code: str, customer_id: int | None = None) -> LinkOffer:
+    """The link where the customer pays an order waiting for a card payment: the open
+    one, or a new one once it expired (a voucher can move the order's deadline) or the
+    shop changed provider. A customer may only get their own order's (OrderNotFound
+    otherwise)."""
+    provider = shop.link_provider
+    if provider is None:
+        raise NoLinkProvider()
+    now = shop.now()
+    async with shop.uow(write=False) as uow:
+        order = await uow.orders.get(code=code.strip().upper())
+        if order is None or (customer_id is not None and order.customer_id != customer_id):
+            raise OrderNotFound(code=code)
+        _check_payable(order, now)
+        links = await uow.payment_links.for_order(order.id)  # type: ignore[arg-type]
+    usable = [link for link in links if link.usable(now) and link.provider == provider.name]
+    if usable:
+        return _offer(order, usable[-1])
+    assert order.expires_at is not None  # _check_payable
+    request = LinkRequest(
+        order.code,
+        order.total,
+        f"{shop.settings.store_name} · {order.code}",
+        order.expires_at,
+        # The same for every worker asking at once: the provider gives them one link.
+        f"{order.code}:link:{len(links) + 1}",
+    )
+    created = await provider.create_link(request)
+    link = PaymentLink(
+        None,
+        order.id,  # type: ignore[arg-type]
+        provider.name,
+        created.provider_ref,
+        created.url,
+        request.idempotency_key,
+        LinkStatus.OPEN,
+        created.expires_at,
+        now,
+        now,
+    )
+    try:
+        async with shop.uow() as uow:
+            # The older links stay open: a payment made there still counts.
+            await uow.payment_links.add(link)
+            await uow.commit(now)
+    except IntegrityError:  # another worker stored this same link first
+        pass
+    return _offer(order, link)
+
+
+def _check_payable(order: Order, now: datetime) -> None:
+    if order.payment_method is not PaymentMethod.CARD:
+        raise OrderNotPayable(code=order.code, reason="not_card")
+    if order.status is OrderStatus.EXPIRED or (
+        order.status is OrderStatus.PENDING_PAYMENT
+        and order.expires_at is not None
+        and order.expires_at <= now
+    ):
+        raise OrderNotPayable(code=order.code, reason="expired")
+    if order.status is not OrderStatus.PENDING_PAYMENT or order.expires_at is None:
+        reason = "closed" if order.status is OrderStatus.CANCELLED else "paid"
+        raise OrderNotPayable(code=order.code, reason=reason)
+
+
+def _offer(order: Order, link: PaymentLink) -> LinkOffer:
+    return LinkOffer(order.code, link.url, link.provider, order.total, link.expires_at)
+
+
+# -- what the provider says ------------------------------------------------------------
+
+
+@dataclass
+class NoticeRun:
+    """What reading a provider's payments did: order code -> outcome."""
+
+    outcomes: dict[str, str] = field(default_factory=dict)
+
+
+async def payment_notice(
+    shop: Shop, provider_name: str, *, payment_id: str = "", link_ref: str = ""
+) -> NoticeRun:
+    """A provider's (verified) webhook names a payment or a link: read it from the
+    provider and act on what the provider says. Raises PaymentProviderError when the
+    provider can't be read (the webhook should then be answered with an error, so the
+    provider sends it again)."""
+    provider = shop.payment_provider(provider_name)
+    run = NoticeRun()
+    if provider is None:
+        log.warning("a %s notice, but %s is not configured", provider_name, provider_name)
+        return run
+    if payment_id:
+        found = [await provider.read_payment(payment_id)]
+    else:
+        async with shop.uow(write=False) as uow:
+            link = await uow.payment_links.by_ref(provider_name, link_ref)
+            codes = await uow.orders.codes([link.order_id]) if link else {}
+        if link is None:
+            log.info("a %s notice about a link not ours: %s", provider_name, link_ref)
+            return run
+        found = await provider.payments_for_link(codes[link.order_id], link_ref)
+    for payment in found:
+        if payment.provider != provider.name:
+            continue
+        run.outcomes[payment.order_code] = await take_payment(shop, payment)
+    await send_due_refunds(shop)  # a late payment given back: at once, not at the next run
+    return run
+
+
+async def take_payment(shop: Shop, payment: ProviderPayment) -> str:
+    """Act once on a payment as the provider reports it; returns what happened: "paid",
+    "already_recorded", "revived", "refunded", "pending", "rejected" or "ignored"."""
+    try:
+        if payment.status is ProviderPaymentStatus.APPROVED:
+            outcome = await payments.record_payment(
+                shop,
+                payment.order_code,
+                payment.amount,
+                provider=payment.provider,
+                provider_charge_id=payment.charge_id,
+            )
+            if outcome.late:
+                return outcome.late
+            return "paid" if outcome.recorded else "already_recorded"
+        if payment.status is ProviderPaymentStatus.PENDING:
+            return await _note(shop, payment, "payment_pending")
+        if payment.status is ProviderPaymentStatus.REJECTED:
+            return await _note(shop, payment, "payment_rejected")
+    except OrderNotFound:
+        log.warning("%s payment %s names no order of ours", payment.provider, payment.payment_id)
+    except PaymentMismatch as mismatch:
+        log.error("%s payment %s: wrong amount %s", payment.provider, payment.payment_id, mismatch)
+    return "ignored"
+
+
+async def _note(shop: Shop, payment: ProviderPayment, kind: str) -> str:
+    """A pending or rejected payment of an order still waiting for one: on its timeline
+    and told to the customer, once per payment and status. A pending voucher keeps the
+    stock reserved until it can no longer be paid."""
+    now = shop.now()
+    async with shop.uow() as uow:
+        order = await uow.orders.get(code=payment.order_code)
+        if order is None:
+            raise OrderNotFound(code=payment.order_code)
+        if order.status is not OrderStatus.PENDING_PAYMENT:
+            return "ignored"
+        timeline = await uow.orders.timeline(order.id)  # type: ignore[arg-type]
+        if any(e.kind == kind and e.data.get("charge_id") == payment.charge_id for e in timeline):
+            return kind.removeprefix("payment_")
+        data = {"charge_id": payment.charge_id, "method": payment.method}
+        if kind == "payment_pending":
+            _hold_until_voucher_expires(order, payment, now)
+            if order.expires_at is not None:
+                await uow.payment_links.extend(order.id, order.expires_at, now)  # type: ignore[arg-type]
+            event = PaymentPending(
+                order.code,
+                payment.method,
+                payment.reference,
+                payment.voucher_url,
+                payment.pay_by,
+                payment.amount.amount,
+                payment.amount.currency,
+            )
+        else:
+            event = PaymentRejected(order.code)
+        order.record(OrderEvent(now, str(SYSTEM), kind, data=data))
+        await uow.orders.save(order)
+        uow.notify(
+            OutboxMessage.to_customer(
+                order.customer_id, event, f"{order.code}:{kind}:{payment.charge_id}"
+            )
+        )
+        await uow.commit(now)
+    return kind.removeprefix("payment_")
+
+
+def _hold_until_voucher_expires(order: Order, payment: ProviderPayment, now: datetime) -> None:
+    if payment.pay_by is None or order.expires_at is None:
+        return
+    until = min(payment.pay_by, now + LONGEST_VOUCHER_HOLD)
+    if until > order.expires_at:
+        order.expires_at = until
+
+
+# -- reconciliation --------------------------------------------------------------------
+
+
+@dataclass
+class ReconcileRun:
+    read: int = 0  # links read from their provider
+    outcomes: dict[str, str] = field(default_factory=dict)  # order code -> what happened
+    closed: int = 0  # links of orders no longer waiting, closed
+    unreachable: int = 0  # links whose provider did not answer (read again next time)
+    refunds_sent: int = 0
+
+
+async def reconcile(shop: Shop) -> ReconcileRun:
+    """Read every open link from its provider, so a lost webhook loses no payment;
+    close the links whose order no longer waits for one; send the refunds due."""
+    now = shop.now()
+    run = ReconcileRun()
+    async with shop.uow(write=False) as uow:
+        links = await uow.payment_links.to_reconcile(now - WEBHOOK_GRACE, now - RECONCILE_WINDOW)
+    for code, link in links:
+        provider = shop.payment_provider(link.provider)
+        if provider is None:
+            continue
+        run.read += 1
+        if not await _read_link(shop, provider, code, link, run):
+            run.unreachable += 1
+    refunds = await send_due_refunds(shop)
+    run.refunds_sent = len(refunds.done)
+    return run
+
+
+async def _read_link(
+    shop: Shop, provider: PaymentProvider, code: str, link: PaymentLink, run: ReconcileRun
+) -> bool:
+    try:
+        found = await provider.payments_for_link(code, link.provider_ref)
+    except PaymentProviderError as problem:
+        log.warning("reconciling %s at %s: %s", code, link.provider, problem.data)
+        return False
+    for payment in found:
+        if payment.provider == provider.name:
+            run.outcomes[payment.order_code] = await take_payment(shop, payment)
+    waiting = any(p.status is ProviderPaymentStatus.PENDING for p in found)
+    if not waiting and await _order_done_waiting(shop, link):
+        run.closed += 1
+    return True
+
+
+async def _order_done_waiting(shop: Shop, link: PaymentLink) -> bool:
+    """Close the link once its order waits for no payment and the link can take none."""
+    now = shop.now()
+    async with shop.uow() as uow:
+        order = await uow.orders.get(order_id=link.order_id)
+        if order is None or order.status is OrderStatus.PENDING_PAYMENT:
+            return False
+        if link.expires_at + WEBHOOK_GRACE > now and order.status is OrderStatus.EXPIRED:
+            return False  # a payment begun before it expired may still be landing
+        await uow.payment_links.set_status(order.id, LinkStatus.CLOSED, now)  # type: ignore[arg-type]
+        await uow.commit(now)
+    return True

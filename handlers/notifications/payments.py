@@ -1,0 +1,131 @@
+"""What customers and admins are told about payments made through a payment link."""
+
+from __future__ import annotations
+
+from core.domain.events import (
+    LatePaymentRefunded,
+    LatePaymentRefundedToAdmins,
+    OrderPaidOnline,
+    PaymentPending,
+    PaymentRejected,
+    ProviderRefundFailed,
+)
+from handlers.customer.menu import ShowCategories
+from handlers.customer.orders import ShowOrder
+from handlers.customer.payment import PayOrder
+from handlers.notifications.admin import open_order_row
+from handlers.notifications.registry import Context, renders
+from handlers.quoting import inline
+from handlers.render import money, provider_name, status_name, when
+from handlers.types import Button, Link, Reply
+
+# Payment methods as people know them (brand names, the same in every language).
+METHOD_NAMES = {"oxxo": "OXXO", "spei": "SPEI", "paycash": "PayCash", "bank_transfer": "SPEI"}
+
+
+@renders(PaymentPending)
+def payment_pending(c: Context, e: PaymentPending) -> Reply:
+    _ = c.t.gettext
+    lines = [
+        "🧾 "
+        + _("Your payment of {amount} for order {code} is waiting for the money.").format(
+            amount=money(c.t, e.amount, e.currency), code=e.code
+        )
+    ]
+    method = METHOD_NAMES.get(e.method, e.method)
+    if e.reference:
+        lines.append(
+            _("Pay it at {method} with this reference: {reference}").format(
+                method=method or _("the store"), reference=e.reference
+            )
+        )
+    if e.pay_by is not None:
+        lines.append(
+            _("Pay before {time}; we keep your items until then.").format(
+                time=when(c.t, e.pay_by, c.shop.now(), c.zone)
+            )
+        )
+    lines.append(_("We'll confirm your order as soon as the money arrives."))
+    link = Link(_("See the voucher"), e.voucher_url) if e.voucher_url else None
+    return Reply(
+        "\n".join(lines), [[Button(_("Track my order"), ShowOrder(e.code).pack())]], link=link
+    )
+
+
+@renders(PaymentRejected)
+def payment_rejected(c: Context, e: PaymentRejected) -> Reply:
+    _ = c.t.gettext
+    return Reply(
+        _(
+            "Your payment for order {code} did not go through, and nothing was charged. "
+            "You can try again, with another card or method."
+        ).format(code=e.code),
+        [
+            [Button(_("Try again"), PayOrder(e.code).pack())],
+            [Button(_("Track my order"), ShowOrder(e.code).pack())],
+        ],
+    )
+
+
+@renders(LatePaymentRefunded)
+def late_payment_refunded(c: Context, e: LatePaymentRefunded) -> Reply:
+    _ = c.t.gettext
+    return Reply(
+        _(
+            "Your payment of {amount} for order {code} arrived after the order was closed, "
+            "and its items are no longer available. We are refunding it to you; it can take "
+            "a few days to show on your statement."
+        ).format(amount=money(c.t, e.amount, e.currency), code=e.code),
+        [[Button(_("Catalog"), ShowCategories().pack())]],
+    )
+
+
+@renders(OrderPaidOnline)
+def order_paid_online(c: Context, e: OrderPaidOnline) -> Reply:
+    _ = c.t.gettext
+    text = "💳 " + _("Order {code} was paid online: {amount} ({provider}). It is now {status}.")
+    text = text.format(
+        code=e.code,
+        amount=money(c.t, e.amount, c.shop.currency),
+        provider=provider_name(e.provider),
+        status=status_name(c.t, e.status or ""),
+    )
+    if e.late:
+        text += "\n" + _("It had expired unpaid: its items were reserved again.")
+    return Reply(text, open_order_row(c.t, e.code))
+
+
+@renders(LatePaymentRefundedToAdmins)
+def late_payment_refunded_to_admins(c: Context, e: LatePaymentRefundedToAdmins) -> Reply:
+    text = c.t.gettext(
+        "A payment of {amount} for order {code} arrived when the order was already {status}, "
+        "with its items no longer all available. It is being refunded automatically through "
+        "{provider}; nothing to do."
+    )
+    return Reply(
+        text.format(
+            amount=money(c.t, e.amount, c.shop.currency),
+            code=e.code,
+            status=status_name(c.t, e.status or ""),
+            provider=provider_name(e.provider),
+        ),
+        open_order_row(c.t, e.code),
+    )
+
+
+@renders(ProviderRefundFailed)
+def provider_refund_failed(c: Context, e: ProviderRefundFailed) -> Reply:
+    text = c.t.gettext(
+        "{provider} refused the refund of {amount} for order {code}: {reason}. Give the "
+        "money back from your {provider} account."
+    )
+    return Reply(
+        "⚠️ "
+        + text.format(
+            provider=provider_name(e.provider),
+            amount=money(c.t, e.amount, c.shop.currency),
+            code=e.code,
+            reason=inline(e.reason, 200) or "-",
+        ),
+        open_order_row(c.t, e.code),
+    )
