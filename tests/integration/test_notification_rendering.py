@@ -16,6 +16,7 @@ import re
 import pytest
 
 from bot.dispatcher import OutboxDispatcher
+from bot.payments.mercadopago import MercadoPago
 from bot.terminal.chat import TerminalChat
 from core.domain.events import CUSTOMER, OrderShipped, event_types
 from core.domain.money import Money
@@ -28,6 +29,7 @@ from core.services import (
     incidents,
     orders,
     outbox,
+    payment_links,
     payments,
     privacy,
     returns,
@@ -35,16 +37,21 @@ from core.services import (
     support,
 )
 from core.services.context import Shop
+from core.services.provider_refunds import send_due_refunds
 from handlers.notifications import has_renderer, render_message
 from handlers.types import Reply
 from tests.conftest import MERCHANT, Buyer, add_product, buy, new_buyer
+from tests.mercadopago_double import MercadoPagoDouble
 
 LOCALES = ("es", "en")
 # What a message must name for its reader to know what it is about, when its data has it.
 REFERENCES = ("code", "order_code", "return_id", "case_id", "sku", "reference")
 INCIDENT = "E-7K3FQ"  # an internal error's reference, as the admins get it
+# Logged on purpose by everything_the_shop_tells: the incident, the refused refund.
+TOLD_ERRORS = f"incident {INCIDENT}|refund 1 refused by mercadopago"
 CARD = PaymentMethod.CARD
 TRANSFER = PaymentMethod.BANK_TRANSFER
+LOCAL_URL = "http://127.0.0.1:8080"  # where the providers would send webhooks
 
 
 async def delivered(shop: Shop, buyer: Buyer, items: dict[int, int]) -> str:
@@ -67,6 +74,7 @@ async def everything_the_shop_tells(shop: Shop, clock) -> list[PendingMessage]:
     carla, dani = await new_buyer(shop, "1003", "Carla"), await new_buyer(shop, "1004", "Dani")
     eva, fer = await new_buyer(shop, "1005", "Eva"), await new_buyer(shop, "1006", "Fer")
     gaby = await new_buyer(shop, "1007", "Gaby")
+    hugo = await new_buyer(shop, "1008", "Hugo")
 
     # Cash on delivery all the way, the customer says it arrived, rates it low, and
     # exchanges a shirt for another size (no RETURN_ADDRESS: the admins are asked for it).
@@ -141,10 +149,47 @@ async def everything_the_shop_tells(shop: Shop, clock) -> list[PendingMessage]:
     await expiry.run_expiry(shop)
     assert (await orders.order_details(shop, forgotten.code, MERCHANT)).order.status == "expired"
 
+    # Paying through a Mercado Pago link: an OXXO voucher, then its cash; a card
+    # declined; a link paid after the customer cancelled, whose refund the provider
+    # refuses.
+    async with MercadoPagoDouble(clock=clock) as mp:
+        provider = MercadoPago(mp.access_token, mp.webhook_secret, mp.base_url, LOCAL_URL)
+        shop.payment_providers = (provider,)
+        try:
+            await pay_through_links(shop, mp, provider, hugo, taza)
+        finally:
+            shop.payment_providers = ()
+            await provider.close()
+
     # Gaby asks to be forgotten; a bug met while answering someone.
     await privacy.forget_customer(shop, gaby.actor, gaby.customer_id)
     await incidents.report(shop, INCIDENT, "telegram:1001")
     return await outbox.messages(shop)
+
+
+async def pay_through_links(
+    shop: Shop, mp: MercadoPagoDouble, provider: MercadoPago, buyer: Buyer, product: int
+) -> None:
+    async def pay(code: str, **how: object) -> str:
+        link = await payment_links.link_for(shop, code)
+        return mp.customer_pays(link.url.rpartition("pref_id=")[2], **how)  # type: ignore[arg-type]
+
+    voucher = await buy(shop, buyer, {product: 1}, CARD)
+    cash = await pay(voucher.code, method="oxxo")
+    await payment_links.payment_notice(shop, "mercadopago", payment_id=cash)
+    declined = await pay(voucher.code, declined=True)
+    await payment_links.payment_notice(shop, "mercadopago", payment_id=declined)
+    mp.approve(cash)
+    await payment_links.payment_notice(shop, "mercadopago", payment_id=cash)
+
+    regret = await buy(shop, buyer, {product: 1}, CARD)
+    link = await payment_links.link_for(shop, regret.code)
+    await orders.cancel_order(shop, buyer.actor, regret.code, "Me equivoqué")
+    late = mp.customer_pays(link.url.rpartition("pref_id=")[2])
+    await payment_links.take_payment(shop, await provider.read_payment(late))
+    mp.expect_rejections("^400")
+    mp.fail_next(status=400)
+    await send_due_refunds(shop)
 
 
 async def in_language(shop: Shop, rows: list[PendingMessage], locale: str) -> None:
@@ -163,7 +208,7 @@ async def told(shop, clock) -> list[PendingMessage]:
     return await everything_the_shop_tells(shop, clock)
 
 
-@pytest.mark.expects_error(f"incident {INCIDENT}")
+@pytest.mark.expects_error(TOLD_ERRORS)
 async def test_every_event_type_the_core_writes_is_told_here(told):
     assert [row.unreadable for row in told if row.event is None] == []
     written = {type(row.event) for row in told}
@@ -175,7 +220,7 @@ def test_every_event_type_has_words():
     assert [t.__name__ for t in event_types() if not has_renderer(t)] == []
 
 
-@pytest.mark.expects_error(f"incident {INCIDENT}")
+@pytest.mark.expects_error(TOLD_ERRORS)
 async def test_every_message_reads_right_in_spanish_and_english(shop, told):
     rendered: dict[str, dict[int, list[Reply]]] = {}
     for locale in LOCALES:
@@ -369,6 +414,36 @@ STORED: dict[tuple[str, str], dict] = {
         "receipt": False,
     },
     (ADMIN, "order_released"): {"code": "PED-7K3FQ"},
+    (CUSTOMER, "payment_pending"): {
+        "code": "PED-7K3FQ",
+        "method": "oxxo",
+        "reference": "98765432101234",
+        "voucher_url": "https://www.mercadopago.com.mx/payments/1/ticket/helper",
+        "pay_by": "2026-11-07T05:59:59+00:00",
+        "amount": 18900,
+        "currency": "MXN",
+    },
+    (CUSTOMER, "payment_rejected"): {"code": "PED-7K3FQ"},
+    (CUSTOMER, "late_payment_refunded"): {"code": "PED-7K3FQ", "amount": 18900, "currency": "MXN"},
+    (ADMIN, "order_paid_online"): {
+        "code": "PED-7K3FQ",
+        "amount": 18900,
+        "provider": "mercadopago",
+        "status": "confirmed",
+        "late": False,
+    },
+    (ADMIN, "late_payment_refunded"): {
+        "code": "PED-7K3FQ",
+        "amount": 18900,
+        "provider": "stripe",
+        "status": "cancelled",
+    },
+    (ADMIN, "provider_refund_failed"): {
+        "code": "PED-7K3FQ",
+        "amount": 18900,
+        "provider": "mercadopago",
+        "reason": "Invalid refund amount",
+    },
 }
 
 
