@@ -35,7 +35,7 @@ from core.domain.payments import Payment, PaymentStatus
 from core.domain.returns import ReturnRequest
 from core.domain.shipments import Shipment
 from core.services.context import Shop, require_admin, retry_on_conflict
-from core.services.provider_refunds import give_back
+from core.services.provider_refunds import give_back, send_due_refunds
 from core.store.orders_repo import ConcurrentUpdate
 from core.store.uow import SqlUnitOfWork
 
@@ -240,8 +240,15 @@ async def cancel_by_customer(
     return await _cancel(shop, actor, order.code, reason, kind="cancelled", only_from=None)
 
 
+async def _cancel(shop: Shop, actor: Actor, code: str, reason: str, **how) -> CancelOutcome:
+    outcome = await _cancel_once(shop, actor, code, reason, **how)
+    if outcome.refunds:  # money taken by a payment link goes back now, not at the next run
+        await send_due_refunds(shop)
+    return outcome
+
+
 @retry_on_conflict
-async def _cancel(
+async def _cancel_once(
     shop: Shop,
     actor: Actor,
     code: str,

@@ -26,7 +26,7 @@ from core.domain.payment_links import LINK_PROVIDERS, LinkStatus
 from core.domain.payments import Payment, PaymentStatus
 from core.services.context import Shop, retry_on_conflict
 from core.services.orders import load_order, status_message
-from core.services.provider_refunds import give_back
+from core.services.provider_refunds import give_back, send_due_refunds
 from core.store.orders_repo import ConcurrentUpdate
 from core.store.uow import SqlUnitOfWork
 
@@ -325,9 +325,16 @@ def _tell_admins_to_refund(uow: SqlUnitOfWork, order: Order, amount: Money, char
     )
 
 
-@retry_on_conflict
 async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Payment:
-    """Record a (partial) refund of a paid order."""
+    """Record a (partial) refund of a paid order; money a payment link took goes back
+    through its provider at once (or, when it does not answer, with the next run)."""
+    payment = await _refund_order(shop, actor, code, amount)
+    await send_due_refunds(shop)
+    return payment
+
+
+@retry_on_conflict
+async def _refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Payment:
     now = shop.now()
     async with shop.uow() as uow:
         order = await load_order(uow, code, actor, admin_action="refund_order")

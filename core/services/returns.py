@@ -41,7 +41,7 @@ from core.domain.returns import (
 from core.domain.shipments import clean_tracking_number
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.orders import load_order
-from core.services.provider_refunds import give_back
+from core.services.provider_refunds import give_back, send_due_refunds
 from core.services.shipping import parcel
 from core.store.uow import SqlUnitOfWork
 
@@ -352,8 +352,11 @@ async def receive_return(
 
 
 async def refund_return(shop: Shop, actor: Actor, return_id: int) -> ReturnRequest:
-    """Refund the items (an exchange refunded instead gives its replacement back)."""
-    return await _decide(shop, actor, return_id, R.REFUNDED)
+    """Refund the items (an exchange refunded instead gives its replacement back);
+    money a payment link took goes back through its provider at once."""
+    request = await _decide(shop, actor, return_id, R.REFUNDED)
+    await send_due_refunds(shop)
+    return request
 
 
 @retry_on_conflict

@@ -10,6 +10,7 @@ from typing import Any
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
 from core.domain.orders import OrderStatus, PaymentRequired
+from core.domain.payment_links import LINK_PROVIDERS
 from core.services import admins, orders, payments, shipping
 from handlers.actions import Action, handles
 from handlers.admin.actor import actor
@@ -24,7 +25,7 @@ from handlers.admin.status_words import (
 from handlers.drafts import Draft
 from handlers.payloads import whole_number
 from handlers.quoting import inline
-from handlers.render import money, order_status_name, status_name
+from handlers.render import money, order_status_name, provider_name, status_name
 from handlers.turn import Step, Turn
 from handlers.types import Button
 
@@ -244,14 +245,15 @@ async def refund(turn: Turn, code: str, amount_text: str) -> None:
     if amount is None or amount.amount <= 0:
         turn.say(_("Write the amount to refund, e.g. /reembolso {code} 199.90").format(code=code))
         return
-    await payments.refund_order(turn.shop, actor(turn), code, amount)
-    await show_card(
-        turn,
-        code,
-        _("Refund of {amount} recorded for order {code}.").format(
-            amount=money(turn.t, amount.amount, amount.currency), code="{code}"
-        ),
+    payment = await payments.refund_order(turn.shop, actor(turn), code, amount)
+    text = _("Refund of {amount} recorded for order {code}.").format(
+        amount=money(turn.t, amount.amount, amount.currency), code="{code}"
     )
+    if payment.provider in LINK_PROVIDERS:
+        text += " " + _("{provider} gives it back to the customer by itself.").format(
+            provider=provider_name(payment.provider)
+        )
+    await show_card(turn, code, text)
 
 
 async def orders_by_words(turn: Turn, args: list[str]) -> None:
