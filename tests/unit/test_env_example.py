@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from bot.channels import channel_classes
+from bot.payments.settings import PaymentSettings
 from core.settings import Settings, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
@@ -13,7 +14,11 @@ EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 
 def test_env_example_names_every_setting_and_nothing_else():
     documented = set(re.findall(r"^([A-Z_]+)=", EXAMPLE.read_text(), re.MULTILINE))
-    classes = [Settings, *(channel.settings_class for channel in channel_classes())]
+    classes = [
+        Settings,
+        PaymentSettings,
+        *(channel.settings_class for channel in channel_classes()),
+    ]
     assert documented == {name.upper() for settings in classes for name in settings.model_fields}
 
 
@@ -24,3 +29,4 @@ def test_env_example_values_are_the_defaults():
     for channel in channel_classes():
         settings = channel.settings_class
         assert settings.load(_env_file=str(EXAMPLE)) == settings.load(_env_file=None)
+    assert PaymentSettings.load(_env_file=str(EXAMPLE)) == PaymentSettings.load(_env_file=None)
