@@ -250,6 +250,28 @@ def _hold_until_voucher_expires(order: Order, payment: ProviderPayment, now: dat
         order.expires_at = until
 
 
+async def check_customer_links(shop: Shop, customer_id: int) -> dict[str, str]:
+    """A customer says they paid: read their waiting orders' links from the provider
+    now rather than at the next reconciliation. Returns order code -> what happened
+    ("paid", "pending"...); a provider that does not answer is left to the job."""
+    async with shop.uow(write=False) as uow:
+        waiting = await uow.orders.list(
+            customer_id=customer_id, statuses=frozenset({OrderStatus.PENDING_PAYMENT})
+        )
+        links = [
+            (order.code, link)
+            for order in waiting
+            for link in await uow.payment_links.for_order(order.id)  # type: ignore[arg-type]
+            if link.status is LinkStatus.OPEN
+        ]
+    run = ReconcileRun()
+    for code, link in links:
+        provider = shop.payment_provider(link.provider)
+        if provider is not None:
+            await _read_link(shop, provider, code, link, run)
+    return run.outcomes
+
+
 # -- reconciliation --------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from core.domain.orders import OrderStatus
 from core.services import catalog as catalog_service
 from core.services import orders as order_service
+from core.services import payment_links
 from core.services import support as support_service
 from handlers.actions import Action, handles
 from handlers.customer import cart, catalog, checkout, menu, orders, shop_info, support
@@ -264,6 +265,12 @@ async def _payment_sent(turn: Turn, said: Understanding) -> None:
     elif waiting:
         orders.choose_order(turn, _("Which order did you pay?"), waiting, ReceiptFor)
     elif awaited.card_pending:
+        # A payment link's provider is asked now, not at the next reconciliation.
+        found = await payment_links.check_customer_links(turn.shop, turn.customer.id)
+        paid = sorted(code for code, what in found.items() if what in ("paid", "revived"))
+        if paid:
+            await orders.show_order(turn, paid[0])  # the "payment received" message follows
+            return
         menu.main_menu(
             turn, _("Card payments are confirmed on their own: I'll tell you when it arrives.")
         )

@@ -19,6 +19,13 @@ from handlers.understanding.lexicon import country_of
 
 # Ways to pay that people ask about by name, and that no provider of ours offers yet.
 OTHER_METHODS = {"oxxo": "OXXO", "spei": "SPEI", "paypal": "PayPal", "bizum": "Bizum"}
+# Paid on Mercado Pago's page (Mexico): cash at OXXO, a SPEI transfer.
+LINK_METHODS = frozenset({"oxxo", "spei"})
+
+
+def _link_provider(turn: Turn) -> str:
+    provider = turn.shop.link_provider
+    return provider.name if provider is not None else ""
 
 
 def destination(place: str | None) -> Destination | None:
@@ -84,6 +91,11 @@ def payment_methods(turn: Turn, asked: str | None = None) -> None:
     if asked == "card" and not turn.takes_cards:
         text = _("Card payments aren't available in this chat yet. You can pay: {methods}.")
         text = text.format(methods=names)
+    elif asked in LINK_METHODS and _link_provider(turn) == "mercadopago":
+        text = _(
+            "Yes: choose “Card” when you check out and you get a Mercado Pago link; on its "
+            "page you can also pay with {method}. You can pay: {methods}."
+        ).format(method=OTHER_METHODS[asked], methods=names)
     elif asked in OTHER_METHODS:
         text = _("We don't take {method} yet. You can pay: {methods}.").format(
             method=OTHER_METHODS[asked], methods=names
