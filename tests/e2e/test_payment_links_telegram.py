@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from core.services import catalog, expiry, payment_links
+from core.domain.actors import customer
+from core.services import catalog, expiry, orders, payment_links, returns, shipping
 from core.services.provider_refunds import send_due_refunds
+from tests.conftest import MERCHANT
 from tests.e2e.payment_links_harness import (
     TG_ADMIN,
     TelegramPayments,
@@ -86,8 +88,10 @@ async def test_a_card_paid_on_stripes_checkout_page_confirms_the_order_once(demo
         await pay.tg.outbox()
 
         found = await details(pay.shop, code)
-        assert paid_rows(found) == [f"stripe:{intent}"]
-        assert found.order.status == "confirmed" and found.paid
+        assert [(p.status, p.provider_charge_id) for p in found.payments] == [
+            ("paid", f"stripe:{intent}")
+        ]  # one payment row: the repeats recorded nothing, not even as a second charge
+        assert found.order.status == "confirmed"
         assert [e.kind for e in found.timeline].count("paid") == 1
         assert texts(ana).count(PAID.format(code=code)) == 1
         online = [t for t in texts(admin) if "se pagó en línea" in t]
@@ -199,6 +203,35 @@ async def test_the_admins_refund_goes_back_through_stripe_once_with_an_idempoten
         [sent] = [e for e in found.timeline if e.kind == "provider_refund"]
         assert sent.data == {"provider": "stripe", "refund_id": refund["id"], "amount": 12800}
         assert found.order.status == "confirmed" and found.paid
+
+
+async def test_a_refunded_return_gives_the_items_value_back_through_stripe_at_once(
+    demo_shop, clock
+):
+    async with telegram_with_stripe(demo_shop, clock) as pay:
+        admin, _ana, code, session_id = await ana_orders(pay)
+        intent = pay.stripe.customer_pays(session_id)
+        assert await pay.stripe.send_event(COMPLETED, session_id, pay.webhook) == 200
+        for step in (orders.start_preparing, orders.mark_packed):
+            await step(pay.shop, MERCHANT, code)
+        await shipping.ship_order(pay.shop, MERCHANT, code, "dhl", "JD0146000031")
+        await orders.mark_delivered(pay.shop, MERCHANT, code)
+        ana_id = (await details(pay.shop, code)).order.customer_id
+        asked = await returns.request_return(
+            pay.shop, customer(ana_id), code, {"GOR-ROJA": 1}, "No me quedó"
+        )
+        await returns.approve_return(pay.shop, MERCHANT, asked.id)
+        await returns.receive_return(pay.shop, MERCHANT, asked.id, {"GOR-ROJA": True})
+
+        await admin.says("/devoluciones")
+        await admin.presses(f"#{asked.id} · {code}")
+        assert "Reembolso de $229.00 MXN registrado." in await admin.presses("Reembolso")
+        [refund] = pay.stripe.refunds_of(intent)
+        assert refund["amount"] == 22900  # the cap, not the shipping
+        found = await details(pay.shop, code)
+        [sent] = [e for e in found.timeline if e.kind == "provider_refund"]
+        assert sent.data["refund_id"] == refund["id"]
+        assert (await send_due_refunds(pay.shop)).done == []  # once
 
 
 async def test_a_lost_event_is_made_up_for_by_the_reconciliation(demo_shop, clock):
