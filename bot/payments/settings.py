@@ -43,6 +43,13 @@ class PaymentSettings(BaseSettings):
     def load(cls, **overrides: object) -> Self:
         return read_settings(cls, cls.secret_fields, **overrides)
 
+    @field_validator(*secret_fields)
+    @classmethod
+    def _no_blanks(cls, value: str) -> str:
+        # Blanks pasted around a key are not part of it; a key of blanks is no key (a
+        # webhook secret of spaces would be a key anyone can guess).
+        return value.strip()
+
     @field_validator("public_url")
     @classmethod
     def _web_address(cls, value: str) -> str:
