@@ -26,7 +26,7 @@ from core.store.migrate import upgrade
 from handlers.admin.export import orders_csv
 from handlers.admin.privacy import blocked_text, erase_question, erased_text
 from handlers.i18n import Translator
-from handlers.render import row_error_text
+from handlers.render import provider_name, row_error_text
 
 log = logging.getLogger(__name__)
 
@@ -197,10 +197,13 @@ async def cmd_payments_reconcile(shop: Shop, t: Translator, args: argparse.Names
     if run.unreachable:
         print(
             t.ngettext(
-                "{count} link could not be read: the provider did not answer.",
-                "{count} links could not be read: the provider did not answer.",
+                "{count} link could not be read: {providers} did not answer.",
+                "{count} links could not be read: {providers} did not answer.",
                 run.unreachable,
-            ).format(count=run.unreachable),
+            ).format(
+                count=run.unreachable,
+                providers=", ".join(sorted(provider_name(name) for name in run.silent)),
+            ),
             file=sys.stderr,
         )
         return 1

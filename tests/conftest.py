@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.channels import Channel, channel_classes, roster
+from bot.payments.settings import PaymentSettings
 from bot.telegram.models import load_aiogram
 from core.domain.actors import Actor, customer, merchant
 from core.domain.customers import Address
@@ -37,7 +38,11 @@ def _clear_shop_settings() -> None:
     infrastructure's own variables (PEDIDOS_TEST_POSTGRES_URL) are not settings. Done at
     import, so worker processes that import this module (tests/integration/*_worker.py)
     are covered too, and subprocesses inherit the cleaned environment."""
-    classes = [Settings, *(channel.settings_class for channel in channel_classes())]
+    classes = [
+        Settings,
+        PaymentSettings,
+        *(channel.settings_class for channel in channel_classes()),
+    ]
     fields = {name.lower() for settings in classes for name in settings.model_fields}
     for name in list(os.environ):
         if name.lower() in fields:

@@ -68,8 +68,9 @@ Deliberate differences from the real service:
 * Amounts in answers are JSON numbers written from Decimals through float, which is exact
   for the amounts a shop has (at most 15 significant digits round-trip).
 * Payment ids count up from a random 11-digit start; preference ids are
-  ``<user_id>-<uuid>`` like Mercado Pago's. ``init_point`` and voucher URLs are Mercado Pago's page addresses (nobody opens
-  them: a test pays with ``customer_pays``), so chat doubles accept them as links.
+  ``<user_id>-<uuid>`` like Mercado Pago's. ``init_point`` and voucher URLs are Mercado
+  Pago's page addresses (nobody opens them: a test pays with ``customer_pays``), so chat
+  doubles accept them as links.
 * ``fail_next(status)`` answers the next calls with that status and a JSON body (the real
   5xx page may be anything).
 * ``check_at_close()`` lists refused calls the test did not declare with

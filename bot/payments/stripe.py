@@ -302,6 +302,10 @@ def _payment(intent: dict[str, Any]) -> ProviderPayment:
         reference=reference,
         voucher_url=voucher_url,
         pay_by=pay_by,
+        # Each card tried on the page is a charge of its own.
+        attempt=str(
+            charge.get("id") or (intent.get("last_payment_error") or {}).get("charge") or ""
+        ),
     )
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from bot.payments.webhooks import BadSignature
-from core.domain.payment_links import PaymentProviderError
+from core.domain.payment_links import PaymentProviderError, ProviderRefused
 from core.services import payment_links
 from core.services.context import Shop
 from handlers.i18n import Translator
@@ -86,6 +86,11 @@ async def _answer(provider: str, named: Callable[[], dict[str, str]], shop: Shop
         return JSONResponse({"status": "ignored"})
     try:
         run = await payment_links.payment_notice(shop, provider, **what)
+    except ProviderRefused as refused:
+        # The provider has no such payment (its panel's test notice, say): sending it
+        # again would not help, and a real one is found by the reconciliation job.
+        log.warning("a %s webhook names what the provider refuses: %s", provider, refused.data)
+        return JSONResponse({"status": "ignored"})
     except PaymentProviderError as problem:
         log.warning("a %s webhook: the provider could not be read: %s", provider, problem.data)
         return JSONResponse({"error": "provider unavailable"}, status_code=503)

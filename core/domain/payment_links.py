@@ -38,6 +38,9 @@ class ProviderPayment:
     reference: str = ""  # the OXXO barcode number, the CLABE to transfer to...
     voucher_url: str = ""  # the provider's page with the voucher and instructions
     pay_by: datetime | None = None  # when the voucher stops being payable
+    # Which try at paying this is, where one payment takes several (a Stripe
+    # PaymentIntent: a declined card, then another): each try's news is told once.
+    attempt: str = ""
 
     @property
     def charge_id(self) -> str:

@@ -82,7 +82,17 @@ async def link_for(shop: Shop, code: str, customer_id: int | None = None) -> Lin
             raise OrderNotFound(code=code)
         _check_payable(order, now)
         links = await uow.payment_links.for_order(order.id)  # type: ignore[arg-type]
-    usable = [link for link in links if link.usable(now) and link.provider == provider.name]
+        timeline = await uow.orders.timeline(order.id)  # type: ignore[arg-type]
+    # A page where a voucher was started may take no other payment (Stripe's session is
+    # then complete): after one, the customer who asks again gets a new page.
+    voucher_at = max((e.at for e in timeline if e.kind == "payment_pending"), default=None)
+    usable = [
+        link
+        for link in links
+        if link.usable(now)
+        and link.provider == provider.name
+        and (voucher_at is None or link.created_at > voucher_at)
+    ]
     if usable:
         return _offer(order, usable[-1])
     assert order.expires_at is not None  # _check_payable
@@ -213,13 +223,20 @@ async def _note(shop: Shop, payment: ProviderPayment, kind: str) -> str:
         if order.status is not OrderStatus.PENDING_PAYMENT:
             return "ignored"
         timeline = await uow.orders.timeline(order.id)  # type: ignore[arg-type]
-        if any(e.kind == kind and e.data.get("charge_id") == payment.charge_id for e in timeline):
+        told = {
+            (e.data.get("charge_id"), e.data.get("attempt", "")) for e in timeline if e.kind == kind
+        }
+        if (payment.charge_id, payment.attempt) in told:
             return kind.removeprefix("payment_")
-        data = {"charge_id": payment.charge_id, "method": payment.method}
+        data = {
+            "charge_id": payment.charge_id,
+            "attempt": payment.attempt,
+            "method": payment.method,
+        }
         if kind == "payment_pending":
+            # The order (its stock) waits for the voucher; the link does not: its page
+            # closes when the provider said, and "Pagar" then gets a new one.
             _hold_until_voucher_expires(order, payment, now)
-            if order.expires_at is not None:
-                await uow.payment_links.extend(order.id, order.expires_at, now)  # type: ignore[arg-type]
             event = PaymentPending(
                 order.code,
                 payment.method,
@@ -235,7 +252,9 @@ async def _note(shop: Shop, payment: ProviderPayment, kind: str) -> str:
         await uow.orders.save(order)
         uow.notify(
             OutboxMessage.to_customer(
-                order.customer_id, event, f"{order.code}:{kind}:{payment.charge_id}"
+                order.customer_id,
+                event,
+                f"{order.code}:{kind}:{payment.charge_id}:{payment.attempt}"[:200],
             )
         )
         await uow.commit(now)
@@ -281,6 +300,7 @@ class ReconcileRun:
     outcomes: dict[str, str] = field(default_factory=dict)  # order code -> what happened
     closed: int = 0  # links of orders no longer waiting, closed
     unreachable: int = 0  # links whose provider did not answer (read again next time)
+    silent: set[str] = field(default_factory=set)  # the providers that did not answer
     refunds_sent: int = 0
 
 
@@ -298,6 +318,7 @@ async def reconcile(shop: Shop) -> ReconcileRun:
         run.read += 1
         if not await _read_link(shop, provider, code, link, run):
             run.unreachable += 1
+            run.silent.add(provider.name)
     refunds = await send_due_refunds(shop)
     run.refunds_sent = len(refunds.done)
     return run

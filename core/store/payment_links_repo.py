@@ -98,18 +98,6 @@ class SqlPaymentLinkRepository:
             stmt = stmt.where(payment_links.c.status == str(LinkStatus.OPEN))
         await self.conn.execute(stmt.values(status=str(status), updated_at=at))
 
-    async def extend(self, order_id: int, until: datetime, at: datetime) -> None:
-        """A pending voucher keeps the order's open links payable until it expires."""
-        await self.conn.execute(
-            update(payment_links)
-            .where(
-                payment_links.c.order_id == order_id,
-                payment_links.c.status == str(LinkStatus.OPEN),
-                payment_links.c.expires_at < until,
-            )
-            .values(expires_at=until, updated_at=at)
-        )
-
     async def to_reconcile(
         self, created_before: datetime, created_after: datetime, limit: int = 200
     ) -> list[tuple[str, PaymentLink]]:

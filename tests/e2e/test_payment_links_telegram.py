@@ -151,11 +151,6 @@ async def test_a_declined_card_is_told_and_try_again_brings_back_the_open_page(d
         assert (await details(pay.shop, code)).order.status == "pending_payment"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: payment_links._note tells a rejection once per (kind, charge id), and a "
-    "Stripe charge id is the session's PaymentIntent, the same for every attempt",
-)
 async def test_a_second_declined_card_on_the_same_page_is_told_too(demo_shop, clock):
     async with telegram_with_stripe(demo_shop, clock) as pay:
         _admin, ana, code, session_id = await ana_orders(pay)

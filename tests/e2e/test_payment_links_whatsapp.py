@@ -307,12 +307,6 @@ async def test_asking_to_pay_again_from_the_order_view_brings_back_the_same_link
         assert (await details(pay.shop, code)).order.status == "confirmed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a pending voucher extends the stored link's expiry (payment_links._note -> "
-    "payment_links.extend) but not the preference's at Mercado Pago, so Pay hands back a "
-    "page that closed with the order's 30 minutes",
-)
 async def test_a_customer_with_a_voucher_pending_who_taps_pay_is_never_given_a_dead_page(
     demo_shop, clock
 ):

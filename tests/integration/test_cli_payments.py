@@ -150,11 +150,6 @@ async def test_reconcile_with_mercadopago_down_exits_1_naming_it_and_pays_nothin
     assert f"{unnotified.code}\tpaid" in ran.out.splitlines()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cli.py cmd_payments_reconcile: the translated line says 'the provider did "
-    "not answer' without naming it; only the log line (pedidos.payments) names mercadopago",
-)
 async def test_reconcile_with_mercadopago_down_names_it_in_the_message_itself(
     unnotified: Unnotified,
 ):

@@ -155,7 +155,7 @@ def test_the_settings_are_read_from_the_environment_and_the_env_file(
         f"MERCADOPAGO_ACCESS_TOKEN={MP_TOKEN}\nPUBLIC_URL={PUBLIC}\n", encoding="utf-8"
     )
     monkeypatch.setenv("MERCADOPAGO_WEBHOOK_SECRET", MP_SECRET)
-    settings = PaymentSettings.load()
+    settings = PaymentSettings.load(_env_file=str(tmp_path / ".env"))
     assert settings.configured() == ["mercadopago"]
     assert settings.public_url == PUBLIC
 
