@@ -225,6 +225,24 @@ async def test_a_signed_notice_about_a_payment_of_an_order_not_ours_is_answered_
         assert await status_of(shop, order.code) is OrderStatus.PENDING_PAYMENT
 
 
+async def test_a_signed_notice_about_a_payment_mercadopago_does_not_have_is_answered_once(
+    shop, clock
+):
+    """Mercado Pago's panel sends a test notice naming payment 123456: sending it again
+    would never help, so it is answered 200 and nothing changes."""
+    _product, _buyer, order = await card_order(shop)
+    async with payments_app(shop, clock) as pay:
+        pay.mp.expect_rejections("^404")
+        messages = await outbox.messages(shop)
+
+        answer = await pay.mp_notice("123456")
+
+        assert answer.status_code == 200
+        assert answer.json() == {"status": "ignored"}
+        assert await outbox.messages(shop) == messages
+        assert await status_of(shop, order.code) is OrderStatus.PENDING_PAYMENT
+
+
 async def test_a_signed_merchant_order_notice_is_answered_and_reads_nothing(shop, clock):
     _product, _buyer, order = await card_order(shop)
     async with payments_app(shop, clock) as pay:
