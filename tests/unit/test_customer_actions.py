@@ -10,7 +10,7 @@ import handlers.conversation  # noqa: F401  (registers every feature's actions)
 from core.domain.orders import PaymentMethod
 from core.domain.returns import ReturnResolution
 from handlers import actions, options
-from handlers.customer import cart, catalog, checkout, free_text, menu, orders, privacy
+from handlers.customer import cart, catalog, checkout, free_text, menu, orders, payment, privacy
 
 # What the buttons carried when they were packed by hand ("verb:arg:arg").
 PAYLOADS = [
@@ -35,6 +35,7 @@ PAYLOADS = [
     (checkout.CheckoutChoice("addr", "7"), "ck:addr:7"),
     (checkout.CheckoutChoice("pay", PaymentMethod.BANK_TRANSFER), "ck:pay:bank_transfer"),
     (orders.ShowOrder("PED-00001"), "t:PED-00001"),
+    (payment.PayOrder("PED-00001"), "pay:PED-00001"),
     (orders.AskCancel("PED-00001"), "oc:PED-00001"),
     (orders.CancelOrder("PED-00001"), "ocy:PED-00001"),
     (orders.ConfirmReceived("PED-00001"), "od:PED-00001"),
