@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from bot.payments.webhooks import BadSignature
+from bot.payments.webhooks import BadSignature, header
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
 from core.domain.payment_links import (
@@ -69,7 +69,7 @@ _STATUSES = {
 }
 # Payment types paid outside the checkout, later: the customer needs a reference.
 _OFFLINE_TYPES = {"ticket", "bank_transfer", "atm"}
-_PAYMENT_ID = re.compile(r"^[0-9]{1,20}$")  # Mercado Pago payment ids are numbers
+_PAYMENT_ID = re.compile(r"[0-9]{1,20}")  # Mercado Pago payment ids are numbers
 
 
 def manifest(data_id: str | None, x_request_id: str | None, ts: str) -> str:
@@ -107,16 +107,6 @@ def verify_notice(
         secret.encode(), manifest(data_id, x_request_id, ts).encode(), hashlib.sha256
     ).hexdigest()
     return hmac.compare_digest(given.lower().encode(), expected.encode())
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is not None:
-        return value
-    for key, found in headers.items():  # a plain dict, whatever the case of its keys
-        if key.lower() == name:
-            return found
-    return None
 
 
 def _decimal_json(payload: Any) -> bytes:
@@ -274,8 +264,8 @@ class MercadoPago:
         data_id = query.get("data.id") or None
         if not verify_notice(
             self.webhook_secret,
-            _header(headers, "x-signature"),
-            _header(headers, "x-request-id"),
+            header(headers, "x-signature"),
+            header(headers, "x-request-id"),
             data_id,
         ):
             raise BadSignature("mercadopago")
@@ -293,7 +283,7 @@ class MercadoPago:
         # The id the signature covers; the body's only when the query has none (the body
         # is unsigned, but the id only leads to reading the payment from the API).
         payment_id = data_id or (str(data["id"]) if data.get("id") is not None else None)
-        if not payment_id or not _PAYMENT_ID.match(payment_id):
+        if not payment_id or not _PAYMENT_ID.fullmatch(payment_id):
             return None
         return payment_id
 
@@ -302,7 +292,7 @@ class MercadoPago:
     @staticmethod
     def _payment_id(payment_id: str) -> str:
         # Ids reach here from webhooks: never let one be a path of its own.
-        if not _PAYMENT_ID.match(str(payment_id)):
+        if not _PAYMENT_ID.fullmatch(str(payment_id)):
             raise ProviderRefused(provider=NAME, status=None, detail="not a payment id")
         return str(payment_id)
 

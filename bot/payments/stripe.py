@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import stripe
 
-from bot.payments.webhooks import BadSignature
+from bot.payments.webhooks import BadSignature, header
 from core.domain.money import Money
 from core.domain.payment_links import (
     CreatedLink,
@@ -190,10 +190,10 @@ class Stripe:
         Only the id is taken from the body: the caller reads the object from the API."""
         if not self._webhook_secret.strip():
             raise BadSignature("no Stripe webhook secret is configured")
-        header = _header(headers, "Stripe-Signature")
+        signature = header(headers, "Stripe-Signature")
         try:
             stripe.WebhookSignature.verify_header(
-                body, header, self._webhook_secret, stripe.Webhook.DEFAULT_TOLERANCE
+                body, signature, self._webhook_secret, stripe.Webhook.DEFAULT_TOLERANCE
             )
             event = json.loads(body)
         except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
@@ -259,14 +259,6 @@ class Stripe:
         ):
             return ProviderUnavailable(**data)
         return ProviderRefused(**data)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def _payment(intent: dict[str, Any]) -> ProviderPayment:

@@ -258,6 +258,7 @@ class LatePaymentRefunded(CustomerEvent, kind="late_payment_refunded"):
     code: str
     amount: int = 0  # minor units
     currency: str = "MXN"
+    status: OrderStatus | None = None  # expired (its items gone) or cancelled
 
 
 @dataclasses.dataclass(frozen=True)
@@ -467,6 +468,18 @@ class LatePaymentRefundedToAdmins(AdminEvent, kind="late_payment_refunded"):
     amount: int = 0  # minor units, in the shop's currency
     provider: str = ""
     status: OrderStatus | None = None  # expired or cancelled
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentNotMatching(AdminEvent, kind="payment_not_matching"):
+    """A provider took an amount that is not the order's total: not counted as its
+    payment; the merchant checks it at the provider and gives it back."""
+
+    code: str
+    amount: int = 0  # minor units
+    currency: str = "MXN"
+    provider: str = ""
+    payment_id: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -73,9 +73,8 @@ LINK_PROVIDERS = frozenset({"mercadopago", "stripe"})
 
 
 class LinkStatus(StrEnum):
-    OPEN = "open"  # the customer may pay there
-    PAID = "paid"  # a payment through it was recorded
-    CLOSED = "closed"  # replaced by a newer link, or its order can no longer be paid
+    OPEN = "open"  # the page may take a payment: reconciliation reads it
+    CLOSED = "closed"  # its page ended and its order waits for no payment
 
 
 @dataclass

@@ -243,7 +243,7 @@ async def cancel_by_customer(
 async def _cancel(shop: Shop, actor: Actor, code: str, reason: str, **how) -> CancelOutcome:
     outcome = await _cancel_once(shop, actor, code, reason, **how)
     if outcome.refunds:  # money taken by a payment link goes back now, not at the next run
-        await send_due_refunds(shop)
+        await send_due_refunds(shop, outcome.order.id)
     return outcome
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.domain.actors import SYSTEM
 from core.domain.errors import DomainError, OrderNotFound, PaymentMismatch
-from core.domain.events import PaymentPending, PaymentRejected
+from core.domain.events import PaymentNotMatching, PaymentPending, PaymentRejected
 from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.outbox import OutboxMessage
@@ -35,7 +35,7 @@ from core.domain.payment_links import (
     ProviderPaymentStatus,
 )
 from core.services import payments
-from core.services.context import Shop
+from core.services.context import Shop, retry_on_conflict
 from core.services.provider_refunds import send_due_refunds
 
 log = logging.getLogger("pedidos.payments")
@@ -122,8 +122,10 @@ async def link_for(shop: Shop, code: str, customer_id: int | None = None) -> Lin
             # The older links stay open: a payment made there still counts.
             await uow.payment_links.add(link)
             await uow.commit(now)
-    except IntegrityError:  # another worker stored this same link first
-        pass
+    except IntegrityError:  # another worker stored a link for this key first: that one
+        async with shop.uow(write=False) as uow:
+            stored = await uow.payment_links.by_key(request.idempotency_key)
+        link = stored or link
     return _offer(order, link)
 
 
@@ -142,7 +144,10 @@ def _check_payable(order: Order, now: datetime) -> None:
 
 
 def _offer(order: Order, link: PaymentLink) -> LinkOffer:
-    return LinkOffer(order.code, link.url, link.provider, order.total, link.expires_at)
+    # Told to the customer: whichever ends first, the page or the reservation (Stripe
+    # keeps a page open at least 30 minutes; the items are held only so long).
+    ends = min(link.expires_at, order.expires_at or link.expires_at)
+    return LinkOffer(order.code, link.url, link.provider, order.total, ends)
 
 
 # -- what the provider says ------------------------------------------------------------
@@ -181,7 +186,6 @@ async def payment_notice(
         if payment.provider != provider.name:
             continue
         run.outcomes[payment.order_code] = await take_payment(shop, payment)
-    await send_due_refunds(shop)  # a late payment given back: at once, not at the next run
     return run
 
 
@@ -197,6 +201,8 @@ async def take_payment(shop: Shop, payment: ProviderPayment) -> str:
                 provider=payment.provider,
                 provider_charge_id=payment.charge_id,
             )
+            if outcome.late == "refunded":  # given back at once, not at the next run
+                await send_due_refunds(shop, outcome.order.id)
             if outcome.late:
                 return outcome.late
             return "paid" if outcome.recorded else "already_recorded"
@@ -206,11 +212,33 @@ async def take_payment(shop: Shop, payment: ProviderPayment) -> str:
             return await _note(shop, payment, "payment_rejected")
     except OrderNotFound:
         log.warning("%s payment %s names no order of ours", payment.provider, payment.payment_id)
-    except PaymentMismatch as mismatch:
-        log.error("%s payment %s: wrong amount %s", payment.provider, payment.payment_id, mismatch)
+    except PaymentMismatch:
+        await _tell_admins_of_mismatch(shop, payment)
     return "ignored"
 
 
+async def _tell_admins_of_mismatch(shop: Shop, payment: ProviderPayment) -> None:
+    """Money taken that is not the order's total (a link of an order whose total
+    changed, a page edited at the provider): not counted; the admins decide, once."""
+    log.error("%s payment %s: not the order's total", payment.provider, payment.payment_id)
+    now = shop.now()
+    async with shop.uow() as uow:
+        uow.notify(
+            OutboxMessage.to_admins(
+                PaymentNotMatching(
+                    payment.order_code,
+                    payment.amount.amount,
+                    payment.amount.currency,
+                    payment.provider,
+                    payment.payment_id,
+                ),
+                f"{payment.order_code}:payment_not_matching:{payment.charge_id}"[:200],
+            )
+        )
+        await uow.commit(now)
+
+
+@retry_on_conflict
 async def _note(shop: Shop, payment: ProviderPayment, kind: str) -> str:
     """A pending or rejected payment of an order still waiting for one: on its timeline
     and told to the customer, once per payment and status. A pending voucher keeps the
@@ -242,7 +270,8 @@ async def _note(shop: Shop, payment: ProviderPayment, kind: str) -> str:
                 payment.method,
                 payment.reference,
                 payment.voucher_url,
-                payment.pay_by,
+                # Told as "pay before": the voucher's end, or the hold's if sooner.
+                min(payment.pay_by, order.expires_at or payment.pay_by) if payment.pay_by else None,
                 payment.amount.amount,
                 payment.amount.currency,
             )
@@ -309,14 +338,22 @@ async def reconcile(shop: Shop) -> ReconcileRun:
     close the links whose order no longer waits for one; send the refunds due."""
     now = shop.now()
     run = ReconcileRun()
+    names = [provider.name for provider in shop.payment_providers]
     async with shop.uow(write=False) as uow:
-        links = await uow.payment_links.to_reconcile(now - WEBHOOK_GRACE, now - RECONCILE_WINDOW)
+        links = await uow.payment_links.to_reconcile(
+            names, now - WEBHOOK_GRACE, now - RECONCILE_WINDOW
+        )
     for code, link in links:
         provider = shop.payment_provider(link.provider)
         if provider is None:
             continue
         run.read += 1
-        if not await _read_link(shop, provider, code, link, run):
+        try:
+            read = await _read_link(shop, provider, code, link, run)
+        except Exception:  # one odd link must not keep the others (and refunds) waiting
+            log.exception("reconciling %s at %s failed", code, link.provider)
+            read = False
+        if not read:
             run.unreachable += 1
             run.silent.add(provider.name)
     refunds = await send_due_refunds(shop)
@@ -336,20 +373,22 @@ async def _read_link(
         if payment.provider == provider.name:
             run.outcomes[payment.order_code] = await take_payment(shop, payment)
     waiting = any(p.status is ProviderPaymentStatus.PENDING for p in found)
-    if not waiting and await _order_done_waiting(shop, link):
+    if not waiting and await _close_when_done(shop, link):
         run.closed += 1
     return True
 
 
-async def _order_done_waiting(shop: Shop, link: PaymentLink) -> bool:
-    """Close the link once its order waits for no payment and the link can take none."""
+async def _close_when_done(shop: Shop, link: PaymentLink) -> bool:
+    """Stop reading a link once its page can take no payment (its end, and time for a
+    payment begun just before it to land) and its order waits for none. Until then a
+    payment there counts, also on an order cancelled or expired meanwhile."""
     now = shop.now()
+    if link.expires_at + WEBHOOK_GRACE > now:
+        return False
     async with shop.uow() as uow:
         order = await uow.orders.get(order_id=link.order_id)
         if order is None or order.status is OrderStatus.PENDING_PAYMENT:
             return False
-        if link.expires_at + WEBHOOK_GRACE > now and order.status is OrderStatus.EXPIRED:
-            return False  # a payment begun before it expired may still be landing
-        await uow.payment_links.set_status(order.id, LinkStatus.CLOSED, now)  # type: ignore[arg-type]
+        await uow.payment_links.close(link.id, now)  # type: ignore[arg-type]
         await uow.commit(now)
     return True

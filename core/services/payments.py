@@ -22,7 +22,7 @@ from core.domain.events import (
 from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod, in_stock_lock_order
 from core.domain.outbox import OutboxMessage
-from core.domain.payment_links import LINK_PROVIDERS, LinkStatus
+from core.domain.payment_links import LINK_PROVIDERS
 from core.domain.payments import Payment, PaymentStatus
 from core.services.context import Shop, retry_on_conflict
 from core.services.orders import load_order, status_message
@@ -108,8 +108,6 @@ async def _record_payment(shop: Shop, code: str, charge: Charge, *, revive: bool
             await _settle(uow, shop, order, found, charge, SYSTEM, now)
             if charge.provider in LINK_PROVIDERS:
                 _tell_admins_paid_online(uow, order, charge)
-        if charge.provider in LINK_PROVIDERS:
-            await uow.payment_links.set_status(order.id, LinkStatus.PAID, now)
         await uow.orders.save(order)
         await uow.commit(now)
         return PaymentOutcome(order, recorded=True, late=late)
@@ -146,7 +144,9 @@ async def _late_link_payment(
     uow.notify(
         OutboxMessage.to_customer(
             order.customer_id,
-            LatePaymentRefunded(order.code, charge.amount.amount, charge.amount.currency),
+            LatePaymentRefunded(
+                order.code, charge.amount.amount, charge.amount.currency, order.status
+            ),
             key,
         )
     )
@@ -329,7 +329,7 @@ async def refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> Pa
     """Record a (partial) refund of a paid order; money a payment link took goes back
     through its provider at once (or, when it does not answer, with the next run)."""
     payment = await _refund_order(shop, actor, code, amount)
-    await send_due_refunds(shop)
+    await send_due_refunds(shop, payment.order_id)
     return payment
 
 

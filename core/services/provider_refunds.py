@@ -32,6 +32,9 @@ from core.store.uow import SqlUnitOfWork
 log = logging.getLogger("pedidos.payments")
 
 FIRST_RETRY = timedelta(seconds=30)
+# A sender holds a refund this long (far longer than one call to the provider); if it
+# died meanwhile, the refund is sent again after it, with the same idempotency key.
+CLAIM = timedelta(minutes=2)
 LONGEST_WAIT = timedelta(hours=1)
 
 
@@ -44,7 +47,7 @@ async def give_back(
     await uow.payments.save(payment)
     if payment.provider not in LINK_PROVIDERS or not payment.provider_charge_id:
         return  # a Telegram invoice's or cash: given back outside the chat
-    _, _, provider_payment_id = payment.provider_charge_id.partition(":")
+    provider, _, provider_payment_id = payment.provider_charge_id.partition(":")
     await uow.provider_refunds.add(
         ProviderRefund(
             None,
@@ -53,8 +56,9 @@ async def give_back(
             payment.provider,
             provider_payment_id,
             amount,
-            # Unique per refund of this payment, the same on every retry of it.
-            f"refund:{payment.id}:{payment.refunded.amount}",
+            # Unique per refund of this payment at the provider (whatever database the
+            # shop runs on: keys are per provider account), the same on every retry.
+            f"refund:{provider}:{provider_payment_id}:{payment.refunded.amount}",
         ),
         at,
     )
@@ -67,14 +71,25 @@ class RefundRun:
     retrying: list[int] = field(default_factory=list)  # no answer: tried again later
 
 
-async def send_due_refunds(shop: Shop) -> RefundRun:
-    """Send every queued refund whose time came; each in a transaction of its own."""
+async def send_due_refunds(shop: Shop, order_id: int | None = None) -> RefundRun:
+    """Send every queued refund whose time came (order_id: only that order's, as a turn
+    or a webhook does right after recording one; the job sends the rest). A refund is
+    claimed first, so two senders never ask the provider for it at once."""
     async with shop.uow(write=False) as uow:
-        due = await uow.provider_refunds.due(shop.now())
+        due = await uow.provider_refunds.due(shop.now(), order_id=order_id)
     run = RefundRun()
     for refund in due:
-        await _send(shop, refund, run)
+        if await _claim(shop, refund):
+            await _send(shop, refund, run)
     return run
+
+
+async def _claim(shop: Shop, refund: ProviderRefund) -> bool:
+    now = shop.now()
+    async with shop.uow() as uow:
+        claimed = await uow.provider_refunds.claim(refund.id, now, now + CLAIM)  # type: ignore[arg-type]
+        await uow.commit(now)
+    return claimed
 
 
 async def _send(shop: Shop, refund: ProviderRefund, run: RefundRun) -> None:

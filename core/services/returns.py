@@ -355,7 +355,7 @@ async def refund_return(shop: Shop, actor: Actor, return_id: int) -> ReturnReque
     """Refund the items (an exchange refunded instead gives its replacement back);
     money a payment link took goes back through its provider at once."""
     request = await _decide(shop, actor, return_id, R.REFUNDED)
-    await send_due_refunds(shop)
+    await send_due_refunds(shop, request.order_id)
     return request
 
 

@@ -89,24 +89,35 @@ class SqlPaymentLinkRepository:
         link.id = result.inserted_primary_key[0]
         return link
 
-    async def set_status(
-        self, order_id: int, status: LinkStatus, at: datetime, *, only_open: bool = True
-    ) -> None:
-        """Mark the order's (open) links paid or closed."""
-        stmt = update(payment_links).where(payment_links.c.order_id == order_id)
-        if only_open:
-            stmt = stmt.where(payment_links.c.status == str(LinkStatus.OPEN))
-        await self.conn.execute(stmt.values(status=str(status), updated_at=at))
+    async def by_key(self, idempotency_key: str) -> PaymentLink | None:
+        row = (
+            await self.conn.execute(
+                select(payment_links).where(payment_links.c.idempotency_key == idempotency_key)
+            )
+        ).first()
+        return _link(row) if row else None
+
+    async def close(self, link_id: int, at: datetime) -> None:
+        await self.conn.execute(
+            update(payment_links)
+            .where(payment_links.c.id == link_id, payment_links.c.status == str(LinkStatus.OPEN))
+            .values(status=str(LinkStatus.CLOSED), updated_at=at)
+        )
 
     async def to_reconcile(
-        self, created_before: datetime, created_after: datetime, limit: int = 200
+        self,
+        providers: list[str],
+        created_before: datetime,
+        created_after: datetime,
+        limit: int = 200,
     ) -> list[tuple[str, PaymentLink]]:
-        """(order code, link) of the open links old enough for their webhook to have
-        come, young enough to matter: the oldest first."""
+        """(order code, link) of the configured providers' open links old enough for
+        their webhook to have come, young enough to matter: the oldest first."""
         rows = await self.conn.execute(
             select(orders.c.code, payment_links)
             .join(orders, orders.c.id == payment_links.c.order_id)
             .where(
+                payment_links.c.provider.in_(providers),
                 payment_links.c.status == str(LinkStatus.OPEN),
                 payment_links.c.created_at <= created_before,
                 payment_links.c.created_at >= created_after,
@@ -144,17 +155,30 @@ class SqlProviderRefundRepository:
         refund.id = result.inserted_primary_key[0]
         return refund
 
-    async def due(self, now: datetime, limit: int = 50) -> list[ProviderRefund]:
-        rows = await self.conn.execute(
-            select(provider_refunds)
+    async def due(
+        self, now: datetime, *, order_id: int | None = None, limit: int = 50
+    ) -> list[ProviderRefund]:
+        query = select(provider_refunds).where(
+            provider_refunds.c.status == str(RefundStatus.PENDING),
+            provider_refunds.c.next_attempt_at <= now,
+        )
+        if order_id is not None:
+            query = query.where(provider_refunds.c.order_id == order_id)
+        rows = await self.conn.execute(query.order_by(provider_refunds.c.id).limit(limit))
+        return [_refund(r) for r in rows]
+
+    async def claim(self, refund_id: int, now: datetime, until: datetime) -> bool:
+        """Hold a due refund until `until` for the one sender that got it."""
+        result = await self.conn.execute(
+            update(provider_refunds)
             .where(
+                provider_refunds.c.id == refund_id,
                 provider_refunds.c.status == str(RefundStatus.PENDING),
                 provider_refunds.c.next_attempt_at <= now,
             )
-            .order_by(provider_refunds.c.id)
-            .limit(limit)
+            .values(next_attempt_at=until, updated_at=now)
         )
-        return [_refund(r) for r in rows]
+        return result.rowcount == 1
 
     async def get(self, refund_id: int) -> ProviderRefund | None:
         row = (

@@ -201,7 +201,7 @@ payment_links = Table(
     Column("url", Text, nullable=False),
     # The key the link was asked for with: the same key gets the same link back.
     Column("idempotency_key", String(200), nullable=False, unique=True),
-    Column("status", String(12), nullable=False),  # open, paid, closed
+    Column("status", String(12), nullable=False),  # open, closed
     Column("expires_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

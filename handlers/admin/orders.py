@@ -250,9 +250,9 @@ async def refund(turn: Turn, code: str, amount_text: str) -> None:
         amount=money(turn.t, amount.amount, amount.currency), code="{code}"
     )
     if payment.provider in LINK_PROVIDERS:
-        text += " " + _("{provider} gives it back to the customer by itself.").format(
-            provider=provider_name(payment.provider)
-        )
+        text += " " + _(
+            "It goes back through {provider}; if {provider} refuses it, you are told here."
+        ).format(provider=provider_name(payment.provider))
     await show_card(turn, code, text)
 
 

@@ -6,10 +6,12 @@ from core.domain.events import (
     LatePaymentRefunded,
     LatePaymentRefundedToAdmins,
     OrderPaidOnline,
+    PaymentNotMatching,
     PaymentPending,
     PaymentRejected,
     ProviderRefundFailed,
 )
+from core.domain.orders import OrderStatus
 from handlers.customer.menu import ShowCategories
 from handlers.customer.orders import ShowOrder
 from handlers.customer.payment import PayOrder
@@ -20,7 +22,8 @@ from handlers.render import money, provider_name, status_name, when
 from handlers.types import Button, Link, Reply
 
 # Payment methods as people know them (brand names, the same in every language).
-METHOD_NAMES = {"oxxo": "OXXO", "spei": "SPEI", "paycash": "PayCash", "bank_transfer": "SPEI"}
+METHOD_NAMES = {"oxxo": "OXXO", "paycash": "PayCash", "7eleven": "7-Eleven"}
+TRANSFERS = frozenset({"spei", "clabe", "bank_transfer", "customer_balance"})
 
 
 @renders(PaymentPending)
@@ -28,15 +31,18 @@ def payment_pending(c: Context, e: PaymentPending) -> Reply:
     _ = c.t.gettext
     lines = [
         "🧾 "
-        + _("Your payment of {amount} for order {code} is waiting for the money.").format(
-            amount=money(c.t, e.amount, e.currency), code=e.code
-        )
+        + _(
+            "Your payment of {amount} for order {code} is pending: we confirm your order "
+            "as soon as the money is credited."
+        ).format(amount=money(c.t, e.amount, e.currency), code=e.code)
     ]
-    method = METHOD_NAMES.get(e.method, e.method)
-    if e.reference:
+    if e.reference and e.method in TRANSFERS:
+        lines.append(_("Transfer by SPEI to this CLABE: {reference}").format(reference=e.reference))
+    elif e.reference:
         lines.append(
             _("Pay it at {method} with this reference: {reference}").format(
-                method=method or _("the store"), reference=e.reference
+                method=METHOD_NAMES.get(e.method, e.method) or _("the store"),
+                reference=e.reference,
             )
         )
     if e.pay_by is not None:
@@ -45,11 +51,9 @@ def payment_pending(c: Context, e: PaymentPending) -> Reply:
                 time=when(c.t, e.pay_by, c.shop.now(), c.zone)
             )
         )
-    lines.append(_("We'll confirm your order as soon as the money arrives."))
     link = Link(_("See the voucher"), e.voucher_url) if e.voucher_url else None
-    return Reply(
-        "\n".join(lines), [[Button(_("Track my order"), ShowOrder(e.code).pack())]], link=link
-    )
+    track = [[Button(_("Track my order"), ShowOrder(e.code).pack())]]
+    return Reply("\n".join(lines), track, link=link)
 
 
 @renders(PaymentRejected)
@@ -70,12 +74,20 @@ def payment_rejected(c: Context, e: PaymentRejected) -> Reply:
 @renders(LatePaymentRefunded)
 def late_payment_refunded(c: Context, e: LatePaymentRefunded) -> Reply:
     _ = c.t.gettext
+    if e.status is OrderStatus.CANCELLED:
+        text = _(
+            "Your payment of {amount} for order {code} arrived after the order was "
+            "cancelled. We are refunding it to you; it can take a few days to show on your "
+            "statement."
+        )
+    else:
+        text = _(
+            "Your payment of {amount} for order {code} arrived after the order expired, "
+            "and its items are no longer available. We are refunding it to you; it can "
+            "take a few days to show on your statement."
+        )
     return Reply(
-        _(
-            "Your payment of {amount} for order {code} arrived after the order was closed, "
-            "and its items are no longer available. We are refunding it to you; it can take "
-            "a few days to show on your statement."
-        ).format(amount=money(c.t, e.amount, e.currency), code=e.code),
+        text.format(amount=money(c.t, e.amount, e.currency), code=e.code),
         [[Button(_("Catalog"), ShowCategories().pack())]],
     )
 
@@ -97,17 +109,42 @@ def order_paid_online(c: Context, e: OrderPaidOnline) -> Reply:
 
 @renders(LatePaymentRefundedToAdmins)
 def late_payment_refunded_to_admins(c: Context, e: LatePaymentRefundedToAdmins) -> Reply:
-    text = c.t.gettext(
-        "A payment of {amount} for order {code} arrived when the order was already {status}, "
-        "with its items no longer all available. It is being refunded automatically through "
-        "{provider}; nothing to do."
-    )
+    _ = c.t.gettext
+    if e.status is OrderStatus.CANCELLED:
+        text = _(
+            "A payment of {amount} for order {code} arrived after the order was cancelled. "
+            "It is being refunded automatically through {provider}; nothing to do."
+        )
+    else:
+        text = _(
+            "A payment of {amount} for order {code} arrived after the order expired, with "
+            "its items no longer all available. It is being refunded automatically through "
+            "{provider}; nothing to do."
+        )
     return Reply(
         text.format(
             amount=money(c.t, e.amount, c.shop.currency),
             code=e.code,
-            status=status_name(c.t, e.status or ""),
             provider=provider_name(e.provider),
+        ),
+        open_order_row(c.t, e.code),
+    )
+
+
+@renders(PaymentNotMatching)
+def payment_not_matching(c: Context, e: PaymentNotMatching) -> Reply:
+    text = c.t.gettext(
+        "A payment of {amount} through {provider} for order {code} is not the order's "
+        "total, so it was not counted (payment {payment}). Check it in your {provider} "
+        "account and give it back there."
+    )
+    return Reply(
+        "⚠️ "
+        + text.format(
+            amount=money(c.t, e.amount, e.currency),
+            provider=provider_name(e.provider),
+            code=e.code,
+            payment=inline(e.payment_id, 60),
         ),
         open_order_row(c.t, e.code),
     )

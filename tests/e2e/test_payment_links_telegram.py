@@ -116,7 +116,10 @@ async def test_an_oxxo_voucher_keeps_the_order_waiting_past_its_reservation_unti
 
         oxxo = pay.stripe.intent_of(session_id)["next_action"]["oxxo_display_details"]
         notice, label, voucher_url = url_buttons(ana)[-1]
-        assert f"Tu pago de {TOTAL} del pedido {code} está esperando el dinero." in notice
+        assert (
+            f"Tu pago de {TOTAL} del pedido {code} está pendiente: confirmamos tu pedido "
+            "en cuanto se acredite." in notice
+        )
         assert f"Págalo en OXXO con esta referencia: {oxxo['number']}" in notice
         assert (label, voucher_url) == ("Ver la ficha de pago", oxxo["hosted_voucher_url"])
         cap = await catalog.get_product(demo_shop, sku="GOR-ROJA")

@@ -117,9 +117,12 @@ async def test_an_oxxo_voucher_holds_the_items_until_its_deadline_and_its_cash_p
         await pay.wa.outbox()
 
         reference = pay.mp.payment(voucher)["transaction_details"]["payment_method_reference_id"]
-        waiting = [t for t in read(pay, ANA) if "está esperando el dinero" in t]
+        waiting = [t for t in read(pay, ANA) if "está pendiente" in t]
         assert len(waiting) == 1
-        assert f"Tu pago de {TOTAL} del pedido {code} está esperando el dinero." in waiting[0]
+        assert (
+            f"Tu pago de {TOTAL} del pedido {code} está pendiente: confirmamos tu pedido "
+            "en cuanto se acredite." in waiting[0]
+        )
         assert f"Págalo en OXXO con esta referencia: {reference}" in waiting[0]
         assert "te apartamos los productos hasta entonces" in waiting[0]
         voucher_url = pay.mp.payment(voucher)["transaction_details"]["external_resource_url"]
@@ -237,7 +240,8 @@ async def test_a_late_payment_for_items_sold_meanwhile_is_refunded_through_merca
         candle = await catalog.get_product(demo_shop, sku="VELA-LAV")
         assert (candle.on_hand, candle.reserved) == (1, 1)  # Luis's, and nobody else's
         assert any(
-            f"Tu pago de {TOTAL} del pedido {code} llegó cuando el pedido ya estaba cerrado" in t
+            f"Tu pago de {TOTAL} del pedido {code} llegó después de que venció el pedido, "
+            "y sus productos ya no están disponibles" in t
             for t in read(pay, ANA)
         )
         assert PAID.format(code=code) not in read(pay, ANA)

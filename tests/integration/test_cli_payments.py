@@ -126,10 +126,12 @@ async def test_reconcile_finds_a_payment_whose_webhook_never_came_and_pays_the_o
     assert [p.provider_charge_id for p in details.payments if p.holds_money] == [
         f"mercadopago:{unnotified.payment_id}"
     ]
-    # A second run has nothing left to read: the link is settled.
+    # A second run reads the link again (its page is still open) and records nothing.
     again = await pedidos(unnotified.folder, "payments", "reconcile", **unnotified.settings)
     assert again.code == 0, again.err
-    assert unnotified.code not in again.out
+    assert f"{unnotified.code}\talready_recorded" in again.out.splitlines()
+    details = await orders.order_details(unnotified.shop, unnotified.code, MERCHANT)
+    assert len([p for p in details.payments if p.holds_money]) == 1
 
 
 @pytest.mark.slow  # two runs of the command

@@ -438,7 +438,8 @@ def test_verify_notice_follows_mercado_pagos_manifest() -> None:
     assert verify_notice(SECRET, signature, "f7b2a1d4-0b1c", "1234567890")
     assert not verify_notice(SECRET, signature, "f7b2a1d4-0b1c", "1234567891")  # other id
     assert not verify_notice(SECRET, signature, "another-request", "1234567890")
-    assert not verify_notice(SECRET, signature[:-1] + "0", "f7b2a1d4-0b1c", "1234567890")
+    flipped = signature[:-1] + ("1" if signature.endswith("0") else "0")  # one hex digit off
+    assert not verify_notice(SECRET, flipped, "f7b2a1d4-0b1c", "1234567890")
     later = f"ts={int(ts) + 1},v1=" + signature.split("v1=")[1]  # the same hex, another ts
     assert not verify_notice(SECRET, later, "f7b2a1d4-0b1c", "1234567890")
     assert not verify_notice(SECRET, None, "f7b2a1d4-0b1c", "1234567890")

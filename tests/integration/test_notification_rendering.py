@@ -12,6 +12,7 @@ data that does not fit its kind) is marked failed with the reason, never "sent".
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -37,7 +38,6 @@ from core.services import (
     support,
 )
 from core.services.context import Shop
-from core.services.provider_refunds import send_due_refunds
 from handlers.notifications import has_renderer, render_message
 from handlers.types import Reply
 from tests.conftest import MERCHANT, Buyer, add_product, buy, new_buyer
@@ -48,7 +48,7 @@ LOCALES = ("es", "en")
 REFERENCES = ("code", "order_code", "return_id", "case_id", "sku", "reference")
 INCIDENT = "E-7K3FQ"  # an internal error's reference, as the admins get it
 # Logged on purpose by everything_the_shop_tells: the incident, the refused refund.
-TOLD_ERRORS = f"incident {INCIDENT}|refund 1 refused by mercadopago"
+TOLD_ERRORS = f"incident {INCIDENT}|refund 1 refused by mercadopago|not the order's total"
 CARD = PaymentMethod.CARD
 TRANSFER = PaymentMethod.BANK_TRANSFER
 LOCAL_URL = "http://127.0.0.1:8080"  # where the providers would send webhooks
@@ -186,10 +186,15 @@ async def pay_through_links(
     link = await payment_links.link_for(shop, regret.code)
     await orders.cancel_order(shop, buyer.actor, regret.code, "Me equivoqué")
     late = mp.customer_pays(link.url.rpartition("pref_id=")[2])
-    await payment_links.take_payment(shop, await provider.read_payment(late))
+    paid_late = await provider.read_payment(late)
     mp.expect_rejections("^400")
-    mp.fail_next(status=400)
-    await send_due_refunds(shop)
+    mp.fail_next(status=400)  # the refund, sent at once
+    await payment_links.take_payment(shop, paid_late)
+
+    # A page paid with another amount than the order's (edited at the provider).
+    odd = await buy(shop, buyer, {product: 1}, CARD)
+    paid = await provider.read_payment(await pay(odd.code))
+    await payment_links.take_payment(shop, replace(paid, amount=Money(100, "MXN")))
 
 
 async def in_language(shop: Shop, rows: list[PendingMessage], locale: str) -> None:
@@ -424,7 +429,19 @@ STORED: dict[tuple[str, str], dict] = {
         "currency": "MXN",
     },
     (CUSTOMER, "payment_rejected"): {"code": "PED-7K3FQ"},
-    (CUSTOMER, "late_payment_refunded"): {"code": "PED-7K3FQ", "amount": 18900, "currency": "MXN"},
+    (CUSTOMER, "late_payment_refunded"): {
+        "code": "PED-7K3FQ",
+        "amount": 18900,
+        "currency": "MXN",
+        "status": "cancelled",
+    },
+    (ADMIN, "payment_not_matching"): {
+        "code": "PED-7K3FQ",
+        "amount": 100,
+        "currency": "MXN",
+        "provider": "mercadopago",
+        "payment_id": "1234567890",
+    },
     (ADMIN, "order_paid_online"): {
         "code": "PED-7K3FQ",
         "amount": 18900,
