@@ -3,6 +3,9 @@ double: what a lost webhook, a cancelled order and two refund senders must not b
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 
 from bot.payments.mercadopago import MercadoPago
@@ -60,7 +63,7 @@ async def test_a_page_paid_after_the_order_was_cancelled_is_found_without_its_we
     assert [p.status for p in details.payments if p.provider == "mercadopago"] == ["refunded"]
 
 
-async def test_a_refund_one_sender_claimed_is_not_sent_by_another(shop, clock, mp):
+async def test_two_senders_at_once_ask_the_provider_for_a_refund_once(shop, clock, mp):
     code, preference = await card_order_with_link(shop)
     mp.customer_pays(preference)
     clock.advance(minutes=6)
@@ -68,15 +71,33 @@ async def test_a_refund_one_sender_claimed_is_not_sent_by_another(shop, clock, m
     mp.fail_next(status=503)  # the admin's refund gets no answer: it waits in the queue
     await payments.refund_order(shop, MERCHANT, code, Money(5000, "MXN"))
     assert mp.refunds == []
+    async with shop.uow(write=False) as uow:
+        [queued] = await uow.provider_refunds.due(shop.now() + timedelta(hours=1))
+    assert queued.idempotency_key == f"refund:mercadopago:{next(iter(mp.payments))}:5000"
+    clock.advance(minutes=5)
+
+    # Two workers' jobs both see it due; one claims it and asks the provider.
+    runs = await asyncio.gather(send_due_refunds(shop), send_due_refunds(shop))
+
+    assert sorted(len(run.done) for run in runs) == [0, 1]
+    refund_calls = [c for c in mp.calls if c.method == "POST" and c.path.endswith("/refunds")]
+    assert len(refund_calls) == 2  # the one that got no answer, and this one
+    assert [r["amount"] for r in mp.refunds] == [50.0]
+
+
+async def test_a_refund_whose_sender_died_is_sent_after_its_claim_runs_out(shop, clock, mp):
+    code, preference = await card_order_with_link(shop)
+    mp.customer_pays(preference)
+    clock.advance(minutes=6)
+    await payment_links.reconcile(shop)
+    mp.fail_next(status=503)
+    await payments.refund_order(shop, MERCHANT, code, Money(5000, "MXN"))
     clock.advance(minutes=5)
     async with shop.uow(write=False) as uow:
         [queued] = await uow.provider_refunds.due(shop.now())
-    assert queued.idempotency_key == f"refund:mercadopago:{next(iter(mp.payments))}:5000"
+    assert await _claim(shop, queued)  # a worker takes it and dies before asking
 
-    assert await _claim(shop, queued)  # one worker takes it...
-    assert (await send_due_refunds(shop)).done == []  # ...and another leaves it alone
-    assert mp.refunds == []
-    clock.advance(minutes=3)  # the first one died: after its claim, it is sent, once
+    assert (await send_due_refunds(shop)).done == []  # held meanwhile
+    clock.advance(minutes=3)
     assert len((await send_due_refunds(shop)).done) == 1
-    assert (await send_due_refunds(shop)).done == []
     assert [r["amount"] for r in mp.refunds] == [50.0]
