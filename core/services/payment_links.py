@@ -185,8 +185,18 @@ async def payment_notice(
     for payment in found:
         if payment.provider != provider.name:
             continue
-        run.outcomes[payment.order_code] = await take_payment(shop, payment)
+        _keep(run.outcomes, payment.order_code, await take_payment(shop, payment))
     return run
+
+
+# What an order's several payments (a voucher left, then a card) come to, the weightiest
+# first: money taken says more than a voucher waiting, which says more than a decline.
+_WEIGHT = ("paid", "revived", "refunded", "pending", "rejected", "already_recorded", "ignored")
+
+
+def _keep(outcomes: dict[str, str], code: str, outcome: str) -> None:
+    if code not in outcomes or _WEIGHT.index(outcome) < _WEIGHT.index(outcomes[code]):
+        outcomes[code] = outcome
 
 
 async def take_payment(shop: Shop, payment: ProviderPayment) -> str:
@@ -371,7 +381,7 @@ async def _read_link(
         return False
     for payment in found:
         if payment.provider == provider.name:
-            run.outcomes[payment.order_code] = await take_payment(shop, payment)
+            _keep(run.outcomes, payment.order_code, await take_payment(shop, payment))
     waiting = any(p.status is ProviderPaymentStatus.PENDING for p in found)
     if not waiting and await _close_when_done(shop, link):
         run.closed += 1

@@ -271,9 +271,11 @@ async def _payment_sent(turn: Turn, said: Understanding) -> None:
         if paid:
             await orders.show_order(turn, paid[0])  # the "payment received" message follows
             return
-        menu.main_menu(
-            turn, _("Card payments are confirmed on their own: I'll tell you when it arrives.")
-        )
+        if "pending" in found.values():  # a voucher (OXXO) or a transfer not credited yet
+            text = _("Your payment is still pending: I'll tell you as soon as it is credited.")
+        else:
+            text = _("Card payments are confirmed on their own: I'll tell you when it arrives.")
+        menu.main_menu(turn, text)
     else:
         menu.main_menu(
             turn,

@@ -65,6 +65,14 @@ async def test_the_terminal_prints_the_payment_link_and_ya_pague_finds_the_payme
         OrderStatus.PENDING_PAYMENT
     )
 
+    # An OXXO voucher started on the page: still pending, said so (its reference comes
+    # with it), not "card payments confirm themselves".
+    voucher = mercadopago.customer_pays(preference, method="oxxo")
+    said = await customer.type("ya pagué")
+    assert "Tu pago aún está pendiente" in said
+    assert "Págalo en OXXO con esta referencia" in said
+    mercadopago.reject(voucher)  # the voucher runs out unpaid
+
     # Paid on the page, and the webhook never comes: "ya pagué" finds it now.
     mercadopago.customer_pays(preference)
     said = await customer.type("ya lo pagué")
