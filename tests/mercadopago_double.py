@@ -96,6 +96,8 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 from yarl import URL
 
+from tests.local_server import LocalServer
+
 # Where Mercado Pago's pages are: the customer's checkout and the OXXO voucher.
 PAGES = "https://www.mercadopago.com.mx"
 SANDBOX_PAGES = "https://sandbox.mercadopago.com.mx"
@@ -189,7 +191,7 @@ def _parse_date(text: Any) -> datetime:
     return moment
 
 
-class MercadoPagoDouble:
+class MercadoPagoDouble(LocalServer):
     """Mercado Pago's API on 127.0.0.1; see the module docstring."""
 
     def __init__(
@@ -218,33 +220,6 @@ class MercadoPagoDouble:
         self._notice_ids = itertools.count(110_000_000_000 + secrets.randbelow(10**9))
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
-
-    # ---- lifecycle ------------------------------------------------------------------
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> MercadoPagoDouble:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     # ---- test controls --------------------------------------------------------------
 

@@ -101,6 +101,8 @@ import httpx
 from aiohttp import web
 from stripe._api_version import _ApiVersion
 
+from tests.local_server import LocalServer
+
 API_VERSION = _ApiVersion.CURRENT  # what the installed package sends and expects
 MAX_AMOUNT = 99_999_999  # "Amount must be no more than $999,999.99" (8 digits)
 MIN_OPEN = 30 * 60  # a Checkout Session's expires_at: 30 minutes ...
@@ -246,7 +248,7 @@ def _valid_url(url: str) -> bool:
     return parsed is not None and bool(parsed.host)
 
 
-class StripeApiDouble:
+class StripeApiDouble(LocalServer):
     """Stripe's API for one account, served on 127.0.0.1 (see the module docstring)."""
 
     def __init__(
@@ -269,31 +271,6 @@ class StripeApiDouble:
         self._idempotent: dict[str, _Stored] = {}
         self._failures: list[_Failure] = []
         self._runner: web.AppRunner | None = None
-
-    # ---- lifecycle ------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Serve on 127.0.0.1, on a free port; base_url tells where."""
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> StripeApiDouble:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     # ---- inspection -----------------------------------------------------------------
 

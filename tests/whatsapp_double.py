@@ -116,6 +116,7 @@ __all__ = [
     "GraphCall",
     "RedirectTransport",
 ]
+from tests.local_server import LocalServer
 
 WINDOW_SECONDS = 24 * 3600
 MAX_TEXT = 4096
@@ -478,8 +479,10 @@ def _visible_text(body: dict) -> str:
 # --------------------------------------------------------------------------------------
 
 
-class GraphApiDouble:
+class GraphApiDouble(LocalServer):
     """A WhatsApp Cloud API server for tests (see the module docstring)."""
+
+    client_max_size = MAX_UPLOAD_BYTES + (1 << 20)  # media uploads
 
     def __init__(
         self,
@@ -536,34 +539,6 @@ class GraphApiDouble:
         self._next_media_id = 1_000_000_000_000_000 + secrets.randbelow(10**14)
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
-
-    # ---- lifecycle ------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Serve on 127.0.0.1, on a free port; base_url tells where."""
-        app = web.Application(client_max_size=MAX_UPLOAD_BYTES + (1 << 20))
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> GraphApiDouble:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     # ---- what tests read --------------------------------------------------------------
 
