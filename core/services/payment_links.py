@@ -69,9 +69,9 @@ class LinkOffer:
 
 async def link_for(shop: Shop, code: str, customer_id: int | None = None) -> LinkOffer:
     """The link where the customer pays an order waiting for a card payment: the open
-    one, or a new one once it expired (a voucher can move the order's deadline) or the
-    shop changed provider. A customer may only get their own order's (OrderNotFound
-    otherwise)."""
+    one, or a new one once its page ended (an OXXO voucher holds the order longer than
+    its page), a voucher was started on it, or the shop changed provider. A customer may
+    only get their own order's (OrderNotFound otherwise)."""
     provider = shop.link_provider
     if provider is None:
         raise NoLinkProvider()
@@ -101,7 +101,7 @@ async def link_for(shop: Shop, code: str, customer_id: int | None = None) -> Lin
         order.total,
         f"{shop.settings.store_name} · {order.code}",
         order.expires_at,
-        # The same for every worker asking at once: the provider gives them one link.
+        # The same for every worker asking at once: one link is stored, all hand it out.
         f"{order.code}:link:{len(links) + 1}",
     )
     created = await provider.create_link(request)
