@@ -8,12 +8,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.domain.orders import OrderStatus
+from core.services import cart as cart_service
 from core.services import catalog as catalog_service
 from core.services import orders as order_service
 from core.services import payment_links
 from core.services import support as support_service
 from handlers.actions import Action, handles
-from handlers.customer import cart, catalog, checkout, menu, orders, shop_info, support
+from handlers.customer import (
+    cart,
+    catalog,
+    checkout,
+    menu,
+    orders,
+    payment,
+    shop_info,
+    support,
+)
 from handlers.customer.menu import MainMenu, TalkToPerson
 from handlers.drafts import Draft
 from handlers.intents import fold
@@ -230,6 +240,16 @@ async def _view_cart(turn: Turn, said: Understanding) -> None:
 
 
 async def _checkout(turn: Turn, said: Understanding) -> None:
+    """ "Quiero pagar", "mándame el link de pago": with nothing in the cart and an order
+    waiting for its online payment, the customer means that order: its link."""
+    if turn.shop.link_provider is not None:
+        view = await cart_service.view_cart(turn.shop, turn.customer.id)
+        if view.is_empty:
+            mine = await order_service.customer_orders(turn.shop, turn.customer.id, open_only=True)
+            waiting = [o for o in mine if payment.payable_online(turn, o)]
+            if waiting:
+                await payment.send_payment_link(turn, waiting[0].code)  # the newest
+                return
     await checkout.start(turn)
 
 

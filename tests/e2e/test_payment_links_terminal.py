@@ -104,3 +104,23 @@ async def test_oxxo_is_answered_from_the_shops_provider(demo_shop, mercadopago):
     said = await customer.type("aceptan oxxo?")
     assert "Por ahora no aceptamos OXXO" in said
     assert "tarjeta" not in said.lower()  # the terminal takes no card without a provider
+
+
+async def test_quiero_pagar_with_an_empty_cart_sends_the_waiting_orders_link(
+    demo_shop, mercadopago
+):
+    customer = ChatDriver(demo_shop, "lucia", name="Lucía", locale="es")
+    first = LINK.search(await checkout_by_card(customer)).group(1)
+
+    for typed in ("quiero pagar", "mándame el link de pago", "como pago?"):
+        said = await customer.type(typed)
+        assert LINK.search(said).group(1) == first, typed
+    assert len(mercadopago.preferences) == 1
+
+    # Something in the cart again: "quiero pagar" is a new checkout.
+    await customer.type("Vela de lavanda")
+    await customer.press("Vela de lavanda")
+    await customer.press("Agregar")
+    said = await customer.type("quiero pagar")
+    assert LINK.search(said) is None
+    assert "¿A nombre de quién va el pedido?" in said
