@@ -149,7 +149,6 @@ class MercadoPago:
     """The `PaymentProvider` for Mercado Pago (Checkout Pro)."""
 
     name = NAME
-    label = "Mercado Pago"
 
     def __init__(
         self,

@@ -70,7 +70,6 @@ class Stripe:
     """The PaymentProvider adapter for Stripe Checkout."""
 
     name = "stripe"
-    label = "Stripe"
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from html import escape
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -68,8 +69,8 @@ def payments_router(shop: Shop) -> APIRouter:
         page = (
             f'<!doctype html><html lang="{t.locale}"><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_html(shop.settings.store_name)}</title>"
-            f"<h1>{_html(title)}</h1><p>{_html(text)}</p></html>"
+            f"<title>{escape(shop.settings.store_name)}</title>"
+            f"<h1>{escape(title)}</h1><p>{escape(text)}</p></html>"
         )
         return HTMLResponse(page)
 
@@ -85,7 +86,7 @@ async def _answer(provider: str, named: Callable[[], dict[str, str]], shop: Shop
     if not what:
         return JSONResponse({"status": "ignored"})
     try:
-        run = await payment_links.payment_notice(shop, provider, **what)
+        outcomes = await payment_links.payment_notice(shop, provider, **what)
     except ProviderRefused as refused:
         # The provider has no such payment (its panel's test notice, say): sending it
         # again would not help, and a real one is found by the reconciliation job.
@@ -94,8 +95,4 @@ async def _answer(provider: str, named: Callable[[], dict[str, str]], shop: Shop
     except PaymentProviderError as problem:
         log.warning("a %s webhook: the provider could not be read: %s", provider, problem.data)
         return JSONResponse({"error": "provider unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok", "orders": run.outcomes})
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return JSONResponse({"status": "ok", "orders": outcomes})

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from core.domain.errors import DomainError
 from core.domain.money import Money
+from core.domain.orders import Order, OrderStatus, PaymentMethod
 
 
 class ProviderPaymentStatus(StrEnum):
@@ -70,6 +71,13 @@ class CreatedLink:
 # The providers whose payments are refunded through their API (a Telegram invoice's and
 # the merchant's own "paid" are refunded outside the chat).
 LINK_PROVIDERS = frozenset({"mercadopago", "stripe"})
+
+
+def payable_by_link(order: Order) -> bool:
+    """A card order still waiting for its payment: a payment link can pay it."""
+    return (
+        order.payment_method is PaymentMethod.CARD and order.status is OrderStatus.PENDING_PAYMENT
+    )
 
 
 class LinkStatus(StrEnum):
@@ -139,7 +147,6 @@ class PaymentProvider(Protocol):
     """The port every payment-link provider adapter implements (bot/payments/)."""
 
     name: str  # "mercadopago", "stripe": stored on links, payments and refunds
-    label: str  # how people know it: "Mercado Pago", "Stripe"
 
     async def create_link(self, request: LinkRequest) -> CreatedLink:
         """A page where the order is paid, once per idempotency key."""

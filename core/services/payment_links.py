@@ -153,25 +153,18 @@ def _offer(order: Order, link: PaymentLink) -> LinkOffer:
 # -- what the provider says ------------------------------------------------------------
 
 
-@dataclass
-class NoticeRun:
-    """What reading a provider's payments did: order code -> outcome."""
-
-    outcomes: dict[str, str] = field(default_factory=dict)
-
-
 async def payment_notice(
     shop: Shop, provider_name: str, *, payment_id: str = "", link_ref: str = ""
-) -> NoticeRun:
+) -> dict[str, str]:
     """A provider's (verified) webhook names a payment or a link: read it from the
-    provider and act on what the provider says. Raises PaymentProviderError when the
-    provider can't be read (the webhook should then be answered with an error, so the
-    provider sends it again)."""
+    provider and act on what the provider says; returns order code -> what happened.
+    Raises PaymentProviderError when the provider can't be read (the webhook should then
+    be answered with an error, so the provider sends it again)."""
     provider = shop.payment_provider(provider_name)
-    run = NoticeRun()
+    outcomes: dict[str, str] = {}
     if provider is None:
         log.warning("a %s notice, but %s is not configured", provider_name, provider_name)
-        return run
+        return outcomes
     if payment_id:
         found = [await provider.read_payment(payment_id)]
     else:
@@ -180,13 +173,13 @@ async def payment_notice(
             codes = await uow.orders.codes([link.order_id]) if link else {}
         if link is None:
             log.info("a %s notice about a link not ours: %s", provider_name, link_ref)
-            return run
+            return outcomes
         found = await provider.payments_for_link(codes[link.order_id], link_ref)
     for payment in found:
         if payment.provider != provider.name:
             continue
-        _keep(run.outcomes, payment.order_code, await take_payment(shop, payment))
-    return run
+        _keep(outcomes, payment.order_code, await take_payment(shop, payment))
+    return outcomes
 
 
 # What an order's several payments (a voucher left, then a card) come to, the weightiest
@@ -340,7 +333,6 @@ class ReconcileRun:
     closed: int = 0  # links of orders no longer waiting, closed
     unreachable: int = 0  # links whose provider did not answer (read again next time)
     silent: set[str] = field(default_factory=set)  # the providers that did not answer
-    refunds_sent: int = 0
 
 
 async def reconcile(shop: Shop) -> ReconcileRun:
@@ -366,8 +358,7 @@ async def reconcile(shop: Shop) -> ReconcileRun:
         if not read:
             run.unreachable += 1
             run.silent.add(provider.name)
-    refunds = await send_due_refunds(shop)
-    run.refunds_sent = len(refunds.done)
+    await send_due_refunds(shop)
     return run
 
 

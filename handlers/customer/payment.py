@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.domain.orders import Order, OrderStatus, PaymentMethod
-from core.domain.payment_links import PaymentProviderError
+from core.domain.orders import Order
+from core.domain.payment_links import PaymentProviderError, payable_by_link
 from core.services import payment_links
 from core.services.payment_links import NoLinkProvider, OrderNotPayable
 from handlers.actions import Action, handles
@@ -29,11 +29,7 @@ async def pay_order(turn: Turn, action: PayOrder) -> None:
 def payable_online(turn: Turn, order: Order) -> bool:
     """Whether the order's view offers "Pay": a card order waiting for its payment,
     in a shop with a payment-link provider."""
-    return (
-        turn.shop.link_provider is not None
-        and order.payment_method is PaymentMethod.CARD
-        and order.status is OrderStatus.PENDING_PAYMENT
-    )
+    return turn.shop.link_provider is not None and payable_by_link(order)
 
 
 async def send_payment_link(turn: Turn, code: str, placed: str = "") -> None:

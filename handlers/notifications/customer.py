@@ -30,7 +30,7 @@ from handlers.render import money, rating_buttons
 from handlers.types import Button, Reply
 
 
-def _track(t: Translator, code: str) -> list[list[Button]]:
+def track_row(t: Translator, code: str) -> list[list[Button]]:
     return [[Button(t.gettext("Track my order"), ShowOrder(code).pack())]] if code else []
 
 
@@ -45,7 +45,7 @@ def order_confirmed(c: Context, e: OrderConfirmed) -> Reply:
         _("✅ Your order {code} is confirmed. We'll let you know when it ships.").format(
             code=e.code
         ),
-        _track(c.t, e.code),
+        track_row(c.t, e.code),
     )
 
 
@@ -54,7 +54,7 @@ def payment_received(c: Context, e: PaymentReceived) -> Reply:
     _ = c.t.gettext
     return Reply(
         _("✅ We received your payment for order {code}. Thank you!").format(code=e.code),
-        _track(c.t, e.code),
+        track_row(c.t, e.code),
     )
 
 
@@ -62,7 +62,7 @@ def payment_received(c: Context, e: PaymentReceived) -> Reply:
 def order_preparing(c: Context, e: OrderPreparing) -> Reply:
     _ = c.t.gettext
     return Reply(
-        _("📦 We are preparing your order {code}.").format(code=e.code), _track(c.t, e.code)
+        _("📦 We are preparing your order {code}.").format(code=e.code), track_row(c.t, e.code)
     )
 
 
@@ -74,7 +74,7 @@ def order_shipped(c: Context, e: OrderShipped) -> Reply:
             "🚚 Your order {code} is on its way with {carrier}. Tracking number: {number}\n"
             "Track it here: {url}"
         ).format(code=e.code, carrier=e.carrier, number=e.tracking_number, url=e.tracking_url),
-        _track(c.t, e.code),
+        track_row(c.t, e.code),
     )
 
 

@@ -12,10 +12,9 @@ from core.domain.events import (
     ProviderRefundFailed,
 )
 from core.domain.orders import OrderStatus
-from handlers.customer.menu import ShowCategories
-from handlers.customer.orders import ShowOrder
 from handlers.customer.payment import PayOrder
 from handlers.notifications.admin import open_order_row
+from handlers.notifications.customer import catalog_row, track_row
 from handlers.notifications.registry import Context, renders
 from handlers.quoting import inline
 from handlers.render import money, provider_name, status_name, when
@@ -52,7 +51,7 @@ def payment_pending(c: Context, e: PaymentPending) -> Reply:
             )
         )
     link = Link(_("See the voucher"), e.voucher_url) if e.voucher_url else None
-    track = [[Button(_("Track my order"), ShowOrder(e.code).pack())]]
+    track = track_row(c.t, e.code)
     return Reply("\n".join(lines), track, link=link)
 
 
@@ -66,7 +65,7 @@ def payment_rejected(c: Context, e: PaymentRejected) -> Reply:
         ).format(code=e.code),
         [
             [Button(_("Try again"), PayOrder(e.code).pack())],
-            [Button(_("Track my order"), ShowOrder(e.code).pack())],
+            *track_row(c.t, e.code),
         ],
     )
 
@@ -88,7 +87,7 @@ def late_payment_refunded(c: Context, e: LatePaymentRefunded) -> Reply:
         )
     return Reply(
         text.format(amount=money(c.t, e.amount, e.currency), code=e.code),
-        [[Button(_("Catalog"), ShowCategories().pack())]],
+        catalog_row(c.t),
     )
 
 
