@@ -415,3 +415,12 @@ channel_menus = Table(
     Column("options", JSON, nullable=False),  # [[label, payload], ...]
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+
+# --- Issue 17: API keys and idempotent requests (migration 0014) ---
+
+
+# --- Issue 17: outgoing webhooks (migration 0015) ---
+
+
+# --- Issue 17: carrier tracking checkpoints (migration 0016) ---
