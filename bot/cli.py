@@ -17,9 +17,19 @@ from bot.payments.providers import load_providers
 from bot.payments.settings import PaymentSettings
 from bot.terminal.chat import TerminalChat
 from core.domain.actors import Actor, ActorKind
+from core.domain.api_keys import SCOPES, InvalidKeyName, UnknownScope, parse_scopes
 from core.domain.errors import StoreUnavailable
 from core.domain.shipments import Carrier
-from core.services import admins, catalog_io, demo, expiry, payment_links, privacy, shipping
+from core.services import (
+    admins,
+    api_keys,
+    catalog_io,
+    demo,
+    expiry,
+    payment_links,
+    privacy,
+    shipping,
+)
 from core.services.context import Shop
 from core.settings import Settings, SettingsError, load_settings
 from core.store.migrate import upgrade
@@ -269,6 +279,47 @@ async def cmd_carrier(shop: Shop, t: Translator, args: argparse.Namespace) -> in
     return 0
 
 
+async def cmd_apikey(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
+    """REST API keys: create (the key is printed once), list, revoke."""
+    _ = t.gettext
+    if args.apikey_command == "create":
+        try:
+            made, key = await api_keys.create_key(
+                shop, CLI_ACTOR, args.name, parse_scopes(args.scopes)
+            )
+        except UnknownScope:
+            known = ", ".join(sorted(SCOPES))
+            print(
+                _("Unknown scope. Use a comma-separated list of: {known}, or all.").format(
+                    known=known
+                ),
+                file=sys.stderr,
+            )
+            return 2
+        except InvalidKeyName:
+            print(_("Give the key a name of 1 to 80 characters."), file=sys.stderr)
+            return 2
+        print(
+            _("API key {id} ({name}) made. Copy it now: it is not shown again.").format(
+                id=made.id, name=made.name
+            )
+        )
+        print(key)
+        return 0
+    if args.apikey_command == "revoke":
+        if not await api_keys.revoke_key(shop, CLI_ACTOR, args.id):
+            print(_("There is no active API key {id}.").format(id=args.id), file=sys.stderr)
+            return 1
+        print(_("API key {id} revoked: it no longer works.").format(id=args.id))
+        return 0
+    for key in await api_keys.list_keys(shop, CLI_ACTOR):
+        state = _("active") if key.active else _("revoked")
+        used = key.last_used_at.isoformat(timespec="minutes") if key.last_used_at else "-"
+        scopes = ",".join(sorted(key.scopes))
+        print(f"{key.id}\t{key.name}\tpdk_{key.prefix}_…\t{state}\t{used}\t{scopes}")
+    return 0
+
+
 YES = {"y", "yes", "s", "si", "sí"}
 
 
@@ -344,6 +395,17 @@ def build_parser(channel_names: Sequence[str]) -> argparse.ArgumentParser:
     add_carrier.add_argument("name")
     add_carrier.add_argument("tracking_url", help="with {tracking} where the number goes")
     add_carrier.set_defaults(handler=cmd_carrier)
+
+    apikey = sub.add_parser("apikey", help="keys for the REST API (/api/v1)")
+    apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
+    apikey_sub.add_parser("list", help="list the keys").set_defaults(handler=cmd_apikey)
+    make_key = apikey_sub.add_parser("create", help="make a key (shown once)")
+    make_key.add_argument("name", help="who or what uses it, e.g. inventario")
+    make_key.add_argument("--scopes", required=True, help="e.g. orders:read,orders:write; all")
+    make_key.set_defaults(handler=cmd_apikey)
+    revoke_key = apikey_sub.add_parser("revoke", help="stop a key working")
+    revoke_key.add_argument("id", type=int)
+    revoke_key.set_defaults(handler=cmd_apikey)
 
     admin = sub.add_parser("admin", help="who runs the shop from a chat")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 
+from bot.api import create_api
 from bot.body_limit import BodySizeLimit
 from core.domain.errors import StoreUnavailable
 from core.services import health
@@ -27,4 +28,5 @@ def create_app(shop: Shop, routers: Iterable[APIRouter] = ()) -> FastAPI:
 
     for router in routers:
         app.include_router(router)
+    app.mount("/api", create_api(shop))  # the REST API (bot/api/)
     return app

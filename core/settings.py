@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     # silence; nothing they send meanwhile is handled. Admins are not limited.
     incoming_per_minute: int = Field(default=600, ge=1, le=60_000)
     incoming_burst: int = Field(default=30, ge=1, le=1_000_000)
+    # REST API calls per key (token bucket, per worker, like the one above): API_BURST
+    # at once, then API_REQUESTS_PER_MINUTE; over it the answer is 429 with Retry-After.
+    api_requests_per_minute: int = Field(default=600, ge=1, le=600_000)
+    api_burst: int = Field(default=60, ge=1, le=1_000_000)
     # The web app (webhooks, health).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged at start)

@@ -68,6 +68,14 @@ class IncomingLimiter:
         bucket.told = True
         return Verdict.SLOW_DOWN
 
+    def seconds_to_next(self, channel: str, user_id: str) -> float:
+        """How long until this person may send one more (0: now)."""
+        bucket = self._buckets.get((channel, user_id))
+        if bucket is None:
+            return 0.0
+        missing = 1.0 - self._filled(bucket, self.clock())
+        return max(0.0, missing / self.rate)
+
     @property
     def people_remembered(self) -> int:
         return len(self._buckets)

@@ -145,9 +145,14 @@ async def create_product(
     price: str,
     stock: str,
     category: str = "",
+    *,
+    description: str = "",
+    weight_g: str = "0",
+    image_url: str = "",
 ) -> Product:
-    """A new product from the admin chat, checked like an imported CSV row."""
-    line = ",".join(_csv_cell(v) for v in (sku, name, "", category, price, stock, "0", ""))
+    """A new product (admin chat, REST API), checked like an imported CSV row."""
+    cells = (sku, name, description, category, price, stock, weight_g, image_url)
+    line = ",".join(_csv_cell(v) for v in cells)
     rows: list[ProductRow] = parse_catalog_csv(
         "sku,name,description,category,price,stock,weight_g,image_url\n" + line, shop.currency
     )

@@ -419,6 +419,36 @@ channel_menus = Table(
 
 # --- Issue 17: API keys and idempotent requests (migration 0014) ---
 
+# Keys for the REST API: the prefix finds a key, the digest checks it (never the key).
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("key_digest", String(64), nullable=False),
+    Column("scopes", Text, nullable=False),  # comma-separated
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("last_used_at", UtcDateTime, nullable=True),
+)
+
+# The first answer to each POST sent with an Idempotency-Key, replayed on a repeat.
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("api_key_id", Integer, ForeignKey("api_keys.id"), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("body", Text, nullable=False, default=""),
+    Column("content_type", String(100), nullable=False, default="application/json"),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("api_key_id", "idempotency_key", name="uq_api_idempotency_key"),
+    Index("ix_api_idempotency_created_at", "created_at"),
+)
+
 
 # --- Issue 17: outgoing webhooks (migration 0015) ---
 

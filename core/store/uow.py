@@ -11,9 +11,11 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.domain.api_keys import API_CHANNEL
 from core.domain.events import StockRanLow
 from core.domain.outbox import ADMIN, ADMINS, CUSTOMER, OutboxMessage
 from core.store.admins_repo import SqlAdminRepository
+from core.store.api_keys_repo import SqlApiKeyRepository, SqlIdempotencyRepository
 from core.store.catalog_repo import SqlCatalogRepository
 from core.store.conversations_repo import SqlConversationRepository, SqlSupportRepository
 from core.store.customers_repo import SqlCartRepository, SqlCustomerRepository
@@ -79,6 +81,8 @@ class SqlUnitOfWork:
     inbox = _Repository(SqlInboxRepository)
     menus = _Repository(SqlChannelMenuRepository)
     privacy = _Repository(SqlPrivacyRepository)
+    api_keys = _Repository(SqlApiKeyRepository)
+    idempotency = _Repository(SqlIdempotencyRepository)
 
     conn: AsyncConnection
 
@@ -118,6 +122,9 @@ class SqlUnitOfWork:
     async def is_admin(self, channel: str, user_id: str) -> bool:
         if self.is_configured_admin(channel, user_id):
             return True
+        if channel == API_CHANNEL:  # a REST API key acts for the shop while not revoked
+            key = await self.api_keys.get(int(user_id)) if user_id.isdigit() else None
+            return key is not None and key.active
         return await self.admins.exists(channel, user_id)
 
     async def admin_addresses(self) -> list[tuple[str, str]]:
