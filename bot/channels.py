@@ -77,6 +77,8 @@ class Channel(ABC):
 
     name: ClassVar[str]
     settings_class: ClassVar[type[ChannelSettings]] = ChannelSettings
+    # Its person ids are phone numbers the platform verified (ChannelRoster.phone_ids).
+    person_ids_are_phone_numbers: ClassVar[bool] = False
 
     def __init__(self, settings: ChannelSettings) -> None:
         self.settings = settings
@@ -142,6 +144,7 @@ def roster(channels: Iterable[Channel]) -> ChannelRoster:
         names=tuple(c.name for c in channels),
         admins=frozenset((c.name, user_id) for c in channels for user_id in c.admins()),
         admin_group=groups[0] if groups else None,
+        phone_ids=frozenset(c.name for c in channels if c.person_ids_are_phone_numbers),
     )
 
 

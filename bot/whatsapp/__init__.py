@@ -32,6 +32,7 @@ CAPABILITIES = Capabilities(
 class WhatsApp(Channel):
     name = "whatsapp"
     settings_class = WhatsAppSettings
+    person_ids_are_phone_numbers = True  # a wa_id is the person's number (or a BSUID)
     settings: WhatsAppSettings
 
     def capabilities(self) -> Capabilities:

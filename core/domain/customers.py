@@ -42,6 +42,11 @@ class Address:
 # A forgotten customer keeps only its id (its orders still point at it) under this
 # channel, so nobody's channel identity finds it again: whoever writes next is new.
 FORGOTTEN_CHANNEL = "forgotten"
+# Customers known only by a phone number: an order the merchant took by phone or at the
+# counter for someone who never wrote to the shop (core/domain/phone_orders.py). No
+# message is ever sent to them; their first message from a chat whose ids are phone
+# numbers makes the record theirs (core/services/customers.py `identify`).
+PHONE_CHANNEL = "phone"
 
 
 @dataclass
@@ -58,3 +63,8 @@ class Customer:
     @property
     def forgotten(self) -> bool:
         return self.channel == FORGOTTEN_CHANNEL
+
+    @property
+    def offline(self) -> bool:
+        """Known only by phone: no chat to write to (yet)."""
+        return self.channel == PHONE_CHANNEL

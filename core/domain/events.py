@@ -173,6 +173,19 @@ class OrderConfirmed(CustomerEvent, kind="order_confirmed"):
 
 
 @dataclasses.dataclass(frozen=True)
+class OrderTaken(CustomerEvent, kind="order_taken"):
+    """The shop took an order for the customer by phone or at the counter
+    (core/services/phone_orders.py): what a checkout would have said in their chat."""
+
+    code: str
+    total: int = 0  # minor units
+    currency: str = "MXN"
+    payment_method: PaymentMethod = PaymentMethod.CASH_ON_DELIVERY
+    status: OrderStatus = OrderStatus.AWAITING_CONFIRMATION
+    pickup: bool = False  # picked up at the shop: paid there, not on delivery
+
+
+@dataclasses.dataclass(frozen=True)
 class PaymentReceived(CustomerEvent, kind="payment_received"):
     code: str
     status: OrderStatus | None = None  # the order's, once paid

@@ -63,3 +63,24 @@ def _spanish(digits: str, plus: bool) -> str | None:
     if not re.fullmatch(r"[6-9]\d{8}", digits):
         return None
     return f"+34 {digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+def international_ids(phone: str) -> list[str]:
+    """The ways a chat that names people by phone number (WhatsApp) may write this
+    cleaned number: its digits with the country code and no "+", and for Mexico also
+    with the old mobile "1" after 52 ("+52 55 1234 5678" -> "525512345678",
+    "5215512345678")."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        return []
+    if digits.startswith("52") and len(digits) == 12:
+        return [digits, "521" + digits[2:]]
+    return [digits]
+
+
+def phone_of_id(user_id: str, country: str = "MX") -> str | None:
+    """The cleaned phone number a chat id that is a phone number stands for
+    ("5215512345678" -> "+52 55 1234 5678"); None when it is not one of the country."""
+    if not user_id.isascii() or not user_id.isdigit():
+        return None
+    return clean_phone("+" + user_id, country)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.domain.actors import Actor
 from core.domain.actors import customer as customer_actor
 from core.domain.cart import CartLine
 from core.domain.customers import Address
@@ -134,20 +135,10 @@ async def _place_order(
             await uow.commit(now)
             raise problem
 
-        totals = compute_totals(
-            [line.total for line in lines],
-            shop.policy,
-            details.shipping_method,
-            Destination.of(details.address.as_dict() if details.address else None),
-        )
-        code = new_order_code()  # unique index: see OrderCodeTaken
-        status = initial_status(method)
-        order = Order(
-            id=None,
-            code=code,
+        actor = customer_actor(customer_id)
+        order = priced_order(
+            shop,
             customer_id=customer_id,
-            status=status,
-            currency=shop.currency,
             lines=[
                 OrderLine(
                     line.product_id,
@@ -159,54 +150,109 @@ async def _place_order(
                 )
                 for line in lines
             ],
-            subtotal=totals.subtotal,
-            tax=totals.tax,
-            shipping_fee=totals.shipping_fee,
-            total=totals.total,
             shipping_method=details.shipping_method,
-            payment_method=method,
-            customer_name=details.name.strip()[:200],
-            phone=details.phone.strip()[:40],
-            address=details.address.as_dict(),
-            created_at=now,
-            updated_at=now,
-            expires_at=(
-                now + timedelta(minutes=shop.settings.reservation_expiry_minutes)
-                if method.is_prepaid
-                else None
-            ),
+            address=details.address,
+            method=method,
+            name=details.name,
+            phone=details.phone,
+            actor=actor,
+            now=now,
         )
-        actor = customer_actor(customer_id)
-        order.record(OrderEvent(now, str(actor), "placed", None, str(status)))
-        await uow.orders.add(order)
-
-        shortages = []
-        for line in in_stock_lock_order(order.lines):
-            if not await uow.stock.reserve(
-                line.product_id, line.quantity, order_id=order.id, actor=actor, at=now
-            ):
-                shortages.append(StockShortage(line.sku, line.name, line.quantity, 0))
-        if shortages:  # lost a race with another checkout: nothing is kept
-            raise OutOfStock(shortages)
-
-        await uow.payments.add(
-            Payment(
-                None,
-                order.id,
-                str(method),
-                PaymentStatus.PENDING,
-                order.total,
-                Money.zero(order.currency),
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        await record_order(uow, order, actor, now)
         await uow.carts.clear(customer_id)
         if details.save_address:
             await _remember_address(uow, customer_id, details.address, now)
-        uow.notify(OutboxMessage.to_admins(NewOrder(code), f"{code}:new_order"))
         await uow.commit(now)
     return order
+
+
+def priced_order(
+    shop: Shop,
+    *,
+    customer_id: int,
+    lines: list[OrderLine],
+    shipping_method: str,
+    address: Address,
+    method: PaymentMethod,
+    name: str,
+    phone: str,
+    actor: Actor,
+    now: datetime,
+    **placed: object,
+) -> Order:
+    """A new order of these lines at their prices, with the shop's totals for that
+    shipping method to that address (its zone), in the status its payment method
+    starts in, and its "placed" event (by actor, with `placed` as the event's data).
+    Shared by the chat's checkout and the orders the merchant takes
+    (core/services/phone_orders.py)."""
+    totals = compute_totals(
+        [line.total for line in lines],
+        shop.policy,
+        shipping_method,
+        Destination.of(address.as_dict()),
+    )
+    status = initial_status(method)
+    order = Order(
+        id=None,
+        code=new_order_code(),  # unique index: see OrderCodeTaken
+        customer_id=customer_id,
+        status=status,
+        currency=shop.currency,
+        lines=lines,
+        subtotal=totals.subtotal,
+        tax=totals.tax,
+        shipping_fee=totals.shipping_fee,
+        total=totals.total,
+        shipping_method=shipping_method,
+        payment_method=method,
+        customer_name=name.strip()[:200],
+        phone=phone.strip()[:40],
+        address=address.as_dict(),
+        created_at=now,
+        updated_at=now,
+        expires_at=(
+            now + timedelta(minutes=shop.settings.reservation_expiry_minutes)
+            if method.is_prepaid
+            else None
+        ),
+    )
+    order.record(OrderEvent(now, str(actor), "placed", None, str(status), dict(placed)))
+    return order
+
+
+async def record_order(uow: SqlUnitOfWork, order: Order, actor: Actor, now: datetime) -> None:
+    """Write a new order with its stock reserved, its pending payment and the admins'
+    news, in the caller's transaction (which commits it).
+
+    Each line is reserved with the guarded UPDATE (never more than on hand minus
+    reserved), in product order (no deadlock between two orders). A line that can't be
+    reserved (another order took the units since they were read) raises OutOfStock
+    naming every such line with what is available now; the caller's transaction then
+    rolls back, so nothing is kept."""
+    await uow.orders.add(order)
+    shortages = []
+    for line in in_stock_lock_order(order.lines):
+        if not await uow.stock.reserve(
+            line.product_id, line.quantity, order_id=order.id, actor=actor, at=now
+        ):
+            product = await uow.catalog.get(line.product_id)
+            available = max(product.available, 0) if product and product.active else 0
+            shortages.append(StockShortage(line.sku, line.name, line.quantity, available))
+    if shortages:
+        raise OutOfStock(shortages)
+    await uow.payments.add(
+        Payment(
+            None,
+            order.id,
+            str(order.payment_method),
+            PaymentStatus.PENDING,
+            order.total,
+            Money.zero(order.currency),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    uow.notify(OutboxMessage.to_admins(NewOrder(order.code), f"{order.code}:new_order"))
 
 
 async def _fix_cart(

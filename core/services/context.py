@@ -35,12 +35,17 @@ class ChannelRoster:
     - admins: (channel, user id) of the admins the channels' settings name (more are
       added with `pedidos admin add`, in the admins table);
     - admin_group: (channel, chat) where admin news go instead of to each admin on that
-      channel, when a channel has such a group.
+      channel, when a channel has such a group;
+    - phone_ids: the channels whose person ids are phone numbers the platform verified
+      (digits, country code first), so a number the merchant types finds the person's
+      chat there, and an order taken by phone becomes theirs when they first write
+      (core/services/phone_orders.py).
     """
 
     names: tuple[str, ...] = ()
     admins: frozenset[tuple[str, str]] = frozenset()
     admin_group: tuple[str, str] | None = None
+    phone_ids: frozenset[str] = frozenset()
 
 
 @dataclass

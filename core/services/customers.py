@@ -8,7 +8,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 
-from core.domain.customers import Address, Customer
+from core.domain.customers import PHONE_CHANNEL, Address, Customer
+from core.domain.phone_orders import offline_key
+from core.domain.phones import phone_of_id
 from core.services.context import Shop
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,9 @@ async def identify(
         found = await uow.customers.find(channel, external_id)
     if found is not None:
         return found
+    claimed = await _claim_phone_orders(shop, channel, external_id, locale)
+    if claimed is not None:
+        return claimed
     try:
         async with shop.uow() as uow:
             customer = await uow.customers.add(
@@ -39,6 +44,34 @@ async def identify(
             found = await uow.customers.find(channel, external_id)
         assert found is not None
         return found
+
+
+async def _claim_phone_orders(
+    shop: Shop, channel: str, external_id: str, locale: str
+) -> Customer | None:
+    """Someone writing for the first time from a chat whose ids are phone numbers the
+    platform verified (ChannelRoster.phone_ids: WhatsApp) whose number the merchant took
+    orders for (an offline customer, core/services/phone_orders.py): that record becomes
+    theirs, orders and all, so "¿dónde está mi pedido?" finds them. Only a verified
+    number links: a phone typed at a checkout proves nothing, so it never claims one."""
+    if channel not in shop.channels.phone_ids:
+        return None
+    phone = phone_of_id(external_id, shop.settings.store_country)
+    if phone is None:
+        return None
+    try:
+        async with shop.uow() as uow:
+            offline = await uow.customers.find(PHONE_CHANNEL, offline_key(phone))
+            if offline is None or not await uow.customers.claim_offline(
+                offline.id, channel, external_id, locale
+            ):
+                return None
+            await uow.commit(shop.now())
+    except IntegrityError:  # the person's own row was created meanwhile: theirs stays
+        return None
+    log.info("%s:%s is the phone customer %s", channel, external_id, offline.id)
+    offline.channel, offline.external_id, offline.locale = channel, external_id, locale
+    return offline
 
 
 async def update_customer(shop: Shop, customer_id: int, **values: str) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.domain.cart import CartLine
 from core.domain.catalog import Product
 from core.domain.conversations import ConversationRecord
-from core.domain.customers import Address, Customer
+from core.domain.customers import FORGOTTEN_CHANNEL, PHONE_CHANNEL, Address, Customer
 from core.domain.money import Money
 from core.store.catalog_repo import product_from_row
 from core.store.dialect import insert_for, prebuilt
@@ -20,6 +20,7 @@ from core.store.tables import (
     cart_lines,
     conversations,
     customers,
+    orders,
     person_aliases,
     products,
 )
@@ -147,6 +148,55 @@ class SqlCustomerRepository:
         await self.conn.execute(
             update(customers).where(customers.c.id == customer_id).values(**values)
         )
+
+    # Customers by phone number (orders the merchant takes: core/services/phone_orders.py)
+
+    async def known_as_phone(self, channels: frozenset[str], ids: list[str]) -> Customer | None:
+        """The customer of a chat whose ids are phone numbers (WhatsApp) known by one of
+        these ids, or by a person who ever wrote with one of them (person_aliases)."""
+        if not channels or not ids:
+            return None
+        c, a = customers.c, person_aliases.c
+        names = sorted(channels)
+        keys = select(a.user_id).where(a.channel.in_(names), a.alias.in_(ids))
+        row = (
+            await self.conn.execute(
+                select(customers)
+                .where(c.channel.in_(names))
+                .where(c.external_id.in_(ids) | c.external_id.in_(keys))
+                .order_by(c.id)
+                .limit(1)
+            )
+        ).first()
+        return _customer(row) if row else None
+
+    async def latest_ordering_with_phone(self, phone: str) -> tuple[Customer, str] | None:
+        """The chat customer who last ordered giving this phone (as checkout writes it),
+        with the name that order went to; forgotten and offline customers left out."""
+        c, o = customers.c, orders.c
+        row = (
+            await self.conn.execute(
+                select(customers, o.customer_name)
+                .join(orders, o.customer_id == c.id)
+                .where(o.phone == phone, c.channel.not_in([FORGOTTEN_CHANNEL, PHONE_CHANNEL]))
+                .order_by(o.created_at.desc(), o.id.desc())
+                .limit(1)
+            )
+        ).first()
+        return (_customer(row), row.customer_name) if row else None
+
+    async def claim_offline(
+        self, customer_id: int, channel: str, external_id: str, locale: str
+    ) -> bool:
+        """An offline customer (PHONE_CHANNEL) becomes this chat identity; False when
+        it no longer is offline (another update claimed it first)."""
+        c = customers.c
+        result = await self.conn.execute(
+            update(customers)
+            .where(c.id == customer_id, c.channel == PHONE_CHANNEL)
+            .values(channel=channel, external_id=external_id, locale=locale)
+        )
+        return result.rowcount == 1
 
     # The ids a person writes with (person_aliases): who each one is
 

@@ -162,6 +162,8 @@ class SqlUnitOfWork:
                 customer = await self.customers.get(message.customer_id or 0)
                 if customer is None or customer.forgotten:  # nobody to tell any more
                     continue
+                if customer.offline:  # known only by phone: no chat to tell them in
+                    continue
                 rows.append(
                     {
                         **common,

@@ -4,7 +4,8 @@ The core writes what happened (an event: core/domain/events.py); this package is
 one place that turns it into words, whichever channel delivers it: one renderer per
 event type (`@renders`, registry.py), the customers' in customer.py, the admins' in
 admin.py, an unconfirmed order's reminder and release in reservations.py, payment
-links' news in payments.py.
+links' news in payments.py, an order the shop took by phone in
+phone_orders.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from core.services.outbox import recipient_locale
 from handlers.i18n import Translator
 
 # Imported for their renderers (each registers itself with @renders).
-from handlers.notifications import admin, customer, payments, reservations  # noqa: F401
+from handlers.notifications import (  # noqa: F401
+    admin,
+    customer,
+    payments,
+    phone_orders,
+    reservations,
+)
 from handlers.notifications.registry import Context, has_renderer, render_event, renders
 from handlers.types import Reply
 

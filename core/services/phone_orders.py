@@ -1,0 +1,305 @@
+"""Orders the merchant takes for a customer outside the chat (by phone, at the counter,
+or from another system through the REST API), reserved and recorded like a checkout.
+
+    order = await place_order_for_customer(shop, actor, PhoneOrderRequest(
+        phone="55 1234 5678", name="Ana López",
+        lines=(("GORRA-AZ", 2), ("TAZA-01", 1)),
+        shipping_method="standard", payment_method="cash_on_delivery",
+        address=Address("Calle 5 #12", city="Monterrey", state="Nuevo León",
+                        postal_code="64000"),
+        source=OrderSource.PHONE,
+    ))
+
+The actor must be an admin (`require_admin`: NotAllowed otherwise, nothing changes).
+The customer is the phone's (`customer_for_phone`): a chat customer with that number gets
+the order in their chat (the confirmation through the outbox, "/rastrear" finds it); for
+a number nobody chats from, an offline customer record is made (or reused), which
+becomes the person's chat identity when they first write from WhatsApp with that number.
+
+Stock is reserved in the same transaction with the guarded UPDATE checkout uses
+(`checkout.record_order`): a line short of stock is refused with OutOfStock naming the
+SKU and what is available, and nothing is reserved. Cash on delivery goes straight on
+to confirmed (the merchant took it: the legal awaiting_confirmation -> confirmed move,
+by the merchant); a transfer waits for its payment (`/pagado`) as a chat's does; a card
+waits for the customer's payment link like a chat's card order.
+
+Errors (all DomainError, nothing written): NotAllowed; InvalidPhone; EmptyCart (no
+lines); InvalidQuantity (data: sku, quantity, maximum); ProductNotFound (data: sku, the
+first unknown, and skus: all of them); ProductInactive (sku, name); OutOfStock
+(shortages); UnknownShippingMethod; UnknownPaymentMethod; PaymentMethodUnavailable;
+MissingCheckoutDetails (missing: "name", "street", "city", "postal_code").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from core.domain.actors import Actor
+from core.domain.cart import MAX_LINE_QUANTITY
+from core.domain.customers import Address, Customer
+from core.domain.errors import (
+    EmptyCart,
+    InvalidQuantity,
+    MissingCheckoutDetails,
+    OutOfStock,
+    ProductInactive,
+    ProductNotFound,
+    StockShortage,
+    UnknownPaymentMethod,
+    UnknownShippingMethod,
+)
+from core.domain.events import OrderTaken
+from core.domain.orders import Order, OrderLine, OrderStatus, PaymentMethod
+from core.domain.outbox import OutboxMessage
+from core.domain.phone_orders import (
+    MAX_NOTE,
+    PHONE_CHANNEL,
+    PICKUP,
+    InvalidPhone,
+    PaymentMethodUnavailable,
+    PhoneOrderRequest,
+    merged_lines,
+    offline_key,
+)
+from core.domain.phones import clean_phone, international_ids
+from core.domain.pricing import Totals, compute_totals
+from core.domain.shipping_zones import Destination
+from core.services.checkout import priced_order, record_order
+from core.services.context import Shop, require_admin, retry_on_conflict
+from core.store.uow import SqlUnitOfWork
+
+ACTION = "place_order_for_customer"
+
+
+@dataclass(frozen=True)
+class PhoneCustomer:
+    """Who a phone number names: the cleaned number, the customer it finds (None: a new
+    offline record will be made), and the name to use when none is given."""
+
+    phone: str
+    customer: Customer | None
+    name: str
+
+    @property
+    def in_chat(self) -> bool:
+        """The customer has a chat: they are told and can track the order there."""
+        return self.customer is not None and not self.customer.offline
+
+
+@dataclass(frozen=True)
+class OrderQuote:
+    """What an order would be, priced now (nothing reserved): for the summary the
+    merchant confirms."""
+
+    who: PhoneCustomer
+    lines: list[OrderLine]
+    totals: Totals
+    method: PaymentMethod
+
+
+def clean_request_phone(shop: Shop, phone: str) -> str:
+    """The number written one way; InvalidPhone when it is not one of the country's."""
+    cleaned = clean_phone(" ".join(phone.split()), shop.settings.store_country)
+    if cleaned is None:
+        raise InvalidPhone(phone=phone[:40])
+    return cleaned
+
+
+async def customer_for_phone(shop: Shop, actor: Actor, phone: str) -> PhoneCustomer:
+    """Who the number names (admins only): see PhoneCustomer."""
+    cleaned = clean_request_phone(shop, phone)
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, ACTION)
+        return await _find(shop, uow, cleaned)
+
+
+async def _find(shop: Shop, uow: SqlUnitOfWork, phone: str) -> PhoneCustomer:
+    """The person's chat first where the platform verified the number (WhatsApp), then
+    the chat customer who last ordered giving it, then the offline record made for it
+    before."""
+    found = await uow.customers.known_as_phone(shop.channels.phone_ids, international_ids(phone))
+    if found is not None:
+        return PhoneCustomer(phone, found, found.name)
+    ordered = await uow.customers.latest_ordering_with_phone(phone)
+    if ordered is not None:
+        customer, name = ordered
+        return PhoneCustomer(phone, customer, name or customer.name)
+    offline = await uow.customers.find(PHONE_CHANNEL, offline_key(phone))
+    return PhoneCustomer(phone, offline, offline.name if offline else "")
+
+
+async def quote_order_for_customer(
+    shop: Shop, actor: Actor, request: PhoneOrderRequest
+) -> OrderQuote:
+    """The order as it would be placed now, with every check placing makes (the same
+    errors), and nothing written."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, ACTION)
+        phone, method, address = _checked(shop, request)
+        who = await _find(shop, uow, phone)
+        _check_card(shop, method, who)
+        name = _name(request, who)
+        lines = await _lines(uow, request)
+    totals = compute_totals(
+        [line.total for line in lines],
+        shop.policy,
+        request.shipping_method,
+        Destination.of(address.as_dict()),
+    )
+    return OrderQuote(PhoneCustomer(phone, who.customer, name), lines, totals, method)
+
+
+async def place_order_for_customer(shop: Shop, actor: Actor, request: PhoneOrderRequest) -> Order:
+    """Place the order for the customer the phone names, its stock reserved (see the
+    module's docstring for the rules and the errors). Returns the order as recorded."""
+    try:
+        return await _place(shop, actor, request)
+    except NewCustomerRace:
+        # Two orders for a new number at once: the other made its offline record first.
+        # Placing again finds it (this transaction rolled back: nothing was kept).
+        return await _place(shop, actor, request)
+
+
+class NewCustomerRace(Exception):
+    """Another transaction made the offline customer for this number first."""
+
+
+@retry_on_conflict  # a clash of the random order code (OrderCodeTaken) draws a new one
+async def _place(shop: Shop, actor: Actor, request: PhoneOrderRequest) -> Order:
+    now = shop.now()
+    async with shop.uow() as uow:
+        await require_admin(uow, actor, ACTION)
+        phone, method, address = _checked(shop, request)
+        who = await _find(shop, uow, phone)
+        _check_card(shop, method, who)
+        name = _name(request, who)
+        lines = await _lines(uow, request)
+        customer = who.customer or await _new_offline(uow, phone, name, now)
+        order = priced_order(
+            shop,
+            customer_id=customer.id,
+            lines=lines,
+            shipping_method=request.shipping_method,
+            address=address,
+            method=method,
+            name=name,
+            phone=phone,
+            actor=actor,
+            now=now,
+            source=str(request.source),
+            note=" ".join(request.note.split())[:MAX_NOTE],
+        )
+        if method is PaymentMethod.CASH_ON_DELIVERY:
+            # The merchant took it: confirmed as they would confirm a chat's order
+            # (awaiting_confirmation -> confirmed, a merchant's move). A transfer
+            # or a card waits for its money, as a chat's does (NEEDS_PAYMENT).
+            order.move_to(OrderStatus.CONFIRMED, actor, now, str(OrderStatus.CONFIRMED))
+        await record_order(uow, order, actor, now)
+        uow.notify(
+            OutboxMessage.to_customer(
+                customer.id,
+                OrderTaken(
+                    order.code,
+                    order.total.amount,
+                    order.currency,
+                    method,
+                    order.status,
+                    pickup=request.shipping_method == PICKUP,
+                ),
+                f"{order.code}:order_taken",
+            )
+        )
+        await uow.commit(now)
+    return order
+
+
+async def _new_offline(uow: SqlUnitOfWork, phone: str, name: str, now: datetime) -> Customer:
+    try:
+        customer = Customer(0, PHONE_CHANNEL, offline_key(phone), name=name, phone=phone)
+        return await uow.customers.add(customer, now)
+    except IntegrityError as error:  # uq_customers_identity
+        raise NewCustomerRace() from error
+
+
+def _checked(shop: Shop, request: PhoneOrderRequest) -> tuple[str, PaymentMethod, Address]:
+    """The request's phone, payment method and address as the order keeps them."""
+    phone = clean_request_phone(shop, request.phone)
+    if request.shipping_method not in shop.policy.shipping:
+        raise UnknownShippingMethod(method=request.shipping_method)
+    try:
+        method = PaymentMethod(request.payment_method)
+    except ValueError:
+        raise UnknownPaymentMethod(method=str(request.payment_method)) from None
+    if request.shipping_method == PICKUP:
+        return phone, method, request.address or Address("")
+    address = request.address or Address("")
+    missing = [
+        name
+        for name, value in (
+            ("street", address.street),
+            ("city", address.city),
+            ("postal_code", address.postal_code),
+        )
+        if not (value or "").strip()
+    ]
+    if missing:  # the label needs them, as at checkout
+        raise MissingCheckoutDetails(missing=missing)
+    return phone, method, address
+
+
+def _check_card(shop: Shop, method: PaymentMethod, who: PhoneCustomer) -> None:
+    """A card is paid through a payment link from the customer's chat."""
+    if method is not PaymentMethod.CARD:
+        return
+    if shop.link_provider is None:
+        raise PaymentMethodUnavailable(method=str(method), reason="no_provider")
+    if not who.in_chat:
+        raise PaymentMethodUnavailable(method=str(method), reason="no_chat")
+
+
+def _name(request: PhoneOrderRequest, who: PhoneCustomer) -> str:
+    name = " ".join(request.name.split()) or who.name
+    if not name:
+        raise MissingCheckoutDetails(missing=["name"])
+    return name[:200]
+
+
+async def _lines(uow: SqlUnitOfWork, request: PhoneOrderRequest) -> list[OrderLine]:
+    """The order's lines at today's prices; refused when a SKU is unknown or inactive, a
+    quantity is out of range, or a line is short of stock (every short line named)."""
+    wanted = merged_lines(request.lines)
+    if not wanted:
+        raise EmptyCart()
+    products = []
+    unknown = []
+    for sku, quantity in wanted:
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
+            raise InvalidQuantity(sku=sku, quantity=str(quantity), maximum=MAX_LINE_QUANTITY)
+        if not 1 <= quantity <= MAX_LINE_QUANTITY:
+            raise InvalidQuantity(sku=sku, quantity=quantity, maximum=MAX_LINE_QUANTITY)
+        product = await uow.catalog.get_by_sku(sku)
+        if product is None:
+            unknown.append(sku)
+        products.append((product, quantity))
+    if unknown:
+        raise ProductNotFound(sku=unknown[0], skus=unknown)
+    shortages = []
+    lines = []
+    for product, quantity in products:
+        if not product.active:
+            raise ProductInactive(sku=product.sku, name=product.name)
+        if product.available < quantity:
+            shortages.append(
+                StockShortage(product.sku, product.name, quantity, max(product.available, 0))
+            )
+        lines.append(
+            OrderLine(
+                product.id, product.sku, product.name, product.price, quantity, product.weight_g
+            )
+        )
+    if shortages:
+        raise OutOfStock(shortages)
+    return lines
