@@ -16,6 +16,7 @@ from bot.channels import Channel, channel_classes, load_channels, served
 from bot.payments.providers import load_providers
 from bot.payments.settings import PaymentSettings
 from bot.terminal.chat import TerminalChat
+from bot.tracking.settings import TrackingSettings
 from core.domain.actors import Actor, ActorKind
 from core.domain.api_keys import SCOPES, InvalidKeyName, UnknownScope, parse_scopes
 from core.domain.errors import StoreUnavailable
@@ -491,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         args.channels = load_channels()
         payment_settings = PaymentSettings.load()
+        TrackingSettings.load()  # checked here; `pedidos serve` reads it again (bot/runner.py)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

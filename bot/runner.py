@@ -16,6 +16,8 @@ from bot import gc_tuning
 from bot.channels import Channel, Live, served
 from bot.dispatcher import OutboxDispatcher
 from bot.payments.web import payments_router
+from bot.tracking.settings import TrackingSettings
+from bot.tracking.web import tracking_router
 from bot.web import create_app
 from core.services import expiry, inbox, payment_links, retention
 from core.services.context import Shop
@@ -119,6 +121,8 @@ async def serve(
     routers = [r for c in channels if (r := c.router(live.get(c.name))) is not None]
     if shop.payment_providers:
         routers.append(payments_router(shop))
+    if (carriers := tracking_router(shop, TrackingSettings.load())) is not None:
+        routers.append(carriers)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(shop, routers),

@@ -12,7 +12,9 @@ from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.pricing import PricingPolicy, Totals
 from core.domain.shipments import Shipment
 from core.domain.shipping_zones import Destination
+from core.domain.tracking import CHECKPOINT_EVENT
 from handlers.i18n import Translator
+from handlers.tracking import checkpoint_text
 from handlers.types import Button
 
 
@@ -61,6 +63,8 @@ def order_status_name(t: Translator, order: Order) -> str:
 
 def event_name(t: Translator, event: OrderEvent) -> str:
     _ = t.gettext
+    if event.kind == CHECKPOINT_EVENT:  # a carrier's checkpoint says what it saw
+        return checkpoint_text(t, event.data)
     names = {
         "placed": _("Order received"),
         "confirmed": _("Confirmed by the shop"),

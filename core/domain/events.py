@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 from core.domain.actors import ActorKind
 from core.domain.orders import OrderStatus, PaymentMethod
 from core.domain.returns import ReturnResolution
+from core.domain.tracking import TrackingTag
 
 CUSTOMER = "customer"  # told to the one customer the message names
 ADMINS = "admins"  # told to every admin of the shop
@@ -515,3 +516,47 @@ class OrderConfirmationReminder(AdminEvent, kind="order_confirmation_reminder"):
 @dataclasses.dataclass(frozen=True)
 class OrderReleasedToAdmins(AdminEvent, kind="order_released"):
     code: str
+
+
+# Carrier tracking (core/services/tracking.py, docs/tracking.md) -----------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderOutForDelivery(CustomerEvent, kind="order_out_for_delivery"):
+    """The carrier took the parcel out for delivery today (told once per order)."""
+
+    code: str
+    carrier: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderReadyForPickup(CustomerEvent, kind="order_ready_for_pickup"):
+    """The parcel waits at a pickup point (told once per order)."""
+
+    code: str
+    carrier: str = ""
+    location: str = ""  # the carrier's words
+
+
+@dataclasses.dataclass(frozen=True)
+class ShipmentProblem(CustomerEvent, kind="shipment_problem"):
+    """The carrier could not deliver (AttemptFail) or reports a problem (Exception)."""
+
+    code: str
+    tag: TrackingTag = TrackingTag.EXCEPTION
+    carrier: str = ""
+    message: str = ""  # the carrier's words, not translated
+    tracking_url: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class ShipmentProblemToAdmins(AdminEvent, kind="shipment_problem"):
+    """A carrier problem the shop may have to act on (a wrong address, a parcel held,
+    tracking given up on: Exception, AttemptFail, Expired)."""
+
+    code: str
+    tag: TrackingTag = TrackingTag.EXCEPTION
+    carrier: str = ""
+    tracking_number: str = ""
+    message: str = ""  # the carrier's words, not translated
+    location: str = ""

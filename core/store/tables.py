@@ -454,3 +454,23 @@ api_idempotency = Table(
 
 
 # --- Issue 17: carrier tracking checkpoints (migration 0016) ---
+
+# Each carrier checkpoint the shop has heard of, once (dedupe_id: the same for every
+# delivery of it). What it says lives in the order's timeline (order_events), where
+# forgetting a customer scrubs it; this keeps what decides what a new one does.
+tracking_checkpoints = Table(
+    "tracking_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dedupe_id", String(64), nullable=False, unique=True),
+    Column("shipment_id", ForeignKey("shipments.id"), nullable=False),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("tag", String(24), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index("ix_tracking_checkpoints_shipment_at", "shipment_id", "occurred_at"),
+)
+
+# Carriers' webhooks find the shipment by its tracking number.
+Index("ix_shipments_tracking_number", shipments.c.tracking_number)

@@ -36,6 +36,7 @@ from core.store.privacy_repo import SqlPrivacyRepository
 from core.store.reports_repo import SqlReportRepository
 from core.store.returns_repo import SqlReturnRepository
 from core.store.stock_repo import SqlStockRepository
+from core.store.tracking_repo import SqlTrackingRepository
 
 R = TypeVar("R")
 
@@ -81,6 +82,7 @@ class SqlUnitOfWork:
     inbox = _Repository(SqlInboxRepository)
     menus = _Repository(SqlChannelMenuRepository)
     privacy = _Repository(SqlPrivacyRepository)
+    tracking = _Repository(SqlTrackingRepository)
     api_keys = _Repository(SqlApiKeyRepository)
     idempotency = _Repository(SqlIdempotencyRepository)
 

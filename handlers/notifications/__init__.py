@@ -5,7 +5,7 @@ one place that turns it into words, whichever channel delivers it: one renderer 
 event type (`@renders`, registry.py), the customers' in customer.py, the admins' in
 admin.py, an unconfirmed order's reminder and release in reservations.py, payment
 links' news in payments.py, an order the shop took by phone in
-phone_orders.py.
+phone_orders.py, carriers' news in tracking.py.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from handlers.notifications import (  # noqa: F401
     payments,
     phone_orders,
     reservations,
+    tracking,
 )
 from handlers.notifications.registry import Context, has_renderer, render_event, renders
 from handlers.types import Reply

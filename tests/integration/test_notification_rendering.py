@@ -24,6 +24,7 @@ from core.domain.money import Money
 from core.domain.orders import PaymentMethod
 from core.domain.outbox import ADMIN, PendingMessage
 from core.domain.returns import ReturnResolution
+from core.domain.tracking import Checkpoint, CheckpointSource, TrackingTag
 from core.services import (
     customers,
     expiry,
@@ -36,6 +37,7 @@ from core.services import (
     returns,
     shipping,
     support,
+    tracking,
 )
 from core.services.context import Shop
 from handlers.notifications import has_renderer, render_message
@@ -161,10 +163,38 @@ async def everything_the_shop_tells(shop: Shop, clock) -> list[PendingMessage]:
             shop.payment_providers = ()
             await provider.close()
 
+    # A parcel as its carrier reports it: out for delivery, a failed attempt, waiting at
+    # a pickup point, a problem, then tracking given up on (core/services/tracking.py).
+    await carrier_journey(shop, clock, await new_buyer(shop, "1009", "Iván"), taza)
+
     # Gaby asks to be forgotten; a bug met while answering someone.
     await privacy.forget_customer(shop, gaby.actor, gaby.customer_id)
     await incidents.report(shop, INCIDENT, "telegram:1001")
     return await outbox.messages(shop)
+
+
+async def carrier_journey(shop: Shop, clock, buyer: Buyer, product: int) -> None:
+    order = await buy(shop, buyer, {product: 1})
+    for step in (orders.confirm_order, orders.start_preparing, orders.mark_packed):
+        await step(shop, MERCHANT, order.code)
+    await shipping.ship_order(shop, MERCHANT, order.code, "estafeta", "8055512345")
+    for tag, message in (
+        (TrackingTag.OUT_FOR_DELIVERY, "En ruta de entrega"),
+        (TrackingTag.ATTEMPT_FAIL, "Domicilio cerrado"),
+        (TrackingTag.AVAILABLE_FOR_PICKUP, "Disponible en oficina"),
+        (TrackingTag.EXCEPTION, "Dirección incompleta"),
+        (TrackingTag.EXPIRED, ""),
+    ):
+        clock.advance(hours=3)
+        checkpoint = Checkpoint(
+            "8055512345",
+            tag,
+            shop.now(),
+            CheckpointSource.GENERIC,
+            message=message,
+            location="Oficina Estafeta Centro, Querétaro",
+        )
+        await tracking.record_checkpoints(shop, [checkpoint])
 
 
 async def pay_through_links(
@@ -319,6 +349,27 @@ STORED: dict[tuple[str, str], dict] = {
         "tracking_url": "https://rastreo.estafeta.com/1234567890",
     },
     (CUSTOMER, "order_delivered"): {"code": "PED-7K3FQ"},
+    (CUSTOMER, "order_out_for_delivery"): {"code": "PED-7K3FQ", "carrier": "Estafeta"},
+    (CUSTOMER, "order_ready_for_pickup"): {
+        "code": "PED-7K3FQ",
+        "carrier": "Estafeta",
+        "location": "Oficina Estafeta Centro, Querétaro",
+    },
+    (CUSTOMER, "shipment_problem"): {
+        "code": "PED-7K3FQ",
+        "tag": "AttemptFail",
+        "carrier": "Estafeta",
+        "message": "Domicilio cerrado",
+        "tracking_url": "https://rastreo.estafeta.com/1234567890",
+    },
+    (ADMIN, "shipment_problem"): {
+        "code": "PED-7K3FQ",
+        "tag": "Exception",
+        "carrier": "Estafeta",
+        "tracking_number": "1234567890",
+        "message": "Dirección incompleta",
+        "location": "Querétaro, QRO",
+    },
     (CUSTOMER, "order_rejected"): {
         "code": "PED-7K3FQ",
         "reason": "No enviamos a esa dirección",
