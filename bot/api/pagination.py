@@ -40,3 +40,19 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(position, dict):
         raise Problem("invalid_request", detail="cursor")
     return position
+
+
+# Positions are row ids and stock figures: database integers (PostgreSQL's are 32-bit).
+_DB_INT = 2**31 - 1
+
+
+def cursor_ints(cursor: str | None, *names: str) -> tuple[int, ...] | None:
+    """A cursor made of whole numbers (encode_cursor({"id": 7})), read back; a cursor
+    that is not one of ours is the caller's error (422), never a database error."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    values = tuple(position.get(name) for name in names)
+    if not all(type(v) is int and -_DB_INT <= v <= _DB_INT for v in values):
+        raise Problem("invalid_request", detail="cursor")
+    return values  # type: ignore[return-value]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field
 
 from bot.api.auth import Caller, scoped
-from bot.api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from bot.api.pagination import MAX_LIMIT, Page, cursor_ints, encode_cursor
 from bot.api.problems import Problem
 from bot.api.schemas import MoneyOut, Strict
 from core.domain.catalog import Product
@@ -56,7 +56,9 @@ class ProductCreate(Strict):
     stock: int = Field(0, ge=0, le=1_000_000, description="Units on hand.")
     category: str = Field("", max_length=100, description="Made if it does not exist.")
     description: str = Field("", max_length=2000)
-    image_url: str = Field("", max_length=2000, description="An https:// photo URL.")
+    image_url: str = Field(
+        "", max_length=500, description="The photo: an http(s) URL, or empty for none."
+    )
     weight_g: int = Field(0, ge=0, le=1_000_000)
 
 
@@ -64,7 +66,9 @@ class ProductChange(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     price: int | None = Field(None, ge=0, le=10**12, description="Integer minor units.")
     description: str | None = Field(None, max_length=2000)
-    image_url: str | None = Field(None, max_length=2000)
+    image_url: str | None = Field(
+        None, max_length=500, description="The photo: an http(s) URL, or empty for none."
+    )
     weight_g: int | None = Field(None, ge=0, le=1_000_000)
     active: bool | None = Field(None, description="false: withdrawn from sale.")
 
@@ -73,20 +77,29 @@ class ProductChange(Strict):
 async def list_products(
     caller: Caller = Depends(scoped("products:read")),
     active: bool | None = Query(None, description="Only active (true) or inactive (false)."),
+    category_id: int | None = Query(None, ge=1, le=2**31 - 1, description="Of one category."),
+    q: str | None = Query(
+        None, min_length=1, max_length=100, description="A piece of the name or SKU."
+    ),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     cursor: str | None = Query(None, max_length=200),
 ) -> Page[ProductOut]:
-    after = (decode_cursor(cursor) or {}).get("id", 0)
-    products = await inventory.stock_list(caller.shop, caller.actor)
-    chosen = sorted(
-        (p for p in products if (active is None or p.active == active) and p.id > after),
-        key=lambda p: p.id,
+    """In the order they were created. A page never repeats or skips a product, even
+    when products are added meanwhile."""
+    (after,) = cursor_ints(cursor, "id") or (0,)
+    found = await catalog.browse_products(
+        caller.shop,
+        caller.actor,
+        after_id=after,
+        limit=limit + 1,  # one more: is there a next page?
+        active=active,
+        category_id=category_id,
+        text=q or "",
     )
-    page = chosen[:limit]
-    more = len(chosen) > limit
+    page = found[:limit]
     return Page[ProductOut](
         items=[ProductOut.of(p) for p in page],
-        next_cursor=encode_cursor({"id": page[-1].id}) if more else None,
+        next_cursor=encode_cursor({"id": page[-1].id}) if len(found) > limit else None,
     )
 
 
@@ -129,4 +142,21 @@ async def change_product(
     if not changes:
         raise Problem("invalid_request", detail="nothing to change")
     changed = await catalog.update_product(caller.shop, caller.actor, sku, **changes)
+    return ProductOut.of(changed)
+
+
+@router.post("/{sku}/activate", response_model=ProductOut, summary="Put a product on sale again")
+async def activate_product(
+    sku: str = SKU, caller: Caller = Depends(scoped("products:write"))
+) -> ProductOut:
+    """Customers see it again (`PATCH` with `{"active": true}` does the same)."""
+    return ProductOut.of(await catalog.update_product(caller.shop, caller.actor, sku, active=True))
+
+
+@router.post("/{sku}/deactivate", response_model=ProductOut, summary="Withdraw a product")
+async def deactivate_product(
+    sku: str = SKU, caller: Caller = Depends(scoped("products:write"))
+) -> ProductOut:
+    """Customers no longer see or order it; open orders keep it. Its stock stays."""
+    changed = await catalog.update_product(caller.shop, caller.actor, sku, active=False)
     return ProductOut.of(changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
@@ -110,6 +111,33 @@ async def add_category(shop: Shop, actor: Actor, name: str) -> Category:
 
 
 PRODUCT_FIELDS = {"name", "description", "price", "image_url", "weight_g", "active", "category_id"}
+MAX_IMAGE_URL = 500  # products.image_url
+
+
+class InvalidImageUrl(DomainError):
+    code = "invalid_image_url"
+
+
+def check_image_url(text: str) -> str:
+    """A product's photo as the chats send it: "" (no photo) or an absolute http(s) URL
+    the platforms fetch themselves, at most 500 characters. Anything else (a file path,
+    "javascript:", a URL with spaces) would only fail later, when a customer opens the
+    product."""
+    url = text.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InvalidImageUrl(image_url=url[:100]) from None
+    if (
+        len(url) > MAX_IMAGE_URL
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
+        raise InvalidImageUrl(image_url=url[:100])
+    return url
 
 
 async def update_product(shop: Shop, actor: Actor, sku: str, **changes: object) -> Product:
@@ -123,6 +151,8 @@ async def update_product(shop: Shop, actor: Actor, sku: str, **changes: object) 
         if not isinstance(price, Money) or price.amount < 0 or price.currency != shop.currency:
             raise InvalidAmount(str(price))
         values["price"] = price.amount
+    if "image_url" in values:
+        values["image_url"] = check_image_url(str(values["image_url"]))
     async with shop.uow() as uow:
         await require_admin(uow, actor, "update_product")
         product = await uow.catalog.get_by_sku(sku)
@@ -150,8 +180,10 @@ async def create_product(
     weight_g: str = "0",
     image_url: str = "",
 ) -> Product:
-    """A new product (admin chat, REST API), checked like an imported CSV row."""
-    cells = (sku, name, description, category, price, stock, weight_g, image_url)
+    """A new product (admin chat, REST API), checked like an imported CSV row, and its
+    photo like a changed one."""
+    photo = check_image_url(image_url)
+    cells = (sku, name, description, category, price, stock, weight_g, photo)
     line = ",".join(_csv_cell(v) for v in cells)
     rows: list[ProductRow] = parse_catalog_csv(
         "sku,name,description,category,price,stock,weight_g,image_url\n" + line, shop.currency
@@ -167,3 +199,26 @@ async def create_product(
 
 def _csv_cell(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
+
+
+async def browse_products(
+    shop: Shop,
+    actor: Actor,
+    *,
+    after_id: int = 0,
+    limit: int = 50,
+    active: bool | None = None,
+    category_id: int | None = None,
+    text: str = "",
+) -> list[Product]:
+    """The merchant's catalog, a page at a time in id order (active or not), filtered
+    by state, category and a piece of the name or SKU."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "list_products")
+        return await uow.catalog.page(
+            after_id=after_id,
+            limit=limit,
+            active=active,
+            category_id=category_id,
+            text=text.strip(),
+        )

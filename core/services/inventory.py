@@ -6,6 +6,7 @@ from core.domain.actors import Actor
 from core.domain.catalog import Product
 from core.domain.errors import InvalidQuantity, ProductNotFound
 from core.services.context import Shop, require_admin
+from core.store.stock_repo import StockMove
 
 
 async def stock_list(shop: Shop, actor: Actor) -> list[Product]:
@@ -71,3 +72,36 @@ async def product_for_admin(shop: Shop, actor: Actor, sku: str) -> Product:
     if product is None:
         raise ProductNotFound(sku=sku)
     return product
+
+
+async def stock_levels(
+    shop: Shop,
+    actor: Actor,
+    *,
+    after: tuple[int, int] | None = None,
+    limit: int = 50,
+    low_only: bool = False,
+) -> list[Product]:
+    """A page of every product's stock, least headroom over its low-stock threshold
+    first (the low ones lead), after the (headroom, id) of the previous page's last."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "stock_list")
+        return await uow.catalog.stock_page(after=after, limit=limit, low_only=low_only)
+
+
+def headroom(product: Product) -> int:
+    """Where a product stands in stock_levels' order (its page position)."""
+    return product.available - product.low_stock_threshold
+
+
+async def stock_moves(
+    shop: Shop, actor: Actor, sku: str, *, before_id: int | None = None, limit: int = 50
+) -> list[StockMove]:
+    """A product's stock ledger, newest first: every reservation, release, shipment,
+    count and adjustment, who made it and for which order."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "stock_moves")
+        product = await uow.catalog.get_by_sku(sku)
+        if product is None:
+            raise ProductNotFound(sku=sku)
+        return await uow.stock.moves(product.id, before_id=before_id, limit=limit)

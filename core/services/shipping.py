@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from core.domain.actors import Actor
-from core.domain.errors import CarrierNotFound
+from core.domain.errors import CarrierNotFound, DomainError
 from core.domain.events import OrderShipped
 from core.domain.orders import Order, OrderStatus, in_stock_lock_order
 from core.domain.shipments import Carrier, Shipment, clean_tracking_number
@@ -20,12 +20,25 @@ async def list_carriers(shop: Shop) -> list[Carrier]:
         return await uow.carriers.list()
 
 
+class InvalidCarrier(DomainError, ValueError):
+    """A carrier's code is 2-32 of a-z, 0-9 and _; its name 1-80 characters; its
+    tracking link an http(s) URL of at most 500 with "{tracking}" in it. (A ValueError
+    too: the CLI's carrier add catches that.)"""
+
+    code = "invalid_carrier"
+
+
 async def save_carrier(shop: Shop, actor: Actor, carrier: Carrier) -> None:
     """Add a carrier or change its name / tracking link ("{tracking}" marks the number)."""
-    if not re.fullmatch(r"[a-z0-9_]{2,32}", carrier.code) or "{tracking}" not in (
-        carrier.tracking_url_template
+    template = carrier.tracking_url_template
+    if (
+        not re.fullmatch(r"[a-z0-9_]{2,32}", carrier.code)
+        or not 0 < len(carrier.name.strip()) <= 80
+        or len(template) > 500
+        or "{tracking}" not in template
+        or not re.match(r"https?://[^/\s]", template, re.IGNORECASE)
     ):
-        raise ValueError("carrier code [a-z0-9_]{2,32} and a URL template with {tracking}")
+        raise InvalidCarrier(code=carrier.code[:40])
     async with shop.uow() as uow:
         await require_admin(uow, actor, "save_carrier")
         await uow.carriers.upsert(carrier)

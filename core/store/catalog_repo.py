@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -122,3 +122,55 @@ class SqlCatalogRepository:
         await self.conn.execute(
             update(products).where(products.c.id == product_id).values(**values, updated_at=at)
         )
+
+    async def page(
+        self,
+        *,
+        after_id: int = 0,
+        limit: int,
+        active: bool | None = None,
+        category_id: int | None = None,
+        text: str = "",
+    ) -> list[Product]:
+        """Products in id order after `after_id` (a keyset page: rows added meanwhile
+        never shift it), active or not or either, of one category, whose name or SKU
+        contains `text` (case-insensitively; SQLite folds ASCII letters only)."""
+        p = products.c
+        query = select(products).where(p.id > after_id).order_by(p.id).limit(limit)
+        if active is not None:
+            query = query.where(p.active.is_(active))
+        if category_id is not None:
+            query = query.where(p.category_id == category_id)
+        if text:
+            pattern = "%" + _like_escaped(text.lower()) + "%"
+            query = query.where(
+                or_(
+                    func.lower(p.name).like(pattern, escape="\\"),
+                    func.lower(p.sku).like(pattern, escape="\\"),
+                )
+            )
+        rows = (await self.conn.execute(query)).mappings()
+        return [product_from_row(r) for r in rows]
+
+    async def stock_page(
+        self, *, after: tuple[int, int] | None = None, limit: int, low_only: bool = False
+    ) -> list[Product]:
+        """Products by headroom (available minus the low-stock threshold), least first,
+        then id: the low ones (headroom <= 0, StockLevel.low) lead. A keyset page after
+        (headroom, id)."""
+        p = products.c
+        headroom = p.on_hand - p.reserved - p.low_stock_threshold
+        query = select(products).order_by(headroom, p.id).limit(limit)
+        if after is not None:
+            query = query.where(
+                or_(headroom > after[0], and_(headroom == after[0], p.id > after[1]))
+            )
+        if low_only:
+            query = query.where(headroom <= 0)
+        rows = (await self.conn.execute(query)).mappings()
+        return [product_from_row(r) for r in rows]
+
+
+def _like_escaped(text: str) -> str:
+    """Text to find as itself inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -7,11 +7,29 @@ threshold (once per crossing).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.catalog import StockLevel, StockLow
-from core.store.tables import products, stock_moves
+from core.store.tables import orders, products, stock_moves
+
+
+@dataclass(frozen=True)
+class StockMove:
+    """One line of a product's stock ledger."""
+
+    id: int
+    at: datetime
+    on_hand_delta: int
+    reserved_delta: int
+    reason: str  # reserve, release, ship, adjustment, import, ...
+    actor: str  # as recorded: "merchant:api:3", "customer:12", "system"
+    note: str
+    order_code: str | None
+
 
 _RETURNING = (
     products.c.id,
@@ -122,3 +140,25 @@ class SqlStockRepository:
             self.low_stock_crossings.append(
                 StockLow(row.id, row.sku, row.name, level.available, level.threshold)
             )
+
+    async def moves(
+        self, product_id: int, *, before_id: int | None = None, limit: int
+    ) -> list[StockMove]:
+        """A product's stock moves, newest first: a keyset page before a move's id."""
+        m = stock_moves.c
+        query = (
+            select(stock_moves, orders.c.code)
+            .outerjoin(orders, orders.c.id == m.order_id)
+            .where(m.product_id == product_id)
+            .order_by(m.id.desc())
+            .limit(limit)
+        )
+        if before_id is not None:
+            query = query.where(m.id < before_id)
+        rows = await self.conn.execute(query)
+        return [
+            StockMove(
+                r.id, r.at, r.on_hand_delta, r.reserved_delta, r.reason, r.actor, r.note, r.code
+            )
+            for r in rows
+        ]

@@ -20,6 +20,7 @@ from core.store.catalog_repo import SqlCatalogRepository
 from core.store.conversations_repo import SqlConversationRepository, SqlSupportRepository
 from core.store.customers_repo import SqlCartRepository, SqlCustomerRepository
 from core.store.database import Database
+from core.store.directory_repo import SqlCustomerDirectoryRepository
 from core.store.inbox_repo import SqlChannelMenuRepository, SqlInboxRepository
 from core.store.orders_repo import SqlOrderRepository
 from core.store.outbox_repo import SqlOutboxRepository
@@ -82,6 +83,7 @@ class SqlUnitOfWork:
     inbox = _Repository(SqlInboxRepository)
     menus = _Repository(SqlChannelMenuRepository)
     privacy = _Repository(SqlPrivacyRepository)
+    directory = _Repository(SqlCustomerDirectoryRepository)
     tracking = _Repository(SqlTrackingRepository)
     api_keys = _Repository(SqlApiKeyRepository)
     idempotency = _Repository(SqlIdempotencyRepository)

@@ -20,6 +20,7 @@ from core.services import (
     admins,
     catalog,
     catalog_io,
+    directory,
     inventory,
     orders,
     payments,
@@ -121,6 +122,11 @@ SERVICE_CALLS = {
     "catalog_io.export_catalog": lambda shop, code: catalog_io.export_catalog(shop, STRANGER),
     "catalog_io.orders_for_export": lambda shop, code: catalog_io.orders_for_export(shop, STRANGER),
     "inventory.stock_list": lambda shop, code: inventory.stock_list(shop, STRANGER),
+    "inventory.stock_levels": lambda shop, code: inventory.stock_levels(shop, STRANGER),
+    "inventory.stock_moves": lambda shop, code: inventory.stock_moves(shop, STRANGER, "TAZA-TAL"),
+    "catalog.browse_products": lambda shop, code: catalog.browse_products(shop, STRANGER),
+    "directory.find_customers": lambda shop, code: directory.find_customers(shop, STRANGER, "Ana"),
+    "directory.customer_card": lambda shop, code: directory.customer_card(shop, STRANGER, 1),
     "inventory.set_stock": lambda shop, code: inventory.set_stock(shop, STRANGER, "TAZA-TAL", 99),
     "inventory.adjust_stock": lambda shop, code: inventory.adjust_stock(
         shop, STRANGER, "TAZA-TAL", 5
