@@ -11,12 +11,12 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from bot.api import problems, products
+from bot.api import orders, problems, products, returns
 from bot.api.auth import limiter_for
 from bot.api.idempotency import HEADER, MAX_KEY, Idempotency
 from core.services.context import Shop
 
-ROUTERS = [products.router]
+ROUTERS = [products.router, orders.router, returns.router]
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 _ANSWERS = {

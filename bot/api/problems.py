@@ -30,6 +30,8 @@ TITLES: dict[str, tuple[int, str]] = {
     "invalid_transition": (409, N_("The order can't make that move from its status.")),
     "payment_required": (409, N_("The order awaits its payment.")),
     "out_of_stock": (409, N_("Not enough stock.")),
+    "refund_too_large": (409, N_("That is more than the payment can still give back.")),
+    "concurrent_update": (409, N_("It changed meanwhile: read it again and retry.")),
     "cart_changed": (409, N_("Prices or products changed meanwhile.")),
     "product_exists": (409, N_("A product with that SKU exists already.")),
     "idempotency_key_in_use": (409, N_("A request with this Idempotency-Key is still running.")),
@@ -38,8 +40,6 @@ TITLES: dict[str, tuple[int, str]] = {
         N_("This Idempotency-Key was used with another request."),
     ),
     "invalid_request": (422, N_("The request is not valid.")),
-    "invalid_image_url": (422, N_("The photo must be an http(s) URL of up to 500 characters.")),
-    "catalog_import_failed": (422, N_("The product's fields are not valid: see errors.")),
     "too_many_requests": (429, N_("Too many requests for this key: wait and try again.")),
     "store_unavailable": (503, N_("The shop's database is not answering: try again soon.")),
 }
@@ -103,6 +103,20 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _domain_data(error: DomainError) -> dict[str, Any]:
+    """A domain error's data. Its "code" names an order (or a carrier), not the
+    problem: it is answered as order_code (carrier_code)."""
+    data = dict(error.data)
+    if "code" in data:
+        name = (
+            "carrier_code"
+            if error.code.startswith(("carrier", "invalid_carrier"))
+            else "order_code"
+        )
+        data[name] = data.pop("code")
+    return data
+
+
 _HTTP_CODES = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
 
 
@@ -115,7 +129,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> JSONResponse:
-        return problem_response(request, error.code, **error.data)
+        return problem_response(request, error.code, **_domain_data(error))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

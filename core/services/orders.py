@@ -32,6 +32,7 @@ from core.domain.orders import (
 )
 from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
+from core.domain.phones import clean_phone
 from core.domain.returns import ReturnRequest
 from core.domain.shipments import Shipment
 from core.services.context import Shop, require_admin, retry_on_conflict
@@ -381,3 +382,59 @@ async def attach_transfer_receipt(
         )
         await uow.commit(now)
         return order
+
+
+# --- The REST API's reads (bot/api/orders.py) ---
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """Which orders a list shows; every condition given must hold."""
+
+    statuses: frozenset[OrderStatus] | None = None
+    customer_id: int | None = None
+    created_from: datetime | None = None  # placed at or after
+    created_to: datetime | None = None  # placed before
+    text: str = ""  # an order code ("PED-7K3FQ", "7k3fq") or the phone it was placed with
+    awaiting_payment: bool = False  # only those the shop waits to be paid for
+
+
+async def orders_page(
+    shop: Shop,
+    actor: Actor,
+    query: OrderQuery,
+    *,
+    limit: int,
+    before: tuple[datetime, int] | None = None,
+) -> list[Order]:
+    """Up to `limit` orders, newest first, placed before the position (created_at, id)
+    of the previous page's last one: a new order never shifts the pages after it."""
+    codes = phones = None
+    text = " ".join(query.text.split())
+    if text:
+        code = normalize_order_code(text)
+        codes = [code] if code else []
+        phone = clean_phone(text, shop.settings.store_country)
+        phones = sorted({text, phone} if phone else {text})
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "list_orders")
+        return await uow.orders.page(
+            limit=limit,
+            before=before,
+            statuses=query.statuses,
+            customer_id=query.customer_id,
+            created_from=query.created_from,
+            created_to=query.created_to,
+            codes=codes,
+            phones=phones,
+            awaiting_payment=query.awaiting_payment,
+        )
+
+
+async def refundable(shop: Shop, actor: Actor, code: str) -> Money:
+    """What the order's payment can still give back (zero when nothing is held): the
+    refund when the merchant names no amount."""
+    async with shop.uow(write=False) as uow:
+        order = await load_order(uow, code, actor, admin_action="refund_order")
+        held = [p.refundable for p in await uow.payments.for_order(order.id) if p.holds_money]
+    return max(held, key=lambda money: money.amount, default=Money.zero(order.currency))

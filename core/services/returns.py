@@ -412,3 +412,25 @@ async def ship_exchange(
         )
         await uow.commit(now)
         return request
+
+
+# --- The REST API's reads (bot/api/returns.py) ---
+
+
+async def returns_page(
+    shop: Shop,
+    actor: Actor,
+    *,
+    limit: int,
+    after_id: int = 0,
+    statuses: frozenset[ReturnStatus] | None = None,
+) -> list[tuple[str, ReturnRequest]]:
+    """Up to `limit` (order code, return) pairs, oldest first, numbered after `after_id`
+    (the previous page's last): new returns only ever come after it."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "list_returns")
+        requests = await uow.returns.list(statuses=statuses)
+        chosen = sorted((r for r in requests if (r.id or 0) > after_id), key=lambda r: r.id or 0)
+        chosen = chosen[:limit]
+        codes = await uow.orders.codes(sorted({r.order_id for r in chosen}))
+        return [(codes.get(r.order_id, "?"), r) for r in chosen]

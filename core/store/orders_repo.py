@@ -318,6 +318,52 @@ class SqlOrderRepository:
         )
         return [OrderEvent(r.at, r.actor, r.kind, r.from_status, r.to_status, r.data) for r in rows]
 
+    # --- The REST API's order list (core/services/orders.py orders_page) ---
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        before: tuple[datetime, int] | None = None,
+        statuses: frozenset[OrderStatus] | set[OrderStatus] | None = None,
+        customer_id: int | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        codes: list[str] | None = None,
+        phones: list[str] | None = None,
+        awaiting_payment: bool = False,
+    ) -> list[Order]:
+        """Newest first, the orders placed before the position (created_at, id): a
+        keyset, not an offset, so orders placed between two pages never shift the
+        next page (no repeats, no skips). codes and phones: any of them matches."""
+        query = _ORDERS
+        if before is not None:
+            at, order_id = before
+            query = query.where(
+                or_(
+                    orders.c.created_at < at,
+                    and_(orders.c.created_at == at, orders.c.id < order_id),
+                )
+            )
+        if statuses is not None:
+            query = query.where(orders.c.status.in_([str(s) for s in statuses]))
+        if customer_id is not None:
+            query = query.where(orders.c.customer_id == customer_id)
+        if created_from is not None:
+            query = query.where(orders.c.created_at >= created_from)
+        if created_to is not None:
+            query = query.where(orders.c.created_at < created_to)
+        if codes is not None or phones is not None:
+            query = query.where(
+                or_(orders.c.code.in_(codes or []), orders.c.phone.in_(phones or []))
+            )
+        if awaiting_payment:
+            query = query.where(_awaiting_payment())
+        query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
+        rows = (await self.conn.execute(query)).all()
+        lines = await self._lines_of([row.id for row in rows])
+        return [_order(row, lines.get(row.id, [])) for row in rows]
+
 
 def _paid() -> ColumnElement[bool]:
     """A payment of the order holds money."""
