@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from bot.channels import Channel, channel_classes, roster
 from bot.payments.settings import PaymentSettings
 from bot.telegram.models import load_aiogram
+from bot.tracking.settings import TrackingSettings
 from core.domain.actors import Actor, customer, merchant
 from core.domain.customers import Address
 from core.domain.money import Money
@@ -41,6 +42,7 @@ def _clear_shop_settings() -> None:
     classes = [
         Settings,
         PaymentSettings,
+        TrackingSettings,
         *(channel.settings_class for channel in channel_classes()),
     ]
     fields = {name.lower() for settings in classes for name in settings.model_fields}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.channels import channel_classes
 from bot.payments.settings import PaymentSettings
+from bot.tracking.settings import TrackingSettings
 from core.settings import Settings, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
@@ -17,6 +18,7 @@ def test_env_example_names_every_setting_and_nothing_else():
     classes = [
         Settings,
         PaymentSettings,
+        TrackingSettings,
         *(channel.settings_class for channel in channel_classes()),
     ]
     assert documented == {name.upper() for settings in classes for name in settings.model_fields}
@@ -30,3 +32,4 @@ def test_env_example_values_are_the_defaults():
         settings = channel.settings_class
         assert settings.load(_env_file=str(EXAMPLE)) == settings.load(_env_file=None)
     assert PaymentSettings.load(_env_file=str(EXAMPLE)) == PaymentSettings.load(_env_file=None)
+    assert TrackingSettings.load(_env_file=str(EXAMPLE)) == TrackingSettings.load(_env_file=None)
