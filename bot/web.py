@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from bot.api import create_api
 from bot.body_limit import BodySizeLimit
+from bot.operations import operations_router
 from core.domain.errors import StoreUnavailable
 from core.services import health
 from core.services.context import Shop
@@ -26,6 +27,7 @@ def create_app(shop: Shop, routers: Iterable[APIRouter] = ()) -> FastAPI:
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    app.include_router(operations_router(shop))  # /metrics, /readyz (bot/operations.py)
     for router in routers:
         app.include_router(router)
     app.mount("/api", create_api(shop))  # the REST API (bot/api/)

@@ -137,6 +137,22 @@ class Settings(BaseSettings):
     # The web app (webhooks, health).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged at start)
+    # Operations (docs/operations.md): "json" writes one JSON object per log line, with
+    # the update id, channel and order code as fields; "text" the usual lines.
+    log_format: Literal["text", "json"] = "text"
+    # When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: str = ""
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _no_blank_token(cls, value: str) -> str:
+        # A token of blanks is no token: /metrics would be open to "Bearer  ".
+        return value.strip()
 
     @field_validator("privacy_notice_url")
     @classmethod
@@ -309,4 +325,4 @@ def read_settings(
 
 
 # Never echoed in an error message: it may hold a password.
-SECRET_FIELDS = frozenset({"database_url"})
+SECRET_FIELDS = frozenset({"database_url", "metrics_token"})

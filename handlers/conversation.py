@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from core.domain.actors import merchant
 from core.domain.conversations import ConversationRecord
 from core.domain.errors import DomainError, NotAllowed, StoreUnavailable
-from core.services import admins
+from core.services import admins, log_context
 from core.services.context import Shop
 from core.services.conversations import open_turn, save_conversation
 from handlers import actions, commands, options, quantity_change
@@ -56,6 +56,7 @@ class Conversation:
         except StoreUnavailable:
             # The database is away for a moment: say so in the person's language as the
             # channel reports it (their saved one can't be read now). Nothing changed.
+            log_context.note_outcome("unavailable")
             t = Translator(
                 pick_locale(incoming.locale, self.shop.settings.default_locale),
                 self.shop.settings.store_country,
@@ -73,6 +74,8 @@ class Conversation:
         # money, not a message, and is always recorded.
         if not is_admin and incoming.payment is None:
             verdict = self.limiter.check(incoming.channel, incoming.user_id)
+            if verdict is not Verdict.HANDLE:
+                log_context.note_outcome("refused")  # counted on /metrics
             if verdict is Verdict.SLOW_DOWN:  # logged once a spell, not once a message
                 log.warning("%s:%s writes too fast", incoming.channel, incoming.user_id)
                 return [_slow_down(self.shop, customer.locale or locale)]
@@ -101,6 +104,7 @@ class Conversation:
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("conversation error ref=%s user=%s", reference, incoming.user_id)
+            log_context.note_outcome("error")  # answered with the apology, still a crash
             await support.report_incident(turn, reference)
             turn.reset()
             turn.say(
@@ -118,6 +122,7 @@ class Conversation:
             replies = [Reply(turn.t.gettext("What would you like to do?"))]
         for reply in replies:
             reply.locale = turn.t.locale  # the channel writes its own bits in it too
+        log_context.note_outcome("answered" if replies else "silent")
         return replies
 
 

@@ -58,13 +58,14 @@ from pydantic import ValidationError
 
 from bot.background import Background
 from bot.dispatcher import PermanentFailure, Pieces, TemporaryFailure
+from bot.metrics import DUPLICATE, IGNORED, updates_of
 from bot.ratelimit import RateLimiter
 from bot.telegram import Telegram, models
 from bot.telegram.render import TelegramRenderer
 from bot.telegram.settings import TelegramSettings
 from core.domain.errors import StoreUnavailable
 from core.domain.money import Money
-from core.services import admins, customers, inbox, payments
+from core.services import admins, customers, inbox, log_context, payments
 from core.services.context import Shop
 from handlers import commands
 from handlers.commands import Audience
@@ -176,6 +177,7 @@ class TelegramChannel:
             settings.telegram_per_chat_per_second, settings.telegram_global_per_second
         )
         self.background = Background()
+        self.metrics = updates_of(shop)  # /metrics counts each update by outcome
 
     def build_models(self) -> None:
         """The models the channel uses, and their answers' models, built now (at start)."""
@@ -192,8 +194,12 @@ class TelegramChannel:
         update_id = str(raw["update_id"])
         if not _wanted(raw):
             log.info("telegram update %s (%s) needs no answer", update_id, _kind_of(raw))
+            self.metrics.count(CHANNEL, IGNORED)
             return False
-        return await inbox.receive(self.shop, CHANNEL, update_id, _user_of(raw), raw)
+        fresh = await inbox.receive(self.shop, CHANNEL, update_id, _user_of(raw), raw)
+        if not fresh:
+            self.metrics.count(CHANNEL, DUPLICATE)
+        return fresh
 
     async def receive(self, raw: dict) -> None:
         """Accept and handle now (polling)."""
@@ -219,9 +225,10 @@ class TelegramChannel:
         await inbox.handle_waiting(self.shop, CHANNEL, _user_of(raw), self._handle_stored)
 
     async def _handle_stored(self, payload: dict) -> None:
-        update = _parsed(payload, self.bot)
-        if update is not None:
-            await self.process(update)
+        with self.metrics.handling(CHANNEL):  # timed, and counted with its outcome
+            update = _parsed(payload, self.bot)
+            if update is not None:
+                await self.process(update)
 
     async def process(self, update: Update) -> None:
         if update.pre_checkout_query is not None:
@@ -311,6 +318,7 @@ class TelegramChannel:
         problem = await payments.check_payable(
             self.shop, query.invoice_payload, Money(query.total_amount, query.currency)
         )
+        log_context.note_outcome("answered")  # Telegram's question, not the conversation's
         if problem is None:
             await self.bot.answer_pre_checkout_query(query.id, ok=True)
             return

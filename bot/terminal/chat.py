@@ -12,11 +12,13 @@ Messages the shop sends later (the outbox) are shown as soon as the chat is open
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from bot.dispatcher import OutboxDispatcher, Pieces
+from bot.metrics import updates_of
 from bot.terminal import CAPABILITIES
 from core.services.context import Shop
 from handlers.conversation import Conversation
@@ -54,6 +56,8 @@ class TerminalChat:
         self.channel = CHANNEL
         self.dispatcher = OutboxDispatcher(shop, [self], address=user_id)
         self.lock = asyncio.Lock()  # one turn or one outbox delivery at a time
+        self.metrics = updates_of(shop)  # /metrics counts each line by outcome
+        self.lines = itertools.count(1)  # a line's number is its update id in the logs
 
     async def run(self, poll_seconds: float = 1.0) -> None:
         await self.send(
@@ -88,13 +92,14 @@ class TerminalChat:
 
     async def send(self, incoming: Incoming) -> None:
         async with self.lock:
-            replies = await self.conversation.handle(incoming)
-            # The answer and any news that came meanwhile are one screen: numbered (or
-            # lettered) together, so "5" at a rating below the menu is not the menu's 5th.
-            news = await self.collect_outbox()
-            if replies or news:  # silence (writing too fast) leaves the buttons shown
-                self.start_screen([*replies, *news])
-            self.show([*replies, *news])
+            with self.metrics.handling(CHANNEL, f"{self.user_id}:{next(self.lines)}"):
+                replies = await self.conversation.handle(incoming)
+                # The answer and any news that came meanwhile are one screen: numbered (or
+                # lettered) together, so "5" at a rating below the menu is not the menu's 5th.
+                news = await self.collect_outbox()
+                if replies or news:  # silence (writing too fast) leaves the buttons shown
+                    self.start_screen([*replies, *news])
+                self.show([*replies, *news])
 
     def to_incoming(self, line: str) -> Incoming:
         base = {

@@ -31,6 +31,7 @@ from pywa_async.types.templates import TemplateLanguage
 
 from bot.background import Background
 from bot.dispatcher import PermanentFailure, Pieces, TemporaryFailure
+from bot.metrics import DUPLICATE, IGNORED, updates_of
 from bot.ratelimit import RateLimiter
 from bot.signatures import hmac_sha256_matches, token_matches
 from bot.whatsapp import CAPABILITIES
@@ -38,7 +39,7 @@ from bot.whatsapp.render import MORE, Outgoing, list_page, plan
 from bot.whatsapp.settings import WhatsAppSettings
 from core.domain.errors import InvalidAmount
 from core.domain.money import Money
-from core.services import customers, inbox, outbox
+from core.services import customers, inbox, log_context, outbox
 from core.services.context import Shop
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
@@ -114,6 +115,7 @@ class WhatsAppChannel:
             settings.whatsapp_per_user_per_second, settings.whatsapp_global_per_second
         )
         self.background = Background()
+        self.metrics = updates_of(shop)  # /metrics counts each update by outcome
 
     # -- the webhook's checks --------------------------------------------------------------
 
@@ -139,10 +141,14 @@ class WhatsAppChannel:
             contacts = _dicts(value.get("contacts"))
             for message in _dicts(value.get("messages")):
                 event = await self.note(message, contacts)
-                if event is not None and await inbox.receive(
+                if event is None:
+                    self.metrics.count(CHANNEL, IGNORED)
+                elif await inbox.receive(
                     self.shop, CHANNEL, str(message["id"]), event["person"], event
                 ):
                     fresh.append(event)
+                else:
+                    self.metrics.count(CHANNEL, DUPLICATE)
             for status in _dicts(value.get("statuses")):
                 await self.record_status(status)
         return fresh
@@ -178,10 +184,11 @@ class WhatsAppChannel:
         await inbox.handle_waiting(self.shop, CHANNEL, _person_of(event), self._handle_stored)
 
     async def _handle_stored(self, event: dict) -> None:
-        person = _person_of(event)
-        incoming = await self.to_incoming(event["message"], event.get("name", ""), person)
-        if incoming is not None:
-            await self.answer(person, incoming)
+        with self.metrics.handling(CHANNEL):  # timed, and counted with its outcome
+            person = _person_of(event)
+            incoming = await self.to_incoming(event["message"], event.get("name", ""), person)
+            if incoming is not None:
+                await self.answer(person, incoming)
 
     async def to_incoming(self, message: dict, name: str, wa_id: str) -> Incoming | None:
         """What the person's message means to the conversation; None when it asks for
@@ -267,6 +274,7 @@ class WhatsAppChannel:
             return
         options = [(label, payload) for label, payload in menu[1]]
         page = list_page(options, start, t, t.gettext("More options:"))
+        log_context.note_outcome("answered")  # the list's next page, sent from here
         await self.send_outgoing(wa_id, [page], paced=False)
 
     async def record_status(self, status: dict) -> None:

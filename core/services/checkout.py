@@ -35,6 +35,7 @@ from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
 from core.domain.pricing import Totals, compute_totals
 from core.domain.shipping_zones import Destination
+from core.services import log_context
 from core.services.context import Shop, retry_on_conflict
 from core.store.uow import SqlUnitOfWork
 
@@ -230,6 +231,7 @@ async def record_order(uow: SqlUnitOfWork, order: Order, actor: Actor, now: date
     naming every such line with what is available now; the caller's transaction then
     rolls back, so nothing is kept."""
     await uow.orders.add(order)
+    log_context.note_order(order.code)  # the update's log lines name it from here on
     shortages = []
     for line in in_stock_lock_order(order.lines):
         if not await uow.stock.reserve(

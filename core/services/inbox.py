@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 from core.domain.errors import StoreUnavailable
+from core.services import log_context
 from core.services.context import Shop
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,14 @@ async def handle_waiting(
     try:
         async with person_lock(shop, channel, user_id):
             for key, payload in await unhandled_for(shop, channel, user_id):
+                # What is logged meanwhile names the update (and its order, once known).
+                _context, token = log_context.begin(channel, key)
                 try:
                     await handle(payload)
                 except Exception:
                     log.exception("%s update %s failed", channel, key)
+                finally:
+                    log_context.end(token)
                 await mark_handled(shop, channel, key)
     except StoreUnavailable:
         log.warning("database unavailable; %s updates of %s wait", channel, user_id)

@@ -35,6 +35,7 @@ from core.domain.payments import Payment, PaymentStatus
 from core.domain.phones import clean_phone
 from core.domain.returns import ReturnRequest
 from core.domain.shipments import Shipment
+from core.services import log_context
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.provider_refunds import give_back, send_due_refunds
 from core.store.orders_repo import ConcurrentUpdate
@@ -68,6 +69,7 @@ async def load_order(
     order = await uow.orders.get(code=normalized)
     if order is None or (actor.kind is ActorKind.CUSTOMER and str(order.customer_id) != actor.id):
         raise OrderNotFound(code=code)
+    log_context.note_order(order.code)  # the update's log lines name it from here on
     return order
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.store.database import begin_sqlite_write
@@ -33,3 +35,10 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
             await begin_sqlite_write(connection)
         await connection.run_sync(_upgrade)
         await connection.commit()
+
+
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The revisions a database fully upgraded is at (read from the migration files
+    once per process: they do not change while it runs)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("")).get_heads())

@@ -22,6 +22,7 @@ from core.store.customers_repo import SqlCartRepository, SqlCustomerRepository
 from core.store.database import Database
 from core.store.directory_repo import SqlCustomerDirectoryRepository
 from core.store.inbox_repo import SqlChannelMenuRepository, SqlInboxRepository
+from core.store.metrics_repo import SqlMetricsRepository
 from core.store.orders_repo import SqlOrderRepository
 from core.store.outbox_repo import SqlOutboxRepository
 from core.store.payment_links_repo import (
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
     outbox = _Repository(SqlOutboxRepository)
     reports = _Repository(SqlReportRepository)
     conversations = _Repository(SqlConversationRepository)
+    metrics = _Repository(SqlMetricsRepository)
     support = _Repository(SqlSupportRepository)
     admins = _Repository(SqlAdminRepository)
     inbox = _Repository(SqlInboxRepository)
