@@ -11,12 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from bot.api import orders, problems, products, returns
+from bot.api import carriers, customers, orders, problems, products, reports, returns, stock
 from bot.api.auth import limiter_for
 from bot.api.idempotency import HEADER, MAX_KEY, Idempotency
 from core.services.context import Shop
 
 ROUTERS = [products.router, orders.router, returns.router]
+ROUTERS += [stock.router, customers.router, carriers.router, reports.router]
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 _ANSWERS = {

@@ -40,7 +40,15 @@ TITLES: dict[str, tuple[int, str]] = {
         N_("This Idempotency-Key was used with another request."),
     ),
     "invalid_request": (422, N_("The request is not valid.")),
+    "invalid_quantity": (
+        422,
+        N_("That quantity can't be used: stock never goes below what open orders reserved."),
+    ),
     "invalid_image_url": (422, N_("The photo must be an http(s) URL of up to 500 characters.")),
+    "invalid_carrier": (
+        422,
+        N_("A carrier needs a code (a-z, 0-9, _), a name and an http(s) link with {tracking}."),
+    ),
     "catalog_import_failed": (422, N_("The product's fields are not valid: see errors.")),
     "too_many_requests": (429, N_("Too many requests for this key: wait and try again.")),
     "store_unavailable": (503, N_("The shop's database is not answering: try again soon.")),
