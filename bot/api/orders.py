@@ -15,11 +15,14 @@ from bot.api.auth import Caller, scoped
 from bot.api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bot.api.problems import Problem, translator
 from bot.api.schemas import MoneyOut, Strict
+from core.domain.cart import MAX_LINE_QUANTITY
+from core.domain.customers import Address
 from core.domain.money import Money
 from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.payments import Payment, PaymentStatus
+from core.domain.phone_orders import MAX_NOTE, OrderSource, PhoneOrderRequest
 from core.domain.shipments import Shipment
-from core.services import orders, payments, shipping
+from core.services import orders, payments, phone_orders, shipping
 from core.services.orders import OrderDetails, OrderQuery
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -277,6 +280,52 @@ class RefundBody(Strict):
     )
 
 
+class LineIn(Strict):
+    sku: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+
+
+class AddressIn(Strict):
+    street: str = Field(min_length=1, max_length=200, pattern=NO_NUL, description="And number.")
+    neighbourhood: str = Field("", max_length=200, pattern=NO_NUL)
+    city: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
+    state: str = Field("", max_length=100, pattern=NO_NUL)
+    postal_code: str = Field(min_length=1, max_length=20, pattern=NO_NUL)
+    references: str = Field("", max_length=500, pattern=NO_NUL, description="For the courier.")
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+    def address(self) -> Address:
+        return Address(**self.model_dump())
+
+
+class OrderIn(Strict):
+    phone: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=NO_NUL,
+        description="The customer's number, any common way of writing it. A customer "
+        "who chats with the shop from it gets the confirmation there and can track it.",
+    )
+    name: str = Field(
+        "",
+        max_length=200,
+        pattern=NO_NUL,
+        description="Who receives it; may be left out when the phone names a known customer.",
+    )
+    lines: list[LineIn] = Field(min_length=1, max_length=50)
+    shipping_method: str = Field(
+        min_length=1,
+        max_length=20,
+        pattern=NO_NUL,
+        description="One of the shop's shipping methods (SHIPPING_METHODS), pickup included "
+        "when it offers it.",
+    )
+    payment_method: PaymentMethod
+    address: AddressIn | None = Field(None, description="Required unless picked up.")
+    note: str = Field("", max_length=MAX_NOTE, pattern=NO_NUL, description="On its timeline.")
+
+
 # --- Routes ---
 
 
@@ -326,6 +375,31 @@ async def list_orders(
         if more and last
         else None,
     )
+
+
+@router.post(
+    "",
+    response_model=OrderOut,
+    status_code=201,
+    summary="Place an order taken elsewhere (by phone, at the counter, another system)",
+)
+async def place_order(body: OrderIn, caller: Caller = Depends(scoped("orders:write"))) -> OrderOut:
+    """The stock is reserved as at any checkout (409 `out_of_stock` names each short
+    line, and nothing is reserved). Cash on delivery is confirmed at once; a bank
+    transfer waits for its payment (mark-paid); a card only for a customer who chats
+    with the shop (they pay its link there)."""
+    request = PhoneOrderRequest(
+        phone=body.phone,
+        name=body.name,
+        lines=tuple((line.sku, line.quantity) for line in body.lines),
+        shipping_method=body.shipping_method,
+        payment_method=body.payment_method,
+        address=body.address.address() if body.address else None,
+        source=OrderSource.API,
+        note=body.note,
+    )
+    order = await phone_orders.place_order_for_customer(caller.shop, caller.actor, request)
+    return await _answer(caller, order.code)
 
 
 def _position(cursor: str | None) -> tuple[datetime, int] | None:

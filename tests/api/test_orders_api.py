@@ -405,3 +405,69 @@ async def test_the_late_order_of_a_past_moment_is_still_found_once(api_shop, api
     assert seen == [made[2].code, made[1].code, wedged.code, made[0].code]
     assert len(set(seen)) == len(seen)
     assert OrderStatus(first["items"][0]["status"]) is OrderStatus.CONFIRMED
+
+
+ORDER_BODY = {
+    "phone": "55 4444 3333",
+    "name": "Rosa Díaz",
+    "shipping_method": "standard",
+    "payment_method": "cash_on_delivery",
+    "address": {"street": "Av. Juárez 10", "city": "Puebla", "postal_code": "72000"},
+    "note": "Pedido por teléfono",
+}
+
+
+async def test_an_order_from_another_system_reserves_stock_and_finds_the_chat_customer(
+    api_shop, api_as
+):
+    client = await api_as("orders:write,orders:read")
+    shirt = await add_product(api_shop, "CAM-TEL", price="250.00", stock=5)
+    buyer = await new_buyer(api_shop, "2020", "Rosa")
+    before = await place(api_shop, buyer, {shirt: 1}, phone="+52 55 4444 3333")
+    await orders.cancel_order(api_shop, MERCHANT, before.code, "prueba")
+
+    body = {**ORDER_BODY, "lines": [{"sku": "cam-tel", "quantity": 2}]}
+    answer = await client.post("/api/v1/orders", json=body)
+    assert answer.status_code == 201, answer.text
+    got = answer.json()
+    assert got["status"] == "confirmed"  # cash on delivery the merchant took
+    assert got["customer"]["id"] == buyer.customer_id  # who ordered from chat with it
+    assert got["lines"][0]["sku"] == "CAM-TEL" and got["lines"][0]["quantity"] == 2
+    assert got["address"]["city"] == "Puebla"
+    assert got["timeline"][0]["kind"] == "placed"
+    product = await get_product(api_shop, product_id=shirt)
+    assert (product.on_hand, product.reserved) == (5, 2)
+    assert "order_taken" in [kind for kind, _ in await customer_news(api_shop, buyer.customer_id)]
+    listed = (await client.get("/api/v1/orders?q=55 4444 3333")).json()["items"]
+    assert [o["code"] for o in listed] == [got["code"], before.code]
+
+
+async def test_an_oversold_order_is_a_409_and_reserves_nothing(api_shop, api_as):
+    client = await api_as("orders:write")
+    shirt = await add_product(api_shop, "CAM-POCA", stock=2)
+    cap = await add_product(api_shop, "GOR-POCA", stock=9)
+    body = {
+        **ORDER_BODY,
+        "lines": [{"sku": "GOR-POCA", "quantity": 1}, {"sku": "CAM-POCA", "quantity": 3}],
+    }
+    answer = await client.post("/api/v1/orders", json=body)
+    assert answer.status_code == 409
+    problem = answer.json()
+    assert problem["code"] == "out_of_stock"
+    assert [(s["sku"], s["available"]) for s in problem["shortages"]] == [("CAM-POCA", 2)]
+    for product_id in (shirt, cap):
+        assert (await get_product(api_shop, product_id=product_id)).reserved == 0
+
+    unknown = await client.post(
+        "/api/v1/orders", json={**ORDER_BODY, "lines": [{"sku": "NADA", "quantity": 1}]}
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "product_not_found")
+    no_address = {**ORDER_BODY, "address": None, "lines": [{"sku": "GOR-POCA", "quantity": 1}]}
+    missing = await client.post("/api/v1/orders", json=no_address)
+    assert (missing.status_code, missing.json()["code"]) == (422, "missing_checkout_details")
+    bad_phone = {**ORDER_BODY, "phone": "12", "lines": [{"sku": "GOR-POCA", "quantity": 1}]}
+    refused = await client.post("/api/v1/orders", json=bad_phone)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_phone")
+    reader = await api_as("orders:read")
+    scoped_out = await reader.post("/api/v1/orders", json=body)
+    assert scoped_out.status_code == 403
