@@ -19,6 +19,7 @@ from bot.payments.web import payments_router
 from bot.tracking.settings import TrackingSettings
 from bot.tracking.web import tracking_router
 from bot.web import create_app
+from bot.webhooks_out import send_webhooks_forever
 from core.services import expiry, inbox, payment_links, retention
 from core.services.context import Shop
 from core.settings import Settings
@@ -144,6 +145,7 @@ async def serve(
         asyncio.create_task(expire_forever(shop), name="expiry"),
         asyncio.create_task(recover_forever(shop, senders), name="inbox-recovery"),
         asyncio.create_task(forget_forever(shop), name="inbox-housekeeping"),
+        asyncio.create_task(send_webhooks_forever(shop), name="webhooks"),
     ]
     if shop.payment_providers:
         tasks.append(asyncio.create_task(reconcile_forever(shop), name="payments"))

@@ -560,3 +560,17 @@ class ShipmentProblemToAdmins(AdminEvent, kind="shipment_problem"):
     tracking_number: str = ""
     message: str = ""  # the carrier's words, not translated
     location: str = ""
+
+
+# Outgoing webhooks (core/services/webhooks.py, docs/webhooks.md) -----------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookEndpointDisabled(AdminEvent, kind="webhook_endpoint_disabled"):
+    """Every attempt to send to an endpoint failed for a day: it was disabled, and
+    nothing more goes there until the merchant enables it again."""
+
+    endpoint_id: int
+    url: str = ""
+    failing_since: datetime | None = None
+    last_error: str = ""  # the receiver's answer or the network error, not translated

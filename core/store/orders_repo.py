@@ -21,7 +21,9 @@ from core.domain.orders import (
     PaymentMethod,
 )
 from core.domain.payments import HOLDS_MONEY
+from core.domain.webhooks import order_event
 from core.store.tables import order_events, order_lines, orders, payments
+from core.store.webhooks_repo import event_row
 
 _INSERT_ORDER = orders.insert()
 _INSERT_LINE = order_lines.insert()
@@ -73,6 +75,9 @@ def _order(row, lines: list[OrderLine]) -> Order:
 class SqlOrderRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        # Webhook events of the orders written in this unit: the unit's commit writes
+        # them in one INSERT with its other events (SqlUnitOfWork.commit).
+        self.webhook_events: list[dict] = []
 
     async def add(self, order: Order) -> Order:
         try:
@@ -156,6 +161,9 @@ class SqlOrderRepository:
                 _INSERT_EVENT,
                 [{"order_id": order.id, **_event(e)} for e in order.new_events],
             )
+            for event in order.new_events:
+                if (found := order_event(order, event)) is not None:
+                    self.webhook_events.append(event_row(*found, event.at))
             order.new_events.clear()
 
     async def get(self, *, code: str | None = None, order_id: int | None = None) -> Order | None:

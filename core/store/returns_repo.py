@@ -7,19 +7,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.returns import ReturnLine, ReturnRequest, ReturnResolution, ReturnStatus
 from core.domain.shipments import Shipment
+from core.domain.webhooks import return_event
 from core.store.tables import (
     carriers,
     order_lines,
+    orders,
     products,
     return_lines,
     return_requests,
     return_shipments,
 )
+from core.store.webhooks_repo import event_row
 
 
 class SqlReturnRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        # Webhook events of the returns written in this unit (SqlUnitOfWork.commit).
+        self.webhook_events: list[dict] = []
 
     async def add(self, request: ReturnRequest) -> ReturnRequest:
         result = await self.conn.execute(
@@ -48,6 +53,7 @@ class SqlReturnRepository:
                 for line in request.lines
             ],
         )
+        await self._note_moves(request, [(None, str(request.status))])
         return request
 
     async def save(self, request: ReturnRequest) -> None:
@@ -66,6 +72,22 @@ class SqlReturnRepository:
                 update(return_lines)
                 .where(return_lines.c.id == line.id)
                 .values(sellable=line.sellable)
+            )
+        await self._note_moves(request, request.history)
+        request.history.clear()
+
+    async def _note_moves(
+        self, request: ReturnRequest, moves: list[tuple[str | None, str]]
+    ) -> None:
+        """Buffer the webhook event of each status the return reached."""
+        if not moves:
+            return
+        code = (
+            await self.conn.execute(select(orders.c.code).where(orders.c.id == request.order_id))
+        ).scalar_one()
+        for frm, to in moves:
+            self.webhook_events.append(
+                event_row(*return_event(request, code, frm, to), request.updated_at)
             )
 
     async def get(self, return_id: int) -> ReturnRequest | None:

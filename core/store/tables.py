@@ -452,6 +452,82 @@ api_idempotency = Table(
 
 # --- Issue 17: outgoing webhooks (migration 0015) ---
 
+# Where other systems hear about the shop's events (docs/webhooks.md).
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("events", JSON, nullable=False),  # ["order.created", "return.*", ...]
+    Column("secret", String(100), nullable=False),  # whsec_...: signing needs it in clear
+    # The secret before the last rotation: messages are signed with both until then.
+    Column("previous_secret", String(100), nullable=True),
+    Column("previous_secret_until", UtcDateTime, nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("failure_streak", Integer, nullable=False, default=0),
+    Column("failing_since", UtcDateTime, nullable=True),
+    Column("disabled_at", UtcDateTime, nullable=True),
+    Column("disabled_reason", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One row per event, written in the transaction of the change that caused it, whoever
+# listens; a sender fans it out to the endpoints subscribed (fanned_out_at).
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("msg_id", String(40), nullable=False),  # the webhook-id header, on every retry
+    Column("type", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),  # the message's "data"
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("fanned_out_at", UtcDateTime, nullable=True),
+    Index(
+        "ix_webhook_events_waiting",
+        "id",
+        sqlite_where=text("fanned_out_at IS NULL"),
+        postgresql_where=text("fanned_out_at IS NULL"),
+    ),
+)
+
+# One event for one endpoint: sent until it is delivered or its attempts run out.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("endpoint_id", ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("event_id", ForeignKey("webhook_events.id"), nullable=False),
+    Column("status", String(12), nullable=False),  # pending, sending, delivered, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime, nullable=True),  # a sender holds it until then
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    UniqueConstraint("endpoint_id", "event_id"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_event_id", "event_id"),
+)
+
+# Every try at sending a delivery: the delivery log of each endpoint.
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("delivery_id", ForeignKey("webhook_deliveries.id"), nullable=False, index=True),
+    Column("endpoint_id", ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response", Text, nullable=False, default=""),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_webhook_attempts_endpoint", "endpoint_id", "id"),
+)
+
 
 # --- Issue 17: carrier tracking checkpoints (migration 0016) ---
 

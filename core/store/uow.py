@@ -39,6 +39,7 @@ from core.store.reports_repo import SqlReportRepository
 from core.store.returns_repo import SqlReturnRepository
 from core.store.stock_repo import SqlStockRepository
 from core.store.tracking_repo import SqlTrackingRepository
+from core.store.webhooks_repo import SqlWebhookRepository, events_to_write
 
 R = TypeVar("R")
 
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
     menus = _Repository(SqlChannelMenuRepository)
     privacy = _Repository(SqlPrivacyRepository)
     directory = _Repository(SqlCustomerDirectoryRepository)
+    webhooks = _Repository(SqlWebhookRepository)
     tracking = _Repository(SqlTrackingRepository)
     api_keys = _Repository(SqlApiKeyRepository)
     idempotency = _Repository(SqlIdempotencyRepository)
@@ -182,6 +184,10 @@ class SqlUnitOfWork:
         return rows
 
     async def commit(self, at: datetime) -> None:
+        # Outgoing webhooks' events of this unit's changes: one INSERT, no other read.
+        if events := events_to_write(self.__dict__, at):
+            assert not self._one_statement, "webhook events in a one-statement unit"
+            await self.webhooks.add_events(events)
         stock = self.__dict__.get("stock")  # made only if this unit changed stock
         if stock is not None:
             for low in stock.low_stock_crossings:

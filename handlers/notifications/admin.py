@@ -18,6 +18,7 @@ from core.domain.events import (
     SupportFollowUp,
     SupportRequest,
     TransferReceipt,
+    WebhookEndpointDisabled,
 )
 from core.domain.money import Money
 from core.domain.returns import ReturnResolution
@@ -30,7 +31,7 @@ from handlers.i18n import Translator
 from handlers.notifications.customer import items
 from handlers.notifications.registry import Context, renders
 from handlers.quoting import inline, one_line, quoted
-from handlers.render import money, status_name
+from handlers.render import money, status_name, when
 from handlers.types import Button, Reply
 
 
@@ -231,3 +232,29 @@ def payment_on_closed_order(c: Context, e: PaymentOnClosedOrder) -> Reply:
         ),
         open_order_row(c.t, e.code),
     )
+
+
+@renders(WebhookEndpointDisabled)
+def webhook_endpoint_disabled(c: Context, e: WebhookEndpointDisabled) -> Reply:
+    _ = c.t.gettext
+    if e.failing_since is not None:
+        text = _(
+            "Webhook #{id} ({url}) was turned off: every attempt to send it the shop's "
+            "events failed since {since}."
+        ).format(
+            id=e.endpoint_id, url=e.url, since=when(c.t, e.failing_since, c.shop.now(), c.zone)
+        )
+    else:
+        text = _(
+            "Webhook #{id} ({url}) was turned off: sending it the shop's events failed."
+        ).format(id=e.endpoint_id, url=e.url)
+    lines = ["⚠️ " + text]
+    if e.last_error.strip():
+        lines.append(_("Last answer: {error}").format(error=inline(e.last_error, 160)))
+    lines.append(
+        _(
+            "Nothing more is sent there until you turn it back on, once the system that "
+            "receives them works again: pedidos webhook enable {id}"
+        ).format(id=e.endpoint_id)
+    )
+    return Reply("\n".join(lines))

@@ -25,6 +25,7 @@ from core.domain.orders import PaymentMethod
 from core.domain.outbox import ADMIN, PendingMessage
 from core.domain.returns import ReturnResolution
 from core.domain.tracking import Checkpoint, CheckpointSource, TrackingTag
+from core.domain.webhooks import MAX_ATTEMPTS, AttemptResult
 from core.services import (
     customers,
     expiry,
@@ -38,6 +39,7 @@ from core.services import (
     shipping,
     support,
     tracking,
+    webhooks,
 )
 from core.services.context import Shop
 from handlers.notifications import has_renderer, render_message
@@ -170,7 +172,20 @@ async def everything_the_shop_tells(shop: Shop, clock) -> list[PendingMessage]:
     # Gaby asks to be forgotten; a bug met while answering someone.
     await privacy.forget_customer(shop, gaby.actor, gaby.customer_id)
     await incidents.report(shop, INCIDENT, "telegram:1001")
+    # The system that hears the shop's webhooks is down for a day: turned off. Last,
+    # because it moves the clock on by days.
+    await webhook_down_for_a_day(shop, clock, await new_buyer(shop, "1010", "Juan"), taza)
     return await outbox.messages(shop)
+
+
+async def webhook_down_for_a_day(shop: Shop, clock, buyer: Buyer, product: int) -> None:
+    await webhooks.register(shop, MERCHANT, "https://erp.example.com/hooks", "order.*")
+    await buy(shop, buyer, {product: 1})
+    await webhooks.fan_out(shop)
+    for _ in range(MAX_ATTEMPTS):  # every attempt answered 503 (no HTTP here)
+        for due in await webhooks.claim_due(shop):
+            await webhooks.record_attempt(shop, due, AttemptResult(False, 503, "Down", 30))
+        clock.advance(hours=10)
 
 
 async def carrier_journey(shop: Shop, clock, buyer: Buyer, product: int) -> None:
@@ -511,6 +526,12 @@ STORED: dict[tuple[str, str], dict] = {
         "amount": 18900,
         "provider": "mercadopago",
         "reason": "Invalid refund amount",
+    },
+    (ADMIN, "webhook_endpoint_disabled"): {
+        "endpoint_id": 2,
+        "url": "https://erp.example.com/hooks",
+        "failing_since": "2026-11-03T15:00:00+00:00",
+        "last_error": "Service Unavailable",
     },
 }
 

@@ -1,0 +1,165 @@
+"""The outgoing webhooks' sender: fans the shop's events out to the endpoints, signs
+each message per Standard Webhooks and POSTs it, and records every attempt.
+
+Each loop: events not fanned out yet become deliveries (core/services/webhooks.py
+`fan_out`), the due deliveries are claimed with a lease (several workers never send one
+delivery at once), one endpoint's deliveries go in order, different endpoints' at the
+same time. An answer 2xx is delivered; anything else (3xx included: redirects are not
+followed), a timeout or a network error is a failed attempt, tried again later.
+
+The webhook-timestamp header is the real time of the attempt (the receiver checks it
+against its own clock, five minutes either way); the message's own "timestamp" is when
+the event happened, on the shop's clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+import httpx
+from standardwebhooks import Webhook
+
+from core.domain.errors import StoreUnavailable
+from core.domain.webhooks import RESPONSE_EXCERPT, TIMEOUT_SECONDS, AttemptResult, DueDelivery
+from core.services import webhooks
+from core.services.context import Shop
+
+log = logging.getLogger("pedidos.webhooks")
+
+USER_AGENT = "Pedidos-Webhooks/1"
+READ_AT_MOST = 4096  # bytes of an answer read for the log; the rest is not wanted
+FORGET_EVERY_SECONDS = 3600
+
+
+def signature_header(delivery: DueDelivery, body: str, at: datetime) -> str:
+    """ "v1,<base64>" for each secret in force, space-separated (the spec's way to sign
+    with the old and the new secret during a rotation)."""
+    return " ".join(Webhook(secret).sign(delivery.msg_id, at, body) for secret in delivery.secrets)
+
+
+def _excerpt(raw: bytes) -> str:
+    text = " ".join(raw.decode("utf-8", errors="replace").split())
+    return text[:RESPONSE_EXCERPT]
+
+
+class WebhookSender:
+    """Sends what is due; `async with` opens and closes its HTTP client."""
+
+    def __init__(
+        self,
+        shop: Shop,
+        *,
+        lease: timedelta = webhooks.LEASE,
+        timeout: float = TIMEOUT_SECONDS,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.shop = shop
+        self.lease = lease
+        self.timeout = timeout
+        self.wall_clock = wall_clock
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Self:
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.timeout),
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT},
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Fan out the new events and send the due deliveries; how many were claimed."""
+        await webhooks.fan_out(self.shop)
+        claimed = await webhooks.claim_due(self.shop, self.lease, limit)
+        by_endpoint: dict[int, list[DueDelivery]] = {}
+        for delivery in claimed:
+            by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
+        await asyncio.gather(*(self._send_in_order(found) for found in by_endpoint.values()))
+        return len(claimed)
+
+    async def _send_in_order(self, deliveries: list[DueDelivery]) -> None:
+        for delivery in deliveries:
+            await self.send(delivery)
+
+    async def send(self, delivery: DueDelivery) -> str:
+        """One attempt at one claimed delivery; what became of it ("taken": its lease
+        ran out while earlier ones were sent, and another sender has it now)."""
+        held = await webhooks.still_ours(self.shop, delivery, self.lease)
+        if held is None:
+            return "taken"
+        result = await self.attempt(held)
+        outcome = await webhooks.record_attempt(self.shop, held, result)
+        if outcome == "disabled":
+            log.warning("webhook endpoint %s disabled: it failed for a day", held.endpoint_id)
+        return outcome
+
+    async def attempt(self, delivery: DueDelivery) -> AttemptResult:
+        """POST the signed message once."""
+        assert self._client is not None, "use the sender inside `async with`"
+        body = delivery.body
+        at = datetime.fromtimestamp(self.wall_clock(), UTC)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": delivery.msg_id,
+            "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": signature_header(delivery, body, at),
+        }
+        started = time.monotonic()
+        try:
+            async with self._client.stream(
+                "POST", delivery.url, content=body.encode("utf-8"), headers=headers
+            ) as response:
+                raw = b""
+                async for chunk in response.aiter_bytes():
+                    raw += chunk
+                    if len(raw) >= READ_AT_MOST:
+                        break
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            return AttemptResult(
+                False, None, _excerpt(f"{type(error).__name__}: {error}".encode()), _ms(started)
+            )
+        ok = 200 <= response.status_code < 300
+        return AttemptResult(ok, response.status_code, _excerpt(raw), _ms(started))
+
+    async def run_forever(self, idle_seconds: float = 1.0) -> None:
+        forgotten_at = 0.0
+        while True:
+            claimed = 0
+            try:
+                claimed = await self.run_once()
+                if time.monotonic() - forgotten_at >= FORGET_EVERY_SECONDS:
+                    forgotten_at = time.monotonic()
+                    if gone := await webhooks.forget_old(self.shop):
+                        log.info("deleted %d old webhook deliveries", gone)
+            except StoreUnavailable:
+                log.warning("database unavailable; the webhooks wait")
+            except Exception:
+                log.exception("sending webhooks failed; trying again later")
+            if not claimed:
+                await asyncio.sleep(idle_seconds)
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+async def send_webhooks_forever(shop: Shop) -> None:
+    """The sender `pedidos run` / `serve` keep running beside the outbox dispatcher."""
+    async with WebhookSender(shop) as sender:
+        await sender.run_forever()
