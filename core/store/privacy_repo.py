@@ -33,9 +33,10 @@ from core.store.tables import (
     support_cases,
 )
 
-# Keys of an order event's data that may hold a person's own words or files: a
-# cancellation reason, the transfer receipt's file, a comment.
-EVENT_TEXT_KEYS = ("reason", "file", "comment", "note", "message")
+# Keys of an order event's data that may hold a person's own words, files or places: a
+# cancellation reason, the transfer receipt's file, a comment, a carrier's checkpoint
+# (its message and location can name the street or postal code it was delivered to).
+EVENT_TEXT_KEYS = ("reason", "file", "comment", "note", "message", "location")
 # Keys of an admin message's payload that describe the customer or quote them.
 ADMIN_PAYLOAD_KEYS = (
     "customer_name",

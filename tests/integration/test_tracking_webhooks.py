@@ -29,7 +29,7 @@ from core.domain.errors import StoreUnavailable
 from core.domain.orders import OrderStatus
 from core.domain.outbox import ADMIN, CUSTOMER
 from core.domain.tracking import Checkpoint, CheckpointSource, TrackingTag
-from core.services import orders, outbox, shipping
+from core.services import orders, outbox, privacy, shipping
 from core.services import tracking as tracking_service
 from core.services.context import Shop
 from core.settings import SettingsError
@@ -628,3 +628,20 @@ async def test_checkpoints_of_two_parcels_at_once_each_reach_their_own_order(sho
         (first, 1, True),
         (second, 1, True),
     ]
+
+
+async def test_forgetting_the_customer_scrubs_where_their_parcel_was_seen(shop):
+    _buyer, code = await shipped_order(shop)
+    door = scan("Delivered", T0, "Entregado en Calle Pino 12", "Col. Centro, 64000 Monterrey")
+    async with web(shop) as client:
+        await aftership(client, aftership_body([door], "Delivered"))
+    details = await orders.order_details(shop, code, MERCHANT)
+    before = [e.data for e in details.timeline if e.kind == "tracking_checkpoint"]
+    assert before[0]["location"] == "Col. Centro, 64000 Monterrey"
+
+    await privacy.forget_customer(shop, MERCHANT, details.order.customer_id)
+
+    details = await orders.order_details(shop, code, MERCHANT)
+    after = [e.data for e in details.timeline if e.kind == "tracking_checkpoint"]
+    assert after[0]["tag"] == "Delivered"  # what happened stays; where and the words go
+    assert "64000" not in json.dumps(after) and "Pino" not in json.dumps(after)
