@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 
-from bot.api import create_api
+from bot.api import mount_api
 from bot.body_limit import BodySizeLimit
 from bot.operations import operations_router
 from core.domain.errors import StoreUnavailable
@@ -30,5 +30,5 @@ def create_app(shop: Shop, routers: Iterable[APIRouter] = ()) -> FastAPI:
     app.include_router(operations_router(shop))  # /metrics, /readyz (bot/operations.py)
     for router in routers:
         app.include_router(router)
-    app.mount("/api", create_api(shop))  # the REST API (bot/api/)
+    mount_api(app, shop)  # the REST API at /api (bot/api/)
     return app

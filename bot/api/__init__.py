@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.api import carriers, customers, orders, problems, products, reports, returns, stock
 from bot.api.auth import limiter_for
@@ -40,9 +43,55 @@ PROBLEM_SCHEMA = {
         "status": {"type": "integer"},
         "code": {"type": "string"},
         "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "invalid_request: what is wrong, and where (body.price, query.limit…).",
+            "items": {
+                "type": "object",
+                "properties": {"where": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
     },
     "additionalProperties": True,
 }
+# Headers some answers carry, documented on them.
+_HEADERS = {
+    "401": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    "429": {
+        "Retry-After": {
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "Seconds to wait before this key's next request.",
+        }
+    },
+}
+_REPLAYED = {
+    "Idempotent-Replayed": {
+        "schema": {"type": "string", "enum": ["true"]},
+        "description": "This is the first answer to an earlier request with this "
+        "Idempotency-Key, sent again.",
+    }
+}
+
+
+MOUNT = "/api"
+
+
+def mount_api(app: FastAPI, shop: Shop) -> None:
+    """The API at /api on the web app. What the web app itself answers under /api (a path
+    the mount can't match, such as one holding a newline) is a problem document too."""
+    api = create_api(shop)
+    app.mount(MOUNT, api)
+    outer = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+
+    async def answer(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        path = request.scope.get("path", "")
+        if path == MOUNT or path.startswith(f"{MOUNT}/"):
+            return problems.http_problem(Request({**request.scope, "app": api}), error)
+        return await outer(request, error)  # type: ignore[misc]
+
+    app.add_exception_handler(StarletteHTTPException, answer)
 
 
 def create_api(shop: Shop) -> FastAPI:
@@ -91,7 +140,12 @@ def _openapi(api: FastAPI) -> dict[str, Any]:
                     "description": description,
                     "content": {"application/problem+json": {"schema": _PROBLEM}},
                 }
+                if status in _HEADERS:
+                    answers[status]["headers"] = _HEADERS[status]
             if method == "post":
+                for status, answer in answers.items():
+                    if status not in _ANSWERS:
+                        answer.setdefault("headers", {}).update(_REPLAYED)
                 operation.setdefault("parameters", []).append(
                     {
                         "name": HEADER,

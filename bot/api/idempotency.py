@@ -1,18 +1,20 @@
 """Idempotency-Key on every POST: the first answer is kept for a day (per key) and a
 repeat gets it again, with `Idempotent-Replayed: true`, without doing the change twice.
 The same Idempotency-Key with another request is refused (422); while the first request
-is still running, a repeat gets 409. A 5xx answer is not kept, so a retry may try again.
+is still running, a repeat gets 409. An answer that asks for a retry (a 5xx, 429 too many
+requests, 401, 409 "changed meanwhile") is not kept, so the retry really tries again.
 
 ASGI middleware rather than a dependency: it must see (and keep) the whole answer."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.api.problems import problem_response
+from bot.api.problems import PROBLEM_TYPE, problem_response
 from core.domain.api_keys import StoredAnswer
 from core.services import api_keys
 from core.services.context import Shop
@@ -20,6 +22,8 @@ from core.services.context import Shop
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
 MAX_KEPT = 1_000_000  # an answer larger than this is not kept (none is, today)
+# Problems that say "try again": keeping them would replay the refusal to every retry.
+RETRY_LATER = {"unauthorized", "too_many_requests", "concurrent_update", "store_unavailable"}
 
 
 class Idempotency:
@@ -61,17 +65,17 @@ class Idempotency:
             await send(message)
 
         try:
-            await self.app(scope, _replay(body), keep)
+            await self.app(scope, _replay(body, receive), keep)
         except BaseException:
             await api_keys.release(self.shop, api_key.id, key_text)
             raise
         content = b"".join(chunks)
-        if status >= 500 or len(content) > MAX_KEPT:
-            await api_keys.release(self.shop, api_key.id, key_text)
-            return
         content_type = next(
             (v.decode() for k, v in headers if k.lower() == b"content-type"), "application/json"
         )
+        if status >= 500 or len(content) > MAX_KEPT or _asks_retry(content_type, content):
+            await api_keys.release(self.shop, api_key.id, key_text)
+            return
         await api_keys.remember(
             self.shop,
             api_key.id,
@@ -117,14 +121,24 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(parts)
 
 
-def _replay(body: bytes) -> Receive:
+def _asks_retry(content_type: str, content: bytes) -> bool:
+    if not content_type.startswith(PROBLEM_TYPE):
+        return False
+    try:
+        return json.loads(content).get("code") in RETRY_LATER
+    except (ValueError, AttributeError):
+        return False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body already read, then the client's own messages (its disconnect)."""
     sent = False
 
-    async def receive() -> Message:
+    async def replay() -> Message:
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replay

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.domain.errors import DomainError
-from handlers.i18n import N_, Translator, pick_locale
+from handlers.i18n import N_, SUPPORTED, Translator, pick_locale
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -52,6 +52,7 @@ TITLES: dict[str, tuple[int, str]] = {
     "catalog_import_failed": (422, N_("The product's fields are not valid: see errors.")),
     "too_many_requests": (429, N_("Too many requests for this key: wait and try again.")),
     "store_unavailable": (503, N_("The shop's database is not answering: try again soon.")),
+    "internal_error": (500, N_("Something went wrong on our side: try again in a moment.")),
 }
 DEFAULT_DOMAIN = (422, N_("The shop refused this request."))
 
@@ -71,10 +72,27 @@ class Problem(Exception):
 
 def translator(request: Request) -> Translator:
     shop = request.app.state.shop
-    wanted = request.headers.get("accept-language", "").split(",")[0].split(";")[0]
-    return Translator(
-        pick_locale(wanted, shop.settings.default_locale), shop.settings.store_country
-    )
+    locale = wanted_locale(request.headers.get("accept-language", ""))
+    return Translator(locale or shop.settings.default_locale, shop.settings.store_country)
+
+
+def wanted_locale(accept_language: str) -> str | None:
+    """The language we speak that Accept-Language likes best ("fr, en;q=0.8" -> en)."""
+    ranked = []
+    for position, item in enumerate(accept_language.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        lang = pick_locale(tag.strip(), "")
+        if lang in SUPPORTED and quality > 0:
+            ranked.append((-quality, position, lang))
+    return min(ranked)[2] if ranked else None
 
 
 def problem_response(
@@ -88,15 +106,17 @@ def problem_response(
 ) -> JSONResponse:
     known_status, title = TITLES.get(code, DEFAULT_DOMAIN)
     status = status or known_status
+    t = translator(request)
     body: dict[str, Any] = {
         "type": f"/api/problems#{code}",
-        "title": translator(request).gettext(title),
+        "title": t.gettext(title),
         "status": status,
         "code": code,
     }
     if detail:
         body["detail"] = detail
     body.update({k: _plain(v) for k, v in data.items() if k not in body})
+    headers = {**(headers or {}), "Content-Language": t.locale}
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_TYPE)
 
 
@@ -151,7 +171,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(error.status_code, "invalid_request")
+        return http_problem(request, error)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, error: Exception) -> JSONResponse:
+        # Starlette logs the exception after this answer is sent: not logged twice here.
+        return problem_response(request, "internal_error")
+
+
+def http_problem(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """Starlette's own errors (no route, wrong method, a body that is not UTF-8 JSON)."""
+    if error.status_code == 400:  # FastAPI's "error parsing the body": a 422 like the rest
         return problem_response(
-            request, code, status=error.status_code, headers=dict(error.headers or {})
+            request, "invalid_request", errors=[{"where": "body", "message": str(error.detail)}]
         )
+    code = _HTTP_CODES.get(error.status_code, "invalid_request")
+    return problem_response(
+        request, code, status=error.status_code, headers=dict(error.headers or {})
+    )
