@@ -90,6 +90,9 @@ CATALOGUE: tuple[Command, ...] = (
     Command("deactivate", A, ("desactivar",), ("deactivate",)),
     Command("new_product", A, ("nuevo",), ("new",),
             help=N_("/nuevo SKU; name; price; stock; category — a new product")),
+    Command("new_order", A, ("nuevopedido",), ("neworder",),
+            help=N_("/nuevopedido [phone name; products; shipping; payment] — an order taken by "
+                    "phone or at the counter")),
     Command("cases", A, ("casos",), ("cases",),
             help=N_("/casos — open support cases · /responder CASE text · /cerrar CASE")),
     Command("reply", A, ("responder",), ("reply",)),

@@ -49,6 +49,14 @@ class Step(StrEnum):
     ADMIN_RETURN_ADDRESS = "admin_return_address"
     ADMIN_EXCHANGE_TRACKING = "admin_exchange_tracking"
     ADMIN_SUPPORT_REPLY = "admin_support_reply"
+    # an order taken by phone or at the counter (handlers/admin/phone_orders.py)
+    ADMIN_ORDER_PHONE = "admin_order_phone"
+    ADMIN_ORDER_NAME = "admin_order_name"
+    ADMIN_ORDER_ITEMS = "admin_order_items"
+    ADMIN_ORDER_SHIPPING = "admin_order_shipping"
+    ADMIN_ORDER_ADDRESS = "admin_order_address"
+    ADMIN_ORDER_PAYMENT = "admin_order_payment"
+    ADMIN_ORDER_CONFIRM = "admin_order_confirm"
 
 
 # What a screen leaves in view for the very next message only: the product on screen

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from core.domain.orders import normalize_order_code
 from handlers import commands
 from handlers.admin import catalog as products
-from handlers.admin import orders, returns, stock, support
+from handlers.admin import orders, phone_orders, returns, stock, support
 from handlers.admin import privacy as customer_privacy
 from handlers.admin.export import export
 from handlers.admin.reports import report
@@ -114,6 +114,7 @@ COMMAND_ACTIONS: dict[str, Run] = {
     "reply": _support_command("reply"),
     "close": _support_command("close"),
     "new_product": lambda turn, rest: products.new_product(turn, rest),
+    "new_order": phone_orders.new_order,
     **{
         action: _product_command(action)
         for action in ("product", "price", "description", "image", "activate", "deactivate")
@@ -168,4 +169,5 @@ ANSWERS: dict[Step, Run] = {
     Step.ADMIN_RETURN_ADDRESS: returns.address_typed,
     Step.ADMIN_EXCHANGE_TRACKING: returns.tracking_typed,
     Step.ADMIN_SUPPORT_REPLY: support.reply_typed,
+    **{step: phone_orders.answer_typed for step in phone_orders.STEPS},
 }

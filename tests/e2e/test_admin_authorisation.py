@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.domain.actors import merchant
+from core.domain.customers import Address
 from core.domain.errors import NotAllowed
 from core.domain.money import Money
+from core.domain.phone_orders import PhoneOrderRequest
 from core.domain.shipments import Carrier
 from core.services import (
     admins,
@@ -24,6 +26,7 @@ from core.services import (
     inventory,
     orders,
     payments,
+    phone_orders,
     privacy,
     reports,
     returns,
@@ -107,6 +110,9 @@ async def test_forged_admin_buttons_from_a_customer_are_refused_and_change_nothi
 
 # One call per service that acts for someone (tests/e2e/code_lists.py finds them in
 # core.services): a service added without a call here fails its own test below.
+PHONE_ORDER = PhoneOrderRequest(
+    "5512345678", "Ana", (("TAZA-TAL", 1),), "standard", "cash_on_delivery", Address("Calle 1")
+)
 SERVICE_CALLS = {
     "admins.authorize": lambda shop, code: admins.authorize(shop, STRANGER, "confirm"),
     "catalog.add_category": lambda shop, code: catalog.add_category(shop, STRANGER, "Nueva"),
@@ -157,6 +163,15 @@ SERVICE_CALLS = {
     ),
     "payments.refund_order": lambda shop, code: payments.refund_order(
         shop, STRANGER, code, Money(100, "MXN")
+    ),
+    "phone_orders.customer_for_phone": lambda shop, code: phone_orders.customer_for_phone(
+        shop, STRANGER, "5512345678"
+    ),
+    "phone_orders.quote_order_for_customer": lambda shop, code: (
+        phone_orders.quote_order_for_customer(shop, STRANGER, PHONE_ORDER)
+    ),
+    "phone_orders.place_order_for_customer": lambda shop, code: (
+        phone_orders.place_order_for_customer(shop, STRANGER, PHONE_ORDER)
     ),
     "privacy.find_customer": lambda shop, code: privacy.find_customer(shop, STRANGER, "Ana"),
     "privacy.summarise": lambda shop, code: privacy.summarise(shop, STRANGER, 1),

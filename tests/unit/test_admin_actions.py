@@ -24,6 +24,14 @@ from handlers.admin.orders import (
     ShipWithCarrier,
     StartPreparing,
 )
+from handlers.admin.phone_orders import (
+    OrderAddProduct,
+    OrderConfirm,
+    OrderDiscard,
+    OrderItemsDone,
+    OrderPayment,
+    OrderShipping,
+)
 from handlers.admin.privacy import ForgetCustomer, KeepCustomer
 from handlers.admin.returns import (
     ApproveReturn,
@@ -73,6 +81,12 @@ OLD_PAYLOADS: list[tuple[Action, str]] = [
     (DeactivateProduct(9), "pd:9"),
     (ForgetCustomer(31), "afg:31"),
     (KeepCustomer(), "afn"),
+    (OrderAddProduct(9, 2), "poa:9:2"),
+    (OrderItemsDone(), "pod"),
+    (OrderShipping("standard"), "pos:standard"),
+    (OrderPayment("cash_on_delivery"), "pop:cash_on_delivery"),
+    (OrderConfirm("a1b2c3d4"), "poc:a1b2c3d4"),
+    (OrderDiscard(), "pox"),
 ]
 
 
