@@ -23,6 +23,7 @@ from core.domain.events import CUSTOMER, OrderShipped, event_types
 from core.domain.money import Money
 from core.domain.orders import PaymentMethod
 from core.domain.outbox import ADMIN, PendingMessage
+from core.domain.phone_orders import PhoneOrderRequest
 from core.domain.returns import ReturnResolution
 from core.domain.tracking import Checkpoint, CheckpointSource, TrackingTag
 from core.domain.webhooks import MAX_ATTEMPTS, AttemptResult
@@ -34,6 +35,7 @@ from core.services import (
     outbox,
     payment_links,
     payments,
+    phone_orders,
     privacy,
     returns,
     shipping,
@@ -44,7 +46,7 @@ from core.services import (
 from core.services.context import Shop
 from handlers.notifications import has_renderer, render_message
 from handlers.types import Reply
-from tests.conftest import MERCHANT, Buyer, add_product, buy, new_buyer
+from tests.conftest import ADDRESS, MERCHANT, Buyer, add_product, buy, new_buyer
 from tests.mercadopago_double import MercadoPagoDouble
 
 LOCALES = ("es", "en")
@@ -168,6 +170,13 @@ async def everything_the_shop_tells(shop: Shop, clock) -> list[PendingMessage]:
     # A parcel as its carrier reports it: out for delivery, a failed attempt, waiting at
     # a pickup point, a problem, then tracking given up on (core/services/tracking.py).
     await carrier_journey(shop, clock, await new_buyer(shop, "1009", "Iván"), taza)
+
+    # An order the shop took by phone for a chat customer (a transfer: the most words).
+    await phone_orders.place_order_for_customer(
+        shop,
+        MERCHANT,
+        PhoneOrderRequest("951 123 4567", "", (("VELA", 1),), "standard", TRANSFER, ADDRESS),
+    )
 
     # Gaby asks to be forgotten; a bug met while answering someone.
     await privacy.forget_customer(shop, gaby.actor, gaby.customer_id)
@@ -355,6 +364,14 @@ async def test_a_row_that_is_no_known_event_is_failed_with_the_reason_never_sent
 # so this table only grows (a new type, a new field) and is never rewritten.
 STORED: dict[tuple[str, str], dict] = {
     (CUSTOMER, "order_confirmed"): {"code": "PED-7K3FQ"},
+    (CUSTOMER, "order_taken"): {
+        "code": "PED-7K3FQ",
+        "total": 62650,
+        "currency": "MXN",
+        "payment_method": "cash_on_delivery",
+        "status": "confirmed",
+        "pickup": False,
+    },
     (CUSTOMER, "payment_received"): {"code": "PED-7K3FQ", "status": "awaiting_confirmation"},
     (CUSTOMER, "order_preparing"): {"code": "PED-7K3FQ"},
     (CUSTOMER, "order_shipped"): {
