@@ -33,6 +33,8 @@ async def admin_at(shop, step: str, data: dict) -> ChatDriver:
         ("admin_reject_reason", {"code": 12}),
         ("admin_tracking", {"code": "PED-7K3FQ"}),
         ("admin_support_reply", {"case_id": None}),
+        ("admin_order_items", {"po_phone": "+52 55 1234 5678"}),  # whose order: no name
+        ("admin_order_confirm", {"po_lines": "GORRA-AZ x2"}),  # lines stored as text
     ],
 )
 async def test_an_admin_question_without_what_it_is_about_is_answered_politely(
