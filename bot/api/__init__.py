@@ -14,13 +14,23 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.api import carriers, customers, orders, problems, products, reports, returns, stock
+from bot.api import (
+    carriers,
+    customers,
+    orders,
+    problems,
+    products,
+    reports,
+    returns,
+    stock,
+    webhooks,
+)
 from bot.api.auth import limiter_for
 from bot.api.idempotency import HEADER, MAX_KEY, Idempotency
 from core.services.context import Shop
 
 ROUTERS = [products.router, orders.router, returns.router]
-ROUTERS += [stock.router, customers.router, carriers.router, reports.router]
+ROUTERS += [stock.router, customers.router, carriers.router, reports.router, webhooks.router]
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 _ANSWERS = {

@@ -50,6 +50,11 @@ TITLES: dict[str, tuple[int, str]] = {
         N_("A carrier needs a code (a-z, 0-9, _), a name and an http(s) link with {tracking}."),
     ),
     "catalog_import_failed": (422, N_("The product's fields are not valid: see errors.")),
+    "webhook_not_found": (404, N_("There is no webhook endpoint with that number.")),
+    "invalid_webhook": (
+        422,
+        N_("A webhook endpoint needs an http(s) URL and event types the shop sends."),
+    ),
     "too_many_requests": (429, N_("Too many requests for this key: wait and try again.")),
     "store_unavailable": (503, N_("The shop's database is not answering: try again soon.")),
     "internal_error": (500, N_("Something went wrong on our side: try again in a moment.")),

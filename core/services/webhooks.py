@@ -233,12 +233,16 @@ async def deliveries(
     *,
     status: DeliveryStatus | None = None,
     limit: int = 50,
+    before_id: int | None = None,
 ) -> list[WebhookDelivery]:
-    """The endpoint's latest deliveries (one per event), newest first."""
+    """The endpoint's latest deliveries (one per event), newest first; before_id: the
+    next page, older than that delivery."""
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "webhook_log")
         await _endpoint(uow, endpoint_id)
-        return await uow.webhooks.deliveries(endpoint_id, limit=limit, status=status)
+        return await uow.webhooks.deliveries(
+            endpoint_id, limit=limit, status=status, before_id=before_id
+        )
 
 
 async def redeliver(shop: Shop, actor: Actor, endpoint_id: int, delivery_id: int) -> bool:

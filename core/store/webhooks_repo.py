@@ -407,9 +407,15 @@ class SqlWebhookRepository:
         ]
 
     async def deliveries(
-        self, endpoint_id: int, *, limit: int = 50, status: DeliveryStatus | None = None
+        self,
+        endpoint_id: int,
+        *,
+        limit: int = 50,
+        status: DeliveryStatus | None = None,
+        before_id: int | None = None,
     ) -> list[WebhookDelivery]:
-        """The endpoint's latest deliveries, newest first."""
+        """The endpoint's latest deliveries, newest first (before_id: a keyset page,
+        those older than that delivery)."""
         query = (
             select(webhook_deliveries, _ev.type, _ev.msg_id)
             .join(webhook_events, _ev.id == _d.event_id)
@@ -419,6 +425,8 @@ class SqlWebhookRepository:
         )
         if status is not None:
             query = query.where(_d.status == str(status))
+        if before_id is not None:
+            query = query.where(_d.id < before_id)
         return [
             WebhookDelivery(
                 id=r.id,
