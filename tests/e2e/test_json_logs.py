@@ -68,6 +68,7 @@ async def test_a_crash_while_showing_an_order_is_logged_with_its_update_and_orde
     assert outcomes == {"answered": crashed_line - 1, "error": 1}
 
 
+@pytest.mark.slow  # three processes start
 def test_pedidos_chat_writes_json_lines_naming_the_update(tmp_path):
     """A real `pedidos chat` with LOG_FORMAT=json: over the incoming limit, the warning
     it logs is one JSON line naming the terminal and the line that was refused."""
