@@ -178,8 +178,10 @@ def retry_delay(attempts_made: int) -> timedelta | None:
 
 
 # What each event says ("data" of the message). Money in minor units with its currency,
-# as everywhere in the shop; no personal data of the customer (the API gives it to those
-# allowed to read it), so a forgotten customer leaves nothing behind in these rows.
+# as everywhere in the shop. No personal data of the customer and no text a person typed
+# (a cancellation's or a return's reason, a merchant's note): the API gives those to the
+# systems allowed to read them, and forgetting a customer (core/services/privacy.py)
+# erases them, which it could not do in messages already sent or waiting here.
 
 
 def _order_data(order: Order) -> dict:
@@ -231,8 +233,11 @@ def order_event(order: Order, event: OrderEvent) -> tuple[str, dict] | None:
     elif event_type == ORDER_SHIPPED:
         data["carrier"] = event.data.get("carrier", "")
         data["tracking_number"] = event.data.get("tracking", "")
-    elif event_type in (ORDER_CANCELLED, ORDER_EXPIRED):
-        data["reason"] = str(event.data.get("reason", ""))
+    elif event_type == ORDER_CANCELLED:
+        data["cancelled_by"] = event.actor.partition(":")[0]  # customer, merchant, system
+    elif event_type == ORDER_EXPIRED:
+        # Why the timer ran out: "unconfirmed" (nobody confirmed it), else unpaid.
+        data["reason"] = str(event.data.get("reason", "unpaid"))
     return event_type, data
 
 
@@ -245,7 +250,6 @@ def return_event(
         "order_code": order_code,
         "status": to,
         "resolution": str(request.resolution),
-        "reason": request.reason,
         "refund_amount": request.refund_amount,
         "lines": [
             {
@@ -261,8 +265,6 @@ def return_event(
     }
     if frm is not None:
         data["previous_status"] = frm
-    if request.decision_note:
-        data["note"] = request.decision_note
     return f"return.{to}", data
 
 

@@ -298,13 +298,26 @@ async def still_ours(
 
 async def record_attempt(shop: Shop, delivery: DueDelivery, result: AttemptResult) -> str:
     """Log one attempt and settle the delivery: "delivered", "retry" (its next attempt
-    waits RETRY_DELAYS), "failed" (no attempts left), or "disabled" (its endpoint has
+    waits RETRY_DELAYS), "failed" (no attempts left), "disabled" (its endpoint has
     failed every attempt for DISABLE_AFTER: disabled now, and the admins are told in
-    the same transaction)."""
+    the same transaction), or "gone" (the endpoint was removed meanwhile)."""
     now = shop.now()
     attempt = delivery.attempts + 1
     delay = None if result.ok else retry_delay(attempt)
     async with shop.uow() as uow:
+        settled = await uow.webhooks.settle(
+            delivery.id,
+            delivery.lease_until,
+            ok=result.ok,
+            status_code=result.status_code,
+            error="" if result.ok else result.response,
+            next_attempt_at=now + delay if delay is not None else None,
+            now=now,
+        )
+        # Not ours any more: another sender took it after our lease ran out (the attempt
+        # still happened: logged), or the endpoint was removed meanwhile (nothing to log).
+        if not settled and not await uow.webhooks.delivery_exists(delivery.id):
+            return "gone"
         await uow.webhooks.add_attempt(
             delivery.id,
             delivery.endpoint_id,
@@ -314,15 +327,6 @@ async def record_attempt(shop: Shop, delivery: DueDelivery, result: AttemptResul
             status_code=result.status_code,
             response=result.response,
             duration_ms=result.duration_ms,
-        )
-        await uow.webhooks.settle(
-            delivery.id,
-            delivery.lease_until,
-            ok=result.ok,
-            status_code=result.status_code,
-            error="" if result.ok else result.response,
-            next_attempt_at=now + delay if delay is not None else None,
-            now=now,
         )
         outcome = "delivered" if result.ok else "retry" if delay is not None else "failed"
         if result.ok:

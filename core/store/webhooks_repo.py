@@ -319,6 +319,10 @@ class SqlWebhookRepository:
         )
         return result.rowcount == 1
 
+    async def delivery_exists(self, delivery_id: int) -> bool:
+        query = select(_d.id).where(_d.id == delivery_id)
+        return (await self.conn.execute(query)).first() is not None
+
     async def add_attempt(
         self,
         delivery_id: int,

@@ -27,13 +27,14 @@ from core.domain.webhooks import (
     DeliveryStatus,
     InvalidWebhook,
 )
-from core.services import orders, outbox, returns, shipping, webhooks
+from core.services import expiry, orders, outbox, returns, shipping, webhooks
 from core.services.context import Shop
 from core.store.database import Database
 from core.store.tables import webhook_deliveries, webhook_events
 from tests.conftest import MERCHANT, Clock, add_product, buy, new_buyer, test_settings
 from tests.webhook_receiver import WebhookReceiver
 
+CARD = PaymentMethod.CARD
 ORDER_TYPES = "order.created,order.paid,order.confirmed,order.shipped,order.delivered"
 
 
@@ -114,7 +115,7 @@ async def test_an_endpoint_for_everything_hears_returns_and_low_stock_too(shop, 
     code = await delivered_order(shop)
     await buy(shop, await new_buyer(shop, "1002", "Beto"), {mug: 1})
     request = await returns.request_return(
-        shop, customer(1), code, {"CAM-M": 1}, "Too small", ReturnResolution.REFUND
+        shop, customer(1), code, {"CAM-M": 1}, "Me quedó chica", ReturnResolution.REFUND
     )
     await returns.approve_return(shop, MERCHANT, request.id)
     await returns.receive_return(shop, MERCHANT, request.id)
@@ -134,6 +135,32 @@ async def test_an_endpoint_for_everything_hears_returns_and_low_stock_too(shop, 
     refunded = receiver.received[-1].data
     assert refunded["order_code"] == code and refunded["previous_status"] == "received"
     assert refunded["refund_amount"] == 34900
+    assert not any("Me quedó chica" in r.body for r in receiver.received)
+    assert all(r.verified_with == [hook.secret] for r in receiver.received)
+
+
+async def test_cancelled_and_expired_orders_say_who_and_why_without_anyones_words(
+    shop, clock: Clock, receiver
+):
+    hook = await register(shop, receiver, "order.cancelled,order.expired")
+    product = await add_product(shop, "CAM-M")
+    ana = await new_buyer(shop)
+    cancelled = await buy(shop, ana, {product: 1})
+    await orders.cancel_by_customer(shop, ana.actor, cancelled.code, "Me equivoqué de talla")
+    unpaid = await buy(shop, await new_buyer(shop, "1002", "Beto"), {product: 1}, CARD)
+    clock.advance(hours=3)  # past the card order's reservation
+    await expiry.run_expiry(shop)
+    await send_all(shop)
+
+    got = {r.data["code"]: r for r in receiver.received}
+    assert got[cancelled.code].type == "order.cancelled"
+    assert got[cancelled.code].data["cancelled_by"] == "customer"
+    assert "Me equivoqué" not in got[cancelled.code].body  # the customer's words stay home
+    assert got[unpaid.code].type == "order.expired"
+    assert (got[unpaid.code].data["previous_status"], got[unpaid.code].data["reason"]) == (
+        "pending_payment",
+        "unpaid",
+    )
     assert all(r.verified_with == [hook.secret] for r in receiver.received)
 
 
