@@ -20,7 +20,7 @@ from bot.tracking.settings import TrackingSettings
 from bot.tracking.web import tracking_router
 from bot.web import create_app
 from bot.webhooks_out import send_webhooks_forever
-from core.services import expiry, inbox, payment_links, retention
+from core.services import api_keys, expiry, inbox, payment_links, retention
 from core.services.context import Shop
 from core.settings import Settings
 from handlers.understanding import load_all as load_understanding
@@ -74,6 +74,7 @@ async def forget_forever(shop: Shop) -> None:
             log.exception("deleting old updates failed; trying again later")
         try:
             abandoned = await retention.forget_abandoned(shop)
+            await api_keys.forget_old_answers(shop)  # Idempotency-Key answers past a day
             if abandoned.total:
                 log.info(
                     "deleted abandoned data: %d conversations, %d menus, %d unhandled updates",
