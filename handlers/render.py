@@ -32,6 +32,7 @@ def row_error_text(t: Translator, reason: str, detail: str) -> str:
         "bad_stock": _("the stock is not a whole number: {detail}"),
         "negative_stock": _("the stock is negative: {detail}"),
         "bad_weight": _("the weight is not a whole number of grams: {detail}"),
+        "bad_image_url": _("the photo is not an http(s) web address: {detail}"),
         "stock_below_reserved": _("the stock is below what open orders reserved: {detail}"),
     }
     return texts.get(reason, reason).format(detail=detail)

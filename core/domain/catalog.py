@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from core.domain.errors import DomainError
 from core.domain.money import Money
 
 
@@ -77,3 +79,32 @@ class StockLow:
     name: str
     available: int
     threshold: int
+
+
+MAX_IMAGE_URL = 500  # products.image_url
+
+
+class InvalidImageUrl(DomainError):
+    code = "invalid_image_url"
+
+
+def check_image_url(text: str) -> str:
+    """A product's photo as the chats send it: "" (no photo) or an absolute http(s) URL
+    the platforms fetch themselves, at most 500 characters. Anything else (a file path,
+    "javascript:", a URL with spaces) would only fail later, when a customer opens the
+    product."""
+    url = text.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InvalidImageUrl(image_url=url[:100]) from None
+    if (
+        len(url) > MAX_IMAGE_URL
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
+        raise InvalidImageUrl(image_url=url[:100])
+    return url

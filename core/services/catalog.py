@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
 from core.domain.actors import Actor
-from core.domain.catalog import Category, Product
+from core.domain.catalog import Category, Product, check_image_url
 from core.domain.errors import DomainError, InvalidAmount, ProductNotFound
 from core.domain.money import Money
 from core.services.catalog_io import ProductRow, parse_catalog_csv, upsert_rows
@@ -111,33 +110,6 @@ async def add_category(shop: Shop, actor: Actor, name: str) -> Category:
 
 
 PRODUCT_FIELDS = {"name", "description", "price", "image_url", "weight_g", "active", "category_id"}
-MAX_IMAGE_URL = 500  # products.image_url
-
-
-class InvalidImageUrl(DomainError):
-    code = "invalid_image_url"
-
-
-def check_image_url(text: str) -> str:
-    """A product's photo as the chats send it: "" (no photo) or an absolute http(s) URL
-    the platforms fetch themselves, at most 500 characters. Anything else (a file path,
-    "javascript:", a URL with spaces) would only fail later, when a customer opens the
-    product."""
-    url = text.strip()
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise InvalidImageUrl(image_url=url[:100]) from None
-    if (
-        len(url) > MAX_IMAGE_URL
-        or parts.scheme.lower() not in ("http", "https")
-        or not parts.hostname
-        or any(ch.isspace() or ord(ch) < 32 for ch in url)
-    ):
-        raise InvalidImageUrl(image_url=url[:100])
-    return url
 
 
 async def update_product(shop: Shop, actor: Actor, sku: str, **changes: object) -> Product:

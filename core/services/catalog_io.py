@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.domain.actors import Actor
-from core.domain.catalog import Product
+from core.domain.catalog import InvalidImageUrl, Product, check_image_url
 from core.domain.errors import DomainError, InvalidAmount
 from core.domain.money import Money
 from core.domain.orders import Order
@@ -120,6 +120,11 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
         weight = _int(cells["weight_g"] or "0") if "weight_g" in present else 0
         if weight is None or weight < 0:
             problems.append(RowError(line, "bad_weight", cells["weight_g"]))
+        image_url = cells["image_url"] if "image_url" in present else None
+        try:
+            image_url = check_image_url(image_url) if image_url is not None else None
+        except InvalidImageUrl:
+            problems.append(RowError(line, "bad_image_url", cells["image_url"][:100]))
         if problems:
             errors.extend(problems)
             continue
@@ -134,7 +139,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
                 price,
                 stock,
                 weight if "weight_g" in present else None,
-                cells["image_url"] if "image_url" in present else None,
+                image_url,
             )
         )
     if errors:
@@ -228,7 +233,7 @@ async def _values(
     if row.weight_g is not None:
         values["weight_g"] = row.weight_g
     if row.image_url is not None:
-        values["image_url"] = row.image_url[:500]
+        values["image_url"] = row.image_url
     return values
 
 

@@ -35,6 +35,11 @@ async def explain(turn: Turn, error: DomainError) -> None:
         text = _("That tracking number doesn't look right: use 6 to 40 letters, digits or dashes.")
     elif code == "product_not_found":
         text = _("There is no product with SKU {sku}.").format(sku=data.get("sku", ""))
+    elif code == "invalid_image_url":
+        text = _(
+            "That photo can't be used: send an http(s) web address of the picture "
+            "(up to 500 characters), or send the photo itself."
+        )
     elif code == "product_exists":
         text = _("A product with SKU {sku} already exists.").format(sku=data.get("sku", ""))
     elif code == "invalid_quantity":

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.domain.catalog import InvalidImageUrl
 from core.services import catalog
-from core.services.catalog import InvalidImageUrl
 from tests.api import bearer
 from tests.conftest import MERCHANT, add_product
 

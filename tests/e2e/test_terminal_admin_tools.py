@@ -8,10 +8,11 @@ import io
 import os
 import re
 
+import pytest
 from PIL import Image
 
 from bot.terminal.chat import TerminalChat
-from core.services import catalog, customers, orders
+from core.services import catalog, catalog_io, customers, orders
 from core.services.catalog import get_product
 from core.store.tables import support_cases
 from tests.conftest import MERCHANT, buy, new_buyer
@@ -190,3 +191,18 @@ async def test_a_button_of_a_return_that_does_not_exist_is_explained(demo_shop, 
     received = await admin.send_payload("rv:999:1")
     assert "There is no return #999." in received
     assert not apology_in(received)
+
+
+async def test_a_photo_that_is_not_a_web_address_is_explained_and_kept_out(demo_shop, tmp_path):
+    admin = await admin_chat(demo_shop, tmp_path, locale="es")
+    before = (await get_product(demo_shop, sku="TAZA-TAL")).image_url
+    refused = await admin.type("/foto TAZA-TAL C:/fotos/taza.jpg")
+    assert "Esa foto no se puede usar" in refused and "invalid_image_url" not in refused
+    assert (await get_product(demo_shop, sku="TAZA-TAL")).image_url == before
+
+    header = "sku,name,price,stock,image_url\n"
+    with pytest.raises(catalog_io.CatalogImportError) as refused_import:
+        await catalog_io.import_catalog(
+            demo_shop, MERCHANT, header + "TAZA-TAL,Taza,99.00,5,javascript:alert(1)\n"
+        )
+    assert [e.reason for e in refused_import.value.errors] == ["bad_image_url"]
