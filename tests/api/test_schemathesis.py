@@ -37,7 +37,7 @@ from sqlalchemy import select
 from bot.api import create_api
 from bot.web import create_app
 from core.domain.orders import PaymentMethod
-from core.services import orders
+from core.services import orders, webhooks
 from core.services.context import Shop
 from core.store import tables
 from core.store.database import Database
@@ -46,7 +46,7 @@ from tests.api.conftest import make_key, open_api_shop
 from tests.conftest import MERCHANT, Clock, buy, new_buyer, test_settings
 
 BASE_URL = "http://test/api"
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 20
 
 
 def _document() -> dict[str, Any]:
@@ -82,6 +82,7 @@ async def _seed(path: Path) -> RealValues:
     """The demo catalog, a few orders in different states, through the services."""
     shop = await open_api_shop(f"sqlite+aiosqlite:///{path}", Clock())
     try:
+        hook = await webhooks.register(shop, MERCHANT, "https://erp.example.com/hook", "*")
         products = await _column(shop, tables.products.c.id)
         waiting = await buy(shop, await new_buyer(shop, "2001", "Ana"), {products[0]: 1})
         confirmed = await buy(shop, await new_buyer(shop, "2002", "Beto"), {products[1]: 2})
@@ -110,6 +111,7 @@ async def _seed(path: Path) -> RealValues:
             "returns": {"*": returns, "code": codes},
             "customers": {"*": customers},
             "carriers": {"*": carriers},
+            "webhooks": {"endpoint_id": [hook.endpoint.id]},
         }
     )
 
