@@ -19,6 +19,7 @@ from core.domain.actors import customer
 from core.domain.errors import NotAllowed
 from core.domain.orders import PaymentMethod
 from core.domain.outbox import ADMIN
+from core.domain.phone_orders import PhoneOrderRequest
 from core.domain.returns import ReturnResolution
 from core.domain.webhooks import (
     DISABLE_AFTER,
@@ -27,11 +28,11 @@ from core.domain.webhooks import (
     DeliveryStatus,
     InvalidWebhook,
 )
-from core.services import expiry, orders, outbox, returns, shipping, webhooks
+from core.services import expiry, orders, outbox, phone_orders, returns, shipping, webhooks
 from core.services.context import Shop
 from core.store.database import Database
 from core.store.tables import webhook_deliveries, webhook_events
-from tests.conftest import MERCHANT, Clock, add_product, buy, new_buyer, test_settings
+from tests.conftest import ADDRESS, MERCHANT, Clock, add_product, buy, new_buyer, test_settings
 from tests.webhook_receiver import WebhookReceiver
 
 CARD = PaymentMethod.CARD
@@ -162,6 +163,20 @@ async def test_cancelled_and_expired_orders_say_who_and_why_without_anyones_word
         "unpaid",
     )
     assert all(r.verified_with == [hook.secret] for r in receiver.received)
+
+
+async def test_an_order_taken_by_phone_is_order_created_too(shop, receiver):
+    hook = await register(shop, receiver, "order.created")
+    await add_product(shop, "VELA")
+    request = PhoneOrderRequest(
+        "951 123 4567", "Ana", (("VELA", 2),), "standard", PaymentMethod.BANK_TRANSFER, ADDRESS
+    )
+    taken = await phone_orders.place_order_for_customer(shop, MERCHANT, request)
+    await send_all(shop)
+    (created,) = receiver.received
+    assert created.data["code"] == taken.code
+    assert [(line["sku"], line["quantity"]) for line in created.data["lines"]] == [("VELA", 2)]
+    assert created.verified_with == [hook.secret]
 
 
 async def test_a_change_that_rolls_back_leaves_no_event(shop, receiver):
