@@ -161,7 +161,7 @@ async def _run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     assert command == "send"
     sent = 0
     async with WebhookSender(shop) as sender:
-        while claimed := await sender.run_once():
+        while (claimed := await sender.run_once()) or sender.backlog:
             sent += claimed
     print(
         t.ngettext("{count} delivery attempted.", "{count} deliveries attempted.", sent).format(

@@ -64,6 +64,7 @@ class WebhookSender:
         self.timeout = timeout
         self.wall_clock = wall_clock
         self._client: httpx.AsyncClient | None = None
+        self.backlog = False  # the last fan-out took a full batch: more events wait
 
     async def __aenter__(self) -> Self:
         self._client = httpx.AsyncClient(
@@ -85,7 +86,7 @@ class WebhookSender:
 
     async def run_once(self, limit: int = 50) -> int:
         """Fan out the new events and send the due deliveries; how many were claimed."""
-        await webhooks.fan_out(self.shop)
+        self.backlog = await webhooks.fan_out(self.shop) >= webhooks.FAN_OUT_BATCH
         claimed = await webhooks.claim_due(self.shop, self.lease, limit)
         by_endpoint: dict[int, list[DueDelivery]] = {}
         for delivery in claimed:
@@ -140,7 +141,7 @@ class WebhookSender:
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
         forgotten_at = 0.0
         while True:
-            claimed = 0
+            claimed, self.backlog = 0, False
             try:
                 claimed = await self.run_once()
                 if time.monotonic() - forgotten_at >= FORGET_EVERY_SECONDS:
@@ -151,7 +152,7 @@ class WebhookSender:
                 log.warning("database unavailable; the webhooks wait")
             except Exception:
                 log.exception("sending webhooks failed; trying again later")
-            if not claimed:
+            if not claimed and not self.backlog:
                 await asyncio.sleep(idle_seconds)
 
 

@@ -6,6 +6,7 @@ from then on)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 
@@ -54,9 +55,18 @@ class WebhookReceiver(LocalServer):
         self.answers = list(answers or [204])
         self.received: list[Received] = []
         self.redirect_to = ""  # with a 3xx answer, the Location given
+        self._arrived = asyncio.Condition()
 
     def url(self, path: str = "/hooks") -> str:
         return self.base_url + path
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """Until `count` requests have come (a sender running on its own)."""
+        async with self._arrived:
+            await asyncio.wait_for(
+                self._arrived.wait_for(lambda: len(self.received) >= count), timeout
+            )
+        return self.received
 
     def of_path(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
@@ -66,6 +76,8 @@ class WebhookReceiver(LocalServer):
         got = Received(request.path, {k.lower(): v for k, v in request.headers.items()}, body)
         got.verified_with = [s for s in self.secrets if got.verifies_with(s)]
         self.received.append(got)
+        async with self._arrived:
+            self._arrived.notify_all()
         status = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if 300 <= status < 400:
             return web.Response(status=status, headers={"Location": self.redirect_to or "/"})

@@ -32,6 +32,7 @@ ORDER_SHIPPED = "order.shipped"
 ORDER_DELIVERED = "order.delivered"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_EXPIRED = "order.expired"  # its reservation ran out: stock released, like cancelled
+ORDER_REFUNDED = "order.refunded"  # money given back (a cancellation, /reembolso, a late payment)
 RETURN_REQUESTED = "return.requested"
 RETURN_APPROVED = "return.approved"
 RETURN_REJECTED = "return.rejected"
@@ -48,6 +49,7 @@ EVENT_TYPES: tuple[str, ...] = (
     ORDER_DELIVERED,
     ORDER_CANCELLED,
     ORDER_EXPIRED,
+    ORDER_REFUNDED,
     RETURN_REQUESTED,
     RETURN_APPROVED,
     RETURN_REJECTED,
@@ -71,6 +73,7 @@ _ORDER_MOVES = {
     OrderStatus.EXPIRED: ORDER_EXPIRED,
 }
 PAID_KIND = "paid"  # the timeline event every path that records a payment writes
+REFUNDED_KIND = "refunded"  # and every path that gives an order's money back
 
 # After the first attempt fails, the next ones wait this long (Svix's schedule, the
 # reference implementation's, with a minute instead of 5 s first): 8 attempts over
@@ -215,6 +218,8 @@ def order_event(order: Order, event: OrderEvent) -> tuple[str, dict] | None:
         event_type = ORDER_CREATED  # checkout, or an order taken by phone
     elif event.kind == PAID_KIND:
         event_type = ORDER_PAID
+    elif event.kind == REFUNDED_KIND:
+        event_type = ORDER_REFUNDED
     elif event.to_status is not None and event.to_status != event.from_status:
         found = _ORDER_MOVES.get(OrderStatus(event.to_status))
         if found is None:
@@ -230,6 +235,8 @@ def order_event(order: Order, event: OrderEvent) -> tuple[str, dict] | None:
         data["paid"] = True
         data["amount"] = event.data.get("amount", order.total.amount)
         data["provider"] = event.data.get("provider", "")
+    elif event_type == ORDER_REFUNDED:
+        data["amount"] = event.data.get("amount", 0)
     elif event_type == ORDER_SHIPPED:
         data["carrier"] = event.data.get("carrier", "")
         data["tracking_number"] = event.data.get("tracking", "")

@@ -260,10 +260,13 @@ async def redeliver(shop: Shop, actor: Actor, endpoint_id: int, delivery_id: int
 # --- the sender's side (the system) ---
 
 
-async def fan_out(shop: Shop, limit: int = 500) -> int:
-    """Turn the events not fanned out yet into deliveries for the endpoints subscribed
-    now; returns how many deliveries were made. Reads first: an idle shop writes
-    nothing (SQLite's one writer stays free)."""
+FAN_OUT_BATCH = 500
+
+
+async def fan_out(shop: Shop, limit: int = FAN_OUT_BATCH) -> int:
+    """Turn the events not fanned out yet (at most `limit`, oldest first) into
+    deliveries for the endpoints subscribed now; returns how many events it took.
+    Reads first: an idle shop writes nothing (SQLite's one writer stays free)."""
     async with shop.uow(write=False) as uow:
         if not await uow.webhooks.events_waiting():
             return 0

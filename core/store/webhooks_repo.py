@@ -181,7 +181,7 @@ class SqlWebhookRepository:
     async def fan_out(self, now: datetime, limit: int = 500) -> int:
         """Give the events not fanned out yet (oldest first) a delivery for each enabled
         endpoint that takes their type and existed when they happened; events nobody
-        takes are deleted. Returns how many deliveries were made."""
+        takes are deleted. Returns how many events were fanned out."""
         query = (
             select(_ev.id, _ev.type, _ev.occurred_at)
             .where(_ev.fanned_out_at.is_(None))
@@ -222,7 +222,7 @@ class SqlWebhookRepository:
         unwanted = [event.id for event in events if event.id not in taken]
         if unwanted:
             await self.conn.execute(delete(webhook_events).where(_ev.id.in_(unwanted)))
-        return len(rows)
+        return len(events)
 
     async def claim(self, now: datetime, lease: timedelta, limit: int = 50) -> list[DueDelivery]:
         """Lease the due deliveries (`_due`), oldest first."""

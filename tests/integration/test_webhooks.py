@@ -7,6 +7,7 @@ the tests move instead of sleeping."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -177,6 +178,45 @@ async def test_an_order_taken_by_phone_is_order_created_too(shop, receiver):
     assert created.data["code"] == taken.code
     assert [(line["sku"], line["quantity"]) for line in created.data["lines"]] == [("VELA", 2)]
     assert created.verified_with == [hook.secret]
+
+
+async def test_a_paid_order_cancelled_is_refunded_too(shop, receiver):
+    from core.services import payments
+
+    hook = await register(shop, receiver, "order.paid,order.cancelled,order.refunded")
+    order = await buy(
+        shop,
+        await new_buyer(shop),
+        {await add_product(shop, "CAM-M"): 1},
+        PaymentMethod.BANK_TRANSFER,
+    )
+    await payments.record_manual_payment(shop, MERCHANT, order.code)
+    await orders.cancel_order(shop, MERCHANT, order.code, "Sin existencias")
+    await send_all(shop)
+    assert [r.type for r in receiver.received] == [
+        "order.paid",
+        "order.cancelled",
+        "order.refunded",
+    ]
+    paid, cancelled, refunded = (r.data for r in receiver.received)
+    assert refunded["amount"] == paid["amount"] == paid["total"]
+    assert cancelled["cancelled_by"] == "merchant"
+    assert all(r.verified_with == [hook.secret] for r in receiver.received)
+
+
+async def test_the_sender_that_serve_runs_sends_on_its_own(shop, receiver):
+    """The loop `pedidos serve` starts beside the dispatcher (bot/runner.py)."""
+    hook = await register(shop, receiver, "order.created")
+    async with WebhookSender(shop) as sender:
+        running = asyncio.create_task(sender.run_forever(idle_seconds=0.01))
+        try:
+            order = await buy(shop, await new_buyer(shop), {await add_product(shop, "CAM-M"): 1})
+            (got,) = await receiver.wait_for(1)
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+    assert got.data["code"] == order.code and got.verified_with == [hook.secret]
 
 
 async def test_a_change_that_rolls_back_leaves_no_event(shop, receiver):
