@@ -45,6 +45,8 @@ from tests.api import bearer
 from tests.api.conftest import make_key, open_api_shop
 from tests.conftest import MERCHANT, Clock, buy, new_buyer, test_settings
 
+pytestmark = pytest.mark.slow  # seconds per operation, dozens of operations
+
 BASE_URL = "http://test/api"
 EXAMPLES_PER_OPERATION = 20
 
