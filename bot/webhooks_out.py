@@ -123,14 +123,19 @@ class WebhookSender:
         }
         started = time.monotonic()
         try:
-            async with self._client.stream(
-                "POST", delivery.url, content=body.encode("utf-8"), headers=headers
-            ) as response:
-                raw = b""
-                async for chunk in response.aiter_bytes():
-                    raw += chunk
-                    if len(raw) >= READ_AT_MOST:
-                        break
+            # httpx's timeout bounds each read; this bounds the whole attempt, so a
+            # receiver answering a byte at a time cannot outlast the lease.
+            async with asyncio.timeout(self.timeout):
+                async with self._client.stream(
+                    "POST", delivery.url, content=body.encode("utf-8"), headers=headers
+                ) as response:
+                    raw = b""
+                    async for chunk in response.aiter_bytes():
+                        raw += chunk
+                        if len(raw) >= READ_AT_MOST:
+                            break
+        except TimeoutError:
+            return AttemptResult(False, None, f"no answer within {self.timeout:g} s", _ms(started))
         except (httpx.HTTPError, httpx.InvalidURL) as error:
             return AttemptResult(
                 False, None, _excerpt(f"{type(error).__name__}: {error}".encode()), _ms(started)

@@ -56,6 +56,7 @@ class WebhookReceiver(LocalServer):
         self.received: list[Received] = []
         self.redirect_to = ""  # with a 3xx answer, the Location given
         self._arrived = asyncio.Condition()
+        self.hang = False  # never answer (until the server stops)
 
     def url(self, path: str = "/hooks") -> str:
         return self.base_url + path
@@ -78,6 +79,8 @@ class WebhookReceiver(LocalServer):
         self.received.append(got)
         async with self._arrived:
             self._arrived.notify_all()
+        if self.hang:
+            await asyncio.Event().wait()
         status = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if 300 <= status < 400:
             return web.Response(status=status, headers={"Location": self.redirect_to or "/"})

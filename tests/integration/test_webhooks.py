@@ -352,6 +352,19 @@ async def test_redirects_are_not_followed_and_count_as_failures(shop, receiver):
     assert (attempt.ok, attempt.status_code) == (False, 302)
 
 
+async def test_a_receiver_that_never_answers_fails_the_attempt_at_the_timeout(shop, receiver):
+    receiver.hang = True
+    hook = await register(shop, receiver, "order.created")
+    await buy(shop, await new_buyer(shop), {await add_product(shop, "CAM-M"): 1})
+    async with WebhookSender(shop, timeout=0.5) as sender:
+        assert await sender.run_once() == 1
+    (attempt,) = await webhooks.delivery_log(shop, MERCHANT, hook.endpoint.id)
+    assert (attempt.ok, attempt.status_code) == (False, None)
+    assert attempt.response == "no answer within 0.5 s"
+    (delivery,) = await webhooks.deliveries(shop, MERCHANT, hook.endpoint.id)
+    assert delivery.status is DeliveryStatus.PENDING  # tried again in a minute
+
+
 async def test_an_unreachable_endpoint_is_a_logged_failure(shop, receiver):
     hook = await register(shop, receiver, "order.created")
     await receiver.stop()  # nobody listens there any more
