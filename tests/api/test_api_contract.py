@@ -87,6 +87,7 @@ async def test_the_cli_shows_a_key_once_keeps_its_digest_lists_and_revokes_it(
         await shop.db.dispose()
 
 
+@pytest.mark.slow  # a run of the command
 async def test_the_cli_refuses_unknown_scopes_and_makes_no_key(
     tmp_path: Path, clock: Clock
 ) -> None:
