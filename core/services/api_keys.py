@@ -24,6 +24,8 @@ from core.services.context import Shop, require_admin
 TOUCH_EVERY = timedelta(minutes=1)
 # How long a repeat of a POST gets the first answer (Stripe keeps them a day too).
 KEEP_ANSWERS = timedelta(hours=24)
+# A request still unanswered after this long was abandoned (no request runs for minutes).
+ABANDONED = timedelta(minutes=2)
 
 
 def actor_of(key: ApiKey) -> Actor:
@@ -84,13 +86,21 @@ async def recall(shop: Shop, key_id: int, idempotency_key: str) -> StoredAnswer 
 
 
 async def claim(shop: Shop, key_id: int, idempotency_key: str, fingerprint: str) -> bool:
-    """Hold the key for this request; False when another request holds it already."""
+    """Hold the key for this request; False when another request holds it already.
+    A claim older than ABANDONED whose answer never came (the process died mid-request)
+    is taken over: without that, the key would answer 409 for a day."""
     try:
         async with shop.uow(one_statement=True) as uow:
             await uow.idempotency.begin(key_id, idempotency_key, fingerprint, shop.now())
             await uow.commit(shop.now())
     except IntegrityError:
-        return False
+        now = shop.now()
+        async with shop.uow(one_statement=True) as uow:
+            taken = await uow.idempotency.take_over(
+                key_id, idempotency_key, fingerprint, now - ABANDONED, now
+            )
+            await uow.commit(now)
+        return taken
     return True
 
 

@@ -103,6 +103,24 @@ class SqlIdempotencyRepository:
             )
         )
 
+    async def take_over(
+        self, key_id: int, idempotency_key: str, fingerprint: str, before: datetime, at: datetime
+    ) -> bool:
+        """Claim a key whose same request started before `before` and never finished
+        (its process died): True if it is ours now."""
+        result = await self.conn.execute(
+            update(api_idempotency)
+            .where(
+                api_idempotency.c.api_key_id == key_id,
+                api_idempotency.c.idempotency_key == idempotency_key,
+                api_idempotency.c.fingerprint == fingerprint,
+                api_idempotency.c.status.is_(None),
+                api_idempotency.c.created_at < before,
+            )
+            .values(created_at=at)
+        )
+        return result.rowcount == 1
+
     async def finish(self, key_id: int, idempotency_key: str, answer: StoredAnswer) -> None:
         await self.conn.execute(
             update(api_idempotency)

@@ -297,6 +297,30 @@ async def test_a_request_still_running_makes_a_repeat_wait_with_409(
     assert await count(api_shop, tables.products, tables.products.c.sku == "API-1") == 1
 
 
+async def test_a_request_abandoned_by_a_dead_process_can_be_repeated(
+    api_shop, api_client, api_key, clock
+) -> None:
+    key = await api_key()
+    held = await api_client.post("/api/v1/products", json=NEW_PRODUCT, headers=idem(key, "k"))
+    assert held.status_code == 201
+    # A process that claimed another key died before answering: its claim stays open.
+    api_key_id = (await api_keys.authenticate(api_shop, key)).id
+    body = json.dumps({**NEW_PRODUCT, "sku": "API-2"}).encode()
+    fingerprint = hashlib.sha256(b"\n".join([b"/api/v1/products", b"", body])).hexdigest()
+    assert await api_keys.claim(api_shop, api_key_id, "dead", fingerprint)
+
+    headers = {**idem(key, "dead"), "Content-Type": "application/json"}
+    soon = await api_client.post("/api/v1/products", content=body, headers=headers)
+    is_problem(soon, 409, "idempotency_key_in_use")
+    clock.advance(minutes=3)
+    other = await api_client.post("/api/v1/products", json=NEW_PRODUCT, headers=idem(key, "dead"))
+    is_problem(other, 422, "idempotency_key_reused")  # another request: still refused
+    again = await api_client.post("/api/v1/products", content=body, headers=headers)
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+    replay = await api_client.post("/api/v1/products", content=body, headers=headers)
+    assert replay.headers["idempotent-replayed"] == "true"
+
+
 async def test_an_answer_asking_for_a_retry_is_not_kept(
     api_shop, api_client, api_key, monkeypatch
 ) -> None:
