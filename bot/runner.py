@@ -132,6 +132,9 @@ async def serve(
             port=settings.port,
             log_level="warning",
             lifespan="off",
+            # LOG_FORMAT=json: uvicorn's lines go through the same JSON handlers (its own
+            # configuration would write them as text).
+            **({"log_config": None} if settings.log_format == "json" else {}),
         )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]

@@ -3,10 +3,12 @@ is handled names the channel, the update and the order it is about."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +21,9 @@ from bot.logs import JsonFormatter
 from bot.web import create_app
 from handlers.customer import orders as customer_orders
 from tests.e2e.chat_driver import ChatDriver
+from tests.e2e.telegram_driver import ProcessLog
 from tests.e2e.test_terminal_after_sales import place_cod_order
+from tests.telegram_double import BotApiDouble
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,3 +111,65 @@ def test_pedidos_chat_writes_json_lines_naming_the_update(tmp_path):
     assert too_fast["channel"] == "terminal"
     assert too_fast["update_id"] == "marta:2"  # the chat's opening was line 1
     assert "order_code" not in too_fast  # this update named no order
+
+
+@pytest.mark.slow
+async def test_pedidos_run_with_json_logs_and_a_metrics_token(tmp_path):
+    """The server as an operator runs it: LOG_FORMAT=json on standard error (its start
+    line too), /metrics behind METRICS_TOKEN counting the update it answered, /readyz."""
+    async with BotApiDouble() as double:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+            "TELEGRAM_BOT_TOKEN": double.token,
+            "TELEGRAM_API_URL": double.base_url,
+            "PORT": "0",
+            "LOG_FORMAT": "json",
+            "METRICS_TOKEN": "operator-token",
+        }
+        for setup in (("db", "upgrade"), ("demo",)):
+            done = subprocess.run(
+                [sys.executable, "-m", "bot.cli", *setup], cwd=tmp_path, env=env, timeout=120
+            )
+            assert done.returncode == 0
+        shop = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        log = ProcessLog(shop)
+        try:
+            base = f"http://127.0.0.1:{await log.port()}"
+            await double.until(lambda: double.calls_to("getUpdates"), timeout=60)
+            double.user_says(5001, "/start", first_name="Ana")
+            await double.until(lambda: double.texts(5001), timeout=30)
+            async with httpx.AsyncClient(base_url=base) as client:
+                refused = await client.get("/metrics")
+                bearer = {"Authorization": "Bearer operator-token"}
+                scrape = await client.get("/metrics", headers=bearer)
+                ready = await client.get("/readyz")
+        finally:
+            shop.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(shop.wait(), timeout=30)
+            err = await log.finished()
+        assert shop.returncode == 0, err[-2000:]
+        double.check_at_close()
+    assert refused.status_code == 401
+    assert ready.json() == {"status": "ready"}
+    answered = [
+        sample.value
+        for family in text_string_to_metric_families(scrape.text)
+        for sample in family.samples
+        if sample.name == "pedidos_updates_handled_total"
+        and sample.labels == {"channel": "telegram", "outcome": "answered"}
+    ]
+    assert answered == [1]
+    written = [json.loads(line) for line in err.splitlines()]  # every line is JSON
+    assert any(entry["message"].startswith("Pedidos is running") for entry in written)
+    assert {entry["level"] for entry in written} <= {"INFO", "WARNING"}

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.web import create_app
 from core.services import orders, outbox
 from core.services.context import Shop
+from core.settings import SettingsError
 from core.store.database import Database
 from core.store.migrate import upgrade
 from core.store.tables import inbox
@@ -257,3 +258,12 @@ async def test_readyz_and_metrics_when_the_database_is_away():
         assert labelled(samples, "pedidos_outbox_pending") == {}
     finally:
         await db.dispose()
+
+
+def test_the_operations_settings_are_checked_at_start():
+    assert test_settings("sqlite+aiosqlite:///x.db", log_format=" JSON ").log_format == "json"
+    with pytest.raises(SettingsError, match="LOG_FORMAT") as refused:
+        test_settings("sqlite+aiosqlite:///x.db", log_format="xml", metrics_token=["no"])
+    assert "METRICS_TOKEN" in str(refused.value)
+    assert "'no'" not in str(refused.value)  # a token is never echoed
+    assert test_settings("sqlite+aiosqlite:///x.db", metrics_token="  ").metrics_token == ""
