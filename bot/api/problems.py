@@ -27,7 +27,7 @@ TITLES: dict[str, tuple[int, str]] = {
     "return_not_found": (404, N_("There is no return with that number.")),
     "carrier_not_found": (404, N_("There is no carrier with that code.")),
     "customer_not_found": (404, N_("There is no customer with that number.")),
-    "invalid_transition": (409, N_("The order can't make that move from its status.")),
+    "invalid_transition": (409, N_("That move can't be made from its current status.")),
     "payment_required": (409, N_("The order awaits its payment.")),
     "out_of_stock": (409, N_("Not enough stock.")),
     "refund_too_large": (409, N_("That is more than the payment can still give back.")),

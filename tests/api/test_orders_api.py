@@ -242,7 +242,7 @@ async def test_an_illegal_move_is_a_409_naming_the_order_status(api_shop, api_as
     english = await client.post(
         f"/api/v1/orders/{order.code}/pack", headers={"Accept-Language": "en"}
     )
-    assert english.json()["title"] == "The order can't make that move from its status."
+    assert english.json()["title"] == "That move can't be made from its current status."
     got = (await client.get(f"/api/v1/orders/{order.code}")).json()
     assert got["status"] == "awaiting_confirmation"
     assert [e["kind"] for e in got["timeline"]] == ["placed"]
