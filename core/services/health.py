@@ -4,7 +4,6 @@ the one this code was written for (readiness, /readyz)."""
 from __future__ import annotations
 
 from core.services.context import Shop
-from core.store.migrate import head_revisions
 
 
 async def database_answers(shop: Shop) -> bool:
@@ -16,6 +15,10 @@ async def database_answers(shop: Shop) -> bool:
 async def schema_at_head(shop: Shop) -> bool:
     """True when the database's migrations are the newest this code has (`pedidos db
     upgrade` ran); StoreUnavailable when it can't be read."""
+    # Alembic (8 MiB) is loaded on the first readiness check, not by every process that
+    # imports the web app.
+    from core.store.migrate import head_revisions
+
     async with shop.uow(write=False) as uow:
         current = await uow.metrics.schema_revisions()
     return frozenset(current) == head_revisions()
