@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.api import (
     carriers,
     customers,
+    order_options,
     orders,
     problems,
     products,
@@ -29,7 +30,8 @@ from bot.api.auth import limiter_for
 from bot.api.idempotency import HEADER, MAX_KEY, Idempotency
 from core.services.context import Shop
 
-ROUTERS = [products.router, orders.router, returns.router]
+# order_options before orders: /orders/options is not an order code.
+ROUTERS = [products.router, order_options.router, orders.router, returns.router]
 ROUTERS += [stock.router, customers.router, carriers.router, reports.router, webhooks.router]
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
