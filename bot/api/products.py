@@ -23,6 +23,7 @@ class ProductOut(Strict):
     description: str
     price: MoneyOut
     category_id: int | None
+    category: str | None = Field(description="The category's name (null: none).")
     image_url: str
     weight_g: int
     active: bool
@@ -32,13 +33,14 @@ class ProductOut(Strict):
     low_stock: bool
 
     @classmethod
-    def of(cls, p: Product) -> ProductOut:
+    def of(cls, p: Product, categories: dict[int, str]) -> ProductOut:
         return cls(
             sku=p.sku,
             name=p.name,
             description=p.description,
             price=MoneyOut.of(p.price),
             category_id=p.category_id,
+            category=categories.get(p.category_id) if p.category_id is not None else None,
             image_url=p.image_url,
             weight_g=p.weight_g,
             active=p.active,
@@ -73,6 +75,14 @@ class ProductChange(Strict):
     active: bool | None = Field(None, description="false: withdrawn from sale.")
 
 
+async def _out(caller: Caller, product: Product) -> ProductOut:
+    return ProductOut.of(product, await _category_names(caller))
+
+
+async def _category_names(caller: Caller) -> dict[int, str]:
+    return {c.id: c.name for c in await catalog.list_categories(caller.shop)}
+
+
 @router.get("", response_model=Page[ProductOut], summary="List products (active or not)")
 async def list_products(
     caller: Caller = Depends(scoped("products:read")),
@@ -97,8 +107,9 @@ async def list_products(
         text=q or "",
     )
     page = found[:limit]
+    names = await _category_names(caller)
     return Page[ProductOut](
-        items=[ProductOut.of(p) for p in page],
+        items=[ProductOut.of(p, names) for p in page],
         next_cursor=encode_cursor({"id": page[-1].id}) if len(found) > limit else None,
     )
 
@@ -107,7 +118,7 @@ async def list_products(
 async def get_product(
     sku: str = SKU, caller: Caller = Depends(scoped("products:read"))
 ) -> ProductOut:
-    return ProductOut.of(await inventory.product_for_admin(caller.shop, caller.actor, sku))
+    return await _out(caller, await inventory.product_for_admin(caller.shop, caller.actor, sku))
 
 
 @router.post("", response_model=ProductOut, status_code=201, summary="Create a product")
@@ -127,7 +138,7 @@ async def create_product(
         weight_g=str(body.weight_g),
         image_url=body.image_url,
     )
-    return ProductOut.of(made)
+    return await _out(caller, made)
 
 
 @router.patch("/{sku}", response_model=ProductOut, summary="Change a product")
@@ -142,7 +153,7 @@ async def change_product(
     if not changes:
         raise Problem("invalid_request", detail="nothing to change")
     changed = await catalog.update_product(caller.shop, caller.actor, sku, **changes)
-    return ProductOut.of(changed)
+    return await _out(caller, changed)
 
 
 @router.post("/{sku}/activate", response_model=ProductOut, summary="Put a product on sale again")
@@ -150,7 +161,9 @@ async def activate_product(
     sku: str = SKU, caller: Caller = Depends(scoped("products:write"))
 ) -> ProductOut:
     """Customers see it again (`PATCH` with `{"active": true}` does the same)."""
-    return ProductOut.of(await catalog.update_product(caller.shop, caller.actor, sku, active=True))
+    return await _out(
+        caller, await catalog.update_product(caller.shop, caller.actor, sku, active=True)
+    )
 
 
 @router.post("/{sku}/deactivate", response_model=ProductOut, summary="Withdraw a product")
@@ -159,4 +172,4 @@ async def deactivate_product(
 ) -> ProductOut:
     """Customers no longer see or order it; open orders keep it. Its stock stays."""
     changed = await catalog.update_product(caller.shop, caller.actor, sku, active=False)
-    return ProductOut.of(changed)
+    return await _out(caller, changed)

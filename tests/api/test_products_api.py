@@ -126,3 +126,15 @@ async def test_a_read_key_may_not_change_products(api_key, api_client):
     other = await api_key("stock:read")
     answer = await api_client.get("/api/v1/products", headers=bearer(other))
     assert answer.status_code == 403
+
+
+async def test_a_product_names_its_category(api_as) -> None:
+    client = await api_as("products:read,products:write")
+    made = await client.post(
+        "/api/v1/products",
+        json={"sku": "TERMO-9", "name": "Termo", "price": 25900, "category": "Cocina"},
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["category"] == "Cocina" and made.json()["category_id"] is not None
+    listed = await client.get("/api/v1/products", params={"q": "TERMO-9"})
+    assert [p["category"] for p in listed.json()["items"]] == ["Cocina"]
