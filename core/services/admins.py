@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.domain.actors import Actor
+from core.domain.api_keys import API_CHANNEL
 from core.services.context import Shop, require_admin
 from core.store.admins_repo import AdminRecord
 
@@ -45,7 +46,8 @@ async def list_admins(shop: Shop) -> list[tuple[str, str, str]]:
 async def admin_names(shop: Shop, actors: Iterable[str]) -> dict[str, str]:
     """The names of the admins among these recorded actors ("merchant:<channel>:42" ->
     "Ana"), for timelines: the name given with `pedidos admin add --name`, else the one
-    their chat app gave. An admin with neither is left out."""
+    their chat app gave; a REST API key's actor ("merchant:api:3") is named by the key's
+    name. An admin with neither is left out."""
     chats = {text: chat for text in set(actors) if (chat := Actor.recorded(text).chat)}
     if not chats:
         return {}
@@ -54,7 +56,10 @@ async def admin_names(shop: Shop, actors: Iterable[str]) -> dict[str, str]:
         given = {(a.channel, a.user_id): a.name for a in await uow.admins.all()}
         for text, (channel, user_id) in chats.items():
             name = given.get((channel, user_id), "").strip()
-            if not name:
+            if channel == API_CHANNEL and user_id.isdigit():  # a REST API key: its name
+                key = await uow.api_keys.get(int(user_id))
+                name = key.name if key else ""
+            elif not name:
                 person = await uow.customers.find(channel, user_id)
                 name = person.name.strip() if person else ""
             if name:

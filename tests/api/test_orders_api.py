@@ -11,7 +11,10 @@ import pytest
 
 from core.domain.orders import Order, OrderStatus, PaymentMethod
 from core.services import api_keys, cart, checkout, orders, shipping
+from core.services.admins import admin_names
 from core.services.catalog import get_product
+from handlers.admin.cards import timeline_text
+from handlers.i18n import Translator
 from tests.api import bearer
 from tests.conftest import MERCHANT, Buyer, add_product, details, new_buyer
 
@@ -471,3 +474,16 @@ async def test_an_oversold_order_is_a_409_and_reserves_nothing(api_shop, api_as)
     reader = await api_as("orders:read")
     scoped_out = await reader.post("/api/v1/orders", json=body)
     assert scoped_out.status_code == 403
+
+
+async def test_the_admin_chat_names_the_key_that_moved_an_order(api_shop, api_key, api_client):
+    mug = await add_product(api_shop, "TAZA-KEY", stock=3)
+    order = await place(api_shop, await new_buyer(api_shop, "2090"), {mug: 1})
+    key = await api_key("orders:write", name="almacén")
+    moved = await api_client.post(f"/api/v1/orders/{order.code}/confirm", headers=bearer(key))
+    assert moved.status_code == 200, moved.text
+
+    shown = await orders.order_details(api_shop, order.code, MERCHANT)
+    names = await admin_names(api_shop, [e.actor for e in shown.timeline])
+    timeline = timeline_text(api_shop, Translator("es", "MX"), shown, names)
+    assert "(Tienda (almacén))" in timeline
