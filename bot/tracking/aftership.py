@@ -5,7 +5,8 @@ not decoded), and sends the digest in base64 in `aftership-hmac-sha256`. Nothing
 signed (no timestamp): a replayed call is a duplicate, which does nothing.
 
 The body: {"event": "tracking_update", "event_id", "ts", "msg": {tracking object}},
-where the tracking object holds `tracking_number`, `slug`, its current `tag` and every
+where the tracking object holds `tracking_number`, `slug` (the carrier), its current
+`tag` and every
 `checkpoint` so far (`checkpoint_time`, `tag`, `subtag`, `message`, `location`, `city`,
 `state`, `country_name`, ...). Every delivery carries the whole journey again; the
 checkpoints already recorded are duplicates. Fields this shop doesn't use are ignored,
@@ -61,12 +62,15 @@ def checkpoints(data: object, zone: str, now: datetime) -> tuple[str | None, lis
     key = tracking_key(number)
     if key is None:
         return number, []  # no shipment of ours could have it
+    # The carrier AfterShip tracks it with: checked against the shipment's carrier
+    # when it is one of the shop's codes (core/services/tracking.py).
+    slug = _text(msg.get("slug"))
     tz = ZoneInfo(zone)
     fallback = _time(msg.get("updated_at"), tz) or _unix(data.get("ts")) or now
     found: list[Checkpoint] = []
     raw = msg.get("checkpoints")
     for item in raw if isinstance(raw, list) else []:
-        checkpoint = _checkpoint(key, item, tz, fallback)
+        checkpoint = _checkpoint(key, item, tz, fallback, slug)
         if checkpoint is not None:
             found.append(checkpoint)
     # The tracking's current tag, when no checkpoint carries it (a tracking marked
@@ -83,12 +87,15 @@ def checkpoints(data: object, zone: str, now: datetime) -> tuple[str | None, lis
                 message=subtag if isinstance(subtag, str) else "",
                 subtag=_text(msg.get("subtag")),
                 external_id=f"tag:{current}",
+                carrier=slug,
             )
         )
     return number, found
 
 
-def _checkpoint(key: str, item: object, tz: ZoneInfo, fallback: datetime) -> Checkpoint | None:
+def _checkpoint(
+    key: str, item: object, tz: ZoneInfo, fallback: datetime, slug: str
+) -> Checkpoint | None:
     if not isinstance(item, dict):
         return None
     tag = TrackingTag.read(item.get("tag"))
@@ -116,6 +123,7 @@ def _checkpoint(key: str, item: object, tz: ZoneInfo, fallback: datetime) -> Che
         # Without a time of its own it is known by what it says (the fallback time
         # changes from one delivery to the next).
         external_id="" if at else f"untimed:{tag}:{message}",
+        carrier=slug,
     )
 
 

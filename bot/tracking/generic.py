@@ -8,9 +8,10 @@ the spec's own library.
      "location": "Querétaro, QRO", "id": "scan-8812"}
 
 `status` takes AfterShip's tags (InTransit, OutForDelivery, Delivered, Exception...;
-"in_transit" too); `occurred_at` is ISO 8601 with its offset; `message`, `location` and
-`id` (the sender's own id for the checkpoint, which makes a repeat a duplicate) are
-optional. docs/tracking.md has the whole format.
+"in_transit" too); `occurred_at` is ISO 8601 with its offset; `message`, `location`,
+`id` (the sender's own id for the checkpoint, which makes a repeat a duplicate) and
+`carrier` (checked against the shipment's carrier when it is one of the shop's codes)
+are optional. docs/tracking.md has the whole format.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def checkpoint(data: object) -> tuple[str, Checkpoint | None]:
         at = None
     if at is None or at.tzinfo is None:
         raise Unreadable("occurred_at is not an ISO 8601 time with its offset")
-    texts = {name: data.get(name, "") for name in ("message", "location", "id")}
+    texts = {name: data.get(name, "") for name in ("message", "location", "id", "carrier")}
     for name, value in texts.items():
         if value is None:
             texts[name] = ""
@@ -81,4 +82,5 @@ def checkpoint(data: object) -> tuple[str, Checkpoint | None]:
         message=str(texts["message"]),
         location=str(texts["location"]),
         external_id=str(texts["id"]).strip()[:200],
+        carrier=str(texts["carrier"]),
     )

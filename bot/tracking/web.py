@@ -100,10 +100,12 @@ async def _answer(
     except StoreUnavailable:
         log.warning("a %s tracking webhook could not be recorded: database unavailable", source)
         return JSONResponse({"error": "database unavailable"}, status_code=503)
-    if not any(outcome.matched for outcome in outcomes):
-        log.info("%s tracking webhook for %r: no order shipped with it; ignored", source, number)
-        return JSONResponse({"status": "ignored"})
     for outcome in outcomes:
+        if not outcome.matched:
+            log.info(
+                "%s tracking webhook for %r: %s; ignored", source, number, outcome.ignored_because
+            )
+            continue
         log.info(
             "%s tracking %s (order %s): %d new, %d repeated%s",
             source,
@@ -113,10 +115,15 @@ async def _answer(
             outcome.duplicates,
             ", delivered" if outcome.delivered else "",
         )
-    return JSONResponse(
-        {
-            "status": "ok",
-            "recorded": sum(o.recorded for o in outcomes),
-            "duplicates": sum(o.duplicates for o in outcomes),
-        }
-    )
+    if not any(outcome.matched for outcome in outcomes):
+        return JSONResponse({"status": "ignored"})
+    answer = {
+        "status": "ok",
+        "recorded": sum(o.recorded for o in outcomes),
+        "duplicates": sum(o.duplicates for o in outcomes),
+    }
+    # Checkpoints of the number's earlier parcel (before this one shipped) were left out.
+    earlier = sum(o.earlier for o in outcomes if o.matched)
+    if earlier:
+        answer["ignored"] = earlier
+    return JSONResponse(answer)

@@ -6,7 +6,12 @@ A checkpoint is a fact about the parcel ("in transit in Querétaro at 09:12"). F
 arrive late, twice, or out of order, so what they do is decided against what the shop
 already knows (docs/tracking.md):
 
-- every new checkpoint goes to the order's timeline, once (its dedupe id);
+- a checkpoint belongs to the shipment its tracking number names, and only when it
+  happened after the parcel shipped (SHIPMENT_CLOCK_SKEW) and the carrier the sender
+  names, when the shop can tell, is the shipment's: a reused or mistyped number brings
+  another parcel's journey, which must not move this order;
+- every new checkpoint goes to the order's timeline, once (its dedupe id, which names
+  the shipment: two parcels with one number never share a checkpoint);
 - Delivered marks a shipped order delivered, whenever it arrives: in time order it
   came after the shipping, and nothing moves a delivered order back;
 - the other tags only tell people anything while the order is still on its way and the
@@ -19,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from core.domain.errors import InvalidTrackingNumber
@@ -69,6 +74,12 @@ CUSTOMER_PROBLEM_TAGS = frozenset({TrackingTag.EXCEPTION, TrackingTag.ATTEMPT_FA
 
 MAX_MESSAGE = 500
 MAX_LOCATION = 200
+MAX_CARRIER = 64
+
+# A checkpoint that happened more than this before its shipment was shipped is another
+# parcel's (a reused or mistyped number): the carrier's clock and the shop's may differ
+# a little, and a merchant may type /enviar a while after the pickup scan.
+SHIPMENT_CLOCK_SKEW = timedelta(hours=1)
 
 
 def tracking_key(text: object) -> str | None:
@@ -80,6 +91,15 @@ def tracking_key(text: object) -> str | None:
         return clean_tracking_number(text)
     except InvalidTrackingNumber:
         return None
+
+
+def carrier_key(text: object) -> str:
+    """The carrier a sender names (AfterShip's slug "dhl", "Estafeta", "dhl-global-mail")
+    as the shop's carrier codes are written (a-z, 0-9, _): lower case, dashes and blanks
+    read as "_"; "" when it names none."""
+    if not isinstance(text, str):
+        return ""
+    return re.sub(r"[\s-]+", "_", text.strip().lower())[:MAX_CARRIER]
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,7 @@ class Checkpoint:
     location: str = ""
     subtag: str = ""  # AfterShip's finer status ("Exception_011"), informative
     external_id: str = ""  # the sender's own id for this checkpoint, when it has one
+    carrier: str = ""  # the carrier the sender names, as carrier_key gives it; "" unknown
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
@@ -101,12 +122,14 @@ class Checkpoint:
         object.__setattr__(self, "occurred_at", self.occurred_at.astimezone(UTC))
         object.__setattr__(self, "message", " ".join(self.message.split())[:MAX_MESSAGE])
         object.__setattr__(self, "location", " ".join(self.location.split())[:MAX_LOCATION])
+        object.__setattr__(self, "carrier", carrier_key(self.carrier))
 
     @property
-    def dedupe_id(self) -> str:
-        """The same for every delivery of this checkpoint. The sender's own id when it
-        gives one; else what the checkpoint says (the location is left out: a tracking
-        service may fill it in on a later delivery of the same scan)."""
+    def identity(self) -> str:
+        """The same for every delivery of this checkpoint, whichever shipment it turns
+        out to be for. The sender's own id when it gives one; else what the checkpoint
+        says (the location is left out: a tracking service may fill it in on a later
+        delivery of the same scan)."""
         if self.external_id:
             parts = ["id", str(self.source), self.tracking_number, self.external_id]
         else:
@@ -117,7 +140,19 @@ class Checkpoint:
                 self.occurred_at.isoformat(timespec="seconds"),
                 self.message,
             ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return "\x1f".join(parts)
+
+    def dedupe_id(self, shipment_id: int) -> str:
+        """The checkpoint as recorded for one shipment: a parcel shipped later with the
+        same number (reused, mistyped) never finds its checkpoints taken by an older
+        one's ("tag:Delivered", say)."""
+        text = f"shipment:{shipment_id}\x1f{self.identity}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def predates(self, shipped_at: datetime) -> bool:
+        """It happened before the shipment was shipped (beyond the clock skew allowed):
+        another parcel's, for that shipment."""
+        return self.occurred_at < shipped_at - SHIPMENT_CLOCK_SKEW
 
     def timeline_data(self) -> dict[str, str]:
         """What the order's timeline event keeps of it."""

@@ -171,14 +171,14 @@ def checkpoint(status: str, at: datetime, message: str, number: str = NUMBER, **
 
 
 async def shipped_order(
-    shop: Shop, number: str = NUMBER, buyer_id: str = "1001"
+    shop: Shop, number: str = NUMBER, buyer_id: str = "1001", carrier: str = "dhl"
 ) -> tuple[Buyer, str]:
     product = await add_product(shop, f"TAZA-{buyer_id}", stock=5)
     buyer = await new_buyer(shop, buyer_id)
     order = await buy(shop, buyer, {product: 1})
     for step in (orders.confirm_order, orders.start_preparing, orders.mark_packed):
         await step(shop, MERCHANT, order.code)
-    await shipping.ship_order(shop, MERCHANT, order.code, "dhl", number)
+    await shipping.ship_order(shop, MERCHANT, order.code, carrier, number)
     return buyer, order.code
 
 
@@ -456,6 +456,169 @@ async def test_the_current_tag_without_a_checkpoint_is_recorded_once(shop):
         body["msg"]["updated_at"] = "2026-11-05T09:00:00+00:00"
         assert (await aftership(client, body)).json()["recorded"] == 0
     assert (await orders.order_details(shop, code, MERCHANT)).order.status is OrderStatus.DELIVERED
+
+
+# ---- a number used twice -------------------------------------------------------------
+
+
+async def test_a_reused_number_brings_the_old_journey_which_does_not_deliver_the_new_order(
+    shop, clock
+):
+    """Order X went with N and was delivered; a month later order Y ships with N (the
+    carrier reused it, or the merchant mistyped). AfterShip repeats N's whole journey:
+    nothing of it is Y's. Y's own scans then act as any parcel's."""
+    _ana, first = await shipped_order(shop, NUMBER, "1001")
+    old = [
+        scan("InTransit", T0, "Recolectado"),
+        scan("Delivered", T0 + timedelta(days=1), "Entregado: recibió ANA"),
+    ]
+    async with web(shop) as client:
+        clock.advance(days=3)
+        await aftership(client, aftership_body(old, "Delivered"))
+        assert (await orders.order_details(shop, first, MERCHANT)).order.paid
+
+        clock.advance(days=30)
+        _beto, second = await shipped_order(shop, NUMBER, "1002")
+        replay = await aftership(client, aftership_body(old, "Delivered"))
+
+        details = await orders.order_details(shop, second, MERCHANT)
+        assert details.order.status is OrderStatus.SHIPPED
+        assert not details.order.paid  # cash on delivery: not collected
+        assert "paid" not in [e.kind for e in details.timeline]
+        assert await told(shop, second) == []  # no rating asked
+        assert await checkpoints_on_timeline(shop, second) == []
+        assert replay.json() == {"status": "ignored"}
+
+        # Y's own parcel moves; AfterShip's body still carries N's old journey first.
+        now = clock.now.astimezone(MX)
+        new = [
+            scan("InTransit", now + timedelta(hours=2), "Recolectado por DHL"),
+            scan("OutForDelivery", now + timedelta(days=1), "En ruta de entrega"),
+        ]
+        clock.advance(days=1, hours=1)
+        moving = await aftership(client, aftership_body(old + new, "OutForDelivery"))
+        done = scan("Delivered", now + timedelta(days=1, hours=4), "Entregado: recibió BETO")
+        clock.advance(hours=4)
+        delivered = await aftership(client, aftership_body([*old, *new, done], "Delivered"))
+
+    assert moving.json() == {"status": "ok", "recorded": 2, "duplicates": 0, "ignored": 2}
+    assert delivered.json() == {"status": "ok", "recorded": 1, "duplicates": 2, "ignored": 2}
+    details = await orders.order_details(shop, second, MERCHANT)
+    assert details.order.status is OrderStatus.DELIVERED
+    assert details.order.paid
+    assert await checkpoints_on_timeline(shop, second) == [
+        ("InTransit", "Recolectado por DHL"),
+        ("OutForDelivery", "En ruta de entrega"),
+        ("Delivered", "Entregado: recibió BETO"),
+    ]
+    assert await told(shop, second) == [
+        (CUSTOMER, "order_out_for_delivery"),
+        (CUSTOMER, "order_delivered"),
+    ]
+    # X's timeline kept its own journey and nothing of Y's.
+    assert await checkpoints_on_timeline(shop, first) == [
+        ("InTransit", "Recolectado"),
+        ("Delivered", "Entregado: recibió ANA"),
+    ]
+
+
+async def test_the_current_tag_of_a_new_parcel_with_an_old_number_reaches_its_order(shop, clock):
+    """A tracking marked delivered by hand ("tag:Delivered", no checkpoint says so), for
+    X and then for Y with the same number: Y's is Y's, not a repeat of X's."""
+    _ana, first = await shipped_order(shop, NUMBER, "1001")
+    async with web(shop) as client:
+        clock.advance(days=2)
+        body = aftership_body([scan("InTransit", T0, "Recolectado")], "Delivered")
+        body["msg"]["updated_at"] = clock.now.isoformat()
+        assert (await aftership(client, body)).json()["recorded"] == 2
+        clock.advance(days=20)
+        _beto, second = await shipped_order(shop, NUMBER, "1002")
+        clock.advance(days=2)
+        pickup = scan("InTransit", clock.now - timedelta(days=1), "Recolectado de nuevo")
+        body = aftership_body([pickup], "Delivered")
+        body["msg"]["updated_at"] = clock.now.isoformat()
+        answer = await aftership(client, body)
+    assert answer.json() == {"status": "ok", "recorded": 2, "duplicates": 0}
+    assert await checkpoints_on_timeline(shop, second) == [
+        ("InTransit", "Recolectado de nuevo"),
+        ("Delivered", "Delivered"),
+    ]
+    assert (await orders.order_details(shop, second, MERCHANT)).order.status is (
+        OrderStatus.DELIVERED
+    )
+    assert await checkpoints_on_timeline(shop, first) == [
+        ("InTransit", "Recolectado"),
+        ("Delivered", "Delivered"),
+    ]
+    assert await recorded_rows(shop) == 4
+
+
+async def test_a_scan_up_to_an_hour_before_the_shipping_is_the_parcels_own(shop, clock):
+    """The carrier's clock, or a merchant typing /enviar after the pickup: a little
+    earlier than the shipping still counts; more is another parcel's."""
+    _buyer, code = await shipped_order(shop)
+    shipped = clock.now
+    async with web(shop) as client:
+        answers = [
+            await generic(
+                client, checkpoint("InfoReceived", shipped - timedelta(hours=3), "Etiqueta")
+            ),
+            await generic(
+                client, checkpoint("InTransit", shipped - timedelta(minutes=50), "Recolectado")
+            ),
+        ]
+    assert [a.json() for a in answers] == [
+        {"status": "ignored"},
+        {"status": "ok", "recorded": 1, "duplicates": 0},
+    ]
+    assert await checkpoints_on_timeline(shop, code) == [("InTransit", "Recolectado")]
+
+
+async def test_a_sender_naming_another_of_the_shops_carriers_is_not_this_shipments(
+    shop, clock, caplog
+):
+    """X went by Estafeta with N; Y by DHL with N too (mistyped). Estafeta's scans are
+    X's, a slug the shop has no carrier for is matched by the number alone, and the
+    shop's code matches AfterShip's slug whatever its case."""
+    caplog.set_level(logging.INFO, "pedidos.tracking")
+    _ana, by_estafeta = await shipped_order(shop, NUMBER, "1001", carrier="estafeta")
+    clock.advance(hours=2)
+    _beto, by_dhl = await shipped_order(shop, NUMBER, "1002", carrier="dhl")
+    at = clock.now + timedelta(hours=5)
+
+    before = at - timedelta(hours=1)
+
+    def tracked_by(slug: str, tag: str, message: str, when: datetime = at) -> dict:
+        body = aftership_body([scan(tag, when, message)], tag)
+        body["msg"]["slug"] = slug
+        return body
+
+    async with web(shop) as client:
+        estafeta = await aftership(client, tracked_by("estafeta", "Delivered", "Entregado"))
+        unknown = await aftership(client, tracked_by("dhl-global-mail", "InTransit", "Hub", before))
+        upper = await aftership(client, tracked_by("DHL", "OutForDelivery", "En ruta"))
+        generic_answers = [
+            await generic(client, checkpoint("InTransit", before, "Centro", carrier="Estafeta")),
+            await generic(client, checkpoint("Exception", at, "Sin número", carrier="fedex")),
+        ]
+
+    assert [a.json()["recorded"] for a in (estafeta, unknown, upper)] == [1, 1, 1]
+    assert [a.json()["status"] for a in generic_answers] == ["ok", "ignored"]
+    assert "the sender says carrier fedex" in caplog.text and "went by dhl" in caplog.text
+    assert await checkpoints_on_timeline(shop, by_estafeta) == [
+        ("InTransit", "Centro"),
+        ("Delivered", "Entregado"),
+    ]
+    assert (await orders.order_details(shop, by_estafeta, MERCHANT)).order.status is (
+        OrderStatus.DELIVERED
+    )
+    assert await checkpoints_on_timeline(shop, by_dhl) == [
+        ("InTransit", "Hub"),
+        ("OutForDelivery", "En ruta"),
+    ]
+    details = await orders.order_details(shop, by_dhl, MERCHANT)
+    assert details.order.status is OrderStatus.SHIPPED
+    assert await told(shop, by_dhl) == [(CUSTOMER, "order_out_for_delivery")]
 
 
 # ---- refused and ignored -------------------------------------------------------------

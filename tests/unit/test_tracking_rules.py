@@ -13,6 +13,7 @@ from core.domain.tracking import (
     CheckpointSource,
     Effect,
     TrackingTag,
+    carrier_key,
     effect,
     tracking_key,
 )
@@ -72,7 +73,7 @@ def test_a_checkpoint_is_the_same_whatever_zone_its_time_came_in_or_location_it_
     later = Checkpoint(
         "JD014600003", T.IN_TRANSIT, AT + timedelta(minutes=1), CheckpointSource.AFTERSHIP, "Llegó"
     )
-    assert first.dedupe_id == again.dedupe_id != later.dedupe_id
+    assert first.dedupe_id(7) == again.dedupe_id(7) != later.dedupe_id(7)
 
 
 def test_a_senders_own_id_makes_a_checkpoint_whatever_else_it_says():
@@ -83,7 +84,44 @@ def test_a_senders_own_id_makes_a_checkpoint_whatever_else_it_says():
     other_parcel = Checkpoint(
         "JD014600004", T.IN_TRANSIT, AT, CheckpointSource.GENERIC, external_id="s1"
     )
-    assert one.dedupe_id == fixed.dedupe_id != other_parcel.dedupe_id
+    assert one.dedupe_id(7) == fixed.dedupe_id(7) != other_parcel.dedupe_id(7)
+
+
+def test_two_shipments_with_one_number_never_share_a_checkpoint():
+    """A reused number: the same scan (AfterShip's "tag:Delivered", say) is a new one for
+    the newer parcel."""
+    tagged = Checkpoint(
+        "JD014600003", T.DELIVERED, AT, CheckpointSource.AFTERSHIP, external_id="tag:Delivered"
+    )
+    scanned = Checkpoint("JD014600003", T.IN_TRANSIT, AT, CheckpointSource.AFTERSHIP, "Llegó")
+    for checkpoint in (tagged, scanned):
+        assert checkpoint.dedupe_id(7) != checkpoint.dedupe_id(8)
+        assert len(checkpoint.dedupe_id(7)) == 64  # tracking_checkpoints.dedupe_id
+
+
+def test_a_checkpoint_from_over_an_hour_before_the_shipping_is_another_parcels():
+    scanned = Checkpoint("JD014600003", T.DELIVERED, AT, CheckpointSource.AFTERSHIP)
+    assert not scanned.predates(AT + timedelta(hours=1))  # the carrier's clock, a late /enviar
+    assert scanned.predates(AT + timedelta(hours=1, seconds=1))
+    assert not scanned.predates(AT - timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("named", "key"),
+    [
+        ("dhl", "dhl"),
+        (" Estafeta ", "estafeta"),
+        ("dhl-global-mail", "dhl_global_mail"),
+        ("", ""),
+        (None, ""),
+        (42, ""),
+    ],
+)
+def test_the_carrier_a_sender_names_is_written_as_the_shops_codes(named, key):
+    assert carrier_key(named) == key
+    assert (
+        Checkpoint("JD01460", T.PENDING, AT, CheckpointSource.GENERIC, carrier=named).carrier == key
+    )
 
 
 def test_a_time_without_its_zone_is_refused():
