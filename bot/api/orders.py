@@ -305,7 +305,18 @@ class OrderIn(Strict):
         max_length=40,
         pattern=NO_NUL,
         description="The customer's number, any common way of writing it. A customer "
-        "who chats with the shop from it gets the confirmation there and can track it.",
+        "who chats with the shop from it on WhatsApp (a number the platform verified) gets "
+        "the confirmation there and can track it; anyone else gets a customer record with "
+        "no chat, unless customer_id names them.",
+    )
+    customer_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="The customer the order is for, when you know who it is (a chat "
+        "customer: the confirmation goes to their chat). A phone typed at a chat checkout "
+        "is never taken as proof of who someone is: name them here. 404 "
+        "`customer_not_found` when there is no such customer.",
     )
     name: str = Field(
         "",
@@ -397,6 +408,7 @@ async def place_order(body: OrderIn, caller: Caller = Depends(scoped("orders:wri
         address=body.address.address() if body.address else None,
         source=OrderSource.API,
         note=body.note,
+        customer_id=body.customer_id,
     )
     order = await phone_orders.place_order_for_customer(caller.shop, caller.actor, request)
     return await _answer(caller, order.code)

@@ -1,11 +1,12 @@
 """Orders the merchant takes for a customer outside the chat: by phone, at the counter,
 or from another system (the REST API's `POST /api/v1/orders`).
 
-The customer is named by their phone number. A chat customer with that number gets the
-order in their chat (the confirmation, "/rastrear"); someone the shop has never chatted
-with gets an offline customer record under the `PHONE_CHANNEL` pseudo-channel, which no
-message is ever sent to, and which becomes their chat identity when they first write
-from a channel whose ids are phone numbers (WhatsApp): see docs/phone_orders.md.
+The customer is named by their phone number. A chat customer whose platform verified
+that number (WhatsApp), or one the merchant names explicitly, gets the order in their
+chat (the confirmation, "/rastrear"); anyone else gets an offline customer record
+under the `PHONE_CHANNEL` pseudo-channel, which no message is ever sent to, and which
+becomes their chat identity when they first write from a channel whose ids are phone
+numbers (WhatsApp): see docs/phone_orders.md.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ class PhoneOrderRequest:
       payment-link provider is set up and the customer has a chat to pay from).
     - address: where it goes; required unless the method is `PICKUP`.
     - source, note: recorded on the order's timeline.
+    - customer_id: the customer the order is for, chosen by the merchant or the
+      integrator (a chat customer they know has this number). Without it the phone
+      alone names the customer, and only a number the platform verified (WhatsApp)
+      reaches a chat: a phone typed at a checkout proves nothing.
+    - code: the order's code, chosen before placing (the admin chat draws it when it
+      shows the summary): placing the same request again with it returns the order
+      already placed instead of a second one. "" draws one.
     """
 
     phone: str
@@ -59,6 +67,8 @@ class PhoneOrderRequest:
     address: Address | None = field(default=None, compare=False)
     source: OrderSource = OrderSource.PHONE
     note: str = ""
+    customer_id: int | None = None
+    code: str = ""
 
 
 def merged_lines(lines: tuple[tuple[str, int], ...]) -> list[tuple[str, int]]:

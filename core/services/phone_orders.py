@@ -11,10 +11,17 @@ or from another system through the REST API), reserved and recorded like a check
     ))
 
 The actor must be an admin (`require_admin`: NotAllowed otherwise, nothing changes).
-The customer is the phone's (`customer_for_phone`): a chat customer with that number gets
-the order in their chat (the confirmation through the outbox, "/rastrear" finds it); for
-a number nobody chats from, an offline customer record is made (or reused), which
-becomes the person's chat identity when they first write from WhatsApp with that number.
+The customer is the one the request names (`customer_id`), else the phone's
+(`customer_for_phone`): a chat whose platform verified that number (WhatsApp) gets the
+order in their chat (the confirmation through the outbox, "/rastrear" finds it); for any
+other number an offline customer record is made (or reused), which becomes the person's
+chat identity when they first write from WhatsApp with that number. A phone someone
+typed at a chat checkout links nothing by itself (anyone can type anyone's number): it
+is only offered to the merchant (`PhoneCustomer.gave_it`), who may name that customer.
+
+A request with its own `code` is placed once: placing it again (the admin chat's Confirm
+pressed again after a crash before its conversation was saved) returns the order
+already placed with that code, with nothing reserved or sent a second time.
 
 Stock is reserved in the same transaction with the guarded UPDATE checkout uses
 (`checkout.record_order`): a line short of stock is refused with OutOfStock naming the
@@ -27,12 +34,13 @@ Errors (all DomainError, nothing written): NotAllowed; InvalidPhone; EmptyCart (
 lines); InvalidQuantity (data: sku, quantity, maximum); ProductNotFound (data: sku, the
 first unknown, and skus: all of them); ProductInactive (sku, name); OutOfStock
 (shortages); UnknownShippingMethod; UnknownPaymentMethod; PaymentMethodUnavailable;
-MissingCheckoutDetails (missing: "name", "street", "city", "postal_code").
+MissingCheckoutDetails (missing: "name", "street", "city", "postal_code");
+CustomerNotFound (the customer_id names nobody, or a forgotten customer).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +60,13 @@ from core.domain.errors import (
     UnknownShippingMethod,
 )
 from core.domain.events import OrderTaken
-from core.domain.orders import Order, OrderLine, OrderStatus, PaymentMethod
+from core.domain.orders import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    normalize_order_code,
+)
 from core.domain.outbox import OutboxMessage
 from core.domain.phone_orders import (
     MAX_NOTE,
@@ -69,6 +83,7 @@ from core.domain.pricing import Totals, compute_totals
 from core.domain.shipping_zones import Destination
 from core.services.checkout import priced_order, record_order
 from core.services.context import Shop, require_admin, retry_on_conflict
+from core.services.privacy import CustomerNotFound
 from core.store.uow import SqlUnitOfWork
 
 ACTION = "place_order_for_customer"
@@ -77,11 +92,18 @@ ACTION = "place_order_for_customer"
 @dataclass(frozen=True)
 class PhoneCustomer:
     """Who a phone number names: the cleaned number, the customer it finds (None: a new
-    offline record will be made), and the name to use when none is given."""
+    offline record will be made), and the name to use when none is given.
+
+    gave_it: a chat customer who last ordered giving this number at a checkout (with
+    that order's name in gave_it_name), when the number names no chat itself. A typed
+    number proves nothing, so they are never linked by it: the merchant may choose to
+    send the order to their chat (`PhoneOrderRequest.customer_id`)."""
 
     phone: str
     customer: Customer | None
     name: str
+    gave_it: Customer | None = None
+    gave_it_name: str = ""
 
     @property
     def in_chat(self) -> bool:
@@ -113,22 +135,36 @@ async def customer_for_phone(shop: Shop, actor: Actor, phone: str) -> PhoneCusto
     cleaned = clean_request_phone(shop, phone)
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, ACTION)
-        return await _find(shop, uow, cleaned)
+        return await _find(shop, uow, cleaned, offer=True)
 
 
-async def _find(shop: Shop, uow: SqlUnitOfWork, phone: str) -> PhoneCustomer:
-    """The person's chat first where the platform verified the number (WhatsApp), then
-    the chat customer who last ordered giving it, then the offline record made for it
-    before."""
+async def _find(
+    shop: Shop,
+    uow: SqlUnitOfWork,
+    phone: str,
+    customer_id: int | None = None,
+    *,
+    offer: bool = False,
+) -> PhoneCustomer:
+    """The customer the merchant named; else the person's chat where the platform
+    verified the number (WhatsApp), then the offline record made for it before. Only
+    those: a chat customer who typed the number at a checkout is offered (gave_it),
+    never chosen, or whoever types a victim's number would get the victim's orders
+    (looked up only with offer, for the merchant's summary)."""
+    if customer_id is not None:
+        chosen = await uow.customers.get(customer_id)
+        if chosen is None or chosen.forgotten:
+            raise CustomerNotFound(reference=str(customer_id))
+        return PhoneCustomer(phone, chosen, chosen.name)
     found = await uow.customers.known_as_phone(shop.channels.phone_ids, international_ids(phone))
     if found is not None:
         return PhoneCustomer(phone, found, found.name)
-    ordered = await uow.customers.latest_ordering_with_phone(phone)
-    if ordered is not None:
-        customer, name = ordered
-        return PhoneCustomer(phone, customer, name or customer.name)
     offline = await uow.customers.find(PHONE_CHANNEL, offline_key(phone))
-    return PhoneCustomer(phone, offline, offline.name if offline else "")
+    ordered = await uow.customers.latest_ordering_with_phone(phone) if offer else None
+    gave_it, gave_it_name = ordered if ordered is not None else (None, "")
+    return PhoneCustomer(
+        phone, offline, offline.name if offline else "", gave_it, gave_it_name or ""
+    )
 
 
 async def quote_order_for_customer(
@@ -139,7 +175,7 @@ async def quote_order_for_customer(
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, ACTION)
         phone, method, address = _checked(shop, request)
-        who = await _find(shop, uow, phone)
+        who = await _find(shop, uow, phone, request.customer_id)
         _check_card(shop, method, who)
         name = _name(request, who)
         lines = await _lines(uow, request)
@@ -167,13 +203,24 @@ class NewCustomerRace(Exception):
     """Another transaction made the offline customer for this number first."""
 
 
-@retry_on_conflict  # a clash of the random order code (OrderCodeTaken) draws a new one
+# A clash of the random order code (OrderCodeTaken) draws a new one; with the request's
+# own code, the run again finds the order placed with it (the same request placed twice
+# at once) or, when another order has it, draws a new one.
+@retry_on_conflict
 async def _place(shop: Shop, actor: Actor, request: PhoneOrderRequest) -> Order:
     now = shop.now()
     async with shop.uow() as uow:
         await require_admin(uow, actor, ACTION)
         phone, method, address = _checked(shop, request)
-        who = await _find(shop, uow, phone)
+        if request.code:
+            # First, before the stock (this very order may have taken the last units):
+            # placed already with this code, it is the answer; nothing is done again.
+            placed = await uow.orders.get(code=request.code)
+            if placed is not None and _same_order(placed, phone, request):
+                return placed
+            if placed is not None:  # another order drew this code by chance
+                request = replace(request, code="")
+        who = await _find(shop, uow, phone, request.customer_id)
         _check_card(shop, method, who)
         name = _name(request, who)
         lines = await _lines(uow, request)
@@ -192,6 +239,8 @@ async def _place(shop: Shop, actor: Actor, request: PhoneOrderRequest) -> Order:
             source=str(request.source),
             note=" ".join(request.note.split())[:MAX_NOTE],
         )
+        if request.code:
+            order.code = request.code  # unique: a second placement meets the first
         if method is PaymentMethod.CASH_ON_DELIVERY:
             # The merchant took it: confirmed as they would confirm a chat's order
             # (awaiting_confirmation -> confirmed, a merchant's move). A transfer
@@ -216,6 +265,15 @@ async def _place(shop: Shop, actor: Actor, request: PhoneOrderRequest) -> Order:
     return order
 
 
+def _same_order(placed: Order, phone: str, request: PhoneOrderRequest) -> bool:
+    """The order placed with the request's code is this request's: the same number and
+    the same lines (its code was drawn for this request, so only a chance clash with
+    another order differs)."""
+    wanted = sorted((sku.casefold(), qty) for sku, qty in merged_lines(request.lines))
+    lines = sorted((line.sku.casefold(), line.quantity) for line in placed.lines)
+    return placed.phone == phone and lines == wanted
+
+
 async def _new_offline(uow: SqlUnitOfWork, phone: str, name: str, now: datetime) -> Customer:
     try:
         customer = Customer(0, PHONE_CHANNEL, offline_key(phone), name=name, phone=phone)
@@ -227,6 +285,8 @@ async def _new_offline(uow: SqlUnitOfWork, phone: str, name: str, now: datetime)
 def _checked(shop: Shop, request: PhoneOrderRequest) -> tuple[str, PaymentMethod, Address]:
     """The request's phone, payment method and address as the order keeps them."""
     phone = clean_request_phone(shop, request.phone)
+    if request.code and normalize_order_code(request.code) != request.code:
+        raise ValueError(f"not an order code: {request.code!r}")  # drawn by the caller
     if request.shipping_method not in shop.policy.shipping:
         raise UnknownShippingMethod(method=request.shipping_method)
     try:

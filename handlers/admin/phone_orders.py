@@ -32,7 +32,7 @@ from core.domain.errors import (
     ProductInactive,
     ProductNotFound,
 )
-from core.domain.orders import OrderStatus, PaymentMethod
+from core.domain.orders import OrderStatus, PaymentMethod, new_order_code
 from core.domain.phone_orders import PICKUP, OrderSource, PhoneOrderRequest
 from core.services import catalog, phone_orders
 from core.services.catalog import fold
@@ -71,7 +71,14 @@ class PhoneOrderDraft(Draft):
     po_address: dict[str, str] = field(default_factory=dict)
     po_payment: str = ""
     po_nonce: str = ""  # the summary's: a Confirm from an older summary places nothing
+    # The order's code, drawn at the first summary and kept: a Confirm pressed again
+    # after the order was placed (the process died before this draft was saved) finds
+    # that order instead of placing a second one.
+    po_code: str = ""
     po_source: str = str(OrderSource.PHONE)
+    po_customer_id: int = 0  # the chat customer the merchant chose to send it to
+    po_gave_id: int = 0  # a chat customer who gave this number at a checkout (unverified)
+    po_gave_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,14 @@ class OrderConfirm(Action, prefix="poc", admin=True):
 @dataclass(frozen=True)
 class OrderDiscard(Action, prefix="pox", admin=True):
     pass
+
+
+@dataclass(frozen=True)
+class OrderToChat(Action, prefix="pol", admin=True):
+    """Send the order to the chat of the customer who gave this number at a checkout
+    (customer_id), or not (0): the merchant's choice, never the typed number's."""
+
+    customer_id: int
 
 
 # -- words the merchant types -----------------------------------------------------------
@@ -295,6 +310,10 @@ async def _take_phone(turn: Turn, draft: PhoneOrderDraft, text: str, notes: list
     draft.po_phone = who.phone
     draft.po_name = " ".join(name.split())[:200] or who.name
     draft.po_reach = "chat" if who.in_chat else ("known" if who.customer else "new")
+    draft.po_customer_id = 0
+    gave_it = who.gave_it if not who.in_chat else None
+    draft.po_gave_id = gave_it.id if gave_it is not None else 0
+    draft.po_gave_name = (who.gave_it_name or gave_it.name)[:200] if gave_it is not None else ""
     if who.customer is not None and not name.strip() and who.name:
         notes.append(_("{phone} is {name}'s number.").format(phone=who.phone, name=who.name))
     return True
@@ -499,6 +518,8 @@ def _request(draft: PhoneOrderDraft) -> PhoneOrderRequest:
         source=OrderSource(draft.po_source)
         if draft.po_source in set(OrderSource)
         else OrderSource.PHONE,
+        customer_id=draft.po_customer_id or None,
+        code=draft.po_code,
     )
 
 
@@ -512,9 +533,11 @@ async def _summary(turn: Turn, draft: PhoneOrderDraft, lead: str) -> None:
         return
     t = turn.t
     draft.po_nonce = secrets.token_hex(4)
+    draft.po_code = draft.po_code or new_order_code()
     _save(turn, draft, Step.ADMIN_ORDER_CONFIRM)
     text = [_("Check the order, then confirm it:")]
     text.append(_("Customer: {name} · {phone}").format(name=quote.who.name, phone=quote.who.phone))
+    link: list[list[Button]] = []
     if draft.po_reach == "chat":
         text.append(
             _(
@@ -522,6 +545,9 @@ async def _summary(turn: Turn, draft: PhoneOrderDraft, lead: str) -> None:
                 "track it there."
             )
         )
+        if draft.po_customer_id:
+            label = _("Don't send it to their chat")
+            link.append([Button(label, OrderToChat(0).pack())])
     else:
         text.append(
             _(
@@ -529,6 +555,16 @@ async def _summary(turn: Turn, draft: PhoneOrderDraft, lead: str) -> None:
                 "will see it there."
             )
         )
+        if draft.po_gave_id:
+            # A number typed at a checkout proves nothing: the merchant decides.
+            text.append(
+                _(
+                    "{name} gave this number when ordering in a chat. If you know it is "
+                    "them, the order can go to their chat."
+                ).format(name=draft.po_gave_name)
+            )
+            label = _("Send it to {name}'s chat").format(name=draft.po_gave_name)
+            link.append([Button(label, OrderToChat(draft.po_gave_id).pack())])
     for line in quote.lines:
         amount = money(t, line.total.amount, line.total.currency)
         text.append(f"{line.quantity} × {line.name} ({line.sku}) · {amount}")
@@ -558,6 +594,7 @@ async def _summary(turn: Turn, draft: PhoneOrderDraft, lead: str) -> None:
         lead + "\n".join(text),
         [
             [Button(_("Confirm order"), OrderConfirm(draft.po_nonce).pack())],
+            *link,
             [Button(_("Cancel"), OrderDiscard().pack())],
         ],
     )
@@ -780,6 +817,23 @@ async def confirm(turn: Turn, action: OrderConfirm) -> bool:
         (title + " " + told).format(code=order.code),
         [[Button(_("Open order {code}").format(code=order.code), OpenOrder(order.code).pack())]],
     )
+    return True
+
+
+@handles(OrderToChat)
+async def to_chat(turn: Turn, action: OrderToChat) -> bool:
+    draft = await _in_flow(turn, Step.ADMIN_ORDER_CONFIRM)
+    if draft is None:
+        return False
+    if turn.step is not Step.ADMIN_ORDER_CONFIRM:
+        return True
+    if action.customer_id == 0:
+        draft.po_customer_id = 0
+        draft.po_reach = "new"  # what it was when offered (no chat by the number)
+    elif action.customer_id == draft.po_gave_id:
+        draft.po_customer_id = action.customer_id
+        draft.po_reach = "chat"
+    await ask_next(turn, draft)
     return True
 
 

@@ -420,7 +420,7 @@ ORDER_BODY = {
 }
 
 
-async def test_an_order_from_another_system_reserves_stock_and_finds_the_chat_customer(
+async def test_an_order_from_another_system_reserves_stock_and_goes_to_the_customer_named(
     api_shop, api_as
 ):
     client = await api_as("orders:write,orders:read")
@@ -429,20 +429,32 @@ async def test_an_order_from_another_system_reserves_stock_and_finds_the_chat_cu
     before = await place(api_shop, buyer, {shirt: 1}, phone="+52 55 4444 3333")
     await orders.cancel_order(api_shop, MERCHANT, before.code, "prueba")
 
-    body = {**ORDER_BODY, "lines": [{"sku": "cam-tel", "quantity": 2}]}
+    # The phone alone: a number typed at a chat checkout is no proof of who it is, so
+    # the order goes to a customer record with no chat, and Rosa's chat hears nothing.
+    body = {**ORDER_BODY, "lines": [{"sku": "cam-tel", "quantity": 1}]}
+    by_phone = await client.post("/api/v1/orders", json=body)
+    assert by_phone.status_code == 201, by_phone.text
+    assert by_phone.json()["customer"]["id"] != buyer.customer_id
+    assert "order_taken" not in [k for k, _ in await customer_news(api_shop, buyer.customer_id)]
+
+    unknown = await client.post("/api/v1/orders", json={**body, "customer_id": 999})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "customer_not_found")
+
+    # The integrator names her: hers, told in her chat.
+    body = {**body, "lines": [{"sku": "cam-tel", "quantity": 2}], "customer_id": buyer.customer_id}
     answer = await client.post("/api/v1/orders", json=body)
     assert answer.status_code == 201, answer.text
     got = answer.json()
     assert got["status"] == "confirmed"  # cash on delivery the merchant took
-    assert got["customer"]["id"] == buyer.customer_id  # who ordered from chat with it
+    assert got["customer"]["id"] == buyer.customer_id
     assert got["lines"][0]["sku"] == "CAM-TEL" and got["lines"][0]["quantity"] == 2
     assert got["address"]["city"] == "Puebla"
     assert got["timeline"][0]["kind"] == "placed"
     product = await get_product(api_shop, product_id=shirt)
-    assert (product.on_hand, product.reserved) == (5, 2)
+    assert (product.on_hand, product.reserved) == (5, 3)
     assert "order_taken" in [kind for kind, _ in await customer_news(api_shop, buyer.customer_id)]
     listed = (await client.get("/api/v1/orders?q=55 4444 3333")).json()["items"]
-    assert [o["code"] for o in listed] == [got["code"], before.code]
+    assert [o["code"] for o in listed] == [got["code"], by_phone.json()["code"], before.code]
 
 
 async def test_an_oversold_order_is_a_409_and_reserves_nothing(api_shop, api_as):

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
+from core.domain.errors import StoreUnavailable
 from core.services import inventory, orders
 from core.services.catalog import get_product
 from core.services.customers import identify
+from handlers import conversation
 from tests.conftest import MERCHANT
 from tests.e2e.chat_driver import ChatDriver
 from tests.e2e.test_terminal_admin import spanish_customer_orders
@@ -21,7 +23,9 @@ def code_in(text: str) -> str:
     return re.findall(r"PED-\w{5}", text)[-1]
 
 
-async def test_one_message_order_for_a_known_customer_reaches_their_chat_in_spanish(demo_shop):
+async def test_one_message_order_the_merchant_sends_to_a_known_customers_chat_in_spanish(
+    demo_shop,
+):
     customer, first = await spanish_customer_orders(demo_shop)  # gave 5512345678 at checkout
     admin = ChatDriver(demo_shop, "owner", name="Dueña", locale="es")
     await admin.open()
@@ -29,11 +33,21 @@ async def test_one_message_order_for_a_known_customer_reaches_their_chat_in_span
     before = (await get_product(demo_shop, sku="TAZA-TAL")).available
 
     summary = await admin.type(
-        "/nuevopedido 55 1234 5678; taza-tal x2, VELA-LAV; envío a domicilio Calle 5 #12, "
-        "Centro, Monterrey, Nuevo León, 64000; efectivo"
+        "/nuevopedido 55 1234 5678 Lucía Gómez; taza-tal x2, VELA-LAV; envío a domicilio "
+        "Calle 5 #12, Centro, Monterrey, Nuevo León, 64000; efectivo"
     )
     assert "Revisa el pedido" in summary
-    assert "Cliente: Lucía Gómez · +52 55 1234 5678" in summary  # the name of her last order
+    assert "Cliente: Lucía Gómez · +52 55 1234 5678" in summary
+    # A number typed at a checkout proves nothing: her chat is offered, not chosen.
+    assert "Aún no tiene chat" in summary
+    assert "Lucía Gómez dio este número al pedir en un chat." in summary
+    unlinked = admin.payload_of("Confirmar pedido")
+    summary = await admin.press("Enviarlo al chat de Lucía Gómez")
+    assert "recibe la confirmación en su chat" in summary
+    assert "de un mensaje anterior" in await admin.send_payload(unlinked)
+    summary = await admin.press("No enviarlo a su chat")
+    assert "Aún no tiene chat" in summary
+    summary = await admin.press("Enviarlo al chat de Lucía Gómez")
     assert "recibe la confirmación en su chat" in summary
     assert "2 × Taza de talavera (TAZA-TAL) · $378.00" in summary
     assert "Total: $626.50" in summary  # 378 + 149.50 + 99 standard shipping
@@ -105,6 +119,48 @@ async def test_step_by_step_in_english_with_slips_and_a_new_number_claimed_on_wh
         await carlos.says("Hola")
         where = await carlos.says("¿dónde está mi pedido?")
         assert code in where
+
+
+async def test_confirm_again_after_the_save_failed_answers_the_order_placed_once(
+    demo_shop, monkeypatch
+):
+    admin = ChatDriver(demo_shop, "owner", name="Owner", locale="en")
+    await admin.open()
+    before = (await get_product(demo_shop, sku="TAZA-TAL")).available
+    placed_before = (await orders.list_orders(demo_shop, MERCHANT))[1]
+    summary = await admin.type(
+        "/neworder 55 8765 4321 Carlos Ruiz; TAZA-TAL x2; standard Calle 5 #12, Centro, "
+        "Monterrey, Nuevo León, 64000; cash"
+    )
+    assert "Check the order" in summary
+    confirm = admin.payload_of("Confirm order")
+
+    # The order commits, then the database goes away before the conversation is saved
+    # (a process killed there is the same): the draft still holds the summary.
+    save = conversation.save_conversation
+
+    async def away(shop, record):
+        raise StoreUnavailable(reason="test")
+
+    monkeypatch.setattr(conversation, "save_conversation", away)
+    assert "moment of trouble" in await admin.press("Confirm order")
+    assert (await orders.list_orders(demo_shop, MERCHANT))[1] == placed_before + 1
+    # Pressed again while it is still away: answered with that order, nothing new.
+    assert "moment of trouble" in await admin.send_payload(confirm)
+    monkeypatch.setattr(conversation, "save_conversation", save)
+
+    # Back: a word shows the summary again (a new Confirm); it answers the same order.
+    assert "Press Confirm order, or Cancel." in await admin.type("hello?")
+    placed = await admin.press("Confirm order")
+    code = code_in(placed)
+    assert f"✅ Order {code} placed and confirmed." in placed
+    assert "older message" in await admin.send_payload(confirm)  # now saved: done
+
+    assert (await orders.list_orders(demo_shop, MERCHANT))[1] == placed_before + 1
+    assert (await get_product(demo_shop, sku="TAZA-TAL")).available == before - 2
+    async with demo_shop.uow(write=False) as uow:
+        news = await uow.outbox.list(recipient="admin")
+    assert [m.kind for m in news if m.payload.get("code") == code] == ["new_order"]
 
 
 async def test_a_customer_cannot_take_orders_and_an_admin_on_whatsapp_can(demo_shop):

@@ -16,7 +16,7 @@ from core.domain.errors import (
     OutOfStock,
     ProductNotFound,
 )
-from core.domain.orders import OrderStatus, PaymentMethod
+from core.domain.orders import OrderStatus, PaymentMethod, new_order_code
 from core.domain.phone_orders import (
     PICKUP,
     InvalidPhone,
@@ -27,6 +27,7 @@ from core.domain.phone_orders import (
 from core.services import customers, orders, outbox, phone_orders
 from core.services.catalog import get_product
 from core.services.context import Shop
+from core.services.privacy import CustomerNotFound
 from core.store.database import Database
 from tests.conftest import MERCHANT, add_product, buy, new_buyer, test_settings
 
@@ -50,17 +51,52 @@ async def gorras(shop: Shop) -> int:
     return await add_product(shop, "GORRA-AZ", price="250.00", stock=3, name="Gorra azul")
 
 
-async def test_an_order_for_a_chat_customer_is_theirs_reserved_and_told_in_their_chat(shop, gorras):
+async def test_a_number_typed_at_a_chat_checkout_links_nothing_until_the_merchant_names_them(
+    shop, gorras
+):
+    # Someone on a chat whose ids are no phone numbers (Telegram-like) orders giving a
+    # number, then cancels: anyone can type anyone's number.
+    typist = await new_buyer(shop, "u-ana")
+    first = await buy(shop, typist, {await add_product(shop, "X-1", stock=2): 1})
+    assert first.phone == "+52 951 123 4567"  # what checkout wrote
+    await orders.cancel_order(shop, typist.actor, first.code, "era prueba")
+
+    taken = await phone_orders.place_order_for_customer(
+        shop, MERCHANT, request("951-123-4567", ("GORRA-AZ", 1))
+    )
+    # Not theirs: an offline record of the number, nothing in the typist's chat.
+    assert taken.customer_id != typist.customer_id
+    async with shop.uow(write=False) as uow:
+        offline = await uow.customers.get(taken.customer_id)
+    assert offline is not None and offline.offline
+    assert [o.code for o in await orders.customer_orders(shop, typist.customer_id)] == [first.code]
+    news = await outbox.messages(shop, customer_id=typist.customer_id)
+    assert "order_taken" not in [m.kind for m in news]
+    # The merchant is told who typed it, to choose.
+    who = await phone_orders.customer_for_phone(shop, MERCHANT, "9511234567")
+    assert not who.in_chat and who.customer is not None and who.customer.id == offline.id
+    assert who.gave_it is not None and who.gave_it.id == typist.customer_id
+    assert who.gave_it_name == "Ana López"
+
+
+async def test_an_order_for_the_chat_customer_the_merchant_names_is_theirs_and_told_there(
+    shop, gorras
+):
     buyer = await new_buyer(shop, "u-ana")
     await add_product(shop, "TAZA-01", price="80.00", stock=5)
-    first = await buy(shop, buyer, {await add_product(shop, "X-1", stock=2): 1})
-    assert first.phone == "+52 951 123 4567"  # what checkout wrote
+    lines = (("gorra-az", 1), ("TAZA-01", 1), ("GORRA-AZ", 1))
+    with pytest.raises(CustomerNotFound):
+        await phone_orders.place_order_for_customer(
+            shop, MERCHANT, request("951-123-4567", *lines, customer_id=buyer.customer_id + 99)
+        )
+    assert (await get_product(shop, sku="GORRA-AZ")).available == 3
 
     order = await phone_orders.place_order_for_customer(
-        shop, MERCHANT, request("951-123-4567", ("gorra-az", 1), ("TAZA-01", 1), ("GORRA-AZ", 1))
+        shop, MERCHANT, request("951-123-4567", *lines, customer_id=buyer.customer_id, name="")
     )
 
     assert order.customer_id == buyer.customer_id
+    assert order.customer_name == "Ana"  # their chat's name, none given
     assert order.status is OrderStatus.CONFIRMED  # cash, taken by the merchant
     assert [(line.sku, line.quantity) for line in order.lines] == [("GORRA-AZ", 2), ("TAZA-01", 1)]
     assert order.total.amount == 500_00 + 80_00 + 99_00  # standard shipping below 999
@@ -76,6 +112,68 @@ async def test_an_order_for_a_chat_customer_is_theirs_reserved_and_told_in_their
     placed = next(e for e in details.timeline if e.kind == "placed")
     assert placed.actor == str(MERCHANT)
     assert placed.data["source"] == "phone"
+
+
+async def test_placed_again_with_its_code_the_request_answers_the_order_already_placed(
+    shop, gorras
+):
+    code = new_order_code()
+    # All three units: the second placement must not read them as sold out.
+    again = request("5512345678", ("GORRA-AZ", 3), code=code)
+    order = await phone_orders.place_order_for_customer(shop, MERCHANT, again)
+    assert order.code == code
+
+    repeat = await phone_orders.place_order_for_customer(shop, MERCHANT, again)
+
+    assert (repeat.code, repeat.id) == (code, order.id)
+    assert (await orders.list_orders(shop, MERCHANT))[1] == 1
+    product = await get_product(shop, sku="GORRA-AZ")
+    assert (product.on_hand, product.reserved) == (3, 3)
+    async with shop.uow(write=False) as uow:
+        news = await uow.outbox.list(recipient="admin")  # one row per admin
+    assert [m.kind for m in news if m.payload.get("code") == code] == ["new_order"]
+
+    # Another request that drew the same code by chance (another number) is placed
+    # with a code of its own.
+    await add_product(shop, "TAZA-01", stock=5)
+    other = await phone_orders.place_order_for_customer(
+        shop, MERCHANT, request("5587654321", ("TAZA-01", 1), code=code)
+    )
+    assert other.code != code and other.phone == "+52 55 8765 4321"
+    assert (await orders.list_orders(shop, MERCHANT))[1] == 2
+
+
+async def test_the_same_request_placed_twice_at_once_is_one_order(
+    database_url, backend, shop, gorras, monkeypatch
+):
+    if backend == "sqlite":
+        pytest.skip("SQLite serialises writers: only PostgreSQL interleaves this race")
+    read_lines, both_read = phone_orders._lines, asyncio.Barrier(2)
+
+    async def read_then_wait(uow, wanted):
+        lines = await read_lines(uow, wanted)
+        await both_read.wait()
+        return lines
+
+    monkeypatch.setattr(phone_orders, "_lines", read_then_wait)
+    same = request("5512345678", ("GORRA-AZ", 2), code=new_order_code())
+    workers = [
+        Shop(Database(database_url), test_settings(database_url), clock=shop.clock)
+        for _ in range(2)
+    ]
+    try:
+        # Both pass the "placed already?" read before either inserts: the unique code
+        # decides, and the loser's run again finds the winner's order.
+        results = await asyncio.gather(
+            *(phone_orders.place_order_for_customer(w, MERCHANT, same) for w in workers)
+        )
+    finally:
+        for worker in workers:
+            await worker.db.dispose()
+    assert {r.code for r in results} == {same.code}
+    assert (await orders.list_orders(shop, MERCHANT))[1] == 1
+    product = await get_product(shop, sku="GORRA-AZ")
+    assert (product.on_hand, product.reserved) == (3, 2)
 
 
 async def test_a_new_number_gets_an_offline_record_no_message_and_its_whatsapp_person_claims_it(

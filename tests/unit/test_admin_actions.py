@@ -31,6 +31,7 @@ from handlers.admin.phone_orders import (
     OrderItemsDone,
     OrderPayment,
     OrderShipping,
+    OrderToChat,
 )
 from handlers.admin.privacy import ForgetCustomer, KeepCustomer
 from handlers.admin.returns import (
@@ -87,6 +88,7 @@ OLD_PAYLOADS: list[tuple[Action, str]] = [
     (OrderPayment("cash_on_delivery"), "pop:cash_on_delivery"),
     (OrderConfirm("a1b2c3d4"), "poc:a1b2c3d4"),
     (OrderDiscard(), "pox"),
+    (OrderToChat(7), "pol:7"),
 ]
 
 
