@@ -78,6 +78,15 @@ async def cmd_webhook(shop: Shop, t: Translator, args: argparse.Namespace) -> in
             print(
                 _("The URL must start with http:// or https:// and name a host."), file=sys.stderr
             )
+        elif problem == "private_address":
+            print(
+                _(
+                    "{host} is this machine or a private network: webhooks go only to public "
+                    "internet addresses. To send to a receiver on your own machine while you "
+                    "develop, set WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true."
+                ).format(host=error.data.get("host", "")),
+                file=sys.stderr,
+            )
         else:
             if problem == "unknown_event":
                 print(

@@ -3,9 +3,17 @@ each message per Standard Webhooks and POSTs it, and records every attempt.
 
 Each loop: events not fanned out yet become deliveries (core/services/webhooks.py
 `fan_out`), the due deliveries are claimed with a lease (several workers never send one
-delivery at once), one endpoint's deliveries go in order, different endpoints' at the
-same time. An answer 2xx is delivered; anything else (3xx included: redirects are not
-followed), a timeout or a network error is a failed attempt, tried again later.
+delivery at once), the deliveries this sender claimed for one endpoint go in order,
+different endpoints' at the same time: at least once, order usually but not strictly
+kept (docs/webhooks.md says what a receiver can count on). An answer 2xx is delivered;
+anything else (3xx included: redirects are not followed), a timeout or a network error
+is a failed attempt, tried again later.
+
+Only public internet addresses are sent to (unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES):
+at each attempt the URL's host is resolved, every address it gives is checked, and the
+connection goes to a checked address (the Host header and TLS's server name stay the
+URL's), so a name that resolves to a public address when registered and to a private
+one later (DNS rebinding) still cannot reach this machine or its network.
 
 The webhook-timestamp header is the real time of the attempt (the receiver checks it
 against its own clock, five minutes either way); the message's own "timestamp" is when
@@ -15,7 +23,9 @@ the event happened, on the shop's clock.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,7 +36,14 @@ import httpx
 from standardwebhooks import Webhook
 
 from core.domain.errors import StoreUnavailable
-from core.domain.webhooks import RESPONSE_EXCERPT, TIMEOUT_SECONDS, AttemptResult, DueDelivery
+from core.domain.webhooks import (
+    RESPONSE_EXCERPT,
+    TIMEOUT_SECONDS,
+    AttemptResult,
+    DueDelivery,
+    clean_text,
+    is_public_address,
+)
 from core.services import webhooks
 from core.services.context import Shop
 
@@ -43,9 +60,34 @@ def signature_header(delivery: DueDelivery, body: str, at: datetime) -> str:
     return " ".join(Webhook(secret).sign(delivery.msg_id, at, body) for secret in delivery.secrets)
 
 
-def _excerpt(raw: bytes) -> str:
-    text = " ".join(raw.decode("utf-8", errors="replace").split())
-    return text[:RESPONSE_EXCERPT]
+def _excerpt(raw: bytes | str) -> str:
+    """The start of an answer (or an error) for the log: any bytes as UTF-8, with no
+    control characters (a NUL would stop PostgreSQL from recording it), on one line."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    return " ".join(clean_text(text).split())[:RESPONSE_EXCERPT]
+
+
+class Refused(Exception):
+    """The URL's host is (or resolves to) an address messages may not go to."""
+
+
+async def addresses(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses to connect to for host, in the resolver's order; Refused when
+    one of them is not public (all are checked: which one a connection would take is
+    the resolver's choice)."""
+    try:
+        found = [ipaddress.ip_address(host)]
+    except ValueError:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        # sockaddr[0] is the address; an IPv6 one may end with "%zone"
+        found = [ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in infos]
+    unique = list(dict.fromkeys(found))
+    if not allow_private:
+        for address in unique:
+            if not is_public_address(address):
+                named = "" if str(address) == host else f" ({address})"
+                raise Refused(f"{host}{named} is not a public address")
+    return [str(address) for address in unique]
 
 
 class WebhookSender:
@@ -63,6 +105,7 @@ class WebhookSender:
         self.lease = lease
         self.timeout = timeout
         self.wall_clock = wall_clock
+        self.allow_private = shop.settings.webhooks_allow_private_addresses
         self._client: httpx.AsyncClient | None = None
         self.backlog = False  # the last fan-out took a full batch: more events wait
 
@@ -71,6 +114,10 @@ class WebhookSender:
             timeout=httpx.Timeout(self.timeout),
             follow_redirects=False,
             headers={"user-agent": USER_AGENT},
+            # Each attempt connects to the address it checked (`addresses`): no pooled
+            # connection (keyed by that address, made for another endpoint's name) is
+            # reused, and no proxy from the environment resolves the name instead.
+            transport=httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0)),
         )
         return self
 
@@ -123,25 +170,59 @@ class WebhookSender:
         }
         started = time.monotonic()
         try:
-            # httpx's timeout bounds each read; this bounds the whole attempt, so a
-            # receiver answering a byte at a time cannot outlast the lease.
+            # httpx's timeout bounds each read; this bounds the whole attempt (resolving
+            # the name too), so a receiver answering a byte at a time cannot outlast the
+            # lease.
             async with asyncio.timeout(self.timeout):
+                status, raw = await self._post(delivery.url, body, headers)
+        except TimeoutError:
+            return AttemptResult(False, None, f"no answer within {self.timeout:g} s", _ms(started))
+        except Refused as refused:
+            note = f"refused: {refused} (WEBHOOKS_ALLOW_PRIVATE_ADDRESSES)"
+            return AttemptResult(False, None, _excerpt(note), _ms(started))
+        except socket.gaierror as error:
+            return AttemptResult(False, None, _excerpt(f"name not resolved: {error}"), _ms(started))
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            return AttemptResult(
+                False, None, _excerpt(f"{type(error).__name__}: {error}"), _ms(started)
+            )
+        except Exception as error:  # still an attempt: recorded, retried on the schedule
+            log.exception("webhook delivery %s: the attempt failed", delivery.id)
+            return AttemptResult(
+                False, None, _excerpt(f"{type(error).__name__}: {error}"), _ms(started)
+            )
+        ok = 200 <= status < 300
+        return AttemptResult(ok, status, _excerpt(raw), _ms(started))
+
+    async def _post(self, url: str, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        """POST to each checked address of the URL's host until one takes the connection;
+        the answer's status and its first bytes."""
+        assert self._client is not None
+        target = httpx.URL(url)
+        host = target.raw_host.decode("ascii")  # a name in IDNA form, or an IP
+        port = target.port or (443 if target.scheme == "https" else 80)
+        found = await addresses(host, port, allow_private=self.allow_private)
+        headers = {**headers, "host": target.netloc.decode("ascii")}
+        extensions = {"sni_hostname": host} if target.scheme == "https" else {}
+        for number, address in enumerate(found, start=1):
+            try:
                 async with self._client.stream(
-                    "POST", delivery.url, content=body.encode("utf-8"), headers=headers
+                    "POST",
+                    target.copy_with(host=address),
+                    content=body.encode("utf-8"),
+                    headers=headers,
+                    extensions=extensions,
                 ) as response:
                     raw = b""
                     async for chunk in response.aiter_bytes():
                         raw += chunk
                         if len(raw) >= READ_AT_MOST:
                             break
-        except TimeoutError:
-            return AttemptResult(False, None, f"no answer within {self.timeout:g} s", _ms(started))
-        except (httpx.HTTPError, httpx.InvalidURL) as error:
-            return AttemptResult(
-                False, None, _excerpt(f"{type(error).__name__}: {error}".encode()), _ms(started)
-            )
-        ok = 200 <= response.status_code < 300
-        return AttemptResult(ok, response.status_code, _excerpt(raw), _ms(started))
+                    return response.status_code, raw
+            except httpx.ConnectError:
+                if number == len(found):
+                    raise  # the last address refused too
+        raise httpx.ConnectError(f"{host} has no address")
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
         forgotten_at = 0.0

@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: str = ""
+    # Outgoing webhooks (docs/webhooks.md) go only to public internet addresses: not to
+    # this machine, a private network or the cloud's metadata service, which a receiver's
+    # answer would let an API key read. true: a developer's receiver on their own machine.
+    webhooks_allow_private_addresses: bool = False
 
     @field_validator("log_format", mode="before")
     @classmethod

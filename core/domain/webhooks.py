@@ -12,8 +12,11 @@ every attempt for DISABLE_AFTER is disabled and the admins are told.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import secrets
+import socket
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -102,7 +105,9 @@ MAX_URL_LENGTH = 2000
 
 class InvalidWebhook(DomainError):
     """An endpoint that can't be registered: `problem` is "url" (not an absolute
-    http(s) URL), "events" (none given) or "unknown_event" (`event` names it)."""
+    http(s) URL), "private_address" (`host` is this machine or a private network, and
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES is off), "events" (none given) or "unknown_event"
+    (`event` names it)."""
 
     code = "invalid_webhook"
 
@@ -118,8 +123,11 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # every attempt failed (MAX_ATTEMPTS), or its endpoint was removed
 
 
-def check_url(url: str) -> str:
-    """The URL as given, if it is an absolute http or https URL with a host."""
+def check_url(url: str, *, allow_private: bool = False) -> str:
+    """The URL as given, if it is an absolute http or https URL with a host; unless
+    allow_private, a host that is this machine or a private network (an IP literal that
+    is not public, "localhost") is refused as problem "private_address". A name is
+    checked again, resolved, by the sender at every attempt (`is_public_address`)."""
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -134,7 +142,54 @@ def check_url(url: str) -> str:
         or any(ch.isspace() for ch in url)
     ):
         raise InvalidWebhook(problem="url", url=url[:200])
+    if not allow_private and not host_may_be_public(parts.hostname):
+        raise InvalidWebhook(problem="private_address", host=parts.hostname[:200])
     return url
+
+
+# Names that are this machine whatever DNS says (RFC 6761 and common /etc/hosts lines).
+_LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def host_may_be_public(host: str) -> bool:
+    """False for a host that is surely not on the public internet: an IP literal that is
+    not public (IPv4's old forms too: "127.1", "2130706433", "0x7f.0.0.1") or a name of
+    this machine. A name may still resolve to a private address: the sender checks."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host in _LOCAL_NAMES or host.endswith(".localhost"):
+        return False
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+    except ValueError:
+        try:  # what the resolver would read as an IPv4 address
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return True  # a name
+    return is_public_address(address)
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether messages may go to this address: a global unicast one. Refused: loopback,
+    private (RFC 1918, fc00::/7), link-local (169.254/16 with the clouds' metadata
+    service, fe80::/10), shared (100.64/10), unspecified, reserved, documentation,
+    multicast and broadcast; an IPv6 address embedding an IPv4 one is judged by it."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public_address(embedded)
+    return address.is_global and not address.is_multicast
+
+
+def clean_text(text: str) -> str:
+    """Text fit for the delivery log and any database: control characters (NUL among
+    them, which PostgreSQL refuses in text) and lone surrogates dropped, newline and tab
+    kept."""
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
 
 
 def parse_events(names: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:

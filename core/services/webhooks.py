@@ -15,10 +15,12 @@ whole story.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.domain.actors import Actor
+from core.domain.errors import StoreUnavailable
 from core.domain.events import WebhookEndpointDisabled
 from core.domain.outbox import OutboxMessage
 from core.domain.webhooks import (
@@ -31,12 +33,15 @@ from core.domain.webhooks import (
     WebhookEndpoint,
     WebhookNotFound,
     check_url,
+    clean_text,
     new_secret,
     parse_events,
     retry_delay,
 )
 from core.services.context import Shop, require_admin
 from core.store.uow import SqlUnitOfWork
+
+log = logging.getLogger("pedidos.webhooks")
 
 LEASE = timedelta(seconds=60)  # longer than one attempt's timeout, several times over
 KEEP_DAYS = 30  # finished deliveries and their log are kept this long
@@ -102,9 +107,11 @@ async def register(
     description: str = "",
 ) -> EndpointSecret:
     """A new endpoint that gets the events of these types (names, "order.*", "*") from
-    now on. InvalidWebhook for a URL that is not http(s) or an unknown event type. The
-    secret is returned here and by rotate_secret only."""
-    url, chosen = check_url(url), parse_events(events)
+    now on. InvalidWebhook for a URL that is not http(s), one on this machine or a
+    private network (unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES), or an unknown event type.
+    The secret is returned here and by rotate_secret only."""
+    url = check_url(url, allow_private=shop.settings.webhooks_allow_private_addresses)
+    chosen = parse_events(events)
     now = shop.now()
     async with shop.uow() as uow:
         await require_admin(uow, actor, "webhook_register")
@@ -135,12 +142,14 @@ async def update_endpoint(
     url: str | None = None,
     events: str | list[str] | tuple[str, ...] | None = None,
     description: str | None = None,
+    enabled: bool | None = None,
 ) -> EndpointInfo:
-    """Change what was given (the URL, the event types, the description). Events
+    """Change what was given (the URL, the event types, the description, on or off as
+    `set_enabled` does), all in one transaction: all of it is changed or none. Events
     already fanned out keep going to the endpoint as they were."""
     values: dict[str, object] = {}
     if url is not None:
-        values["url"] = check_url(url)
+        values["url"] = check_url(url, allow_private=shop.settings.webhooks_allow_private_addresses)
     if events is not None:
         values["events"] = list(parse_events(events))
     if description is not None:
@@ -151,6 +160,8 @@ async def update_endpoint(
         await _endpoint(uow, endpoint_id)
         if values:
             await uow.webhooks.update_endpoint(endpoint_id, now, **values)
+        if enabled is not None:
+            await _switch(uow, actor, endpoint_id, enabled, now)
         endpoint = await _endpoint(uow, endpoint_id)
         await uow.commit(now)
     return _info(endpoint, now)
@@ -162,24 +173,30 @@ async def set_enabled(shop: Shop, actor: Actor, endpoint_id: int, enabled: bool)
     it, until it is enabled again)."""
     now = shop.now()
     async with shop.uow() as uow:
-        await require_admin(uow, actor, "webhook_enable" if enabled else "webhook_disable")
-        await _endpoint(uow, endpoint_id)
-        if enabled:
-            await uow.webhooks.update_endpoint(
-                endpoint_id,
-                now,
-                enabled=True,
-                failure_streak=0,
-                failing_since=None,
-                disabled_at=None,
-                disabled_reason="",
-            )
-            await uow.webhooks.resume_deliveries(endpoint_id, now)
-        else:
-            await uow.webhooks.disable(endpoint_id, "disabled by the merchant", now)
+        await _switch(uow, actor, endpoint_id, enabled, now)
         endpoint = await _endpoint(uow, endpoint_id)
         await uow.commit(now)
     return _info(endpoint, now)
+
+
+async def _switch(
+    uow: SqlUnitOfWork, actor: Actor, endpoint_id: int, enabled: bool, now: datetime
+) -> None:
+    await require_admin(uow, actor, "webhook_enable" if enabled else "webhook_disable")
+    await _endpoint(uow, endpoint_id)
+    if enabled:
+        await uow.webhooks.update_endpoint(
+            endpoint_id,
+            now,
+            enabled=True,
+            failure_streak=0,
+            failing_since=None,
+            disabled_at=None,
+            disabled_reason="",
+        )
+        await uow.webhooks.resume_deliveries(endpoint_id, now)
+    else:
+        await uow.webhooks.disable(endpoint_id, "disabled by the merchant", now)
 
 
 async def remove_endpoint(shop: Shop, actor: Actor, endpoint_id: int) -> None:
@@ -303,7 +320,27 @@ async def record_attempt(shop: Shop, delivery: DueDelivery, result: AttemptResul
     """Log one attempt and settle the delivery: "delivered", "retry" (its next attempt
     waits RETRY_DELAYS), "failed" (no attempts left), "disabled" (its endpoint has
     failed every attempt for DISABLE_AFTER: disabled now, and the admins are told in
-    the same transaction), or "gone" (the endpoint was removed meanwhile)."""
+    the same transaction), or "gone" (the endpoint was removed meanwhile).
+
+    If the database refuses to record it, the attempt is recorded as failed, with a
+    note saying so: a delivery left "sending" would be sent again at every lease's end,
+    its attempts never counted, forever. Failed, it is retried on the schedule (sent
+    twice, perhaps: at least once, never lost)."""
+    result = dataclasses.replace(result, response=clean_text(result.response))
+    try:
+        return await _record_attempt(shop, delivery, result)
+    except StoreUnavailable:
+        raise  # nowhere to record it: the lease runs out, and it is sent again then
+    except Exception as error:
+        log.exception("recording webhook delivery %s's attempt failed", delivery.id)
+        note = f"the attempt could not be recorded ({type(error).__name__})"
+        if result.status_code is not None:
+            note += f"; the answer was {result.status_code}"
+        failed = AttemptResult(False, None, note, result.duration_ms)
+        return await _record_attempt(shop, delivery, failed)
+
+
+async def _record_attempt(shop: Shop, delivery: DueDelivery, result: AttemptResult) -> str:
     now = shop.now()
     attempt = delivery.attempts + 1
     delay = None if result.ok else retry_delay(attempt)

@@ -11,11 +11,21 @@ import pytest
 
 from bot.webhooks_out import WebhookSender
 from core.services import inventory
+from core.services.context import Shop
 from tests.api import bearer
-from tests.conftest import MERCHANT
+from tests.api.conftest import client_for, make_key, open_api_shop
+from tests.conftest import MERCHANT, Clock
 from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.sqlite_only
+
+
+@pytest.fixture
+async def api_shop(api_database_url: str, clock: Clock) -> AsyncIterator[Shop]:
+    """The receivers here listen on 127.0.0.1: a developer's setting lets them."""
+    shop = await open_api_shop(api_database_url, clock, webhooks_allow_private_addresses=True)
+    yield shop
+    await shop.db.dispose()
 
 
 @pytest.fixture
@@ -170,3 +180,30 @@ async def test_scopes_read_and_write(api_key, api_client, receiver):
     others = await api_key("orders:read,orders:write,stock:read,stock:write")
     answer = await api_client.get("/api/v1/webhooks", headers=bearer(others))
     assert answer.status_code == 403 and answer.json()["scope"] == "webhooks:read"
+
+
+async def test_an_address_on_this_machine_or_a_private_network_is_refused(api_database_url, clock):
+    shop = await open_api_shop(api_database_url, clock)  # the default: public addresses only
+    try:
+        async with client_for(shop, bearer(await make_key(shop, "webhooks:write"))) as client:
+            for url in ("http://127.0.0.1:8080/h", "http://169.254.169.254/", "http://[::1]/"):
+                answer = await client.post(
+                    "/api/v1/webhooks", json={"url": url, "events": ["stock.low"]}
+                )
+                assert answer.status_code == 422, answer.text
+                problem = answer.json()
+                assert (problem["code"], problem["problem"]) == (
+                    "invalid_webhook",
+                    "private_address",
+                )
+                assert problem["host"] in url
+            made = await client.post(
+                "/api/v1/webhooks", json={"url": "https://erp.example.com/h", "events": ["*"]}
+            )
+            assert made.status_code == 201, made.text
+            answer = await client.patch(
+                f"/api/v1/webhooks/{made.json()['id']}", json={"url": "http://10.0.0.5/h"}
+            )
+            assert answer.status_code == 422 and answer.json()["problem"] == "private_address"
+    finally:
+        await shop.db.dispose()

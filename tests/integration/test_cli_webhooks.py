@@ -20,9 +20,13 @@ from tests.webhook_receiver import WebhookReceiver
 pytestmark = pytest.mark.slow  # each command is a Python process
 
 
-async def pedidos(folder: Path, *args: str) -> Ran:
+async def pedidos(folder: Path, *args: str, **env: str) -> Ran:
     """The command in a shop whose language is English (DEFAULT_LOCALE=en)."""
-    return await pedidos_in_spanish(folder, *args, DEFAULT_LOCALE="en")
+    return await pedidos_in_spanish(folder, *args, DEFAULT_LOCALE="en", **env)
+
+
+# The receivers here listen on 127.0.0.1: a developer's machine, which must say so.
+LOCAL_RECEIVERS = {"WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true"}
 
 
 def secret_in(out: str) -> str:
@@ -37,7 +41,13 @@ async def test_add_prints_the_id_and_secret_once_and_the_secret_verifies_what_is
     try:
         async with WebhookReceiver() as receiver:
             added = await pedidos(
-                tmp_path, "webhook", "add", receiver.url(), "--events", "order.created,stock.low"
+                tmp_path,
+                "webhook",
+                "add",
+                receiver.url(),
+                "--events",
+                "order.created,stock.low",
+                **LOCAL_RECEIVERS,
             )
             assert added.code == 0, added.err
             assert "Webhook #1 added: " + receiver.url() in added.out
@@ -54,7 +64,7 @@ async def test_add_prints_the_id_and_secret_once_and_the_secret_verifies_what_is
 
             shop.clock.now = datetime.now(UTC)  # type: ignore[attr-defined]
             order = await buy(shop, await new_buyer(shop), {await add_product(shop, "CAM-M"): 1})
-            sent = await pedidos(tmp_path, "webhook", "send")
+            sent = await pedidos(tmp_path, "webhook", "send", **LOCAL_RECEIVERS)
             assert sent.code == 0, sent.err
             assert sent.out.strip() == "1 delivery attempted."
             (got,) = receiver.received
@@ -81,7 +91,7 @@ async def test_add_prints_the_id_and_secret_once_and_the_secret_verifies_what_is
 async def test_rotate_prints_a_new_secret_and_both_sign_during_the_grace(tmp_path: Path):
     shop = await open_shop(db_url(tmp_path), Clock(datetime.now(UTC)))
     try:
-        made = await webhooks.register(shop, MERCHANT, "http://127.0.0.1:9/x", "*")
+        made = await webhooks.register(shop, MERCHANT, "https://example.com/x", "*")
         rotated = await pedidos(tmp_path, "webhook", "rotate", str(made.endpoint.id))
         assert rotated.code == 0, rotated.err
         new = secret_in(rotated.out)
@@ -111,6 +121,20 @@ async def test_bad_input_is_refused_with_the_reason_and_changes_nothing(tmp_path
     assert unknown.code == 2
     assert "Unknown event type: order.teleported" in unknown.err
     assert "order.created" in unknown.err  # the types it could have been
+    metadata = await pedidos(
+        tmp_path, "webhook", "add", "http://169.254.169.254/latest/", "--events", "*"
+    )
+    assert metadata.code == 2 and metadata.out == ""
+    assert metadata.err.startswith(
+        "169.254.169.254 is this machine or a private network: webhooks go only to public "
+        "internet addresses."
+    )
+    assert "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true" in metadata.err
+    local = await pedidos_in_spanish(
+        tmp_path, "webhook", "add", "http://localhost:3000/hooks", "--events", "*"
+    )
+    assert local.code == 2
+    assert local.err.startswith("localhost es esta máquina o una red privada")
     missing = await pedidos(tmp_path, "webhook", "enable", "7")
     assert missing.code == 1 and "There is no webhook #7." in missing.err
     listed = await pedidos(tmp_path, "webhook", "list")

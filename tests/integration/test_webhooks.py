@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import socket
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from aiohttp import web
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError
 
 from bot.webhooks_out import WebhookSender
 from core.domain.actors import customer
@@ -33,11 +37,37 @@ from core.services import expiry, orders, outbox, phone_orders, returns, shippin
 from core.services.context import Shop
 from core.store.database import Database
 from core.store.tables import webhook_deliveries, webhook_events
-from tests.conftest import ADDRESS, MERCHANT, Clock, add_product, buy, new_buyer, test_settings
+from core.store.webhooks_repo import SqlWebhookRepository
+from tests.conftest import (
+    ADDRESS,
+    MERCHANT,
+    Clock,
+    add_product,
+    buy,
+    new_buyer,
+    open_shop,
+    test_settings,
+)
 from tests.webhook_receiver import WebhookReceiver
 
 CARD = PaymentMethod.CARD
 ORDER_TYPES = "order.created,order.paid,order.confirmed,order.shipped,order.delivered"
+# The receivers here listen on 127.0.0.1, which a shop refuses unless told to.
+LOCAL_RECEIVERS = {"webhooks_allow_private_addresses": True}
+
+
+@pytest.fixture
+async def shop(database_url: str, clock: Clock) -> AsyncIterator[Shop]:
+    shop = await open_shop(database_url, clock)
+    shop.settings = test_settings(database_url, **LOCAL_RECEIVERS)
+    yield shop
+    await shop.db.dispose()
+
+
+def strict(shop: Shop) -> Shop:
+    """The same shop with the default setting: public addresses only."""
+    settings = shop.settings.model_copy(update={"webhooks_allow_private_addresses": False})
+    return dataclasses.replace(shop, settings=settings)
 
 
 @pytest.fixture
@@ -439,11 +469,11 @@ async def test_two_senders_on_postgresql_never_send_one_delivery_twice(
     LOCKED, so the receiver gets every event exactly once however they interleave."""
     if backend == "sqlite":
         pytest.skip("SQLite serialises writers: only PostgreSQL can prove this claim")
-    from tests.conftest import open_shop
-
     shop = await open_shop(database_url, clock)
+    shop.settings = test_settings(database_url, **LOCAL_RECEIVERS)
     workers = [
-        Shop(Database(database_url), test_settings(database_url), clock=clock) for _ in range(3)
+        Shop(Database(database_url), test_settings(database_url, **LOCAL_RECEIVERS), clock=clock)
+        for _ in range(3)
     ]
     try:
         await register(shop, receiver, "order.created,order.confirmed", "/a")
@@ -495,3 +525,218 @@ async def test_a_transfer_the_merchant_marks_paid_is_order_paid(shop, receiver):
     assert paid.type == "order.paid" and paid.data["code"] == order.code
     assert paid.data["amount"] == paid.data["total"]
     assert paid.verified_with == [hook.secret]
+
+
+class AnswersWith(WebhookReceiver):
+    """A receiver whose answers carry these bytes, whatever they are."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(answers=[status])
+        self.body = body
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        answer = await super()._handle(request)
+        return web.Response(status=answer.status, body=self.body)
+
+
+async def test_an_answer_with_a_nul_byte_is_one_failed_attempt_retried_on_schedule(
+    shop, clock: Clock
+):
+    """PostgreSQL refuses a NUL in text: the answer's start is logged without it (and
+    without other control characters), not left unrecorded and sent every minute."""
+    async with AnswersWith(502, b"bad\x00gate\x07way\r\n\xff\x1b[31m down") as receiver:
+        hook = await register(shop, receiver, "order.created")
+        await buy(shop, await new_buyer(shop), {await add_product(shop, "CAM-M"): 1})
+        assert await send_all(shop) == 1
+
+        (attempt,) = await webhooks.delivery_log(shop, MERCHANT, hook.endpoint.id)
+        assert (attempt.ok, attempt.status_code, attempt.attempt) == (False, 502, 1)
+        assert attempt.response == "badgateway \ufffd[31m down"
+        (delivery,) = await webhooks.deliveries(shop, MERCHANT, hook.endpoint.id)
+        assert delivery.status is DeliveryStatus.PENDING and delivery.attempts == 1
+        assert delivery.next_attempt_at == clock.now + RETRY_DELAYS[0]
+        assert delivery.last_error == attempt.response
+        endpoint = await webhooks.get_endpoint(shop, MERCHANT, hook.endpoint.id)
+        assert endpoint.failure_streak == 1
+
+        clock.advance(seconds=RETRY_DELAYS[0].total_seconds() - 1)
+        assert await send_all(shop) == 0  # nothing before its retry
+        clock.advance(seconds=1)
+        assert await send_all(shop) == 1
+        assert len(receiver.received) == 2
+        log = await webhooks.delivery_log(shop, MERCHANT, hook.endpoint.id)
+        assert [a.attempt for a in log] == [2, 1]
+
+
+async def test_a_binary_answer_2xx_is_delivered(shop):
+    async with AnswersWith(200, bytes(range(256))) as receiver:
+        hook = await register(shop, receiver, "order.created")
+        await buy(shop, await new_buyer(shop), {await add_product(shop, "CAM-M"): 1})
+        assert await send_all(shop) == 1
+        (attempt,) = await webhooks.delivery_log(shop, MERCHANT, hook.endpoint.id)
+        assert (attempt.ok, attempt.status_code) == (True, 200)
+        assert "\x00" not in attempt.response and attempt.response.startswith('!"#$%&')
+        (delivery,) = await webhooks.deliveries(shop, MERCHANT, hook.endpoint.id)
+        assert delivery.status is DeliveryStatus.DELIVERED
+        assert await send_all(shop) == 0
+
+
+@pytest.mark.expects_error(r"recording webhook delivery \d+'s attempt failed")
+async def test_an_attempt_the_database_refuses_to_record_is_a_failed_attempt(
+    shop, clock: Clock, receiver, monkeypatch: pytest.MonkeyPatch
+):
+    """Whatever makes recording fail, the delivery does not stay "sending" (sent again
+    at every lease's end, never counted): a failed attempt, retried on the schedule."""
+    real = SqlWebhookRepository.add_attempt
+    refusals = [DataError("INSERT INTO webhook_attempts", {}, Exception("refused"))]
+
+    async def refuse_once(self, *args, **kwargs):
+        if refusals:
+            raise refusals.pop()
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqlWebhookRepository, "add_attempt", refuse_once)
+    hook = await register(shop, receiver, "order.created")
+    await buy(shop, await new_buyer(shop), {await add_product(shop, "CAM-M"): 1})
+    assert await send_all(shop) == 1
+
+    (attempt,) = await webhooks.delivery_log(shop, MERCHANT, hook.endpoint.id)
+    assert (attempt.ok, attempt.status_code) == (False, None)
+    assert attempt.response == ("the attempt could not be recorded (DataError); the answer was 204")
+    (delivery,) = await webhooks.deliveries(shop, MERCHANT, hook.endpoint.id)
+    assert delivery.status is DeliveryStatus.PENDING
+    assert delivery.next_attempt_at == clock.now + RETRY_DELAYS[0]
+    clock.advance(seconds=RETRY_DELAYS[0].total_seconds() - 1)
+    assert await send_all(shop) == 0
+    clock.advance(seconds=1)
+    assert await send_all(shop) == 1  # sent again, with the same webhook-id: at least once
+    (delivery,) = await webhooks.deliveries(shop, MERCHANT, hook.endpoint.id)
+    assert delivery.status is DeliveryStatus.DELIVERED
+    assert [r.msg_id for r in receiver.received] == [receiver.received[0].msg_id] * 2
+
+
+PRIVATE_URLS = (
+    "http://127.0.0.1:8080/hooks",
+    "http://127.1/hooks",  # the resolver reads these as 127.0.0.1 too
+    "http://2130706433/hooks",
+    "http://0x7f.0.0.1/hooks",
+    "http://localhost:3000/hooks",
+    "http://LOCALHOST./hooks",
+    "http://app.localhost/hooks",
+    "http://0.0.0.0/hooks",
+    "http://10.1.2.3/hooks",
+    "http://172.16.0.9/hooks",
+    "https://192.168.1.10/hooks",
+    "http://100.64.0.1/hooks",
+    "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+    "http://224.0.0.1/hooks",
+    "http://255.255.255.255/hooks",
+    "http://[::1]/hooks",
+    "http://[::]/hooks",
+    "http://[fc00::1]/hooks",
+    "http://[fd12:3456::1]/hooks",
+    "http://[fe80::1]/hooks",
+    "http://[ff02::1]/hooks",
+    "http://[::ffff:127.0.0.1]/hooks",
+    "http://[::ffff:10.0.0.1]/hooks",
+)
+
+
+async def test_an_endpoint_on_this_machine_or_a_private_network_is_refused(shop):
+    public_only = strict(shop)
+    for url in PRIVATE_URLS:
+        with pytest.raises(InvalidWebhook) as refused:
+            await webhooks.register(public_only, MERCHANT, url, "order.created")
+        assert refused.value.data["problem"] == "private_address", url
+    made = await webhooks.register(public_only, MERCHANT, "https://8.8.8.8/h", "order.created")
+    for url in ("https://erp.example.com/h", "http://[2001:4860:4860::8888]:8443/h"):
+        await webhooks.update_endpoint(public_only, MERCHANT, made.endpoint.id, url=url)
+    with pytest.raises(InvalidWebhook) as refused:
+        await webhooks.update_endpoint(
+            public_only, MERCHANT, made.endpoint.id, url="http://169.254.169.254/"
+        )
+    assert refused.value.data == {"problem": "private_address", "host": "169.254.169.254"}
+    (kept,) = await webhooks.list_endpoints(public_only, MERCHANT)
+    assert kept.url == "http://[2001:4860:4860::8888]:8443/h"
+    # A developer's shop (WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true) takes them.
+    assert (await webhooks.register(shop, MERCHANT, PRIVATE_URLS[0], "*")).endpoint.id
+
+
+def resolves(monkeypatch: pytest.MonkeyPatch, names: dict[str, list[str]]) -> None:
+    """The sender's resolver answers these names with these addresses (DNS, faked)."""
+    loop = asyncio.get_running_loop()
+    real = loop.getaddrinfo
+
+    async def getaddrinfo(host, port, *args, **kwargs):
+        if host not in names:
+            return await real(host, port, *args, **kwargs)
+        return [
+            (
+                socket.AF_INET6 if ":" in address else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (address, port),
+            )
+            for address in names[host]
+        ]
+
+    monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
+
+
+async def test_the_sender_refuses_a_name_that_resolves_to_a_private_address_at_sending(
+    shop, clock: Clock, receiver, monkeypatch: pytest.MonkeyPatch
+):
+    """A name public when registered and private when sent to (DNS rebinding), or an
+    endpoint registered while private addresses were allowed: nothing is sent there."""
+    port = receiver.url().split(":")[-1].split("/")[0]
+    for name in ("rebinding.example.com", "localhost"):
+        await webhooks.register(shop, MERCHANT, f"http://{name}:{port}/hooks", "order.created")
+    resolves(monkeypatch, {"rebinding.example.com": ["93.184.215.14", "127.0.0.1"]})
+    await register(shop, receiver, "order.created")  # http://127.0.0.1:port
+    await buy(shop, await new_buyer(shop), {await add_product(shop, "CAM-M"): 1})
+
+    assert await send_all(strict(shop)) == 3
+    assert receiver.received == []
+    for endpoint, refused in zip(
+        await webhooks.list_endpoints(shop, MERCHANT),
+        (
+            "refused: rebinding.example.com (127.0.0.1) is not a public address",
+            "refused: localhost (",
+            "refused: 127.0.0.1 is not a public address",
+        ),
+        strict=True,
+    ):
+        (attempt,) = await webhooks.delivery_log(shop, MERCHANT, endpoint.id)
+        assert (attempt.ok, attempt.status_code) == (False, None)
+        assert attempt.response.startswith(refused), attempt.response
+        assert attempt.response.endswith(
+            "is not a public address (WEBHOOKS_ALLOW_PRIVATE_ADDRESSES)"
+        )
+        (delivery,) = await webhooks.deliveries(shop, MERCHANT, endpoint.id)
+        assert delivery.status is DeliveryStatus.PENDING  # tried again on the schedule
+
+    # Allowed (a developer's machine), and the name resolving here only: all three arrive.
+    resolves(monkeypatch, {"rebinding.example.com": ["127.0.0.1"]})
+    clock.advance(minutes=1)
+    assert await send_all(shop) == 3
+    assert len(receiver.received) == 3
+
+
+async def test_the_sender_connects_to_the_address_it_checked_with_the_urls_host(
+    shop, receiver, monkeypatch: pytest.MonkeyPatch
+):
+    """The name is resolved once, by the sender: the connection goes to that address
+    (here the receiver, whose name no real DNS knows), the Host header is the URL's."""
+    port = receiver.url().split(":")[-1].split("/")[0]
+    # The first address takes no connection (nobody listens on ::1 there): the next one.
+    resolves(monkeypatch, {"erp.example.com": ["::1", "127.0.0.1"]})
+    hook = await webhooks.register(
+        shop, MERCHANT, f"http://erp.example.com:{port}/hooks", "order.created"
+    )
+    receiver.secrets.append(hook.secret)
+    await buy(shop, await new_buyer(shop), {await add_product(shop, "CAM-M"): 1})
+    assert await send_all(shop) == 1
+    (got,) = receiver.received
+    assert got.headers["host"] == f"erp.example.com:{port}"
+    assert got.verified_with == [hook.secret]
