@@ -4,19 +4,19 @@ checked again by the services (require_admin), as for an admin's chat."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from bot.api.idempotency import STATE_KEY, check_limit
 from bot.api.problems import Problem
 from core.domain.actors import Actor
 from core.domain.api_keys import ApiKey
 from core.services import api_keys
 from core.services.context import Shop
-from handlers.throttle import IncomingLimiter, Verdict
+from handlers.throttle import IncomingLimiter
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `pedidos apikey create`.")
 
@@ -36,15 +36,34 @@ async def authenticated(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> Caller:
     shop: Shop = request.app.state.shop
-    key = await api_keys.authenticate(shop, credentials.credentials) if credentials else None
+    # A POST with an Idempotency-Key was authenticated and counted by the middleware
+    # already (before its claim): counted once, not twice.
+    key: ApiKey | None = getattr(request.state, STATE_KEY, None)
     if key is None:
-        raise Problem("unauthorized", headers={"WWW-Authenticate": "Bearer"})
-    limiter: IncomingLimiter = request.app.state.limiter
-    if limiter.check("api", str(key.id)) is not Verdict.HANDLE:
-        wait = max(1, math.ceil(limiter.seconds_to_next("api", str(key.id))))
-        raise Problem("too_many_requests", headers={"Retry-After": str(wait)})
-    request.state.api_key_id = key.id  # for the idempotency middleware's answer
+        key = await api_keys.authenticate(shop, credentials.credentials) if credentials else None
+        if key is None:
+            raise Problem("unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        wait = check_limit(request.app.state.limiter, key.id)
+        if wait is not None:
+            raise Problem("too_many_requests", headers={"Retry-After": str(wait)})
+    _refuse_nul(request)
     return Caller(key, api_keys.actor_of(key), shop)
+
+
+def _refuse_nul(request: Request) -> None:
+    """A NUL character (%00) in the path or the query: 422, before it reaches the store
+    (PostgreSQL's text can't hold one). Bodies are checked by schemas.Strict."""
+    where = [
+        name
+        for name, texts in (
+            ("path", [request.scope["path"]]),
+            ("query", [t for item in request.query_params.multi_items() for t in item]),
+        )
+        if any("\x00" in text for text in texts)
+    ]
+    if where:
+        errors = [{"where": w, "message": "a NUL character (%00) is not allowed"} for w in where]
+        raise Problem("invalid_request", errors=errors)
 
 
 def scoped(scope: str) -> Callable[..., Awaitable[Caller]]:

@@ -35,6 +35,13 @@ TITLES: dict[str, tuple[int, str]] = {
     "cart_changed": (409, N_("Prices or products changed meanwhile.")),
     "product_exists": (409, N_("A product with that SKU exists already.")),
     "idempotency_key_in_use": (409, N_("A request with this Idempotency-Key is still running.")),
+    "idempotency_answer_lost": (
+        409,
+        N_(
+            "The request with this Idempotency-Key made its change, but its answer was lost: "
+            "look the result up instead of sending it again."
+        ),
+    ),
     "idempotency_key_reused": (
         422,
         N_("This Idempotency-Key was used with another request."),

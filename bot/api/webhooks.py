@@ -69,9 +69,10 @@ class EndpointOut(BaseModel):
 
 
 class EndpointWithSecret(EndpointOut):
-    secret: str = Field(
+    secret: str | None = Field(
         description="The signing secret (whsec_...), shown this once: keep it to verify "
-        "the webhook-signature header."
+        "the webhook-signature header. null in the replay of a request repeated with its "
+        "Idempotency-Key (`Idempotent-Secret-Withheld: true`): the secret is not kept."
     )
 
 
@@ -127,6 +128,11 @@ class Redelivery(BaseModel):
     queued: bool = Field(description="false: it is being sent right now (try later).")
 
 
+# The answer shows a signing secret: no cache keeps it, nor the Idempotency-Key's
+# stored answer (its replay has "secret": null).
+NO_STORE = "no-store"
+
+
 @router.post(
     "",
     response_model=EndpointWithSecret,
@@ -134,10 +140,11 @@ class Redelivery(BaseModel):
     summary="Register an endpoint (its secret is shown once)",
 )
 async def register(
-    body: EndpointIn, caller: Caller = Depends(scoped("webhooks:write"))
+    body: EndpointIn, response: Response, caller: Caller = Depends(scoped("webhooks:write"))
 ) -> EndpointWithSecret:
     """`422 invalid_webhook` for a URL that is not http(s) (`problem: url`) or an
     unknown event type (`problem: unknown_event`)."""
+    response.headers["Cache-Control"] = NO_STORE
     made = await webhooks.register(
         caller.shop, caller.actor, body.url, body.events, body.description
     )
@@ -200,10 +207,13 @@ async def remove_endpoint(
     summary="A new signing secret (the old one signs too for a day)",
 )
 async def rotate_secret(
-    endpoint_id: int = ENDPOINT_ID, caller: Caller = Depends(scoped("webhooks:write"))
+    response: Response,
+    endpoint_id: int = ENDPOINT_ID,
+    caller: Caller = Depends(scoped("webhooks:write")),
 ) -> EndpointWithSecret:
     """Messages carry signatures by both secrets until `previous_secret_until`, so the
     receiver can switch to the new one at any moment within it."""
+    response.headers["Cache-Control"] = NO_STORE
     made = await webhooks.rotate_secret(caller.shop, caller.actor, endpoint_id)
     return EndpointWithSecret(**EndpointOut.of(made.endpoint).model_dump(), secret=made.secret)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,7 +37,7 @@ class InvalidKeyName(DomainError):
 
 
 def parse_scopes(text: str) -> frozenset[str]:
-    """"orders:read,orders:write" -> the scopes; "all" -> every scope."""
+    """ "orders:read,orders:write" -> the scopes; "all" -> every scope."""
     wanted = {s.strip() for s in text.split(",") if s.strip()}
     if wanted == {"all"}:
         return SCOPES
@@ -60,6 +61,8 @@ def prefix_of(key: str) -> str | None:
     mark, _, rest = key.partition("_")
     prefix, _, secret = rest.partition("_")
     if mark != KEY_MARK or len(prefix) != 8 or not secret:
+        return None
+    if any(c not in "0123456789abcdef" for c in prefix):  # new_key's hex; nothing else is
         return None
     return prefix
 
@@ -94,3 +97,26 @@ class StoredAnswer:
     status: int | None  # None while the first request is still being handled
     body: bytes = b""
     content_type: str = "application/json"
+    # The first request's change was committed: it is never run again with this key.
+    committed: bool = False
+    # The answer carried a signing secret, kept as null (the secret is shown once).
+    secret_withheld: bool = False
+    started_at: datetime | None = None  # when the request holding the key began
+
+
+@dataclass
+class IdempotentRequest:
+    """The API request now running under an Idempotency-Key claim. While it is set (by
+    the API's middleware, around the route), each unit of work that commits marks the
+    claim committed in its own transaction: then a failure after it keeps the answer
+    instead of letting a retry make the change again."""
+
+    api_key_id: int
+    idempotency_key: str
+    open: bool = True  # False once the route has answered: a straggler task marks nothing
+    committed: bool = False  # a unit committed (and marked the claim) in this request
+
+
+idempotent_request: ContextVar[IdempotentRequest | None] = ContextVar(
+    "idempotent_request", default=None
+)

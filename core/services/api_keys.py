@@ -4,6 +4,8 @@ it calls check the key again through require_admin, like an admin's chat."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +14,11 @@ from core.domain.actors import Actor, merchant
 from core.domain.api_keys import (
     API_CHANNEL,
     ApiKey,
+    IdempotentRequest,
     InvalidKeyName,
     StoredAnswer,
     digest,
+    idempotent_request,
     new_key,
     prefix_of,
 )
@@ -88,7 +92,8 @@ async def recall(shop: Shop, key_id: int, idempotency_key: str) -> StoredAnswer 
 async def claim(shop: Shop, key_id: int, idempotency_key: str, fingerprint: str) -> bool:
     """Hold the key for this request; False when another request holds it already.
     A claim older than ABANDONED whose answer never came (the process died mid-request)
-    is taken over: without that, the key would answer 409 for a day."""
+    is taken over, unless its change was committed: without that, the key would answer
+    409 for a day; with a committed change taken over, the change would be made twice."""
     try:
         async with shop.uow(one_statement=True) as uow:
             await uow.idempotency.begin(key_id, idempotency_key, fingerprint, shop.now())
@@ -110,11 +115,38 @@ async def remember(shop: Shop, key_id: int, idempotency_key: str, answer: Stored
         await uow.commit(shop.now())
 
 
-async def release(shop: Shop, key_id: int, idempotency_key: str) -> None:
-    """The request failed on our side: a retry with the same key may try again."""
+async def release(shop: Shop, key_id: int, idempotency_key: str) -> bool:
+    """The request failed on our side before its change was committed: a retry with the
+    same key may try again. False when its change was committed: the claim stays."""
     async with shop.uow(one_statement=True) as uow:
-        await uow.idempotency.forget(key_id, idempotency_key)
+        released = await uow.idempotency.forget(key_id, idempotency_key)
         await uow.commit(shop.now())
+    return released
+
+
+@contextmanager
+def answering(key_id: int, idempotency_key: str) -> Iterator[IdempotentRequest]:
+    """Around the route of a claimed request: every unit of work it commits marks the
+    claim committed in that unit's transaction (SqlUnitOfWork.commit); `committed` on
+    the request says afterwards whether one did."""
+    running = IdempotentRequest(key_id, idempotency_key)
+    token = idempotent_request.set(running)
+    try:
+        yield running
+    finally:
+        running.open = False  # a task the route left behind marks nothing any more
+        idempotent_request.reset(token)
+
+
+def answer_lost(shop: Shop, kept: StoredAnswer) -> bool:
+    """The request holding the key committed its change, then its process died before
+    answering: its answer will never come, and the change must not be made again."""
+    return (
+        kept.status is None
+        and kept.committed
+        and kept.started_at is not None
+        and kept.started_at < shop.now() - ABANDONED
+    )
 
 
 async def forget_old_answers(shop: Shop) -> int:

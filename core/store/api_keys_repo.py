@@ -85,7 +85,15 @@ class SqlIdempotencyRepository:
         ).first()
         if row is None:
             return None
-        return StoredAnswer(row.fingerprint, row.status, row.body.encode(), row.content_type)
+        return StoredAnswer(
+            row.fingerprint,
+            row.status,
+            row.body.encode(),
+            row.content_type,
+            committed=row.committed,
+            secret_withheld=row.secret_withheld,
+            started_at=row.created_at,
+        )
 
     async def begin(
         self, key_id: int, idempotency_key: str, fingerprint: str, at: datetime
@@ -100,6 +108,8 @@ class SqlIdempotencyRepository:
                 body="",
                 content_type="",
                 created_at=at,
+                committed=False,
+                secret_withheld=False,
             )
         )
 
@@ -107,7 +117,8 @@ class SqlIdempotencyRepository:
         self, key_id: int, idempotency_key: str, fingerprint: str, before: datetime, at: datetime
     ) -> bool:
         """Claim a key whose same request started before `before` and never finished
-        (its process died): True if it is ours now."""
+        (its process died) before its change was committed: True if it is ours now. A
+        claim whose change was committed is never taken: the change is not made twice."""
         result = await self.conn.execute(
             update(api_idempotency)
             .where(
@@ -115,6 +126,7 @@ class SqlIdempotencyRepository:
                 api_idempotency.c.idempotency_key == idempotency_key,
                 api_idempotency.c.fingerprint == fingerprint,
                 api_idempotency.c.status.is_(None),
+                api_idempotency.c.committed.is_(False),
                 api_idempotency.c.created_at < before,
             )
             .values(created_at=at)
@@ -132,16 +144,32 @@ class SqlIdempotencyRepository:
                 status=answer.status,
                 body=answer.body.decode(),
                 content_type=answer.content_type,
+                secret_withheld=answer.secret_withheld,
             )
         )
 
-    async def forget(self, key_id: int, idempotency_key: str) -> None:
+    async def mark_committed(self, key_id: int, idempotency_key: str) -> None:
+        """The claimed request's change is being committed (in this same transaction)."""
         await self.conn.execute(
+            update(api_idempotency)
+            .where(
+                api_idempotency.c.api_key_id == key_id,
+                api_idempotency.c.idempotency_key == idempotency_key,
+                api_idempotency.c.status.is_(None),
+            )
+            .values(committed=True)
+        )
+
+    async def forget(self, key_id: int, idempotency_key: str) -> bool:
+        """Drop a claim whose change was not committed: False when it was (it stays)."""
+        result = await self.conn.execute(
             delete(api_idempotency).where(
                 api_idempotency.c.api_key_id == key_id,
                 api_idempotency.c.idempotency_key == idempotency_key,
+                api_idempotency.c.committed.is_(False),
             )
         )
+        return result.rowcount == 1
 
     async def forget_older_than(self, before: datetime) -> int:
         result = await self.conn.execute(

@@ -445,6 +445,11 @@ api_idempotency = Table(
     Column("body", Text, nullable=False, default=""),
     Column("content_type", String(100), nullable=False, default="application/json"),
     Column("created_at", UtcDateTime, nullable=False),
+    # Set in the transaction of the request's change: from then on a retry never runs
+    # it again (the answer is kept, whatever it is; a dead process's claim is not taken).
+    Column("committed", Boolean, nullable=False, default=False),
+    # The kept answer's top-level "secret" was set to null (a signing secret shows once).
+    Column("secret_withheld", Boolean, nullable=False, default=False),
     UniqueConstraint("api_key_id", "idempotency_key", name="uq_api_idempotency_key"),
     Index("ix_api_idempotency_created_at", "created_at"),
 )

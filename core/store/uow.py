@@ -11,7 +11,7 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.api_keys import API_CHANNEL
+from core.domain.api_keys import API_CHANNEL, idempotent_request
 from core.domain.events import StockRanLow
 from core.domain.outbox import ADMIN, ADMINS, CUSTOMER, OutboxMessage
 from core.store.admins_repo import SqlAdminRepository
@@ -104,6 +104,7 @@ class SqlUnitOfWork:
         admin_group: tuple[str, str] | None = None,
     ) -> None:
         self._one_statement = one_statement
+        self._write = write
         self._transaction = db.transaction(write=write, one_statement=one_statement)
         self.configured_admins = configured_admins
         self.admin_group = admin_group  # where admin news go on that channel, if set
@@ -204,4 +205,16 @@ class SqlUnitOfWork:
         if rows:
             await self.outbox.add_rows(rows, at)
         self.messages = []
+        # An API request under an Idempotency-Key: its claim is marked committed with the
+        # change, so a failure after this keeps the answer and a retry never repeats it.
+        # A one-statement unit's statement has committed by itself: the mark follows at
+        # once (a crash between the two leaves the claim unmarked: a retry may repeat it).
+        claim = idempotent_request.get() if self._write else None
+        if claim is not None and claim.open and not self._one_statement:
+            await self.idempotency.mark_committed(claim.api_key_id, claim.idempotency_key)
         await self.conn.commit()
+        if claim is not None and claim.open:
+            if self._one_statement:
+                await self.idempotency.mark_committed(claim.api_key_id, claim.idempotency_key)
+                await self.conn.commit()
+            claim.committed = True

@@ -2,7 +2,9 @@
 
 `api_keys`: who may call the REST API (a prefix to find a key, a digest to check it) and
 with which scopes. `api_idempotency`: the first answer to each POST sent with an
-Idempotency-Key, so a repeat gets the same answer and the change is made once.
+Idempotency-Key, so a repeat gets the same answer and the change is made once;
+`committed` is set in the transaction of the request's change (a retry never runs it
+again), `secret_withheld` when the kept answer's signing secret was left out.
 
 Revision ID: 0014
 Revises: 0013
@@ -46,6 +48,8 @@ def upgrade() -> None:
         sa.Column('body', sa.Text(), nullable=False),
         sa.Column('content_type', sa.String(length=100), nullable=False),
         sa.Column('created_at', core.store.types.UtcDateTime(), nullable=False),
+        sa.Column('committed', sa.Boolean(), nullable=False),
+        sa.Column('secret_withheld', sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ['api_key_id'], ['api_keys.id'], name=op.f('fk_api_idempotency_api_key_id_api_keys')
         ),
