@@ -170,22 +170,21 @@ async def change_endpoint(
     endpoint_id: int = ENDPOINT_ID,
     caller: Caller = Depends(scoped("webhooks:write")),
 ) -> EndpointOut:
-    """Events already waiting keep going to it as they were."""
+    """All of it changes in one transaction, or none of it. Events already waiting keep
+    going to it as they were. `422 invalid_webhook` as for registering (`problem`:
+    `url`, `private_address`, `unknown_event`)."""
     if body.model_dump(exclude_none=True) == {}:
         raise Problem("invalid_request", detail="nothing to change")
-    shop, actor = caller.shop, caller.actor
-    if body.url is not None or body.events is not None or body.description is not None:
-        await webhooks.update_endpoint(
-            shop,
-            actor,
-            endpoint_id,
-            url=body.url,
-            events=body.events,
-            description=body.description,
-        )
-    if body.enabled is not None:
-        await webhooks.set_enabled(shop, actor, endpoint_id, body.enabled)
-    return EndpointOut.of(await webhooks.get_endpoint(shop, actor, endpoint_id))
+    changed = await webhooks.update_endpoint(
+        caller.shop,
+        caller.actor,
+        endpoint_id,
+        url=body.url,
+        events=body.events,
+        description=body.description,
+        enabled=body.enabled,
+    )
+    return EndpointOut.of(changed)
 
 
 @router.delete(

@@ -10,8 +10,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.webhooks_out import WebhookSender
+from core.domain.errors import StoreUnavailable
 from core.services import inventory
 from core.services.context import Shop
+from core.store.webhooks_repo import SqlWebhookRepository
 from tests.api import bearer
 from tests.api.conftest import client_for, make_key, open_api_shop
 from tests.conftest import MERCHANT, Clock
@@ -180,6 +182,30 @@ async def test_scopes_read_and_write(api_key, api_client, receiver):
     others = await api_key("orders:read,orders:write,stock:read,stock:write")
     answer = await api_client.get("/api/v1/webhooks", headers=bearer(others))
     assert answer.status_code == 403 and answer.json()["scope"] == "webhooks:read"
+
+
+async def test_a_change_is_all_or_nothing(api_shop, hooks, receiver, monkeypatch):
+    """New events and "off" in one PATCH: one transaction. When the database fails
+    half-way, nothing changed (not the events without the "off")."""
+    made = (
+        await hooks.post("/api/v1/webhooks", json={"url": receiver.url(), "events": ["*"]})
+    ).json()
+    url = f"/api/v1/webhooks/{made['id']}"
+
+    async def database_gone(self, *args, **kwargs):
+        raise StoreUnavailable(reason="ConnectionRefusedError")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SqlWebhookRepository, "disable", database_gone)
+        answer = await hooks.patch(url, json={"events": ["stock.low"], "enabled": False})
+    assert answer.status_code == 503, answer.text
+    kept = (await hooks.get(url)).json()
+    assert (kept["events"], kept["enabled"]) == (["*"], True)
+
+    answer = await hooks.patch(url, json={"events": ["stock.low"], "enabled": False})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["events"], answer.json()["enabled"]) == (["stock.low"], False)
+    assert answer.json()["disabled_reason"] == "disabled by the merchant"
 
 
 async def test_an_address_on_this_machine_or_a_private_network_is_refused(api_database_url, clock):
