@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from bot import webhooks_cli
 from bot.app import build_shop
 from bot.channels import Channel, channel_classes, load_channels, served
-from bot.payments.providers import load_providers
 from bot.logs import use_json_lines
+from bot.payments.providers import load_providers
 from bot.payments.settings import PaymentSettings
 from bot.terminal.chat import TerminalChat
 from bot.tracking.settings import TrackingSettings
@@ -500,10 +500,10 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     configure_logging(args)
-    t = Translator(settings.default_locale, settings.store_country)
-
     if settings.log_format == "json":
         use_json_lines()  # LOG_FORMAT=json: the same lines, as JSON (bot/logs.py)
+    t = Translator(settings.default_locale, settings.store_country)
+
     async def work(shop: Shop) -> int:
         return await args.handler(shop, t, args)
 
