@@ -20,6 +20,7 @@ from core.domain.phone_orders import PhoneOrderRequest
 from core.domain.shipments import Carrier
 from core.services import (
     admins,
+    api_keys,
     catalog,
     catalog_io,
     directory,
@@ -32,8 +33,10 @@ from core.services import (
     returns,
     shipping,
     support,
+    webhooks,
 )
 from core.services.catalog import get_product
+from core.services.orders import OrderQuery
 from core.store.tables import order_events, outbox, products, stock_moves, support_cases
 from handlers import actions
 from tests.conftest import START, buy, new_buyer
@@ -207,6 +210,30 @@ SERVICE_CALLS = {
     "support.reply_to_case": lambda shop, code: support.reply_to_case(shop, STRANGER, 1, "hola"),
     "support.close_case": lambda shop, code: support.close_case(shop, STRANGER, 1),
     "support.open_cases": lambda shop, code: support.open_cases(shop, STRANGER),
+    "api_keys.create_key": lambda shop, code: api_keys.create_key(
+        shop, STRANGER, "x", frozenset({"orders:read"})
+    ),
+    "api_keys.list_keys": lambda shop, code: api_keys.list_keys(shop, STRANGER),
+    "api_keys.revoke_key": lambda shop, code: api_keys.revoke_key(shop, STRANGER, 1),
+    "orders.orders_page": lambda shop, code: orders.orders_page(
+        shop, STRANGER, OrderQuery(), limit=10
+    ),
+    "orders.refundable": lambda shop, code: orders.refundable(shop, STRANGER, code),
+    "returns.returns_page": lambda shop, code: returns.returns_page(shop, STRANGER, limit=10),
+    "webhooks.register": lambda shop, code: webhooks.register(
+        shop, STRANGER, "https://example.com/hook", "*"
+    ),
+    "webhooks.list_endpoints": lambda shop, code: webhooks.list_endpoints(shop, STRANGER),
+    "webhooks.get_endpoint": lambda shop, code: webhooks.get_endpoint(shop, STRANGER, 1),
+    "webhooks.update_endpoint": lambda shop, code: webhooks.update_endpoint(
+        shop, STRANGER, 1, events="*"
+    ),
+    "webhooks.set_enabled": lambda shop, code: webhooks.set_enabled(shop, STRANGER, 1, False),
+    "webhooks.remove_endpoint": lambda shop, code: webhooks.remove_endpoint(shop, STRANGER, 1),
+    "webhooks.rotate_secret": lambda shop, code: webhooks.rotate_secret(shop, STRANGER, 1),
+    "webhooks.delivery_log": lambda shop, code: webhooks.delivery_log(shop, STRANGER, 1),
+    "webhooks.deliveries": lambda shop, code: webhooks.deliveries(shop, STRANGER, 1),
+    "webhooks.redeliver": lambda shop, code: webhooks.redeliver(shop, STRANGER, 1, 1),
 }
 
 
