@@ -19,6 +19,7 @@ from core.services.context import Shop
 from core.services.conversations import open_turn, save_conversation
 from handlers import actions, commands, options, quantity_change
 from handlers.admin import errors as admin_errors
+from handlers.admin import phone_orders
 from handlers.admin import router as admin
 from handlers.capabilities import BASIC, Capabilities
 from handlers.commands import Audience
@@ -202,7 +203,11 @@ async def admin_route(turn: Turn) -> None:
     """An admin's chat: commands, admin buttons, answers; anything else shows the help."""
     incoming = turn.incoming
     text_in = (incoming.text or "").strip()
-    if incoming.payload is not None:
+    if incoming.opened and turn.step in phone_orders.STEPS:
+        await phone_orders.resume(turn)
+    elif incoming.opened and turn.step is not Step.MENU:  # another question stays open
+        turn.say(turn.t.gettext("Welcome back! Type your answer, or /menu to stop."))
+    elif incoming.payload is not None:
         # An admin action, carried out by the feature that registered it; a customer's
         # button, a payload none of ours carries, or a handler saying it no longer fits
         # (False): a button from an older message.

@@ -175,6 +175,21 @@ DONE_WORDS = frozenset(
     {"listo", "ya", "ya es todo", "es todo", "eso es todo", "done", "that's all"}
 )
 CANCEL_WORDS = frozenset({"cancelar", "cancela", "cancel", "descartar", "discard"})
+# Typed instead of pressing Confirm order (a chat opened again has no buttons on screen).
+CONFIRM_WORDS = frozenset(
+    {
+        "confirmar",
+        "confirmar pedido",
+        "confirma",
+        "confirmo",
+        "si",
+        "si confirmar",
+        "confirm",
+        "confirm order",
+        "yes",
+        "ok",
+    }
+)
 COUNTER_WORDS = ("mostrador", "counter", "en tienda", "in store")
 
 _QTY_FIRST = re.compile(r"^(\d{1,4})\s*[x×*]?\s+(.+)$", re.I)
@@ -398,6 +413,15 @@ def _short(turn: Turn, sku: str, name: str, wanted: int, available: int) -> str:
 
 
 # -- asking what is missing ------------------------------------------------------------
+
+
+async def resume(turn: Turn) -> None:
+    """The admin opened the chat again mid-order: ask the open question again."""
+    await ask_next(
+        turn,
+        PhoneOrderDraft.read(turn.data),
+        [turn.t.gettext("Welcome back! Let's go on with the order you were taking.")],
+    )
 
 
 async def ask_next(turn: Turn, draft: PhoneOrderDraft, notes: list[str] | None = None) -> None:
@@ -696,6 +720,9 @@ async def answer_typed(turn: Turn, text: str) -> None:
         else:
             draft.po_payment = str(method)
     elif step is Step.ADMIN_ORDER_CONFIRM:
+        if said in CONFIRM_WORDS:
+            await confirm(turn, OrderConfirm(draft.po_nonce))
+            return
         notes.append(turn.t.gettext("Press Confirm order, or Cancel."))
     await ask_next(turn, draft, notes)
 

@@ -191,3 +191,27 @@ async def test_a_customer_cannot_take_orders_and_an_admin_on_whatsapp_can(demo_s
         await wa.outbox()
         assert f"tomó tu pedido {code}" in ana.screen()
         assert f"Pedido {code}" in await ana.says("donde esta mi pedido")
+
+
+async def test_a_merchant_who_comes_back_mid_order_picks_it_up_and_can_type_confirm(demo_shop):
+    """The terminal admin chat run once per line (printf | pedidos chat --admin): each run
+    opens the chat again, with no buttons of the last run on screen."""
+    first = ChatDriver(demo_shop, "owner", name="Dueña", locale="es")
+    await first.open()
+    await first.type("/nuevopedido 55 2222 3333 Ana López; TAZA-TAL x2; envío estándar")
+
+    again = ChatDriver(demo_shop, "owner", name="Dueña", locale="es")
+    back = await again.open()
+    assert "¡Hola de nuevo! Sigamos con el pedido que estabas tomando." in back
+    assert "No me llegó ningún texto" not in back
+    assert "dirección" in back  # the open question, asked again
+    summary = await again.type("Calle 5 #12, Centro, Monterrey, NL, 64000")
+    assert "¿Cómo va a pagar?" in summary
+    assert "Confirmar pedido" in await again.type("efectivo")
+
+    last = ChatDriver(demo_shop, "owner", name="Dueña", locale="es")
+    await last.open()
+    placed = await last.type("confirmar")
+    assert "Pedido PED-" in placed and "registrado" in placed, placed
+    mug = await get_product(demo_shop, sku="TAZA-TAL")
+    assert mug.reserved == 2
