@@ -49,8 +49,22 @@ TITLES: dict[str, tuple[int, str]] = {
     "invalid_request": (422, N_("The request is not valid.")),
     "invalid_quantity": (
         422,
-        N_("That quantity can't be used: stock never goes below what open orders reserved."),
+        N_("That quantity can't be used here: see minimum and maximum."),
     ),
+    "invalid_phone": (422, N_("That is not a phone number the shop can use.")),
+    "unknown_shipping_method": (
+        422,
+        N_("The shop has no such shipping method: GET /v1/orders/options lists them."),
+    ),
+    "unknown_payment_method": (
+        422,
+        N_("The shop takes no such payment method: GET /v1/orders/options lists them."),
+    ),
+    "payment_method_unavailable": (
+        422,
+        N_("That payment method can't be used for this order."),
+    ),
+    "nothing_to_refund": (409, N_("Nothing was paid for this, so there is nothing to refund.")),
     "invalid_image_url": (422, N_("The photo must be an http(s) URL of up to 500 characters.")),
     "invalid_carrier": (
         422,
@@ -171,7 +185,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> JSONResponse:
-        return problem_response(request, error.code, **_domain_data(error))
+        data = _domain_data(error)
+        if error.code == "not_allowed" and data.get("action") == "refund_unpaid_order":
+            # The service's refusal, but an integrator needs to read why: not a permission.
+            return problem_response(request, "nothing_to_refund", **data)
+        return problem_response(request, error.code, **data)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
