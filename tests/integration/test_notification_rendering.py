@@ -11,6 +11,7 @@ data that does not fit its kind) is marked failed with the reason, never "sent".
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import replace
 
@@ -171,11 +172,11 @@ async def everything_the_shop_tells(shop: Shop, clock) -> list[PendingMessage]:
     # a pickup point, a problem, then tracking given up on (core/services/tracking.py).
     await carrier_journey(shop, clock, await new_buyer(shop, "1009", "Iván"), taza)
 
-    # An order the shop took by phone for a chat customer (a transfer: the most words).
+    # An order the shop took by phone for a chat customer the merchant named (a transfer:
+    # the most words).
+    request = PhoneOrderRequest("951 123 4567", "", (("VELA", 1),), "standard", TRANSFER, ADDRESS)
     await phone_orders.place_order_for_customer(
-        shop,
-        MERCHANT,
-        PhoneOrderRequest("951 123 4567", "", (("VELA", 1),), "standard", TRANSFER, ADDRESS),
+        shop, MERCHANT, dataclasses.replace(request, customer_id=hugo.customer_id)
     )
 
     # Gaby asks to be forgotten; a bug met while answering someone.
