@@ -2,7 +2,7 @@
 
 In one message:
 
-    /nuevopedido 5512345678 Ana López; GORRA-AZ x2, TAZA-01; envío a domicilio
+    /nuevopedido 5512345678 Ana López; GOR-ROJA x2, TAZA-TAL; envío a domicilio
     Calle 5 #12, Centro, Monterrey, 64000; efectivo
 
 or step by step, asking only what is missing: the phone (a known customer's name is
@@ -483,7 +483,7 @@ def _discard_row(turn: Turn) -> list[list[Button]]:
 def _items_question(turn: Turn, draft: PhoneOrderDraft) -> str:
     _ = turn.t.gettext
     ask = _(
-        "Type the products as SKU and quantity, e.g. “GORRA-AZ x2, TAZA-01” (one or "
+        "Type the products as SKU and quantity, e.g. “GOR-ROJA x2, TAZA-TAL” (one or "
         "several, by commas or lines), or words to search by name."
     )
     if not draft.po_lines:
