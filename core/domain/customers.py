@@ -20,6 +20,12 @@ class Address:
     typed: str = ""  # the whole address as the customer typed it, when it was read apart
     id: int | None = None
 
+    def missing_for_label(self) -> list[str]:
+        """The parts a shipping label needs that are blank: the street, the city and the
+        postal code (a shared location goes with them, never instead of them)."""
+        parts = (("street", self.street), ("city", self.city), ("postal_code", self.postal_code))
+        return [name for name, value in parts if not (value or "").strip()]
+
     def as_dict(self) -> dict[str, object]:
         return {
             "street": self.street,

@@ -64,29 +64,23 @@ async def quote(
 
 
 def _validate(shop: Shop, details: CheckoutDetails) -> PaymentMethod:
-    if details.shipping_method not in shop.policy.shipping:
-        raise UnknownShippingMethod(method=details.shipping_method)
-    try:
-        method = PaymentMethod(details.payment_method)
-    except ValueError:
-        raise UnknownPaymentMethod(method=str(details.payment_method)) from None
-    address = details.address or Address("")
-    # The label needs the street, the postal code and the city; a shared location goes
-    # with them, never instead of them.
-    missing = [
-        name
-        for name, value in (
-            ("name", details.name),
-            ("phone", details.phone),
-            ("street", address.street),
-            ("city", address.city),
-            ("postal_code", address.postal_code),
-        )
-        if not (value or "").strip()
-    ]
+    method = chosen_methods(shop, details.shipping_method, details.payment_method)
+    person = [name for name in ("name", "phone") if not getattr(details, name).strip()]
+    missing = person + (details.address or Address("")).missing_for_label()
     if missing:
         raise MissingCheckoutDetails(missing=missing)
     return method
+
+
+def chosen_methods(shop: Shop, shipping_method: str, payment_method: str) -> PaymentMethod:
+    """The payment method, once the shipping method is one the shop offers and the
+    payment method is one it knows (an order taken in a chat, by phone or by the API)."""
+    if shipping_method not in shop.policy.shipping:
+        raise UnknownShippingMethod(method=shipping_method)
+    try:
+        return PaymentMethod(payment_method)
+    except ValueError:
+        raise UnknownPaymentMethod(method=str(payment_method)) from None
 
 
 async def ensure_can_order(shop: Shop, customer_id: int) -> None:

@@ -56,8 +56,6 @@ from core.domain.errors import (
     ProductInactive,
     ProductNotFound,
     StockShortage,
-    UnknownPaymentMethod,
-    UnknownShippingMethod,
 )
 from core.domain.events import OrderTaken
 from core.domain.orders import (
@@ -81,7 +79,7 @@ from core.domain.phone_orders import (
 from core.domain.phones import clean_phone, international_ids
 from core.domain.pricing import Totals, compute_totals
 from core.domain.shipping_zones import Destination
-from core.services.checkout import priced_order, record_order
+from core.services.checkout import chosen_methods, priced_order, record_order
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.privacy import CustomerNotFound
 from core.store.uow import SqlUnitOfWork
@@ -287,25 +285,11 @@ def _checked(shop: Shop, request: PhoneOrderRequest) -> tuple[str, PaymentMethod
     phone = clean_request_phone(shop, request.phone)
     if request.code and normalize_order_code(request.code) != request.code:
         raise ValueError(f"not an order code: {request.code!r}")  # drawn by the caller
-    if request.shipping_method not in shop.policy.shipping:
-        raise UnknownShippingMethod(method=request.shipping_method)
-    try:
-        method = PaymentMethod(request.payment_method)
-    except ValueError:
-        raise UnknownPaymentMethod(method=str(request.payment_method)) from None
-    if request.shipping_method == PICKUP:
-        return phone, method, request.address or Address("")
+    method = chosen_methods(shop, request.shipping_method, request.payment_method)
     address = request.address or Address("")
-    missing = [
-        name
-        for name, value in (
-            ("street", address.street),
-            ("city", address.city),
-            ("postal_code", address.postal_code),
-        )
-        if not (value or "").strip()
-    ]
-    if missing:  # the label needs them, as at checkout
+    if request.shipping_method == PICKUP:
+        return phone, method, address
+    if missing := address.missing_for_label():  # the label needs them, as at checkout
         raise MissingCheckoutDetails(missing=missing)
     return phone, method, address
 

@@ -33,6 +33,7 @@ from core.domain.errors import (
     ProductNotFound,
 )
 from core.domain.orders import OrderStatus, PaymentMethod, new_order_code
+from core.domain.payments import offered_methods
 from core.domain.phone_orders import PICKUP, OrderSource, PhoneOrderRequest
 from core.services import catalog, phone_orders
 from core.services.catalog import fold
@@ -465,9 +466,9 @@ async def ask_next(turn: Turn, draft: PhoneOrderDraft, notes: list[str] | None =
         turn.say(lead + _address_question(turn, draft.po_address), _discard_row(turn))
     elif not draft.po_payment:
         _save(turn, draft, Step.ADMIN_ORDER_PAYMENT)
-        methods = [PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.BANK_TRANSFER]
-        if turn.shop.link_provider is not None and draft.po_reach == "chat":
-            methods.append(PaymentMethod.CARD)
+        # A card is paid through a link from the customer's chat.
+        cards = turn.shop.link_provider is not None and draft.po_reach == "chat"
+        methods = offered_methods(card_payments=cards)
         rows = [
             [Button(payment_method_name(turn.t, m), OrderPayment(str(m)).pack())] for m in methods
         ]
