@@ -185,11 +185,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> JSONResponse:
-        data = _domain_data(error)
-        if error.code == "not_allowed" and data.get("action") == "refund_unpaid_order":
-            # The service's refusal, but an integrator needs to read why: not a permission.
-            return problem_response(request, "nothing_to_refund", **data)
-        return problem_response(request, error.code, **data)
+        return problem_response(request, error.code, **_domain_data(error))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

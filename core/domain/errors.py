@@ -78,6 +78,12 @@ class RefundTooLarge(DomainError):
     code = "refund_too_large"
 
 
+class NothingToRefund(DomainError):
+    """Nothing was paid for the order (or the return's order): no money to give back."""
+
+    code = "nothing_to_refund"
+
+
 class ReturnWindowClosed(DomainError):
     code = "return_window_closed"
 

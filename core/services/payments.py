@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from core.domain.actors import SYSTEM, Actor
-from core.domain.errors import NotAllowed, PaymentMismatch
+from core.domain.errors import NothingToRefund, PaymentMismatch
 from core.domain.events import (
     LatePaymentRefunded,
     LatePaymentRefundedToAdmins,
@@ -345,7 +345,7 @@ async def _refund_order(shop: Shop, actor: Actor, code: str, amount: Money) -> P
             if p.was_paid
         ]
         if not paid:
-            raise NotAllowed(action="refund_unpaid_order", actor=str(actor))
+            raise NothingToRefund(code=order.code)
         # The one still holding money first: a wholly refunded one can't give more back.
         payment = max(paid, key=lambda p: p.holds_money)
         await give_back(uow, order, payment, amount, now)

@@ -14,7 +14,7 @@ from core.domain.catalog import Product
 from core.domain.errors import (
     InvalidReturn,
     InvalidTransition,
-    NotAllowed,
+    NothingToRefund,
     ReturnNotFound,
     ReturnWindowClosed,
 )
@@ -305,7 +305,7 @@ async def _refund(uow: SqlUnitOfWork, request: ReturnRequest, order: Order, now)
             if amount > 0:
                 await give_back(uow, order, payment, Money(amount, payment.amount.currency), now)
             return amount
-    raise NotAllowed(action="refund_unpaid_order", return_id=request.id)
+    raise NothingToRefund(return_id=request.id)
 
 
 async def approve_return(shop: Shop, actor: Actor, return_id: int) -> ReturnRequest:

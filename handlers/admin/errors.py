@@ -46,6 +46,8 @@ async def explain(turn: Turn, error: DomainError) -> None:
         text = _(
             "That quantity can't be used here (it can't go below what open orders have reserved)."
         )
+    elif code == "nothing_to_refund":
+        text = _("Nothing was paid for that order, so there is nothing to refund.")
     elif code == "refund_too_large":
         text = _("That is more than can be refunded ({amount} left).").format(
             amount=turn.t.money(int(data.get("refundable", 0)), turn.shop.currency)

@@ -206,3 +206,12 @@ async def test_a_photo_that_is_not_a_web_address_is_explained_and_kept_out(demo_
             demo_shop, MERCHANT, header + "TAZA-TAL,Taza,99.00,5,javascript:alert(1)\n"
         )
     assert [e.reason for e in refused_import.value.errors] == ["bad_image_url"]
+
+
+async def test_refunding_an_unpaid_order_says_nothing_was_paid(demo_shop, tmp_path):
+    admin = await admin_chat(demo_shop, tmp_path)
+    mug = await get_product(demo_shop, sku="TAZA-TAL")
+    order = await buy(demo_shop, await new_buyer(demo_shop, "unpaid"), {mug.id: 1})
+    answer = await admin.type(f"/reembolso {order.code} 50")
+    assert "Nothing was paid for that order, so there is nothing to refund." in answer
+    assert "only for the shop's team" not in answer
