@@ -555,3 +555,117 @@ tracking_checkpoints = Table(
 
 # Carriers' webhooks find the shipment by its tracking number.
 Index("ix_shipments_tracking_number", shipments.c.tracking_number)
+
+
+# --- Issue 18: suppliers and purchase orders (migration 0017) ---
+
+# Who the shop buys from; lead_time_days is what reorder suggestions cover.
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("contact", String(120), nullable=False, default=""),
+    Column("phone", String(40), nullable=False, default=""),
+    Column("email", String(200), nullable=False, default=""),
+    Column("lead_time_days", Integer, nullable=False, default=7),
+    Column("currency", String(3), nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("lead_time_days >= 0", name="lead_time_not_negative"),
+)
+
+# How a product is bought: from which supplier, under which code, at what cost (minor
+# units of the supplier's currency), reordered below which level, in packs of how many.
+# reorder_point NULL: the product's low-stock threshold.
+product_supply = Table(
+    "product_supply",
+    metadata,
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    Column("supplier_id", ForeignKey("suppliers.id"), nullable=True, index=True),
+    Column("supplier_sku", String(64), nullable=False, default=""),
+    Column("cost", BigInteger, nullable=True),
+    Column("reorder_point", Integer, nullable=True),
+    Column("pack_size", Integer, nullable=False, default=1),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("pack_size >= 1", name="pack_size_positive"),
+    CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
+    CheckConstraint("reorder_point IS NULL OR reorder_point >= 0", name="reorder_point_ok"),
+)
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("supplier_id", ForeignKey("suppliers.id"), nullable=False, index=True),
+    Column("status", String(24), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("expected_at", UtcDateTime, nullable=True),
+    Column("version", Integer, nullable=False, default=0),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("purchase_order_id", ForeignKey("purchase_orders.id"), nullable=False, index=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("supplier_sku", String(64), nullable=False, default=""),
+    Column("quantity", Integer, nullable=False),
+    Column("received", Integer, nullable=False, default=0),
+    Column("unit_cost", BigInteger, nullable=True),
+    UniqueConstraint("purchase_order_id", "product_id", name="uq_purchase_order_lines_product"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("received >= 0 AND received <= quantity", name="received_within_quantity"),
+)
+
+# A purchase order's timeline, like order_events.
+purchase_order_events = Table(
+    "purchase_order_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("purchase_order_id", ForeignKey("purchase_orders.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("from_status", String(24), nullable=True),
+    Column("to_status", String(24), nullable=True),
+    Column("data", JSON, nullable=False),
+    Index("ix_purchase_order_events_po_at", "purchase_order_id", "at"),
+)
+
+# A receipt's stock move names the purchase order it came in with.
+purchase_receipt_link = Column(
+    "purchase_order_id", ForeignKey("purchase_orders.id"), nullable=True
+)
+stock_moves.append_column(purchase_receipt_link)
+
+
+# --- Issue 18: delivery promises and stockouts (migration 0018) ---
+
+# The end of the last day of the delivery estimate given at checkout (store time zone);
+# NULL for orders placed before it was recorded.
+orders.append_column(Column("delivery_promised_by", UtcDateTime, nullable=True))
+
+# Each time a customer asked for more of a product than there was: what they asked for
+# and what was available (0: told it was sold out). No customer: a count, not a profile.
+stockouts = Table(
+    "stockouts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("asked", Integer, nullable=False),
+    Column("available", Integer, nullable=False),
+    Column("source", String(20), nullable=False),  # cart, checkout, phone_order
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_stockouts_at", "at"),
+)
