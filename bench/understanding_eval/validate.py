@@ -25,6 +25,7 @@ INTENTS = [
     "store_location",
     "return_policy",
     "payment_sent",
+    "receipt",
     "cancel_order",
     "return_request",
     "human",
