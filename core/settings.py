@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # are told the shop will send it, and the admins are asked to (docs/architecture.md).
     return_address: str = Field(default="", max_length=500)
     low_stock_threshold: int = Field(default=3, ge=0)
+    # Reorder suggestions (/reabastecer, docs/purchasing.md) cover the supplier's lead
+    # time plus this many days of sales, against sales running faster than the last 28 days.
+    reorder_safety_days: int = Field(default=7, ge=0, le=365)
     auto_confirm_paid_orders: bool = True
     # Stock hoarding: a customer with this many open orders not yet paid (card orders
     # awaiting payment, cash on delivery / transfer the shop has not been paid for and

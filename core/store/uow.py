@@ -38,6 +38,7 @@ from core.store.privacy_repo import SqlPrivacyRepository
 from core.store.reports_repo import SqlReportRepository
 from core.store.returns_repo import SqlReturnRepository
 from core.store.stock_repo import SqlStockRepository
+from core.store.suppliers_repo import SqlSupplierRepository
 from core.store.tracking_repo import SqlTrackingRepository
 from core.store.webhooks_repo import SqlWebhookRepository, events_to_write
 
@@ -91,6 +92,7 @@ class SqlUnitOfWork:
     tracking = _Repository(SqlTrackingRepository)
     api_keys = _Repository(SqlApiKeyRepository)
     idempotency = _Repository(SqlIdempotencyRepository)
+    suppliers = _Repository(SqlSupplierRepository)
 
     conn: AsyncConnection
 

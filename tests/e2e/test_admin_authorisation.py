@@ -29,14 +29,17 @@ from core.services import (
     payments,
     phone_orders,
     privacy,
+    reorder,
     reports,
     returns,
     shipping,
+    suppliers,
     support,
     webhooks,
 )
 from core.services.catalog import get_product
 from core.services.orders import OrderQuery
+from core.services.suppliers import SupplyChanges
 from core.store.tables import order_events, outbox, products, stock_moves, support_cases
 from handlers import actions
 from tests.conftest import START, buy, new_buyer
@@ -234,6 +237,22 @@ SERVICE_CALLS = {
     "webhooks.delivery_log": lambda shop, code: webhooks.delivery_log(shop, STRANGER, 1),
     "webhooks.deliveries": lambda shop, code: webhooks.deliveries(shop, STRANGER, 1),
     "webhooks.redeliver": lambda shop, code: webhooks.redeliver(shop, STRANGER, 1, 1),
+    "suppliers.add_supplier": lambda shop, code: suppliers.add_supplier(shop, STRANGER, "Nuevo"),
+    "suppliers.change_supplier": lambda shop, code: suppliers.change_supplier(
+        shop, STRANGER, 1, lead_time_days=3
+    ),
+    "suppliers.deactivate_supplier": lambda shop, code: suppliers.deactivate_supplier(
+        shop, STRANGER, 1
+    ),
+    "suppliers.list_suppliers": lambda shop, code: suppliers.list_suppliers(shop, STRANGER),
+    "suppliers.supplier_card": lambda shop, code: suppliers.supplier_card(shop, STRANGER, 1),
+    "suppliers.product_supply": lambda shop, code: suppliers.product_supply(
+        shop, STRANGER, "TAZA-TAL"
+    ),
+    "suppliers.set_product_supply": lambda shop, code: suppliers.set_product_supply(
+        shop, STRANGER, "TAZA-TAL", SupplyChanges(pack_size=6)
+    ),
+    "reorder.reorder_suggestions": lambda shop, code: reorder.reorder_suggestions(shop, STRANGER),
 }
 
 
