@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
 from core.domain.catalog import Product
+from core.domain.delivery import estimate_days
 from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.pricing import PricingPolicy, Totals
 from core.domain.shipments import Shipment
@@ -230,15 +231,24 @@ def delivery_estimate(
     policy: PricingPolicy,
     zone: str,
 ) -> str | None:
-    """When it should arrive: from shipping (or from now, before it ships)."""
+    """When it should arrive, in the shop's days. Until it ships: the days the customer
+    chose at checkout, counted from the day it was placed, ending on the day it was
+    promised by (core/domain/delivery.py), whatever happened to the order since. Once
+    shipped: the same days counted from the day it left."""
     option = policy.shipping_to(Destination.of(order.address)).get(order.shipping_method)
     if option is None or not order.is_open:
         return None
-    start = shipment.shipped_at if shipment else max(order.created_at, order.updated_at)
-    first = start + timedelta(days=option.min_days)
-    last = start + timedelta(days=option.max_days)
-    if first.date() == last.date():
-        return t.gettext("Estimated delivery: {date}").format(date=day(t, last, zone))
+    tz = ZoneInfo(zone)
+    first, last = estimate_days(shipment.shipped_at if shipment else order.created_at, option, tz)
+    if shipment is None and order.delivery_promised_by is not None:
+        last = order.delivery_promised_by.astimezone(tz).date()  # as recorded at checkout
+        first = min(first, last)
+    if first == last:
+        return t.gettext("Estimated delivery: {date}").format(date=_day_of(t, last))
     return t.gettext("Estimated delivery: {first}–{last}").format(
-        first=day(t, first, zone), last=day(t, last, zone)
+        first=_day_of(t, first), last=_day_of(t, last)
     )
+
+
+def _day_of(t: Translator, of: date) -> str:
+    return format_date(of, "d MMM", locale=t.format_locale)

@@ -189,6 +189,9 @@ class Order:
     rating_comment: str = ""
     cancel_reason: str = ""
     version: int = 0
+    # The end of the last day of the estimate given at checkout (core/domain/delivery.py);
+    # None for orders placed before it was recorded.
+    delivery_promised_by: datetime | None = None
     # Read with the order (not saved with it): a payment holds money for it, and a
     # merchant went on without payment (a "confirmed_without_payment" event).
     paid: bool = False

@@ -15,6 +15,8 @@ from core.domain.errors import (
 )
 from core.domain.money import Money
 from core.domain.pricing import Totals, compute_totals
+from core.domain.stockouts import StockoutSource
+from core.services import stockouts
 from core.services.context import Shop
 from core.store.uow import SqlUnitOfWork
 
@@ -44,8 +46,16 @@ async def _view(shop: Shop, uow: SqlUnitOfWork, customer_id: int) -> CartView:
 
 
 async def add_to_cart(shop: Shop, customer_id: int, product_id: int, quantity: int = 1) -> CartView:
-    """Add units of a product; refuses more than is available right now."""
+    """Add units of a product; refuses more than is available right now (a stockout)."""
     check_quantity(quantity)
+    try:
+        return await _add_to_cart(shop, customer_id, product_id, quantity)
+    except OutOfStock as refused:  # rolled back: the stockout is written on its own
+        await stockouts.record(shop, StockoutSource.CART, refused.shortages)
+        raise
+
+
+async def _add_to_cart(shop: Shop, customer_id: int, product_id: int, quantity: int) -> CartView:
     async with shop.uow() as uow:
         found = await uow.carts.product_and_quantity(customer_id, product_id)
         if found is None:
@@ -67,8 +77,18 @@ async def add_to_cart(shop: Shop, customer_id: int, product_id: int, quantity: i
 
 
 async def set_quantity(shop: Shop, customer_id: int, product_id: int, quantity: int) -> CartView:
-    """Change a line's quantity; 0 removes it."""
+    """Change a line's quantity; 0 removes it. More than is available is refused (a
+    stockout)."""
     check_quantity(quantity, allow_zero=True)
+    try:
+        await _set_quantity(shop, customer_id, product_id, quantity)
+    except OutOfStock as refused:  # rolled back: the stockout is written on its own
+        await stockouts.record(shop, StockoutSource.CART, refused.shortages)
+        raise
+    return await view_cart(shop, customer_id)
+
+
+async def _set_quantity(shop: Shop, customer_id: int, product_id: int, quantity: int) -> None:
     async with shop.uow() as uow:
         if quantity == 0:
             await uow.carts.remove(customer_id, product_id)
@@ -82,7 +102,6 @@ async def set_quantity(shop: Shop, customer_id: int, product_id: int, quantity: 
                 )
             await uow.carts.put(customer_id, product_id, quantity, product.price.amount, shop.now())
         await uow.commit(shop.now())
-    return await view_cart(shop, customer_id)
 
 
 async def clear_cart(shop: Shop, customer_id: int) -> None:
@@ -125,4 +144,5 @@ async def cart_from_catalog_order(
                 await uow.carts.put(customer_id, product.id, quantity, product.price.amount, now)
         view = await _view(shop, uow, customer_id)
         await uow.commit(now)
+    await stockouts.record(shop, StockoutSource.CART, shortages)  # told: only what there is
     return CatalogOrderResult(view, unknown, changes, shortages)

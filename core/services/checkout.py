@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core.domain.actors import Actor
 from core.domain.actors import customer as customer_actor
 from core.domain.cart import CartLine
 from core.domain.customers import Address
+from core.domain.delivery import promised_by
 from core.domain.errors import (
     CartChanged,
     EmptyCart,
@@ -35,7 +37,8 @@ from core.domain.outbox import OutboxMessage
 from core.domain.payments import Payment, PaymentStatus
 from core.domain.pricing import Totals, compute_totals
 from core.domain.shipping_zones import Destination
-from core.services import log_context
+from core.domain.stockouts import StockoutSource
+from core.services import log_context, stockouts
 from core.services.context import Shop, retry_on_conflict
 from core.store.uow import SqlUnitOfWork
 
@@ -112,7 +115,11 @@ async def place_order(shop: Shop, customer_id: int, details: CheckoutDetails) ->
     exists.
     """
     method = _validate(shop, details)
-    return await _place_order(shop, customer_id, details, method)
+    try:
+        return await _place_order(shop, customer_id, details, method)
+    except OutOfStock as refused:  # the customer is told: a stockout, written on its own
+        await stockouts.record(shop, StockoutSource.CHECKOUT, refused.shortages)
+        raise
 
 
 @retry_on_conflict  # a clash of the random order code (OrderCodeTaken) draws a new one
@@ -177,15 +184,13 @@ def priced_order(
 ) -> Order:
     """A new order of these lines at their prices, with the shop's totals for that
     shipping method to that address (its zone), in the status its payment method
-    starts in, and its "placed" event (by actor, with `placed` as the event's data).
+    starts in, its "placed" event (by actor, with `placed` as the event's data), and
+    the delivery date its shipping option's days promise (core/domain/delivery.py).
     Shared by the chat's checkout and the orders the merchant takes
     (core/services/phone_orders.py)."""
-    totals = compute_totals(
-        [line.total for line in lines],
-        shop.policy,
-        shipping_method,
-        Destination.of(address.as_dict()),
-    )
+    where = Destination.of(address.as_dict())
+    totals = compute_totals([line.total for line in lines], shop.policy, shipping_method, where)
+    option = shop.policy.shipping_to(where)[shipping_method]  # offered: checked before
     status = initial_status(method)
     order = Order(
         id=None,
@@ -210,6 +215,8 @@ def priced_order(
             if method.is_prepaid
             else None
         ),
+        # The days the customer chose it with, from today: what they were promised.
+        delivery_promised_by=promised_by(now, option, ZoneInfo(shop.settings.store_timezone)),
     )
     order.record(OrderEvent(now, str(actor), "placed", None, str(status), dict(placed)))
     return order

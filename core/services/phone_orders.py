@@ -79,6 +79,8 @@ from core.domain.phone_orders import (
 from core.domain.phones import clean_phone, international_ids
 from core.domain.pricing import Totals, compute_totals
 from core.domain.shipping_zones import Destination
+from core.domain.stockouts import StockoutSource
+from core.services import stockouts
 from core.services.checkout import chosen_methods, priced_order, record_order
 from core.services.context import Shop, require_admin, retry_on_conflict
 from core.services.privacy import CustomerNotFound
@@ -170,13 +172,17 @@ async def quote_order_for_customer(
 ) -> OrderQuote:
     """The order as it would be placed now, with every check placing makes (the same
     errors), and nothing written."""
-    async with shop.uow(write=False) as uow:
-        await require_admin(uow, actor, ACTION)
-        phone, method, address = _checked(shop, request)
-        who = await _find(shop, uow, phone, request.customer_id)
-        _check_card(shop, method, who)
-        name = _name(request, who)
-        lines = await _lines(uow, request)
+    try:
+        async with shop.uow(write=False) as uow:
+            await require_admin(uow, actor, ACTION)
+            phone, method, address = _checked(shop, request)
+            who = await _find(shop, uow, phone, request.customer_id)
+            _check_card(shop, method, who)
+            name = _name(request, who)
+            lines = await _lines(uow, request)
+    except OutOfStock as refused:  # the merchant tells the customer: a stockout
+        await stockouts.record(shop, StockoutSource.PHONE_ORDER, refused.shortages)
+        raise
     totals = compute_totals(
         [line.total for line in lines],
         shop.policy,
@@ -188,13 +194,18 @@ async def quote_order_for_customer(
 
 async def place_order_for_customer(shop: Shop, actor: Actor, request: PhoneOrderRequest) -> Order:
     """Place the order for the customer the phone names, its stock reserved (see the
-    module's docstring for the rules and the errors). Returns the order as recorded."""
+    module's docstring for the rules and the errors). Returns the order as recorded.
+    A line short of stock is a stockout (core/services/stockouts.py)."""
     try:
-        return await _place(shop, actor, request)
-    except NewCustomerRace:
-        # Two orders for a new number at once: the other made its offline record first.
-        # Placing again finds it (this transaction rolled back: nothing was kept).
-        return await _place(shop, actor, request)
+        try:
+            return await _place(shop, actor, request)
+        except NewCustomerRace:
+            # Two orders for a new number at once: the other made its offline record
+            # first. Placing again finds it (this transaction rolled back: nothing kept).
+            return await _place(shop, actor, request)
+    except OutOfStock as refused:  # rolled back: the stockout is written on its own
+        await stockouts.record(shop, StockoutSource.PHONE_ORDER, refused.shortages)
+        raise
 
 
 class NewCustomerRace(Exception):

@@ -67,6 +67,7 @@ def _order(row, lines: list[OrderLine]) -> Order:
         rating_comment=row.rating_comment,
         cancel_reason=row.cancel_reason,
         version=row.version,
+        delivery_promised_by=row.delivery_promised_by,
         paid=bool(row.paid),
         payment_waived=bool(row.payment_waived),
     )
@@ -146,6 +147,7 @@ class SqlOrderRepository:
                 "created_at": order.created_at,
                 "updated_at": order.updated_at,
                 "expires_at": order.expires_at,
+                "delivery_promised_by": order.delivery_promised_by,
                 "rating_comment": "",
                 "cancel_reason": "",
                 "version": 0,

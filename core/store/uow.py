@@ -38,6 +38,7 @@ from core.store.privacy_repo import SqlPrivacyRepository
 from core.store.reports_repo import SqlReportRepository
 from core.store.returns_repo import SqlReturnRepository
 from core.store.stock_repo import SqlStockRepository
+from core.store.stockouts_repo import SqlStockoutRepository
 from core.store.suppliers_repo import SqlSupplierRepository
 from core.store.tracking_repo import SqlTrackingRepository
 from core.store.webhooks_repo import SqlWebhookRepository, events_to_write
@@ -69,6 +70,7 @@ class _Repository(Generic[R]):
 class SqlUnitOfWork:
     catalog = _Repository(SqlCatalogRepository)
     stock = _Repository(SqlStockRepository)
+    stockouts = _Repository(SqlStockoutRepository)
     customers = _Repository(SqlCustomerRepository)
     carts = _Repository(SqlCartRepository)
     orders = _Repository(SqlOrderRepository)
