@@ -61,12 +61,6 @@ class PurchaseOrderNotFound(DomainError):
     code = "purchase_order_not_found"
 
 
-class SupplierNotFound(DomainError):
-    """No supplier by that id or name (or it is inactive, `inactive=True`)."""
-
-    code = "supplier_not_found"
-
-
 class NotOnPurchaseOrder(DomainError):
     """A receipt or a change names a SKU the purchase order has no line for."""
 
@@ -84,6 +78,18 @@ class EmptyPurchaseOrder(DomainError):
     (every quantity zero, or nothing outstanding) records nothing."""
 
     code = "empty_purchase_order"
+
+
+class ReasonRequired(DomainError):
+    """Cancelling a purchase order takes a reason: the timeline keeps why."""
+
+    code = "reason_required"
+
+
+class NothingToReorder(DomainError):
+    """The supplier's reorder suggestions suggest nothing now: no draft to make."""
+
+    code = "nothing_to_reorder"
 
 
 def new_purchase_order_code() -> str:
@@ -389,7 +395,9 @@ class PurchaseOrder:
         self.move_to(S.CLOSED, actor, at, "closed", outstanding=self.outstanding)
 
     def cancel(self, actor: Actor, at: datetime, reason: str) -> None:
-        """Not going ahead (before anything arrived)."""
+        """Not going ahead (before anything arrived); the reason goes on the timeline."""
+        if not reason.strip():
+            raise ReasonRequired(code=self.code)
         self.move_to(S.CANCELLED, actor, at, "cancelled", reason=reason.strip()[:MAX_NOTE])
 
     # --- Figures ---

@@ -123,6 +123,8 @@ class SqlStockRepository:
                 "reserved_delta": reserved_delta,
                 "reason": reason,
                 "order_id": move.get("order_id"),
+                # A purchase receipt names the purchase order the units came in with.
+                "purchase_order_id": move.get("purchase_order_id"),
                 "actor": str(move.get("actor", "system")),
                 "note": str(move.get("note", "")),
                 "at": move["at"],

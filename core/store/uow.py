@@ -35,6 +35,7 @@ from core.store.payments_repo import (
     SqlShipmentRepository,
 )
 from core.store.privacy_repo import SqlPrivacyRepository
+from core.store.purchase_orders_repo import SqlPurchaseOrderRepository
 from core.store.reports_repo import SqlReportRepository
 from core.store.returns_repo import SqlReturnRepository
 from core.store.stock_repo import SqlStockRepository
@@ -80,6 +81,7 @@ class SqlUnitOfWork:
     carriers = _Repository(SqlCarrierRepository)
     shipments = _Repository(SqlShipmentRepository)
     returns = _Repository(SqlReturnRepository)
+    purchase_orders = _Repository(SqlPurchaseOrderRepository)
     outbox = _Repository(SqlOutboxRepository)
     reports = _Repository(SqlReportRepository)
     metrics = _Repository(SqlMetricsRepository)
