@@ -4,25 +4,31 @@ Definitions (docs/reports.md): orders are counted by the day they were placed (i
 store's time zone); revenue is the money received for them and not refunded (a card or
 transfer recorded paid, cash on delivery once its cash was recorded), on the day the
 order was placed; pending is the payments still expected, refunded what was given back;
-time to confirm is placed -> confirmed, time to ship is placed -> shipped, time to
-deliver is shipped -> delivered; the return rate is orders with a return request over
-delivered orders; the average rating is over rated orders.
+time to confirm is placed -> confirmed, processing time placed -> shipped, delivery time
+shipped -> delivered (median and 90th percentile, nearest rank); the on-time rate is
+delivered orders delivered by the date promised at checkout; CSAT is the share of
+ratings of 4 or 5; the return rate is orders with a return request over delivered
+orders; best sellers by units and by value; stockouts per product, by when they
+happened.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.domain.actors import Actor
 from core.domain.orders import OrderStatus
+from core.domain.stockouts import StockoutCount
 from core.services.context import Shop, require_admin
 from core.store.reports_repo import OrderFact, OrderMoney
 
 NOT_REVENUE = {str(OrderStatus.CANCELLED), str(OrderStatus.EXPIRED)}
+SATISFIED = 4  # a rating of 4 or 5 stars is a satisfied customer (CSAT)
+TOP = 5  # products in each best-seller list
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,30 @@ class TopProduct:
     name: str
     quantity: int
     revenue: int
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How long a step took, over the orders that made it: the median and the 90th
+    percentile by the nearest-rank method, and how many orders they are of."""
+
+    median: timedelta
+    p90: timedelta
+    count: int
+
+
+def nearest_rank(values: list[timedelta], percent: int) -> timedelta:
+    """The smallest value with at least `percent` % of the values at or below it: the
+    value at rank ceil(percent / 100 * n) (1-based) of the values sorted."""
+    ordered = sorted(values)
+    rank = -(-percent * len(ordered) // 100)  # ceil, in integers
+    return ordered[max(rank, 1) - 1]
+
+
+def spread(values: list[timedelta]) -> Spread | None:
+    if not values:
+        return None
+    return Spread(nearest_rank(values, 50), nearest_rank(values, 90), len(values))
 
 
 @dataclass(frozen=True)
@@ -58,6 +88,23 @@ class Report:
     ratings: int
     pending: int = 0  # payments still expected: unpaid transfers, cash not yet recorded
     refunded: int = 0  # given back of what was paid
+    processing: Spread | None = None  # placed -> shipped
+    delivery: Spread | None = None  # shipped -> delivered
+    on_time: int = 0  # delivered by the date promised at checkout
+    promised_delivered: int = 0  # delivered orders that had a promise
+    satisfied: int = 0  # ratings of 4 or 5
+    returned: int = 0  # orders with a return request
+    delivered: int = 0  # orders delivered (their status now)
+    top_by_revenue: list[TopProduct] = field(default_factory=list)
+    stockouts: list[StockoutCount] = field(default_factory=list)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.promised_delivered if self.promised_delivered else None
+
+    @property
+    def csat(self) -> float | None:
+        return self.satisfied / self.ratings if self.ratings else None
 
 
 def _average(spans: list[timedelta]) -> timedelta | None:
@@ -65,7 +112,7 @@ def _average(spans: list[timedelta]) -> timedelta | None:
 
 
 async def build_report(
-    shop: Shop, actor: Actor, since: datetime, until: datetime, *, top: int = 5
+    shop: Shop, actor: Actor, since: datetime, until: datetime, *, top: int = TOP
 ) -> Report:
     """A period's report, built off the event loop's thread (its statements on SQLite,
     its arithmetic everywhere): a month of orders must not stop the customers."""
@@ -76,12 +123,15 @@ async def build_report(
             ids = [f.order_id for f in facts]
             times = await uow.reports.status_times(ids)
             money = await uow.reports.money_by_order(ids)
-            top_rows = await uow.reports.top_products(
-                [f.order_id for f in facts if f.status not in NOT_REVENUE], top
-            )
+            sold = [f.order_id for f in facts if f.status not in NOT_REVENUE]
+            top_rows = await uow.reports.top_products(sold, top)
+            top_value = await uow.reports.top_products(sold, top, by_revenue=True)
+            stockouts = await uow.stockouts.per_product(since, until)
     return await asyncio.to_thread(
         _figures,
-        ReportFacts(since, until, shop.currency, facts, times, money, top_rows),
+        ReportFacts(
+            since, until, shop.currency, facts, times, money, top_rows, top_value, stockouts
+        ),
         ZoneInfo(shop.settings.store_timezone),
     )
 
@@ -97,6 +147,8 @@ class ReportFacts:
     times: dict[int, dict[str, datetime]]
     money: dict[int, OrderMoney]
     top_rows: list[tuple[str, str, int, int]]
+    top_value: list[tuple[str, str, int, int]] = field(default_factory=list)
+    stockouts: list[StockoutCount] = field(default_factory=list)
 
 
 def _figures(read: ReportFacts, zone: ZoneInfo) -> Report:
@@ -127,7 +179,14 @@ def _figures(read: ReportFacts, zone: ZoneInfo) -> Report:
             if start in reached and end in reached:
                 spans.append(reached[end] - reached[start])
 
+    # On time: delivered (the first time the timeline says so) by the promised date.
+    kept = [
+        times[f.order_id]["delivered"] <= f.delivery_promised_by
+        for f in facts
+        if f.delivery_promised_by is not None and "delivered" in times.get(f.order_id, {})
+    ]
     delivered = [f for f in facts if f.status == str(OrderStatus.DELIVERED)]
+    returned = sum(1 for f in facts if f.has_return)
     ratings = [f.rating for f in facts if f.rating is not None]
     return Report(
         since=since,
@@ -141,9 +200,18 @@ def _figures(read: ReportFacts, zone: ZoneInfo) -> Report:
         avg_to_ship=_average(to_ship),
         avg_to_deliver=_average(to_deliver),
         top_products=[TopProduct(*row) for row in read.top_rows],
-        return_rate=(sum(1 for f in facts if f.has_return) / len(delivered) if delivered else None),
+        return_rate=returned / len(delivered) if delivered else None,
         average_rating=sum(ratings) / len(ratings) if ratings else None,
         ratings=len(ratings),
         pending=pending,
         refunded=refunded,
+        processing=spread(to_ship),
+        delivery=spread(to_deliver),
+        on_time=sum(kept),
+        promised_delivered=len(kept),
+        satisfied=sum(1 for r in ratings if r >= SATISFIED),
+        returned=returned,
+        delivered=len(delivered),
+        top_by_revenue=[TopProduct(*row) for row in read.top_value],
+        stockouts=read.stockouts,
     )

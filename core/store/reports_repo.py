@@ -23,6 +23,7 @@ class OrderFact:
     total: int
     rating: int | None
     has_return: bool
+    delivery_promised_by: datetime | None = None  # None: placed before it was recorded
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,21 @@ class SqlReportRepository:
                 orders.c.total,
                 orders.c.rating,
                 orders.c.id.in_(returned).label("has_return"),
+                orders.c.delivery_promised_by,
             )
             .where(orders.c.created_at >= since, orders.c.created_at < until)
             .order_by(orders.c.created_at)
         )
         return [
-            OrderFact(r.id, r.created_at, r.status, r.total, r.rating, bool(r.has_return))
+            OrderFact(
+                r.id,
+                r.created_at,
+                r.status,
+                r.total,
+                r.rating,
+                bool(r.has_return),
+                r.delivery_promised_by,
+            )
             for r in rows
         ]
 
@@ -96,21 +106,20 @@ class SqlReportRepository:
         }
 
     async def top_products(
-        self, order_ids: list[int], limit: int
+        self, order_ids: list[int], limit: int, *, by_revenue: bool = False
     ) -> list[tuple[str, str, int, int]]:
+        """(sku, name, units, line value) of these orders' lines per SKU: the most units
+        first, or the most value with by_revenue; ties by SKU."""
         if not order_ids:
             return []
         qty = func.sum(order_lines.c.quantity)
+        value = func.sum(order_lines.c.quantity * order_lines.c.unit_price)
+        first, then = (value, qty) if by_revenue else (qty, value)
         rows = await self.conn.execute(
-            select(
-                order_lines.c.sku,
-                func.max(order_lines.c.name),
-                qty,
-                func.sum(order_lines.c.quantity * order_lines.c.unit_price),
-            )
+            select(order_lines.c.sku, func.max(order_lines.c.name), qty, value)
             .where(order_lines.c.order_id.in_(order_ids))
             .group_by(order_lines.c.sku)
-            .order_by(qty.desc(), order_lines.c.sku)
+            .order_by(first.desc(), then.desc(), order_lines.c.sku)
             .limit(limit)
         )
         return [(sku, name, int(q), int(rev)) for sku, name, q, rev in rows]
