@@ -12,14 +12,27 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from core.domain.actors import Actor
 from core.domain.catalog import InvalidImageUrl, Product, check_image_url
 from core.domain.errors import DomainError, InvalidAmount
 from core.domain.money import Money
 from core.domain.orders import Order
+from core.domain.suppliers import (
+    MAX_NAME,
+    MAX_PACK_SIZE,
+    MAX_REORDER_POINT,
+    MAX_SUPPLIER_SKU,
+    InvalidCost,
+    ProductSupply,
+    Supplier,
+    SupplierNotFound,
+    name_key,
+)
 from core.services.context import Shop, require_admin
 from core.services.spreadsheet import csv_text, restored
+from core.services.suppliers import SupplyChanges, apply_supply_changes
 from core.store.catalog_repo import sku_key
 from core.store.uow import SqlUnitOfWork
 
@@ -32,7 +45,19 @@ CATALOG_COLUMNS = [
     "stock",
     "weight_g",
     "image_url",
+    # How the product is bought (docs/purchasing.md): a supplier by name, the supplier's
+    # code, the cost in the supplier's currency, the reorder point, the pack size.
+    "supplier",
+    "supplier_sku",
+    "cost",
+    "reorder_point",
+    "pack_size",
 ]
+SUPPLY_COLUMNS = ("supplier", "supplier_sku", "cost", "reorder_point", "pack_size")
+# A supply cell holding only this clears the value (no supplier, no cost, ...): an
+# empty cell changes nothing, so that files listing only some products' terms (or an
+# older export) leave the others' as they are.
+CLEAR = "-"
 MAX_SKU = 64
 
 
@@ -65,6 +90,7 @@ class ProductRow:
     stock: int
     weight_g: int | None
     image_url: str | None
+    supply: SupplyChanges | None = None  # None: the file has no supply columns
 
 
 @dataclass(frozen=True)
@@ -125,6 +151,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             image_url = check_image_url(image_url) if image_url is not None else None
         except InvalidImageUrl:
             problems.append(RowError(line, "bad_image_url", cells["image_url"][:100]))
+        supply = _supply_cells(line, cells, present, problems)
         if problems:
             errors.extend(problems)
             continue
@@ -140,11 +167,62 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
                 stock,
                 weight if "weight_g" in present else None,
                 image_url,
+                supply,
             )
         )
     if errors:
         raise CatalogImportError(errors)
     return rows
+
+
+def _supply_cells(
+    line: int, cells: dict[str, str], present: set[str], problems: list[RowError]
+) -> SupplyChanges | None:
+    """A row's supply terms: an empty cell (or a column the file lacks) changes nothing,
+    "-" clears the value. The cost is only checked to be a number that is not negative
+    here; its decimals are checked against the supplier's currency when it is written."""
+    if not present & set(SUPPLY_COLUMNS):
+        return None
+    changes: dict[str, object] = {}
+    supplier = cells["supplier"]
+    if supplier == CLEAR:
+        changes["supplier"] = None
+    elif len(supplier) > MAX_NAME:
+        problems.append(RowError(line, "unknown_supplier", supplier[:40]))
+    elif supplier:
+        changes["supplier"] = supplier
+    supplier_sku = cells["supplier_sku"]
+    if len(supplier_sku) > MAX_SUPPLIER_SKU:
+        problems.append(RowError(line, "supplier_sku_too_long", supplier_sku[:20]))
+    elif supplier_sku:
+        changes["supplier_sku"] = "" if supplier_sku == CLEAR else supplier_sku
+    cost = cells["cost"]
+    if cost == CLEAR:
+        changes["cost"] = None
+    elif cost:
+        try:
+            if Decimal(cost.replace(",", ".")) < 0:
+                problems.append(RowError(line, "negative_cost", cost[:20]))
+            changes["cost"] = cost
+        except (InvalidOperation, ValueError):
+            problems.append(RowError(line, "bad_cost", cost[:20]))
+    point = cells["reorder_point"]
+    if point == CLEAR:
+        changes["reorder_point"] = None
+    elif point:
+        number = _int(point)
+        if number is None or not 0 <= number <= MAX_REORDER_POINT:
+            problems.append(RowError(line, "bad_reorder_point", point[:20]))
+        changes["reorder_point"] = number
+    pack = cells["pack_size"]
+    if pack == CLEAR:
+        changes["pack_size"] = 1
+    elif pack:
+        number = _int(pack)
+        if number is None or not 1 <= number <= MAX_PACK_SIZE:
+            problems.append(RowError(line, "bad_pack_size", pack[:20]))
+        changes["pack_size"] = number
+    return SupplyChanges(**changes)  # type: ignore[arg-type]
 
 
 async def import_catalog(shop: Shop, actor: Actor, text: str) -> ImportSummary:
@@ -179,6 +257,7 @@ async def upsert_rows(
     created = updated = 0
     errors = []
     categories: dict[str, int] = {}
+    suppliers: dict[str, Supplier] | None = None  # by name_key, read once if needed
     planned: list[tuple[ProductRow, Product | None, dict[str, object]]] = []
     for row in rows:
         existing = await uow.catalog.get_by_sku(row.sku)
@@ -206,6 +285,17 @@ async def upsert_rows(
             updated += 1
         if not await uow.stock.set_on_hand(product_id, row.stock, "import", actor=actor, at=now):
             errors.append(RowError(row.line, "stock_below_reserved", row.sku))
+        if row.supply is not None and not row.supply.empty:
+            if suppliers is None:
+                suppliers = {name_key(s.name): s for s in await uow.suppliers.all()}
+            try:
+                await apply_supply_changes(
+                    uow, product_id, row.supply, row.price.currency, now, by_name=suppliers
+                )
+            except SupplierNotFound:
+                errors.append(RowError(row.line, "unknown_supplier", str(row.supply.supplier)))
+            except InvalidCost:
+                errors.append(RowError(row.line, "bad_cost", str(row.supply.cost)[:20]))
     if errors:
         raise CatalogImportError(sorted(errors, key=lambda error: error.line))
     return ImportSummary(created, updated)
@@ -244,10 +334,37 @@ async def export_catalog(shop: Shop, actor: Actor) -> str:
             await require_admin(uow, actor, "export_catalog")
             products = await uow.catalog.list(active_only=False)
             names = {c.id: c.name for c in await uow.catalog.categories()}
-    return await asyncio.to_thread(_catalog_csv, products, names)
+            supplies = await uow.suppliers.supplies()
+            suppliers = {s.id: s for s in await uow.suppliers.all()}
+    return await asyncio.to_thread(
+        _catalog_csv, products, names, supplies, suppliers, shop.currency
+    )
 
 
-def _catalog_csv(products: list[Product], names: dict[int, str]) -> str:
+def _supply_cells_out(
+    supply: ProductSupply | None, suppliers: dict[int, Supplier], shop_currency: str
+) -> list[object]:
+    """What the import reads back as the same terms ("" everywhere: none were set)."""
+    if supply is None:
+        return ["", "", "", "", ""]
+    supplier = suppliers.get(supply.supplier_id) if supply.supplier_id else None
+    currency = supplier.currency if supplier else shop_currency
+    return [
+        supplier.name if supplier else "",
+        supply.supplier_sku,
+        "" if supply.cost is None else Money(supply.cost, currency).format_plain(),
+        "" if supply.reorder_point is None else supply.reorder_point,
+        supply.pack_size,
+    ]
+
+
+def _catalog_csv(
+    products: list[Product],
+    names: dict[int, str],
+    supplies: dict[int, ProductSupply],
+    suppliers: dict[int, Supplier],
+    shop_currency: str,
+) -> str:
     rows = (
         [
             p.sku,
@@ -258,6 +375,7 @@ def _catalog_csv(products: list[Product], names: dict[int, str]) -> str:
             p.on_hand,
             p.weight_g,
             p.image_url,
+            *_supply_cells_out(supplies.get(p.id), suppliers, shop_currency),
         ]
         for p in sorted(products, key=lambda p: p.sku)
     )

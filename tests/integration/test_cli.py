@@ -166,6 +166,8 @@ def test_importing_an_edited_catalog_updates_by_sku_and_adds_new_products(demo_t
         "stock": "14",
         "weight_g": "130",
         "image_url": "",
+        # How it is bought: empty (none set), as the export writes it.
+        **dict.fromkeys(("supplier", "supplier_sku", "cost", "reorder_point", "pack_size"), ""),
     }
     (demo_shop / "edited.csv").write_text(to_csv([*records, new]), encoding="utf-8")
 
