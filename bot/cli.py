@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import webhooks_cli
+from bot import report_cli, webhooks_cli
 from bot.app import build_shop
 from bot.channels import Channel, channel_classes, load_channels, served
 from bot.logs import use_json_lines
@@ -456,6 +456,7 @@ def build_parser(channel_names: Sequence[str]) -> argparse.ArgumentParser:
     forget.add_argument("--yes", action="store_true", help="don't ask for confirmation")
     forget.set_defaults(handler=cmd_customer)
     webhooks_cli.add_parser(sub)  # pedidos webhook …: bot/webhooks_cli.py
+    report_cli.add_parser(sub)  # pedidos report: bot/report_cli.py
     return parser
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.domain.money import Money
-from core.services.reports import Report, build_report
+from core.services.reports import Report, Spread, build_report
 from handlers.admin.actor import actor
 from handlers.i18n import Translator
 from handlers.render import money, status_name
@@ -16,6 +16,7 @@ from handlers.turn import Turn
 from handlers.types import Document
 
 HEADROOM = 1.25  # the tallest bar or point reaches 80% of the chart's height
+STOCKOUT_LINES = 8  # the products most often missed: a phone screen, not a list
 
 
 def period(now: datetime, zone: str, name: str) -> tuple[datetime, datetime] | None:
@@ -31,11 +32,41 @@ def period(now: datetime, zone: str, name: str) -> tuple[datetime, datetime] | N
     return None
 
 
+def days(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+    """[since, until) for the shop's days first to last, both included."""
+    tz = ZoneInfo(zone)
+    return datetime.combine(first, time(), tz), datetime.combine(
+        last + timedelta(days=1), time(), tz
+    )
+
+
 def _duration(t: Translator, span: timedelta | None) -> str:
     return t.duration(span.total_seconds()) if span is not None else "—"
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "—"
+
+
+def _spread(t: Translator, label: str, figures: Spread | None) -> str:
+    """ "Time to ship: median 4 hours · 90%: 1 day (6 orders)", or "—" without any."""
+    if figures is None:
+        return t.gettext("{label}: —").format(label=label)
+    return t.ngettext(
+        "{label}: median {median} · 90%: {p90} ({n} order)",
+        "{label}: median {median} · 90%: {p90} ({n} orders)",
+        figures.count,
+    ).format(
+        label=label,
+        median=_duration(t, figures.median),
+        p90=_duration(t, figures.p90),
+        n=figures.count,
+    )
+
+
 def report_text(t: Translator, report: Report) -> str:
+    """The figures of docs/reports.md, a short line each with its count, "—" where
+    there is nothing to count: read on a phone."""
     _ = t.gettext
     cur = report.currency
     lines = [
@@ -60,17 +91,22 @@ def report_text(t: Translator, report: Report) -> str:
     lines.append(
         _("Average time to confirm: {time}").format(time=_duration(t, report.avg_to_confirm))
     )
-    lines.append(_("Average time to ship: {time}").format(time=_duration(t, report.avg_to_ship)))
+    lines.append(_spread(t, _("Time to ship"), report.processing))
+    lines.append(_spread(t, _("Time to deliver"), report.delivery))
     lines.append(
-        _("Average time to deliver: {time}").format(time=_duration(t, report.avg_to_deliver))
+        _("On time: {rate} ({n} of {total} delivered)").format(
+            rate=_share(report.on_time, report.promised_delivered),
+            n=report.on_time,
+            total=report.promised_delivered,
+        )
     )
-    if report.top_products:
-        lines.append(_("Top products:"))
-        lines += [
-            f"  {p.quantity} × {p.name} ({money(t, p.revenue, cur)})" for p in report.top_products
-        ]
-    rate = "—" if report.return_rate is None else f"{report.return_rate:.0%}"
-    lines.append(_("Return rate: {rate}").format(rate=rate))
+    lines.append(
+        t.ngettext(
+            "Satisfaction (4-5 ★): {rate} of {n} rating",
+            "Satisfaction (4-5 ★): {rate} of {n} ratings",
+            report.ratings,
+        ).format(rate=_share(report.satisfied, report.ratings), n=report.ratings)
+    )
     rating = "—" if report.average_rating is None else f"{report.average_rating:.1f} ★"
     lines.append(
         t.ngettext(
@@ -79,6 +115,29 @@ def report_text(t: Translator, report: Report) -> str:
             report.ratings,
         ).format(rating=rating, n=report.ratings)
     )
+    lines.append(
+        _("Return rate: {rate} ({n} of {total} delivered)").format(
+            rate=_share(report.returned, report.delivered),
+            n=report.returned,
+            total=report.delivered,
+        )
+    )
+    lines.append(_("Best sellers by units:") + ("" if report.top_products else " —"))
+    lines += [
+        f"  {p.quantity} × {p.name} ({money(t, p.revenue, cur)})" for p in report.top_products
+    ]
+    lines.append(_("Best sellers by sales:") + ("" if report.top_by_revenue else " —"))
+    lines += [
+        f"  {money(t, p.revenue, cur)} · {p.name} ({p.quantity})" for p in report.top_by_revenue
+    ]
+    lines.append(_("Stockouts (times told):") + ("" if report.stockouts else " —"))
+    lines += [
+        "  "
+        + _("{name}: sold out {sold_out} · fewer than asked {short}").format(
+            name=s.name, sold_out=s.sold_out, short=s.short
+        )
+        for s in report.stockouts[:STOCKOUT_LINES]
+    ]
     return "\n".join(lines)
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from core.domain.errors import OutOfStock
 from core.domain.orders import PaymentMethod
-from core.services import orders, payments
+from core.services import cart, orders, payments, shipping
 from core.services.catalog import get_product
 from core.services.reports import build_report
 from handlers.admin.reports import period
@@ -55,6 +56,29 @@ def same_figures(answer: dict, report) -> None:
     assert answer["avg_seconds_to_confirm"] == to_confirm
     assert answer["return_rate"] == report.return_rate
     assert (answer["average_rating"], answer["ratings"]) == (report.average_rating, report.ratings)
+    assert [(p["sku"], p["revenue"]["amount"]) for p in answer["top_by_revenue"]] == [
+        (p.sku, p.revenue) for p in report.top_by_revenue
+    ]
+    assert (answer["returned"], answer["delivered"]) == (report.returned, report.delivered)
+    assert (answer["csat"], answer["satisfied"]) == (report.csat, report.satisfied)
+    assert (answer["on_time_rate"], answer["on_time"], answer["delivered_with_promise"]) == (
+        report.on_time_rate,
+        report.on_time,
+        report.promised_delivered,
+    )
+    for name, spread in (("processing", report.processing), ("delivery", report.delivery)):
+        assert answer[name] == (
+            None
+            if spread is None
+            else {
+                "median_seconds": spread.median.total_seconds(),
+                "p90_seconds": spread.p90.total_seconds(),
+                "count": spread.count,
+            }
+        )
+    assert [(s["sku"], s["sold_out"], s["short"]) for s in answer["stockouts"]] == [
+        (s.sku, s.sold_out, s.short) for s in report.stockouts
+    ]
 
 
 async def test_the_periods_give_the_chats_figures(api_shop, api_as, sales):
@@ -117,3 +141,32 @@ async def test_reports_need_their_scope(api_key, api_client):
     key = await api_key("orders:read,products:read,stock:read")
     answer = await api_client.get("/api/v1/reports/sales", headers=bearer(key))
     assert answer.status_code == 403 and answer.json()["scope"] == "reports:read"
+
+
+async def test_the_analysis_comes_with_machine_names(api_shop, api_as, sales, clock):
+    """The paid mug order (placed Nov 2 18:00 UTC, 12:00 local) shipped 3 h later and
+    delivered a day after, rated 5; a customer asked for 99 caps (told fewer)."""
+    code = sales.code
+    await orders.confirm_order(api_shop, MERCHANT, code)
+    await orders.start_preparing(api_shop, MERCHANT, code)
+    await orders.mark_packed(api_shop, MERCHANT, code)
+    clock.now = datetime(2026, 11, 2, 21, tzinfo=UTC)
+    await shipping.ship_order(api_shop, MERCHANT, code, "dhl", "JD0123456789")
+    clock.now = datetime(2026, 11, 3, 21, tzinfo=UTC)
+    buyer = await new_buyer(api_shop, "4001", "Ana")
+    await orders.mark_delivered(api_shop, buyer.actor, code)
+    await orders.rate_order(api_shop, buyer.actor, code, 5)
+    cap = await get_product(api_shop, sku="GOR-ROJA")
+    with pytest.raises(OutOfStock):
+        await cart.add_to_cart(api_shop, buyer.customer_id, cap.id, 99)
+    clock.now = datetime(2026, 11, 4, 18, tzinfo=UTC)
+
+    client = await api_as("reports:read")
+    body = (await client.get("/api/v1/reports/sales?from=2026-11-02&to=2026-11-04")).json()
+    assert body["processing"] == {"median_seconds": 10800.0, "p90_seconds": 10800.0, "count": 1}
+    assert body["delivery"] == {"median_seconds": 86400.0, "p90_seconds": 86400.0, "count": 1}
+    assert (body["on_time"], body["delivered_with_promise"], body["on_time_rate"]) == (1, 1, 1.0)
+    assert (body["csat"], body["satisfied"], body["ratings"]) == (1.0, 1, 1)
+    assert [s["sku"] for s in body["stockouts"]] == ["GOR-ROJA"]
+    assert body["stockouts"][0]["short"] + body["stockouts"][0]["sold_out"] == 1
+    assert body["top_by_revenue"][0]["sku"] == "TAZA-TAL"
