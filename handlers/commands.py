@@ -90,6 +90,16 @@ CATALOGUE: tuple[Command, ...] = (
     Command("deactivate", A, ("desactivar",), ("deactivate",)),
     Command("new_product", A, ("nuevo",), ("new",),
             help=N_("/nuevo SKU; name; price; stock; category — a new product")),
+    Command("suppliers", A, ("proveedores",), ("suppliers",), N_("Suppliers"),
+            N_("/proveedores · /proveedor NAME [days=10 phone=…] — suppliers; see or change one")),
+    Command("supplier", A, ("proveedor",), ("supplier",),
+            help=N_("/proveedor nuevo Name; contact; phone; e-mail; lead days; currency — a new "
+                    "supplier (only the name is needed)")),
+    Command("supply", A, ("abasto",), ("supply",),
+            help=N_("/abasto SKU supplier=… code=… cost=… point=… pack=… — how a product is "
+                    "bought")),
+    Command("reorder", A, ("reabastecer",), ("reorder",), N_("Reorder"),
+            N_("/reabastecer [supplier] — what to reorder, by supplier")),
     Command("new_order", A, ("nuevopedido",), ("neworder",),
             help=N_("/nuevopedido [phone name; products; shipping; payment] — an order taken by "
                     "phone or at the counter")),

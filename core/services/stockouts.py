@@ -42,3 +42,11 @@ async def record(shop: Shop, source: StockoutSource, shortages: Iterable[StockSh
         log.warning("stockout not recorded: %s %s", source, told, exc_info=True)
     finally:
         idempotent_request.reset(claim)
+
+
+async def told(
+    shop: Shop, source: StockoutSource, sku: str, name: str, asked: int, available: int
+) -> None:
+    """One stockout the chat answered itself (a typed quantity over what is left,
+    checked before any service was called)."""
+    await record(shop, source, [StockShortage(sku, name, asked, max(available, 0))])

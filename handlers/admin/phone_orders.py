@@ -35,7 +35,8 @@ from core.domain.errors import (
 from core.domain.orders import OrderStatus, PaymentMethod, new_order_code
 from core.domain.payments import offered_methods
 from core.domain.phone_orders import PICKUP, OrderSource, PhoneOrderRequest
-from core.services import catalog, phone_orders
+from core.domain.stockouts import StockoutSource
+from core.services import catalog, phone_orders, stockouts
 from core.services.catalog import fold
 from handlers.actions import Action, handles
 from handlers.admin.actor import actor
@@ -57,6 +58,7 @@ STEPS = frozenset(
     }
 )
 SEARCH_RESULTS = 6
+PHONE = StockoutSource.PHONE_ORDER  # a line short of stock is a stockout
 ADDRESS_NEEDS = ("street", "city", "postal_code")  # what the service and the label need
 
 
@@ -369,6 +371,9 @@ async def _take_items(turn: Turn, draft: PhoneOrderDraft, text: str, notes: list
             continue
         if product.available < quantity:
             notes.append(_short(turn, product.sku, product.name, quantity, product.available))
+            await stockouts.told(
+                turn.shop, PHONE, product.sku, product.name, quantity, product.available
+            )
             continue
         lines[product.sku] = quantity
     draft.po_lines = list(lines.items())
@@ -773,6 +778,10 @@ async def add_product(turn: Turn, action: OrderAddProduct) -> bool:
     notes = []
     if product.available < quantity or not product.active:
         notes.append(_short(turn, product.sku, product.name, quantity, max(product.available, 0)))
+        if product.active:  # told it is short: a stockout (docs/reports.md)
+            await stockouts.told(
+                turn.shop, PHONE, product.sku, product.name, quantity, product.available
+            )
     else:
         lines[product.sku] = quantity
     draft.po_lines = list(lines.items())

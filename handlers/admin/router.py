@@ -13,6 +13,7 @@ from handlers import commands
 from handlers.admin import catalog as products
 from handlers.admin import orders, phone_orders, returns, stock, support
 from handlers.admin import privacy as customer_privacy
+from handlers.admin import suppliers as supplying
 from handlers.admin.export import export
 from handlers.admin.reports import report
 from handlers.commands import Audience
@@ -115,6 +116,10 @@ COMMAND_ACTIONS: dict[str, Run] = {
     "close": _support_command("close"),
     "new_product": lambda turn, rest: products.new_product(turn, rest),
     "new_order": phone_orders.new_order,
+    "suppliers": supplying.suppliers_command,
+    "supplier": supplying.supplier_command,
+    "supply": supplying.supply_command,
+    "reorder": supplying.reorder_command,
     **{
         action: _product_command(action)
         for action in ("product", "price", "description", "image", "activate", "deactivate")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.money import Money
-from core.services import cart
+from core.domain.stockouts import StockoutSource
+from core.services import cart, stockouts
 from core.services.cart import CartView
 from handlers.actions import Action, handles
 from handlers.customer.menu import ShowCart, ShowCategories, StartCheckout
@@ -15,6 +16,8 @@ from handlers.quantity_change import Change, Kind
 from handlers.render import money
 from handlers.turn import Step, Turn
 from handlers.types import Button, OrderedItem
+
+CART = StockoutSource.CART
 
 # What a typed "+1" or "quita uno" applies to when the screen shows more than one line.
 PENDING = "pending_change"
@@ -170,6 +173,7 @@ async def set_quantity(turn: Turn, product_id: int, quantity: int) -> bool:
     view = await cart.view_cart(turn.shop, turn.customer.id)
     line = _line(view, product_id)
     if line is not None and quantity > line.quantity and quantity > line.available:
+        await stockouts.told(turn.shop, CART, line.sku, line.name, quantity, line.available)
         note = turn.t.ngettext(
             "Only {n} {name} is available.", "Only {n} {name} are available.", line.available
         ).format(n=max(line.available, 0), name=line.name)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.catalog import Product
 from core.domain.errors import ProductNotFound
-from core.services import cart, catalog
+from core.domain.stockouts import StockoutSource
+from core.services import cart, catalog, stockouts
 from handlers import quantity_change
 from handlers.actions import Action, handles
 from handlers.customer import cart as cart_screens
@@ -265,6 +266,10 @@ async def quantity_typed(turn: Turn, text: str) -> None:
             _("The quantity must be at least 1.") + " " + _("From 1 to {most}.").format(most=most)
         )
     elif qty > most:
+        if qty > product.available:  # told there are fewer: a stockout (docs/reports.md)
+            await stockouts.told(
+                turn.shop, StockoutSource.CART, product.sku, product.name, qty, product.available
+            )
         turn.say(
             turn.t.ngettext(
                 "There is only {most} {name} available. Type a smaller number.",

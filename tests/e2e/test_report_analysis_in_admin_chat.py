@@ -66,3 +66,24 @@ async def test_the_report_shows_times_on_time_satisfaction_best_sellers_and_stoc
         f"  $229.00 MXN · {cap.name} (1)",
     ]
     assert (tmp_path / "reporte.png").exists()  # the chart still comes with it
+
+
+async def test_quantities_refused_by_the_chat_itself_are_stockouts_too(demo_shop, tmp_path):
+    """Where the chat checks the quantity before asking for it (a cart line changed by
+    typing, an order taken by phone), the customer is told just the same: each is a
+    stockout. The demo shop has 1 pair of sunglasses."""
+    customer = ChatDriver(demo_shop, "c1", name="Bea", locale="es")
+    await customer.open()
+    await customer.type("quiero lentes de sol")  # the one pair, in the cart
+    assert "solo hay 1 disponible de Lentes de sol" in await customer.type("pon 3")
+    admin = ChatDriver(demo_shop, "owner", locale="es", files=tmp_path)
+    await admin.open()
+    await admin.type("/nuevopedido")
+    await admin.type("55 8765 4321")
+    await admin.type("Carlos Ruiz")
+    assert "Solo hay 1 de LENT-SOL (Lentes de sol); pediste 2." in await admin.type("LENT-SOL x2")
+    await admin.type("cancelar")
+
+    report = (await admin.type("/reporte 7d")).splitlines()
+    # Told twice that fewer were left than asked for (once each), never "sold out".
+    assert "  Lentes de sol: agotado 0 · menos de lo pedido 2" in report, "\n".join(report)

@@ -45,6 +45,12 @@ from handlers.admin.returns import (
     ShipReplacement,
     ShipReplacementWith,
 )
+from handlers.admin.suppliers import (
+    ActivateSupplier,
+    DeactivateSupplier,
+    OpenSupplier,
+    SupplierReorder,
+)
 from handlers.admin.support import CloseCase, OpenCases, ReplyToCase
 
 # Payloads as the admin's buttons were built before (pack("verb", ...)).
@@ -89,6 +95,10 @@ OLD_PAYLOADS: list[tuple[Action, str]] = [
     (OrderConfirm("a1b2c3d4"), "poc:a1b2c3d4"),
     (OrderDiscard(), "pox"),
     (OrderToChat(7), "pol:7"),
+    (OpenSupplier(3), "spo:3"),
+    (ActivateSupplier(3), "spa:3"),
+    (DeactivateSupplier(3), "spd:3"),
+    (SupplierReorder(3), "spr:3"),
 ]
 
 

@@ -1,0 +1,172 @@
+"""The admin chat's suppliers and reorders (/proveedores, /proveedor, /abasto,
+/reabastecer), driven through the terminal channel as a merchant types them on a phone;
+bad input gets a clear answer in the admin's language, and a customer who tries these
+commands or their buttons is refused and changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.services import suppliers
+from core.store.tables import product_supply
+from core.store.tables import suppliers as suppliers_table
+from handlers.admin.purchase_orders import DraftPurchaseOrder
+from tests.conftest import MERCHANT, add_product, buy, new_buyer
+from tests.e2e.chat_driver import ChatDriver
+
+
+async def admin_chat(shop, locale: str) -> ChatDriver:
+    chat = ChatDriver(shop, "owner", name="Owner", locale=locale)
+    await chat.open()
+    return chat
+
+
+async def test_a_merchant_adds_a_supplier_sets_terms_and_reads_what_to_reorder(shop):
+    mug = await add_product(shop, "TAZA", name="Taza de barro", stock=20)
+    await add_product(shop, "JARRO", name="Jarro", stock=1)  # no supplier, threshold 2
+    await add_product(shop, "PLATO", name="Plato", stock=40)  # sells nothing, plenty
+    await buy(shop, await new_buyer(shop, "b1"), {mug: 14})
+    admin = await admin_chat(shop, "es")
+
+    created = await admin.type(
+        "/proveedor nuevo Barro Fino; Lupe; 55 1234 5678; ventas@barrofino.mx; 10"
+    )
+    assert "Proveedor Barro Fino agregado." in created
+    assert "Lupe · 55 1234 5678 · ventas@barrofino.mx" in created
+    assert "Tiempo de entrega: 10 días · moneda MXN" in created
+
+    terms = await admin.type("/abasto taza proveedor=barro fino clave=BF-T costo=85,50 paquete=6")
+    assert "Abasto de TAZA guardado." in terms
+    assert "Proveedor: Barro Fino" in terms and "Clave del proveedor: BF-T" in terms
+    assert "Costo: $85.50 MXN" in terms and "Paquete: 6 piezas" in terms
+    assert "Punto de reorden: 2 (su umbral de stock bajo)" in terms
+    assert "Punto de reorden: 5" in await admin.type("/abasto TAZA punto=5")
+
+    changed = await admin.type("/proveedor barro fino dias=12, tel=55 8765 4321")
+    assert "Proveedor Barro Fino actualizado." in changed
+    assert "Tiempo de entrega: 12 días" in changed
+    assert "• TAZA · Taza de barro: costo $85.50 MXN, clave BF-T, paquetes de 6" in changed
+    await admin.type("/proveedor Barro Fino dias=10")
+
+    listing = await admin.type("/proveedores")
+    assert "• Barro Fino: entrega en 10 días, MXN, 1 producto" in listing
+
+    # TAZA: 14 sold in 28 days = 0.50 a day; 20 - 14 = 6 available last 6 / 0.5 = 12
+    # days; lead 10 + 7 of margin = 17 days need ceil(0.5 x 17) = 9, so 9 - 6 = 3 more,
+    # one pack of 6. JARRO: no sales, 1 at or below its point 2: 2 - 1 = 1.
+    suggestions = await admin.type("/reabastecer")
+    assert suggestions.splitlines()[:7] == [
+        "Por reabastecer (ventas de los últimos 28 días; tiempo de entrega + 7 días de margen):",
+        "",
+        "🏭 Barro Fino (llega en 10 días):",
+        "• TAZA Taza de barro: disponibles 6, vende 0.50/día, alcanza 12 días, pedir 6 "
+        "(paquetes de 6)",
+        "",
+        "Sin proveedor:",
+        "• JARRO Jarro: disponibles 1, sin ventas en 28 días, pedir 1",
+    ]
+    assert "PLATO" not in suggestions
+    # One button per supplier drafts its purchase order (the purchase orders' action).
+    supplier = (await suppliers.list_suppliers(shop, MERCHANT))[0].supplier
+    assert [(b.label, b.payload) for b in admin.chat.buttons] == [
+        ("Orden de compra: Barro Fino", DraftPurchaseOrder(supplier.id).pack())
+    ]
+
+    await admin.type("/proveedor Barro Fino")
+    deactivated = await admin.press("Desactivar")
+    assert "🏭 Barro Fino (inactivo)" in deactivated
+    # Its products now have no (active) supplier: TAZA moves to that group.
+    after = await admin.type("/reorder")
+    assert "Barro Fino" not in after and "• TAZA Taza de barro" in after
+
+
+async def test_the_english_chat_says_the_same_in_english(shop):
+    mug = await add_product(shop, "TAZA", name="Mug", stock=20)
+    await buy(shop, await new_buyer(shop, "b1"), {mug: 14})
+    await suppliers.add_supplier(shop, MERCHANT, "Clay Co", lead_time_days=10)
+    admin = await admin_chat(shop, "en")
+    await admin.type("/supply TAZA supplier=Clay Co pack=6")
+    text = await admin.type("/reorder")
+    assert "🏭 Clay Co (arrives in 10 days):" in text
+    assert "• TAZA Mug: available 6, sells 0.50/day, cover 12 days, suggest 6 (packs of 6)" in text
+    assert "Clay Co: lead time 10 days, MXN, 1 product" in await admin.type("/suppliers")
+
+
+async def supply_rows(shop) -> tuple:
+    async with shop.uow(write=False) as uow:
+        found = (await uow.conn.execute(select(suppliers_table))).all()
+        terms = (await uow.conn.execute(select(product_supply))).all()
+    return tuple(found), tuple(terms)
+
+
+async def test_bad_input_gets_a_clear_answer_and_changes_nothing(shop):
+    await add_product(shop, "TAZA")
+    await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.add_supplier(shop, MERCHANT, "Candles Inc", currency="JPY")
+    admin = await admin_chat(shop, "en")
+    await admin.type("/supply TAZA supplier=Barro Fino pack=6 cost=10.00")
+    before = await supply_rows(shop)
+    answers = {
+        "/supply NOPE pack=2": "There is no product with SKU NOPE.",
+        "/supply TAZA supplier=Nadie": "There is no supplier “Nadie”.",
+        "/supply TAZA pack=0": "The pack size must be a whole number from 1 to 100000.",
+        "/supply TAZA pack=99999999999999999999999": "must be a whole number from 1 to 100000.",
+        "/supply TAZA pack=six": "The pack size is a whole number of units, like 12",
+        "/supply TAZA cost=-5": "The cost must be an amount of 0 or more",
+        "/supply TAZA cost=99999999999999999": "The cost must be an amount of 0 or more",
+        "/supply TAZA supplier=Candles Inc cost=3.50": "The cost must be an amount of 0 or more",
+        "/supply TAZA point=-1": "The reorder point must be a whole number from 0 to 1000000.",
+        "/supply TAZA colour=red": "I don't know “colour”.",
+        "/supply TAZA red": "I didn't understand “red”.",
+        "/supplier new barro fino": "There is already a supplier called “Barro Fino”.",
+        "/supplier new X; ; ; ventas@; 5": "“ventas@” is not an e-mail address.",
+        "/supplier new X; ; ; ; soon": "The lead time is a number of days, like 7",
+        "/supplier new X; ; ; ; 9999": "lead time must be a whole number of days from 0 to 365.",
+        "/supplier new X; ; ; ; 5; pesos": "The currency is a 3-letter code",
+        "/supplier Nadie": "There is no supplier “Nadie”.",
+        "/supplier Barro Fino days=many": "The lead time is a number of days, like 7",
+        "/supplier Barro Fino name=candles inc": "already a supplier called “Candles Inc”.",
+        "/supplier Barro Fino colour=red": "I don't know “colour”. For a supplier write name=",
+        "/supplier Barro Fino active=maybe": "Write active=yes or active=no.",
+        "/reorder Nadie": "There is no supplier “Nadie”.",
+    }
+    for typed, expected in answers.items():
+        assert expected in await admin.type(typed), typed
+    assert await supply_rows(shop) == before
+
+
+async def test_spanish_answers_to_bad_input_are_translated(shop):
+    await add_product(shop, "TAZA")
+    admin = await admin_chat(shop, "es")
+    assert "El paquete debe ser un número entero de 1 a 100000." in await admin.type(
+        "/abasto TAZA paquete=0"
+    )
+    assert "No hay ningún proveedor “Nadie”." in await admin.type("/abasto TAZA proveedor=Nadie")
+    assert "El costo debe ser un importe de 0 o más" in await admin.type("/abasto TAZA costo=-3")
+    assert "No existe ningún producto con el SKU NOPE." in await admin.type(
+        "/abasto NOPE paquete=2"
+    )
+
+
+async def test_a_customer_is_refused_these_commands_and_buttons_and_nothing_changes(shop):
+    await add_product(shop, "TAZA")
+    supplier = await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    before = await supply_rows(shop)
+    customer = ChatDriver(shop, "u1", locale="en")
+    await customer.open()
+    for typed in [
+        "/proveedores",
+        "/suppliers",
+        "/proveedor Barro Fino",
+        "/proveedor nuevo Intruso; ; ; ; 1",
+        "/proveedor Barro Fino dias=99",
+        "/abasto TAZA proveedor=Barro Fino paquete=3",
+        "/supply TAZA",
+        "/reabastecer",
+        "/reorder",
+    ]:
+        assert "Sorry, that is only for the shop's team." in await customer.type(typed), typed
+    for payload in ["spo", "spa", "spd", "spr"]:
+        answer = await customer.send_payload(f"{payload}:{supplier.id}")
+        assert "Sorry, that is only for the shop's team." in answer, payload
+    assert await supply_rows(shop) == before
