@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     store_name: str = "Tienda Demo"
     store_address: str = "Av. Juárez 100, Centro, 06000 Ciudad de México, CDMX, México"
     store_phone: str = ""
+    # The shop's tax id (RFC in Mexico, NIF in Spain), printed on receipts; optional.
+    store_tax_id: str = Field(default="", max_length=40)
+    # Send the customer their receipt (PDF) with the "delivered" message.
+    receipt_on_delivery: bool = False
     # Opening hours by day or range of days (mon..sun); days not named are closed.
     store_hours: dict[str, str] = Field(
         default_factory=lambda: {"mon-fri": "09:00-18:00", "sat": "10:00-14:00"}

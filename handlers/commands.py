@@ -76,6 +76,12 @@ CATALOGUE: tuple[Command, ...] = (
             help=N_("/pagado CODE — cash or transfer received · /reembolso CODE amount")),
     Command("refund", A, ("reembolso",), ("refund",)),
     Command("label", A, ("etiqueta",), ("label",), help=N_("/etiqueta CODE — the shipping label")),
+    Command("packing_slip", A, ("remision",), ("packingslip",),
+            help=N_("/remision CODE — an order's packing slip · /surtido — the picking list of "
+                    "every order ready to prepare")),
+    Command("picking_list", A, ("surtido",), ("picklist",), N_("Picking list")),
+    Command("receipt", A, ("recibo",), ("receipt",),
+            help=N_("/recibo CODE — the customer's receipt (PDF)")),
     Command("returns", A, ("devoluciones",), ("returns",), N_("Returns waiting"),
             N_("/devoluciones — the returns queue")),
     Command("stock", A, ("stock", "existencias"), ("stock",), N_("Stock levels"),

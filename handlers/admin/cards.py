@@ -62,6 +62,9 @@ def action_buttons(t: Translator, details: OrderDetails) -> list[list[Button]]:
         rows.append([Button(_("Mark as paid"), orders.MarkPaid(code).pack())])
     if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED):
         rows.append([Button(_("Shipping label"), orders.ShippingLabel(code).pack())])
+    from handlers.admin.documents import document_buttons  # see orders above
+
+    rows += document_buttons(t, details)
     return rows
 
 

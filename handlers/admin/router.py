@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from core.domain.orders import normalize_order_code
 from handlers import commands
 from handlers.admin import catalog as products
-from handlers.admin import orders, phone_orders, returns, stock, support
+from handlers.admin import documents, orders, phone_orders, returns, stock, support
 from handlers.admin import privacy as customer_privacy
 from handlers.admin import suppliers as supplying
 from handlers.admin.export import export
@@ -116,6 +116,9 @@ COMMAND_ACTIONS: dict[str, Run] = {
     "close": _support_command("close"),
     "new_product": lambda turn, rest: products.new_product(turn, rest),
     "new_order": phone_orders.new_order,
+    "packing_slip": documents.packing_slip_command,
+    "picking_list": documents.send_picking_list,
+    "receipt": documents.receipt_command,
     "suppliers": supplying.suppliers_command,
     "supplier": supplying.supplier_command,
     "supply": supplying.supply_command,

@@ -21,6 +21,7 @@ from handlers.customer import (
     menu,
     orders,
     payment,
+    receipts,
     shop_info,
     support,
 )
@@ -320,6 +321,12 @@ async def receipt_for(turn: Turn, code: str) -> None:
     )
 
 
+async def _receipt(turn: Turn, said: Understanding) -> None:
+    """ "Mi recibo", "quiero factura": the receipt of the order named or meant."""
+    code = said.entity("order_code")
+    await receipts.asked(turn, str(code.value) if code else None, said.text)
+
+
 async def _cancel_order(turn: Turn, said: Understanding) -> None:
     code = said.entity("order_code")
     if code is not None:
@@ -440,6 +447,7 @@ ANSWERS: dict[str, Callable[[Turn, Understanding], Awaitable[None]]] = {
     "store_location": _store_location,
     "return_policy": _return_policy,
     "payment_sent": _payment_sent,
+    "receipt": _receipt,
     "cancel_order": _cancel_order,
     "return_request": _return_request,
     "human": _human,
@@ -473,6 +481,7 @@ def option_label(turn: Turn, intent: str) -> str | None:
         "store_location": _("Shop address"),
         "return_policy": _("Returns policy"),
         "payment_sent": _("I already paid"),
+        "receipt": _("My receipt"),
         "cancel_order": _("Cancel an order"),
         "return_request": _("Return or exchange"),
         "menu_help": _("Help"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.domain.actors import SYSTEM
 from core.domain.events import (
     OrderCancelled,
     OrderConfirmed,
@@ -22,6 +23,7 @@ from core.domain.events import (
     SupportReply,
 )
 from core.domain.returns import ReturnResolution
+from core.services import documents
 from handlers.customer.menu import MainMenu, ShowCategories, TalkToPerson
 from handlers.customer.orders import ShowOrder
 from handlers.i18n import Translator
@@ -79,15 +81,23 @@ def order_shipped(c: Context, e: OrderShipped) -> Reply:
 
 
 @renders(OrderDelivered)
-def order_delivered(c: Context, e: OrderDelivered) -> Reply:
+async def order_delivered(c: Context, e: OrderDelivered) -> list[Reply]:
     _ = c.t.gettext
-    return Reply(
+    rate = Reply(
         _("Your order {code} was delivered. How was it? Rate it from 1 to 5 stars:").format(
             code=e.code
         ),
         rating_buttons(e.code),
         expects_number=True,  # "5" typed next is five stars
     )
+    if not c.shop.settings.receipt_on_delivery:
+        return [rate]
+    # RECEIPT_ON_DELIVERY: the receipt first, drawn now (cash on delivery reads paid).
+    from handlers.documents.receipt import receipt  # reportlab: on first use
+
+    source = await documents.receipt(c.shop, SYSTEM, e.code)
+    pdf = receipt(c.shop, c.t, source.details)
+    return [Reply(_("Your receipt for order {code}").format(code=e.code), document=pdf), rate]
 
 
 @renders(OrderRejected)

@@ -15,6 +15,7 @@ INTENTS: tuple[str, ...] = (
     "store_location",
     "return_policy",
     "payment_sent",
+    "receipt",
     "cancel_order",
     "return_request",
     "human",

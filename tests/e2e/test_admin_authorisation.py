@@ -24,6 +24,7 @@ from core.services import (
     catalog,
     catalog_io,
     directory,
+    documents,
     inventory,
     orders,
     payments,
@@ -147,6 +148,9 @@ SERVICE_CALLS = {
         shop, STRANGER, "TAZA-TAL"
     ),
     "orders.order_details": lambda shop, code: orders.order_details(shop, code, STRANGER),
+    "documents.packing_slip": lambda shop, code: documents.packing_slip(shop, STRANGER, code),
+    "documents.ready_to_prepare": lambda shop, code: documents.ready_to_prepare(shop, STRANGER),
+    "documents.receipt": lambda shop, code: documents.receipt(shop, STRANGER, code),
     "orders.list_orders": lambda shop, code: orders.list_orders(shop, STRANGER),
     "orders.confirm_order": lambda shop, code: orders.confirm_order(shop, STRANGER, code),
     "orders.confirm_without_payment": lambda shop, code: orders.confirm_without_payment(

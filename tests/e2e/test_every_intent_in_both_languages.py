@@ -33,6 +33,8 @@ CASES = [
      ("whats your return policy", "up to 30 days")),
     ("payment_sent", ("ya te deposite", "No veo ningún pedido esperando un pago"),
      ("i already sent the transfer", "I don't see an order waiting for a payment")),
+    ("receipt", ("me pasas mi recibo?", "Todavía no tienes pedidos con recibo"),
+     ("can you send me my receipt", "You have no order with a receipt yet")),
     ("cancel_order", ("quiero cancelar mi pedido", "No tienes pedidos que se puedan cancelar"),
      ("cancel my order pls", "You have no order to cancel")),
     ("return_request", ("me llego roto", "Todavía no tienes pedidos para devolver"),

@@ -9,6 +9,7 @@ import handlers.conversation  # noqa: F401  (registers every feature's actions)
 from handlers import actions
 from handlers.actions import Action, parse
 from handlers.admin.catalog import ActivateProduct, DeactivateProduct
+from handlers.admin.documents import PackingSlip, Receipt
 from handlers.admin.orders import (
     CancelOrder,
     ConfirmOrder,
@@ -95,6 +96,8 @@ OLD_PAYLOADS: list[tuple[Action, str]] = [
     (OrderConfirm("a1b2c3d4"), "poc:a1b2c3d4"),
     (OrderDiscard(), "pox"),
     (OrderToChat(7), "pol:7"),
+    (PackingSlip("PED-7K3FQ"), "slp:PED-7K3FQ"),
+    (Receipt("PED-7K3FQ"), "arc:PED-7K3FQ"),
     (OpenSupplier(3), "spo:3"),
     (ActivateSupplier(3), "spa:3"),
     (DeactivateSupplier(3), "spd:3"),

@@ -10,7 +10,17 @@ import handlers.conversation  # noqa: F401  (registers every feature's actions)
 from core.domain.orders import PaymentMethod
 from core.domain.returns import ReturnResolution
 from handlers import actions, options
-from handlers.customer import cart, catalog, checkout, free_text, menu, orders, payment, privacy
+from handlers.customer import (
+    cart,
+    catalog,
+    checkout,
+    free_text,
+    menu,
+    orders,
+    payment,
+    privacy,
+    receipts,
+)
 
 # What the buttons carried when they were packed by hand ("verb:arg:arg").
 PAYLOADS = [
@@ -48,6 +58,7 @@ PAYLOADS = [
     (free_text.ChooseReading("order_status"), "u:order_status"),
     (free_text.ChoosePerson(), "uh"),
     (free_text.ReceiptFor("PED-00001"), "rcp:PED-00001"),
+    (receipts.SendReceipt("PED-00001"), "rct:PED-00001"),
     (privacy.SendMyData(), "me"),
     (privacy.AskForget(), "fg"),
     (privacy.Forget(), "fgy"),

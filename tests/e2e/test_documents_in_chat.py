@@ -1,0 +1,187 @@
+"""Documents in the chats: the admin's packing slip and picking list, the customer's
+receipt asked in their own words, never someone else's, and sent on delivery when the
+shop enables it (RECEIPT_ON_DELIVERY). Each PDF is read back (text and barcode)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import zxingcpp
+
+from core.domain.orders import PaymentMethod
+from core.services import customers, orders, shipping
+from core.services.catalog import get_product
+from tests.conftest import MERCHANT, Buyer, buy
+from tests.e2e.chat_driver import ChatDriver
+from tests.e2e.telegram_driver import TelegramUser, telegram_shop
+
+
+def pdf_in(screen: str) -> Path:
+    """The one PDF the terminal saved and named on this screen."""
+    found = re.findall(r"📎 (\S+\.pdf)", screen)
+    assert len(found) == 1, screen
+    return Path(found[0])
+
+
+def read(pdf: Path | bytes) -> tuple[list[str], list[str]]:
+    document = pypdfium2.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+    pages = [" ".join(page.get_textpage().get_text_range().split()) for page in document]
+    codes = [c.text for c in zxingcpp.read_barcodes(document[0].render(scale=4).to_pil())]
+    return pages, codes
+
+
+async def customer(shop, user: str, locale: str = "es", name: str = "Lucía") -> Buyer:
+    from core.domain.actors import customer as customer_actor
+
+    found = await customers.identify(shop, "terminal", user, name=name, locale=locale)
+    return Buyer(found.id, customer_actor(found.id))
+
+
+async def an_order(shop, buyer: Buyer, payment=PaymentMethod.CASH_ON_DELIVERY) -> str:
+    mug = await get_product(shop, sku="TAZA-TAL")
+    candle = await get_product(shop, sku="VELA-LAV")
+    return (await buy(shop, buyer, {mug.id: 2, candle.id: 1}, payment)).code
+
+
+async def test_the_admin_gets_the_picking_list_and_a_packing_slip_in_the_terminal(
+    demo_shop, tmp_path, clock
+):
+    admin = ChatDriver(demo_shop, "owner", locale="es", files=tmp_path)
+    await admin.open()
+    none = await admin.type("/surtido")
+    assert "No hay pedidos listos para preparar" in none and "📎" not in none
+
+    first = await an_order(demo_shop, await customer(demo_shop, "c1"))
+    clock.advance(minutes=3)
+    second = await an_order(demo_shop, await customer(demo_shop, "c2"))
+    clock.advance(minutes=3)
+    waiting = await an_order(demo_shop, await customer(demo_shop, "c3"))
+    await orders.confirm_order(demo_shop, MERCHANT, first)
+    await orders.confirm_order(demo_shop, MERCHANT, second)
+    await orders.start_preparing(demo_shop, MERCHANT, second)
+
+    screen = await admin.type("/surtido")
+    assert "Lista de surtido: 2 pedidos listos para preparar · 6 piezas" in screen
+    pages, _ = read(pdf_in(screen))
+    assert len(pages) == 3
+    assert "LISTA DE SURTIDO" in pages[0] and first in pages[0] and second in pages[0]
+    assert "TAZA-TAL Taza de talavera 4 2" in pages[0]
+    assert waiting not in " ".join(pages)
+    assert "Para: Ana · Oaxaca" in pages[2] and "López" not in pages[2]  # first name, city
+
+    assert "PED-7K3FQ" in await admin.type("/remision")  # which order? an example
+    card = await admin.type(f"/pedido {first}")
+    assert "Remisión" in card
+    screen = await admin.press("Remisión")
+    assert f"Remisión del pedido {first}" in screen
+    pages, codes = read(pdf_in(screen))
+    assert "REMISIÓN" in pages[0] and "TAZA-TAL" in pages[0] and codes == [first]
+
+
+async def test_the_admin_gets_a_receipt_in_the_customers_language(demo_shop, tmp_path):
+    admin = ChatDriver(demo_shop, "owner", locale="es", files=tmp_path)
+    await admin.open()
+    code = await an_order(demo_shop, await customer(demo_shop, "c9", locale="en"))
+    screen = await admin.type(f"/recibo {code}")
+    assert f"Recibo del pedido {code}" in screen  # the caption: the admin's language
+    pages, codes = read(pdf_in(screen))
+    assert "RECEIPT" in pages[0] and "To be paid in cash on delivery" in pages[0]
+    assert codes == [code]
+
+
+@pytest.mark.parametrize(
+    ("locale", "asked", "caption", "title"),
+    [
+        ("es", "me mandas el ticket de mi compra", "Tu recibo del pedido", "RECIBO"),
+        ("es", "mi recibo", "Tu recibo del pedido", "RECIBO"),
+        ("en", "receipt please", "Your receipt for order", "RECEIPT"),
+    ],
+)
+async def test_a_customer_types_for_their_receipt_and_gets_the_pdf(
+    demo_shop, tmp_path, locale, asked, caption, title
+):
+    buyer = await customer(demo_shop, "ana", locale=locale)
+    code = await an_order(demo_shop, buyer)
+    chat = ChatDriver(demo_shop, "ana", locale=locale, files=tmp_path)
+    await chat.open()
+    screen = await chat.type(asked)
+    assert f"{caption} {code}" in screen
+    pages, codes = read(pdf_in(screen))
+    assert title in pages[0] and codes == [code]
+    assert "CFDI" not in screen  # no invoice asked for: no invoice note
+
+
+async def test_several_recent_orders_are_offered_and_factura_is_told_apart(demo_shop, tmp_path):
+    buyer = await customer(demo_shop, "ana")
+    older = await an_order(demo_shop, buyer)
+    newer = await an_order(demo_shop, buyer)
+    chat = ChatDriver(demo_shop, "ana", locale="es", files=tmp_path)
+    await chat.open()
+    question = await chat.type("quiero factura")
+    assert "¿De qué pedido quieres el recibo?" in question
+    assert "no es una factura (CFDI)" in question and "📎" not in question
+    assert older in question and newer in question
+    screen = await chat.press(older)
+    assert f"Tu recibo del pedido {older}" in screen
+    assert read(pdf_in(screen))[1] == [older]
+
+    screen = await chat.type(f"el recibo del pedido {newer} porfa")
+    assert f"Tu recibo del pedido {newer}" in screen
+
+
+async def test_nobody_gets_the_receipt_of_someone_elses_order(demo_shop, tmp_path):
+    code = await an_order(demo_shop, await customer(demo_shop, "ana"))
+    await customer(demo_shop, "beto", name="Beto")
+    chat = ChatDriver(demo_shop, "beto", locale="es", files=tmp_path)
+    await chat.open()
+    refused = await chat.type(f"/recibo {code}")
+    assert "solo para el equipo de la tienda" in refused and "📎" not in refused
+    typed = await chat.type(f"mándame el recibo del pedido {code}")
+    assert f"No encontré el pedido {code}" in typed and "📎" not in typed
+    assert "Ana" not in typed and "Taza" not in typed
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+async def test_delivered_carries_the_receipt_only_when_the_shop_enables_it(
+    demo_shop, tmp_path, enabled
+):
+    demo_shop.settings = demo_shop.settings.model_copy(update={"receipt_on_delivery": enabled})
+    buyer = await customer(demo_shop, "ana")
+    code = await an_order(demo_shop, buyer)
+    chat = ChatDriver(demo_shop, "ana", locale="es", files=tmp_path)
+    await chat.open()
+    await orders.confirm_order(demo_shop, MERCHANT, code)
+    await orders.start_preparing(demo_shop, MERCHANT, code)
+    await orders.mark_packed(demo_shop, MERCHANT, code)
+    await shipping.ship_order(demo_shop, MERCHANT, code, "dhl", "JD0146000031")
+    await chat.refresh()
+    await orders.mark_delivered(demo_shop, MERCHANT, code)
+    news = await chat.refresh()
+    assert f"Tu pedido {code} fue entregado" in news
+    if enabled:
+        assert f"Tu recibo del pedido {code}" in news
+        pages, codes = read(pdf_in(news))
+        assert "Pagado en efectivo contra entrega" in pages[0] and codes == [code]
+    else:
+        assert "📎" not in news and "recibo" not in news
+
+
+async def test_the_admin_gets_the_picking_list_and_a_receipt_on_telegram(demo_shop):
+    admin_id = 9001
+    async with telegram_shop(demo_shop, "polling") as tg:
+        admin = TelegramUser(tg, admin_id, language="en", name="Dueña")
+        await admin.says("/start")
+        code = await an_order(demo_shop, await customer(demo_shop, "c1"))
+        await orders.confirm_order(demo_shop, MERCHANT, code)
+        await admin.says("/picklist")
+        await admin.says(f"/receipt {code}")
+        sent = [m for m in tg.double.messages(admin_id) if m.kind == "document"]
+        assert [m.document[0] for m in sent][-1] == f"recibo-{code}.pdf"
+        assert sent[-2].document[0].startswith("surtido-")
+        pages, _ = read(sent[-2].document[1])
+        assert "PICKING LIST" in pages[0] and code in pages[0]
+        assert read(sent[-1].document[1])[1] == [code]
+        assert tg.double.rejected == []
