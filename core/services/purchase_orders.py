@@ -312,3 +312,13 @@ async def list_purchase_orders(
         total = await uow.purchase_orders.count(statuses=statuses, supplier_id=supplier_id)
         suppliers = {s.id: s for s in await uow.suppliers.all()}
     return PurchaseOrderPage(found, suppliers, total)
+
+
+async def suppliers_to_order_from(
+    shop: Shop, actor: Actor, *, active: bool = True
+) -> list[Supplier]:
+    """The suppliers by name (active ones only, unless active=False): what a typed
+    supplier's name is matched against."""
+    async with shop.uow(write=False) as uow:
+        await require_admin(uow, actor, "purchase_orders")
+        return await uow.suppliers.all(active_only=active)

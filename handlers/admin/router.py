@@ -13,6 +13,7 @@ from handlers import commands
 from handlers.admin import catalog as products
 from handlers.admin import documents, orders, phone_orders, returns, stock, support
 from handlers.admin import privacy as customer_privacy
+from handlers.admin import purchase_orders as purchasing
 from handlers.admin import suppliers as supplying
 from handlers.admin.export import export
 from handlers.admin.reports import report
@@ -112,6 +113,7 @@ COMMAND_ACTIONS: dict[str, Run] = {
     "report": lambda turn, rest: report(turn, rest.split()[0] if rest.split() else "7d"),
     "export": lambda turn, _rest: export(turn),
     "cases": lambda turn, _rest: support.open_cases(turn),
+    **{action: purchasing.command(action) for action in purchasing.COMMANDS},
     "reply": _support_command("reply"),
     "close": _support_command("close"),
     "new_product": lambda turn, rest: products.new_product(turn, rest),

@@ -30,6 +30,7 @@ from core.services import (
     payments,
     phone_orders,
     privacy,
+    purchase_orders,
     reorder,
     reports,
     returns,
@@ -121,6 +122,35 @@ PHONE_ORDER = PhoneOrderRequest(
     "5512345678", "Ana", (("TAZA-TAL", 1),), "standard", "cash_on_delivery", Address("Calle 1")
 )
 SERVICE_CALLS = {
+    "purchase_orders.create_draft": lambda shop, code: purchase_orders.create_draft(
+        shop, STRANGER, 1, [purchase_orders.LineRequest("TAZA-TAL", 5)]
+    ),
+    "purchase_orders.draft_from_suggestions": lambda shop, code: (
+        purchase_orders.draft_from_suggestions(shop, STRANGER, 1)
+    ),
+    "purchase_orders.set_line": lambda shop, code: purchase_orders.set_line(
+        shop, STRANGER, "OC-7K3F", purchase_orders.LineRequest("TAZA-TAL", 5)
+    ),
+    "purchase_orders.remove_line": lambda shop, code: purchase_orders.remove_line(
+        shop, STRANGER, "OC-7K3F", "TAZA-TAL"
+    ),
+    "purchase_orders.send": lambda shop, code: purchase_orders.send(shop, STRANGER, "OC-7K3F"),
+    "purchase_orders.receive": lambda shop, code: purchase_orders.receive(
+        shop, STRANGER, "OC-7K3F"
+    ),
+    "purchase_orders.close": lambda shop, code: purchase_orders.close(shop, STRANGER, "OC-7K3F"),
+    "purchase_orders.cancel": lambda shop, code: purchase_orders.cancel(
+        shop, STRANGER, "OC-7K3F", "x"
+    ),
+    "purchase_orders.purchase_order_details": lambda shop, code: (
+        purchase_orders.purchase_order_details(shop, STRANGER, "OC-7K3F")
+    ),
+    "purchase_orders.list_purchase_orders": lambda shop, code: purchase_orders.list_purchase_orders(
+        shop, STRANGER
+    ),
+    "purchase_orders.suppliers_to_order_from": lambda shop, code: (
+        purchase_orders.suppliers_to_order_from(shop, STRANGER)
+    ),
     "admins.authorize": lambda shop, code: admins.authorize(shop, STRANGER, "confirm"),
     "catalog.add_category": lambda shop, code: catalog.add_category(shop, STRANGER, "Nueva"),
     "catalog.update_product": lambda shop, code: catalog.update_product(

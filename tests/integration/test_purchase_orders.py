@@ -73,6 +73,9 @@ async def supply(
     pack_size: int = 1,
 ) -> None:
     async with shop.uow() as uow:
+        await uow.conn.execute(  # in place of what the shop had (the demo's terms)
+            product_supply.delete().where(product_supply.c.product_id == product_id)
+        )
         await uow.conn.execute(
             product_supply.insert().values(
                 product_id=product_id,

@@ -35,6 +35,16 @@ from handlers.admin.phone_orders import (
     OrderToChat,
 )
 from handlers.admin.privacy import ForgetCustomer, KeepCustomer
+from handlers.admin.purchase_orders import (
+    CancelPurchaseOrder,
+    ClosePurchaseOrder,
+    DraftPurchaseOrder,
+    ListPurchaseOrders,
+    OpenPurchaseOrder,
+    PurchaseOrderPdf,
+    ReceiveOutstanding,
+    SendPurchaseOrder,
+)
 from handlers.admin.returns import (
     ApproveReturn,
     AskReturnAddress,
@@ -56,6 +66,14 @@ from handlers.admin.support import CloseCase, OpenCases, ReplyToCase
 
 # Payloads as the admin's buttons were built before (pack("verb", ...)).
 OLD_PAYLOADS: list[tuple[Action, str]] = [
+    (DraftPurchaseOrder(3), "pqd:3"),
+    (ListPurchaseOrders("sent", 1, 3), "pql:sent:1:3"),
+    (OpenPurchaseOrder("OC-7K3F"), "pqo:OC-7K3F"),
+    (SendPurchaseOrder("OC-7K3F"), "pqs:OC-7K3F"),
+    (PurchaseOrderPdf("OC-7K3F"), "pqp:OC-7K3F"),
+    (ReceiveOutstanding("OC-7K3F"), "pqr:OC-7K3F"),
+    (ClosePurchaseOrder("OC-7K3F"), "pqc:OC-7K3F"),
+    (CancelPurchaseOrder("OC-7K3F", "supplier"), "pqx:OC-7K3F:supplier"),
     (OpenOrder("PED-7K3FQ"), "ao:PED-7K3FQ"),
     (ConfirmOrder("PED-7K3FQ"), "ac:PED-7K3FQ"),
     (ConfirmUnpaid("PED-7K3FQ"), "acn:PED-7K3FQ"),
