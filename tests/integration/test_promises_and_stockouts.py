@@ -18,8 +18,9 @@ from core.domain.orders import PaymentMethod
 from core.domain.phone_orders import PhoneOrderRequest
 from core.domain.pricing import ShippingOption
 from core.domain.shipping_zones import ShippingZone
-from core.services import cart, checkout, inventory, orders, phone_orders
+from core.services import api_keys, cart, checkout, inventory, orders, phone_orders
 from core.services.context import Shop
+from core.store.stock_repo import SqlStockRepository
 from core.store.stockouts_repo import SqlStockoutRepository
 from core.store.tables import stockouts
 from handlers.i18n import Translator
@@ -199,3 +200,42 @@ async def test_stockouts_are_counted_per_product_over_the_period(shop, clock):
     assert [(c.sku, c.name, c.sold_out, c.short, c.total) for c in counted] == [
         ("TAZA", "Taza", 1, 2, 3)
     ]
+
+
+async def test_an_order_that_loses_the_last_units_in_a_race_is_a_checkout_stockout(
+    shop, clock, monkeypatch
+):
+    """The cart's check passed, then another order reserved the units first: the guarded
+    reserve finds none, the whole order rolls back, and the stockout stays."""
+    mug = await add_product(shop, "TAZA", stock=2)
+    ana = await new_buyer(shop, "1")
+    await cart.add_to_cart(shop, ana.customer_id, mug, 2)
+
+    async def taken(self, *args, **kwargs):
+        return False  # what the guarded UPDATE answers when the units are gone
+
+    monkeypatch.setattr(SqlStockRepository, "reserve", taken)
+    with pytest.raises(OutOfStock):
+        await checkout.place_order(shop, ana.customer_id, details())
+    monkeypatch.undo()
+    assert await stockout_rows(shop) == [("TAZA", 2, 2, "checkout")]  # it read 2 left
+    assert (await orders.customer_orders(shop, ana.customer_id)) == []
+
+
+async def test_a_stockout_is_not_the_api_request_s_change(shop, clock):
+    """A REST API order refused for stock under an Idempotency-Key changed nothing: the
+    stockout written beside it must not mark the key's claim committed (a retry after a
+    failure may run again)."""
+    await add_product(shop, "GORRA-AZ", stock=1)
+    wanted = PhoneOrderRequest(
+        phone="55 1234 5678",
+        name="Eva",
+        lines=(("GORRA-AZ", 2),),
+        shipping_method="standard",
+        payment_method=PaymentMethod.CASH_ON_DELIVERY,
+        address=HOME,
+    )
+    with api_keys.answering(1, "order-1") as running, pytest.raises(OutOfStock):
+        await phone_orders.place_order_for_customer(shop, MERCHANT, wanted)
+    assert not running.committed
+    assert await stockout_rows(shop) == [("GORRA-AZ", 2, 1, "phone_order")]
