@@ -80,6 +80,12 @@ async def test_a_purchase_order_from_draft_to_closed_in_the_chat(demo_shop, uria
     listing = await admin.type("/compras todas")
     assert "All purchase orders: 1 (page 1)" in listing
     assert f"{code} · Talavera Uriarte · closed · MX$1,128.00" in listing
+    assert "Open purchase orders\nNone." in await admin.type("/compras")
+    theirs = await admin.type("/compras talavera  uriarte")
+    assert "All purchase orders · Talavera Uriarte: 1 (page 1)" in theirs
+    opened = await admin.press(code)
+    assert f"Purchase order {code}: closed" in opened
+    assert "• TAZA-TAL · Taza de talavera (UR-TZ-01): 10 of 10 received · MX$85.50" in opened
 
 
 async def test_older_buttons_are_answered_with_what_happened(demo_shop, uriarte, tmp_path):
