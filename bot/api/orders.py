@@ -13,7 +13,7 @@ from pydantic import AfterValidator, AwareDatetime, Field
 
 from bot.api.auth import Caller, scoped
 from bot.api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
-from bot.api.problems import Problem, translator
+from bot.api.problems import Problem, translator, wanted_locale
 from bot.api.schemas import MoneyOut, Strict
 from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.customers import Address
@@ -22,8 +22,9 @@ from core.domain.orders import Order, OrderEvent, OrderStatus, PaymentMethod
 from core.domain.payments import Payment, PaymentStatus
 from core.domain.phone_orders import MAX_NOTE, OrderSource, PhoneOrderRequest
 from core.domain.shipments import Shipment
-from core.services import orders, payments, phone_orders, shipping
+from core.services import documents, orders, payments, phone_orders, shipping
 from core.services.orders import OrderDetails, OrderQuery
+from handlers.i18n import Translator
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -457,6 +458,57 @@ async def label(
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{pdf.filename}"'},
     )
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/{code}/packing-slip.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A PDF."}},
+    summary="The order's packing slip (PDF)",
+)
+async def packing_slip(
+    request: Request, code: str = CODE, caller: Caller = Depends(scoped("orders:read"))
+) -> Response:
+    """SKUs, names and quantities with a checkbox each, the shipping method and the
+    phone order's note; the customer by first name and city only (docs/documents.md)."""
+    details = await documents.packing_slip(caller.shop, caller.actor, code)
+    from handlers.documents.packing_slip import packing_slip as draw  # reportlab: on use
+
+    pdf = draw(caller.shop, translator(request), details)
+    return _pdf(pdf.content, pdf.filename)
+
+
+@router.get(
+    "/{code}/receipt.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A PDF."}},
+    summary="The customer's receipt (PDF)",
+)
+async def receipt(
+    request: Request, code: str = CODE, caller: Caller = Depends(scoped("orders:read"))
+) -> Response:
+    """In the language Accept-Language asks for, else the customer's. An order that
+    expired, or was cancelled before anything was paid, has none: 409
+    `invalid_transition`."""
+    source = await documents.receipt(caller.shop, caller.actor, code)
+    from handlers.documents.receipt import receipt as draw
+
+    settings = caller.shop.settings
+    language = (
+        wanted_locale(request.headers.get("accept-language", ""))
+        or source.locale
+        or settings.default_locale
+    )
+    pdf = draw(caller.shop, Translator(language, settings.store_country), source.details)
+    return _pdf(pdf.content, pdf.filename)
 
 
 WRITE = Depends(scoped("orders:write"))
