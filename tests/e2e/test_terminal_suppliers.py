@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.services import suppliers
-from core.store.tables import product_supply
+from core.store.tables import product_supply, purchase_order_lines, purchase_orders
 from core.store.tables import suppliers as suppliers_table
 from handlers.admin.purchase_orders import DraftPurchaseOrder
 from tests.conftest import MERCHANT, add_product, buy, new_buyer
@@ -71,6 +71,18 @@ async def test_a_merchant_adds_a_supplier_sets_terms_and_reads_what_to_reorder(s
     assert [(b.label, b.payload) for b in admin.chat.buttons] == [
         ("Orden de compra: Barro Fino", DraftPurchaseOrder(supplier.id).pack())
     ]
+
+    # Pressing it drafts that supplier's purchase order with the suggested lines.
+    await admin.press("Orden de compra: Barro Fino")
+    async with shop.uow(write=False) as uow:
+        drafted = (
+            await uow.conn.execute(
+                select(purchase_order_lines.c.sku, purchase_order_lines.c.quantity)
+                .join(purchase_orders)
+                .where(purchase_orders.c.supplier_id == supplier.id)
+            )
+        ).all()
+    assert drafted == [("TAZA", 6)]
 
     await admin.type("/proveedor Barro Fino")
     deactivated = await admin.press("Desactivar")
