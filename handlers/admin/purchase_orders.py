@@ -42,6 +42,7 @@ from handlers.types import Button, Reply
 S = PurchaseOrderStatus
 LIST_PAGE = 8
 EXAMPLE = "TAZA-TAL 12, GOR-ROJA 6 45.50"
+NOTES_EXAMPLE = N_("deliver in the morning")
 
 
 # --- Buttons. Payloads never change once in admins' chats: a prefix or a field's order
@@ -389,38 +390,41 @@ async def show_command(turn: Turn, rest: str) -> None:
 
 
 async def new_command(turn: Turn, rest: str) -> None:
-    """/nuevacompra SUPPLIER; SKU QTY [cost], SKU QTY… (the ";" may be left out when
-    the supplier's name is followed by the first SKU)."""
+    """/nuevacompra SUPPLIER; SKU QTY [cost], SKU QTY…[; notes for the supplier] (the
+    first ";" may be left out when the supplier's name is followed by the first SKU)."""
     _ = turn.t.gettext
     usage = _(
         "Write /nuevacompra, the supplier, then each product's SKU and quantity (a unit "
-        "cost after it is optional), e.g.\n/nuevacompra {supplier}; {example}"
+        "cost after it is optional) and, after another “;”, notes for the supplier, e.g.\n"
+        "/nuevacompra {supplier}; {example}; {notes}"
     )
     if not rest.strip():
         suppliers = await service.suppliers_to_order_from(turn.shop, actor(turn))
         name = suppliers[0].name if suppliers else "Talavera Uriarte"
-        turn.say(usage.format(supplier=name, example=EXAMPLE))
+        turn.say(usage.format(supplier=name, example=EXAMPLE, notes=_(NOTES_EXAMPLE)))
         return
-    if ";" in rest:
-        supplier_text, _sep, lines_text = rest.partition(";")
-        supplier = await _find_supplier(turn, supplier_text)
-    else:
+    supplier_text, separated, lines_text = rest.partition(";")
+    supplier = await _find_supplier(turn, supplier_text) if separated else None
+    if supplier is None:  # the name followed by the first SKU, no ";" between them
         supplier, lines_text = await _supplier_prefix(turn, rest)
-        supplier_text = rest.split()[0]
     if supplier is None:
+        supplier_text = supplier_text if separated else rest.split()[0]
         turn.say(
             _("There is no supplier “{name}”. /proveedores lists them.").format(
                 name=one_line(supplier_text, 60)
             )
         )
         return
+    lines_text, _sep, notes = lines_text.partition(";")  # what follows goes on the PDF
     if not lines_text.strip():
-        turn.say(usage.format(supplier=supplier.name, example=EXAMPLE))
+        turn.say(usage.format(supplier=supplier.name, example=EXAMPLE, notes=_(NOTES_EXAMPLE)))
         return
     parsed = _lines(turn, lines_text, supplier.currency, with_cost=True)
     if parsed is None:
         return
-    details = await service.create_draft(turn.shop, actor(turn), supplier.id, parsed)
+    details = await service.create_draft(
+        turn.shop, actor(turn), supplier.id, parsed, notes=notes.strip()
+    )
     await show(
         turn,
         details,

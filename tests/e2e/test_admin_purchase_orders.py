@@ -179,3 +179,12 @@ async def test_a_customer_is_refused_and_nothing_changes(demo_shop, uriarte, tmp
         assert "Perdón, eso es solo para el equipo de la tienda." in refused
     assert await snapshot(demo_shop) == before
     await stranger.still_answers()
+
+
+async def test_notes_for_the_supplier_follow_the_lines(demo_shop, uriarte, tmp_path):
+    admin = await admin_chat(demo_shop, tmp_path)
+    draft = await admin.type("/nuevacompra Talavera Uriarte TAZA-TAL 2; Entregar por la mañana")
+    assert "Notes: “Entregar por la mañana”" in draft
+    assert "• TAZA-TAL · Taza de talavera (UR-TZ-01): 2 × MX$85.50" in draft
+    usage = await admin.type("/nuevacompra")
+    assert "; TAZA-TAL 12, GOR-ROJA 6 45.50; deliver in the morning" in usage
