@@ -115,7 +115,8 @@ CATALOGUE: tuple[Command, ...] = (
             help=N_("/compra CODE [SKU QTY [cost]] — one purchase order; while a draft, set a "
                     "line (0 takes it off)")),
     Command("new_purchase_order", A, ("nuevacompra",), ("newpurchase",),
-            help=N_("/nuevacompra SUPPLIER; SKU QTY [cost], … — a purchase order by hand")),
+            help=N_("/nuevacompra SUPPLIER; SKU QTY [cost], …[; notes] — a purchase order by "
+                    "hand")),
     Command("send_purchase_order", A, ("enviarcompra",), ("sendpurchase",),
             help=N_("/enviarcompra CODE — mark it sent, with its PDF for the supplier")),
     Command("receive", A, ("recibir",), ("receive",),
