@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from core.domain.errors import DomainError
 from core.domain.reorder import ReorderLine
@@ -290,32 +291,38 @@ async def supplier_command(turn: Turn, rest: str) -> None:
 
 
 async def _new_supplier(turn: Turn, text: str) -> None:
+    """ "Name; contact; phone; e-mail; days; currency" (only the name needed), or
+    "Name dias=10 tel=…" with the keys a change takes."""
     _ = turn.t.gettext
-    parts = [p.strip() for p in text.split(";")]
-    parts += [""] * (6 - len(parts))
-    name, contact, phone, email, days, currency = parts[:6]
-    lead = number(days) if days else None
-    if days and lead is None:
-        raise BadValue(
-            _("The lead time is a number of days, like 7 (not “{value}”).").format(value=days[:20])
-        )
-    fields: dict = {"contact": contact, "phone": phone, "email": email, "currency": currency}
-    if lead is not None:
-        fields["lead_time_days"] = lead
+    head, pairs = key_values(text)
+    if pairs:
+        name, fields = head, _supplier_fields(turn.t, pairs)
+    else:
+        parts = [p.strip() for p in text.split(";")]
+        parts += [""] * (6 - len(parts))
+        name, contact, phone, email, days, currency = parts[:6]
+        fields = {"contact": contact, "phone": phone, "email": email, "currency": currency}
+        if days:
+            fields.update(_supplier_fields(turn.t, [("dias", days)]))
+    fields.pop("active", None)  # a new supplier is active
+    if "name" in fields:
+        name = str(fields.pop("name"))
     supplier = await suppliers.add_supplier(turn.shop, actor(turn), name, **fields)
     turn.say(_("Supplier {name} added.").format(name=supplier.name))
     await show_supplier(turn, supplier.id)
 
 
-async def _change_supplier(turn: Turn, name: str, pairs: list[tuple[str, str]]) -> None:
-    _ = turn.t.gettext
-    changes: dict[str, object] = {}
+def _supplier_fields(t: Translator, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Typed key=value pairs as a supplier's fields; BadValue for a key or value that
+    can't be one."""
+    _ = t.gettext
+    fields: dict[str, Any] = {}
     for key, value in pairs:
         field = SUPPLIER_KEYS.get(key)
         if field is None:
             raise BadValue(
                 _("I don't know “{key}”. For a supplier write {keys}.").format(
-                    key=key, keys=_supplier_keys(turn.t)
+                    key=key[:20], keys=_supplier_keys(t)
                 )
             )
         if field == "lead_time_days":
@@ -326,13 +333,19 @@ async def _change_supplier(turn: Turn, name: str, pairs: list[tuple[str, str]]) 
                         value=value[:20]
                     )
                 )
-            changes[field] = days
+            fields[field] = days
         elif field == "active":
             if folded(value) not in YES_WORDS | NO_WORDS:
                 raise BadValue(_("Write active=yes or active=no."))
-            changes[field] = folded(value) in YES_WORDS
+            fields[field] = folded(value) in YES_WORDS
         else:
-            changes[field] = value
+            fields[field] = value
+    return fields
+
+
+async def _change_supplier(turn: Turn, name: str, pairs: list[tuple[str, str]]) -> None:
+    _ = turn.t.gettext
+    changes = _supplier_fields(turn.t, pairs)
     if not name:
         raise BadValue(_("Which supplier? Write its name first: /proveedor NAME days=10."))
     supplier = await suppliers.change_supplier(turn.shop, actor(turn), name, **changes)

@@ -48,6 +48,11 @@ async def test_a_merchant_adds_a_supplier_sets_terms_and_reads_what_to_reorder(s
     assert "• TAZA · Taza de barro: costo $85.50 MXN, clave BF-T, paquetes de 6" in changed
     await admin.type("/proveedor Barro Fino dias=10")
 
+    # Keys work when adding too: the name, then what is known.
+    keyed = await admin.type("/proveedor nuevo Velas del Sur dias=3 correo=hola@velas.mx")
+    assert "Proveedor Velas del Sur agregado." in keyed
+    assert "hola@velas.mx" in keyed and "Tiempo de entrega: 3 días" in keyed
+
     listing = await admin.type("/proveedores")
     assert "• Barro Fino: entrega en 10 días, MXN, 1 producto" in listing
 
