@@ -20,6 +20,7 @@ from core.domain.purchase_orders import (
     OPEN,
     PurchaseOrder,
     PurchaseOrderEvent,
+    PurchaseOrderLine,
     PurchaseOrderStatus,
     allowed_targets,
     normalize_purchase_order_code,
@@ -207,7 +208,7 @@ def _buttons(t: Translator, order: PurchaseOrder) -> list[list[Button]]:
     return rows
 
 
-def _line_text(t: Translator, order: PurchaseOrder, line) -> str:
+def _line_text(t: Translator, order: PurchaseOrder, line: PurchaseOrderLine) -> str:
     _ = t.gettext
     cost = money(t, line.unit_cost.amount, order.currency) if line.unit_cost else _("no cost")
     head = f"• {line.sku} · {line.name}"

@@ -183,8 +183,13 @@ async def test_a_customer_is_refused_and_nothing_changes(demo_shop, uriarte, tmp
 
 async def test_notes_for_the_supplier_follow_the_lines(demo_shop, uriarte, tmp_path):
     admin = await admin_chat(demo_shop, tmp_path)
-    draft = await admin.type("/nuevacompra Talavera Uriarte TAZA-TAL 2; Entregar por la mañana")
+    draft = await admin.type(
+        "/nuevacompra Talavera Uriarte TAZA-TAL 2, GOR-ROJA 1; Entregar por la mañana"
+    )
     assert "Notes: “Entregar por la mañana”" in draft
     assert "• TAZA-TAL · Taza de talavera (UR-TZ-01): 2 × MX$85.50" in draft
+    code = CODE.search(draft).group()
+    removed = await admin.type(f"/compra {code} gor-roja 0")
+    assert "GOR-ROJA ·" not in removed and "Line removed: GOR-ROJA" in removed
     usage = await admin.type("/nuevacompra")
     assert "; TAZA-TAL 12, GOR-ROJA 6 45.50; deliver in the morning" in usage
