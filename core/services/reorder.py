@@ -34,17 +34,19 @@ async def reorder_suggestions(
     DEFAULT_LEAD_TIME_DAYS."""
     now = shop.now()
     safety = shop.settings.reorder_safety_days
-    async with shop.uow(write=False) as uow:
-        await require_admin(uow, actor, "reorder_suggestions")
-        if supplier_id is not None and await uow.suppliers.get(supplier_id) is None:
-            raise SupplierNotFound(supplier_id=supplier_id)
-        products = await uow.catalog.list(active_only=True)
-        suppliers = {s.id: s for s in await uow.suppliers.all(active_only=True)}
-        supplies = await uow.suppliers.supplies()
-        # The 28 days up to now, this instant included (an order placed this second).
-        until = now + timedelta(microseconds=1)
-        sold = await uow.suppliers.units_sold(until - timedelta(days=WINDOW_DAYS), until)
-        on_order = await uow.suppliers.units_on_order()
+    # Off the loop's thread on SQLite, as reports are: four weeks of order lines summed.
+    with shop.db.off_loop():
+        async with shop.uow(write=False) as uow:
+            await require_admin(uow, actor, "reorder_suggestions")
+            if supplier_id is not None and await uow.suppliers.get(supplier_id) is None:
+                raise SupplierNotFound(supplier_id=supplier_id)
+            products = await uow.catalog.list(active_only=True)
+            suppliers = {s.id: s for s in await uow.suppliers.all(active_only=True)}
+            supplies = await uow.suppliers.supplies()
+            # The 28 days up to now, this instant included (an order placed this second).
+            until = now + timedelta(microseconds=1)
+            sold = await uow.suppliers.units_sold(until - timedelta(days=WINDOW_DAYS), until)
+            on_order = await uow.suppliers.units_on_order()
     groups: dict[int | None, list[ReorderLine]] = {}
     for product in products:
         supply = supplies.get(product.id) or ProductSupply(product.id)

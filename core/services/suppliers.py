@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
+from sqlalchemy.exc import IntegrityError
+
 from core.domain.actors import Actor
 from core.domain.catalog import Product
 from core.domain.errors import ProductNotFound
@@ -130,7 +132,10 @@ async def add_supplier(
     async with shop.uow() as uow:
         await require_admin(uow, actor, "add_supplier")
         await _check_name_free(uow, supplier.name)
-        supplier = replace(supplier, id=await uow.suppliers.insert(supplier, now))
+        try:
+            supplier = replace(supplier, id=await uow.suppliers.insert(supplier, now))
+        except IntegrityError:  # another admin added it meanwhile (the name is unique)
+            raise DuplicateSupplier(name=supplier.name) from None
         await uow.commit(now)
     return supplier
 

@@ -16,6 +16,8 @@ from core.services.catalog import get_product
 from core.services.catalog_io import CatalogImportError, RowError
 from core.services.suppliers import SupplyChanges
 from core.store.tables import product_supply, products
+from handlers.i18n import Translator
+from handlers.render import row_error_text
 from tests.conftest import MERCHANT, add_product
 
 
@@ -166,3 +168,22 @@ async def test_a_bad_supply_cell_is_a_row_error_and_nothing_is_imported(shop, ce
         await catalog_io.import_catalog(shop, MERCHANT, text)
     assert raised.value.errors == [error]
     await nothing_changed(shop, before)
+
+
+def test_the_row_errors_are_told_in_the_merchants_language():
+    """What `pedidos catalog import` prints for each new reason (bot/cli.py)."""
+    es, en = Translator("es"), Translator("en")
+    assert row_error_text(es, "unknown_supplier", "Nadie") == (
+        "no hay ningún proveedor “Nadie” (agrégalo con /proveedor nuevo)"
+    )
+    assert row_error_text(en, "bad_pack_size", "0") == (
+        "the pack size is not a whole number from 1 to 100000: 0"
+    )
+    for reason in (
+        "supplier_sku_too_long",
+        "bad_cost",
+        "negative_cost",
+        "bad_reorder_point",
+        "bad_pack_size",
+    ):
+        assert row_error_text(es, reason, "x") != row_error_text(en, reason, "x") != reason
