@@ -185,3 +185,13 @@ async def test_the_admin_gets_the_picking_list_and_a_receipt_on_telegram(demo_sh
         assert "PICKING LIST" in pages[0] and code in pages[0]
         assert read(sent[-1].document[1])[1] == [code]
         assert tg.double.rejected == []
+
+
+async def test_a_payment_receipt_sent_to_the_shop_is_not_a_request_for_ours(demo_shop, tmp_path):
+    buyer = await customer(demo_shop, "ana")
+    code = await an_order(demo_shop, buyer, PaymentMethod.BANK_TRANSFER)
+    chat = ChatDriver(demo_shop, "ana", locale="es", files=tmp_path)
+    await chat.open()
+    screen = await chat.type("ya te mandé el comprobante")
+    assert "foto del comprobante" in screen and code in screen  # payment_sent's answer
+    assert "📎" not in screen
