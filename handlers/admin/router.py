@@ -118,13 +118,13 @@ COMMAND_ACTIONS: dict[str, Run] = {
     "close": _support_command("close"),
     "new_product": lambda turn, rest: products.new_product(turn, rest),
     "new_order": phone_orders.new_order,
-    "packing_slip": documents.packing_slip_command,
-    "picking_list": documents.send_picking_list,
-    "receipt": documents.receipt_command,
     "suppliers": supplying.suppliers_command,
     "supplier": supplying.supplier_command,
     "supply": supplying.supply_command,
     "reorder": supplying.reorder_command,
+    "packing_slip": documents.packing_slip_command,
+    "picking_list": documents.send_picking_list,
+    "receipt": documents.receipt_command,
     **{
         action: _product_command(action)
         for action in ("product", "price", "description", "image", "activate", "deactivate")

@@ -114,12 +114,12 @@ OLD_PAYLOADS: list[tuple[Action, str]] = [
     (OrderConfirm("a1b2c3d4"), "poc:a1b2c3d4"),
     (OrderDiscard(), "pox"),
     (OrderToChat(7), "pol:7"),
-    (PackingSlip("PED-7K3FQ"), "slp:PED-7K3FQ"),
-    (Receipt("PED-7K3FQ"), "arc:PED-7K3FQ"),
     (OpenSupplier(3), "spo:3"),
     (ActivateSupplier(3), "spa:3"),
     (DeactivateSupplier(3), "spd:3"),
     (SupplierReorder(3), "spr:3"),
+    (PackingSlip("PED-7K3FQ"), "slp:PED-7K3FQ"),
+    (Receipt("PED-7K3FQ"), "arc:PED-7K3FQ"),
 ]
 
 
