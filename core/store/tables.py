@@ -644,9 +644,7 @@ purchase_order_events = Table(
 )
 
 # A receipt's stock move names the purchase order it came in with.
-purchase_receipt_link = Column(
-    "purchase_order_id", ForeignKey("purchase_orders.id"), nullable=True
-)
+purchase_receipt_link = Column("purchase_order_id", ForeignKey("purchase_orders.id"), nullable=True)
 stock_moves.append_column(purchase_receipt_link)
 
 
