@@ -54,7 +54,8 @@ def test_the_demo_leaves_a_shop_with_its_own_catalog_alone(tmp_path):
     result = pedidos(tmp_path, "demo", DEFAULT_LOCALE="en")
     assert "demo products were not added" in result.stdout
     exported = pedidos(tmp_path, "catalog", "export").stdout
-    assert exported.splitlines()[1:] == ["MINE-1,Mine,,,10.00,1,0,"]
+    # its own columns, then no supplier terms: the demo's suppliers were not added either
+    assert exported.splitlines()[1:] == ["MINE-1,Mine,,,10.00,1,0,,,,,,"]
 
 
 def test_the_terminal_chat_keeps_log_lines_out_of_the_conversation(tmp_path):

@@ -141,8 +141,9 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_stock_moves_purchase_order_id_purchase_orders'), type_='foreignkey')
         batch_op.drop_column('purchase_order_id')
 
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_column('delivery_promised_by')
+    # Not in a batch: on SQLite a batch copies the table, and dropping `orders` with its
+    # rows referenced (foreign keys on) fails. SQLite 3.35+ drops a plain column in place.
+    op.drop_column('orders', 'delivery_promised_by')
 
     with op.batch_alter_table('stockouts', schema=None) as batch_op:
         batch_op.drop_index('ix_stockouts_at')
