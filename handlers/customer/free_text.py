@@ -4,9 +4,11 @@ question with the likeliest options and a person, never a bare "no entendí"."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from core.domain.errors import ProductNotFound
 from core.domain.orders import OrderStatus
 from core.services import cart as cart_service
 from core.services import catalog as catalog_service
@@ -226,14 +228,37 @@ async def _add_to_cart(turn: Turn, said: Understanding) -> None:
     wanted = said.entity("product")
     ids = [int(key) for key in wanted.matches if key.isdecimal()] if wanted else []
     seen = turn.in_view("seen")
-    if wanted is None and isinstance(seen, int):
+    typed_sku = _typed_sku(said)
+    if typed_sku is not None:  # "add TAZA-TAL 2": that SKU, never the one in view
+        try:
+            product = await catalog_service.get_product(turn.shop, sku=typed_sku)
+        except ProductNotFound:
+            product = None
+        if product is None or not product.active:
+            text = turn.t.gettext("We don't have {what} right now.").format(what=typed_sku)
+            await catalog.show_categories(turn, text)
+            return
+        ids = [product.id]
+    elif wanted is None and isinstance(seen, int):
         ids = [seen]  # "dame 2" under a product card: that product
     if len(ids) != 1:
         await _search(turn, said)  # none or several: show what there is to choose
         return
     quantity = said.entity("quantity")
     amount = int(quantity.value) if quantity is not None else 1
-    await catalog.add(turn, ids[0], max(amount, 1))
+    await catalog.add(turn, ids[0], amount)  # 0, -3 or 5000: refused in words
+
+
+# A code typed the way SKUs are written: capitals and digits joined by hyphens.
+_SKU = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+(?![\w-])")
+
+
+def _typed_sku(said: Understanding) -> str | None:
+    code = said.entity("order_code")
+    for found in _SKU.finditer(said.text):
+        if code is None or not (code.start <= found.start() < code.end):
+            return found.group()
+    return None
 
 
 async def _view_cart(turn: Turn, said: Understanding) -> None:

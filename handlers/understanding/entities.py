@@ -146,14 +146,16 @@ def quantities(
         if index in covered or any(s <= token.start < e for s, e in taken):
             continue
         value: int | None = None
-        # isdecimal, not isdigit: "❶" or "¹" are digits to isdigit and no number to int
-        if token.text.isdecimal() and len(token.text) <= 3:
-            value = int(token.text)
+        # isdecimal, not isdigit: "❶" or "¹" are digits to isdigit and no number to int.
+        # 0, "-3" and "1000" are kept: a quantity out of range is refused in words, not
+        # read as "1" (nine digits at most: longer runs are phones and references).
+        if token.text.isdecimal() and len(token.text) <= 9:
+            value = int(token.text) * (-1 if _minus_sign(folded, token) else 1)
         elif (times := _TIMES.match(token.text)) is not None:
             value = int(times.group(1) or times.group(2))
         elif token.text in number_words:
             value = number_words[token.text]
-        if not value:
+        if value is None or (value == 0 and not token.text.isdecimal()):
             continue
         before = words[index - 1].text if index else ""
         after = words[index + 1].text if index + 1 < len(words) else ""
@@ -169,15 +171,23 @@ def quantities(
     return sorted(found, key=lambda e: e.start)
 
 
+def _minus_sign(folded: str, token: Token) -> bool:
+    """ "-3" said alone (not the end of a code like "XYZ-123")."""
+    before = folded[token.start - 1] if token.start else " "
+    previous = folded[token.start - 2] if token.start > 1 else " "
+    return before == "-" and not previous.isalnum()
+
+
 def _part_of_a_bigger_number(folded: str, token: Token) -> bool:
-    """A price ("$349"), a time ("10:30"), a date ("3/5"), a decimal ("1.5") or a
-    percentage: the digits are not a quantity."""
+    """A price ("$349"), a time ("10:30"), a date ("3/5"), a decimal ("1.5"), a
+    percentage or the end of a code ("XYZ-123"): the digits are not a quantity."""
     before = folded[token.start - 1] if token.start else " "
     after = folded[token.end] if token.end < len(folded) else " "
     beyond = folded[token.end + 1] if token.end + 1 < len(folded) else " "
     previous = folded[token.start - 2] if token.start > 1 else " "
     return (
-        before in "$#€/:"
+        (before == "-" and previous.isalnum())
+        or before in "$#€/:"
         or after in "%/:€$"
         or (after in ".," and beyond.isdigit())
         or (before in ".," and previous.isdigit())

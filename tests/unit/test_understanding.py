@@ -119,6 +119,18 @@ def test_a_number_before_of_the_things_named_is_a_quantity(es, en):
     assert en.understand("rated 2 of 5", CATALOG).entity("quantity") is None
 
 
+def test_zero_a_negative_or_a_big_number_is_the_quantity_said(es):
+    """Kept as said, so the cart refuses it in words instead of adding one."""
+    assert es.understand("quiero 0 gorras", CATALOG).entity("quantity").value == 0
+    assert es.understand("quiero -3 gorras", CATALOG).entity("quantity").value == -3
+    assert es.understand("quiero 1000 gorras", CATALOG).entity("quantity").value == 1000
+
+
+def test_the_digits_at_the_end_of_a_code_are_not_a_quantity(es):
+    assert es.understand("agrega xyz-123", CATALOG).entity("quantity") is None
+    assert es.understand("quiero la gorra modelo GR-2", CATALOG).entity("quantity") is None
+
+
 def test_an_article_a_size_or_a_price_is_not_a_quantity(es):
     assert es.understand("quiero una gorra", CATALOG).entity("quantity") is None
     assert es.understand("tienen tenis del 27?", CATALOG).entity("quantity") is None
