@@ -397,6 +397,15 @@ async def _start(turn: Turn, message: str) -> None:
         menu.greet(turn)
 
 
+async def _cancel(turn: Turn, code: str | None) -> None:
+    """/cancelar PED-X: that order (or "not among your orders"); without a code, the
+    customer's cancellable order, as "cancelar" typed alone."""
+    if code is not None:
+        await orders.ask_cancel(turn, code)
+    else:
+        await free_text(turn, "cancelar")
+
+
 async def _sync(run: Callable[[Turn], None], turn: Turn) -> None:
     run(turn)
 
@@ -411,7 +420,7 @@ COMMAND_ACTIONS: dict[str, Callable[[Turn, str], Awaitable[None]]] = {
     "catalog": lambda turn, _message: catalog.show_categories(turn),
     "track": lambda turn, message: orders.track(turn, find_order_code(message)),
     "human": lambda turn, _message: support.ask_message(turn),
-    "cancel": lambda turn, _message: free_text(turn, "cancelar"),
+    "cancel": lambda turn, message: _cancel(turn, find_order_code(message)),
     "privacy": lambda turn, _message: _sync(privacy.show_privacy, turn),
     "my_data": lambda turn, _message: privacy.send_my_data(turn),
     "forget_me": lambda turn, _message: privacy.ask_forget(turn),

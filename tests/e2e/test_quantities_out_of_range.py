@@ -1,13 +1,14 @@
 """Quantities a shop cannot sell, typed in a sentence: 0, a negative number or more
 than a line takes are refused in words and change nothing (they used to add 1 or 3),
-and an SKU typed with the order is that SKU, never the product last shown."""
+and an SKU typed with the order is that SKU, never the product last shown. A code typed
+after /cancelar is that order, not the customer's own."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.services import cart
-from tests.conftest import new_buyer
+from core.services import cart, catalog, orders
+from tests.conftest import MERCHANT, buy, new_buyer
 from tests.e2e.chat_driver import ChatDriver
 
 pytestmark = pytest.mark.sqlite_only  # the conversation, not the store: see tests/conftest.py
@@ -59,3 +60,15 @@ async def test_an_unknown_code_after_a_product_adds_nothing(demo_shop):
     answer = await chat.type("agrega XYZ-123")  # not "123 gorras rojas"
     assert "No tenemos XYZ-123" in answer
     assert await cart_of(demo_shop) == {"Gorra roja": 1}
+
+
+async def test_cancel_with_someone_elses_code_names_that_code_and_cancels_nothing(demo_shop):
+    maria = await new_buyer(demo_shop, "maria", name="María")
+    cap = (await catalog.search_products(demo_shop, "gorra roja"))[0].id
+    hers = await buy(demo_shop, maria, {cap: 1})
+    chat = ChatDriver(demo_shop, "john", name="John", locale="en")
+    await chat.open()
+    answer = await chat.type(f"/cancel {hers.code}")
+    assert f"I couldn't find order {hers.code} among your orders." in answer
+    details = await orders.order_details(demo_shop, hers.code, MERCHANT)
+    assert details.order.status == hers.status
