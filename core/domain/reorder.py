@@ -10,7 +10,9 @@ Per product:
 - need = target - available - units on order;
 - a suggestion when need > 0 and either available + on order is at or below the
   reorder point, or it covers fewer days than lead time + safety; the suggestion is
-  need rounded up to a whole number of packs.
+  need rounded up to a whole number of packs, and at most the largest whole number of
+  packs one purchase-order line takes (MAX_QUANTITY): the draft button must be able to
+  order what is suggested.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from core.domain.purchase_orders import MAX_QUANTITY
 from core.domain.suppliers import Supplier
 
 WINDOW_DAYS = 28  # four whole weeks: every weekday counted the same number of times
@@ -60,6 +63,12 @@ class ReorderAdvice:
     target: int
     need: int
     suggested_quantity: int  # 0: no suggestion
+    capped: bool = False  # the need is more than one purchase-order line takes
+
+
+def largest_line(pack_size: int) -> int:
+    """The most units one purchase-order line takes in whole packs of pack_size."""
+    return MAX_QUANTITY // pack_size * pack_size
 
 
 def cover(units: int, daily: Fraction) -> Fraction | None:
@@ -79,8 +88,11 @@ def advise(given: ReorderInput) -> ReorderAdvice:
         with_on_order is not None and with_on_order < given.horizon_days
     )
     suggested = 0
+    capped = False
     if need > 0 and short:
         suggested = ceil_div(need, given.pack_size) * given.pack_size
+        if suggested > largest_line(given.pack_size):
+            suggested, capped = largest_line(given.pack_size), True
     return ReorderAdvice(
         daily_sales=daily,
         days_of_cover=cover(given.available, daily),
@@ -88,6 +100,7 @@ def advise(given: ReorderInput) -> ReorderAdvice:
         target=target,
         need=need,
         suggested_quantity=suggested,
+        capped=capped,
     )
 
 
@@ -109,6 +122,7 @@ class ReorderLine:
     pack_size: int
     suggested_quantity: int
     unit_cost: int | None
+    capped: bool = False  # the suggestion is the most one purchase-order line takes
 
 
 @dataclass(frozen=True)

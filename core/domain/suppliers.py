@@ -14,11 +14,14 @@ from dataclasses import dataclass
 
 from core.domain.errors import DomainError
 from core.domain.money import MAX_MAJOR, Money, currency_exponent
+from core.domain.purchase_orders import MAX_QUANTITY
 
 DEFAULT_LEAD_TIME_DAYS = 7  # suppliers.lead_time_days' default; also for products with none
 MAX_LEAD_TIME_DAYS = 365
 MAX_PACK_SIZE = 100_000
-MAX_REORDER_POINT = 1_000_000
+# A reorder point above what one purchase-order line takes would suggest a quantity no
+# line can order: the point is capped at that line's maximum.
+MAX_REORDER_POINT = MAX_QUANTITY
 MAX_NAME = 120  # suppliers.name
 MAX_CONTACT = 120
 MAX_PHONE = 40

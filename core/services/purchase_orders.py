@@ -33,9 +33,11 @@ RECEIPT_REASON = "purchase_receipt"
 
 @dataclass(frozen=True)
 class LineRequest:
-    """A line as the merchant asks for it. unit_cost: minor units of the supplier's
-    currency; None takes the product's cost from its supply terms with this supplier
-    (and so does an empty supplier_sku)."""
+    """A line as the merchant asks for it. unit_cost: minor units of the purchase
+    order's currency; None takes the product's cost from its supply terms with this
+    supplier when that cost is in the purchase order's currency (and an empty
+    supplier_sku takes the supplier's code). quantity 0 takes a draft's line off
+    (edit_lines only)."""
 
     sku: str
     quantity: int
@@ -79,10 +81,14 @@ async def _supplier(uow: SqlUnitOfWork, supplier_id: int, *, active: bool = Fals
     return supplier
 
 
-async def _line(uow: SqlUnitOfWork, supplier: Supplier, request: LineRequest) -> PurchaseOrderLine:
+async def _line(
+    uow: SqlUnitOfWork, supplier: Supplier, currency: str, request: LineRequest
+) -> PurchaseOrderLine:
     """A line of a product of the catalog (active or not: a product off sale can still
-    be restocked), with the supplier's code and cost from its supply terms when they
-    name this supplier."""
+    be restocked) priced in `currency`, the purchase order's (fixed when drafted), with
+    the supplier's code and cost from its supply terms when they name this supplier. The
+    terms' cost is in the supplier's currency now: when that is no longer the purchase
+    order's, it is not copied (the line has no cost until one is typed)."""
     product = await uow.catalog.get_by_sku(request.sku)
     if product is None:
         raise ProductNotFound(sku=request.sku.strip()[:64])
@@ -90,15 +96,15 @@ async def _line(uow: SqlUnitOfWork, supplier: Supplier, request: LineRequest) ->
     supply = await uow.suppliers.supply(product.id)
     ours = supply is not None and supply.supplier_id == supplier.id
     cost = request.unit_cost
-    if cost is None and ours:
+    if cost is None and ours and supplier.currency == currency:
         cost = supply.cost  # type: ignore[union-attr]
-    check_cost(cost, supplier.currency)
+    check_cost(cost, currency)
     return PurchaseOrderLine(
         product.id,
         product.sku,
         product.name,
         request.quantity,
-        None if cost is None else Money(cost, supplier.currency),
+        None if cost is None else Money(cost, currency),
         request.supplier_sku or (supply.supplier_sku if ours else ""),  # type: ignore[union-attr]
     )
 
@@ -134,7 +140,7 @@ async def create_draft(
     async with shop.uow() as uow:
         await require_admin(uow, actor, "purchase_order_create")
         supplier = await _supplier(uow, supplier_id, active=True)
-        made = [await _line(uow, supplier, request) for request in lines]
+        made = [await _line(uow, supplier, supplier.currency, request) for request in lines]
         order = PurchaseOrder.draft(
             new_purchase_order_code(),
             supplier.id,
@@ -166,8 +172,10 @@ async def draft_from_suggestions(shop: Shop, actor: Actor, supplier_id: int) -> 
         if drafts:
             return DraftOutcome(await _details(uow, drafts[0]), created=False)
     groups = await reorder_suggestions(shop, actor, supplier_id=supplier_id)
+    # The cost and code come from the supply terms as create_draft reads them, in the
+    # same transaction as the supplier's currency.
     lines = [
-        LineRequest(line.sku, line.suggested_quantity, line.unit_cost, line.supplier_sku)
+        LineRequest(line.sku, line.suggested_quantity)
         for group in groups
         if group.supplier is not None and group.supplier.id == supplier_id
         for line in group.lines
@@ -180,37 +188,50 @@ async def draft_from_suggestions(shop: Shop, actor: Actor, supplier_id: int) -> 
 
 
 @retry_on_conflict
-async def set_line(
-    shop: Shop, actor: Actor, code: str, request: LineRequest
+async def edit_lines(
+    shop: Shop, actor: Actor, code: str, requests: list[LineRequest]
 ) -> PurchaseOrderDetails:
-    """Add a line to a draft, or change its quantity (and cost, when given)."""
+    """Change a draft's lines, all or nothing, in one transaction (one version check):
+    each request adds a line, changes its quantity (and cost, when given), or takes it
+    off (quantity 0). A SKU typed twice: the last one counts. Lines are set before any
+    is taken off, so a draft's only line can be swapped for another in one message."""
     now = shop.now()
+    wanted: dict[str, LineRequest] = {}
+    for request in requests:
+        key = request.sku.strip().upper()
+        wanted.pop(key, None)  # the last one typed counts, where it was typed last
+        wanted[key] = request
     async with shop.uow() as uow:
         await require_admin(uow, actor, "purchase_order_edit")
         order = await _order(uow, code)
         supplier = await _supplier(uow, order.supplier_id)
-        line = await _line(uow, supplier, request)
-        existing = next((x for x in order.lines if x.product_id == line.product_id), None)
-        if existing is not None and request.unit_cost is None:
-            line.unit_cost = None  # only the quantity changes: the line keeps its cost
-        order.set_line(line, actor, now)
+        for request in wanted.values():
+            if request.quantity == 0:
+                continue
+            line = await _line(uow, supplier, order.currency, request)
+            existing = next((x for x in order.lines if x.product_id == line.product_id), None)
+            if existing is not None and request.unit_cost is None:
+                line.unit_cost = None  # only the quantity changes: the line keeps its cost
+            order.set_line(line, actor, now)
+        for request in wanted.values():
+            if request.quantity == 0:
+                order.remove_line(request.sku, actor, now)
         await uow.purchase_orders.save(order)
         details = await _details(uow, order)
         await uow.commit(now)
     return details
 
 
-@retry_on_conflict
+async def set_line(
+    shop: Shop, actor: Actor, code: str, request: LineRequest
+) -> PurchaseOrderDetails:
+    """Add a line to a draft, or change its quantity (and cost, when given)."""
+    check_quantity(request.quantity, request.sku)  # 0 here is a typo, not "take it off"
+    return await edit_lines(shop, actor, code, [request])
+
+
 async def remove_line(shop: Shop, actor: Actor, code: str, sku: str) -> PurchaseOrderDetails:
-    now = shop.now()
-    async with shop.uow() as uow:
-        await require_admin(uow, actor, "purchase_order_edit")
-        order = await _order(uow, code)
-        order.remove_line(sku, actor, now)
-        await uow.purchase_orders.save(order)
-        details = await _details(uow, order)
-        await uow.commit(now)
-    return details
+    return await edit_lines(shop, actor, code, [LineRequest(sku, 0)])
 
 
 @retry_on_conflict

@@ -84,6 +84,7 @@ async def reorder_suggestions(
             pack_size=supply.pack_size,
             suggested_quantity=advice.suggested_quantity,
             unit_cost=supply.cost if supplier else None,
+            capped=advice.capped,
         )
         groups.setdefault(supplier.id if supplier else None, []).append(line)
     result = [

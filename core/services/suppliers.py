@@ -61,6 +61,28 @@ class ProductSupplyView:
     supply: ProductSupply
     supplier: Supplier | None
     currency: str
+    # The currency of a cost this change cleared (the new supplier bills in another), so
+    # the answer can ask for it in `currency`; None: no cost was cleared.
+    cleared_cost_currency: str | None = None
+
+
+@dataclass(frozen=True)
+class SupplyApplied:
+    """Supply terms as written; cleared_cost_currency: the currency of a cost dropped
+    because the product moved to a supplier billing in another (None: none dropped)."""
+
+    supply: ProductSupply
+    cleared_cost_currency: str | None = None
+
+
+@dataclass(frozen=True)
+class SupplierChange:
+    """A supplier as changed, and the SKUs whose cost was cleared because the supplier
+    now bills in another currency (costs are kept in the supplier's currency)."""
+
+    supplier: Supplier
+    costs_cleared: list[str]
+    previous_currency: str
 
 
 @dataclass(frozen=True)
@@ -153,8 +175,10 @@ async def change_supplier(
     currency: str | _Unset = UNSET,
     notes: str | _Unset = UNSET,
     active: bool | _Unset = UNSET,
-) -> Supplier:
-    """Change a supplier (by id or name): only the fields given."""
+) -> SupplierChange:
+    """Change a supplier (by id or name): only the fields given. A new currency clears
+    the costs of its products (they were in the old one): the answer lists them, to be
+    typed again in the new currency."""
     now = shop.now()
     async with shop.uow() as uow:
         await require_admin(uow, actor, "change_supplier")
@@ -184,14 +208,23 @@ async def change_supplier(
         if name_key(changed.name) != name_key(found.name):
             await _check_name_free(uow, changed.name, found.id)
         await uow.suppliers.update(changed, now)
+        cleared: list[str] = []
+        if changed.currency != found.currency:
+            # 8550 was MX$85.50; read in JPY it would be ¥8,550: not kept.
+            for supply in await uow.suppliers.supplied_by(found.id):
+                if supply.cost is None:
+                    continue
+                await uow.suppliers.save_supply(replace(supply, cost=None), now)
+                product = await uow.catalog.get(supply.product_id)
+                cleared.append(product.sku if product else str(supply.product_id))
         await uow.commit(now)
-    return changed
+    return SupplierChange(changed, sorted(cleared), found.currency)
 
 
 async def deactivate_supplier(shop: Shop, actor: Actor, supplier: int | str) -> Supplier:
     """No longer bought from: kept for the purchase orders that name it, left out of
     reorder suggestions (its products are listed as having no supplier)."""
-    return await change_supplier(shop, actor, supplier, active=False)
+    return (await change_supplier(shop, actor, supplier, active=False)).supplier
 
 
 async def list_suppliers(shop: Shop, actor: Actor) -> list[SupplierListing]:
@@ -240,10 +273,10 @@ async def set_product_supply(
         product = await uow.catalog.get_by_sku(sku)
         if product is None:
             raise ProductNotFound(sku=sku)
-        await apply_supply_changes(uow, product.id, changes, shop.currency, now)
+        applied = await apply_supply_changes(uow, product.id, changes, shop.currency, now)
         view = await _view(uow, product, shop.currency)
         await uow.commit(now)
-    return view
+    return replace(view, cleared_cost_currency=applied.cleared_cost_currency)
 
 
 async def apply_supply_changes(
@@ -254,13 +287,18 @@ async def apply_supply_changes(
     now: datetime,
     *,
     by_name: dict[str, Supplier] | None = None,
-) -> ProductSupply:
+) -> SupplyApplied:
     """Write a product's supply terms changed by `changes` (nothing when it changes
-    nothing). The cost is read in the currency of the supplier it ends up with.
-    by_name: the suppliers by name_key, when the caller read them once (an import)."""
+    nothing). The cost is read in the currency of the supplier it ends up with; a cost
+    kept from before is cleared when that currency is not the one it was in (a new
+    supplier billing in another currency, or none: the shop's), since the figure would
+    mean another amount. by_name: the suppliers by name_key, when the caller read them
+    once (an import)."""
     current = await uow.suppliers.supply(product_id) or ProductSupply(product_id)
     if changes.empty:
-        return current
+        return SupplyApplied(current)
+    before = await uow.suppliers.get(current.supplier_id) if current.supplier_id else None
+    cost_currency = before.currency if before is not None else shop_currency
     supply = current
     supplier: Supplier | None = None
     if changes.supplier is None:
@@ -273,13 +311,16 @@ async def apply_supply_changes(
         else:
             supplier = await find_by_name(uow, changes.supplier)
         supply = replace(supply, supplier_id=supplier.id)
-    elif supply.supplier_id is not None:
-        supplier = await uow.suppliers.get(supply.supplier_id)
+    else:
+        supplier = before
     currency = supplier.currency if supplier is not None else shop_currency
+    cleared: str | None = None
     if changes.cost is None:
         supply = replace(supply, cost=None)
     elif changes.cost is not UNSET:
         supply = replace(supply, cost=check_cost(parse_cost(changes.cost, currency), currency))
+    elif supply.cost is not None and currency != cost_currency:
+        supply, cleared = replace(supply, cost=None), cost_currency
     if changes.supplier_sku is not UNSET:
         supply = replace(supply, supplier_sku=changes.supplier_sku.strip())
     if changes.reorder_point is not UNSET:
@@ -287,7 +328,7 @@ async def apply_supply_changes(
     if changes.pack_size is not UNSET:
         supply = replace(supply, pack_size=changes.pack_size)
     await uow.suppliers.save_supply(supply, now)
-    return supply
+    return SupplyApplied(supply, cleared)
 
 
 async def _view(uow: SqlUnitOfWork, product: Product, shop_currency: str) -> ProductSupplyView:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.suppliers import ProductSupply, Supplier
+from core.domain.suppliers import MAX_REORDER_POINT, ProductSupply, Supplier
 from core.store.dialect import insert_for
 from core.store.tables import (
     order_lines,
@@ -59,7 +59,11 @@ def supply_from_row(row: Row) -> ProductSupply:
         supplier_id=row.supplier_id,
         supplier_sku=row.supplier_sku,
         cost=row.cost,
-        reorder_point=row.reorder_point,
+        # A point saved before it was capped at a purchase-order line's maximum reads
+        # as that maximum (it suggests the same: as much as one line takes).
+        reorder_point=(
+            None if row.reorder_point is None else min(row.reorder_point, MAX_REORDER_POINT)
+        ),
         pack_size=row.pack_size,
     )
 

@@ -369,8 +369,8 @@ async def list_screen(turn: Turn, key: str, page: int, supplier_id: int | None) 
 
 
 async def show_command(turn: Turn, rest: str) -> None:
-    """/compra CODE: the card. /compra CODE SKU QTY [cost]: a draft's line set (0 takes
-    it off)."""
+    """/compra CODE: the card. /compra CODE SKU QTY [cost], …: a draft's lines set (0
+    takes one off), all of them or none."""
     code_text, _sep, edit = rest.strip().partition(" ")
     code = _code_or_ask(turn, "purchase_order", code_text)
     if code is None:
@@ -382,12 +382,33 @@ async def show_command(turn: Turn, rest: str) -> None:
     parsed = _lines(turn, edit, details.order.currency, with_cost=True, allow_zero=True)
     if parsed is None:
         return
-    for request in parsed:
-        if request.quantity == 0:
-            details = await service.remove_line(turn.shop, actor(turn), code, request.sku)
-        else:
-            details = await service.set_line(turn.shop, actor(turn), code, request)
+    try:
+        details = await service.edit_lines(turn.shop, actor(turn), code, parsed)
+    except DomainError as error:
+        if len(parsed) < 2:
+            raise
+        await _edit_refused(turn, error, code)
+        return
     await show(turn, details, turn.t.gettext("Purchase order {code} updated.").format(code=code))
+
+
+async def _edit_refused(turn: Turn, error: DomainError, code: str) -> None:
+    """One line of several refused: say which, and that the others were not applied
+    either (the edit is all or nothing)."""
+    _ = turn.t.gettext
+    text = await explain(turn, error)
+    if text is None and error.code == "product_not_found":
+        text = _("There is no product with SKU {sku}.").format(
+            sku=one_line(str(error.data.get("sku", "")), 64)
+        )
+    if text is None:
+        raise error
+    turn.reset()
+    nothing = _("Nothing changed on purchase order {code}: fix that line and send them all again.")
+    turn.say(
+        text + "\n" + nothing.format(code=code),
+        [[Button(_("Open {code}").format(code=code), OpenPurchaseOrder(code).pack())]],
+    )
 
 
 async def new_command(turn: Turn, rest: str) -> None:

@@ -30,6 +30,7 @@ from handlers.turn import Turn
 from handlers.types import Button
 
 LISTED = 8  # supplier buttons under the list: a phone screen, not a directory
+COSTS_NAMED = 10  # SKUs named when a currency change clears their costs
 
 
 @dataclass(frozen=True)
@@ -348,8 +349,22 @@ async def _change_supplier(turn: Turn, name: str, pairs: list[tuple[str, str]]) 
     changes = _supplier_fields(turn.t, pairs)
     if not name:
         raise BadValue(_("Which supplier? Write its name first: /proveedor NAME days=10."))
-    supplier = await suppliers.change_supplier(turn.shop, actor(turn), name, **changes)
-    turn.say(_("Supplier {name} updated.").format(name=supplier.name))
+    change = await suppliers.change_supplier(turn.shop, actor(turn), name, **changes)
+    supplier = change.supplier
+    text = _("Supplier {name} updated.").format(name=supplier.name)
+    if change.costs_cleared:
+        shown = ", ".join(change.costs_cleared[:COSTS_NAMED])
+        more = len(change.costs_cleared) - COSTS_NAMED
+        if more > 0:
+            shown += " " + _("and {count} more").format(count=more)
+        text += "\n" + turn.t.ngettext(
+            "The cost of {skus} was in {old}, so it was cleared: type it in {new} with "
+            "/abasto SKU cost=….",
+            "The costs of {skus} were in {old}, so they were cleared: type them in {new} "
+            "with /abasto SKU cost=….",
+            len(change.costs_cleared),
+        ).format(skus=shown, old=change.previous_currency, new=supplier.currency)
+    turn.say(text)
     await show_supplier(turn, supplier.id)
 
 
@@ -460,7 +475,12 @@ async def supply_command(turn: Turn, rest: str) -> None:
         if pairs:
             changes = _supply_changes(turn.t, pairs)
             view = await suppliers.set_product_supply(turn.shop, actor(turn), sku, changes)
-            turn.say(_("Supply terms of {sku} saved.").format(sku=view.product.sku))
+            saved = _("Supply terms of {sku} saved.").format(sku=view.product.sku)
+            if view.cleared_cost_currency is not None:
+                saved += "\n" + _(
+                    "Cost cleared: it was in {old}; type it in {new} with /abasto {sku} cost=…."
+                ).format(old=view.cleared_cost_currency, new=view.currency, sku=view.product.sku)
+            turn.say(saved)
         else:
             view = await suppliers.product_supply(turn.shop, actor(turn), sku)
         show_supply(turn, view)
@@ -563,6 +583,18 @@ async def supplier_reorder(turn: Turn, action: SupplierReorder) -> bool:
 async def show_suggestions(turn: Turn, supplier_id: int | None) -> None:
     _ = turn.t.gettext
     groups = await reorder.reorder_suggestions(turn.shop, actor(turn), supplier_id=supplier_id)
+    if not groups and supplier_id is not None:
+        found = (await suppliers.supplier_card(turn.shop, actor(turn), supplier_id)).supplier
+        if not found.active:  # its products are under "Without a supplier", not here
+            turn.say(
+                _(
+                    "{name} is inactive: its products are listed under “Without a "
+                    "supplier” in /reabastecer. Activate it with /proveedor {name} "
+                    "active=yes, or the button."
+                ).format(name=found.name),
+                [[Button(_("Activate"), ActivateSupplier(found.id).pack())]],
+            )
+            return
     if not groups:
         turn.say(_("Nothing to reorder now: every product has enough for its lead time."))
         return
@@ -624,5 +656,7 @@ def reorder_line(t: Translator, line: ReorderLine) -> str:
     suggestion = _("suggest {count}").format(count=line.suggested_quantity)
     if line.pack_size > 1:
         suggestion += " " + _("(packs of {size})").format(size=line.pack_size)
+    if line.capped:
+        suggestion += " " + _("(the most one purchase order line takes)")
     parts.append(suggestion)
     return f"• {line.sku} {line.name}: " + ", ".join(parts)

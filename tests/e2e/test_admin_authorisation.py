@@ -134,6 +134,9 @@ SERVICE_CALLS = {
     "purchase_orders.remove_line": lambda shop, code: purchase_orders.remove_line(
         shop, STRANGER, "OC-7K3F", "TAZA-TAL"
     ),
+    "purchase_orders.edit_lines": lambda shop, code: purchase_orders.edit_lines(
+        shop, STRANGER, "OC-7K3F", [purchase_orders.LineRequest("TAZA-TAL", 5)]
+    ),
     "purchase_orders.send": lambda shop, code: purchase_orders.send(shop, STRANGER, "OC-7K3F"),
     "purchase_orders.receive": lambda shop, code: purchase_orders.receive(
         shop, STRANGER, "OC-7K3F"

@@ -193,3 +193,65 @@ async def test_notes_for_the_supplier_follow_the_lines(demo_shop, uriarte, tmp_p
     assert "GOR-ROJA ·" not in removed and "Line removed: GOR-ROJA" in removed
     usage = await admin.type("/nuevacompra")
     assert "; TAZA-TAL 12, GOR-ROJA 6 45.50; deliver in the morning" in usage
+
+
+async def test_a_drafts_line_edited_after_the_supplier_moved_to_dollars(
+    demo_shop, uriarte, tmp_path
+):
+    admin = await admin_chat(demo_shop, tmp_path)
+    draft = await admin.type("/nuevacompra Talavera Uriarte; TAZA-TAL 6")
+    code = CODE.search(draft).group()
+    assert "6 × MX$85.50" in draft
+    moved = await admin.type("/supplier Talavera Uriarte currency=USD")
+    assert "was in MXN, so it was cleared: type it in USD" in moved
+    await admin.type("/supply GOR-ROJA supplier=Talavera Uriarte cost=3.00")  # dollars
+
+    # The draft stays in pesos: a typed cost is pesos, a dollar cost is not copied.
+    edited = await admin.type(f"/compra {code} TAZA-TAL 10 90.00, GOR-ROJA 2")
+    assert f"Purchase order {code} updated." in edited
+    assert "• TAZA-TAL · Taza de talavera (UR-TZ-01): 10 × MX$90.00" in edited
+    assert "• GOR-ROJA · Gorra roja (AM-GR): 2 × no cost" in edited
+    assert "Total: MX$900.00" in edited
+    await admin.press("PDF")
+    pdf = pypdfium2.PdfDocument((tmp_path / f"orden-compra-{code}.pdf").read_bytes())
+    text = pdf[0].get_textpage().get_text_range()
+    assert "TAZA-TAL Taza de talavera 10 $90.00 MXN $900.00 MXN" in text
+    assert "Total: $900.00 MXN (12 unidades)" in text and "USD" not in text
+
+
+async def test_several_lines_typed_at_once_change_all_or_none(demo_shop, uriarte, tmp_path):
+    admin = await admin_chat(demo_shop, tmp_path)
+    draft = await admin.type("/nuevacompra Talavera Uriarte; TAZA-TAL 6")
+    code = CODE.search(draft).group()
+    before = await snapshot(demo_shop)
+
+    refused = await admin.type(f"/compra {code} TAZA-TAL 20, NOPE 3")
+    assert "There is no product with SKU NOPE." in refused
+    assert (
+        f"Nothing changed on purchase order {code}: fix that line and send them all again."
+        in refused
+    )
+    assert "updated" not in refused
+    assert await snapshot(demo_shop) == before
+    opened = await admin.press(f"Open {code}")
+    assert "• TAZA-TAL · Taza de talavera (UR-TZ-01): 6 × MX$85.50" in opened
+
+    missing = await admin.type(f"/compra {code} TAZA-TAL 20, GOR-ROJA 0")
+    assert f"GOR-ROJA is not on purchase order {code}." in missing
+    assert f"Nothing changed on purchase order {code}" in missing
+    assert await snapshot(demo_shop) == before
+
+    both = await admin.type(f"/compra {code} TAZA-TAL 20, GOR-ROJA 3")
+    assert "20 × MX$85.50" in both and "• GOR-ROJA · Gorra roja: 3 ×" in both
+
+
+async def test_a_refused_edit_of_several_lines_is_said_in_spanish(demo_shop, uriarte, tmp_path):
+    admin = await admin_chat(demo_shop, tmp_path, locale="es")
+    draft = await admin.type("/nuevacompra Talavera Uriarte; TAZA-TAL 6")
+    code = CODE.search(draft).group()
+    refused = await admin.type(f"/compra {code} TAZA-TAL 20, NOPE 3")
+    assert "No existe ningún producto con el SKU NOPE." in refused
+    assert (
+        f"No se cambió nada en la orden de compra {code}: corrige esa línea y vuelve a "
+        "mandarlas todas."
+    ) in refused

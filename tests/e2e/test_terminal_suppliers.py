@@ -132,7 +132,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(shop):
         "/supply TAZA cost=-5": "The cost must be an amount of 0 or more",
         "/supply TAZA cost=99999999999999999": "The cost must be an amount of 0 or more",
         "/supply TAZA supplier=Candles Inc cost=3.50": "The cost must be an amount of 0 or more",
-        "/supply TAZA point=-1": "The reorder point must be a whole number from 0 to 1000000.",
+        "/supply TAZA point=-1": "The reorder point must be a whole number from 0 to 100000.",
         "/supply TAZA colour=red": "I don't know “colour”.",
         "/supply TAZA red": "I didn't understand “red”.",
         "/supplier new barro fino": "There is already a supplier called “Barro Fino”.",
@@ -187,3 +187,107 @@ async def test_a_customer_is_refused_these_commands_and_buttons_and_nothing_chan
         answer = await customer.send_payload(f"{payload}:{supplier.id}")
         assert "Sorry, that is only for the shop's team." in answer, payload
     assert await supply_rows(shop) == before
+
+
+async def test_a_cost_is_never_read_in_a_currency_it_was_not_typed_in(shop, tmp_path):
+    await add_product(shop, "TAZA", name="Taza", stock=5)
+    await add_product(shop, "PLATO", name="Plato", stock=5)
+    await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.add_supplier(shop, MERCHANT, "Kyoto Clay", currency="JPY")
+    admin = ChatDriver(shop, "owner", name="Owner", locale="en", files=tmp_path)
+    await admin.open()
+    await admin.type("/supply TAZA supplier=Barro Fino cost=85.50")
+    await admin.type("/supply PLATO supplier=Barro Fino cost=40.00")
+
+    # Another supplier, another currency, no cost typed: MX$85.50 must not become ¥8,550.
+    moved = await admin.type("/supply TAZA supplier=Kyoto Clay")
+    assert "Supply terms of TAZA saved." in moved
+    assert "Cost cleared: it was in MXN; type it in JPY with /abasto TAZA cost=…." in moved
+    assert "Cost: —" in moved and "8,550" not in moved
+    draft = await admin.type("/nuevacompra Kyoto Clay; TAZA 2")
+    assert "• TAZA · Taza: 2 × no cost" in draft and "¥" in draft and "8,550" not in draft
+    assert "Cost: ¥1,200" in await admin.type("/supply TAZA cost=1200")
+
+    # The supplier itself moves to dollars: its products' peso costs are cleared, named.
+    changed = await admin.type("/supplier Barro Fino currency=USD")
+    assert (
+        "The cost of PLATO was in MXN, so it was cleared: type it in USD with /abasto SKU "
+        "cost=…." in changed
+    )
+    assert "• PLATO · Plato" in changed and "cost " not in changed.split("• PLATO")[1]
+    assert "Cost: $40.00 USD" in await admin.type("/supply PLATO cost=40")
+
+
+async def test_costs_cleared_by_a_currency_change_are_said_in_spanish(shop):
+    for sku in ("TAZA", "PLATO", "JARRO"):
+        await add_product(shop, sku)
+    await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.add_supplier(shop, MERCHANT, "Kyoto Clay", currency="JPY")
+    admin = await admin_chat(shop, "es")
+    await admin.type("/abasto TAZA proveedor=Kyoto Clay costo=1200")
+    await admin.type("/abasto PLATO proveedor=Barro Fino costo=40")
+    await admin.type("/abasto JARRO proveedor=Barro Fino costo=25")
+
+    back = await admin.type("/abasto TAZA proveedor=Barro Fino")
+    assert "Costo borrado: estaba en JPY; escríbelo en MXN con /abasto TAZA costo=…." in back
+    await admin.type("/abasto TAZA costo=85.50")
+    changed = await admin.type("/proveedor Barro Fino moneda=USD")
+    assert (
+        "Los costos de JARRO, PLATO, TAZA estaban en MXN, así que se borraron: escríbelos "
+        "en USD con /abasto SKU costo=…."
+    ) in changed
+
+
+async def test_reorder_of_an_inactive_supplier_says_it_is_inactive(shop):
+    await add_product(shop, "TAZA", name="Taza", stock=0)
+    supplier = await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.set_product_supply(
+        shop, MERCHANT, "TAZA", suppliers.SupplyChanges(supplier="Barro Fino", reorder_point=4)
+    )
+    await suppliers.deactivate_supplier(shop, MERCHANT, supplier.id)
+    admin = await admin_chat(shop, "en")
+
+    answer = await admin.type("/reorder barro fino")
+    assert "Nothing to reorder" not in answer
+    assert (
+        "Barro Fino is inactive: its products are listed under “Without a supplier” in "
+        "/reabastecer. Activate it with /proveedor Barro Fino active=yes, or the button."
+    ) in answer
+    activated = await admin.press("Activate")
+    assert "🏭 Barro Fino (active)" in activated
+    now = await admin.type("/reorder barro fino")
+    assert "🏭 Barro Fino (arrives in 7 days):" in now and "• TAZA Taza" in now
+
+
+async def test_an_inactive_supplier_is_said_in_spanish(shop):
+    supplier = await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.deactivate_supplier(shop, MERCHANT, supplier.id)
+    admin = await admin_chat(shop, "es")
+    assert (
+        "Barro Fino está inactivo: sus productos aparecen en “Sin proveedor” en "
+        "/reabastecer. Actívalo con /proveedor Barro Fino activo=sí, o con el botón."
+    ) in await admin.type("/reabastecer Barro Fino")
+
+
+async def test_a_suggestion_too_big_for_one_line_is_capped_and_the_draft_button_works(shop):
+    await add_product(shop, "TORNILLO", name="Tornillo", stock=0)
+    await suppliers.add_supplier(shop, MERCHANT, "Ferretera")
+    admin = await admin_chat(shop, "en")
+    refused = await admin.type("/supply TORNILLO point=100001")
+    assert "The reorder point must be a whole number from 0 to 100000." in refused
+    await admin.type("/supply TORNILLO supplier=Ferretera point=100000 pack=12")
+
+    suggested = await admin.type("/reorder")
+    assert (
+        "• TORNILLO Tornillo: available 0, no sales in 28 days, suggest 99996 (packs of 12) "
+        "(the most one purchase order line takes)"
+    ) in suggested
+    drafted = await admin.press("Purchase order: Ferretera")
+    assert "Draft purchase order" in drafted and "Use a whole number" not in drafted
+    async with shop.uow(write=False) as uow:
+        lines = (
+            await uow.conn.execute(
+                select(purchase_order_lines.c.sku, purchase_order_lines.c.quantity)
+            )
+        ).all()
+    assert lines == [("TORNILLO", 99_996)]

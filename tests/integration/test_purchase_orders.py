@@ -429,3 +429,64 @@ async def test_a_draft_from_the_suppliers_reorder_suggestions_once(shop, stocked
     with pytest.raises(NothingToReorder):  # the box on order covers it now
         await po.draft_from_suggestions(shop, MERCHANT, supplier_id)
     assert (await po.list_purchase_orders(shop, MERCHANT)).total == 1
+
+
+async def test_a_drafts_lines_stay_in_its_currency_after_the_supplier_changes_its(shop, stocked):
+    supplier_id, _mug, cap = stocked
+    code = (
+        await po.create_draft(shop, MERCHANT, supplier_id, [LineRequest("TAZA-TAL", 6)])
+    ).order.code
+    async with shop.uow() as uow:  # the supplier bills in dollars from now on
+        await uow.conn.execute(
+            suppliers.update().where(suppliers.c.id == supplier_id).values(currency="USD")
+        )
+        await uow.commit(shop.now())
+    await supply(shop, cap, supplier_id, "UR-GR", 700)  # US$7.00 a cap
+
+    # A typed cost is the draft's pesos: the total adds up in one currency.
+    typed = await po.set_line(shop, MERCHANT, code, LineRequest("TAZA-TAL", 12, 9000))
+    assert typed.order.lines[0].unit_cost == Money(9000, "MXN")
+    assert typed.order.total == Money(12 * 9000, "MXN")  # what the card and the PDF add up
+    # The cap's US$7.00 is not copied into a peso draft as MX$7.00: no cost yet.
+    added = await po.set_line(shop, MERCHANT, code, LineRequest("GOR-ROJA", 2))
+    assert [(x.sku, x.supplier_sku, x.quantity, x.unit_cost) for x in added.order.lines] == [
+        ("TAZA-TAL", "UR-TZ-01", 12, Money(9000, "MXN")),
+        ("GOR-ROJA", "UR-GR", 2, None),
+    ]
+    assert added.order.currency == "MXN" and added.order.total == Money(108_000, "MXN")
+    # A new draft is in dollars, and takes the cap's cost.
+    fresh = await po.create_draft(shop, MERCHANT, supplier_id, [LineRequest("GOR-ROJA", 1)])
+    assert fresh.order.lines[0].unit_cost == Money(700, "USD")
+
+
+async def test_several_line_edits_are_all_or_nothing(shop, stocked):
+    supplier_id, *_ = stocked
+    await add_product(shop, "LENT-SOL", stock=1)
+    code = (
+        await po.create_draft(shop, MERCHANT, supplier_id, [LineRequest("TAZA-TAL", 6)])
+    ).order.code
+    before = await snapshot(shop)
+    for bad in (
+        [LineRequest("TAZA-TAL", 20), LineRequest("NOPE", 3)],  # no such product
+        [LineRequest("TAZA-TAL", 20), LineRequest("GOR-ROJA", 0)],  # not on the draft
+        [LineRequest("GOR-ROJA", 4), LineRequest("TAZA-TAL", 100_001)],  # too many
+    ):
+        with pytest.raises((ProductNotFound, NotOnPurchaseOrder, InvalidQuantity)):
+            await po.edit_lines(shop, MERCHANT, code, bad)
+        assert await snapshot(shop) == before, bad
+
+    # The only line swapped for another in one edit: lines are set before any goes.
+    swapped = await po.edit_lines(
+        shop,
+        MERCHANT,
+        code,
+        [LineRequest("TAZA-TAL", 0), LineRequest("GOR-ROJA", 4), LineRequest("lent-sol", 2)],
+    )
+    assert [(x.sku, x.quantity) for x in swapped.order.lines] == [("GOR-ROJA", 4), ("LENT-SOL", 2)]
+    assert [e.kind for e in swapped.timeline] == [
+        "created",
+        "line_added",
+        "line_added",
+        "line_removed",
+    ]
+    assert swapped.order.version == 1  # one save, one version check

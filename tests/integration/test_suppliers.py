@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.domain.errors import ProductNotFound
+from core.domain.purchase_orders import MAX_QUANTITY
 from core.domain.suppliers import (
     DuplicateSupplier,
     InvalidCost,
@@ -20,7 +21,7 @@ from core.domain.suppliers import (
     InvalidReorderPoint,
     SupplierNotFound,
 )
-from core.services import orders, reorder, suppliers
+from core.services import catalog_io, orders, reorder, suppliers
 from core.services.suppliers import SupplyChanges
 from core.store.tables import orders as orders_table
 from core.store.tables import product_supply, purchase_order_lines, purchase_orders
@@ -81,7 +82,9 @@ async def test_suppliers_are_added_found_by_any_case_changed_and_deactivated(sho
     with pytest.raises(DuplicateSupplier):
         await suppliers.add_supplier(shop, MERCHANT, "barro fino")
 
-    changed = await suppliers.change_supplier(shop, MERCHANT, "BARRO FINO", lead_time_days=12)
+    changed = (
+        await suppliers.change_supplier(shop, MERCHANT, "BARRO FINO", lead_time_days=12)
+    ).supplier
     assert (changed.lead_time_days, changed.contact) == (12, "Lupe")  # the rest kept
     await suppliers.add_supplier(shop, MERCHANT, "Velas Sol", currency="usd")
     with pytest.raises(DuplicateSupplier):  # renaming onto another's name
@@ -267,3 +270,125 @@ async def test_deactivating_a_supplier_keeps_its_products_terms(shop):
     async with shop.uow(write=False) as uow:
         rows = (await uow.conn.execute(select(product_supply.c.supplier_id))).all()
     assert rows == [(supplier.id,)]
+
+
+async def costs(shop) -> dict[str, int | None]:
+    """Each product's stored cost by SKU."""
+    async with shop.uow(write=False) as uow:
+        supplies = await uow.suppliers.supplies()
+        products = {p.id: p.sku for p in await uow.catalog.list(active_only=False)}
+    return {products[pid]: supply.cost for pid, supply in sorted(supplies.items())}
+
+
+async def test_a_new_supplier_in_another_currency_clears_a_cost_typed_in_the_old_one(shop):
+    await add_product(shop, "TAZA")
+    await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")  # MXN, the shop's
+    await suppliers.add_supplier(shop, MERCHANT, "Arcilla SA")  # MXN too
+    await suppliers.add_supplier(shop, MERCHANT, "Kyoto Clay", currency="JPY")
+    await suppliers.set_product_supply(
+        shop, MERCHANT, "TAZA", SupplyChanges(supplier="Barro Fino", cost="85.50")
+    )
+
+    # Same currency: 8550 still means MX$85.50, so it is kept.
+    same = await suppliers.set_product_supply(
+        shop, MERCHANT, "TAZA", SupplyChanges(supplier="Arcilla SA")
+    )
+    assert (same.supply.cost, same.cleared_cost_currency) == (8550, None)
+
+    # Yen: 8550 would read ¥8,550. The cost is cleared and the answer says in what it was.
+    moved = await suppliers.set_product_supply(
+        shop, MERCHANT, "TAZA", SupplyChanges(supplier="Kyoto Clay", pack_size=6)
+    )
+    assert (moved.supply.cost, moved.currency, moved.cleared_cost_currency) == (None, "JPY", "MXN")
+    assert moved.supply.pack_size == 6
+    assert await costs(shop) == {"TAZA": None}
+
+    # Typed with the move, the cost is read in the new currency and kept.
+    typed = await suppliers.set_product_supply(
+        shop, MERCHANT, "TAZA", SupplyChanges(supplier="Kyoto Clay", cost="1200")
+    )
+    assert (typed.supply.cost, typed.cleared_cost_currency) == (1200, None)
+
+    # No supplier: the cost would be the shop's pesos; ¥1,200 is not MX$12.00.
+    dropped = await suppliers.set_product_supply(
+        shop, MERCHANT, "TAZA", SupplyChanges(supplier=None)
+    )
+    assert (dropped.supply.cost, dropped.currency, dropped.cleared_cost_currency) == (
+        None,
+        "MXN",
+        "JPY",
+    )
+
+
+async def test_a_catalog_import_moving_a_product_to_another_currency_clears_its_cost(shop):
+    await add_product(shop, "TAZA", price="189.00", stock=12)
+    await add_product(shop, "VELA", price="120.00", stock=5)
+    await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.add_supplier(shop, MERCHANT, "Kyoto Clay", currency="JPY")
+    for sku in ("TAZA", "VELA"):
+        await suppliers.set_product_supply(
+            shop, MERCHANT, sku, SupplyChanges(supplier="Barro Fino", cost="85.50")
+        )
+    text = (
+        "sku,name,price,stock,supplier,supplier_sku,cost,reorder_point,pack_size\n"
+        "TAZA,Taza,189.00,12,Kyoto Clay,,,,\n"  # no cost: the pesos figure is dropped
+        "VELA,Vela,120.00,5,Kyoto Clay,,900,,\n"  # a cost: read in yen
+    )
+    await catalog_io.import_catalog(shop, MERCHANT, text)
+    assert await costs(shop) == {"TAZA": None, "VELA": 900}
+
+
+async def test_a_supplier_changing_currency_clears_its_products_costs(shop):
+    for sku in ("TAZA", "PLATO", "JARRO", "VELA"):
+        await add_product(shop, sku)
+    await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.add_supplier(shop, MERCHANT, "Velas Sol")
+    for sku, changes in {
+        "TAZA": SupplyChanges(supplier="Barro Fino", cost="85.50"),
+        "PLATO": SupplyChanges(supplier="Barro Fino", cost="40.00"),
+        "JARRO": SupplyChanges(supplier="Barro Fino"),  # no cost: nothing to clear
+        "VELA": SupplyChanges(supplier="Velas Sol", cost="12.00"),  # another supplier
+    }.items():
+        await suppliers.set_product_supply(shop, MERCHANT, sku, changes)
+
+    unchanged = await suppliers.change_supplier(shop, MERCHANT, "Barro Fino", lead_time_days=3)
+    assert unchanged.costs_cleared == []
+    change = await suppliers.change_supplier(shop, MERCHANT, "barro fino", currency="usd")
+
+    assert (change.supplier.currency, change.previous_currency) == ("USD", "MXN")
+    assert change.costs_cleared == ["PLATO", "TAZA"]
+    assert await costs(shop) == {"TAZA": None, "PLATO": None, "JARRO": None, "VELA": 1200}
+    # Typed again, the cost is in dollars: a draft reads $85.50, not MX$85.50.
+    view = await suppliers.set_product_supply(shop, MERCHANT, "TAZA", SupplyChanges(cost="85.50"))
+    assert (view.supply.cost, view.currency) == (8550, "USD")
+
+
+async def test_an_inactive_suppliers_own_suggestions_are_empty_its_products_are_elsewhere(shop):
+    taza = await add_product(shop, "TAZA", stock=0)
+    supplier = await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.set_product_supply(
+        shop, MERCHANT, "TAZA", SupplyChanges(supplier="Barro Fino", reorder_point=4)
+    )
+    await suppliers.deactivate_supplier(shop, MERCHANT, supplier.id)
+    assert await reorder.reorder_suggestions(shop, MERCHANT, supplier_id=supplier.id) == []
+    every = await reorder.reorder_suggestions(shop, MERCHANT)
+    assert [(g.supplier, [line.product_id for line in g.lines]) for g in every] == [(None, [taza])]
+
+
+async def test_a_suggestion_never_exceeds_what_one_purchase_order_line_takes(shop):
+    await add_product(shop, "TORNILLO", stock=0)
+    await suppliers.add_supplier(shop, MERCHANT, "Ferretera")
+    with pytest.raises(InvalidReorderPoint):  # more than a purchase-order line takes
+        await suppliers.set_product_supply(
+            shop, MERCHANT, "TORNILLO", SupplyChanges(reorder_point=MAX_QUANTITY + 1)
+        )
+    await suppliers.set_product_supply(
+        shop,
+        MERCHANT,
+        "TORNILLO",
+        SupplyChanges(supplier="Ferretera", reorder_point=MAX_QUANTITY, pack_size=12),
+    )
+    [group] = await reorder.reorder_suggestions(shop, MERCHANT)
+    [line] = group.lines
+    # 100,000 needed; 8,334 boxes of 12 would be 100,008: 8,333 boxes is the most a line takes.
+    assert (line.suggested_quantity, line.capped) == (99_996, True)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.domain.purchase_orders import MAX_QUANTITY
 from core.domain.reorder import ReorderInput, advise
 from core.domain.suppliers import (
     InvalidCost,
@@ -112,6 +113,39 @@ def test_once_received_the_stock_lasts_lead_time_plus_safety(given_input: Reorde
     assert stock >= given_input.reorder_point
 
 
+large_inputs = st.builds(
+    ReorderInput,
+    sold=st.integers(0, 2_000_000),
+    available=st.integers(0, 1_000),
+    on_order=st.integers(0, 1_000),
+    reorder_point=st.integers(0, MAX_QUANTITY),
+    pack_size=st.integers(1, MAX_QUANTITY),
+    lead_time_days=st.integers(0, 365),
+    safety_days=st.integers(0, 60),
+)
+
+
+@given(large_inputs)
+def test_a_suggestion_fits_one_purchase_order_line_in_whole_packs(given_input: ReorderInput):
+    advice = advise(given_input)
+    pack = given_input.pack_size
+    assert advice.suggested_quantity <= MAX_QUANTITY
+    assert advice.suggested_quantity % pack == 0
+    if advice.capped:  # the most whole packs a line takes, and still short of the need
+        assert advice.suggested_quantity == MAX_QUANTITY // pack * pack
+        assert advice.suggested_quantity < advice.need
+    elif advice.suggested_quantity:
+        assert advice.need <= advice.suggested_quantity < advice.need + pack
+
+
+def test_a_need_beyond_one_line_is_capped_at_whole_packs():
+    # 100,000 to reach the point, in boxes of 12: 8,334 boxes would be 100,008 units.
+    advice = advise(ReorderInput(0, 0, 0, MAX_QUANTITY, 12, 7, 7))
+    assert (advice.need, advice.suggested_quantity, advice.capped) == (100_000, 99_996, True)
+    # A pack of 100,000 still fits once.
+    assert advise(ReorderInput(0, 0, 0, 5, MAX_QUANTITY, 7, 7)).suggested_quantity == MAX_QUANTITY
+
+
 def test_supplier_input_is_trimmed_and_checked():
     supplier = supplier_from_input(0, "  Barro   Fino ", email=" V@Barro.MX ", currency="mxn")
     assert (supplier.name, supplier.email, supplier.currency) == ("Barro Fino", "v@barro.mx", "MXN")
@@ -132,6 +166,8 @@ def test_supply_terms_are_checked():
         ProductSupply(1, pack_size=0)
     with pytest.raises(InvalidReorderPoint):
         ProductSupply(1, reorder_point=-1)
+    with pytest.raises(InvalidReorderPoint):  # no purchase-order line could order it
+        ProductSupply(1, reorder_point=MAX_QUANTITY + 1)
     with pytest.raises(InvalidCost):
         ProductSupply(1, cost=-5)
     assert parse_cost("85,50", "MXN") == 8550
