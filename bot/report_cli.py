@@ -18,6 +18,9 @@ from handlers.i18n import Translator
 CLI_ACTOR = Actor(ActorKind.SYSTEM, "cli")
 PERIODS = ("7d", "30d", "mes", "month")
 MAX_DAYS = 366  # as the REST API's report
+# The days a report may cover, as the REST API's (bot/api/reports.py): a day past
+# 9999-12-31 has no next day to end the span at.
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -54,6 +57,14 @@ async def cmd_report(shop: Shop, t: Translator, args: argparse.Namespace) -> int
             first, last = _day(args.since), _day(args.until)
         except ValueError:
             print(t.gettext("--since and --until take dates like 2026-11-01."), file=sys.stderr)
+            return 2
+        if not EARLIEST <= first <= LATEST or not EARLIEST <= last <= LATEST:
+            print(
+                t.gettext("--since and --until take days from {earliest} to {latest}.").format(
+                    earliest=EARLIEST.isoformat(), latest=LATEST.isoformat()
+                ),
+                file=sys.stderr,
+            )
             return 2
         if not first <= last or (last - first).days >= MAX_DAYS:
             print(

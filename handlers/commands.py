@@ -4,7 +4,8 @@ read this catalogue (tests/unit/test_command_catalogue.py checks the README).
 
 A command's first name in a language is the one menus show to people writing in it;
 every name works in every language. A name may mean one thing to customers and another
-to admins (`/pedidos`: my orders / the shop's orders), so each audience has its entries.
+to admins (`/pedidos`: my orders / the shop's orders; `/recibo`: my receipt / any order's),
+so each audience has its entries.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ CATALOGUE: tuple[Command, ...] = (
     Command("cancel", C, ("cancelar",), ("cancel",)),
     Command("my_data", C, ("misdatos",), ("mydata",)),
     Command("forget_me", C, ("olvidarme",), ("forgetme",)),
+    # "/recibo [CODE]": one of my orders' receipt; to admins, any order's (below).
+    Command("receipt", C, ("recibo",), ("receipt",)),
     # Admins, in the order of /ayuda (`help`: its line there) and of their command menu.
     Command("orders", A, ("pedidos",), ("orders",), N_("Orders"),
             N_("/pedidos [status] — orders (e.g. /pedidos delivered, /pedidos to confirm)")),

@@ -23,7 +23,7 @@ from handlers.admin import phone_orders
 from handlers.admin import router as admin
 from handlers.capabilities import BASIC, Capabilities
 from handlers.commands import Audience
-from handlers.customer import cart, catalog, checkout, menu, orders, privacy, support
+from handlers.customer import cart, catalog, checkout, menu, orders, privacy, receipts, support
 from handlers.customer import free_text as understood
 from handlers.drafts import MalformedDraft
 from handlers.errors import explain
@@ -424,6 +424,8 @@ COMMAND_ACTIONS: dict[str, Callable[[Turn, str], Awaitable[None]]] = {
     "privacy": lambda turn, _message: _sync(privacy.show_privacy, turn),
     "my_data": lambda turn, _message: privacy.send_my_data(turn),
     "forget_me": lambda turn, _message: privacy.ask_forget(turn),
+    # With a code, that order's receipt if it is theirs; without, what "mi recibo" does.
+    "receipt": lambda turn, message: receipts.asked(turn, find_order_code(message), message),
 }
 commands.check_answered(COMMAND_ACTIONS, Audience.CUSTOMER)
 

@@ -9,7 +9,7 @@ import asyncio
 from dataclasses import dataclass
 
 from core.domain.orders import OrderStatus, normalize_order_code
-from core.services import documents
+from core.services import documents, orders
 from core.services.orders import OrderDetails
 from handlers import commands
 from handlers.actions import Action, handles
@@ -80,8 +80,11 @@ async def send_picking_list(turn: Turn, _rest: str = "") -> None:
         return
     from handlers.documents.packing_slip import picking_list
 
+    more = await _more_ready(turn, len(ready))
     # A hundred orders take a while to draw: off the loop, so customers are answered.
-    pdf = await asyncio.to_thread(picking_list, turn.shop, turn.t, ready, turn.shop.now())
+    pdf = await asyncio.to_thread(
+        picking_list, turn.shop, turn.t, ready, turn.shop.now(), more=more
+    )
     units = sum(line.quantity for d in ready for line in d.order.lines)
     text = turn.t.ngettext(
         "Picking list: {n} order ready to prepare",
@@ -89,7 +92,33 @@ async def send_picking_list(turn: Turn, _rest: str = "") -> None:
         len(ready),
     ).format(n=len(ready))
     text += " · " + turn.t.ngettext("{n} unit", "{n} units", units).format(n=units)
+    if more:
+        text += "\n" + turn.t.ngettext(
+            "{n} more order is ready to prepare and not on this list (at most {most} on "
+            "one): once these are packed, send {command} again.",
+            "{n} more orders are ready to prepare and not on this list (at most {most} on "
+            "one): once these are packed, send {command} again.",
+            more,
+        ).format(
+            n=more,
+            most=documents.MOST_ON_A_PICKING_LIST,
+            command=commands.slash_name("picking_list", Audience.ADMIN, turn.t.locale),
+        )
     turn.say(text, document=pdf)
+
+
+async def _more_ready(turn: Turn, listed: int) -> int:
+    """How many orders ready to prepare the list left out (it takes the oldest
+    MOST_ON_A_PICKING_LIST): counted as the list chooses them, by status, less those
+    still awaiting their payment."""
+    ready = 0
+    for status in documents.READY_TO_PREPARE:
+        _, total = await orders.list_orders(turn.shop, actor(turn), status=status, page_size=0)
+        _, unpaid = await orders.list_orders(
+            turn.shop, actor(turn), status=status, page_size=0, awaiting_payment=True
+        )
+        ready += total - unpaid
+    return max(ready - listed, 0)
 
 
 async def send_receipt(turn: Turn, code: str) -> None:

@@ -106,6 +106,7 @@ def show_help(turn: Turn) -> None:
                 _("• Browse the catalog or type what you are looking for (e.g. “blue shirt”)."),
                 _("• Ask “where is my order?” or type your order code (PED-…)."),
                 _("• /cart shows your cart, /orders your orders."),
+                _("• “My receipt” or /receipt CODE sends an order's receipt (PDF)."),
                 _("• /language switches between Spanish and English."),
                 _("• “Talk to a person” reaches the shop."),
                 _("• “My data” sends you what we keep about you; “Forget my data” erases it."),

@@ -30,13 +30,14 @@ def packing_slip(shop: Shop, t: Translator, details: OrderDetails) -> Document:
 
 
 def picking_list(
-    shop: Shop, t: Translator, ready: Sequence[OrderDetails], at: datetime
+    shop: Shop, t: Translator, ready: Sequence[OrderDetails], at: datetime, *, more: int = 0
 ) -> Document:
     """The picking list (units per SKU across the orders, a checkbox each) on the first
-    page, then each order's packing slip from a page of its own."""
+    page, then each order's packing slip from a page of its own. more: how many orders
+    ready to prepare are left for another list (MOST_ON_A_PICKING_LIST)."""
     _ = t.gettext
     sheet = _sheet(shop, t, _("Picking list"), "")
-    _picking_page(sheet, shop, t, ready, at)
+    _picking_page(sheet, shop, t, ready, at, more)
     for details in ready:
         sheet.on_new_page = None
         sheet.new_page()
@@ -78,10 +79,10 @@ def _slip_table(sheet: Sheet, t: Translator) -> _Table:
 def _order_pages(sheet: Sheet, shop: Shop, t: Translator, details: OrderDetails) -> None:
     _ = t.gettext
     order = details.order
-    top = sheet.y
+    sheet.barcode_beside(order.code)
     sheet.text(_("PACKING SLIP"), 9, bold=True)
     sheet.text(_("Order {code}").format(code=order.code), 16, bold=True)
-    sheet.barcode(order.code, top)
+    sheet.below_barcode()
     zone = shop.settings.store_timezone
     sheet.text(_("Placed: {when}").format(when=local_time(t, order.created_at, zone)))
     sheet.text(_("Status: {status}").format(status=order_status_name(t, order)))
@@ -124,7 +125,12 @@ def _order_pages(sheet: Sheet, shop: Shop, t: Translator, details: OrderDetails)
 
 
 def _picking_page(
-    sheet: Sheet, shop: Shop, t: Translator, ready: Sequence[OrderDetails], at: datetime
+    sheet: Sheet,
+    shop: Shop,
+    t: Translator,
+    ready: Sequence[OrderDetails],
+    at: datetime,
+    more: int,
 ) -> None:
     _ = t.gettext
     sheet.text(_("PICKING LIST"), 16, bold=True)
@@ -135,6 +141,17 @@ def _picking_page(
         ),
         bold=True,
     )
+    if more:
+        sheet.text(
+            t.ngettext(
+                "{n} more order is ready to prepare and not on this list: print another "
+                "list once these are packed.",
+                "{n} more orders are ready to prepare and not on this list: print another "
+                "list once these are packed.",
+                more,
+            ).format(n=more),
+            bold=True,
+        )
     sheet.text(", ".join(d.order.code for d in ready), 9)
     sheet.rule()
     units: dict[str, int] = {}

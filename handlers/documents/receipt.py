@@ -29,7 +29,8 @@ def receipt(shop: Shop, t: Translator, details: OrderDetails) -> Document:
         return f"{_('Receipt')} {order.code} · {page}"
 
     sheet = Sheet(_("Receipt {code}").format(code=order.code), settings.store_country, footer)
-    top = sheet.y
+    # The shop beside the barcode, its lines wrapped before it (a long address).
+    sheet.barcode_beside(order.code)
     sheet.text(settings.store_name, 16, bold=True)
     sheet.text(settings.store_address, 9)
     if settings.store_phone:
@@ -37,7 +38,6 @@ def receipt(shop: Shop, t: Translator, details: OrderDetails) -> Document:
     if settings.store_tax_id:
         name = TAX_ID_NAMES.get(settings.store_country.upper()) or _("Tax ID")
         sheet.text(f"{name}: {settings.store_tax_id}", 9)
-    sheet.barcode(order.code, top)
     sheet.rule()
     sheet.text(_("RECEIPT"), 9, bold=True)
     sheet.text(_("Order {code}").format(code=order.code), 14, bold=True)

@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 
 from core.domain.orders import PaymentMethod
-from core.services import customers, orders, shipping
+from core.services import customers, documents, orders, shipping
 from core.services.catalog import get_product
 from tests.conftest import MERCHANT, Buyer, buy
 from tests.e2e.chat_driver import ChatDriver
@@ -81,6 +81,44 @@ async def test_the_admin_gets_the_picking_list_and_a_packing_slip_in_the_termina
     assert "REMISIÓN" in pages[0] and "TAZA-TAL" in pages[0] and codes == [first]
 
 
+async def test_a_full_picking_list_says_how_many_more_orders_are_waiting(
+    demo_shop, tmp_path, clock, monkeypatch
+):
+    monkeypatch.setattr(documents, "MOST_ON_A_PICKING_LIST", 2)  # 100 in the shop
+    admin = ChatDriver(demo_shop, "owner", locale="es", files=tmp_path)
+    await admin.open()
+    codes = []
+    for n in range(2):
+        codes.append(await an_order(demo_shop, await customer(demo_shop, f"c{n}")))
+        await orders.confirm_order(demo_shop, MERCHANT, codes[-1])
+        clock.advance(minutes=3)
+    screen = await admin.type("/surtido")
+    assert "2 pedidos listos para preparar" in screen and "más" not in screen  # all on it
+
+    for n in range(2, 5):
+        codes.append(await an_order(demo_shop, await customer(demo_shop, f"c{n}")))
+        await orders.confirm_order(demo_shop, MERCHANT, codes[-1])
+        clock.advance(minutes=3)
+    screen = await admin.type("/surtido")
+    assert "Lista de surtido: 2 pedidos listos para preparar · 6 piezas" in screen
+    assert (
+        "Hay 3 pedidos más listos para preparar que no están en esta lista (caben 2 como "
+        "máximo): cuando empaques estos, vuelve a mandar /surtido."
+    ) in screen
+    pages, _ = read(pdf_in(screen))
+    assert len(pages) == 3 and codes[0] in pages[0] and codes[1] in pages[0]  # the oldest
+    assert "Hay 3 pedidos más listos para preparar que no están en esta lista" in pages[0]
+    assert not any(code in " ".join(pages) for code in codes[2:])
+
+    for code in codes[:2]:  # packed: off the next list
+        await orders.start_preparing(demo_shop, MERCHANT, code)
+        await orders.mark_packed(demo_shop, MERCHANT, code)
+    screen = await admin.type("/surtido")
+    assert "Hay 1 pedido más listo para preparar que no está en esta lista" in screen
+    pages, _ = read(pdf_in(screen))
+    assert codes[2] in pages[0] and codes[3] in pages[0] and codes[4] not in pages[0]
+
+
 async def test_the_admin_gets_a_receipt_in_the_customers_language(demo_shop, tmp_path):
     admin = ChatDriver(demo_shop, "owner", locale="es", files=tmp_path)
     await admin.open()
@@ -138,10 +176,42 @@ async def test_nobody_gets_the_receipt_of_someone_elses_order(demo_shop, tmp_pat
     chat = ChatDriver(demo_shop, "beto", locale="es", files=tmp_path)
     await chat.open()
     refused = await chat.type(f"/recibo {code}")
-    assert "solo para el equipo de la tienda" in refused and "📎" not in refused
+    assert f"No encontré el pedido {code}" in refused and "📎" not in refused
+    assert "Ana" not in refused and "Taza" not in refused and "equipo" not in refused
+    # Word for word what a code that is nobody's order gets: nothing tells them apart.
+    unknown = await chat.type("/recibo PED-ZZZZZ")
+    assert unknown == refused.replace(code, "PED-ZZZZZ")
     typed = await chat.type(f"mándame el recibo del pedido {code}")
     assert f"No encontré el pedido {code}" in typed and "📎" not in typed
     assert "Ana" not in typed and "Taza" not in typed
+
+
+@pytest.mark.parametrize(
+    ("locale", "command", "caption", "title"),
+    [("es", "/recibo", "Tu recibo del pedido", "RECIBO"),
+     ("en", "/receipt", "Your receipt for order", "RECEIPT")],
+)  # fmt: skip
+async def test_a_customer_asks_for_a_receipt_by_command_with_or_without_a_code(
+    demo_shop, tmp_path, locale, command, caption, title
+):
+    buyer = await customer(demo_shop, "ana", locale=locale)
+    older = await an_order(demo_shop, buyer)
+    newer = await an_order(demo_shop, buyer)
+    chat = ChatDriver(demo_shop, "ana", locale=locale, files=tmp_path)
+    await chat.open()
+    screen = await chat.type(f"{command} {older.lower()}")
+    assert f"{caption} {older}" in screen
+    pages, codes = read(pdf_in(screen))
+    assert title in pages[0] and codes == [older]
+
+    # No code: what "mi recibo" does, here a choice between the two recent orders.
+    question = await chat.type(command)
+    assert older in question and newer in question and "📎" not in question
+    screen = await chat.press(newer)
+    assert f"{caption} {newer}" in screen and read(pdf_in(screen))[1] == [newer]
+
+    help_text = await chat.type("/ayuda" if locale == "es" else "/help")
+    assert ("/recibo" if locale == "es" else "/receipt") in help_text
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -110,9 +110,27 @@ def test_a_period_with_no_orders_shows_dashes(week):
         ("--since", "2026-11-08", "--until", "2026-11-02"),  # backwards
         ("--since", "2026-11-02", "--until", "2026-11-08", "--period", "30d"),  # both
         ("--since", "ayer", "--until", "hoy"),
+        ("--since", "9999-12-31", "--until", "9999-12-31"),  # no day after it to end at
+        ("--since", "2999-12-31", "--until", "3000-01-01"),
+        ("--since", "1999-12-31", "--until", "2000-01-01"),
     ],
 )
 def test_spans_that_do_not_fit_are_refused_with_a_message(week, args):
     result = pedidos(week, "report", *args, "--locale", "en")
     assert result.returncode == 2
     assert "--since" in result.stderr and result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def test_days_out_of_range_are_named_in_words_with_the_apis_bounds(week):
+    from bot.api import reports as api
+    from bot.report_cli import EARLIEST, LATEST
+
+    assert (EARLIEST, LATEST) == (api.EARLIEST, api.LATEST)  # the same spans as the API
+    result = pedidos(week, "report", "--since", "2026-11-02", "--until", "9999-12-31")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == "--since y --until van del 2000-01-01 al 2999-12-31."
+    # The last day there is still gives a report.
+    assert "Orders: 0" in ok(
+        pedidos(week, "report", "--since", "2999-12-01", "--until", "2999-12-31", "--locale", "en")
+    )
