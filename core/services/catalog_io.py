@@ -1,7 +1,9 @@
 """Catalog CSV import / export and the orders export.
 
 Import is all or nothing: every row is checked first and any bad row means nothing is
-written, with every problem listed by line number.
+written, with every problem listed by line number. Only `sku` is required: a column a
+file leaves out is kept as it was (a new product needs a name and a price; without a
+stock column it starts at 0).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +31,9 @@ from core.domain.suppliers import (
     ProductSupply,
     Supplier,
     SupplierNotFound,
+    check_cost,
     name_key,
+    parse_cost,
 )
 from core.services.context import Shop, require_admin
 from core.services.spreadsheet import csv_text, restored
@@ -59,6 +64,9 @@ SUPPLY_COLUMNS = ("supplier", "supplier_sku", "cost", "reorder_point", "pack_siz
 # older export) leave the others' as they are.
 CLEAR = "-"
 MAX_SKU = 64
+# A money cell as people type it: digits with at most one decimal mark. Decimal would
+# also read "1e3" as 1000 and "NaN"/"Infinity", which no merchant means as an amount.
+MONEY_CELL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 
 
 @dataclass(frozen=True)
@@ -83,11 +91,11 @@ class ProductRow:
 
     line: int
     sku: str
-    name: str
+    name: str | None  # None (like price): kept; a new product must have both
     description: str | None
     category: str | None
-    price: Money
-    stock: int
+    price: Money | None
+    stock: int | None  # None: the stock is left alone (a new product starts at 0)
     weight_g: int | None
     image_url: str | None
     supply: SupplyChanges | None = None  # None: the file has no supply columns
@@ -96,7 +104,9 @@ class ProductRow:
 @dataclass(frozen=True)
 class ImportSummary:
     created: int
-    updated: int
+    updated: int  # existing products the file lists, changed or not
+    changed: int = 0  # of those, the ones whose values (or stock, or terms) changed
+    stock_changed: int = 0  # existing products whose count the stock column changed
 
 
 def _int(text: str) -> int | None:
@@ -106,15 +116,40 @@ def _int(text: str) -> int | None:
         return None
 
 
+def _delimiter(text: str) -> str:
+    """ ";" when the header is separated by semicolons (what Excel writes where the comma
+    is the decimal mark, as in Spain), else ","."""
+    header = text.partition("\n")[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _money_cell(text: str, currency: str) -> Money:
+    if not MONEY_CELL.fullmatch(text.strip()):
+        raise InvalidAmount(text)
+    return Money.parse(text, currency)
+
+
 def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
     """Rows of a catalog CSV, or CatalogImportError listing every bad row."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in ("sku", "name", "price", "stock") if c not in (reader.fieldnames or [])]
-    if missing:
-        raise CatalogImportError([RowError(1, "missing_columns", ",".join(missing))])
+    rows, errors, _ = _parse(text, currency)
+    if errors:
+        raise CatalogImportError(errors)
+    return rows
+
+
+def _parse(
+    text: str, currency: str
+) -> tuple[list[ProductRow], list[RowError], list[tuple[int, str, SupplyChanges]]]:
+    """The good rows, every bad row's problems, and the supply terms of the bad rows
+    (checked against the suppliers with the good rows', so all are listed at once)."""
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     present = set(reader.fieldnames or [])
+    if "sku" not in present:
+        return [], [RowError(1, "missing_columns", "sku")], []
     rows: list[ProductRow] = []
     errors: list[RowError] = []
+    unchecked: list[tuple[int, str, SupplyChanges]] = []
     seen: dict[str, int] = {}
     for raw in reader:
         line = reader.line_num  # the physical line the row ends on (header is line 1)
@@ -129,20 +164,23 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
             problems.append(RowError(line, "duplicate_sku", f"{sku} (line {seen[sku_key(sku)]})"))
         else:
             seen[sku_key(sku)] = line
-        if not cells["name"]:
+        if "name" in present and not cells["name"]:
             problems.append(RowError(line, "missing_name", sku))
         price = None
-        try:
-            price = Money.parse(cells["price"], currency)
-            if price.amount < 0:
-                problems.append(RowError(line, "negative_price", cells["price"]))
-        except InvalidAmount:
-            problems.append(RowError(line, "bad_price", cells["price"]))
-        stock = _int(cells["stock"])
-        if stock is None:
-            problems.append(RowError(line, "bad_stock", cells["stock"]))
-        elif stock < 0:
-            problems.append(RowError(line, "negative_stock", cells["stock"]))
+        if "price" in present:
+            try:
+                price = _money_cell(cells["price"], currency)
+                if price.amount < 0:
+                    problems.append(RowError(line, "negative_price", cells["price"]))
+            except InvalidAmount:
+                problems.append(RowError(line, "bad_price", cells["price"][:20]))
+        stock = None
+        if "stock" in present:
+            stock = _int(cells["stock"])
+            if stock is None:
+                problems.append(RowError(line, "bad_stock", cells["stock"][:20]))
+            elif stock < 0:
+                problems.append(RowError(line, "negative_stock", cells["stock"]))
         weight = _int(cells["weight_g"] or "0") if "weight_g" in present else 0
         if weight is None or weight < 0:
             problems.append(RowError(line, "bad_weight", cells["weight_g"]))
@@ -154,13 +192,15 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
         supply = _supply_cells(line, cells, present, problems)
         if problems:
             errors.extend(problems)
+            if supply is not None:
+                unchecked.append((line, sku, supply))
             continue
-        assert price is not None and stock is not None and weight is not None
+        assert weight is not None
         rows.append(
             ProductRow(
                 line,
                 sku,
-                cells["name"],
+                cells["name"] if "name" in present else None,
                 cells["description"] if "description" in present else None,
                 cells["category"] if "category" in present else None,
                 price,
@@ -170,9 +210,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[ProductRow]:
                 supply,
             )
         )
-    if errors:
-        raise CatalogImportError(errors)
-    return rows
+    return rows, errors, unchecked
 
 
 def _supply_cells(
@@ -201,9 +239,12 @@ def _supply_cells(
         changes["cost"] = None
     elif cost:
         try:
+            if not MONEY_CELL.fullmatch(cost):
+                raise InvalidOperation(cost)
             if Decimal(cost.replace(",", ".")) < 0:
                 problems.append(RowError(line, "negative_cost", cost[:20]))
-            changes["cost"] = cost
+            else:
+                changes["cost"] = cost
         except (InvalidOperation, ValueError):
             problems.append(RowError(line, "bad_cost", cost[:20]))
     point = cells["reorder_point"]
@@ -213,7 +254,8 @@ def _supply_cells(
         number = _int(point)
         if number is None or not 0 <= number <= MAX_REORDER_POINT:
             problems.append(RowError(line, "bad_reorder_point", point[:20]))
-        changes["reorder_point"] = number
+        else:
+            changes["reorder_point"] = number
     pack = cells["pack_size"]
     if pack == CLEAR:
         changes["pack_size"] = 1
@@ -221,23 +263,73 @@ def _supply_cells(
         number = _int(pack)
         if number is None or not 1 <= number <= MAX_PACK_SIZE:
             problems.append(RowError(line, "bad_pack_size", pack[:20]))
-        changes["pack_size"] = number
+        else:
+            changes["pack_size"] = number
     return SupplyChanges(**changes)  # type: ignore[arg-type]
 
 
 async def import_catalog(shop: Shop, actor: Actor, text: str) -> ImportSummary:
     """Parsed in a worker thread and written off the loop's thread (Database.off_loop):
-    thousands of rows must not stop the customers meanwhile."""
-    rows = await asyncio.to_thread(parse_catalog_csv, text, shop.currency)
+    thousands of rows must not stop the customers meanwhile.
+
+    Every problem is listed at once: the good rows are written even when others are
+    bad (what only the database can tell, an unknown supplier, a count below what is
+    reserved, a new product without a name, is found that way) and then rolled back."""
+    rows, errors, unchecked = await asyncio.to_thread(_parse, text, shop.currency)
+    if errors and errors[0].reason == "missing_columns":
+        raise CatalogImportError(errors)
     now = shop.now()
     with shop.db.off_loop():
         async with shop.uow() as uow:
             await require_admin(uow, actor, "import_catalog")
-            summary = await upsert_rows(
-                uow, rows, actor, now, threshold=shop.settings.low_stock_threshold
-            )
+            try:
+                summary = await upsert_rows(
+                    uow,
+                    rows,
+                    actor,
+                    now,
+                    threshold=shop.settings.low_stock_threshold,
+                    currency=shop.currency,
+                )
+            except CatalogImportError as failed:
+                errors = errors + failed.errors
+            if unchecked:
+                errors = errors + await _supply_errors(uow, unchecked, shop.currency)
+            if errors:  # leaving the unit uncommitted rolls the good rows back
+                raise CatalogImportError(sorted(errors, key=lambda error: error.line))
             await uow.commit(now)
     return summary
+
+
+async def _supply_errors(
+    uow: SqlUnitOfWork, unchecked: list[tuple[int, str, SupplyChanges]], shop_currency: str
+) -> list[RowError]:
+    """Unknown suppliers and costs the supplier's currency refuses, on rows that are
+    bad for other reasons (the good rows' are found when they are written). The cost is
+    read as apply_supply_changes reads it: in the currency of the supplier named, or
+    else of the product's supplier, or else the shop's."""
+    everyone = await uow.suppliers.all()
+    by_name = {name_key(s.name): s for s in everyone}
+    by_id = {s.id: s for s in everyone}
+    errors = []
+    for line, sku, supply in unchecked:
+        supplier: Supplier | None = None
+        if isinstance(supply.supplier, str):
+            supplier = by_name.get(name_key(supply.supplier))
+            if supplier is None:
+                errors.append(RowError(line, "unknown_supplier", supply.supplier[:40]))
+                continue
+        elif supply.supplier is not None and sku and isinstance(supply.cost, str):
+            product = await uow.catalog.get_by_sku(sku)
+            current = await uow.suppliers.supply(product.id) if product else None
+            supplier = by_id.get(current.supplier_id) if current and current.supplier_id else None
+        currency = supplier.currency if supplier is not None else shop_currency
+        if isinstance(supply.cost, str):
+            try:
+                check_cost(parse_cost(supply.cost, currency), currency)
+            except InvalidCost:
+                errors.append(RowError(line, "bad_cost", supply.cost[:20]))
+    return errors
 
 
 async def upsert_rows(
@@ -248,13 +340,15 @@ async def upsert_rows(
     *,
     threshold: int,
     only_missing: bool = False,
+    currency: str | None = None,
 ) -> ImportSummary:
     """Create or update products by SKU; stock is set through the stock ledger.
+    currency: the shop's (a row without a price gives none); else the rows' prices'.
 
     Existing products are written in product order, as every change of several
     products' stock is (in_stock_lock_order): an import and a checkout never wait for
     each other's row locks crosswise. New categories are numbered in file order."""
-    created = updated = 0
+    created = updated = changed = stock_changed = 0
     errors = []
     categories: dict[str, int] = {}
     suppliers: dict[str, Supplier] | None = None  # by name_key, read once if needed
@@ -263,9 +357,16 @@ async def upsert_rows(
         existing = await uow.catalog.get_by_sku(row.sku)
         if existing is not None and only_missing:
             continue
+        if existing is None and (row.name is None or row.price is None):
+            # A new product needs what the shop shows: a file without a name or a price
+            # column can only update; the row says which columns it lacks.
+            lacking = [c for c, v in (("name", row.name), ("price", row.price)) if v is None]
+            errors.append(RowError(row.line, "missing_columns", ",".join(lacking)))
+            continue
         planned.append((row, existing, await _values(uow, row, categories)))
     planned.sort(key=lambda plan: (plan[1] is None, plan[1].id if plan[1] else 0))
     for row, existing, values in planned:
+        differs = False
         if existing is None:
             defaults = {"description": "", "category_id": None, "weight_g": 0, "image_url": ""}
             product_id = await uow.catalog.insert(
@@ -281,35 +382,70 @@ async def upsert_rows(
             created += 1
         else:
             product_id = existing.id
-            await uow.catalog.update(product_id, values, now)
+            differs = _differs(existing, values)
+            if differs:
+                await uow.catalog.update(product_id, values, now)
             updated += 1
-        if not await uow.stock.set_on_hand(product_id, row.stock, "import", actor=actor, at=now):
-            errors.append(RowError(row.line, "stock_below_reserved", row.sku))
+        stock = row.stock if row.stock is not None or existing is not None else 0
+        if stock is not None:
+            if not await uow.stock.set_on_hand(product_id, stock, "import", actor=actor, at=now):
+                errors.append(RowError(row.line, "stock_below_reserved", row.sku))
+            elif existing is not None and existing.on_hand != stock:
+                stock_changed += 1
+                differs = True
         if row.supply is not None and not row.supply.empty:
             if suppliers is None:
                 suppliers = {name_key(s.name): s for s in await uow.suppliers.all()}
+            before = await uow.suppliers.supply(product_id) if existing is not None else None
             try:
-                await apply_supply_changes(
-                    uow, product_id, row.supply, row.price.currency, now, by_name=suppliers
+                applied = await apply_supply_changes(
+                    uow,
+                    product_id,
+                    row.supply,
+                    currency or _currency(row, values),
+                    now,
+                    by_name=suppliers,
                 )
+                differs = differs or applied.supply != (before or ProductSupply(product_id))
             except SupplierNotFound:
                 errors.append(RowError(row.line, "unknown_supplier", str(row.supply.supplier)))
             except InvalidCost:
                 errors.append(RowError(row.line, "bad_cost", str(row.supply.cost)[:20]))
+        changed += differs
     if errors:
         raise CatalogImportError(sorted(errors, key=lambda error: error.line))
-    return ImportSummary(created, updated)
+    return ImportSummary(created, updated, changed, stock_changed)
+
+
+def _currency(row: ProductRow, values: dict[str, object]) -> str:
+    assert row.price is not None, "upsert_rows needs the shop's currency for rows without"
+    return row.price.currency
+
+
+def _differs(product: Product, values: dict[str, object]) -> bool:
+    """Whether writing `values` changes the product (an import of the same file does not)."""
+    now = {
+        "name": product.name,
+        "price": product.price.amount,
+        "currency": product.price.currency,
+        "category_id": product.category_id,
+        "description": product.description,
+        "weight_g": product.weight_g,
+        "image_url": product.image_url,
+    }
+    return any(now[key] != value for key, value in values.items())
 
 
 async def _values(
     uow: SqlUnitOfWork, row: ProductRow, categories: dict[str, int]
 ) -> dict[str, object]:
     """A row's columns; a category it names is found or created (numbered in order)."""
-    values: dict[str, object] = {
-        "name": row.name[:200],
-        "price": row.price.amount,
-        "currency": row.price.currency,
-    }
+    values: dict[str, object] = {}
+    if row.name is not None:
+        values["name"] = row.name[:200]
+    if row.price is not None:
+        values["price"] = row.price.amount
+        values["currency"] = row.price.currency
     if row.category is not None:
         values["category_id"] = None
         if row.category:
