@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +9,8 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from core.domain.actors import Actor, ActorKind
+from core.domain.codes import CODE_ALPHABET as CODE_ALPHABET  # callers import it from here
+from core.domain.codes import new_code, normalize_code
 from core.domain.errors import DomainError, InvalidRating, InvalidTransition, NotAllowed
 from core.domain.money import Money
 from core.domain.pricing import Totals
@@ -105,8 +106,6 @@ def check_transition(frm: OrderStatus, to: OrderStatus, actor: Actor) -> None:
         raise NotAllowed(action=f"{frm}->{to}", actor=str(actor))
 
 
-# No 0/O, 1/I/L, so a code read aloud or typed from a label is unambiguous.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_PREFIX = "PED-"
 CODE_LENGTH = 5
 
@@ -127,17 +126,12 @@ def in_stock_lock_order(lines: Iterable[L]) -> list[L]:
 
 
 def new_order_code() -> str:
-    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return new_code(CODE_PREFIX, CODE_LENGTH)
 
 
 def normalize_order_code(text: str) -> str | None:
     """'ped 7k3fq', 'PED-7K3FQ', '7k3fq' -> 'PED-7K3FQ'; anything else -> None."""
-    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    if len(cleaned) == len("PED") + CODE_LENGTH and cleaned.startswith("PED"):
-        cleaned = cleaned[3:]
-    if len(cleaned) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in cleaned):
-        return CODE_PREFIX + cleaned
-    return None
+    return normalize_code(text, CODE_PREFIX, CODE_LENGTH)
 
 
 @dataclass

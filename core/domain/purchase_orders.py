@@ -3,16 +3,15 @@ goes through (like customer orders: core/domain/orders.py)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.domain.actors import Actor, ActorKind
+from core.domain.codes import new_code, normalize_code
 from core.domain.errors import DomainError, InvalidQuantity, InvalidTransition, NotAllowed
 from core.domain.money import Money
-from core.domain.orders import CODE_ALPHABET
 
 
 class PurchaseOrderStatus(StrEnum):
@@ -93,17 +92,12 @@ class NothingToReorder(DomainError):
 
 
 def new_purchase_order_code() -> str:
-    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return new_code(CODE_PREFIX, CODE_LENGTH)
 
 
 def normalize_purchase_order_code(text: str) -> str | None:
     """'oc 7k3f', 'OC-7K3F', '7k3f' -> 'OC-7K3F'; anything else -> None."""
-    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    if len(cleaned) == len("OC") + CODE_LENGTH and cleaned.startswith("OC"):
-        cleaned = cleaned[2:]
-    if len(cleaned) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in cleaned):
-        return CODE_PREFIX + cleaned
-    return None
+    return normalize_code(text, CODE_PREFIX, CODE_LENGTH)
 
 
 def allowed_targets(status: PurchaseOrderStatus, actor_kind: ActorKind) -> list[S]:

@@ -62,3 +62,15 @@ def test_text_that_is_not_an_order_code_is_not_taken_for_one(text):
 
 def test_the_bare_body_of_a_code_starting_with_ped_is_recognised():
     assert normalize_order_code("ped7k") == "PED-PED7K"
+
+
+def test_one_reading_of_typed_codes_serves_every_prefix():
+    from core.domain.codes import new_code, normalize_code
+    from core.domain.purchase_orders import normalize_purchase_order_code
+
+    assert normalize_code("oc 7k3f", "OC-", 4) == "OC-7K3F"
+    assert normalize_code("7k3f", "OC-", 4) == normalize_purchase_order_code("7k3f")
+    assert normalize_code("PED-7K3FQ", "OC-", 4) is None  # another kind's code
+    assert normalize_code("oc 0k3f", "OC-", 4) is None  # 0 is not in the alphabet
+    code = new_code("OC-", 4)
+    assert normalize_purchase_order_code(code.lower()) == code
