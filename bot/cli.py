@@ -112,10 +112,20 @@ async def cmd_catalog_import(shop: Shop, t: Translator, args: argparse.Namespace
             )
         return 1
     print(
-        t.gettext("Imported: {created} new, {updated} updated.").format(
-            created=summary.created, updated=summary.updated
+        t.gettext("Imported: {created} new, {changed} changed, {same} unchanged.").format(
+            created=summary.created,
+            changed=summary.changed,
+            same=summary.updated - summary.changed,
         )
     )
+    if summary.stock_changed:  # the stock column sets counts: say when it did
+        print(
+            t.ngettext(
+                "The stock count of {n} product was set from the file.",
+                "The stock counts of {n} products were set from the file.",
+                summary.stock_changed,
+            ).format(n=summary.stock_changed)
+        )
     return 0
 
 
