@@ -10,7 +10,7 @@ so each audience has its entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,7 +29,9 @@ class Command:
     es: tuple[str, ...]  # names without the slash, the menu's one first
     en: tuple[str, ...]
     menu: str = ""  # msgid of the platform menu's description; "" = not in the menu
-    help: str = ""  # msgid of its line in /ayuda (one line may cover several commands)
+    # msgid of its line in /ayuda (one line may cover several commands); "{action}" in it
+    # is that command's name in the reader's language (help_text)
+    help: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -100,32 +102,32 @@ CATALOGUE: tuple[Command, ...] = (
     Command("new_product", A, ("nuevo",), ("new",),
             help=N_("/nuevo SKU; name; price; stock; category — a new product")),
     Command("suppliers", A, ("proveedores",), ("suppliers",), N_("Suppliers"),
-            N_("/proveedores · /proveedor NAME [days=10 phone=…] — suppliers; see or change one")),
+            N_("{suppliers} · {supplier} NAME [days=10 phone=…] — suppliers; see or change one")),
     Command("supplier", A, ("proveedor",), ("supplier",),
-            help=N_("/proveedor nuevo Name; contact; phone; e-mail; lead days; currency — a new "
+            help=N_("{supplier} new Name; contact; phone; e-mail; lead days; currency — a new "
                     "supplier (only the name is needed)")),
     Command("supply", A, ("abasto",), ("supply",),
-            help=N_("/abasto SKU supplier=… code=… cost=… point=… pack=… — how a product is "
+            help=N_("{supply} SKU supplier=… code=… cost=… point=… pack=… — how a product is "
                     "bought")),
     Command("reorder", A, ("reabastecer",), ("reorder",), N_("Reorder"),
-            N_("/reabastecer [supplier] — what to reorder, by supplier")),
+            N_("{reorder} [supplier] — what to reorder, by supplier")),
     Command("new_order", A, ("nuevopedido",), ("neworder",),
             help=N_("/nuevopedido [phone name; products; shipping; payment] — an order taken by "
                     "phone or at the counter")),
     Command("purchase_orders", A, ("compras",), ("purchases",), N_("Purchase orders"),
-            N_("/compras [status | supplier] — purchase orders to suppliers")),
+            N_("{purchase_orders} [status | supplier] — purchase orders to suppliers")),
     Command("purchase_order", A, ("compra",), ("purchase",),
-            help=N_("/compra CODE [SKU QTY [cost]] — one purchase order; while a draft, set a "
-                    "line (0 takes it off)")),
+            help=N_("{purchase_order} CODE [SKU QTY [cost]] — one purchase order; while a draft, "
+                    "set a line (0 takes it off)")),
     Command("new_purchase_order", A, ("nuevacompra",), ("newpurchase",),
-            help=N_("/nuevacompra SUPPLIER; SKU QTY [cost], …[; notes] — a purchase order by "
-                    "hand")),
+            help=N_("{new_purchase_order} SUPPLIER; SKU QTY [cost], …[; notes] — a purchase "
+                    "order by hand")),
     Command("send_purchase_order", A, ("enviarcompra",), ("sendpurchase",),
-            help=N_("/enviarcompra CODE — mark it sent, with its PDF for the supplier")),
+            help=N_("{send_purchase_order} CODE — mark it sent, with its PDF for the supplier")),
     Command("receive", A, ("recibir",), ("receive",),
-            help=N_("/recibir CODE [SKU QTY, …] — goods in: all still to come, or these")),
+            help=N_("{receive} CODE [SKU QTY, …] — goods in: all still to come, or these")),
     Command("close_purchase_order", A, ("cerrarcompra",), ("closepurchase",),
-            help=N_("/cerrarcompra CODE · /cancelarcompra CODE reason")),
+            help=N_("{close_purchase_order} CODE · {cancel_purchase_order} CODE reason")),
     Command("cancel_purchase_order", A, ("cancelarcompra",), ("cancelpurchase",)),
     Command("cases", A, ("casos",), ("cases",),
             help=N_("/casos — open support cases · /responder CASE text · /cerrar CASE")),
@@ -188,6 +190,13 @@ def slash_name(action: str, audience: Audience, locale: str = "es") -> str:
 def help_lines(audience: Audience) -> list[str]:
     """The msgids of the help's lines, in the catalogue's order."""
     return [c.help for c in CATALOGUE if c.audience is audience and c.help]
+
+
+def help_text(audience: Audience, gettext: Callable[[str], str], locale: str) -> list[str]:
+    """The help's lines translated, each `{action}` in them the command's name in that
+    language ("{supplier} new Name" -> "/supplier new Name", "/proveedor nuevo Nombre")."""
+    names = {c.action: "/" + c.name_in(locale) for c in CATALOGUE if c.audience is audience}
+    return [gettext(line).format_map(names) for line in help_lines(audience)]
 
 
 def menu(audience: Audience, locale: str) -> list[tuple[str, str]]:

@@ -10,7 +10,9 @@ Invalid values raise coded DomainErrors carrying data; the handlers word them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from core.domain.errors import DomainError
 from core.domain.money import MAX_MAJOR, Money, currency_exponent
@@ -28,6 +30,27 @@ MAX_PHONE = 40
 MAX_EMAIL = 200
 MAX_NOTES = 2000
 MAX_SUPPLIER_SKU = 64  # product_supply.supplier_sku
+
+# A unit cost at or above this many major units is a typo (a digit held down), not a
+# price: it still leaves room for costs in currencies of large figures (¥, ₩, Rp).
+MAX_COST_MAJOR = 10**9
+assert MAX_COST_MAJOR < MAX_MAJOR  # parse_cost refuses it before Money.parse could
+
+# ISO 4217 codes of the currencies in circulation (legal tender somewhere today; CLDR's
+# territory data, late 2026, plus SVC and VED, still listed by ISO). Funds, metals and
+# test codes (BOV, CLF, MXV, XAU, XDR, XTS, XXX…) and withdrawn ones (HRK, BGN, SLL)
+# are no currency a supplier bills in.
+_CURRENCY_CODES = """
+    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD
+    JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD
+    MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP
+    PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC
+    SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST
+    XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+"""
+CURRENCIES = frozenset(_CURRENCY_CODES.split())
 
 # Good enough to catch a typo (no @, a space, no domain); the supplier's mail server
 # is the judge of the rest.
@@ -101,7 +124,8 @@ def check_email(value: str) -> str:
 
 
 def check_currency(value: str) -> str:
-    if not re.fullmatch(r"[A-Z]{3}", value):
+    """A currency a supplier can bill in: an ISO 4217 code in circulation ("MXN")."""
+    if value not in CURRENCIES:
         raise InvalidCurrency(value=value[:10])
     return value
 
@@ -121,32 +145,44 @@ def check_reorder_point(value: object) -> int | None:
 
 
 def max_cost(currency: str) -> int:
-    """The largest cost in minor units: as for prices, a trillion is a typo."""
-    return int(MAX_MAJOR) * 10 ** currency_exponent(currency) - 1
+    """The largest cost in minor units (just under MAX_COST_MAJOR)."""
+    return MAX_COST_MAJOR * 10 ** currency_exponent(currency) - 1
 
 
 def check_cost(value: object, currency: str) -> int | None:
+    """A cost in minor units; InvalidCost carries `maximum` (major units) when it is
+    too large, so the answer can say the limit."""
     if value is None:
         return None
-    if not _is_int(value) or not 0 <= value <= max_cost(currency):  # type: ignore[operator]
+    if not _is_int(value) or value < 0:  # type: ignore[operator]
         raise InvalidCost(value=str(value)[:20])
+    if value > max_cost(currency):  # type: ignore[operator]
+        raise InvalidCost(value=str(value)[:20], maximum=MAX_COST_MAJOR)
     return value  # type: ignore[return-value]
+
+
+# Digits with at most one decimal mark: no sign, no exponent ("1e3"), no NaN or
+# Infinity, which Decimal would take.
+_COST = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 
 
 def parse_cost(text: str, currency: str) -> int | None:
     """A cost as a merchant types it, in major units of the supplier's currency
     ("85.50", "85,50"); "" is no cost. Refused like a price: negative, more decimals
-    than the currency has, not a number, a trillion or more."""
+    than the currency has, not plain digits ("1e3", "NaN"), MAX_COST_MAJOR or more (the
+    error then carries `maximum`)."""
     typed = text.strip()
     if not typed:
         return None
+    if not _COST.fullmatch(typed):
+        raise InvalidCost(value=typed[:20])
+    if len(typed) > 40 or Decimal(typed.replace(",", ".")) >= MAX_COST_MAJOR:
+        raise InvalidCost(value=typed[:20], maximum=MAX_COST_MAJOR)
     try:
         amount = Money.parse(typed, currency).amount
     except DomainError:
         raise InvalidCost(value=typed[:20]) from None
-    if amount < 0:
-        raise InvalidCost(value=typed[:20])
-    return amount
+    return check_cost(amount, currency)
 
 
 @dataclass(frozen=True)
@@ -168,7 +204,10 @@ class Supplier:
         _check_text("notes", self.notes, MAX_NOTES)
         check_email(self.email)
         check_lead_time(self.lead_time_days)
-        check_currency(self.currency)
+        # The shape only: a row saved before CURRENCIES was checked still loads;
+        # supplier_from_input holds what is typed to CURRENCIES.
+        if not re.fullmatch(r"[A-Z]{3}", self.currency):
+            raise InvalidCurrency(value=self.currency[:10])
 
 
 def supplier_from_input(
@@ -186,6 +225,7 @@ def supplier_from_input(
     """A supplier from what a person typed: blanks trimmed (inner runs of spaces in the
     name made one, since the name is how it is found), the currency and e-mail case
     made canonical. Raises the coded errors above."""
+    currency = check_currency(currency.strip().upper())
     return Supplier(
         supplier_id,
         " ".join(name.split()),
@@ -193,15 +233,18 @@ def supplier_from_input(
         phone=phone.strip(),
         email=email.strip().lower(),
         lead_time_days=lead_time_days,
-        currency=currency.strip().upper(),
+        currency=currency,
         notes=notes.strip(),
         active=active,
     )
 
 
 def name_key(name: str) -> str:
-    """What makes two supplier names the same: "textiles mx" is "Textiles MX"."""
-    return " ".join(name.split()).casefold()
+    """What makes two supplier names the same: case, spacing and accents aside
+    ("textiles  del bajio" is "Textiles del Bajío"; "Bajio" and "Bajío" are one)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.split())
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,9 @@ class ProductSupplyView:
     # The currency of a cost this change cleared (the new supplier bills in another), so
     # the answer can ask for it in `currency`; None: no cost was cleared.
     cleared_cost_currency: str | None = None
+    # The previous supplier's code for the product, cleared because the supplier
+    # changed and no code was given ("": none cleared).
+    cleared_supplier_sku: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class SupplyApplied:
 
     supply: ProductSupply
     cleared_cost_currency: str | None = None
+    cleared_supplier_sku: str = ""  # the old supplier's code, dropped with it
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ class SupplyChanges:
 
 
 async def find_by_name(uow: SqlUnitOfWork, name: str) -> Supplier:
-    """A supplier by name, in any case and spacing ("textiles  mx" is Textiles MX)."""
+    """A supplier by name, in any case, spacing and accents ("textiles  del bajio" is
+    Textiles del Bajío)."""
     key = name_key(name)
     for supplier in await uow.suppliers.all():
         if name_key(supplier.name) == key:
@@ -276,7 +281,11 @@ async def set_product_supply(
         applied = await apply_supply_changes(uow, product.id, changes, shop.currency, now)
         view = await _view(uow, product, shop.currency)
         await uow.commit(now)
-    return replace(view, cleared_cost_currency=applied.cleared_cost_currency)
+    return replace(
+        view,
+        cleared_cost_currency=applied.cleared_cost_currency,
+        cleared_supplier_sku=applied.cleared_supplier_sku,
+    )
 
 
 async def apply_supply_changes(
@@ -293,7 +302,9 @@ async def apply_supply_changes(
     kept from before is cleared when that currency is not the one it was in (a new
     supplier billing in another currency, or none: the shop's), since the figure would
     mean another amount. by_name: the suppliers by name_key, when the caller read them
-    once (an import)."""
+    once (an import). The supplier's code belongs to the supplier: a new supplier (or
+    none) with no code given clears it, so the old one's never prints on the new one's
+    purchase order."""
     current = await uow.suppliers.supply(product_id) or ProductSupply(product_id)
     if changes.empty:
         return SupplyApplied(current)
@@ -321,14 +332,17 @@ async def apply_supply_changes(
         supply = replace(supply, cost=check_cost(parse_cost(changes.cost, currency), currency))
     elif supply.cost is not None and currency != cost_currency:
         supply, cleared = replace(supply, cost=None), cost_currency
+    cleared_sku = ""
     if changes.supplier_sku is not UNSET:
         supply = replace(supply, supplier_sku=changes.supplier_sku.strip())
+    elif supply.supplier_id != current.supplier_id and supply.supplier_sku:
+        supply, cleared_sku = replace(supply, supplier_sku=""), supply.supplier_sku
     if changes.reorder_point is not UNSET:
         supply = replace(supply, reorder_point=changes.reorder_point)
     if changes.pack_size is not UNSET:
         supply = replace(supply, pack_size=changes.pack_size)
     await uow.suppliers.save_supply(supply, now)
-    return SupplyApplied(supply, cleared)
+    return SupplyApplied(supply, cleared, cleared_sku)
 
 
 async def _view(uow: SqlUnitOfWork, product: Product, shop_currency: str) -> ProductSupplyView:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from babel.numbers import format_decimal
 
 from core.domain.actors import ActorKind
-from core.domain.errors import DomainError
+from core.domain.errors import DomainError, InvalidTransition
 from core.domain.purchase_orders import (
+    MAX_QUANTITY,
     OPEN,
     PurchaseOrder,
     PurchaseOrderEvent,
@@ -116,6 +117,26 @@ def status_name(t: Translator, status: str) -> str:
         S.CLOSED: _("closed"),
         S.CANCELLED: _("cancelled by the shop"),
     }.get(status, status)  # type: ignore[call-overload]
+
+
+def list_title(t: Translator, status: str) -> str:
+    """The heading of /compras for one status, a plural of its own ("Closed purchase
+    orders: 2", not "Purchase orders: closed: 2")."""
+    _ = t.gettext
+    return {
+        S.DRAFT: _("Draft purchase orders"),
+        S.SENT: _("Sent purchase orders, waiting for the goods"),
+        S.PARTIALLY_RECEIVED: _("Partly received purchase orders"),
+        S.RECEIVED: _("Purchase orders received in full"),
+        S.CLOSED: _("Closed purchase orders"),
+        S.CANCELLED: _("Cancelled purchase orders"),
+    }.get(status, status)  # type: ignore[call-overload]
+
+
+def slash(t: Translator, action: str) -> str:
+    """A command as the reader writes it ("/cerrarcompra", "/closepurchase"): texts
+    name commands through this, never spelled out."""
+    return slash_name(action, Audience.ADMIN, t.locale)
 
 
 def _plain(text: str) -> str:
@@ -308,10 +329,16 @@ async def list_command(turn: Turn, rest: str) -> None:
         if supplier is None:
             turn.say(
                 turn.t.gettext(
-                    "I don't know “{words}”: write /compras and a status (borradores, "
-                    "enviadas, parciales, recibidas, cerradas, canceladas, todas) or a "
-                    "supplier's name."
-                ).format(words=one_line(words, 40))
+                    "I don't know “{words}”: write {command} and a status ({statuses}) or "
+                    "a supplier's name."
+                ).format(
+                    words=one_line(words, 40),
+                    command=slash(turn.t, "purchase_orders"),
+                    # Words _STATUS_WORDS understands, in the reader's language.
+                    statuses=turn.t.gettext(
+                        "drafts, sent, partial, received, closed, cancelled, all"
+                    ),
+                )
             )
             return
         key, supplier_id = "all", supplier.id
@@ -336,14 +363,16 @@ async def list_screen(turn: Turn, key: str, page: int, supplier_id: int | None) 
     elif key == "all":
         title = _("All purchase orders")
     else:
-        title = _("Purchase orders: {status}").format(status=status_name(turn.t, key))
+        title = list_title(turn.t, key)
     if supplier_id is not None and supplier_id in found.suppliers:
         title += " · " + one_line(found.suppliers[supplier_id].name, 60)
     if not found.orders:
         turn.say(
             title
             + "\n"
-            + _("None. Start one with /nuevacompra, or from the suggestions in /reabastecer.")
+            + _("None. Start one with {new}, or from the suggestions in {reorder}.").format(
+                new=slash(turn.t, "new_purchase_order"), reorder=slash(turn.t, "reorder")
+            )
         )
         return
     rows = []
@@ -416,30 +445,38 @@ async def new_command(turn: Turn, rest: str) -> None:
     first ";" may be left out when the supplier's name is followed by the first SKU)."""
     _ = turn.t.gettext
     usage = _(
-        "Write /nuevacompra, the supplier, then each product's SKU and quantity (a unit "
+        "Write {command}, the supplier, then each product's SKU and quantity (a unit "
         "cost after it is optional) and, after another “;”, notes for the supplier, e.g.\n"
-        "/nuevacompra {supplier}; {example}; {notes}"
+        "{command} {supplier}; {example}; {notes}"
     )
-    if not rest.strip():
+    new = slash(turn.t, "new_purchase_order")
+    supplier_text, separated, lines_text = rest.partition(";")
+    if not supplier_text.strip():  # nothing, or ";; …": no supplier to look for
         suppliers = await service.suppliers_to_order_from(turn.shop, actor(turn))
         name = suppliers[0].name if suppliers else "Talavera Uriarte"
-        turn.say(usage.format(supplier=name, example=EXAMPLE, notes=_(NOTES_EXAMPLE)))
+        text = usage.format(command=new, supplier=name, example=EXAMPLE, notes=_(NOTES_EXAMPLE))
+        if rest.strip():
+            text = _("Which supplier? Write its name first.") + "\n" + text
+        turn.say(text)
         return
-    supplier_text, separated, lines_text = rest.partition(";")
     supplier = await _find_supplier(turn, supplier_text) if separated else None
     if supplier is None:  # the name followed by the first SKU, no ";" between them
         supplier, lines_text = await _supplier_prefix(turn, rest)
     if supplier is None:
         supplier_text = supplier_text if separated else rest.split()[0]
         turn.say(
-            _("There is no supplier “{name}”. /proveedores lists them.").format(
-                name=one_line(supplier_text, 60)
+            _("There is no supplier “{name}”. {suppliers} lists them.").format(
+                name=one_line(supplier_text, 60), suppliers=slash(turn.t, "suppliers")
             )
         )
         return
     lines_text, _sep, notes = lines_text.partition(";")  # what follows goes on the PDF
     if not lines_text.strip():
-        turn.say(usage.format(supplier=supplier.name, example=EXAMPLE, notes=_(NOTES_EXAMPLE)))
+        turn.say(
+            usage.format(
+                command=new, supplier=supplier.name, example=EXAMPLE, notes=_(NOTES_EXAMPLE)
+            )
+        )
         return
     parsed = _lines(turn, lines_text, supplier.currency, with_cost=True)
     if parsed is None:
@@ -536,9 +573,12 @@ async def ask_cancel_reason(turn: Turn, code: str) -> None:
     _ = turn.t.gettext
     # Refused now if it can't be cancelled, rather than after the reason is chosen.
     details = await service.purchase_order_details(turn.shop, actor(turn), code)
-    if S.CANCELLED not in allowed_targets(details.order.status, ActorKind.MERCHANT):
-        await show(turn, details, _cannot_cancel(turn, details.order))
-        return
+    status = details.order.status
+    if S.CANCELLED not in allowed_targets(status, ActorKind.MERCHANT):
+        # The refusal a typed reason gets (explain words it): one answer either way.
+        raise InvalidTransition(
+            entity="purchase_order", from_status=str(status), to_status=str(S.CANCELLED), code=code
+        )
     rows = [
         [Button(_(label), CancelPurchaseOrder(code, key).pack())]
         for key, label in CANCEL_REASONS.items()
@@ -547,9 +587,9 @@ async def ask_cancel_reason(turn: Turn, code: str) -> None:
     turn.reset()
     turn.say(
         _(
-            "Why cancel purchase order {code}? Choose a reason, or write "
-            "/cancelarcompra {code} and your own."
-        ).format(code=code),
+            "Why cancel purchase order {code}? Choose a reason, or write {command} {code} and "
+            "your own."
+        ).format(code=code, command=slash(turn.t, "cancel_purchase_order")),
         rows,
     )
 
@@ -557,18 +597,6 @@ async def ask_cancel_reason(turn: Turn, code: str) -> None:
 async def cancel(turn: Turn, code: str, reason: str) -> None:
     details = await service.cancel(turn.shop, actor(turn), code, reason)
     await show(turn, details, turn.t.gettext("Purchase order {code} cancelled.").format(code=code))
-
-
-def _cannot_cancel(turn: Turn, order: PurchaseOrder) -> str:
-    _ = turn.t.gettext
-    if order.status is S.PARTIALLY_RECEIVED:
-        return _(
-            "Goods already came in for purchase order {code}, so it can't be cancelled: "
-            "close it if the rest won't come."
-        ).format(code=order.code)
-    return _("Purchase order {code} is {status}: it can't be cancelled now.").format(
-        code=order.code, status=status_name(turn.t, order.status)
-    )
 
 
 # --- Typed lines and suppliers ---
@@ -589,7 +617,16 @@ def _lines(
         if not piece:
             continue
         words = piece.split()
-        quantity = whole_number(words[1].lower().strip("x×")) if len(words) > 1 else None
+        typed = words[1].lower().strip("x×") if len(words) > 1 else ""
+        quantity = whole_number(typed) if typed else None
+        if quantity is None and re.fullmatch(r"[+-]?[0-9]+", typed):  # whole, just too big
+            turn.say(
+                _("Use a whole number from 1 to {maximum} for {sku}.").format(
+                    maximum=format_decimal(MAX_QUANTITY, locale=turn.t.format_locale),
+                    sku=one_line(words[0], 64),
+                )
+            )
+            return None
         cost = None
         readable = quantity is not None and len(words) <= (3 if with_cost else 2)
         if readable and len(words) == 3:
@@ -720,13 +757,17 @@ async def explain(turn: Turn, error: DomainError) -> str | None:
             example="TAZA-TAL 12"
         )
     if code == "reason_required":
-        return _("Why? Write /cancelarcompra {code} and the reason.").format(code=po_code)
+        return _("Why? Write {command} {code} and the reason.").format(
+            command=slash(turn.t, "cancel_purchase_order"), code=po_code
+        )
     if code == "nothing_to_reorder":
         return _("The suggestions have nothing to reorder from this supplier right now.")
     if code == "supplier_not_found":
         if data.get("inactive"):
             return _("That supplier is inactive: turn it on again to order from it.")
-        return _("There is no such supplier. /proveedores lists them.")
+        return _("There is no such supplier. {suppliers} lists them.").format(
+            suppliers=slash(turn.t, "suppliers")
+        )
     if code == "invalid_cost":
         return _("Write the cost like 85.50.")
     return None
@@ -748,11 +789,12 @@ async def _refused_move(turn: Turn, data: dict) -> str:
         ).format(code=code, status=status)
     if frm == S.DRAFT and to in (S.RECEIVED, S.PARTIALLY_RECEIVED, S.CLOSED):
         return _("Purchase order {code} hasn't been sent yet: send it first.").format(code=code)
-    if frm == S.PARTIALLY_RECEIVED and to == S.CANCELLED:
+    if frm in (S.PARTIALLY_RECEIVED, S.RECEIVED) and to == S.CANCELLED:
+        # Typed with a reason, without one, or the button: always this answer.
         return _(
-            "Goods already came in for purchase order {code}, so it can't be cancelled: "
-            "close it if the rest won't come."
-        ).format(code=code)
+            "Purchase order {code} can't be cancelled: goods came in for it ({status}). "
+            "Close it instead with {command} {code}."
+        ).format(code=code, status=status, command=slash(turn.t, "close_purchase_order"))
     if frm == S.SENT and to == S.CLOSED:
         return _(
             "Nothing has come in for purchase order {code} yet: receive it, or cancel it."

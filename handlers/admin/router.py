@@ -29,7 +29,7 @@ def help_text(turn: Turn) -> None:
         "\n".join(
             [
                 _("Shop admin. Commands:"),
-                *(_(line) for line in commands.help_lines(Audience.ADMIN)),
+                *commands.help_text(Audience.ADMIN, _, turn.t.locale),
             ]
         ),
         [

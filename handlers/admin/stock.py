@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from babel.numbers import format_decimal
+
 from core.domain.catalog import Product
+from core.domain.errors import InvalidQuantity
 from core.services import inventory
 from handlers.admin.actor import actor
 from handlers.payloads import whole_number
@@ -22,13 +27,31 @@ async def stock(turn: Turn, args: list[str], rest: str) -> None:
         return
     sku, amount, note = args[0], args[1], " ".join(args[2:]) or "chat"
     number = whole_number(amount)
+    if number is None and re.fullmatch(r"[+-]?[0-9]+", amount):
+        # Whole, just too big for a count: the service refuses it, saying its range.
+        digits = amount.lstrip("+-")
+        number = int(amount) if len(digits) <= 30 else 10**30 * (-1 if amount[0] == "-" else 1)
     if number is None:
         turn.say(_("“{value}” is not a whole number.").format(value=amount[:20]))
         return
-    if amount.startswith(("+", "-")):
-        product = await inventory.adjust_stock(turn.shop, actor(turn), sku, number, note)
-    else:
-        product = await inventory.set_stock(turn.shop, actor(turn), sku, number, note)
+    adjusting = amount.startswith(("+", "-"))
+    try:
+        if adjusting:
+            product = await inventory.adjust_stock(turn.shop, actor(turn), sku, number, note)
+        else:
+            product = await inventory.set_stock(turn.shop, actor(turn), sku, number, note)
+    except InvalidQuantity as refused:
+        if "maximum" not in refused.data:
+            raise  # below what is reserved: the admin chat's common answer
+        maximum = format_decimal(int(refused.data["maximum"]), locale=turn.t.format_locale)
+        if adjusting:
+            text = _(
+                "Adjust by a whole number of units from 1 to {maximum}, after + or - (not {value})."
+            )
+        else:
+            text = _("Stock is set to a whole number from 0 to {maximum} (not {value}).")
+        turn.say(text.format(maximum=maximum, value=amount[:20]))
+        return
     turn.say(_("Stock updated.") + "\n" + stock_line(turn, product))
 
 

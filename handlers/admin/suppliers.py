@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from babel.numbers import format_decimal
+
 from core.domain.errors import DomainError
 from core.domain.reorder import ReorderLine
 from core.domain.suppliers import MAX_PACK_SIZE, MAX_REORDER_POINT, ProductSupply, Supplier
@@ -24,6 +26,7 @@ from core.services.suppliers import ProductSupplyView, SupplyChanges
 from handlers.actions import Action, handles
 from handlers.admin.actor import actor
 from handlers.admin.purchase_orders import DraftPurchaseOrder
+from handlers.commands import Audience, slash_name
 from handlers.i18n import N_, Translator
 from handlers.render import money
 from handlers.turn import Turn
@@ -134,6 +137,12 @@ def number(text: str) -> int | None:
     return int(typed) if re.fullmatch(r"[+-]?\d{1,30}", typed) else None
 
 
+def slash(t: Translator, action: str) -> str:
+    """A command as the reader writes it: "/proveedor" in Spanish, "/supplier" in
+    English (texts name commands through this, never spelled out)."""
+    return slash_name(action, Audience.ADMIN, t.locale)
+
+
 class BadValue(Exception):
     """A typed value that is not what its key takes; `text` says so to the admin."""
 
@@ -152,9 +161,13 @@ def explain(turn: Turn, error: DomainError) -> bool:
     data = error.data
     texts: dict[str, Callable[[], str]] = {
         "supplier_not_found": lambda: _(
-            "There is no supplier “{name}”. /proveedores lists them; add one with "
-            "/proveedor nuevo Name."
-        ).format(name=data.get("name", data.get("supplier_id", ""))),
+            "There is no supplier “{name}”. {suppliers} lists them; add one with "
+            "{supplier} new Name."
+        ).format(
+            name=data.get("name", data.get("supplier_id", "")),
+            suppliers=slash(turn.t, "suppliers"),
+            supplier=slash(turn.t, "supplier"),
+        ),
         "duplicate_supplier": lambda: _("There is already a supplier called “{name}”.").format(
             name=data.get("name", "")
         ),
@@ -165,15 +178,12 @@ def explain(turn: Turn, error: DomainError) -> bool:
             value=data.get("value", "")
         ),
         "invalid_currency": lambda: _(
-            "The currency is a 3-letter code such as MXN, USD or EUR (not “{value}”)."
+            "“{value}” is not a currency code: write an ISO 4217 code such as MXN, USD or EUR."
         ).format(value=data.get("value", "")),
         "invalid_pack_size": lambda: _(
             "The pack size must be a whole number from 1 to {maximum}."
         ).format(maximum=data.get("maximum", MAX_PACK_SIZE)),
-        "invalid_cost": lambda: _(
-            "The cost must be an amount of 0 or more in the supplier's currency, like "
-            "85.50 (not “{value}”)."
-        ).format(value=data.get("value", "")),
+        "invalid_cost": lambda: _cost_problem(turn.t, data),
         "invalid_reorder_point": lambda: _(
             "The reorder point must be a whole number from 0 to {maximum}."
         ).format(maximum=data.get("maximum", MAX_REORDER_POINT)),
@@ -185,6 +195,21 @@ def explain(turn: Turn, error: DomainError) -> bool:
     turn.reset()
     turn.say(text())
     return True
+
+
+def _cost_problem(t: Translator, data: dict) -> str:
+    _ = t.gettext
+    if "maximum" in data:
+        return _(
+            "The cost must be less than {maximum} in the supplier's currency (not “{value}”)."
+        ).format(
+            maximum=format_decimal(int(data["maximum"]), locale=t.format_locale),
+            value=data.get("value", ""),
+        )
+    return _(
+        "The cost must be an amount of 0 or more in the supplier's currency, like "
+        "85.50 (not “{value}”)."
+    ).format(value=data.get("value", ""))
 
 
 def _supplier_field_problem(t: Translator, data: dict) -> str:
@@ -228,9 +253,9 @@ async def list_suppliers(turn: Turn) -> None:
     if not listing:
         turn.say(
             _(
-                "No suppliers yet. Add one with /proveedor nuevo Name; contact; phone; "
+                "No suppliers yet. Add one with {supplier} new Name; contact; phone; "
                 "e-mail; lead time in days; currency (only the name is needed)."
-            )
+            ).format(supplier=slash(turn.t, "supplier"))
         )
         return
     lines = [_("Suppliers:")]
@@ -253,7 +278,11 @@ async def list_suppliers(turn: Turn) -> None:
             )
             + state
         )
-    lines.append(_("/proveedor NAME shows one; /reabastecer says what to reorder."))
+    lines.append(
+        _("{supplier} NAME shows one; {reorder} says what to reorder.").format(
+            supplier=slash(turn.t, "supplier"), reorder=slash(turn.t, "reorder")
+        )
+    )
     buttons = [
         [Button(item.supplier.name[:40], OpenSupplier(item.supplier.id).pack())]
         for item in listing[:LISTED]
@@ -268,18 +297,18 @@ async def supplier_command(turn: Turn, rest: str) -> None:
     if not rest.strip():
         turn.say(
             _(
-                "Write /proveedor NAME to see a supplier, or /proveedor nuevo Name; contact; "
+                "Write {supplier} NAME to see a supplier, or {supplier} new Name; contact; "
                 "phone; e-mail; lead time in days; currency to add one."
-            )
+            ).format(supplier=slash(turn.t, "supplier"))
         )
         return
     if folded(first) in NEW_WORDS:
         if not after.strip():
             turn.say(
                 _(
-                    "Write /proveedor nuevo Name; contact; phone; e-mail; lead time in days; "
+                    "Write {supplier} new Name; contact; phone; e-mail; lead time in days; "
                     "currency (only the name is needed)."
-                )
+                ).format(supplier=slash(turn.t, "supplier"))
             )
             return
         await _guarded(turn, lambda: _new_supplier(turn, after))
@@ -348,7 +377,11 @@ async def _change_supplier(turn: Turn, name: str, pairs: list[tuple[str, str]]) 
     _ = turn.t.gettext
     changes = _supplier_fields(turn.t, pairs)
     if not name:
-        raise BadValue(_("Which supplier? Write its name first: /proveedor NAME days=10."))
+        raise BadValue(
+            _("Which supplier? Write its name first: {supplier} NAME days=10.").format(
+                supplier=slash(turn.t, "supplier")
+            )
+        )
     change = await suppliers.change_supplier(turn.shop, actor(turn), name, **changes)
     supplier = change.supplier
     text = _("Supplier {name} updated.").format(name=supplier.name)
@@ -359,11 +392,16 @@ async def _change_supplier(turn: Turn, name: str, pairs: list[tuple[str, str]]) 
             shown += " " + _("and {count} more").format(count=more)
         text += "\n" + turn.t.ngettext(
             "The cost of {skus} was in {old}, so it was cleared: type it in {new} with "
-            "/abasto SKU cost=….",
+            "{supply} SKU cost=….",
             "The costs of {skus} were in {old}, so they were cleared: type them in {new} "
-            "with /abasto SKU cost=….",
+            "with {supply} SKU cost=….",
             len(change.costs_cleared),
-        ).format(skus=shown, old=change.previous_currency, new=supplier.currency)
+        ).format(
+            skus=shown,
+            old=change.previous_currency,
+            new=supplier.currency,
+            supply=slash(turn.t, "supply"),
+        )
     turn.say(text)
     await show_supplier(turn, supplier.id)
 
@@ -400,11 +438,14 @@ async def show_supplier(turn: Turn, supplier: int | str) -> None:
             lines.append(f"{head}: {terms}" if terms else head)
     else:
         lines.append(
-            _("No product names it yet: /abasto SKU supplier={name}").format(name=found.name)
+            _("No product names it yet: {supply} SKU supplier={name}").format(
+                supply=slash(turn.t, "supply"), name=found.name
+            )
         )
+    # Placeholders, not figures: an example value would read as the supplier's own.
     lines.append(
-        _("Change it with /proveedor {name} {keys}").format(
-            name=found.name, keys=_("days=10 phone=…")
+        _("Change it with {supplier} {name} days=N phone=…").format(
+            supplier=slash(turn.t, "supplier"), name=found.name
         )
     )
     toggle = (
@@ -476,10 +517,21 @@ async def supply_command(turn: Turn, rest: str) -> None:
             changes = _supply_changes(turn.t, pairs)
             view = await suppliers.set_product_supply(turn.shop, actor(turn), sku, changes)
             saved = _("Supply terms of {sku} saved.").format(sku=view.product.sku)
+            supply = slash(turn.t, "supply")
+            if view.cleared_supplier_sku:
+                saved += "\n" + _(
+                    "Supplier's code cleared: {code} was the previous supplier's; type this "
+                    "one's with {supply} {sku} code=…."
+                ).format(code=view.cleared_supplier_sku, supply=supply, sku=view.product.sku)
             if view.cleared_cost_currency is not None:
                 saved += "\n" + _(
-                    "Cost cleared: it was in {old}; type it in {new} with /abasto {sku} cost=…."
-                ).format(old=view.cleared_cost_currency, new=view.currency, sku=view.product.sku)
+                    "Cost cleared: it was in {old}; type it in {new} with {supply} {sku} cost=…."
+                ).format(
+                    old=view.cleared_cost_currency,
+                    new=view.currency,
+                    supply=supply,
+                    sku=view.product.sku,
+                )
             turn.say(saved)
         else:
             view = await suppliers.product_supply(turn.shop, actor(turn), sku)
@@ -490,9 +542,9 @@ async def supply_command(turn: Turn, rest: str) -> None:
 
 def _supply_usage(t: Translator) -> str:
     return t.gettext(
-        "Write /abasto SKU supplier=NAME code=THEIR-CODE cost=85.50 point=5 pack=12 (only what "
-        "changes; “-” removes a value)."
-    )
+        "Write {supply} SKU supplier=NAME code=THEIR-CODE cost=85.50 point=5 pack=12 (only "
+        "what changes; “-” removes a value)."
+    ).format(supply=slash(t, "supply"))
 
 
 def _supply_changes(t: Translator, pairs: list[tuple[str, str]]) -> SupplyChanges:
@@ -589,9 +641,13 @@ async def show_suggestions(turn: Turn, supplier_id: int | None) -> None:
             turn.say(
                 _(
                     "{name} is inactive: its products are listed under “Without a "
-                    "supplier” in /reabastecer. Activate it with /proveedor {name} "
+                    "supplier” in {reorder}. Activate it with {supplier} {name} "
                     "active=yes, or the button."
-                ).format(name=found.name),
+                ).format(
+                    name=found.name,
+                    reorder=slash(turn.t, "reorder"),
+                    supplier=slash(turn.t, "supplier"),
+                ),
                 [[Button(_("Activate"), ActivateSupplier(found.id).pack())]],
             )
             return
@@ -622,7 +678,11 @@ async def show_suggestions(turn: Turn, supplier_id: int | None) -> None:
             )
     if any(group.supplier is None for group in groups):
         lines.append("")
-        lines.append(_("Name their supplier with /abasto SKU supplier=NAME."))
+        lines.append(
+            _("Name their supplier with {supply} SKU supplier=NAME.").format(
+                supply=slash(turn.t, "supply")
+            )
+        )
     turn.say("\n".join(lines), buttons)
 
 

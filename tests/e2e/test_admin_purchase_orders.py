@@ -11,6 +11,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 
+from core.services import admins
 from core.services import purchase_orders as po
 from core.services.catalog import get_product
 from handlers.admin.purchase_orders import (
@@ -103,7 +104,10 @@ async def test_older_buttons_are_answered_with_what_happened(demo_shop, uriarte,
     twice = await admin.send_payload(ReceiveOutstanding(code).pack())
     assert f"Nothing done: purchase order {code} is already received in full" in twice
     late = await admin.send_payload(CancelPurchaseOrder(code).pack())
-    assert f"Purchase order {code} is received in full: it can't be cancelled now." in late
+    assert (
+        f"Purchase order {code} can't be cancelled: goods came in for it (received in full). "
+        f"Close it instead with /closepurchase {code}." in late
+    )
     forged = await admin.send_payload("pqs:OC-0000")
     assert "That button is from an older message." in forged
     mug = await get_product(demo_shop, sku="TAZA-TAL")
@@ -141,7 +145,7 @@ async def test_bad_input_is_answered_clearly_and_changes_nothing(demo_shop, uria
         "/nuevacompra Talavera Uriarte; TAZA-TAL 99999999": "from 1 to 100,000 for TAZA-TAL",
         "/nuevacompra Talavera Uriarte; TAZA-TAL muchas": "I couldn't read “TAZA-TAL muchas”",
         "/nuevacompra Nadie SA; TAZA-TAL 1": "There is no supplier “Nadie SA”.",
-        "/nuevacompra": "Write /nuevacompra, the supplier, then each product's SKU",
+        "/nuevacompra": "Write /newpurchase, the supplier, then each product's SKU",
         "/compra OC-ZZZZ": "There is no purchase order OC-ZZZZ.",
         "/compra": "Which purchase order? Add its code, e.g. /purchase OC-7K3F.",
         f"/compra {code} TAZA-TAL 3": "its lines change only while it is a draft",
@@ -210,7 +214,8 @@ async def test_a_drafts_line_edited_after_the_supplier_moved_to_dollars(
     edited = await admin.type(f"/compra {code} TAZA-TAL 10 90.00, GOR-ROJA 2")
     assert f"Purchase order {code} updated." in edited
     assert "• TAZA-TAL · Taza de talavera (UR-TZ-01): 10 × MX$90.00" in edited
-    assert "• GOR-ROJA · Gorra roja (AM-GR): 2 × no cost" in edited
+    # Its code was the old supplier's (AM-GR): cleared when it moved to Talavera Uriarte.
+    assert "• GOR-ROJA · Gorra roja: 2 × no cost" in edited
     assert "Total: MX$900.00" in edited
     await admin.press("PDF")
     pdf = pypdfium2.PdfDocument((tmp_path / f"orden-compra-{code}.pdf").read_bytes())
@@ -255,3 +260,98 @@ async def test_a_refused_edit_of_several_lines_is_said_in_spanish(demo_shop, uri
         f"No se cambió nada en la orden de compra {code}: corrige esa línea y vuelve a "
         "mandarlas todas."
     ) in refused
+
+
+async def test_a_purchase_order_with_goods_in_gets_one_answer_to_cancel(
+    demo_shop, uriarte, tmp_path
+):
+    admin = await admin_chat(demo_shop, tmp_path)
+    draft = await admin.type("/nuevacompra Talavera Uriarte; TAZA-TAL 6")
+    code = CODE.search(draft).group()
+    await admin.press("Send (PDF)")
+    await admin.type(f"/recibir {code} TAZA-TAL 2")
+    partly = (
+        f"Purchase order {code} can't be cancelled: goods came in for it (partly received). "
+        f"Close it instead with /closepurchase {code}."
+    )
+    # With a reason, without one, or the button: the same answer, naming what to do.
+    for typed in (f"/cancelpurchase {code} no longer needed", f"/cancelarcompra {code}"):
+        assert partly in await admin.type(typed), typed
+    assert partly in await admin.send_payload(CancelPurchaseOrder(code).pack())
+
+    await admin.type(f"/recibir {code}")
+    await admins.add_admin(demo_shop, "terminal", "ana", "Ana")
+    spanish = ChatDriver(demo_shop, "ana", name="Ana", locale="es", files=tmp_path)
+    await spanish.open()
+    answers = {
+        await spanish.type(f"/cancelarcompra {code} ya no"),
+        await spanish.type(f"/cancelarcompra {code}"),
+        await spanish.send_payload(CancelPurchaseOrder(code).pack()),
+    }
+    assert len(answers) == 1
+    assert (
+        f"La orden de compra {code} no se puede cancelar: ya llegó mercancía (recibida "
+        f"completa). Ciérrala en su lugar con /cerrarcompra {code}."
+    ) in answers.pop()
+    assert (await po.purchase_order_details(demo_shop, MERCHANT, code)).order.status == "received"
+
+
+async def test_numbers_out_of_range_and_a_missing_supplier_are_said_as_such(
+    demo_shop, uriarte, tmp_path
+):
+    admin = await admin_chat(demo_shop, tmp_path, locale="es")
+    draft = await admin.type("/nuevacompra Talavera Uriarte; TAZA-TAL 6")
+    code = CODE.search(draft).group()
+    await admin.press("Enviar (PDF)")
+    before = await snapshot(demo_shop)
+    answers = {
+        f"/recibir {code} LENT-SOL 99999999999999999999": (
+            "Usa un número entero del 1 al 100,000 para LENT-SOL."
+        ),
+        f"/recibir {code} TAZA-TAL 99999999999": "Usa un número entero del 1 al 100,000 para",
+        "/nuevacompra Talavera Uriarte; TAZA-TAL 99999999999": "del 1 al 100,000 para TAZA-TAL",
+        "/stock TAZA-TAL +99999999999": (
+            "Ajusta con un número entero de piezas del 1 al 1,000,000, después de + o - "
+            "(no +99999999999)."
+        ),
+        "/stock TAZA-TAL 99999999999": (
+            "El inventario se fija con un número entero del 0 al 1,000,000 (no 99999999999)."
+        ),
+        "/stock TAZA-TAL 2000000": "del 0 al 1,000,000 (no 2000000)",
+        "/stock TAZA-TAL +1" + "0" * 40: "del 1 al 1,000,000",
+        "/stock TAZA-TAL 1e3": "“1e3” no es un número entero.",
+    }
+    for typed, expected in answers.items():
+        answer = await admin.type(typed)
+        assert expected in answer, typed
+        assert "escribe el SKU y la cantidad" not in answer, typed
+    for typed in ("/nuevacompra ;;", "/nuevacompra ; TAZA-TAL 3"):
+        answer = await admin.type(typed)
+        assert answer.startswith("¿Qué proveedor? Escribe primero su nombre.\nEscribe "), typed
+        assert "/nuevacompra Accesorios Monterrey; TAZA-TAL 12" in answer, typed
+        assert "No hay ningún proveedor" not in answer, typed
+    assert await snapshot(demo_shop) == before
+
+
+async def test_the_list_of_one_status_reads_as_a_heading(demo_shop, uriarte, tmp_path):
+    details = await po.create_draft(demo_shop, MERCHANT, uriarte, [po.LineRequest("TAZA-TAL", 6)])
+    await po.send(demo_shop, MERCHANT, details.order.code)
+    await po.receive(demo_shop, MERCHANT, details.order.code, None)
+    await po.close(demo_shop, MERCHANT, details.order.code)
+    english = await admin_chat(demo_shop, tmp_path)
+    closed = await english.type("/purchases closed")
+    assert "Closed purchase orders: 1 (page 1)" in closed and "closed: 1" not in closed
+    drafts = await english.type("/purchases drafts")
+    assert (
+        "Draft purchase orders\nNone. Start one with /newpurchase, or from the suggestions in "
+        "/reorder." in drafts
+    )
+    unknown = await english.type("/purchases yesterday")
+    assert (
+        "I don't know “yesterday”: write /purchases and a status (drafts, sent, partial, "
+        "received, closed, cancelled, all) or a supplier's name."
+    ) in unknown
+    await admins.add_admin(demo_shop, "terminal", "ana", "Ana")
+    spanish = ChatDriver(demo_shop, "ana", name="Ana", locale="es", files=tmp_path)
+    await spanish.open()
+    assert "Órdenes de compra cerradas: 1 (página 1)" in await spanish.type("/compras cerradas")

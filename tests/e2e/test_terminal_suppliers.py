@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.services import suppliers
+from core.services import admins, suppliers
 from core.store.tables import product_supply, purchase_order_lines, purchase_orders
 from core.store.tables import suppliers as suppliers_table
 from handlers.admin.purchase_orders import DraftPurchaseOrder
@@ -130,7 +130,11 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(shop):
         "/supply TAZA pack=99999999999999999999999": "must be a whole number from 1 to 100000.",
         "/supply TAZA pack=six": "The pack size is a whole number of units, like 12",
         "/supply TAZA cost=-5": "The cost must be an amount of 0 or more",
-        "/supply TAZA cost=99999999999999999": "The cost must be an amount of 0 or more",
+        "/supply TAZA cost=99999999999999999": "The cost must be less than 1,000,000,000 in",
+        "/supply TAZA cost=99999999999": "The cost must be less than 1,000,000,000 in",
+        "/supply TAZA cost=1e3": "The cost must be an amount of 0 or more",
+        "/supply TAZA cost=NaN": "The cost must be an amount of 0 or more",
+        "/supply TAZA cost=Infinity": "The cost must be an amount of 0 or more",
         "/supply TAZA supplier=Candles Inc cost=3.50": "The cost must be an amount of 0 or more",
         "/supply TAZA point=-1": "The reorder point must be a whole number from 0 to 100000.",
         "/supply TAZA colour=red": "I don't know “colour”.",
@@ -139,7 +143,11 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(shop):
         "/supplier new X; ; ; ventas@; 5": "“ventas@” is not an e-mail address.",
         "/supplier new X; ; ; ; soon": "The lead time is a number of days, like 7",
         "/supplier new X; ; ; ; 9999": "lead time must be a whole number of days from 0 to 365.",
-        "/supplier new X; ; ; ; 5; pesos": "The currency is a 3-letter code",
+        "/supplier new X; ; ; ; 5; pesos": "“PESOS” is not a currency code: write an ISO 4217",
+        "/supplier new Q currency=ABC": "“ABC” is not a currency code",
+        "/supplier new Q currency=XXX": "“XXX” is not a currency code",  # "no currency"
+        "/supplier new Q currency=XAU": "“XAU” is not a currency code",  # gold
+        "/supplier Barro Fino currency=XTS": "“XTS” is not a currency code",  # testing
         "/supplier Nadie": "There is no supplier “Nadie”.",
         "/supplier Barro Fino days=many": "The lead time is a number of days, like 7",
         "/supplier Barro Fino name=candles inc": "already a supplier called “Candles Inc”.",
@@ -202,7 +210,7 @@ async def test_a_cost_is_never_read_in_a_currency_it_was_not_typed_in(shop, tmp_
     # Another supplier, another currency, no cost typed: MX$85.50 must not become ¥8,550.
     moved = await admin.type("/supply TAZA supplier=Kyoto Clay")
     assert "Supply terms of TAZA saved." in moved
-    assert "Cost cleared: it was in MXN; type it in JPY with /abasto TAZA cost=…." in moved
+    assert "Cost cleared: it was in MXN; type it in JPY with /supply TAZA cost=…." in moved
     assert "Cost: —" in moved and "8,550" not in moved
     draft = await admin.type("/nuevacompra Kyoto Clay; TAZA 2")
     assert "• TAZA · Taza: 2 × no cost" in draft and "¥" in draft and "8,550" not in draft
@@ -211,7 +219,7 @@ async def test_a_cost_is_never_read_in_a_currency_it_was_not_typed_in(shop, tmp_
     # The supplier itself moves to dollars: its products' peso costs are cleared, named.
     changed = await admin.type("/supplier Barro Fino currency=USD")
     assert (
-        "The cost of PLATO was in MXN, so it was cleared: type it in USD with /abasto SKU "
+        "The cost of PLATO was in MXN, so it was cleared: type it in USD with /supply SKU "
         "cost=…." in changed
     )
     assert "• PLATO · Plato" in changed and "cost " not in changed.split("• PLATO")[1]
@@ -251,7 +259,7 @@ async def test_reorder_of_an_inactive_supplier_says_it_is_inactive(shop):
     assert "Nothing to reorder" not in answer
     assert (
         "Barro Fino is inactive: its products are listed under “Without a supplier” in "
-        "/reabastecer. Activate it with /proveedor Barro Fino active=yes, or the button."
+        "/reorder. Activate it with /supplier Barro Fino active=yes, or the button."
     ) in answer
     activated = await admin.press("Activate")
     assert "🏭 Barro Fino (active)" in activated
@@ -291,3 +299,115 @@ async def test_a_suggestion_too_big_for_one_line_is_capped_and_the_draft_button_
             )
         ).all()
     assert lines == [("TORNILLO", 99_996)]
+
+
+SPANISH_NAMES = ("/proveedor", "/abasto", "/reabastecer", "/compras", "/nuevacompra", "/recibir")
+
+
+async def test_the_english_chat_names_every_command_in_english(shop):
+    await add_product(shop, "TAZA", name="Mug", stock=0)  # to reorder, no supplier
+    admin = await admin_chat(shop, "en")
+    empty = await admin.type("/suppliers")
+    assert "No suppliers yet. Add one with /supplier new Name; contact;" in empty
+    assert (
+        "There is no supplier “Nadie”. /suppliers lists them; add one with /supplier new Name."
+        in (await admin.type("/supplier Nadie"))
+    )
+    assert "Write /supplier NAME to see a supplier, or /supplier new Name;" in (
+        await admin.type("/supplier")
+    )
+    card = await admin.type("/supplier new Clay Co days=12")
+    assert "No product names it yet: /supply SKU supplier=Clay Co" in card
+    # The hint shows the syntax, not a figure that reads as the supplier's own.
+    assert "Change it with /supplier Clay Co days=N phone=…" in card and "days=10" not in card
+    assert "/supplier NAME shows one; /reorder says what to reorder." in (
+        await admin.type("/suppliers")
+    )
+    usage = await admin.type("/supply TAZA red")
+    assert "Write /supply SKU supplier=NAME code=THEIR-CODE cost=85.50" in usage
+    assert "Which supplier? Write its name first: /supplier NAME days=10." in (
+        await admin.type("/supplier days=3")
+    )
+    assert "Name their supplier with /supply SKU supplier=NAME." in await admin.type("/reorder")
+    help_text = await admin.type("/help")
+    for line in (
+        "/suppliers · /supplier NAME [days=10 phone=…] — suppliers; see or change one",
+        "/supplier new Name; contact; phone; e-mail; lead days; currency — a new supplier",
+        "/supply SKU supplier=… code=… cost=… point=… pack=… — how a product is bought",
+        "/reorder [supplier] — what to reorder, by supplier",
+        "/purchases [status | supplier] — purchase orders to suppliers",
+        "/purchase CODE [SKU QTY [cost]] — one purchase order",
+        "/newpurchase SUPPLIER; SKU QTY [cost], …[; notes] — a purchase order by hand",
+        "/sendpurchase CODE — mark it sent",
+        "/receive CODE [SKU QTY, …] — goods in",
+        "/closepurchase CODE · /cancelpurchase CODE reason",
+    ):
+        assert line in help_text, line
+    everything = "\n".join([empty, card, usage, help_text])
+    assert [name for name in SPANISH_NAMES if name in everything] == []
+
+
+async def test_the_spanish_chat_keeps_its_names_and_the_hint_no_stale_figure(shop):
+    admin = await admin_chat(shop, "es")
+    card = await admin.type("/proveedor nuevo Barro Fino dias=12")
+    assert "Tiempo de entrega: 12 días" in card
+    assert "Cámbialo con /proveedor Barro Fino dias=N tel=…" in card and "dias=10" not in card
+    help_text = await admin.type("/ayuda")
+    assert "/proveedores · /proveedor NOMBRE [dias=10 tel=…] — proveedores" in help_text
+    assert "/proveedor nuevo Nombre; contacto; teléfono; correo;" in help_text
+    assert "/abasto SKU proveedor=… clave=… costo=…" in help_text
+    assert "/cerrarcompra CÓDIGO · /cancelarcompra CÓDIGO motivo" in help_text
+    assert "/supplier" not in help_text and "/closepurchase" not in help_text
+
+
+async def test_a_supplier_is_found_without_its_accents(shop):
+    await add_product(shop, "TAZA")
+    admin = await admin_chat(shop, "es")
+    await admin.type("/proveedor nuevo Textiles del Bajío")
+    assert "🏭 Textiles del Bajío (activo)" in await admin.type("/proveedor TEXTILES DEL BAJIO")
+    terms = await admin.type("/abasto TAZA proveedor=textiles del bajio")
+    assert "Proveedor: Textiles del Bajío" in terms
+    # "Bajio" and "Bajío" are one supplier: no second one by typing it plain.
+    assert "Ya hay un proveedor llamado “Textiles del Bajío”." in await admin.type(
+        "/proveedor nuevo Textiles del Bajio"
+    )
+    assert len(await suppliers.list_suppliers(shop, MERCHANT)) == 1
+
+
+async def test_a_new_supplier_clears_the_old_ones_code_and_says_so(shop):
+    await add_product(shop, "TAZA-TAL")
+    await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await suppliers.add_supplier(shop, MERCHANT, "Otro")
+    admin = await admin_chat(shop, "es")
+    await admin.type("/abasto TAZA-TAL proveedor=Barro Fino clave=BF-T costo=10")
+    same = await admin.type("/abasto TAZA-TAL proveedor=barro fino paquete=2")
+    assert "Clave del proveedor: BF-T" in same and "borrada" not in same
+
+    moved = await admin.type("/abasto TAZA-TAL proveedor=Otro")
+    assert (
+        "Clave del proveedor borrada: BF-T era del proveedor anterior; escribe la de este "
+        "con /abasto TAZA-TAL clave=…."
+    ) in moved
+    assert "Clave del proveedor:" not in moved and "Costo: $10.00 MXN" in moved
+    typed = await admin.type("/abasto TAZA-TAL proveedor=Barro Fino clave=BF-9")
+    assert "Clave del proveedor: BF-9" in typed and "borrada" not in typed
+
+    await admins.add_admin(shop, "terminal", "ana", "Ana")
+    english = ChatDriver(shop, "ana", name="Ana", locale="en")
+    await english.open()
+    none = await english.type("/supply TAZA-TAL supplier=-")
+    assert "Supplier's code cleared: BF-9 was the previous supplier's; type this one's" in none
+    assert "Supplier's code:" not in none
+
+
+async def test_a_cost_over_the_limit_is_refused_in_spanish(shop):
+    await add_product(shop, "TAZA")
+    admin = await admin_chat(shop, "es")
+    assert "El costo debe ser menor que 1,000,000,000 en la moneda del proveedor" in (
+        await admin.type("/abasto TAZA costo=99999999999")
+    )
+    assert "“ABC” no es un código de moneda: escribe un código ISO 4217" in await admin.type(
+        "/proveedor nuevo Q moneda=ABC"
+    )
+    assert "Costo: —" in await admin.type("/abasto TAZA")
+    assert await suppliers.list_suppliers(shop, MERCHANT) == []

@@ -129,11 +129,13 @@ async def test_supply_terms_are_set_in_the_suppliers_currency_and_checked(shop):
     with pytest.raises(InvalidCost):  # yen have no decimals
         await suppliers.set_product_supply(shop, MERCHANT, "VELA-1", SupplyChanges(cost="12.50"))
 
-    # Another supplier: the cost typed with it is read in its currency (MXN: cents).
+    # Another supplier: the cost typed with it is read in its currency (MXN: cents); the
+    # old supplier's code for it goes (it would print on this one's purchase orders).
     view = await suppliers.set_product_supply(
         shop, MERCHANT, "VELA-1", SupplyChanges(supplier="Velas Sol", cost="85,50")
     )
-    assert (view.supply.cost, view.supply.supplier_sku, view.supply.pack_size) == (8550, "C-77", 12)
+    assert (view.supply.cost, view.supply.supplier_sku, view.supply.pack_size) == (8550, "", 12)
+    assert view.cleared_supplier_sku == "C-77"
 
     for changes, error in [
         (SupplyChanges(pack_size=0), InvalidPackSize),
@@ -392,3 +394,26 @@ async def test_a_suggestion_never_exceeds_what_one_purchase_order_line_takes(sho
     [line] = group.lines
     # 100,000 needed; 8,334 boxes of 12 would be 100,008: 8,333 boxes is the most a line takes.
     assert (line.suggested_quantity, line.capped) == (99_996, True)
+
+
+async def test_names_match_without_accents_in_the_service_and_the_csv(shop):
+    await add_product(shop, "TAZA")
+    bajio = await suppliers.add_supplier(shop, MERCHANT, "Textiles del Bajío")
+    with pytest.raises(DuplicateSupplier):
+        await suppliers.add_supplier(shop, MERCHANT, "TEXTILES DEL BAJIO")
+    card = await suppliers.supplier_card(shop, MERCHANT, "textiles  del bajio")
+    assert card.supplier.id == bajio.id
+    await catalog_io.import_catalog(
+        shop,
+        MERCHANT,
+        "sku,name,price,stock,supplier,supplier_sku,cost,reorder_point,pack_size\n"
+        "TAZA,Taza,10.00,1,textiles del bajio,TB-1,,,\n",
+    )
+    view = await suppliers.product_supply(shop, MERCHANT, "TAZA")
+    assert (view.supplier.id, view.supply.supplier_sku) == (bajio.id, "TB-1")
+
+    # A row naming another supplier with no code: the old one's code goes too.
+    await suppliers.add_supplier(shop, MERCHANT, "Barro Fino")
+    await catalog_io.import_catalog(shop, MERCHANT, "sku,supplier\nTAZA,barro fino\n")
+    view = await suppliers.product_supply(shop, MERCHANT, "TAZA")
+    assert (view.supplier.name, view.supply.supplier_sku) == ("Barro Fino", "")
