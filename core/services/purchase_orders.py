@@ -25,6 +25,7 @@ from core.domain.purchase_orders import (
 )
 from core.domain.suppliers import Supplier, SupplierNotFound, check_cost
 from core.services.context import Shop, require_admin, retry_on_conflict
+from core.services.reorder import reorder_suggestions
 from core.store.uow import SqlUnitOfWork
 
 # A receipt's stock moves carry this reason (and the purchase order's id).
@@ -161,8 +162,6 @@ async def draft_from_suggestions(shop: Shop, actor: Actor, supplier_id: int) -> 
     """A draft of what the reorder suggestions say to buy from this supplier now: each
     suggested quantity at the supplier's cost and code. The supplier's draft already
     there (the button pressed twice) is answered instead of a second one."""
-    from core.services.reorder import reorder_suggestions
-
     async with shop.uow(write=False) as uow:
         await require_admin(uow, actor, "purchase_order_create")
         await _supplier(uow, supplier_id, active=True)
