@@ -497,7 +497,7 @@ async def receipt(
 ) -> Response:
     """In the language Accept-Language asks for, else the customer's. An order that
     expired, or was cancelled before anything was paid, has none: 409
-    `invalid_transition`."""
+    `no_receipt`."""
     source = await documents.receipt(caller.shop, caller.actor, code)
     from handlers.documents.receipt import receipt as draw
 

@@ -65,6 +65,10 @@ TITLES: dict[str, tuple[int, str]] = {
         N_("That payment method can't be used for this order."),
     ),
     "nothing_to_refund": (409, N_("Nothing was paid for this, so there is nothing to refund.")),
+    "no_receipt": (
+        409,
+        N_("This order has no receipt: it expired, or was cancelled before it was paid."),
+    ),
     "invalid_image_url": (422, N_("The photo must be an http(s) URL of up to 500 characters.")),
     "invalid_carrier": (
         422,
@@ -161,7 +165,8 @@ def _plain(value: Any) -> Any:
 
 def _domain_data(error: DomainError) -> dict[str, Any]:
     """A domain error's data. Its "code" names an order (or a carrier), not the
-    problem: it is answered as order_code (carrier_code)."""
+    problem: it is answered as order_code (carrier_code); its "status" (an order's or a
+    return's) as current_status."""
     data = dict(error.data)
     if "code" in data:
         name = (
@@ -170,6 +175,8 @@ def _domain_data(error: DomainError) -> dict[str, Any]:
             else "order_code"
         )
         data[name] = data.pop("code")
+    if "status" in data:  # the problem's own HTTP status: the entity's is current_status
+        data["current_status"] = data.pop("status")
     return data
 
 

@@ -84,6 +84,13 @@ class NothingToRefund(DomainError):
     code = "nothing_to_refund"
 
 
+class NoReceipt(DomainError):
+    """The order has no receipt: it expired, or was cancelled before anything was paid
+    (nothing was sold): code, order_status."""
+
+    code = "no_receipt"
+
+
 class ReturnWindowClosed(DomainError):
     code = "return_window_closed"
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.domain.actors import Actor
-from core.domain.errors import InvalidTransition
+from core.domain.errors import NoReceipt
 from core.domain.orders import Order, OrderStatus
 from core.domain.payments import Payment
 from core.services.context import Shop, require_admin
@@ -60,15 +60,13 @@ async def _details(uow: SqlUnitOfWork, order: Order) -> OrderDetails:
 
 async def receipt(shop: Shop, actor: Actor, code: str) -> ReceiptSource:
     """The order a receipt is drawn from: the customer's own (another's code is not
-    found) or any, for an admin. An order with no receipt (has_receipt) is refused as
-    an invalid move, naming its status."""
+    found) or any, for an admin. An order with no receipt (has_receipt) is refused with
+    NoReceipt, naming its status."""
     async with shop.uow(write=False) as uow:
         order = await load_order(uow, code, actor)
         details = await _details(uow, order)
         if not has_receipt(order, details.payments):
-            raise InvalidTransition(
-                entity="order", from_status=str(order.status), to_status="receipt", code=order.code
-            )
+            raise NoReceipt(code=order.code, order_status=str(order.status))
         customer = await uow.customers.get(order.customer_id)
     return ReceiptSource(details, customer.locale if customer else "")
 

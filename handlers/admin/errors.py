@@ -46,6 +46,10 @@ async def explain(turn: Turn, error: DomainError) -> None:
         text = _(
             "That quantity can't be used here (it can't go below what open orders have reserved)."
         )
+    elif code == "no_receipt":
+        text = _(
+            "Order {code} has no receipt: it was cancelled or expired before it was paid."
+        ).format(code=data.get("code", ""))
     elif code == "nothing_to_refund":
         text = _("Nothing was paid for that order, so there is nothing to refund.")
     elif code == "refund_too_large":

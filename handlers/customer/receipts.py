@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.domain.actors import customer as customer_actor
-from core.domain.errors import InvalidTransition
+from core.domain.errors import NoReceipt
 from core.services import documents
 from handlers.actions import Action, handles
 from handlers.customer import menu
@@ -72,7 +72,7 @@ async def send_receipt(turn: Turn, code: str, *, invoice: bool = False) -> None:
     _ = turn.t.gettext
     try:
         source = await documents.receipt(turn.shop, customer_actor(turn.customer.id), code)
-    except InvalidTransition as refused:
+    except NoReceipt as refused:
         menu.main_menu(
             turn,
             _(

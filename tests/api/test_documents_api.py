@@ -46,7 +46,8 @@ async def test_no_receipt_for_a_cancelled_unpaid_order_and_scopes_are_needed(api
     await orders.cancel_order(api_shop, MERCHANT, order.code, "sin existencias")
     client = await api_as("orders:read")
     refused = await client.get(f"/api/v1/orders/{order.code}/receipt.pdf")
-    assert refused.status_code == 409 and refused.json()["code"] == "invalid_transition"
+    assert refused.status_code == 409 and refused.json()["code"] == "no_receipt"
+    assert refused.json()["order_status"] == "cancelled" and refused.json()["status"] == 409
     missing = await client.get("/api/v1/orders/PED-22222/packing-slip.pdf")
     assert missing.status_code == 404
 

@@ -130,6 +130,15 @@ async def test_the_admin_gets_a_receipt_in_the_customers_language(demo_shop, tmp
     assert codes == [code]
 
 
+async def test_a_cancelled_unpaid_order_has_no_receipt_for_the_admin_either(demo_shop, tmp_path):
+    admin = ChatDriver(demo_shop, "owner", locale="es", files=tmp_path)
+    await admin.open()
+    code = await an_order(demo_shop, await customer(demo_shop, "c8"))
+    await orders.cancel_order(demo_shop, MERCHANT, code, "sin existencias")
+    screen = await admin.type(f"/recibo {code}")
+    assert f"El pedido {code} no tiene recibo" in screen and "📎" not in screen
+
+
 @pytest.mark.parametrize(
     ("locale", "asked", "caption", "title"),
     [

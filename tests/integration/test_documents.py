@@ -8,7 +8,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from core.domain.errors import InvalidTransition, NotAllowed, OrderNotFound
+from core.domain.errors import NoReceipt, NotAllowed, OrderNotFound
 from core.domain.orders import PaymentMethod
 from core.services import documents, orders, payments
 from core.services.expiry import expire_overdue_orders
@@ -99,12 +99,12 @@ async def test_no_receipt_for_an_expired_or_cancelled_unpaid_order_and_never_ano
     card, buyer = await an_order(shop, PaymentMethod.CARD)
     clock.advance(hours=2)
     await expire_overdue_orders(shop)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(NoReceipt):
         await documents.receipt(shop, buyer.actor, card.code)
 
     cancelled, _ = await an_order(shop, buyer_id="1002")
     await orders.cancel_order(shop, MERCHANT, cancelled.code, "sin existencias")
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(NoReceipt):
         await documents.receipt(shop, MERCHANT, cancelled.code)
 
     other = await new_buyer(shop, "1003", "Beto")
