@@ -14,6 +14,7 @@ from core.domain.pricing import PricingPolicy, Totals
 from core.domain.shipments import Shipment
 from core.domain.shipping_zones import Destination
 from core.domain.tracking import CHECKPOINT_EVENT
+from handlers import commands
 from handlers.i18n import Translator
 from handlers.tracking import checkpoint_text
 from handlers.types import Button
@@ -35,14 +36,17 @@ def row_error_text(t: Translator, reason: str, detail: str) -> str:
         "bad_weight": _("the weight is not a whole number of grams: {detail}"),
         "bad_image_url": _("the photo is not an http(s) web address: {detail}"),
         "stock_below_reserved": _("the stock is below what open orders reserved: {detail}"),
-        "unknown_supplier": _("there is no supplier “{detail}” (add it with /proveedor nuevo)"),
+        "unknown_supplier": _("there is no supplier “{detail}” (add it with {add})"),
         "supplier_sku_too_long": _("the supplier's SKU is longer than 64 characters: {detail}"),
         "bad_cost": _("the cost is not a valid amount: {detail} (write it like 85.50)"),
         "negative_cost": _("the cost is negative: {detail}"),
         "bad_reorder_point": _("the reorder point is not a whole number from 0: {detail}"),
         "bad_pack_size": _("the pack size is not a whole number from 1 to 100000: {detail}"),
     }
-    return texts.get(reason, reason).format(detail=detail)
+    add = _("{command} new NAME").format(
+        command=commands.slash_name("supplier", commands.Audience.ADMIN, t.locale)
+    )
+    return texts.get(reason, reason).format(detail=detail, add=add)
 
 
 def status_name(t: Translator, status: str) -> str:

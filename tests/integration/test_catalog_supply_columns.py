@@ -174,7 +174,10 @@ def test_the_row_errors_are_told_in_the_merchants_language():
     """What `pedidos catalog import` prints for each new reason (bot/cli.py)."""
     es, en = Translator("es"), Translator("en")
     assert row_error_text(es, "unknown_supplier", "Nadie") == (
-        "no hay ningún proveedor “Nadie” (agrégalo con /proveedor nuevo)"
+        "no hay ningún proveedor “Nadie” (agrégalo con /proveedor nuevo NOMBRE)"
+    )
+    assert row_error_text(en, "unknown_supplier", "Nobody") == (
+        "there is no supplier “Nobody” (add it with /supplier new NAME)"
     )
     assert row_error_text(en, "bad_pack_size", "0") == (
         "the pack size is not a whole number from 1 to 100000: 0"
