@@ -129,9 +129,12 @@ def quantities(
     lexicon: Lexicon,
     lang: str,
     taken: list[tuple[int, int]],
+    product_starts: frozenset[int] = frozenset(),
 ) -> list[Entity]:
     """Stated amounts: digits, number words, "un par", "media docena". Not an article
-    ("una gorra"), not a size, price, day or address, nothing inside another entity."""
+    ("una gorra"), not a size, price, day or address, nothing inside another entity.
+    "2 de lavanda" is two of a product when a product starts after "de" (product_starts:
+    where the products found begin); "3 de junio" is a date."""
     found: list[Entity] = []
     phrases = lexicon.number_phrases
     covered: set[int] = set()
@@ -160,7 +163,9 @@ def quantities(
         before = words[index - 1].text if index else ""
         after = words[index + 1].text if index + 1 < len(words) else ""
         beyond = words[index + 2].text if index + 2 < len(words) else ""
-        partitive = after in ("of", "de") and beyond in lexicon.partitive
+        partitive = after in ("of", "de") and (
+            beyond in lexicon.partitive or _product_follows(words, index + 2, product_starts)
+        )
         if before in lexicon.not_before or (after in lexicon.not_after and not partitive):
             continue
         if _part_of_a_bigger_number(folded, token):
@@ -169,6 +174,16 @@ def quantities(
             Entity("quantity", value, text[token.start : token.end], token.start, token.end)
         )
     return sorted(found, key=lambda e: e.start)
+
+
+_ARTICLES = frozenset({"el", "la", "lo", "un", "una", "the", "a"})
+
+
+def _product_follows(words: list[Token], at: int, product_starts: frozenset[int]) -> bool:
+    """A product named at words[at], or after an article there ("de la taza")."""
+    if at < len(words) and words[at].text in _ARTICLES:
+        at += 1
+    return at < len(words) and words[at].start in product_starts
 
 
 def _minus_sign(folded: str, token: Token) -> bool:

@@ -178,6 +178,16 @@ class Understander:
         skip = {i for i, w in enumerate(words) if any(s <= w.start < e for s, e in taken)}
         entries = catalog.entries if isinstance(catalog, CatalogIndex) else catalog
         named = products(text, words, entries, self.lexicon, self.known_words, skip)
+        if named:  # "dame 2 de lavanda": a number before "de" and a product is a quantity
+            starts = frozenset(e.start for e in named)
+            seen = {(e.start, e.end) for e in quantities}
+            quantities += [
+                q
+                for q in found_in.quantities(
+                    text, folded, words, self.lexicon, self.lang, taken, starts
+                )
+                if (q.start, q.end) not in seen
+            ]
         sections = categories(text, words, entries, self.lexicon) if entries else []
         return sorted(
             [*named, *sections, *quantities, *codes, *places, *payments], key=lambda e: e.start

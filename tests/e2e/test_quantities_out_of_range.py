@@ -72,3 +72,11 @@ async def test_cancel_with_someone_elses_code_names_that_code_and_cancels_nothin
     assert f"I couldn't find order {hers.code} among your orders." in answer
     details = await orders.order_details(demo_shop, hers.code, MERCHANT)
     assert details.order.status == hers.status
+
+
+async def test_two_of_a_product_named_after_de_adds_two(demo_shop):
+    chat = ChatDriver(demo_shop, locale="es")
+    await chat.open()
+    await chat.type("hola, tienen velas?")
+    await chat.type("me das 2 de lavanda")  # it added one
+    assert await cart_of(demo_shop) == {"Vela de lavanda": 2}

@@ -126,6 +126,15 @@ def test_zero_a_negative_or_a_big_number_is_the_quantity_said(es):
     assert es.understand("quiero 1000 gorras", CATALOG).entity("quantity").value == 1000
 
 
+def test_a_number_before_de_and_a_product_is_how_many_of_it(es, en):
+    """ "me das 2 de lavanda" is two lavender candles; "a las 2 de la tarde" is a time."""
+    said = es.understand("me das 2 de lavanda", CATALOG)
+    assert said.entity("quantity").value == 2 and said.entity("product") is not None
+    assert es.understand("quiero 2 de la taza", CATALOG).entity("quantity").value == 2
+    assert es.understand("llega a las 2 de la tarde?", CATALOG).entity("quantity") is None
+    assert en.understand("i want 2 of a mug", CATALOG).entity("quantity").value == 2
+
+
 def test_the_digits_at_the_end_of_a_code_are_not_a_quantity(es):
     assert es.understand("agrega xyz-123", CATALOG).entity("quantity") is None
     assert es.understand("quiero la gorra modelo GR-2", CATALOG).entity("quantity") is None
