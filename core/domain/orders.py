@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from core.domain import transitions
 from core.domain.actors import Actor, ActorKind
 from core.domain.codes import CODE_ALPHABET as CODE_ALPHABET  # callers import it from here
 from core.domain.codes import new_code, normalize_code
@@ -95,15 +96,11 @@ def initial_status(method: PaymentMethod) -> OrderStatus:
 
 def allowed_targets(status: OrderStatus, actor_kind: ActorKind) -> list[OrderStatus]:
     """The moves this kind of actor can make now, in table order (for buttons)."""
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == status and actor_kind in who]
+    return transitions.allowed_targets(TRANSITIONS, status, actor_kind)
 
 
 def check_transition(frm: OrderStatus, to: OrderStatus, actor: Actor) -> None:
-    allowed = TRANSITIONS.get((frm, to))
-    if allowed is None:
-        raise InvalidTransition(entity="order", from_status=str(frm), to_status=str(to))
-    if actor.kind not in allowed:
-        raise NotAllowed(action=f"{frm}->{to}", actor=str(actor))
+    transitions.check_move(TRANSITIONS, "order", frm, to, actor, f"{frm}->{to}")
 
 
 CODE_PREFIX = "PED-"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.domain import transitions
 from core.domain.actors import Actor, ActorKind
 from core.domain.codes import new_code, normalize_code
 from core.domain.errors import DomainError, InvalidQuantity, InvalidTransition, NotAllowed
@@ -102,15 +103,12 @@ def normalize_purchase_order_code(text: str) -> str | None:
 
 def allowed_targets(status: PurchaseOrderStatus, actor_kind: ActorKind) -> list[S]:
     """The moves this kind of actor can make now, in table order (for buttons)."""
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == status and actor_kind in who]
+    return transitions.allowed_targets(TRANSITIONS, status, actor_kind)
 
 
 def check_transition(frm: PurchaseOrderStatus, to: PurchaseOrderStatus, actor: Actor) -> None:
-    allowed = TRANSITIONS.get((frm, to))
-    if allowed is None:
-        raise InvalidTransition(entity="purchase_order", from_status=str(frm), to_status=str(to))
-    if actor.kind not in allowed:
-        raise NotAllowed(action=f"purchase_order:{frm}->{to}", actor=str(actor))
+    action = f"purchase_order:{frm}->{to}"
+    transitions.check_move(TRANSITIONS, "purchase_order", frm, to, actor, action)
 
 
 def check_quantity(quantity: object, sku: str = "") -> int:
