@@ -1,4 +1,5 @@
-"""The web app (FastAPI): /healthz and each channel's webhook routes (bot/<channel>/web.py)."""
+"""The web app (FastAPI): /healthz, each channel's routes (bot/<channel>/web.py: webhooks,
+the web chat), the tracking pages and their static files (bot/web_pages/)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from bot.api import mount_api
 from bot.body_limit import BodySizeLimit
 from bot.operations import operations_router
+from bot.web_pages import static_router
 from core.domain.errors import StoreUnavailable
 from core.services import health
 from core.services.context import Shop
@@ -28,6 +30,7 @@ def create_app(shop: Shop, routers: Iterable[APIRouter] = ()) -> FastAPI:
         return JSONResponse({"status": "ok"})
 
     app.include_router(operations_router(shop))  # /metrics, /readyz (bot/operations.py)
+    app.include_router(static_router())  # /static: the pages' CSS and JavaScript
     for router in routers:
         app.include_router(router)
     mount_api(app, shop)  # the REST API at /api (bot/api/)

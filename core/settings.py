@@ -141,9 +141,18 @@ class Settings(BaseSettings):
     # at once, then API_REQUESTS_PER_MINUTE; over it the answer is 429 with Retry-After.
     api_requests_per_minute: int = Field(default=600, ge=1, le=600_000)
     api_burst: int = Field(default=60, ge=1, le=1_000_000)
-    # The web app (webhooks, health).
+    # The web app (webhooks, health, the tracking pages, the web chat).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged at start)
+    # The address customers reach the web app at (https://shop.example): tracking links
+    # and the web chat's embed script are written with it. Empty: http://HOST:PORT.
+    public_url: str = ""
+    # Signs the web chat's cookie and the tracking links. Empty: the shop makes one and
+    # keeps it in the database; changing it invalidates every link and web session.
+    web_secret: str = Field(default="", repr=False)
+    # A finished order's tracking page (delivered, cancelled, expired) answers this many
+    # days after its last change; then the link is a plain "not found".
+    tracking_link_days: int = Field(default=90, ge=1, le=3650)
     # Operations (docs/operations.md): "json" writes one JSON object per log line, with
     # the update id, channel and order code as fields; "text" the usual lines.
     log_format: Literal["text", "json"] = "text"
@@ -164,6 +173,21 @@ class Settings(BaseSettings):
     def _no_blank_token(cls, value: str) -> str:
         # A token of blanks is no token: /metrics would be open to "Bearer  ".
         return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _site_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("must be a web address such as https://shop.example (or empty)")
+        return value
+
+    def web_address(self) -> str:
+        """Where people open the web app: PUBLIC_URL, or this machine's HOST:PORT."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
     @field_validator("privacy_notice_url")
     @classmethod
@@ -336,4 +360,4 @@ def read_settings(
 
 
 # Never echoed in an error message: it may hold a password.
-SECRET_FIELDS = frozenset({"database_url", "metrics_token"})
+SECRET_FIELDS = frozenset({"database_url", "metrics_token", "web_secret"})

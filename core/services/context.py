@@ -58,6 +58,8 @@ class Shop:
     # preference: the first makes new links; each one's webhooks and refunds are served.
     payment_providers: tuple[PaymentProvider, ...] = ()
     policy: PricingPolicy = field(init=False)
+    # Secrets read from the database once (core/services/web.py): they never change.
+    secrets: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.policy = self.settings.pricing_policy()

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -666,4 +667,44 @@ stockouts = Table(
     Column("source", String(20), nullable=False),  # cart, checkout, phone_order
     Column("at", UtcDateTime, nullable=False),
     Index("ix_stockouts_at", "at"),
+)
+
+
+# --- Issue 19: the web (migration 0018) ---
+
+# Secrets the shop makes itself when the settings give none (WEB_SECRET): made once, kept
+# here so every worker and every restart signs cookies and tracking links alike.
+app_secrets = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The web chat's transcript: what a visitor wrote ("in") and what the shop answered or
+# sent later ("out"), so the page shows the conversation again when it is opened, and
+# a worker's news reach a page another worker serves. user_id is the visitor's session.
+web_messages = Table(
+    "web_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", String(64), nullable=False),
+    Column("direction", String(3), nullable=False),  # "in" or "out"
+    Column("body", JSON, nullable=False),  # text, buttons, image, link, document
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_web_messages_user", "user_id", "id"),
+)
+
+# Documents the web chat offered (a label, a receipt): downloaded by the session that
+# received them, by an id nobody can guess.
+web_files = Table(
+    "web_files",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("user_id", String(64), nullable=False, index=True),
+    Column("filename", String(200), nullable=False),
+    Column("mime_type", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

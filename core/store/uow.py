@@ -42,6 +42,7 @@ from core.store.stock_repo import SqlStockRepository
 from core.store.stockouts_repo import SqlStockoutRepository
 from core.store.suppliers_repo import SqlSupplierRepository
 from core.store.tracking_repo import SqlTrackingRepository
+from core.store.web_repo import SqlWebRepository
 from core.store.webhooks_repo import SqlWebhookRepository, events_to_write
 
 R = TypeVar("R")
@@ -97,6 +98,7 @@ class SqlUnitOfWork:
     api_keys = _Repository(SqlApiKeyRepository)
     idempotency = _Repository(SqlIdempotencyRepository)
     suppliers = _Repository(SqlSupplierRepository)
+    web = _Repository(SqlWebRepository)
 
     conn: AsyncConnection
 

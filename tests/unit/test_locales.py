@@ -29,7 +29,7 @@ def messages_in_code() -> set[str]:
     for folder in ("handlers", "bot"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder,
-            method_map=[("**.py", "python")],
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
             keywords=KEYWORDS,
         ):
             found.add(message[0] if isinstance(message, tuple) else message)

@@ -1,0 +1,88 @@
+"""What the web needs from the core: the shop's secret, tracking links, and the web
+chat's transcript and files."""
+
+from __future__ import annotations
+
+import secrets
+
+from core.domain.actors import SYSTEM
+from core.domain.tracking_links import link_expired, order_id_of, tracking_token
+from core.domain.web_chat import TRANSCRIPT_SIZE, WebFile, WebMessage
+from core.services.context import Shop
+from core.services.orders import OrderDetails, order_details
+
+WEB_SECRET = "web"
+
+
+async def web_secret(shop: Shop) -> str:
+    """WEB_SECRET, or the one the shop made and keeps in the database (the same for
+    every worker and after a restart)."""
+    if shop.settings.web_secret:
+        return shop.settings.web_secret
+    if WEB_SECRET not in shop.secrets:
+        async with shop.uow() as uow:
+            kept = await uow.web.secret(WEB_SECRET, secrets.token_urlsafe(32), shop.now())
+            await uow.commit(shop.now())
+        shop.secrets[WEB_SECRET] = kept
+    return shop.secrets[WEB_SECRET]
+
+
+async def tracking_url(shop: Shop, code: str) -> str | None:
+    """The order's tracking page (None for an order that is not there)."""
+    async with shop.uow(write=False) as uow:
+        order = await uow.orders.get(code=code)
+    if order is None:
+        return None
+    token = tracking_token(await web_secret(shop), order.id)
+    return f"{shop.settings.web_address()}/t/{token}"
+
+
+async def tracked_order(shop: Shop, token: str) -> OrderDetails | None:
+    """The order a tracking token names; None for a wrong token, or a finished order's
+    past TRACKING_LINK_DAYS."""
+    order_id = order_id_of(await web_secret(shop), token)
+    if order_id is None:
+        return None
+    async with shop.uow(write=False) as uow:
+        order = await uow.orders.get(order_id=order_id)
+    if order is None or link_expired(
+        order.status, order.updated_at, shop.now(), shop.settings.tracking_link_days
+    ):
+        return None
+    return await order_details(shop, order.code, SYSTEM)
+
+
+# -- the web chat's transcript ----------------------------------------------------------
+
+
+async def record_messages(
+    shop: Shop, user_id: str, direction: str, bodies: list[dict], files: list[WebFile] = ()
+) -> list[int]:
+    """Write messages (and the files they offer) to the visitor's transcript, in one
+    unit; their ids, in order."""
+    now = shop.now()
+    async with shop.uow() as uow:
+        for file in files:
+            await uow.web.add_file(file, user_id, now)
+        ids = [await uow.web.add_message(user_id, direction, body, now) for body in bodies]
+        await uow.commit(shop.now())
+    return ids
+
+
+async def transcript(
+    shop: Shop, user_id: str, *, after: int = 0, limit: int = TRANSCRIPT_SIZE
+) -> list[WebMessage]:
+    """The visitor's messages after a message id (all new ones), or the latest."""
+    async with shop.uow(write=False) as uow:
+        return await uow.web.messages(user_id, after=after, limit=limit)
+
+
+async def last_message_id(shop: Shop, user_id: str) -> int:
+    async with shop.uow(write=False) as uow:
+        return await uow.web.last_message_id(user_id)
+
+
+async def web_file(shop: Shop, user_id: str, file_id: str) -> WebFile | None:
+    """A document the visitor's chat offered them; None for anyone else's."""
+    async with shop.uow(write=False) as uow:
+        return await uow.web.file(user_id, file_id)
