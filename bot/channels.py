@@ -79,6 +79,9 @@ class Channel(ABC):
     settings_class: ClassVar[type[ChannelSettings]] = ChannelSettings
     # Its person ids are phone numbers the platform verified (ChannelRoster.phone_ids).
     person_ids_are_phone_numbers: ClassVar[bool] = False
+    # A messaging platform's account turns it on (a token). `pedidos run` with none of
+    # these on opens the terminal chat beside the web app (the web chat is no platform).
+    platform: ClassVar[bool] = True
 
     def __init__(self, settings: ChannelSettings) -> None:
         self.settings = settings
@@ -151,3 +154,8 @@ def roster(channels: Iterable[Channel]) -> ChannelRoster:
 def served(channels: Iterable[Channel]) -> list[Channel]:
     """The channels the settings turn on."""
     return [channel for channel in channels if channel.configured()]
+
+
+def platforms_served(channels: Iterable[Channel]) -> list[Channel]:
+    """The messaging platforms the settings turn on (Telegram, WhatsApp)."""
+    return [channel for channel in served(channels) if channel.platform]

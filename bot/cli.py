@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot import report_cli, webhooks_cli
 from bot.app import build_shop
-from bot.channels import Channel, channel_classes, load_channels, served
+from bot.channels import Channel, channel_classes, load_channels, platforms_served
 from bot.logs import use_json_lines
 from bot.payments.providers import load_providers
 from bot.payments.settings import PaymentSettings
@@ -185,14 +186,31 @@ async def cmd_chat(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
 
 
 async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
-    """Start every configured channel; with none configured, the terminal chat."""
-    if not served(args.channels):
-        args.user, args.name, args.locale = "local", "", None
-        return await cmd_chat(shop, t, args)
+    """Start the web app and every configured channel; with no messaging platform
+    configured, the terminal chat too, in the foreground (the web app stops with it)."""
     from bot import runner  # the channels' SDKs load only when a channel runs
 
-    await runner.serve(shop, args.channels, poll=True)
-    return 0
+    if platforms_served(args.channels):
+        await runner.serve(shop, args.channels, poll=True)
+        return 0
+    stop = asyncio.Event()
+    listening: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    web = asyncio.create_task(
+        runner.serve(shop, args.channels, poll=True, stop=stop, on_listening=listening.set_result)
+    )
+    await asyncio.wait({web, listening}, return_when=asyncio.FIRST_COMPLETED)
+    address = listening.result() if listening.done() else None
+    if address:
+        print(t.gettext("Web chat: {chat} (tracking pages too).").format(chat=f"{address}/chat"))
+    else:
+        print(t.gettext("The web app could not start (see pedidos.log); the chat goes on."))
+    args.user, args.name, args.locale = "local", "", None
+    try:
+        return await cmd_chat(shop, t, args)
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await web
 
 
 async def cmd_serve(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
@@ -484,7 +502,7 @@ def configure_logging(args: argparse.Namespace) -> None:
       a service's logs are collected;
     - the other commands: warnings and errors only, on standard error (no migration
       chatter above the one line of their result)."""
-    chat = args.command == "chat" or (args.command == "run" and not served(args.channels))
+    chat = args.command == "chat" or (args.command == "run" and not platforms_served(args.channels))
     if chat:
         to_file = logging.FileHandler(LOG_FILE, encoding="utf-8", delay=True)  # made if used
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[to_file])

@@ -109,11 +109,17 @@ async def recover_once(shop: Shop, channels: list[Live]) -> None:
 
 
 async def serve(
-    shop: Shop, channels: list[Channel], *, poll: bool, stop: asyncio.Event | None = None
+    shop: Shop,
+    channels: list[Channel],
+    *,
+    poll: bool,
+    stop: asyncio.Event | None = None,
+    on_listening: Callable[[str | None], None] | None = None,
 ) -> None:
     """Web app + dispatcher + jobs, and every channel the settings turn on; with poll, a
     channel that can poll (Telegram without a webhook URL) does. Runs until stop is set
-    (or SIGINT / SIGTERM)."""
+    (or SIGINT / SIGTERM). on_listening is told the web app's address once it listens,
+    or None when it could not (the port is taken): the rest runs on."""
     stop = stop or _stop_on_signals()
     settings = shop.settings
     await shop.db.open_connections()
@@ -139,7 +145,7 @@ async def serve(
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     tasks = [
-        asyncio.create_task(server.serve(), name="web"),
+        asyncio.create_task(_serve_web(server), name="web"),
         asyncio.create_task(
             OutboxDispatcher(
                 shop, senders, lease=timedelta(seconds=settings.outbox_lease_seconds)
@@ -159,7 +165,10 @@ async def serve(
     gc_tuning.tune_for_serving()
     for name in settings.placeholders_in_use():
         log.warning("%s is still the demo placeholder: customers would read it", name)
-    log.info("Pedidos is running (%s)", await _address(server, tasks[0], settings))
+    address = await _address(server, tasks[0], settings)
+    if on_listening is not None:
+        on_listening(address if server.started else None)
+    log.info("Pedidos is running (%s)", address)
     try:
         await stop.wait()
     finally:
@@ -172,6 +181,15 @@ async def serve(
                 await task
         for sender in senders:
             await sender.close()
+
+
+async def _serve_web(server: uvicorn.Server) -> None:
+    """uvicorn exits the process when it cannot listen (SystemExit); here that ends the
+    web app alone, logged, and the jobs and channels go on."""
+    try:
+        await server.serve()
+    except SystemExit:
+        log.error("the web app could not start (is the port taken? see PORT)")
 
 
 async def _address(server: uvicorn.Server, serving: asyncio.Task, settings: Settings) -> str:

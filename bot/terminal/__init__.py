@@ -19,6 +19,7 @@ CAPABILITIES = Capabilities(
 
 class Terminal(Channel):
     name = "terminal"
+    platform = False
 
     def capabilities(self) -> Capabilities:
         return CAPABILITIES
