@@ -21,6 +21,9 @@ class TelegramSettings(ChannelSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_payment_provider_token: str = ""
     telegram_admin_chat_id: int | None = None
+    # The bot's @username (without the @): the tracking page's "back to the chat" button
+    # opens https://t.me/<username>. Empty: no button for Telegram customers.
+    telegram_bot_username: str = Field(default="", pattern=r"^@?([A-Za-z0-9_]{5,32})?$")
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     telegram_per_chat_per_second: float = Field(default=1.0, gt=0)
@@ -44,6 +47,15 @@ class TelegramSettings(ChannelSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _without_at(cls, value: str) -> str:
+        return value.removeprefix("@")
+
+    def chat_link(self) -> str:
+        """Where a customer opens the chat with the bot ("" when the username is not set)."""
+        return f"https://t.me/{self.telegram_bot_username}" if self.telegram_bot_username else ""
 
     def webhook_secret(self) -> str:
         """The secret Telegram sends back with each webhook call: the setting, or one

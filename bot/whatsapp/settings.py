@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, ClassVar, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -21,6 +22,9 @@ class WhatsAppSettings(ChannelSettings):
     whatsapp_verify_token: str = ""
     whatsapp_app_secret: str = ""
     whatsapp_api_url: str = "https://graph.facebook.com"
+    # The number customers write to, as they dial it (+52 55 1234 5678): the tracking
+    # page's "back to the chat" button opens https://wa.me/<its digits>. Empty: no button.
+    whatsapp_display_number: str = ""
     whatsapp_template_name: str = "pedido_actualizacion"
     whatsapp_template_languages: dict[str, str] = Field(
         default_factory=lambda: {"es": "es_MX", "en": "en_US"}
@@ -34,6 +38,19 @@ class WhatsAppSettings(ChannelSettings):
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return comma_list(value)
+
+    @field_validator("whatsapp_display_number")
+    @classmethod
+    def _phone_number(cls, value: str) -> str:
+        digits = re.sub(r"[\s().-]", "", value).removeprefix("+")
+        if digits and not re.fullmatch(r"[0-9]{8,15}", digits):
+            raise ValueError("a phone number with its country code, e.g. +52 55 1234 5678")
+        return digits
+
+    def chat_link(self) -> str:
+        """Where a customer opens the chat with the shop ("" when the number is not set)."""
+        number = self.whatsapp_display_number
+        return f"https://wa.me/{number}" if number else ""
 
     @property
     def whatsapp_configured(self) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import secrets
 
 from core.domain.actors import SYSTEM
+from core.domain.customers import Customer
+from core.domain.orders import Order
 from core.domain.tracking_links import link_expired, order_id_of, tracking_token
 from core.domain.web_chat import TRANSCRIPT_SIZE, WebFile, WebMessage
 from core.services.context import Shop
@@ -50,6 +52,13 @@ async def tracked_order(shop: Shop, token: str) -> OrderDetails | None:
     ):
         return None
     return await order_details(shop, order.code, SYSTEM)
+
+
+async def order_customer(shop: Shop, order: Order) -> Customer | None:
+    """Who placed the order (the tracking page speaks their language, and offers their
+    own channel's chat)."""
+    async with shop.uow(write=False) as uow:
+        return await uow.customers.get(order.customer_id)
 
 
 # -- the web chat's transcript ----------------------------------------------------------
