@@ -12,6 +12,7 @@ from bot.api import mount_api
 from bot.body_limit import BodySizeLimit
 from bot.operations import operations_router
 from bot.web_pages import static_router
+from bot.web_pages.tracking import tracking_page_router
 from core.domain.errors import StoreUnavailable
 from core.services import health
 from core.services.context import Shop
@@ -31,6 +32,7 @@ def create_app(shop: Shop, routers: Iterable[APIRouter] = ()) -> FastAPI:
 
     app.include_router(operations_router(shop))  # /metrics, /readyz (bot/operations.py)
     app.include_router(static_router())  # /static: the pages' CSS and JavaScript
+    app.include_router(tracking_page_router(shop))  # /t/<token>: the order tracking page
     for router in routers:
         app.include_router(router)
     mount_api(app, shop)  # the REST API at /api (bot/api/)
