@@ -37,6 +37,7 @@ run: install locales understanding
 	@$(BIN)/pedidos run
 
 test: install locales understanding
+	@$(BIN)/python scripts/ensure_chromium.py  # the browser tests' Chromium (tests/browser)
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -q -n auto --maxprocesses=4
 
 lint: install

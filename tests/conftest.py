@@ -29,7 +29,8 @@ from core.store.database import Database
 from core.store.migrate import upgrade
 from tests import crash_guard, postgres, sqlite_template
 
-pytest_plugins = ["tests.suite_clock"]  # prints the suite's time against its budget
+# The suite's time against its budget; where the browser tests' screenshots are.
+pytest_plugins = ["tests.suite_clock", "tests.browser.report"]
 
 
 def _clear_shop_settings() -> None:
