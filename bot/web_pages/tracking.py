@@ -68,9 +68,9 @@ _STEP_OF = {status: index for index, (status, _kind) in enumerate(STEPS)}
 _STEP_OF[OrderStatus.PENDING_PAYMENT] = 0
 
 # Telegram and WhatsApp say where their chat opens (their settings' chat_link()); the
-# web chat is this app's own /chat.
+# web chat (bot/webchat/, channel "web") is this app's own /chat.
+WEB_CHAT = "web"
 WEB_CHAT_PATH = "/chat"
-WEB_CHAT_CHANNELS = frozenset({"web", "webchat"})
 
 
 # -- what the page shows -----------------------------------------------------------------
@@ -241,7 +241,7 @@ def first_name(full_name: str) -> str:
 
 def chat_button(t: Translator, channel: str, links: Mapping[str, str]) -> ChatButton | None:
     """Back to the chat on the customer's own channel, when its address is known."""
-    url = links.get(channel) or (WEB_CHAT_PATH if channel in WEB_CHAT_CHANNELS else "")
+    url = links.get(channel, "")
     if not url:
         return None
     _ = t.gettext
@@ -253,12 +253,14 @@ def chat_button(t: Translator, channel: str, links: Mapping[str, str]) -> ChatBu
 
 
 def chat_links(channels: Iterable[Channel]) -> dict[str, str]:
-    """Where each channel the settings turn on opens its chat, by channel name (those
-    whose settings know it: `chat_link()`)."""
+    """Where each channel the settings turn on opens its chat, by channel name: those
+    whose settings know it (`chat_link()`), and the web chat at /chat."""
     links = {}
     for channel in served(channels):
         link = getattr(channel.settings, "chat_link", None)
         url = link() if callable(link) else ""
+        if not url and channel.name == WEB_CHAT:
+            url = WEB_CHAT_PATH
         if isinstance(url, str) and url:
             links[channel.name] = url
     return links

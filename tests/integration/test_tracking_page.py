@@ -271,13 +271,18 @@ async def test_any_token_that_is_not_a_live_link_is_the_same_plain_404(shop, clo
 
 
 async def test_the_button_back_to_the_chat_opens_the_customers_own_channel(shop):
-    links = {"telegram": "https://t.me/PedidosDemoBot", "whatsapp": "https://wa.me/525512345678"}
+    links = {
+        "telegram": "https://t.me/PedidosDemoBot",
+        "whatsapp": "https://wa.me/525512345678",
+        "web": "/chat",
+    }
     app = FastAPI()
     app.include_router(tracking_page_router(shop, links))
     found = {}
     for channel, external_id in (
         ("telegram", "501"),
         ("whatsapp", "5215550001"),
+        ("web", "visitor-1"),
         ("terminal", "9"),
     ):
         person = await customers.identify(shop, channel, external_id, name="Eva", locale="es")
@@ -290,6 +295,7 @@ async def test_the_button_back_to_the_chat_opens_the_customers_own_channel(shop)
     assert found == {
         "telegram": "https://t.me/PedidosDemoBot",
         "whatsapp": "https://wa.me/525512345678",
+        "web": "/chat",
         "terminal": None,  # no chat a browser can open: no button
     }
 
@@ -303,11 +309,13 @@ def test_the_chat_links_come_from_the_channels_settings():
         whatsapp_app_secret="s",
         whatsapp_display_number="+52 55 1234-5678",
     )
-    links = chat_links(channels)
-    assert links["telegram"] == "https://t.me/PedidosDemoBot"
-    assert links["whatsapp"] == "https://wa.me/525512345678"
+    assert chat_links(channels) == {
+        "telegram": "https://t.me/PedidosDemoBot",
+        "whatsapp": "https://wa.me/525512345678",
+        "web": "/chat",  # on unless WEB_CHAT=false
+    }
     # A channel that is not on, or does not know its address: no link.
-    assert "telegram" not in chat_links(test_channels(telegram_bot_username="PedidosDemoBot"))
+    assert chat_links(test_channels(telegram_bot_username="PedidosDemoBot", web_chat=False)) == {}
     assert "telegram" not in chat_links(test_channels(telegram_bot_token="123:abc"))
 
 
