@@ -80,6 +80,7 @@ WEB_CHAT_PATH = "/chat"
 class Step:
     label: str
     state: str  # "done", "current" or "todo"
+    here: bool = False  # where the order is (a delivered order's last step: done, and here)
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,13 @@ def steps(t: Translator, details: OrderDetails) -> list[Step]:
     at = _STEP_OF.get(details.order.status)
     if at is None:
         return []
+    last = len(STEPS) - 1
     return [
-        Step(_step_name(t, kind), "done" if index < at else "current" if index == at else "todo")
+        Step(
+            _step_name(t, kind),
+            "done" if index < at or index == at == last else "current" if index == at else "todo",
+            here=index == at,
+        )
         for index, (_status, kind) in enumerate(STEPS)
     ]
 

@@ -50,6 +50,8 @@ class Page(HTMLParser):
         self.links: list[dict[str, str]] = []
         self.ids: dict[str, list[str]] = {}
         self.attributes: dict[str, dict[str, str]] = {}
+        self.steps: list[tuple[str, ...]] = []  # (name, state[, "here"]) of each step
+        self._step: tuple[str, ...] | None = None
         self._open: list[str | None] = []  # the id of each open element (None: no id)
         self.feed(html)
         self.text = {key: " ".join(" ".join(parts).split()) for key, parts in self.ids.items()}
@@ -60,6 +62,10 @@ class Page(HTMLParser):
             self.lang = found.get("lang", "")
         if tag == "a":
             self.links.append(found)
+        classes = found.get("class", "").split()
+        if tag == "li" and "step" in classes:
+            state = next(c.removeprefix("step-") for c in classes if c.startswith("step-"))
+            self._step = (state, "here") if found.get("aria-current") == "step" else (state,)
         if tag in self.VOID:
             return
         self._open.append(found.get("id"))
@@ -72,6 +78,9 @@ class Page(HTMLParser):
             self._open.pop()
 
     def handle_data(self, data: str) -> None:
+        if self._step is not None and data.strip():  # the step's name comes first
+            self.steps.append((data.strip(), *self._step))
+            self._step = None
         for element in {i for i in self._open if i}:
             self.ids[element].append(data)
 
@@ -157,6 +166,15 @@ async def test_the_page_shows_the_order_as_the_chat_tells_it_and_no_personal_dat
     # The timeline in the shop's time zone: placed at 15:00 UTC, 09:00 in Mexico City.
     assert "09:00" in page.text["timeline"] and "15:00" not in page.text["timeline"]
     assert "Enviado" in page.text["timeline"]  # "Shipped", as the chat says it
+    # The steps: five done or under way, the order at "Shipped", "Delivered" to come.
+    assert page.steps == [
+        ("Pedido recibido", "done"),
+        ("Confirmado por la tienda", "done"),
+        ("En preparación", "done"),
+        ("Empacado", "done"),
+        ("Enviado", "current", "here"),
+        ("Entregado", "todo"),
+    ]
     # The shop's contact: its address, its phone as a link to call.
     assert STORE_ADDRESS in text
     assert {"href": "tel:+525512345678"}.items() <= next(
@@ -181,6 +199,18 @@ async def test_an_order_placed_and_cancelled_reads_as_such(shop):
     assert cancelled.text["status"] == status_name(en, OrderStatus.CANCELLED)
     assert "Reason: out of stock" in cancelled.all_text()
     assert "Cancelled" in cancelled.text["timeline"]
+    assert waiting.steps[0] == ("Order received", "current", "here")
+    assert cancelled.steps == []  # off the way: no steps, the status and the reason
+
+
+async def test_a_delivered_order_has_gone_every_step(shop):
+    code = await placed(shop)
+    await shipped(shop, code)
+    await orders.mark_delivered(shop, MERCHANT, code)
+    async with client_for(create_app(shop)) as client:
+        page = page_of(await client.get(f"/t/{await token_of(shop, code)}?lang=en"))
+    assert [step[1] for step in page.steps] == ["done"] * 6
+    assert page.steps[-1] == ("Delivered", "done", "here")
 
 
 async def test_the_page_speaks_the_customers_language_and_switches_on_request(shop):
@@ -265,6 +295,16 @@ async def test_any_token_that_is_not_a_live_link_is_the_same_plain_404(shop, clo
     assert (english.status_code, Page(english.text).lang) == (404, "en")
     assert "Page not found" in english.text
     assert nested.status_code == 404 and nested.headers["content-type"].startswith("text/html")
+
+
+async def test_beyond_the_streams_a_worker_keeps_the_page_is_told_to_come_back_later(
+    shop, monkeypatch
+):
+    monkeypatch.setattr(tracking, "MAX_TRACKING_STREAMS", 0)
+    code = await placed(shop)
+    async with client_for(create_app(shop)) as client:
+        busy = await client.get(f"/t/{await token_of(shop, code)}/events")
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "60"
 
 
 # -- back to the chat ---------------------------------------------------------------------
