@@ -15,30 +15,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import secrets
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from pytest_asyncio import is_async_test
 
 from bot import gc_tuning, runner
 from bot.app import build_shop
+from bot.web_pages import tracking
 from core.domain.actors import SYSTEM
 from core.domain.api_keys import SCOPES
-from core.services import api_keys, demo
+from core.services import api_keys, cart, checkout, customers, demo
+from core.services.catalog import get_product
 from core.services.context import Shop
+from core.services.web import tracking_url
 from core.store.migrate import upgrade
 from tests import crash_guard, sqlite_template
 from tests.browser.checks import WIDTHS
-from tests.conftest import test_channels, test_settings
+from tests.conftest import details, test_channels, test_settings
 
-ROOT = Path(__file__).resolve().parents[2]
-PHONE = WIDTHS["phone"]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+PHONE, DESKTOP = WIDTHS["phone"], WIDTHS["desktop"]
 START_SECONDS = 60  # the server answering /healthz, on a busy 2-core machine
 
 T = TypeVar("T")
@@ -141,6 +149,23 @@ class LiveShop:
         future = asyncio.run_coroutine_threadsafe(_awaited(work, shop), self._loop)
         return await asyncio.wrap_future(future)
 
+    async def place_order(self, sku: str, quantity: int = 1, locale: str = "es") -> Placed:
+        """An order of a new customer, placed through the shop's services as the chat
+        places it (cash on delivery, to Oaxaca), and its tracking page's address."""
+
+        async def place(shop: Shop) -> Placed:
+            buyer = await customers.identify(
+                shop, "terminal", secrets.token_hex(6), name="Ana", locale=locale
+            )
+            product = await get_product(shop, sku=sku)
+            await cart.add_to_cart(shop, buyer.id, product.id, quantity)
+            order = await checkout.place_order(shop, buyer.id, details())
+            url = await tracking_url(shop, order.code)
+            assert url is not None
+            return Placed(order.code, url)
+
+        return await self.call(place)
+
     async def admin(self, code: str, action: str, **body: object) -> dict:
         """The shop's software moving an order: POST /api/v1/orders/{code}/{action}."""
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
@@ -151,6 +176,12 @@ class LiveShop:
             )
         assert answer.status_code == 200, f"{action} {code}: {answer.status_code} {answer.text}"
         return answer.json()
+
+
+@dataclass(frozen=True)
+class Placed:
+    code: str
+    tracking_url: str
 
 
 async def _awaited(work: Callable[[Shop], Awaitable[T]], shop: Shop) -> T:
@@ -165,6 +196,9 @@ def live_shop(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> I
         # A server process freezes its heap for the collector once loaded; here the
         # process is pytest's, which goes on running other tests: left as it is.
         patch.setattr(gc_tuning, "tune_for_serving", lambda: None)
+        # An open tracking page's stream reads its order this often (2 s when serving):
+        # the tests wait for each change as long as a person would not notice.
+        patch.setattr(tracking, "TRACKING_POLL_SECONDS", 0.2)
         served.start()
         try:
             yield served
@@ -198,10 +232,20 @@ class PageProblems:
         )
 
 
-@pytest.fixture
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run on one event loop per process, the browser's: starting
+    Playwright and Chromium for each test cost more than most tests."""
+    on_the_browsers_loop = pytest.mark.asyncio(loop_scope="session")
+    for item in items:
+        if HERE in item.path.parents and is_async_test(item):
+            item.add_marker(on_the_browsers_loop, append=False)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser(chromium_path: str) -> AsyncIterator[Browser]:
-    """A headless Chromium for this test. Playwright passes --no-sandbox itself
-    (chromiumSandbox is off by default): Chromium's sandbox refuses to run as root."""
+    """A headless Chromium for this process's browser tests; each test opens its own
+    contexts (a new visitor each). Playwright passes --no-sandbox itself (chromiumSandbox
+    is off by default): Chromium's sandbox refuses to run as root."""
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=chromium_path, headless=True)
         try:
@@ -213,7 +257,7 @@ async def browser(chromium_path: str) -> AsyncIterator[Browser]:
 NewContext = Callable[..., Awaitable[BrowserContext]]
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def new_context(browser: Browser, live_shop: LiveShop) -> AsyncIterator[NewContext]:
     """new_context(locale="es-MX", viewport=PHONE): a visitor's browser, with its own
     cookies. Only the shop is reachable (the demo's product photos are on another host:
