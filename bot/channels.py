@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from core.services.context import Shop
 
 # The channel packages, in the order they are listed to people (`pedidos admin add`).
-CHANNEL_PACKAGES: tuple[str, ...] = ("bot.telegram", "bot.whatsapp", "bot.terminal")
+CHANNEL_PACKAGES: tuple[str, ...] = ("bot.telegram", "bot.whatsapp", "bot.terminal", "bot.webchat")
 
 
 class ChannelSettings(BaseSettings):

@@ -95,3 +95,25 @@ async def web_file(shop: Shop, user_id: str, file_id: str) -> WebFile | None:
     """A document the visitor's chat offered them; None for anyone else's."""
     async with shop.uow(write=False) as uow:
         return await uow.web.file(user_id, file_id)
+
+
+async def visitor_locale(shop: Shop, channel: str, user_id: str) -> str:
+    """The language a visitor's conversation speaks ("" for someone not met yet): read
+    only, so a page view creates nobody."""
+    async with shop.uow(write=False) as uow:
+        found = await uow.customers.find(channel, user_id)
+    return found.locale if found is not None else ""
+
+
+async def record_rows(
+    shop: Shop, user_id: str, rows: list[tuple[str, dict]], files: list[WebFile] = ()
+) -> list[int]:
+    """Like record_messages, with each row's own direction: a visitor's message and the
+    answers to it are written together (one unit), or not at all."""
+    now = shop.now()
+    async with shop.uow() as uow:
+        for file in files:
+            await uow.web.add_file(file, user_id, now)
+        ids = [await uow.web.add_message(user_id, way, body, now) for way, body in rows]
+        await uow.commit(shop.now())
+    return ids

@@ -163,6 +163,7 @@ def free_port() -> int:
 async def test_a_channel_defined_in_one_module_runs_a_whole_order(demo_shop, monkeypatch):
     monkeypatch.setenv("FAKE_ON", "true")
     monkeypatch.setenv("FAKE_ADMIN", "boss")
+    monkeypatch.setenv("WEB_CHAT", "false")  # only the fake channel on (the web chat is by default)
     monkeypatch.setattr(gc_tuning, "tune_for_serving", lambda: None)  # the test process's gc
     channels = load_channels([*CHANNEL_PACKAGES, __name__])  # registered: one more package
     assert [c.name for c in channels if c.configured()] == ["fake"]

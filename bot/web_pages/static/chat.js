@@ -1,0 +1,140 @@
+/* The web chat's little script: sends the form without leaving the page, shows the
+   answer and the shop's news as they come (Server-Sent Events), keeps the newest
+   message in view and the focus in the message box. Without it the page still works:
+   every form is an ordinary post. */
+(function () {
+  "use strict";
+  var list = document.getElementById("messages");
+  var compose = document.getElementById("compose");
+  if (!list || !compose) return;
+  var input = document.getElementById("message");
+  var notice = document.getElementById("notice");
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+  var after = Number(list.getAttribute("data-after")) || 0;
+  var embedded = document.body.classList.contains("embedded");
+  var busy = false;
+  var pending = null; // the typed message being sent, kept with its id for a retry
+
+  function randomId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function newest() {
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function say(words) {
+    notice.textContent = words || "";
+  }
+
+  // Rows come from the answer to a post and from the stream, maybe both: each is shown
+  // once, in the order of its id.
+  function add(messages) {
+    messages.forEach(function (message) {
+      if (document.getElementById("m" + message.id)) return;
+      var before = null;
+      for (var node = list.lastElementChild; node; node = node.previousElementSibling) {
+        if (Number(node.getAttribute("data-id")) < message.id) break;
+        before = node;
+      }
+      var holder = document.createElement("template");
+      holder.innerHTML = message.html.trim();
+      list.insertBefore(holder.content.firstElementChild, before);
+      if (message.id > after) after = message.id;
+    });
+    if (messages.length) newest();
+  }
+
+  function post(fields) {
+    var body = new URLSearchParams(fields);
+    body.set("csrf", csrf);
+    body.set("after", String(after));
+    if (embedded) body.set("embed", "1");
+    return fetch(compose.getAttribute("action"), {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      referrerPolicy: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: response.ok, data: data };
+      });
+    });
+  }
+
+  function settle(result) {
+    add(result.data.messages || []);
+    say(result.ok ? "" : result.data.notice || compose.getAttribute("data-failed"));
+    return result.ok;
+  }
+
+  function failed() {
+    say(compose.getAttribute("data-failed"));
+    return false;
+  }
+
+  compose.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (busy) return;
+    var text = input.value;
+    if (!pending || pending.text !== text) pending = { text: text, id: randomId() };
+    busy = true;
+    post({ text: text, client_id: pending.id })
+      .then(settle, failed)
+      .then(function (ok) {
+        if (ok) {
+          input.value = "";
+          pending = null;
+        }
+      })
+      .finally(function () {
+        busy = false;
+        input.focus();
+      });
+  });
+
+  // A reply's buttons: each press is its own message (pressing "add one" twice adds
+  // two); while one is on its way the buttons wait.
+  list.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("choices")) return;
+    event.preventDefault();
+    var button = event.submitter;
+    if (!button || form.getAttribute("aria-busy") === "true") return;
+    form.setAttribute("aria-busy", "true");
+    post({ payload: button.value, client_id: randomId() })
+      .then(settle, failed)
+      .finally(function () {
+        form.removeAttribute("aria-busy");
+        input.focus();
+      });
+  });
+
+  // The shop's news (and what another tab of this visitor sent) while the page is open.
+  if (window.EventSource) {
+    var address = list.getAttribute("data-events");
+    var source = new EventSource(address + (address.indexOf("?") < 0 ? "?" : "&") + "after=" + after);
+    source.addEventListener("message", function (event) {
+      try {
+        add([JSON.parse(event.data)]);
+      } catch (error) { /* a row we cannot read is left out */ }
+    });
+  }
+
+  // Framed on a shop's site: Escape closes the chat box (bot/web_pages/static/embed.js).
+  if (embedded && window.parent !== window) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") window.parent.postMessage({ pedidosChat: "close" }, "*");
+    });
+  }
+
+  newest();
+  if (embedded || location.hash) input.focus();
+})();

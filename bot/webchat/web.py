@@ -1,0 +1,365 @@
+"""The web chat's routes on the web app:
+
+- GET /chat: the page, with the transcript so far (a first visit is greeted);
+- POST /chat/send: a typed message or a pressed button (a form post: 303 back to the
+  page; with `Accept: application/json`, the new rows' HTML);
+- GET /chat/events: the new rows as Server-Sent Events (the shop's news arrive live);
+- GET /chat/files/{id}: a document the visitor's own chat offered;
+- GET /chat/embed.js: the script a shop puts on its site for a floating chat box.
+
+With the channel off (WEB_CHAT=false) every route answers 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from bot.web_pages import STATIC, page, render
+from bot.webchat.channel import CHANNEL, WebChatLive
+from bot.webchat.render import View, button_label, client_id, message_html
+from bot.webchat.session import (
+    COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    Sessions,
+    is_secure,
+    new_visitor,
+    same_origin,
+)
+from bot.webchat.settings import WebChatSettings
+from core.domain.web_chat import WebMessage
+from core.services import web
+from handlers.i18n import Translator, pick_locale
+from handlers.throttle import Verdict
+
+MAX_CHARS = 2000  # a message longer than this is refused, and the visitor told so
+MAX_PAYLOAD = 256  # our payloads are at most 64 bytes; anything longer is no button of ours
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+POLL_SECONDS = 1.0  # the live stream reads the table this often (other workers' news)
+# A stream ends after this long and the browser reconnects at once where it left off
+# (Last-Event-ID): a server stopping never waits long for open streams.
+STREAM_SECONDS = 25.0
+STREAM_BATCH = 50
+EMBED_TEXT = re.compile(r"^( *)var TEXT = .*;$", re.MULTILINE)  # embed.js's words
+
+
+def chat_router(live: WebChatLive | None, settings: WebChatSettings) -> APIRouter:
+    router = APIRouter()
+    frame_ancestors = " ".join(["'self'", *settings.web_chat_embed_origins])
+    found: list[Sessions] = []  # made once the shop's secret is read
+
+    async def sessions() -> Sessions:
+        assert live is not None
+        if not found:
+            found.append(Sessions(await web.web_secret(live.shop)))
+        return found[0]
+
+    def address() -> str:
+        assert live is not None
+        return live.shop.settings.web_address()
+
+    def page_address(embed: bool) -> str:
+        return "/chat?embed=1" if embed else "/chat"
+
+    async def translator(request: Request, visitor: str | None) -> Translator:
+        assert live is not None
+        known = await web.visitor_locale(live.shop, CHANNEL, visitor) if visitor else ""
+        locale = known or accepted_locale(request) or live.shop.settings.default_locale
+        return Translator(locale, live.shop.settings.store_country)
+
+    def chat_page(html: str, status_code: int = 200) -> Response:
+        response = page(html, status_code=status_code, frame_ancestors=frame_ancestors)
+        # Not no-referrer: with it a browser sends "Origin: null" with the page's own
+        # form posts. Other sites still get no referrer.
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    async def screen(
+        request: Request,
+        visitor: str,
+        embed: bool,
+        *,
+        notice: str = "",
+        typed: str = "",
+        status_code: int = 200,
+    ) -> Response:
+        """The chat page with the latest of the visitor's transcript."""
+        assert live is not None
+        t = await translator(request, visitor)
+        found = await sessions()
+        view = View(t, found.csrf_token(visitor), live.shop.settings.store_name, embed)
+        rows = await web.transcript(live.shop, visitor)
+        html = render(
+            "chat.html",
+            t,
+            messages=rows,
+            last_id=rows[-1].id if rows else 0,
+            notice=notice,
+            typed=typed,
+            max_chars=MAX_CHARS,
+            **view.context(),
+        )
+        response = chat_page(html, status_code)
+        found.remember(response, visitor, secure=is_secure(request, address()))
+        return response
+
+    @router.get("/chat")
+    async def chat(request: Request) -> Response:
+        if live is None:
+            return not_found()
+        found = await sessions()
+        embed = request.query_params.get("embed") == "1"
+        # No cookie, or one not signed by us: someone new, known from now on by the
+        # cookie this page sets.
+        visitor = found.visitor(request) or new_visitor()
+        if await web.last_message_id(live.shop, visitor) == 0:
+            # A first visit: the shop says hello (once, however many tabs open at once).
+            event = {"person": visitor, "opened": True, "locale": accepted_locale(request)}
+            await live.receive(visitor, "opened", event)
+        return await screen(request, visitor, embed)
+
+    @router.post("/chat/send")
+    async def send(request: Request) -> Response:
+        if live is None:
+            return not_found()
+        found = await sessions()
+        visitor = found.visitor(request)
+        wants_json = "application/json" in request.headers.get("accept", "")
+        form = await read_form(request)
+        token = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+        if (
+            visitor is None
+            or not found.csrf_ok(visitor, token)
+            or not same_origin(request, address())
+        ):
+            return await refused(request, visitor, wants_json, COOKIE in request.cookies)
+        embed = form.get("embed") == "1"
+        t = await translator(request, visitor)
+        _ = t.gettext
+        payload = form.get("payload")
+        text = (form.get("text") or "").strip()
+
+        async def notice(words: str, status_code: int, **headers: str) -> Response:
+            if wants_json:
+                return JSONResponse(
+                    {"notice": words, "messages": []}, status_code=status_code, headers=headers
+                )
+            kept = "" if payload is not None else text[:MAX_CHARS]
+            return await screen(
+                request, visitor, embed, notice=words, typed=kept, status_code=status_code
+            )
+
+        if live.limiter.check(CHANNEL, visitor) is not Verdict.HANDLE:
+            wait = max(1, round(live.limiter.seconds_to_next(CHANNEL, visitor)))
+            return await notice(
+                _("You're sending messages very fast. Wait a moment, then try again."),
+                429,
+                **{"Retry-After": str(wait)},
+            )
+        event: dict = {"person": visitor, "locale": accepted_locale(request)}
+        if payload is not None:
+            payload = payload if len(payload) <= MAX_PAYLOAD else ""  # a stale button then
+            rows = await web.transcript(live.shop, visitor)
+            event |= {"payload": payload, "shown": button_label(rows, payload) or "…"}
+            said = payload
+        elif not text:
+            return await notice(_("Type a message first, then press Send."), 422)
+        elif len(text) > MAX_CHARS:
+            return await notice(
+                _(
+                    "That message is too long: {count} characters, and I read up to "
+                    "{limit}. Please send it in shorter parts."
+                ).format(count=len(text), limit=MAX_CHARS),
+                422,
+            )
+        else:
+            event["text"] = said = text
+        # The same form posted twice (a double click, a retry) carries the same id and
+        # the same words: handled once.
+        given = form.get("client_id") or ""
+        key = given if CLIENT_ID.fullmatch(given) else client_id()
+        digest = hashlib.sha256(said.encode()).hexdigest()[:16]
+        await live.receive(visitor, f"{key}:{digest}", event)
+        if wants_json:
+            after = whole(form.get("after"))
+            rows = await web.transcript(live.shop, visitor, after=after)
+            view = View(t, found.csrf_token(visitor), live.shop.settings.store_name, embed)
+            return JSONResponse({"notice": "", "messages": [as_json(row, view) for row in rows]})
+        last = await web.last_message_id(live.shop, visitor)
+        return RedirectResponse(page_address(embed) + f"#m{last}", status_code=303)
+
+    async def refused(
+        request: Request, visitor: str | None, wants_json: bool, had_cookie: bool
+    ) -> Response:
+        t = await translator(request, visitor)
+        words = (
+            t.gettext(
+                "This page is out of date or did not come from this shop, so nothing was "
+                "sent. Open the chat again and resend your message."
+            )
+            if had_cookie
+            else t.gettext(
+                "Nothing was sent: this chat needs a cookie to remember you, and your "
+                "browser did not send it. Allow cookies for this site, or open the chat "
+                "in its own tab."
+            )
+        )
+        if wants_json:
+            return JSONResponse({"notice": words, "messages": []}, status_code=403)
+        assert live is not None
+        html = render("chat_refused.html", t, words=words, shop_name=live.shop.settings.store_name)
+        return chat_page(html, 403)
+
+    @router.get("/chat/events")
+    async def events(request: Request) -> Response:
+        if live is None:
+            return not_found()
+        found = await sessions()
+        visitor = found.visitor(request)
+        if visitor is None:
+            return PlainTextResponse("no chat session", status_code=403)
+        given = request.headers.get("last-event-id") or request.query_params.get("after")
+        after = whole(given) if given else await web.last_message_id(live.shop, visitor)
+        t = await translator(request, visitor)
+        embed = request.query_params.get("embed") == "1"
+        view = View(t, found.csrf_token(visitor), live.shop.settings.store_name, embed)
+        return EventSourceResponse(
+            stream(live, visitor, after, view),
+            ping=15,
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    @router.get("/chat/files/{file_id}")
+    async def download(request: Request, file_id: str) -> Response:
+        if live is None:
+            return not_found()
+        visitor = (await sessions()).visitor(request)
+        file = await web.web_file(live.shop, visitor, file_id) if visitor else None
+        if file is None:
+            return not_found()
+        return Response(
+            file.content,
+            media_type=file.mime_type,
+            headers={
+                "Content-Disposition": attachment(file.filename),
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "private, no-store",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
+    @router.get("/chat/embed.js")
+    async def embed_script(request: Request) -> Response:
+        if live is None:
+            return not_found()
+        locale = (
+            pick_locale(request.query_params.get("lang"), "")
+            or accepted_locale(request)
+            or live.shop.settings.default_locale
+        )
+        t = Translator(locale, live.shop.settings.store_country)
+        words = {
+            "open": t.gettext("Chat with us"),
+            "close": t.gettext("Close the chat"),
+            "title": t.gettext("Chat with {shop}").format(shop=live.shop.settings.store_name),
+        }
+        script = (STATIC / "embed.js").read_text(encoding="utf-8")
+        line = "var TEXT = " + json.dumps(words, ensure_ascii=True) + ";"
+        return Response(
+            EMBED_TEXT.sub(lambda found: found.group(1) + line, script, count=1),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+        )
+
+    return router
+
+
+async def stream(
+    live: WebChatLive, visitor: str, after: int, view: View
+) -> AsyncIterator[ServerSentEvent]:
+    """The visitor's new rows, as they are written, for STREAM_SECONDS."""
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + STREAM_SECONDS
+    yield ServerSentEvent(retry=1000)  # reconnect within a second
+    with live.wakeups.listening(visitor) as news:
+        while loop.time() < ends:
+            news.clear()  # before reading: a row written after the read wakes us
+            rows = await web.transcript(live.shop, visitor, after=after, limit=STREAM_BATCH)
+            for row in rows:
+                after = row.id
+                yield ServerSentEvent(
+                    data=json.dumps(as_json(row, view)), id=str(row.id), event="message"
+                )
+            if len(rows) < STREAM_BATCH:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(news.wait(), min(POLL_SECONDS, ends - loop.time()))
+
+
+def as_json(row: WebMessage, view: View) -> dict:
+    return {"id": row.id, "html": message_html(row, view)}
+
+
+def whole(value: object) -> int:
+    text = str(value or "").strip()
+    return int(text) if text.isdecimal() and len(text) < 19 else 0
+
+
+def accepted_locale(request: Request) -> str:
+    """The first language of Accept-Language the shop speaks ("" for none)."""
+    ranked = []
+    for position, part in enumerate(request.headers.get("accept-language", "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag))
+    for _q, _p, tag in sorted(ranked):
+        if locale := pick_locale(tag, ""):
+            return locale
+    return ""
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A urlencoded form's fields (what a form and chat.js post); {} for anything else."""
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return {}
+    try:
+        pairs = parse_qsl(
+            (await request.body()).decode("utf-8"), keep_blank_values=True, max_num_fields=20
+        )
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    return fields
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download: a plain ASCII name and the real one (RFC 6266)."""
+    from urllib.parse import quote
+
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "file"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def not_found() -> Response:
+    return PlainTextResponse("Not Found", status_code=404)

@@ -1,0 +1,463 @@
+"""The web chat (bot/webchat/) over real HTTP: the web app on a real uvicorn server on a
+free port, the real conversation on the demo shop's SQLite file. A visitor is a browser
+without JavaScript's help: an httpx client keeping its cookies, posting the page's forms
+(as chat.js does, asking for JSON) and reading the live stream."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from itsdangerous import URLSafeSerializer
+
+from bot.dispatcher import OutboxDispatcher
+from bot.web import create_app
+from bot.webchat import WebChat
+from bot.webchat.channel import WebChatLive
+from bot.webchat.session import COOKIE
+from core.services import orders, web
+from core.services.context import Shop
+from core.services.demo import seed_demo
+from tests.conftest import MERCHANT
+
+pytestmark = pytest.mark.sqlite_only  # a channel's test: the store's own run on both
+
+BUTTON = re.compile(r'<button type="submit" name="payload" value="([^"]*)">([^<]*)</button>')
+GUARD_SECONDS = 30  # a stream that never brings the news fails the test instead of hanging
+
+
+@dataclass
+class Served:
+    shop: Shop
+    live: WebChatLive
+    url: str
+
+
+# Scripted visitors post at machine speed: the session limit is out of their way (its
+# own test sets one).
+UNLIMITED = {"web_chat_burst": 10_000, "web_chat_per_minute": 6000}
+
+
+async def serve(shop: Shop, **settings: object) -> AsyncIterator[Served]:
+    channel = WebChat.from_environment(_env_file=None, **{**UNLIMITED, **settings})
+    live = channel.open(shop)
+    app = create_app(shop, [channel.router(live)])
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), task
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield Served(shop, live, f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def demo(shop: Shop) -> Shop:
+    await seed_demo(shop)
+    return shop
+
+
+@pytest.fixture
+async def served(demo: Shop) -> AsyncIterator[Served]:
+    async for running in serve(demo):
+        yield running
+
+
+def plain(fragment: str) -> str:
+    """What a person reads in a piece of the page."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+class Visitor:
+    """A browser on the chat page: its cookie jar, the page's CSRF token, and every row
+    of the transcript it was shown (by id)."""
+
+    def __init__(self, url: str, language: str = "en") -> None:
+        self.client = httpx.AsyncClient(
+            base_url=url, headers={"Accept-Language": language}, timeout=30
+        )
+        self.rows: dict[int, str] = {}
+        self.csrf = ""
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    @property
+    def after(self) -> int:
+        return max(self.rows, default=0)
+
+    async def opens(self, path: str = "/chat") -> httpx.Response:
+        page = await self.client.get(path)
+        assert page.status_code == 200, page.text
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+        self.rows = {
+            int(number): row
+            for number, row in re.findall(r'(?s)<li [^>]*data-id="(\d+)">(.*?)</li>', page.text)
+        }
+        return page
+
+    def screen(self) -> str:
+        return "\n".join(plain(self.rows[number]) for number in sorted(self.rows))
+
+    async def post(self, **fields: str) -> httpx.Response:
+        fields = {"csrf": self.csrf, "after": str(self.after), **fields}
+        return await self.client.post(
+            "/chat/send", data=fields, headers={"Accept": "application/json"}
+        )
+
+    async def send(self, **fields: str) -> str:
+        """Post as chat.js does; the new rows' words."""
+        answer = await self.post(**fields)
+        assert answer.status_code == 200, answer.text
+        new = [row for row in answer.json()["messages"] if row["id"] not in self.rows]
+        self.rows |= {row["id"]: row["html"] for row in new}
+        return "\n".join(plain(row["html"]) for row in new)
+
+    async def says(self, text: str, client_id: str | None = None) -> str:
+        return await self.send(text=text, **({"client_id": client_id} if client_id else {}))
+
+    async def presses(self, label: str) -> str:
+        """The newest button whose label starts with label."""
+        for number in sorted(self.rows, reverse=True):
+            for payload, shown in reversed(BUTTON.findall(self.rows[number])):
+                if html.unescape(shown).startswith(label):
+                    return await self.send(payload=html.unescape(payload))
+        raise AssertionError(f"no button {label!r} on the screen:\n{self.screen()}")
+
+
+@pytest.fixture
+async def visitor(served: Served) -> AsyncIterator[Visitor]:
+    person = Visitor(served.url)
+    yield person
+    await person.close()
+
+
+async def add_a_shirt(visitor: Visitor) -> None:
+    await visitor.presses("Catalog")
+    await visitor.presses("Ropa")
+    assert "MX$349.00" in await visitor.presses("Camisa azul")
+    assert "Added 1 × Camisa azul (M)" in await visitor.presses("Add 1 to cart")
+
+
+async def check_out(visitor: Visitor) -> str:
+    """Cash on delivery to a new address; the order's code."""
+    phone_question = await visitor.presses("Check out")
+    phone_question += await visitor.says("Ana López")
+    assert "type it in the message box" in phone_question  # no contact button on the web
+    for answer in ("+52 55 1234 5678", "Av. Reforma 222", "Juárez"):
+        await visitor.says(answer)
+    for answer in ("Ciudad de México", "CDMX", "06600"):
+        await visitor.says(answer)
+    await visitor.presses("No references")
+    await visitor.presses("Standard")
+    await visitor.presses("Cash on delivery")
+    placed = await visitor.presses("Confirm order")
+    return re.search(r"Order (PED-\w{5}) placed", placed).group(1)
+
+
+async def test_a_visitor_buys_on_the_web_chat_and_finds_cart_and_order_again(served, visitor):
+    page = await visitor.opens()
+    assert "Welcome to Tienda Demo" in visitor.screen()  # a first visit is greeted
+    cookie = page.cookies[COOKIE]
+    set_cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+    assert "max-age=31536000" in set_cookie  # a year: a returning visitor is known
+    await add_a_shirt(visitor)
+
+    # The same browser later (only its cookie): the same cart, and no second greeting.
+    again = Visitor(served.url)
+    again.client.cookies.set(COOKIE, cookie)
+    await again.opens()
+    assert "Added 1 × Camisa azul (M)" in again.screen()  # the transcript so far
+    assert "Camisa azul" in await again.presses("My cart")
+    code = await check_out(again)
+    assert code in again.screen()
+    await again.close()
+
+    back = Visitor(served.url)
+    back.client.cookies.set(COOKIE, cookie)
+    await back.opens()
+    assert code in await back.presses("My orders")
+    await back.close()
+
+
+async def test_a_tampered_cookie_starts_a_new_visitor(served, visitor):
+    await visitor.opens()
+    await add_a_shirt(visitor)
+    cookie = visitor.client.cookies[COOKIE]
+    visitor_id, _, signature = cookie.rpartition(".")
+    forged = Visitor(served.url)
+    forged.client.cookies.set(COOKIE, f"{visitor_id}.{signature[::-1]}")
+    page = await forged.opens()
+    assert page.cookies[COOKIE] != cookie  # a new session
+    assert "Welcome to Tienda Demo" in forged.screen()
+    assert "Camisa azul" not in forged.screen()
+    assert "Your cart is empty" in await forged.presses("My cart")
+    await forged.close()
+
+
+async def test_posts_without_the_pages_token_or_from_another_site_change_nothing(served, visitor):
+    await visitor.opens()
+    before = await web.last_message_id(served.shop, visitor_id(visitor))
+
+    missing = await visitor.client.post(
+        "/chat/send", data={"text": "hola"}, headers={"Accept": "application/json"}
+    )
+    assert missing.status_code == 403
+    assert "out of date or did not come from this shop" in missing.json()["notice"]
+    wrong = await visitor.post(text="hola", csrf="0" * 64)
+    assert wrong.status_code == 403
+    as_a_form = await visitor.client.post("/chat/send", data={"text": "hola"})
+    assert as_a_form.status_code == 403
+    assert "out of date or did not come from this shop" in plain(as_a_form.text)
+    ana = Visitor(served.url, "es")  # the reader's language
+    await ana.opens()
+    spanish = await ana.client.post("/chat/send", data={"text": "hola"})
+    assert "no vino de esta tienda, así que no se envió nada" in plain(spanish.text)
+    await ana.close()
+
+    foreign = await visitor.client.post(
+        "/chat/send",
+        data={"csrf": visitor.csrf, "text": "hola"},
+        headers={"Accept": "application/json", "Origin": "https://evil.example"},
+    )
+    assert foreign.status_code == 403
+    hidden = await visitor.client.post(
+        "/chat/send",
+        data={"csrf": visitor.csrf, "text": "hola"},
+        headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert hidden.status_code == 403
+    no_session = httpx.AsyncClient(base_url=served.url, headers={"Accept-Language": "en"})
+    cookieless = await no_session.post(
+        "/chat/send",
+        data={"csrf": visitor.csrf, "text": "hola"},
+        headers={"Accept": "application/json"},
+    )
+    await no_session.aclose()
+    assert cookieless.status_code == 403
+    assert "needs a cookie" in cookieless.json()["notice"]
+    assert await web.last_message_id(served.shop, visitor_id(visitor)) == before
+
+    # The page's own origin, and a form whose origin the browser hid but vouched for.
+    assert "Catalog" in await visitor.send(text="menu", client_id="own")
+    own = await visitor.client.post(
+        "/chat/send",
+        data={"csrf": visitor.csrf, "text": "help"},
+        headers={"Origin": served.url, "Accept": "application/json"},
+    )
+    assert own.status_code == 200
+    vouched = await visitor.client.post(
+        "/chat/send",
+        data={"csrf": visitor.csrf, "text": "help"},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert vouched.status_code == 303
+
+
+async def test_the_same_message_posted_twice_is_handled_once_and_answered_to_both(served, visitor):
+    await visitor.opens()
+    await visitor.presses("Catalog")
+    await visitor.presses("Ropa")
+    await visitor.presses("Camisa azul")
+    [add] = [p for p, label in BUTTON.findall(visitor.rows[visitor.after]) if "Add 1" in label]
+    first, second = await asyncio.gather(
+        visitor.post(payload=html.unescape(add), client_id="double-click"),
+        visitor.post(payload=html.unescape(add), client_id="double-click"),
+    )
+    assert first.status_code == second.status_code == 200
+    for answer in (first, second):  # whichever came second still gets the answer
+        words = " ".join(plain(row["html"]) for row in answer.json()["messages"])
+        assert "Added 1 × Camisa azul (M)" in words
+    rows = await web.transcript(served.shop, visitor_id(visitor))
+    assert sum(1 for row in rows if "Added 1 ×" in str(row.body)) == 1
+    cart = await visitor.presses("My cart")
+    assert "1 × Camisa azul" in cart and "2 × Camisa azul" not in cart
+
+    # Without JavaScript: an ordinary form post, and back to the page at the answer.
+    posted = await visitor.client.post(
+        "/chat/send", data={"csrf": visitor.csrf, "text": "help", "client_id": "form-1"}
+    )
+    assert posted.status_code == 303
+    last = await web.last_message_id(served.shop, visitor_id(visitor))
+    assert posted.headers["location"] == f"/chat#m{last}"
+    again = await visitor.client.post(
+        "/chat/send", data={"csrf": visitor.csrf, "text": "help", "client_id": "form-1"}
+    )
+    assert again.status_code == 303
+    assert await web.last_message_id(served.shop, visitor_id(visitor)) == last
+
+
+async def test_empty_and_huge_messages_are_answered_and_not_handled(served, visitor):
+    await visitor.opens()
+    before = await web.last_message_id(served.shop, visitor_id(visitor))
+    empty = await visitor.post(text="   ")
+    assert empty.status_code == 422
+    assert empty.json()["notice"] == "Type a message first, then press Send."
+    huge = await visitor.post(text="a" * 2001)
+    assert huge.status_code == 422
+    assert "too long: 2001 characters, and I read up to 2000" in huge.json()["notice"]
+    as_a_form = await visitor.client.post(
+        "/chat/send", data={"csrf": visitor.csrf, "text": "b" * 2500}
+    )
+    assert as_a_form.status_code == 422
+    assert "too long: 2500 characters" in plain(as_a_form.text)
+    assert 'value="' + "b" * 2000 + '"' in as_a_form.text  # the words are still there
+    assert await web.last_message_id(served.shop, visitor_id(visitor)) == before
+    handled = await visitor.says("a" * 1990)  # under the cap: handled
+    assert handled.startswith("You: aaa") and "Tienda Demo:" in handled
+
+
+async def test_a_session_posting_too_fast_is_told_to_slow_down_and_not_handled(demo):
+    async for running in serve(demo, web_chat_burst=3, web_chat_per_minute=1):
+        fast = Visitor(running.url)
+        await fast.opens()
+        for _ in range(3):
+            assert "Catalog" in await fast.says("menu")
+        before = await web.last_message_id(demo, visitor_id(fast))
+        refused = await fast.post(text="menu")
+        assert refused.status_code == 429
+        assert "sending messages very fast" in refused.json()["notice"]
+        assert int(refused.headers["retry-after"]) > 0
+        page = await fast.client.post("/chat/send", data={"csrf": fast.csrf, "text": "menu"})
+        assert page.status_code == 429
+        assert "sending messages very fast" in plain(page.text)
+        assert await web.last_message_id(demo, visitor_id(fast)) == before
+        other = Visitor(running.url)  # another session has its own allowance
+        await other.opens()
+        assert "Catalog" in await other.says("menu")
+        await fast.close()
+        await other.close()
+
+
+async def test_the_shops_news_reach_the_open_page_live_and_wait_in_the_transcript(served, visitor):
+    await visitor.opens()
+    await add_a_shirt(visitor)
+    code = await check_out(visitor)
+    after = visitor.after
+    async with (
+        asyncio.timeout(GUARD_SECONDS),
+        visitor.client.stream("GET", "/chat/events", params={"after": after}) as stream,
+    ):
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        await orders.confirm_order(served.shop, MERCHANT, code)
+        assert await OutboxDispatcher(served.shop, [served.live]).run_once() >= 1
+        event = await event_saying(stream, f"Your order {code} is confirmed")
+    assert int(event["id"]) > after
+
+    # Opened again later: the news is in the transcript.
+    await visitor.opens()
+    assert f"Your order {code} is confirmed" in visitor.screen()
+
+    # A stream picks up where the browser's Last-Event-ID says it left off.
+    async with (
+        asyncio.timeout(GUARD_SECONDS),
+        visitor.client.stream(
+            "GET", "/chat/events", headers={"Last-Event-ID": str(after)}
+        ) as resumed,
+    ):
+        again = await event_saying(resumed, f"Your order {code} is confirmed")
+    assert again["id"] == event["id"]
+
+
+async def event_saying(stream: httpx.Response, words: str) -> dict[str, str]:
+    """The first event on a Server-Sent Events stream whose row says these words (its
+    fields: id, event, data)."""
+    fields: dict[str, str] = {}
+    async for line in stream.aiter_lines():
+        if line:
+            name, _, value = line.partition(":")
+            fields[name] = value.removeprefix(" ")
+            continue
+        if "data" in fields and words in plain(json.loads(fields["data"])["html"]):
+            return fields
+        fields = {}
+    raise AssertionError(f"the stream ended without {words!r}")
+
+
+async def test_a_document_downloads_only_in_its_own_session(served, visitor):
+    await visitor.opens()
+    await add_a_shirt(visitor)
+    code = await check_out(visitor)
+    answer = await visitor.says(f"/receipt {code}")
+    assert f"Download recibo-{code}.pdf" in answer
+    link = re.search(r'href="(/chat/files/[^"]+)"', visitor.rows[visitor.after]).group(1)
+    mine = await visitor.client.get(link)
+    assert mine.status_code == 200
+    assert mine.headers["content-type"] == "application/pdf"
+    assert mine.content.startswith(b"%PDF")
+    assert mine.headers["content-disposition"].startswith("attachment;")
+
+    stranger = Visitor(served.url)
+    await stranger.opens()
+    assert (await stranger.client.get(link)).status_code == 404
+    nobody = httpx.AsyncClient(base_url=served.url)
+    assert (await nobody.get(link)).status_code == 404
+    assert (await visitor.client.get("/chat/files/not-a-file")).status_code == 404
+    await nobody.aclose()
+    await stranger.close()
+
+
+async def test_the_page_is_served_with_a_strict_policy_and_the_embed_script(demo):
+    async for running in serve(demo, web_chat_embed_origins="https://shop.example"):
+        person = Visitor(running.url)
+        page = await person.opens("/chat?embed=1")
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy
+        assert "'unsafe-inline'" not in policy
+        assert "frame-ancestors 'self' https://shop.example" in policy
+        assert page.headers["referrer-policy"] == "same-origin"
+        assert "<script>" not in page.text and " style=" not in page.text
+        assert '<label for="message" class="visually-hidden">Message</label>' in page.text
+        assert 'id="messages" class="messages" aria-live="polite"' in page.text
+        assert 'name="embed" value="1"' in page.text  # its forms come back framed
+        posted = await person.client.post(
+            "/chat/send", data={"csrf": person.csrf, "text": "help", "embed": "1"}
+        )
+        assert posted.headers["location"].startswith("/chat?embed=1#m")
+
+        script = await person.client.get("/chat/embed.js", headers={"Accept-Language": "es"})
+        assert script.status_code == 200
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert '"open": "Chatea con nosotros"' in script.text
+        assert "/chat?embed=1" in script.text
+        for asset in ("/static/chat.js", "/static/chat.css"):
+            assert (await person.client.get(asset)).status_code == 200
+        await person.close()
+
+
+async def test_with_the_web_chat_off_its_routes_are_not_found(demo):
+    channel = WebChat.from_environment(_env_file=None, web_chat=False)
+    assert not channel.configured()
+    app = create_app(demo, [channel.router(None)])
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for path in ("/chat", "/chat/events", "/chat/embed.js", "/chat/files/x"):
+            assert (await client.get(path)).status_code == 404
+        assert (await client.post("/chat/send", data={"text": "hola"})).status_code == 404
+
+
+def visitor_id(visitor: Visitor) -> str:
+    """The visitor id inside the signed cookie (the channel's user id)."""
+    _valid, value = URLSafeSerializer("").loads_unsafe(visitor.client.cookies[COOKIE])
+    return str(value)
