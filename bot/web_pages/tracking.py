@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -288,7 +289,9 @@ def tracking_page_router(shop: Shop, links: Mapping[str, str] | None = None) -> 
     each channel's chat opens (by channel name); None reads them from the settings."""
     router = APIRouter()
     chats = dict(links) if links is not None else _configured_chat_links()
-    open_streams = 0
+    # The streams open now: a stream's generator leaves the set when it is gone, however
+    # it ended (even one a client dropped before it started, which runs no `finally`).
+    open_streams: weakref.WeakSet[AsyncIterator[ServerSentEvent]] = weakref.WeakSet()
 
     def translator(lang: str | None, fallback: str) -> Translator:
         chosen = pick_locale(lang, "") if lang else ""
@@ -328,38 +331,34 @@ def tracking_page_router(shop: Shop, links: Mapping[str, str] | None = None) -> 
 
     @router.get("/t/{token}/events")
     async def tracking_events(token: str, lang: str | None = None) -> Response:
-        nonlocal open_streams
         found = await reader(token, lang)
         if found is None:
             return not_found(lang)
-        if open_streams >= MAX_TRACKING_STREAMS:
+        if len(open_streams) >= MAX_TRACKING_STREAMS:
             busy = page("", status_code=503)
             busy.headers["Retry-After"] = "60"
             return busy
-        open_streams += 1
 
         async def news() -> AsyncIterator[ServerSentEvent]:
-            nonlocal open_streams
             current, sent = found, None
-            try:
-                while True:
-                    key = change_key(current.details)
-                    if key != sent:  # the first one too: the page may be older
-                        sent = key
-                        yield ServerSentEvent(status_html(current), event="status")
-                    await asyncio.sleep(TRACKING_POLL_SECONDS)
-                    try:
-                        details = await tracked_order(shop, token)
-                    except StoreUnavailable:
-                        continue  # the database is back soon; the page keeps what it has
-                    if details is None:  # the link expired meanwhile
-                        return
-                    current = Reader(details, current.t, current.chat, current.first_name)
-            finally:
-                open_streams -= 1
+            while True:
+                key = change_key(current.details)
+                if key != sent:  # the first one too: the page may be older
+                    sent = key
+                    yield ServerSentEvent(status_html(current), event="status")
+                await asyncio.sleep(TRACKING_POLL_SECONDS)
+                try:
+                    details = await tracked_order(shop, token)
+                except StoreUnavailable:
+                    continue  # the database is back soon; the page keeps what it has
+                if details is None:  # the link expired meanwhile
+                    return
+                current = Reader(details, current.t, current.chat, current.first_name)
 
+        stream = news()
+        open_streams.add(stream)
         return EventSourceResponse(
-            news(),
+            stream,
             ping=TRACKING_PING_SECONDS,
             headers={
                 "Cache-Control": "no-store",

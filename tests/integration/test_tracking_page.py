@@ -440,3 +440,24 @@ async def test_an_open_page_hears_of_each_change_without_a_reload(shop, clock, q
         clock.advance(days=shop.settings.tracking_link_days + 1)
         async with asyncio.timeout(10):
             assert [event async for event in stream] == []
+
+
+async def test_a_stream_the_page_left_makes_room_for_another(shop, quick_polls, monkeypatch):
+    monkeypatch.setattr(tracking, "MAX_TRACKING_STREAMS", 1)
+    token = await token_of(shop, await placed(shop))
+    async with (
+        served(create_app(shop)) as base,
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
+        async with client.stream("GET", f"/t/{token}/events") as first:
+            await next_status(events(first))
+            busy = await client.get(f"/t/{token}/events")
+            assert busy.status_code == 503  # one at a time here
+        # The page went away: its place is free once the server has seen it go.
+        async with asyncio.timeout(10):
+            while True:
+                async with client.stream("GET", f"/t/{token}/events") as again:
+                    if again.status_code == 200:
+                        await next_status(events(again))
+                        break
+                await asyncio.sleep(0.05)  # gently: no assertion rests on it
