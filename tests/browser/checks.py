@@ -42,17 +42,18 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-async def screenshots(page: Page, name: str) -> list[Path]:
-    """The page at a phone's and a desktop's width, whole:
+async def screenshots(page: Page, name: str, *, full_page: bool = True) -> list[Path]:
+    """The page at a phone's and a desktop's width:
     test-artifacts/screenshots/<name>-phone-390x844.png and <name>-desktop-1280x800.png.
-    The page is left at its first size."""
+    full_page: the whole document; else the screen (a chat scrolls inside it, with
+    its newest messages in view). The page is left at its first size."""
     first = page.viewport_size
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     saved = []
     for label, size in WIDTHS.items():
         await page.set_viewport_size(size)
         path = SCREENSHOTS / f"{name}-{label}-{size['width']}x{size['height']}.png"
-        await page.screenshot(path=path, full_page=True, animations="disabled")
+        await page.screenshot(path=path, full_page=full_page, animations="disabled")
         saved.append(path)
     if first is not None:
         await page.set_viewport_size(first)

@@ -107,7 +107,8 @@ class LiveShop:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         await sqlite_template.copy_migrated(Path(self.database_url.split("///", 1)[1]))
-        channels = test_channels()
+        # A person's pace is far below the web chat's limit; a test's is not.
+        channels = test_channels(web_chat_burst=10_000, web_chat_per_minute=6000)
         settings = test_settings(self.database_url, host="127.0.0.1", port=self.port)
         shop = self.shop = build_shop(settings, channels)
         try:
