@@ -54,16 +54,12 @@ class Sessions:
         """Set (or renew for another year) the visitor's cookie. Over https it is sent
         to the chat framed on a shop's own site too (SameSite=None, partitioned by that
         site where the browser keeps third-party cookies apart)."""
-        response.set_cookie(
-            COOKIE,
-            self.serializer.dumps(visitor),
-            max_age=YEAR,
-            path="/",
-            httponly=True,
-            secure=secure,
-            samesite="none" if secure else "lax",
-            partitioned=secure,
-        )
+        # Written by hand: Starlette's set_cookie takes Partitioned only on Python 3.14.
+        framed = ["SameSite=None", "Secure", "Partitioned"]
+        attributes = ["HttpOnly", *(framed if secure else ["SameSite=Lax"])]
+        value = self.serializer.dumps(visitor)  # base64url and dots: a cookie's characters
+        cookie = "; ".join([f"{COOKIE}={value}", f"Max-Age={YEAR}", "Path=/", *attributes])
+        response.raw_headers.append((b"set-cookie", cookie.encode("latin-1")))
 
     def csrf_token(self, visitor: str) -> str:
         return hmac.new(self.csrf_key, visitor.encode(), hashlib.sha256).hexdigest()

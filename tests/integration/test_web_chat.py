@@ -446,6 +446,28 @@ async def test_the_page_is_served_with_a_strict_policy_and_the_embed_script(demo
         await person.close()
 
 
+async def test_published_over_https_the_cookie_follows_the_chat_into_a_shops_frame(demo):
+    settings = demo.settings.model_copy(update={"public_url": "https://pedidos.example"})
+    published = Shop(demo.db, settings, clock=demo.clock, channels=demo.channels)
+    async for running in serve(published):
+        person = Visitor(running.url)
+        page = await person.opens("/chat?embed=1")
+        cookie = page.headers["set-cookie"]
+        for attribute in ("HttpOnly", "SameSite=None", "Secure", "Partitioned"):
+            assert f"; {attribute}" in cookie
+        # Posts from the published address are the app's own. (httpx keeps a Secure
+        # cookie for https only; a browser takes 127.0.0.1 for a secure address.)
+        person.client.cookies.clear()
+        person.client.cookies.set(COOKIE, page.cookies[COOKIE])
+        sent = await person.client.post(
+            "/chat/send",
+            data={"csrf": person.csrf, "text": "help"},
+            headers={"Origin": "https://pedidos.example", "Accept": "application/json"},
+        )
+        assert sent.status_code == 200
+        await person.close()
+
+
 async def test_with_the_web_chat_off_its_routes_are_not_found(demo):
     channel = WebChat.from_environment(_env_file=None, web_chat=False)
     assert not channel.configured()
