@@ -10,6 +10,7 @@ bot/webchat/render.py with the templates beside it.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, cast
 
 from bot.channels import Capabilities, Channel, Live
@@ -54,6 +55,14 @@ class WebChat(Channel):
         from bot.webchat.channel import WebChatLive
 
         return WebChatLive(shop, self.settings)
+
+    async def start(
+        self, live: Live, *, poll: bool, stop: asyncio.Event
+    ) -> list[asyncio.Task[None]]:
+        # The live streams end when the shop stops: the web server waits for every open
+        # request before it stops, and a stream would otherwise run to its end.
+        cast("WebChatLive", live).stopping = stop
+        return await super().start(live, poll=poll, stop=stop)
 
 
 CHANNEL = WebChat

@@ -75,6 +75,7 @@ class WebChatLive:
         # same for every channel; this one is the web's, against scripts posting forms).
         self.limiter = IncomingLimiter(settings.web_chat_per_minute, settings.web_chat_burst)
         self.wakeups = Wakeups()
+        self.stopping = asyncio.Event()  # the runner's stop (WebChat.start): streams end
         self.metrics = updates_of(shop)  # /metrics counts each message by outcome
 
     # -- receiving -------------------------------------------------------------------------

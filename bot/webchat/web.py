@@ -46,8 +46,8 @@ MAX_CHARS = 2000  # a message longer than this is refused, and the visitor told 
 MAX_PAYLOAD = 256  # our payloads are at most 64 bytes; anything longer is no button of ours
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 POLL_SECONDS = 1.0  # the live stream reads the table this often (other workers' news)
-# A stream ends after this long and the browser reconnects at once where it left off
-# (Last-Event-ID): a server stopping never waits long for open streams.
+# A stream ends after this long (or within a second of the shop stopping) and the
+# browser reconnects at once where it left off (Last-Event-ID).
 STREAM_SECONDS = 25.0
 STREAM_BATCH = 50
 EMBED_TEXT = re.compile(r"^( *)var TEXT = .*;$", re.MULTILINE)  # embed.js's words
@@ -293,7 +293,7 @@ async def stream(
     ends = loop.time() + STREAM_SECONDS
     yield ServerSentEvent(retry=1000)  # reconnect within a second
     with live.wakeups.listening(visitor) as news:
-        while loop.time() < ends:
+        while loop.time() < ends and not live.stopping.is_set():
             news.clear()  # before reading: a row written after the read wakes us
             rows = await web.transcript(live.shop, visitor, after=after, limit=STREAM_BATCH)
             for row in rows:

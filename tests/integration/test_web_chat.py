@@ -380,6 +380,24 @@ async def test_the_shops_news_reach_the_open_page_live_and_wait_in_the_transcrip
     assert again["id"] == event["id"]
 
 
+async def test_open_streams_end_when_the_shop_stops(served, visitor):
+    """The web server waits for every open request before it stops: the live streams
+    end with the runner's stop (WebChat.start hands it over), not half a minute later."""
+    await visitor.opens()
+    stop = asyncio.Event()  # what runner.serve gives every channel's start
+    channel = WebChat.from_environment(_env_file=None)
+    assert await channel.start(served.live, poll=False, stop=stop) == []
+    async with (
+        asyncio.timeout(GUARD_SECONDS),
+        visitor.client.stream("GET", "/chat/events") as stream,
+    ):
+        lines = stream.aiter_lines()
+        assert await anext(lines) == "retry: 1000"  # the stream is open
+        stop.set()
+        rest = [line async for line in lines]
+    assert not any(line.startswith("data:") for line in rest)
+
+
 async def event_saying(stream: httpx.Response, words: str) -> dict[str, str]:
     """The first event on a Server-Sent Events stream whose row says these words (its
     fields: id, event, data)."""
