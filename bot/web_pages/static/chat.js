@@ -31,6 +31,7 @@
 
   function say(words) {
     notice.textContent = words || "";
+    newest(); // the notice takes room from the transcript: keep the newest in view
   }
 
   // Rows come from the answer to a post and from the stream, maybe both: each is shown
