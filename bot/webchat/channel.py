@@ -97,6 +97,8 @@ class WebChatLive:
             await inbox.handle_waiting(self.shop, CHANNEL, visitor, self._handle_stored)
 
     async def _handle_stored(self, event: dict) -> None:
+        if not event.get("person"):
+            return  # emptied when the person asked to be forgotten: nothing to answer
         with self.metrics.handling(CHANNEL):  # timed, and counted with its outcome
             visitor = str(event["person"])
             incoming = Incoming(
