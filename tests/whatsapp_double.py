@@ -63,6 +63,12 @@ Deliberate differences from the real service:
   length) 100 "Invalid parameter", as the Cloud API does.
 * A cta_url message holds one URL button (Meta's reference); one that also carries reply
   buttons or list sections is refused with 131009 (Meta does not publish its words).
+* A cta_url button to a host no phone can reach (a name without a dot such as
+  ``localhost``, ``*.localhost``, an IP address that is not public: ``http://127.0.0.1:8080``,
+  ``http://192.168.1.5/``) is refused with 131009. Meta publishes no rule for the URL
+  beyond "URL to load in the device's default web browser"; the double holds WhatsApp to
+  what the Telegram double holds Telegram to, so a bot never sends a button its customer
+  cannot open.
 * Message types the double does not model (audio, video, sticker, contacts, interactive
   product/flow, ...) are refused with code 100 and details saying so, so tests notice.
 * Failed status webhooks omit the ``contacts`` array (Meta's BSUID documentation says so);
@@ -95,6 +101,7 @@ import hashlib
 import hmac
 import inspect
 import io
+import ipaddress
 import json
 import re
 import secrets
@@ -432,6 +439,17 @@ def _http_link(link: Any, name: str) -> None:
     parts = urlsplit(link)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _invalid(f"Param {name} must be a valid http or https URL")
+
+
+def _public_link(link: str, name: str) -> None:
+    """A URL a phone can open: its host a public IP address or a name with a dot."""
+    host = (urlsplit(link).hostname or "").lower().rstrip(".")
+    try:
+        reachable = ipaddress.ip_address(host).is_global
+    except ValueError:  # a name
+        reachable = "." in host and not host.endswith(".localhost")
+    if not reachable:
+        raise _invalid(f"Param {name} must be a public URL, not {host}")
 
 
 def _wire_json(payload: Any) -> bytes:
@@ -1507,6 +1525,7 @@ class GraphApiDouble(LocalServer):
         if parameters.get("url") is None:
             raise _missing("interactive['action']['parameters']['url']")
         _http_link(parameters["url"], "interactive['action']['parameters']['url']")
+        _public_link(parameters["url"], "interactive['action']['parameters']['url']")
 
     def _check_location_request(self, action: dict) -> None:
         if action.get("name") != "send_location":

@@ -1,8 +1,9 @@
 """Reply -> Telegram Bot API calls, within Telegram's limits: 4096-character texts
 (longer ones are split on line boundaries), 1024-character captions (the rest follows
 as a message), inline keyboards with callback data under 64 bytes (a reply's link is a
-URL button in a row of its own, above them), reply keyboards for sharing a phone or a
-location, documents and invoices."""
+URL button in a row of its own, above them; a link to this machine, which Telegram
+refuses as a button, is written in the text: bot/links.py), reply keyboards for sharing
+a phone or a location, documents and invoices."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from bot.links import link_written_out
 from bot.ratelimit import RateLimiter
 from bot.telegram import CAPTION_LIMIT, TEXT_LIMIT
 from bot.text import split_text
@@ -102,6 +104,7 @@ class TelegramRenderer:
         Returns (message id, reply) of what is now on the screen."""
         sent: list[tuple[int, Reply]] = []
         for index, reply in enumerate(replies):
+            reply = link_written_out(reply)  # a link Telegram refuses as a button
             if index == 0 and pressed is not None and self._editable(reply):
                 await self._edit(chat_id, pressed, reply)
                 sent.append((pressed.message_id, reply))

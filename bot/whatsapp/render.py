@@ -3,7 +3,8 @@ characters; lists of at most 10 rows (titles 24, descriptions 72, button 20) wit
 "more" row when there are more options; a numbered text menu when neither fits; 4096
 characters of text, 1024 of an interactive body or a caption. A reply's link is a
 "cta_url" message (one URL button of 20 characters, no reply buttons), the reply's
-buttons following it in a message of their own.
+buttons following it in a message of their own; a link to this machine is written in
+the text instead (bot/links.py).
 
 `plan` is pure: it decides what to send; the channel sends it with pywa."""
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.links import link_written_out
 from bot.text import split_text
 from handlers.i18n import Translator
 from handlers.types import Link, Reply
@@ -76,6 +78,7 @@ def link_messages(body: str, link: Link) -> list[Outgoing]:
 
 def plan(reply: Reply, t: Translator) -> Plan:
     _ = t.gettext
+    reply = link_written_out(reply)  # a link no phone can open: in the text
     options = _unique([(b.label, b.payload) for b in reply.all_buttons()])
     messages: list[Outgoing] = []
     if reply.document is not None:

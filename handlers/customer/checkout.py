@@ -41,6 +41,7 @@ from handlers.render import (
     shipping_method_name,
     totals_lines,
 )
+from handlers.tracking_links import add_tracking_link
 from handlers.turn import Step, Turn
 from handlers.types import Button, Invoice
 
@@ -745,17 +746,18 @@ async def place(turn: Turn) -> None:
     total = money(turn.t, order.total.amount, order.currency)
     text = ["✅ " + _("Order {code} placed. Total: {total}.").format(code=order.code, total=total)]
     turn.reset()
+    if order.payment_method is PaymentMethod.CARD and not turn.capabilities.payments:
+        await send_payment_link(turn, order.code, "\n".join(text))  # a payment link
+        return  # it links the tracking page too
     if order.payment_method is PaymentMethod.BANK_TRANSFER:
         text.append(_("Please transfer {total} to:").format(total=total))
         text.append(turn.shop.settings.bank_transfer_details)
         text.append(_("Then send a photo of the receipt here, and we will confirm your order."))
         turn.go(Step.AWAITING_RECEIPT, code=order.code)
-        turn.say("\n".join(text), [[Button(_("I'll send it later"), MainMenu().pack())]])
-    elif order.payment_method is PaymentMethod.CARD and not turn.capabilities.payments:
-        await send_payment_link(turn, order.code, "\n".join(text))  # a payment link
+        placed = turn.say("\n".join(text), [[Button(_("I'll send it later"), MainMenu().pack())]])
     elif order.payment_method is PaymentMethod.CARD:  # the channel's own (Telegram's)
         text.append(_("Pay with the button below to confirm it."))
-        turn.say(
+        placed = turn.say(
             "\n".join(text),
             invoice=Invoice(
                 order.code,
@@ -770,13 +772,14 @@ async def place(turn: Turn) -> None:
             _("The shop will confirm it shortly. You pay {total} on delivery.").format(total=total)
         )
         text.append(_("Ask “where is my order?” any time."))
-        turn.say(
+        placed = turn.say(
             "\n".join(text),
             [
                 [Button(_("Track my order"), ShowOrder(order.code).pack())],
                 [Button(_("Menu"), MainMenu().pack())],
             ],
         )
+    await add_tracking_link(turn.shop, turn.t, order.code, placed)
 
 
 def too_many_open_orders(turn: Turn, refused: TooManyOpenOrders) -> None:

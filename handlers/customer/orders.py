@@ -28,6 +28,7 @@ from handlers.render import (
     status_name,
     when,
 )
+from handlers.tracking_links import add_tracking_link
 from handlers.turn import Step, Turn
 from handlers.types import Button
 
@@ -314,7 +315,8 @@ async def show_order(turn: Turn, code: str) -> None:
     if order.cancellable_by_customer:
         rows.append([Button(_("Cancel order"), AskCancel(order.code).pack())])
     rows.append([Button(_("My orders"), ListOrders().pack()), Button(_("Menu"), MainMenu().pack())])
-    turn.say(tracking_text(turn, details), rows)
+    shown = turn.say(tracking_text(turn, details), rows)
+    await add_tracking_link(turn.shop, turn.t, order.code, shown)
 
 
 async def ask_cancel(turn: Turn, code: str) -> None:

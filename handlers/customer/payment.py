@@ -12,8 +12,9 @@ from core.services.payment_links import NoLinkProvider, OrderNotPayable
 from handlers.actions import Action, handles
 from handlers.customer.menu import MainMenu, ShowCategories
 from handlers.render import money, provider_name, when
+from handlers.tracking_links import add_tracking_link
 from handlers.turn import Turn
-from handlers.types import Button, Link
+from handlers.types import Button, Link, Reply
 
 
 @dataclass(frozen=True)
@@ -34,28 +35,30 @@ def payable_online(turn: Turn, order: Order) -> bool:
 
 async def send_payment_link(turn: Turn, code: str, placed: str = "") -> None:
     """The order's payment link as a button that opens it (placed: the checkout's
-    "order placed" lines, said first)."""
+    "order placed" lines, said first; that confirmation links the tracking page too)."""
+    reply = await _payment_link_reply(turn, code, f"{placed}\n" if placed else "")
+    if placed:
+        await add_tracking_link(turn.shop, turn.t, code, reply)
+
+
+async def _payment_link_reply(turn: Turn, code: str, lead: str) -> Reply:
     _ = turn.t.gettext
     # Imported here: the order view imports this module for its "Pay" button.
     from handlers.customer.orders import ShowOrder
 
     track = [Button(_("Track my order"), ShowOrder(code).pack())]
-    lead = f"{placed}\n" if placed else ""
     try:
         offer = await payment_links.link_for(turn.shop, code, turn.customer.id)
     except OrderNotPayable as refused:
         reason = str(refused.data.get("reason", ""))
         rows = [track, [Button(_("Catalog"), ShowCategories().pack())]]
-        turn.say(_not_payable(turn, code, reason), rows if reason == "expired" else [track])
-        return
+        return turn.say(_not_payable(turn, code, reason), rows if reason == "expired" else [track])
     except NoLinkProvider:
         text = _("Online payment isn't available right now. Please write to us to arrange it.")
-        turn.say(lead + text, [track])
-        return
+        return turn.say(lead + text, [track])
     except PaymentProviderError:
         text = _("The payment page could not be opened just now. Please try again in a minute.")
-        turn.say(lead + text, [[Button(_("Try again"), PayOrder(code).pack())], track])
-        return
+        return turn.say(lead + text, [[Button(_("Try again"), PayOrder(code).pack())], track])
     text = _(
         "Pay {total} for order {code} on the secure page of {provider}. The link works "
         "until {time}; we confirm your order as soon as the payment arrives."
@@ -65,7 +68,7 @@ async def send_payment_link(turn: Turn, code: str, placed: str = "") -> None:
         provider=provider_name(offer.provider),
         time=when(turn.t, offer.expires_at, turn.shop.now(), turn.zone),
     )
-    turn.say(
+    return turn.say(
         lead + text,
         [track, [Button(_("Menu"), MainMenu().pack())]],
         link=Link(_("Pay now"), offer.url),

@@ -27,7 +27,7 @@ from core.services import documents
 from handlers.customer.menu import MainMenu, ShowCategories, TalkToPerson
 from handlers.customer.orders import ShowOrder
 from handlers.i18n import Translator
-from handlers.notifications.registry import Context, renders
+from handlers.notifications.registry import Context, links_tracking_page, renders
 from handlers.render import money, rating_buttons
 from handlers.types import Button, Reply
 
@@ -41,6 +41,7 @@ def catalog_row(t: Translator) -> list[list[Button]]:
 
 
 @renders(OrderConfirmed)
+@links_tracking_page
 def order_confirmed(c: Context, e: OrderConfirmed) -> Reply:
     _ = c.t.gettext
     return Reply(
@@ -52,6 +53,7 @@ def order_confirmed(c: Context, e: OrderConfirmed) -> Reply:
 
 
 @renders(PaymentReceived)
+@links_tracking_page
 def payment_received(c: Context, e: PaymentReceived) -> Reply:
     _ = c.t.gettext
     return Reply(
@@ -61,6 +63,7 @@ def payment_received(c: Context, e: PaymentReceived) -> Reply:
 
 
 @renders(OrderPreparing)
+@links_tracking_page
 def order_preparing(c: Context, e: OrderPreparing) -> Reply:
     _ = c.t.gettext
     return Reply(
@@ -69,6 +72,7 @@ def order_preparing(c: Context, e: OrderPreparing) -> Reply:
 
 
 @renders(OrderShipped)
+@links_tracking_page
 def order_shipped(c: Context, e: OrderShipped) -> Reply:
     _ = c.t.gettext
     return Reply(
@@ -81,6 +85,7 @@ def order_shipped(c: Context, e: OrderShipped) -> Reply:
 
 
 @renders(OrderDelivered)
+@links_tracking_page
 async def order_delivered(c: Context, e: OrderDelivered) -> list[Reply]:
     _ = c.t.gettext
     rate = Reply(
@@ -101,6 +106,7 @@ async def order_delivered(c: Context, e: OrderDelivered) -> list[Reply]:
 
 
 @renders(OrderRejected)
+@links_tracking_page
 def order_rejected(c: Context, e: OrderRejected) -> Reply:
     _ = c.t.gettext
     return Reply(
@@ -112,6 +118,7 @@ def order_rejected(c: Context, e: OrderRejected) -> Reply:
 
 
 @renders(OrderCancelled)
+@links_tracking_page
 def order_cancelled(c: Context, e: OrderCancelled) -> Reply:
     _ = c.t.gettext
     text = _("Your order {code} was cancelled.").format(code=e.code)
@@ -125,6 +132,7 @@ def order_cancelled(c: Context, e: OrderCancelled) -> Reply:
 
 
 @renders(OrderExpired)
+@links_tracking_page
 def order_expired(c: Context, e: OrderExpired) -> Reply:
     _ = c.t.gettext
     return Reply(
@@ -137,6 +145,7 @@ def order_expired(c: Context, e: OrderExpired) -> Reply:
 
 
 @renders(OrderRefunded)
+@links_tracking_page
 def order_refunded(c: Context, e: OrderRefunded) -> Reply:
     _ = c.t.gettext
     return Reply(

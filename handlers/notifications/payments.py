@@ -15,7 +15,7 @@ from core.domain.orders import OrderStatus
 from handlers.customer.payment import PayOrder
 from handlers.notifications.admin import open_order_row
 from handlers.notifications.customer import catalog_row, track_row
-from handlers.notifications.registry import Context, renders
+from handlers.notifications.registry import Context, links_tracking_page, renders
 from handlers.quoting import inline
 from handlers.render import money, provider_name, status_name, when
 from handlers.types import Button, Link, Reply
@@ -26,6 +26,7 @@ TRANSFERS = frozenset({"spei", "clabe", "bank_transfer", "customer_balance"})
 
 
 @renders(PaymentPending)
+@links_tracking_page
 def payment_pending(c: Context, e: PaymentPending) -> Reply:
     _ = c.t.gettext
     lines = [
@@ -56,6 +57,7 @@ def payment_pending(c: Context, e: PaymentPending) -> Reply:
 
 
 @renders(PaymentRejected)
+@links_tracking_page
 def payment_rejected(c: Context, e: PaymentRejected) -> Reply:
     _ = c.t.gettext
     return Reply(
@@ -71,6 +73,7 @@ def payment_rejected(c: Context, e: PaymentRejected) -> Reply:
 
 
 @renders(LatePaymentRefunded)
+@links_tracking_page
 def late_payment_refunded(c: Context, e: LatePaymentRefunded) -> Reply:
     _ = c.t.gettext
     if e.status is OrderStatus.CANCELLED:

@@ -7,12 +7,13 @@ from core.domain.events import OrderTaken
 from core.domain.orders import OrderStatus, PaymentMethod
 from handlers.customer.payment import PayOrder
 from handlers.notifications.customer import track_row
-from handlers.notifications.registry import Context, renders
+from handlers.notifications.registry import Context, links_tracking_page, renders
 from handlers.render import money
 from handlers.types import Button, Reply
 
 
 @renders(OrderTaken)
+@links_tracking_page
 def order_taken(c: Context, e: OrderTaken) -> Reply:
     _ = c.t.gettext
     total = money(c.t, e.total, e.currency)

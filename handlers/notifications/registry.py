@@ -5,6 +5,7 @@ event type in every language."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 from core.domain.events import Event
 from core.services.context import Shop
 from handlers.i18n import Translator
+from handlers.tracking_links import add_tracking_link
 from handlers.types import Reply
 
 E = TypeVar("E", bound=Event)
@@ -48,6 +50,28 @@ def renders(event_type: type[E]) -> Callable[[Renderer[E]], Renderer[E]]:
     return register
 
 
+def links_tracking_page(renderer: Renderer[E]) -> Renderer[E]:
+    """An order's news to its customer: the last reply (the one with the order's buttons)
+    links the order's tracking page (handlers/tracking_links.py). The event has a `code`."""
+
+    @functools.wraps(renderer)
+    async def with_link(c: Context, event: E) -> Rendered:
+        replies = _replies(await _rendered(renderer(c, event)))
+        if replies:
+            await add_tracking_link(c.shop, c.t, event.code, replies[-1])  # type: ignore[attr-defined]
+        return replies
+
+    return with_link
+
+
+async def _rendered(rendered: Rendered | Awaitable[Rendered]) -> Rendered:
+    return await rendered if inspect.isawaitable(rendered) else rendered
+
+
+def _replies(rendered: Rendered) -> list[Reply]:
+    return [] if rendered is None else [rendered] if isinstance(rendered, Reply) else rendered
+
+
 def has_renderer(event_type: type[Event]) -> bool:
     return event_type in _RENDERERS
 
@@ -57,10 +81,7 @@ async def render_event(shop: Shop, t: Translator, event: Event) -> list[Reply]:
     renderer = _RENDERERS.get(type(event))
     if renderer is None:
         return []
-    rendered = renderer(Context(shop, t), event)
-    if inspect.isawaitable(rendered):
-        rendered = await rendered
-    replies = [] if rendered is None else [rendered] if isinstance(rendered, Reply) else rendered
+    replies = _replies(await _rendered(renderer(Context(shop, t), event)))
     for reply in replies:
         reply.locale = t.locale
     return replies

@@ -20,7 +20,7 @@ from handlers.customer.orders import ShowOrder
 from handlers.i18n import Translator
 from handlers.notifications.admin import open_order_row
 from handlers.notifications.customer import catalog_row
-from handlers.notifications.registry import Context, renders
+from handlers.notifications.registry import Context, links_tracking_page, renders
 from handlers.types import Button, Reply
 
 
@@ -30,6 +30,7 @@ def deadline(t: Translator, at: datetime, zone: str) -> str:
 
 
 @renders(OrderReleaseReminder)
+@links_tracking_page
 def release_reminder(c: Context, e: OrderReleaseReminder) -> Reply:
     _ = c.t.gettext
     if e.payment_method is PaymentMethod.BANK_TRANSFER:
@@ -56,6 +57,7 @@ def release_reminder(c: Context, e: OrderReleaseReminder) -> Reply:
 
 
 @renders(OrderReleased)
+@links_tracking_page
 def released(c: Context, e: OrderReleased) -> Reply:
     _ = c.t.gettext
     return Reply(

@@ -15,7 +15,7 @@ from handlers.customer.menu import TalkToPerson
 from handlers.i18n import Translator
 from handlers.notifications.admin import open_order_row
 from handlers.notifications.customer import track_row
-from handlers.notifications.registry import Context, renders
+from handlers.notifications.registry import Context, links_tracking_page, renders
 from handlers.quoting import inline, one_line
 from handlers.tracking import tag_name
 from handlers.types import Button, Reply
@@ -26,6 +26,7 @@ def _carrier_says(t: Translator, message: str) -> str:
 
 
 @renders(OrderOutForDelivery)
+@links_tracking_page
 def order_out_for_delivery(c: Context, e: OrderOutForDelivery) -> Reply:
     _ = c.t.gettext
     if e.carrier:
@@ -38,6 +39,7 @@ def order_out_for_delivery(c: Context, e: OrderOutForDelivery) -> Reply:
 
 
 @renders(OrderReadyForPickup)
+@links_tracking_page
 def order_ready_for_pickup(c: Context, e: OrderReadyForPickup) -> Reply:
     _ = c.t.gettext
     text = _("📍 Your order {code} is waiting for you at a {carrier} pickup point.").format(
@@ -50,6 +52,7 @@ def order_ready_for_pickup(c: Context, e: OrderReadyForPickup) -> Reply:
 
 
 @renders(ShipmentProblem)
+@links_tracking_page
 def shipment_problem(c: Context, e: ShipmentProblem) -> Reply:
     _ = c.t.gettext
     carrier = one_line(e.carrier, 60)

@@ -24,7 +24,7 @@ from bot.payments.web import payments_router
 from bot.telegram.channel import TelegramChannel
 from bot.web import create_app
 from bot.whatsapp.channel import WhatsAppChannel
-from core.services import orders
+from core.services import orders, web
 from core.services.context import Shop
 from core.services.orders import OrderDetails
 from tests.conftest import MERCHANT, Clock, test_channels, test_settings
@@ -146,6 +146,13 @@ async def whatsapp_card_order(ana: WhatsAppUser, product: str = "Vela de lavanda
     found = ORDER_CODE.search(placed)
     assert found, placed
     return found.group(0)
+
+
+async def as_read(shop: Shop, code: str, words: str) -> str:
+    """A notice about the order as its customer reads it here: its words, then its
+    tracking page written out (the page is on 127.0.0.1, which no phone opens, so it is
+    no button: bot/links.py)."""
+    return f"{words}\n\n🔗 Seguir en línea: {await web.tracking_url(shop, code)}"
 
 
 def cta_links(wa: WhatsAppHarness, wa_id: str) -> list[tuple[str, str, str]]:

@@ -198,17 +198,23 @@ def pace_on(channel, clock: VirtualClock) -> None:
 
 @asynccontextmanager
 async def telegram_shop(
-    shop: Shop, mode: str, *, admin_chat_id: int | None = None, **double_options: Any
+    shop: Shop,
+    mode: str,
+    *,
+    admin_chat_id: int | None = None,
+    public_url: str = "",
+    **double_options: Any,
 ):
     """The shop on Telegram against a fresh double, by polling or by webhook; the
-    double's options (its limits) as BotApiDouble takes them."""
+    double's options (its limits) as BotApiDouble takes them. public_url: PUBLIC_URL
+    (none: the web app's pages are on 127.0.0.1)."""
     from tests.conftest import test_channels, test_settings
 
     clock = VirtualClock()
     async with BotApiDouble(clock=clock, **double_options) as double:
         sock = bound_socket()
         port = sock.getsockname()[1]
-        settings = test_settings(str(shop.db.url), port=port)
+        settings = test_settings(str(shop.db.url), port=port, public_url=public_url)
         channels = test_channels(
             telegram_bot_token=double.token,
             telegram_api_url=double.base_url,

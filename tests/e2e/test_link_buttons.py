@@ -117,18 +117,46 @@ async def test_on_telegram_pressing_a_menu_into_the_same_menu_with_a_link_change
         assert "pedidos" in await ana.says("mis pedidos")  # the chat goes on
 
 
+LOCAL = Link("Seguir en línea", "http://127.0.0.1:8080/t/MQ.abc")  # no PUBLIC_URL
+TRACK = Reply("Tu pedido PED-7K3FQ está confirmado.", MENU_BUTTONS, link=LOCAL, locale="es-MX")
+TRACK_READ = f"{TRACK.text}\n\n🔗 {LOCAL.label}: {LOCAL.url}"
+
+
+async def test_on_telegram_a_link_to_this_machine_is_written_in_the_text(demo_shop):
+    async with telegram_shop(demo_shop, "webhook") as tg:
+        answering(tg.channel.conversation, {ASK: TRACK})
+        ana = TelegramUser(tg, TG_ANA)
+        await ana.says(ASK)
+
+        [message] = ana.chat[-1:]
+        assert message.text == TRACK_READ
+        assert inline_rows(message) == [
+            [{"text": "Mis pedidos", "callback_data": ListOrders().pack()}],
+            [{"text": "Menú", "callback_data": MainMenu().pack()}],
+        ]
+        assert tg.double.rejected == []
+
+
 async def test_telegram_refuses_url_buttons_to_script_urls_and_private_addresses(demo_shop):
     async with telegram_shop(demo_shop, "webhook") as tg:
         await TelegramUser(tg, TG_ANA).says("hola")
         tg.double.expect_rejections("inline keyboard button URL 'javascript:alert", 1)
         tg.double.expect_rejections("BUTTON_URL_INVALID", 2)
+        # A name without a dot: "Wrong HTTP URL" (a tracking page without PUBLIC_URL).
+        tg.double.expect_rejections("inline keyboard button URL 'http://localhost:8080", 1)
 
         def link(url: str) -> InlineKeyboardMarkup:
             return InlineKeyboardMarkup(
                 inline_keyboard=[[InlineKeyboardButton(text="Pagar", url=url)]]
             )
 
-        for url in ("javascript:alert(1)", "http://127.0.0.1:8000/pay", "http://[::1]/pay"):
+        unopenable = (
+            "javascript:alert(1)",
+            "http://127.0.0.1:8000/pay",
+            "http://[::1]/pay",
+            "http://localhost:8080/t/MQ.abc",
+        )
+        for url in unopenable:
             with pytest.raises(TelegramBadRequest) as refused:
                 await tg.channel.bot.send_message(TG_ANA, "Paga", reply_markup=link(url))
             assert refused.value.message.startswith("Bad Request: ")
@@ -160,6 +188,19 @@ async def test_on_whatsapp_the_link_is_a_cta_url_message_and_the_buttons_follow(
         titles = [b["reply"]["title"] for b in choice["action"]["buttons"]]
         assert titles == ["Mis pedidos", "Menú"]
         assert "pedidos" in await ana.taps("Mis pedidos")  # the shop still answers
+
+
+async def test_on_whatsapp_a_link_to_this_machine_is_written_in_the_text(demo_shop):
+    async with whatsapp_shop(demo_shop) as wa:
+        answering(wa.channel.conversation, {ASK: TRACK})
+        ana = WhatsAppUser(wa, WA_ANA)
+        await ana.says("hola")
+        before = len(wa.double.sent(WA_ANA))
+        await ana.says(ASK)
+
+        [choice] = (interactive(body) for body in wa.double.sent(WA_ANA)[before:])
+        assert choice["type"] == "button" and choice["body"]["text"] == TRACK_READ
+        assert wa.double.rejected == []
 
 
 async def test_on_whatsapp_a_text_too_long_for_the_link_message_goes_before_it(demo_shop):
@@ -214,6 +255,16 @@ async def test_whatsapp_refuses_a_link_button_it_cannot_show(demo_shop):
             ),
             "must be a valid http or https URL": lambda: client.send_message(
                 WA_ANA, "Paga", buttons=URLButton("Pagar", "javascript:alert(1)")
+            ),
+            # Pages no phone can open (a tracking page without PUBLIC_URL).
+            "must be a public URL, not 127.0.0.1": lambda: client.send_message(
+                WA_ANA, "Sigue", buttons=URLButton("Seguir", "http://127.0.0.1:8080/t/MQ.abc")
+            ),
+            "must be a public URL, not localhost": lambda: client.send_message(
+                WA_ANA, "Sigue", buttons=URLButton("Seguir", "http://localhost:8080/t/MQ.abc")
+            ),
+            "must be a public URL, not 192.168.1.5": lambda: client.send_message(
+                WA_ANA, "Sigue", buttons=URLButton("Seguir", "https://192.168.1.5/t/MQ.abc")
             ),
             "Footer text length invalid": lambda: client.send_message(
                 WA_ANA, "Paga", footer="f" * 61, buttons=URLButton("Pagar", PAGE)

@@ -17,6 +17,7 @@ from tests.conftest import MERCHANT
 from tests.e2e.payment_links_harness import (
     TG_ADMIN,
     TelegramPayments,
+    as_read,
     details,
     paid_rows,
     telegram_card_order,
@@ -31,6 +32,13 @@ pytestmark = pytest.mark.sqlite_only  # the journeys, not the store: see tests/c
 ANA = 5001
 TOTAL = "$328.00 MXN"  # a red cap (229.00) and standard shipping (99.00)
 PAID = "✅ Recibimos tu pago del pedido {code}. ¡Gracias!"
+
+
+async def paid_notice(pay: TelegramPayments, code: str) -> str:
+    """The payment-received notice as Ana reads it."""
+    return await as_read(pay.shop, code, PAID.format(code=code))
+
+
 COMPLETED = "checkout.session.completed"
 
 
@@ -81,7 +89,7 @@ async def test_a_card_paid_on_stripes_checkout_page_confirms_the_order_once(demo
         assert await pay.stripe.send_event(COMPLETED, session_id, pay.webhook, signed=False) == 401
         await pay.tg.outbox()
         assert (await details(pay.shop, code)).order.status == "pending_payment"
-        assert PAID.format(code=code) not in texts(ana)
+        assert await paid_notice(pay, code) not in texts(ana)
         # Stripe delivers the real event twice.
         assert await pay.stripe.send_event(COMPLETED, session_id, pay.webhook) == 200
         assert await pay.stripe.send_event(COMPLETED, session_id, pay.webhook) == 200
@@ -93,7 +101,7 @@ async def test_a_card_paid_on_stripes_checkout_page_confirms_the_order_once(demo
         ]  # one payment row: the repeats recorded nothing, not even as a second charge
         assert found.order.status == "confirmed"
         assert [e.kind for e in found.timeline].count("paid") == 1
-        assert texts(ana).count(PAID.format(code=code)) == 1
+        assert texts(ana).count(await paid_notice(pay, code)) == 1
         online = [t for t in texts(admin) if "se pagó en línea" in t]
         assert online == [
             f"💳 El pedido {code} se pagó en línea: {TOTAL} (Stripe). Ahora está confirmado."
@@ -136,7 +144,7 @@ async def test_an_oxxo_voucher_keeps_the_order_waiting_past_its_reservation_unti
         assert await pay.stripe.send_event(event, session_id, pay.webhook) == 200
         await pay.tg.outbox()
         assert (await details(pay.shop, code)).order.status == "confirmed"
-        assert texts(ana)[-1] == PAID.format(code=code)
+        assert texts(ana)[-1] == await paid_notice(pay, code)
 
 
 async def test_a_declined_card_is_told_and_try_again_brings_back_the_open_page(demo_shop, clock):
@@ -189,7 +197,7 @@ async def test_a_payment_on_the_still_open_page_after_the_order_expired_revives_
         assert found.order.status == "confirmed"
         assert paid_rows(found) == [f"stripe:{intent}"]
         assert (await catalog.get_product(demo_shop, sku="GOR-ROJA")).reserved == cap.reserved
-        assert texts(ana).count(PAID.format(code=code)) == 1
+        assert texts(ana).count(await paid_notice(pay, code)) == 1
         [late] = [t for t in texts(TelegramUser(pay.tg, TG_ADMIN)) if "se pagó en línea" in t]
         assert "Había vencido sin pago: sus productos se apartaron de nuevo." in late
         assert pay.stripe.refunds == {}
@@ -261,7 +269,7 @@ async def test_a_lost_event_is_made_up_for_by_the_reconciliation(demo_shop, cloc
         found = await details(pay.shop, code)
         assert found.order.status == "confirmed"
         assert paid_rows(found) == [f"stripe:{intent}"]
-        assert texts(ana).count(PAID.format(code=code)) == 1
+        assert texts(ana).count(await paid_notice(pay, code)) == 1
         assert pay.stripe.events_sent == []
 
 

@@ -9,12 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from core.services import catalog, expiry, inventory, payment_links
+from core.services import catalog, expiry, inventory, payment_links, web
 from core.services.provider_refunds import send_due_refunds
 from tests.conftest import MERCHANT, buy, new_buyer
 from tests.e2e.payment_links_harness import (
     WA_ADMIN,
     WhatsAppPayments,
+    as_read,
     cta_links,
     details,
     paid_rows,
@@ -29,6 +30,11 @@ pytestmark = pytest.mark.sqlite_only  # the journeys, not the store: see tests/c
 ANA = "5215512345678"
 TOTAL = "$248.50 MXN"  # a lavender candle (149.50) and standard shipping (99.00)
 PAID = "✅ Recibimos tu pago del pedido {code}. ¡Gracias!"
+
+
+async def paid_notice(pay: WhatsAppPayments, code: str) -> str:
+    """The payment-received notice as Ana reads it."""
+    return await as_read(pay.shop, code, PAID.format(code=code))
 
 
 async def ana_orders(pay: WhatsAppPayments) -> tuple[WhatsAppUser, WhatsAppUser, str, str]:
@@ -79,7 +85,7 @@ async def test_a_card_paid_through_the_mercado_pago_link_confirms_the_order_once
         assert await pay.mp.notify(payment_id, secret="someone-elses-secret") == 401
         await pay.wa.outbox()
         assert (await details(pay.shop, code)).order.status == "pending_payment"
-        assert PAID.format(code=code) not in read(pay, ANA)
+        assert await paid_notice(pay, code) not in read(pay, ANA)
         # Mercado Pago delivers the real notice twice.
         assert await pay.mp.notify(payment_id) == 200
         assert await pay.mp.notify(payment_id) == 200
@@ -91,7 +97,7 @@ async def test_a_card_paid_through_the_mercado_pago_link_confirms_the_order_once
         ]  # one payment row: the repeats recorded nothing, not even as a second charge
         assert found.order.status == "confirmed"
         assert [e.kind for e in found.timeline].count("paid") == 1
-        assert read(pay, ANA).count(PAID.format(code=code)) == 1
+        assert read(pay, ANA).count(await paid_notice(pay, code)) == 1
         online = [t for t in read(pay, WA_ADMIN) if "se pagó en línea" in t]
         assert online == [
             f"💳 El pedido {code} se pagó en línea: {TOTAL} (Mercado Pago). Ahora está confirmado."
@@ -150,6 +156,8 @@ async def test_an_oxxo_voucher_holds_the_items_until_its_deadline_and_its_cash_p
         # Outside WhatsApp's 24-hour window the news goes as the approved template.
         news = pay.wa.double.last_sent(ANA)["template"]["components"][0]["parameters"][0]
         assert PAID.format(code=code) in news["text"]
+        # A template has no button for it: the tracking page is written out at its end.
+        assert news["text"].endswith(f"Seguir en línea: {await web.tracking_url(pay.shop, code)}")
 
 
 async def test_a_declined_card_is_told_with_a_try_again_button_that_brings_the_link_back(
@@ -162,10 +170,11 @@ async def test_a_declined_card_is_told_with_a_try_again_button_that_brings_the_l
         assert await pay.mp.notify(declined) == 200
         await pay.wa.outbox()
 
-        assert (
+        told = (
             f"Tu pago del pedido {code} no se completó y no se te cobró nada. Puedes "
-            "intentarlo de nuevo, con otra tarjeta u otro método." in read(pay, ANA)
+            "intentarlo de nuevo, con otra tarjeta u otro método."
         )
+        assert await as_read(pay.shop, code, told) in read(pay, ANA)
         found = await details(pay.shop, code)
         assert found.order.status == "pending_payment" and not found.paid
         assert "payment_rejected" in [e.kind for e in found.timeline]
@@ -178,7 +187,7 @@ async def test_a_declined_card_is_told_with_a_try_again_button_that_brings_the_l
         paid = pay.mp.customer_pays(pref_id, method="master")  # another card: approved
         assert await pay.mp.notify(paid) == 200
         await pay.wa.outbox()
-        assert PAID.format(code=code) in read(pay, ANA)
+        assert await paid_notice(pay, code) in read(pay, ANA)
         assert paid_rows(await details(pay.shop, code)) == [f"mercadopago:{paid}"]
 
 
@@ -205,7 +214,7 @@ async def test_a_payment_whose_notice_lands_after_the_order_expired_revives_the_
         assert found.order.status == "confirmed"
         assert paid_rows(found) == [f"mercadopago:{payment_id}"]
         assert (await catalog.get_product(demo_shop, sku="VELA-LAV")).reserved == before.reserved
-        assert read(pay, ANA).count(PAID.format(code=code)) == 1
+        assert read(pay, ANA).count(await paid_notice(pay, code)) == 1
         late = [t for t in read(pay, WA_ADMIN) if "se pagó en línea" in t]
         assert len(late) == 1 and f"El pedido {code} se pagó en línea" in late[0]
         assert "Había vencido sin pago: sus productos se apartaron de nuevo." in late[0]
@@ -244,7 +253,7 @@ async def test_a_late_payment_for_items_sold_meanwhile_is_refunded_through_merca
             "y sus productos ya no están disponibles" in t
             for t in read(pay, ANA)
         )
-        assert PAID.format(code=code) not in read(pay, ANA)
+        assert await paid_notice(pay, code) not in read(pay, ANA)
         told = [
             t for t in read(pay, WA_ADMIN) if f"Llegó un pago de {TOTAL} del pedido {code}" in t
         ]
@@ -290,7 +299,7 @@ async def test_a_payment_whose_notice_never_came_is_found_by_the_reconciliation(
         found = await details(pay.shop, code)
         assert found.order.status == "confirmed"
         assert paid_rows(found) == [f"mercadopago:{payment_id}"]
-        assert read(pay, ANA).count(PAID.format(code=code)) == 1
+        assert read(pay, ANA).count(await paid_notice(pay, code)) == 1
         assert pay.mp.notices == []
 
 

@@ -93,7 +93,8 @@ class WhatsAppUser:
 
 
 @asynccontextmanager
-async def whatsapp_shop(shop: Shop, **double_options):
+async def whatsapp_shop(shop: Shop, *, public_url: str = "", **double_options):
+    """public_url: PUBLIC_URL (none: the web app's pages are on 127.0.0.1)."""
     from tests.conftest import test_channels, test_settings
 
     clock = VirtualClock()
@@ -102,7 +103,7 @@ async def whatsapp_shop(shop: Shop, **double_options):
     ) as double:
         sock = bound_socket()
         port = sock.getsockname()[1]
-        settings = test_settings(str(shop.db.url), port=port)
+        settings = test_settings(str(shop.db.url), port=port, public_url=public_url)
         channels = test_channels(
             whatsapp_phone_id=double.phone_id,
             whatsapp_token=double.token,

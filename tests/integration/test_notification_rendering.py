@@ -45,6 +45,7 @@ from core.services import (
     webhooks,
 )
 from core.services.context import Shop
+from core.services.web import tracked_order
 from handlers.notifications import has_renderer, render_message
 from handlers.types import Reply
 from tests.conftest import ADDRESS, MERCHANT, Buyer, add_product, buy, new_buyer
@@ -298,6 +299,36 @@ async def test_every_message_reads_right_in_spanish_and_english(shop, told):
         if [r.text for r in es] == [r.text for r in en]:
             problems.append(f"{row.recipient} {row.kind}: the same in both languages")
     assert not problems, "\n".join(problems)
+
+
+# A customer's news that is not about where their order is: a return's or a support
+# case's (the order's page shows the order, not the return).
+NOT_THE_ORDERS_NEWS = re.compile(r"return_.*|support_.*")
+TRACKING_PAGE = re.compile(r"https?://[^\s/]+/t/([\w.-]+)")
+
+
+def pages(replies: list[Reply]) -> list[str]:
+    """The tokens of the tracking pages the replies link: as a link or in the text."""
+    linked = [reply.link.url for reply in replies if reply.link is not None]
+    return TRACKING_PAGE.findall("\n".join([*linked, *(reply.text for reply in replies)]))
+
+
+@pytest.mark.expects_error(TOLD_ERRORS)
+async def test_an_orders_news_to_its_customer_links_its_page_and_nothing_else_does(shop, told):
+    wrong = []
+    for row in told:
+        replies = await render_message(shop, row)
+        ordered = [(await tracked_order(shop, token)) for token in pages(replies)]
+        codes = [found.order.code if found else "a page of no order" for found in ordered]
+        about_the_order = (
+            row.recipient == CUSTOMER
+            and "code" in row.payload
+            and not NOT_THE_ORDERS_NEWS.fullmatch(row.kind)
+        )
+        expected = [row.payload["code"]] if about_the_order else []
+        if codes != expected:
+            wrong.append(f"{row.recipient} {row.kind}: {codes}, not {expected}")
+    assert not wrong, "\n".join(wrong)
 
 
 def misread(row: PendingMessage, replies: list[Reply], locale: str) -> list[str]:
