@@ -4,8 +4,9 @@ Chromium driven by Playwright (the Debian package: scripts/ensure_chromium.py).
 One server per pytest process (so one per xdist worker), started the first time a
 browser test there needs it: a thread with its own event loop runs `runner.serve`, the
 same code `pedidos serve` runs, on a SQLite file migrated and seeded with the demo shop.
-Each test gets a fresh Chromium (a browser belongs to the test's event loop) and its own
-browser contexts, so every test is a new visitor with a new web chat session.
+One Chromium per process too, on the browser tests' own event loop (loop_scope
+"session"); each test opens its own browser contexts, so every test is a new visitor
+with a new web chat session.
 
 The admin acts as a shop's own software does: the REST API, with a key of every scope.
 """
