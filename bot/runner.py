@@ -63,8 +63,8 @@ async def reconcile_forever(shop: Shop) -> None:
 
 async def forget_forever(shop: Shop) -> None:
     """Every hour: handled updates older than INBOX_KEEP_DAYS are deleted, and so are
-    abandoned conversations and updates never handled older than
-    ABANDONED_DATA_KEEP_DAYS."""
+    abandoned conversations, updates never handled and the web chat's messages and
+    files older than ABANDONED_DATA_KEEP_DAYS."""
     while True:
         try:
             forgotten = await inbox.forget_handled(shop)
@@ -77,10 +77,13 @@ async def forget_forever(shop: Shop) -> None:
             await api_keys.forget_old_answers(shop)  # Idempotency-Key answers past a day
             if abandoned.total:
                 log.info(
-                    "deleted abandoned data: %d conversations, %d menus, %d unhandled updates",
+                    "deleted abandoned data: %d conversations, %d menus, %d unhandled "
+                    "updates, %d web chat messages, %d web chat files",
                     abandoned.conversations,
                     abandoned.menus,
                     abandoned.updates,
+                    abandoned.web_messages,
+                    abandoned.web_files,
                 )
         except Exception:
             log.exception("deleting abandoned data failed; trying again later")

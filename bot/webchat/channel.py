@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -26,7 +26,7 @@ from bot.metrics import DUPLICATE, updates_of
 from bot.webchat import CAPABILITIES
 from bot.webchat.render import body_of, shows_anything
 from bot.webchat.settings import WebChatSettings
-from core.domain.web_chat import INCOMING, OUTGOING, WebFile
+from core.domain.web_chat import CHANNEL, INCOMING, OUTGOING, WebFile
 from core.services import inbox, web
 from core.services.context import Shop
 from handlers.conversation import Conversation
@@ -36,7 +36,7 @@ from handlers.types import Incoming, Reply
 
 log = logging.getLogger("pedidos.webchat")
 
-CHANNEL = "web"
+FAREWELLS_KEPT = 100
 
 
 class Wakeups:
@@ -77,6 +77,12 @@ class WebChatLive:
         self.wakeups = Wakeups()
         self.stopping = asyncio.Event()  # the runner's stop (WebChat.start): streams end
         self.metrics = updates_of(shop)  # /metrics counts each message by outcome
+        # Per client address, the visitors it starts (a session starts with its first
+        # post): WEB_CHAT_NEW_SESSIONS_PER_MINUTE at once, then that rate.
+        per_minute = settings.web_chat_new_sessions_per_minute
+        self.new_sessions = IncomingLimiter(per_minute, per_minute)
+        # The answer to a "forget me" (stored nowhere), for the post that asked.
+        self.farewells: OrderedDict[str, str] = OrderedDict()
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -99,8 +105,10 @@ class WebChatLive:
     async def _handle_stored(self, event: dict) -> None:
         if not event.get("person"):
             return  # emptied when the person asked to be forgotten: nothing to answer
+        visitor = str(event["person"])
+        if event.get("opened") and await web.last_message_id(self.shop, visitor):
+            return  # the page that asked was greeted already (another tab's post)
         with self.metrics.handling(CHANNEL):  # timed, and counted with its outcome
-            visitor = str(event["person"])
             incoming = Incoming(
                 CHANNEL,
                 visitor,
@@ -111,14 +119,32 @@ class WebChatLive:
                 opened=bool(event.get("opened")),
             )
             said = str(event.get("shown") or event.get("text") or "")
+            known = await web.visitor_known(self.shop, CHANNEL, visitor)
             replies = await self.conversation.handle(incoming)
             bodies, files = await self._bodies(visitor, replies)
+            if known and not await web.visitor_known(self.shop, CHANNEL, visitor):
+                # They were forgotten in this turn, their transcript with the rest:
+                # nothing of it is written again. The page that asked shows the answer.
+                self._farewell(visitor, bodies)
+                return
             if not incoming.opened:  # the visitor's own words first, with their answer
                 mine: dict = {"text": said}
                 if incoming.payload is not None:
                     mine["pressed"] = True
                 bodies.insert(0, (INCOMING, mine))
             await self._record(visitor, bodies, files)
+
+    def _farewell(self, visitor: str, bodies: list[tuple[str, dict]]) -> None:
+        words = "\n\n".join(str(body.get("text") or "") for _way, body in bodies).strip()
+        self.farewells.pop(visitor, None)
+        self.farewells[visitor] = words
+        while len(self.farewells) > FAREWELLS_KEPT:  # one no post came for (a recovery)
+            self.farewells.popitem(last=False)
+
+    def farewell(self, visitor: str) -> str | None:
+        """The answer to the visitor's "forget me", once: None if they were not just
+        forgotten."""
+        return self.farewells.pop(visitor, None)
 
     # -- sending -----------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The web chat's settings (WEB_CHAT, WEB_CHAT_EMBED_ORIGINS, WEB_CHAT_PER_MINUTE,
-WEB_CHAT_BURST)."""
+WEB_CHAT_BURST, WEB_CHAT_NEW_SESSIONS_PER_MINUTE)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ class WebChatSettings(ChannelSettings):
     # WEB_CHAT_PER_MINUTE; faster, the visitor is asked to slow down and nothing is handled.
     web_chat_per_minute: int = Field(default=60, ge=1, le=6000)
     web_chat_burst: int = Field(default=20, ge=1, le=10_000)
+    # New visitors per client address (per worker): a session starts with its first
+    # post, and beyond this many a minute (at once, then one every 60/N seconds) that
+    # post is asked to slow down and nothing is stored, so one address cannot mint
+    # visitors without end (nor dodge the per-session limit with fresh cookies).
+    web_chat_new_sessions_per_minute: int = Field(default=30, ge=1, le=6000)
 
     @field_validator("web_chat_embed_origins", mode="before")
     @classmethod

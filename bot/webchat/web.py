@@ -1,8 +1,10 @@
 """The web chat's routes on the web app:
 
-- GET /chat: the page, with the transcript so far (a first visit is greeted);
-- POST /chat/send: a typed message or a pressed button (a form post: 303 back to the
-  page; with `Accept: application/json`, the new rows' HTML);
+- GET /chat: the page, with the transcript so far. It stores nothing: someone new gets
+  a signed cookie and an empty chat, greeted at their first post (chat.js posts
+  "opened" at once; without JavaScript, the Start button or a typed message);
+- POST /chat/send: a typed message, a pressed button or the chat opened (a form post:
+  303 back to the page; with `Accept: application/json`, the new rows' HTML);
 - GET /chat/events: the new rows as Server-Sent Events (the shop's news arrive live);
 - GET /chat/files/{id}: a document the visitor's own chat offered;
 - GET /chat/embed.js: the script a shop puts on its site for a floating chat box.
@@ -120,12 +122,9 @@ def chat_router(live: WebChatLive | None, settings: WebChatSettings) -> APIRoute
         found = await sessions()
         embed = request.query_params.get("embed") == "1"
         # No cookie, or one not signed by us: someone new, known from now on by the
-        # cookie this page sets.
+        # cookie this page sets. Nothing is stored until they post (a crawler's visit
+        # leaves no trace).
         visitor = found.visitor(request) or new_visitor()
-        if await web.last_message_id(live.shop, visitor) == 0:
-            # A first visit: the shop says hello (once, however many tabs open at once).
-            event = {"person": visitor, "opened": True, "locale": accepted_locale(request)}
-            await live.receive(visitor, "opened", event)
         return await screen(request, visitor, embed)
 
     @router.post("/chat/send")
@@ -159,6 +158,16 @@ def chat_router(live: WebChatLive | None, settings: WebChatSettings) -> APIRoute
                 request, visitor, embed, notice=words, typed=kept, status_code=status_code
             )
 
+        if not await web.visitor_known(live.shop, CHANNEL, visitor):
+            # A new session's first post: one address starts only so many a minute.
+            client = request.client.host if request.client else ""
+            if live.new_sessions.check(CHANNEL, client) is not Verdict.HANDLE:
+                wait = max(1, round(live.new_sessions.seconds_to_next(CHANNEL, client)))
+                return await notice(
+                    _("You're sending messages very fast. Wait a moment, then try again."),
+                    429,
+                    **{"Retry-After": str(wait)},
+                )
         if live.limiter.check(CHANNEL, visitor) is not Verdict.HANDLE:
             wait = max(1, round(live.limiter.seconds_to_next(CHANNEL, visitor)))
             return await notice(
@@ -167,7 +176,12 @@ def chat_router(live: WebChatLive | None, settings: WebChatSettings) -> APIRoute
                 **{"Retry-After": str(wait)},
             )
         event: dict = {"person": visitor, "locale": accepted_locale(request)}
-        if payload is not None:
+        if form.get("opened") == "1":
+            # The chat opened on an empty transcript: the shop says hello (once, however
+            # many tabs ask: the channel greets only an empty transcript).
+            event["opened"] = True
+            said = "opened"
+        elif payload is not None:
             payload = payload if len(payload) <= MAX_PAYLOAD else ""  # a stale button then
             rows = await web.transcript(live.shop, visitor)
             event |= {"payload": payload, "shown": button_label(rows, payload) or "…"}
@@ -190,6 +204,12 @@ def chat_router(live: WebChatLive | None, settings: WebChatSettings) -> APIRoute
         key = given if CLIENT_ID.fullmatch(given) else client_id()
         digest = hashlib.sha256(said.encode()).hexdigest()[:16]
         await live.receive(visitor, f"{key}:{digest}", event)
+        farewell = live.farewell(visitor)
+        if farewell is not None:
+            # Forgotten: the transcript is gone, and the answer is shown, not kept.
+            if wants_json:
+                return JSONResponse({"notice": farewell, "messages": [], "forgotten": True})
+            return await screen(request, visitor, embed, notice=farewell)
         if wants_json:
             after = whole(form.get("after"))
             rows = await web.transcript(live.shop, visitor, after=after)

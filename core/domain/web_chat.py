@@ -6,6 +6,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+# The channel whose user ids the transcript and files are kept under (a visitor's id,
+# the customer's external_id): forgetting the customer deletes them.
+CHANNEL = "web"
 INCOMING = "in"  # the visitor wrote it
 OUTGOING = "out"  # the shop answered, or sent it later (the outbox)
 # The conversation a page shows when it opens: the latest messages.

@@ -1,6 +1,7 @@
 """Personal data nobody needs any more, deleted after ABANDONED_DATA_KEEP_DAYS: the
 conversations untouched that long (a checkout left half-way holds the name, phone and
-address typed so far), the menus last offered then, and updates never handled."""
+address typed so far), the menus last offered then, updates never handled, and the web
+chat's messages and documents written before then."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ class Deleted:
     conversations: int = 0
     menus: int = 0
     updates: int = 0
+    web_messages: int = 0
+    web_files: int = 0
 
     @property
     def total(self) -> int:
-        return self.conversations + self.menus + self.updates
+        return self.conversations + self.menus + self.updates + self.web_messages + self.web_files
 
 
 Batch = Callable[[SqlPrivacyRepository, datetime, int], Awaitable[int]]
@@ -47,4 +50,8 @@ async def forget_abandoned(shop: Shop, batch: int = 1000) -> Deleted:
         ),
         menus=await _in_batches(shop, before, SqlPrivacyRepository.forget_stale_menus, batch),
         updates=await _in_batches(shop, before, SqlPrivacyRepository.forget_unhandled, batch),
+        web_messages=await _in_batches(
+            shop, before, SqlPrivacyRepository.forget_old_web_messages, batch
+        ),
+        web_files=await _in_batches(shop, before, SqlPrivacyRepository.forget_old_web_files, batch),
     )

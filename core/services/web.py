@@ -8,7 +8,7 @@ import secrets
 from core.domain.actors import SYSTEM
 from core.domain.customers import Customer
 from core.domain.orders import Order
-from core.domain.tracking_links import link_expired, order_id_of, tracking_token
+from core.domain.tracking_links import key_of, link_expired, new_tracking_key, tracking_token
 from core.domain.web_chat import TRANSCRIPT_SIZE, WebFile, WebMessage
 from core.services.context import Shop
 from core.services.orders import OrderDetails, order_details
@@ -33,20 +33,26 @@ async def tracking_url(shop: Shop, code: str) -> str | None:
     """The order's tracking page (None for an order that is not there)."""
     async with shop.uow(write=False) as uow:
         order = await uow.orders.get(code=code)
+        key = await uow.web.tracking_key(order.id) if order is not None else None
     if order is None:
         return None
-    token = tracking_token(await web_secret(shop), order.id)
+    if key is None:  # its first link: a write, once per order
+        async with shop.uow() as uow:
+            key = await uow.web.add_tracking_key(order.id, new_tracking_key(), shop.now())
+            await uow.commit(shop.now())
+    token = tracking_token(await web_secret(shop), key)
     return f"{shop.settings.web_address()}/t/{token}"
 
 
 async def tracked_order(shop: Shop, token: str) -> OrderDetails | None:
     """The order a tracking token names; None for a wrong token, or a finished order's
     past TRACKING_LINK_DAYS."""
-    order_id = order_id_of(await web_secret(shop), token)
-    if order_id is None:
+    key = key_of(await web_secret(shop), token)
+    if key is None:
         return None
     async with shop.uow(write=False) as uow:
-        order = await uow.orders.get(order_id=order_id)
+        order_id = await uow.web.order_id_for_key(key)
+        order = await uow.orders.get(order_id=order_id) if order_id is not None else None
     if order is None or link_expired(
         order.status, order.updated_at, shop.now(), shop.settings.tracking_link_days
     ):
@@ -103,6 +109,13 @@ async def visitor_locale(shop: Shop, channel: str, user_id: str) -> str:
     async with shop.uow(write=False) as uow:
         found = await uow.customers.find(channel, user_id)
     return found.locale if found is not None else ""
+
+
+async def visitor_known(shop: Shop, channel: str, user_id: str) -> bool:
+    """Whether the visitor was met (their first message made them a customer); False
+    for someone new, and for someone forgotten since."""
+    async with shop.uow(write=False) as uow:
+        return await uow.customers.find(channel, user_id) is not None
 
 
 async def record_rows(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.customers import FORGOTTEN_CHANNEL
 from core.domain.outbox import ADMIN
+from core.domain.web_chat import CHANNEL as WEB_CHAT
 from core.store.housekeeping import delete_oldest
 from core.store.tables import (
     addresses,
@@ -31,6 +32,8 @@ from core.store.tables import (
     person_aliases,
     return_requests,
     support_cases,
+    web_files,
+    web_messages,
 )
 
 # Keys of an order event's data that may hold a person's own words, files or places: a
@@ -107,8 +110,12 @@ class SqlPrivacyRepository:
         usual housekeeping deletes them (INBOX_KEEP_DAYS). With handled_at, those not
         handled yet count as handled then (nothing is left to handle); without it (the
         person's own "yes, forget me" is being handled) the chat marks them after its
-        answers, as it marks every update."""
+        answers, as it marks every update. A web chat visitor's transcript and the
+        documents it offered (the name, phone and address they typed) go too."""
         v, m, r, i = conversations.c, channel_menus.c, message_refs.c, inbox.c
+        if channel == WEB_CHAT:
+            await self.conn.execute(delete(web_messages).where(web_messages.c.user_id == user_id))
+            await self.conn.execute(delete(web_files).where(web_files.c.user_id == user_id))
         await self.conn.execute(
             delete(conversations).where(v.channel == channel, v.user_id == user_id)
         )
@@ -234,6 +241,20 @@ class SqlPrivacyRepository:
         return await delete_oldest(
             self.conn, channel_menus, m.updated_at, limit, m.updated_at < before
         )
+
+    async def forget_old_web_messages(self, before: datetime, limit: int) -> int:
+        """The web chat's transcript rows written before then (a visitor's name, phone
+        and address among them); a visitor's page shows what is younger."""
+        w = web_messages.c
+        return await delete_oldest(
+            self.conn, web_messages, w.created_at, limit, w.created_at < before
+        )
+
+    async def forget_old_web_files(self, before: datetime, limit: int) -> int:
+        """The documents the web chat offered before then (a receipt, a label, a copy
+        of the person's data): asked for again, they are made again."""
+        f = web_files.c
+        return await delete_oldest(self.conn, web_files, f.created_at, limit, f.created_at < before)
 
     async def forget_unhandled(self, received_before: datetime, limit: int) -> int:
         """Updates received before then and never handled: a running channel handles

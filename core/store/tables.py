@@ -682,6 +682,16 @@ app_secrets = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+# Each order's tracking-link key (core/domain/tracking_links.py): random, so a link
+# tells nothing about the order or how many there are; made when first needed.
+tracking_links = Table(
+    "tracking_links",
+    metadata,
+    Column("order_id", ForeignKey("orders.id"), primary_key=True),
+    Column("key", String(32), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 # The web chat's transcript: what a visitor wrote ("in") and what the shop answered or
 # sent later ("out"), so the page shows the conversation again when it is opened, and
 # a worker's news reach a page another worker serves. user_id is the visitor's session.
@@ -692,7 +702,8 @@ web_messages = Table(
     Column("user_id", String(64), nullable=False),
     Column("direction", String(3), nullable=False),  # "in" or "out"
     Column("body", JSON, nullable=False),  # text, buttons, image, link, document
-    Column("created_at", UtcDateTime, nullable=False),
+    # Deleted after ABANDONED_DATA_KEEP_DAYS, the oldest first (core/services/retention.py).
+    Column("created_at", UtcDateTime, nullable=False, index=True),
     Index("ix_web_messages_user", "user_id", "id"),
 )
 
@@ -706,5 +717,5 @@ web_files = Table(
     Column("filename", String(200), nullable=False),
     Column("mime_type", String(100), nullable=False),
     Column("content", LargeBinary, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),  # retention
 )

@@ -1,14 +1,19 @@
 """The web chat (bot/webchat/) over real HTTP: the web app on a real uvicorn server on a
 free port, the real conversation on the demo shop's SQLite file. A visitor is a browser
 without JavaScript's help: an httpx client keeping its cookies, posting the page's forms
-(as chat.js does, asking for JSON) and reading the live stream."""
+(as chat.js does, asking for JSON; and as it does, asking an empty chat to open) and
+reading the live stream."""
 
 from __future__ import annotations
 
 import asyncio
 import html
 import json
+import os
 import re
+import secrets
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -16,15 +21,17 @@ import httpx
 import pytest
 import uvicorn
 from itsdangerous import URLSafeSerializer
+from sqlalchemy import Table, func, select
 
 from bot.dispatcher import OutboxDispatcher
 from bot.web import create_app
 from bot.webchat import WebChat
 from bot.webchat.channel import WebChatLive
 from bot.webchat.session import COOKIE
-from core.services import orders, web
+from core.services import orders, retention, web
 from core.services.context import Shop
 from core.services.demo import seed_demo
+from core.store.tables import customers, inbox, metadata, web_files, web_messages
 from tests.conftest import MERCHANT
 
 pytestmark = pytest.mark.sqlite_only  # a channel's test: the store's own run on both
@@ -105,7 +112,9 @@ class Visitor:
     def after(self) -> int:
         return max(self.rows, default=0)
 
-    async def opens(self, path: str = "/chat") -> httpx.Response:
+    async def opens(self, path: str = "/chat", *, script: bool = True) -> httpx.Response:
+        """The page; on an empty chat, as chat.js does, the post that opens it (the
+        shop's greeting) unless script=False (a browser without JavaScript)."""
         page = await self.client.get(path)
         assert page.status_code == 200, page.text
         self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
@@ -113,6 +122,8 @@ class Visitor:
             int(number): row
             for number, row in re.findall(r'(?s)<li [^>]*data-id="(\d+)">(.*?)</li>', page.text)
         }
+        if script and 'id="start"' in page.text:
+            await self.send(opened="1", client_id=secrets.token_urlsafe(12))
         return page
 
     def screen(self) -> str:
@@ -330,8 +341,8 @@ async def test_empty_and_huge_messages_are_answered_and_not_handled(served, visi
 async def test_a_session_posting_too_fast_is_told_to_slow_down_and_not_handled(demo):
     async for running in serve(demo, web_chat_burst=3, web_chat_per_minute=1):
         fast = Visitor(running.url)
-        await fast.opens()
-        for _ in range(3):
+        await fast.opens()  # the post opening the chat is the burst's first
+        for _ in range(2):
             assert "Catalog" in await fast.says("menu")
         before = await web.last_message_id(demo, visitor_id(fast))
         refused = await fast.post(text="menu")
@@ -469,7 +480,7 @@ async def test_published_over_https_the_cookie_follows_the_chat_into_a_shops_fra
     published = Shop(demo.db, settings, clock=demo.clock, channels=demo.channels)
     async for running in serve(published):
         person = Visitor(running.url)
-        page = await person.opens("/chat?embed=1")
+        page = await person.opens("/chat?embed=1", script=False)
         cookie = page.headers["set-cookie"]
         for attribute in ("HttpOnly", "SameSite=None", "Secure", "Partitioned"):
             assert f"; {attribute}" in cookie
@@ -501,3 +512,225 @@ def visitor_id(visitor: Visitor) -> str:
     """The visitor id inside the signed cookie (the channel's user id)."""
     _valid, value = URLSafeSerializer("").loads_unsafe(visitor.client.cookies[COOKIE])
     return str(value)
+
+
+# -- sessions start with a post; forgetting and retention reach the transcript ----------
+
+NAME, PHONE, STREET = "Ana López", "+52 55 1234 5678", "Av. Reforma 222"  # check_out's
+
+
+async def count(shop: Shop, table: Table, **where: str) -> int:
+    query = select(func.count()).select_from(table)
+    for column, value in where.items():
+        query = query.where(table.c[column] == value)
+    async with shop.uow(write=False) as uow:
+        return int((await uow.conn.execute(query)).scalar_one())
+
+
+async def visitors_stored(shop: Shop) -> dict[str, int]:
+    return {t.name: await count(shop, t) for t in (customers, inbox, web_messages, web_files)}
+
+
+async def everything_stored(shop: Shop) -> str:
+    """Every row of every table, as text."""
+    rows = []
+    async with shop.uow(write=False) as uow:
+        for table in metadata.sorted_tables:
+            found = await uow.conn.execute(table.select())
+            rows += [f"{table.name}: {tuple(row)}" for row in found]
+    return "\n".join(rows)
+
+
+def shows_an_empty_chat(page: httpx.Response) -> bool:
+    """No message, and the welcome with its Start button (what a browser without
+    JavaScript shows before the first post)."""
+    return (
+        'data-id="' not in page.text
+        and "Chat with Tienda Demo" in plain(page.text)
+        and re.search(r'<input type="hidden" name="opened" value="1">', page.text) is not None
+        and '<button type="submit" class="primary">Start</button>' in page.text
+    )
+
+
+async def test_opening_the_page_stores_nothing_and_the_first_post_greets(served):
+    before = await visitors_stored(served.shop)
+    crawler = httpx.AsyncClient(base_url=served.url)
+    for _ in range(5):  # cookie-less hits: a new session each, and nothing kept
+        assert (await crawler.get("/chat")).status_code == 200
+        crawler.cookies.clear()
+    await crawler.aclose()
+    ana = Visitor(served.url)
+    page = await ana.opens(script=False)
+    assert COOKIE in page.cookies
+    assert shows_an_empty_chat(page)
+    assert '<label for="message" class="visually-hidden">Message</label>' in page.text
+    assert await visitors_stored(served.shop) == before
+
+    # Without JavaScript: Start is a form post, and back at the page the shop says hello.
+    start = re.search(r'(?s)<form id="start-form".*?</form>', page.text).group()
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', start))
+    started = await ana.client.post("/chat/send", data=fields)
+    assert started.status_code == 303
+    greeted = await ana.opens()
+    assert "Welcome to Tienda Demo" in ana.screen()
+    assert 'id="start"' not in greeted.text
+    again = await ana.client.post("/chat/send", data=fields)  # the same form, resent
+    assert again.status_code == 303
+    assert sum(1 for row in ana.rows.values() if "Welcome to" in row) == 1
+
+    # Two tabs of someone new open the chat at once: both show the one greeting.
+    bea = Visitor(served.url, "es")
+    await bea.opens(script=False)
+    first, second = await asyncio.gather(
+        bea.post(opened="1", client_id="tab-1"), bea.post(opened="1", client_id="tab-2")
+    )
+    for answer in (first, second):
+        assert answer.status_code == 200
+        assert "Te damos la bienvenida a Tienda Demo" in plain(
+            " ".join(row["html"] for row in answer.json()["messages"])
+        )
+    assert len(await web.transcript(served.shop, visitor_id(bea))) == 1
+
+    # A first message typed without pressing Start is answered (a hello, greeted).
+    cy = Visitor(served.url)
+    await cy.opens(script=False)
+    assert "Welcome to Tienda Demo" in await cy.says("hola")
+    for person in (ana, bea, cy):
+        await person.close()
+
+
+async def test_one_address_starts_only_so_many_new_chats_a_minute(demo):
+    async for running in serve(demo, web_chat_new_sessions_per_minute=2):
+        first, second, third = (Visitor(running.url) for _ in range(3))
+        await first.opens()
+        await second.opens()
+        assert "Welcome to Tienda Demo" in first.screen() + second.screen()
+        before = await visitors_stored(demo)
+
+        await third.opens(script=False)
+        refused = await third.post(opened="1", client_id="one-too-many")
+        assert refused.status_code == 429
+        assert "sending messages very fast" in refused.json()["notice"]
+        assert int(refused.headers["retry-after"]) > 0
+        typed = await third.client.post("/chat/send", data={"csrf": third.csrf, "text": "hola"})
+        assert typed.status_code == 429  # without JavaScript: the page, with the notice
+        assert "sending messages very fast" in plain(typed.text)
+        assert 'value="hola"' in typed.text  # the words stay in the box
+        assert await visitors_stored(demo) == before  # nothing handled, nobody new
+
+        # The chats already started go on: the cap is on new ones only.
+        assert "Catalog" in await first.says("menu")
+        assert "Catalog" in await second.says("menu")
+        for person in (first, second, third):
+            await person.close()
+
+
+async def test_a_visitor_who_asks_to_be_forgotten_finds_an_empty_chat(served, visitor):
+    await visitor.opens()
+    await add_a_shirt(visitor)
+    code = await check_out(visitor)
+    await orders.cancel_order(served.shop, MERCHANT, code, "")  # nothing left in progress
+    assert "copy of everything Tienda Demo keeps about you" in await visitor.says("/mydata")
+    link = re.search(r'href="(/chat/files/[^"]+)"', visitor.rows[visitor.after]).group(1)
+    assert NAME in (await visitor.client.get(link)).text  # their data, in a file
+    me = visitor_id(visitor)
+    assert await count(served.shop, web_files, user_id=me) == 1
+    assert NAME in await everything_stored(served.shop)
+
+    assert "Erase your data?" in await visitor.says("forget me")
+    [yes] = [p for p, label in BUTTON.findall(visitor.rows[visitor.after]) if label == "Yes, erase"]
+    answer = await visitor.post(payload=html.unescape(yes), client_id="erase")
+    assert answer.status_code == 200
+    assert answer.json()["forgotten"] is True
+    assert answer.json()["messages"] == []  # shown once, kept nowhere
+    assert "Done: we erased your data." in answer.json()["notice"]
+
+    assert await web.transcript(served.shop, me) == []
+    assert await count(served.shop, web_files, user_id=me) == 0
+    assert (await visitor.client.get(link)).status_code == 404
+    stored = await everything_stored(served.shop)
+    assert [words for words in (NAME, PHONE, STREET) if words in stored] == []
+    page = await visitor.opens(script=False)
+    assert shows_an_empty_chat(page)
+    assert NAME not in page.text
+    await visitor.opens()  # the same browser later: a stranger, greeted afresh
+    assert "Welcome to Tienda Demo" in visitor.screen()
+    assert "Your cart is empty" in await visitor.presses("My cart")
+
+
+async def test_forgetting_without_javascript_answers_on_an_empty_page(served, visitor):
+    await visitor.opens()
+    await visitor.says(NAME)
+    await visitor.says("forget me")
+    [yes] = [p for p, label in BUTTON.findall(visitor.rows[visitor.after]) if label == "Yes, erase"]
+    page = await visitor.client.post(
+        "/chat/send", data={"csrf": visitor.csrf, "payload": html.unescape(yes)}
+    )
+    assert page.status_code == 200
+    assert "Done: we erased your data." in plain(page.text)  # the notice
+    assert shows_an_empty_chat(page)
+    assert await web.transcript(served.shop, visitor_id(visitor)) == []
+
+
+async def test_the_cli_forgets_a_web_chat_visitor_transcript_and_files(served, visitor, tmp_path):
+    await visitor.opens()
+    await add_a_shirt(visitor)
+    await visitor.presses("Check out")
+    await visitor.says(NAME)
+    await visitor.says(PHONE)
+    await visitor.says("/mydata")
+    link = re.search(r'href="(/chat/files/[^"]+)"', visitor.rows[visitor.after]).group(1)
+    async with served.shop.uow(write=False) as uow:
+        number = (await uow.customers.find("web", visitor_id(visitor))).id
+
+    forgotten = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot.cli", "customer", "forget", str(number), "--yes"],
+        cwd=tmp_path,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONIOENCODING": "utf-8",
+            "DATABASE_URL": served.shop.settings.database_url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert forgotten.returncode == 0, forgotten.stderr
+
+    assert await web.transcript(served.shop, visitor_id(visitor)) == []
+    assert (await visitor.client.get(link)).status_code == 404
+    stored = await everything_stored(served.shop)
+    assert [words for words in (NAME, PHONE) if words in stored] == []
+    page = await visitor.opens(script=False)
+    assert shows_an_empty_chat(page)
+    await visitor.opens()  # chat.js opens it: greeted as someone new
+    assert "Welcome to Tienda Demo" in visitor.screen()
+
+
+async def test_the_transcript_and_files_go_after_the_retention_days(served, visitor, clock):
+    assert served.shop.settings.abandoned_data_keep_days == 30
+    await visitor.opens()
+    await add_a_shirt(visitor)
+    await visitor.says("/mydata")
+    link = re.search(r'href="(/chat/files/[^"]+)"', visitor.rows[visitor.after]).group(1)
+    old = await count(served.shop, web_messages, user_id=visitor_id(visitor))
+    clock.advance(days=20)
+    assert "Catalog" in await visitor.says("menu")
+
+    assert (await retention.forget_abandoned(served.shop)).total == 0  # 20 days: kept
+    clock.advance(days=11)  # the first messages are 31 days old, "menu" 11
+    deleted = await retention.forget_abandoned(served.shop)
+
+    assert (deleted.web_messages, deleted.web_files) == (old, 1)
+    assert (await visitor.client.get(link)).status_code == 404
+    await visitor.opens()
+    assert "Added 1 × Camisa azul" not in visitor.screen()
+    assert "You: menu" in visitor.screen()  # the younger ones stay
+
+    clock.advance(days=31)
+    assert (await retention.forget_abandoned(served.shop)).web_messages == 2
+    page = await visitor.opens(script=False)
+    assert shows_an_empty_chat(page)
+    await visitor.opens()  # opened again, the chat answers as ever
+    assert visitor.screen().startswith("Tienda Demo:")

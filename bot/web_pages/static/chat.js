@@ -1,7 +1,8 @@
 /* The web chat's little script: sends the form without leaving the page, shows the
    answer and the shop's news as they come (Server-Sent Events), keeps the newest
    message in view and the focus in the message box. Without it the page still works:
-   every form is an ordinary post. */
+   every form is an ordinary post. An empty chat (someone new) is opened with a post,
+   which the shop answers with its greeting: the page view itself stores nothing. */
 (function () {
   "use strict";
   var list = document.getElementById("messages");
@@ -9,6 +10,7 @@
   if (!list || !compose) return;
   var input = document.getElementById("message");
   var notice = document.getElementById("notice");
+  var start = document.getElementById("start"); // only on an empty chat
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
   var after = Number(list.getAttribute("data-after")) || 0;
@@ -71,8 +73,13 @@
   }
 
   function settle(result) {
+    if (result.data.forgotten) {
+      // The person's data were erased: so is what this page shows of them.
+      while (list.firstChild) list.removeChild(list.firstChild);
+      if (start) start.hidden = false;
+    }
     add(result.data.messages || []);
-    say(result.ok ? "" : result.data.notice || compose.getAttribute("data-failed"));
+    say(result.data.notice || (result.ok ? "" : compose.getAttribute("data-failed")));
     return result.ok;
   }
 
@@ -117,6 +124,25 @@
         input.focus();
       });
   });
+
+  // An empty chat: ask the shop to open it (its greeting comes back). Two tabs asking
+  // at once are greeted once. Should it fail, the Start button is there to try again.
+  function openChat() {
+    if (start) start.hidden = true;
+    return post({ opened: "1", client_id: randomId() })
+      .then(settle, failed)
+      .then(function (ok) {
+        if (!ok && start && !list.firstElementChild) start.hidden = false;
+      });
+  }
+
+  if (start) {
+    start.addEventListener("submit", function (event) {
+      event.preventDefault();
+      openChat();
+    });
+    if (!list.firstElementChild) openChat();
+  }
 
   // The shop's news (and what another tab of this visitor sent) while the page is open.
   if (window.EventSource) {
