@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.web_chat import WebFile, WebMessage
 from core.store.dialect import insert_for
-from core.store.tables import app_secrets, web_files, web_messages
+from core.store.tables import app_secrets, tracking_links, web_files, web_messages
 
 
 class SqlWebRepository:
@@ -25,6 +25,25 @@ class SqlWebRepository:
             select(app_secrets.c.value).where(app_secrets.c.name == name)
         )
         return str(found)
+
+    async def tracking_key(self, order_id: int) -> str | None:
+        return await self.conn.scalar(
+            select(tracking_links.c.key).where(tracking_links.c.order_id == order_id)
+        )
+
+    async def add_tracking_key(self, order_id: int, candidate: str, at: datetime) -> str:
+        """The order's key; candidate becomes it when it has none (two workers making
+        the first link at once agree on the first one written)."""
+        insert = insert_for(self.conn, tracking_links).on_conflict_do_nothing(
+            index_elements=["order_id"]
+        )
+        await self.conn.execute(insert.values(order_id=order_id, key=candidate, created_at=at))
+        return str(await self.tracking_key(order_id))
+
+    async def order_id_for_key(self, key: str) -> int | None:
+        return await self.conn.scalar(
+            select(tracking_links.c.order_id).where(tracking_links.c.key == key)
+        )
 
     async def add_message(self, user_id: str, direction: str, body: dict, at: datetime) -> int:
         inserted = await self.conn.execute(

@@ -23,7 +23,7 @@ from bot.web_pages import tracking
 from bot.web_pages.tracking import chat_links, tracking_page_router
 from core.domain.actors import customer as customer_actor
 from core.domain.orders import OrderStatus
-from core.domain.tracking_links import tracking_token
+from core.domain.tracking_links import key_of, new_tracking_key, tracking_token
 from core.services import customers, orders, shipping, web
 from core.services.context import Shop
 from handlers.i18n import Translator
@@ -263,23 +263,23 @@ async def test_the_pages_files_are_served(shop):
 
 async def test_any_token_that_is_not_a_live_link_is_the_same_plain_404(shop, clock):
     code = await placed(shop)
-    order = await orders.order_details(shop, code, MERCHANT)
-    order_id = order.order.id
-    assert order_id is not None
+    live_token = await token_of(shop, code)
     secret = await web.web_secret(shop)
+    key = key_of(secret, live_token)
+    assert key is not None
     finished = await placed(shop, await new_buyer(shop, "3003"), sku="VELA-2")
     old = await token_of(shop, finished)
     await orders.cancel_order(shop, MERCHANT, finished, "no stock")
     clock.advance(days=shop.settings.tracking_link_days + 1)
     tokens = {
         "garbage": "not-a-token",
-        "forged": tracking_token("someone else's secret", order_id),
-        "other salt": URLSafeSerializer(secret, salt="pedidos.web-session").dumps(order_id),
-        "unknown order": tracking_token(secret, order_id + 1000),
+        "forged": tracking_token("someone else's secret", key),
+        "other salt": URLSafeSerializer(secret, salt="pedidos.web-session").dumps(key),
+        "unknown order": tracking_token(secret, new_tracking_key()),
         "expired": old,
     }
     async with client_for(create_app(shop)) as client:
-        live = await client.get(f"/t/{tracking_token(secret, order_id)}")
+        live = await client.get(f"/t/{live_token}")
         assert live.status_code == 200  # the open order's link still answers
         bodies = set()
         for why, token in tokens.items():
@@ -289,7 +289,7 @@ async def test_any_token_that_is_not_a_live_link_is_the_same_plain_404(shop, clo
                 assert response.headers["content-type"].startswith("text/html"), (why, path)
                 bodies.add(response.text)
         english = await client.get("/t/not-a-token?lang=en")
-        nested = await client.get(f"/t/{tracking_token(secret, order_id)}/more/path")
+        nested = await client.get(f"/t/{live_token}/more/path")
     assert len(bodies) == 1  # one page whatever the reason: no hint why
     assert Page(bodies.pop()).lang == "es"  # DEFAULT_LOCALE
     assert (english.status_code, Page(english.text).lang) == (404, "en")

@@ -5,7 +5,8 @@ Revises: 0017
 Create Date: 2026-12-03
 
 `app_secrets` keeps the secret the shop made itself when WEB_SECRET is not set (it signs
-the web chat's cookie and the tracking links); `web_messages` is the web chat's
+the web chat's cookie and the tracking links); `tracking_links` each order's random
+link key; `web_messages` is the web chat's
 transcript per visitor session, and `web_files` the documents it offered.
 """
 
@@ -29,6 +30,17 @@ def upgrade() -> None:
         sa.Column('value', sa.String(length=200), nullable=False),
         sa.Column('created_at', core.store.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_app_secrets')),
+    )
+    op.create_table(
+        'tracking_links',
+        sa.Column('order_id', sa.Integer(), nullable=False),
+        sa.Column('key', sa.String(length=32), nullable=False),
+        sa.Column('created_at', core.store.types.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['order_id'], ['orders.id'], name=op.f('fk_tracking_links_order_id_orders')
+        ),
+        sa.PrimaryKeyConstraint('order_id', name=op.f('pk_tracking_links')),
+        sa.UniqueConstraint('key', name=op.f('uq_tracking_links_key')),
     )
     op.create_table(
         'web_messages',
@@ -62,4 +74,5 @@ def downgrade() -> None:
     with op.batch_alter_table('web_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_web_messages_user')
     op.drop_table('web_messages')
+    op.drop_table('tracking_links')
     op.drop_table('app_secrets')
