@@ -24,6 +24,8 @@ from core.domain.money import Money
 from core.domain.orders import OPEN_STATUSES, Order, normalize_order_code
 from core.domain.outbox import OutboxMessage
 from core.domain.returns import OPEN_RETURN_STATUSES
+from core.domain.web_chat import CHANNEL as WEB_CHAT
+from core.domain.web_chat import INCOMING
 from core.services.context import Shop, require_admin
 from core.store.uow import SqlUnitOfWork
 
@@ -31,6 +33,7 @@ log = logging.getLogger("pedidos.privacy")
 auth_log = logging.getLogger("pedidos.auth")
 
 FORMAT_VERSION = 1
+WEB_TRANSCRIPT_EXPORT = 100_000  # a web chat's whole transcript, in practice
 
 
 class CustomerNotFound(DomainError):
@@ -150,6 +153,13 @@ async def export_customer_data(shop: Shop, actor: Actor, customer_id: int) -> di
             if customer.forgotten
             else await uow.conversations.load(customer.channel, customer.external_id)
         )
+        # A web chat visitor's transcript: what they typed (names, phones, addresses)
+        # and what the shop answered. Other channels' messages live on the platform.
+        transcript = (
+            await uow.web.messages(customer.external_id, limit=WEB_TRANSCRIPT_EXPORT)
+            if customer.channel == WEB_CHAT and not customer.forgotten
+            else []
+        )
     log.info("customer %s's data exported for %s", customer_id, actor)
     return {
         "format": f"pedidos-customer-data/{FORMAT_VERSION}",
@@ -199,6 +209,14 @@ async def export_customer_data(shop: Shop, actor: Actor, customer_id: int) -> di
             if conversation is not None
             else None
         ),
+        "web_chat": [
+            {
+                "from": "customer" if message.direction == INCOMING else "shop",
+                "text": str(message.body.get("text") or ""),
+                "at": _when(message.at),
+            }
+            for message in transcript
+        ],
     }
 
 

@@ -65,3 +65,19 @@ async def test_web_chat_rows_go_after_the_retention_days_oldest_first(shop, cloc
     assert [await web.web_file(shop, ANA, file) for file in old] == [None] * 3
     assert len(await web.transcript(shop, BEA)) == 2
     assert await web.web_file(shop, BEA, young) is not None
+
+
+async def test_a_web_visitors_export_holds_their_chat_and_nobody_elses(shop):
+    ana = await customers.identify(shop, "web", ANA, name="Ana")
+    await customers.identify(shop, "web", BEA, name="Bea")
+    await chat(shop, ANA, "Ana López, +52 55 1234 5678")
+    await chat(shop, BEA, "Bea Ruiz, Calle 5")
+
+    exported = await privacy.export_customer_data(shop, SYSTEM, ana.id)
+
+    assert [(m["from"], m["text"]) for m in exported["web_chat"]] == [
+        ("customer", "Ana López, +52 55 1234 5678"),
+        ("shop", "Here it is"),
+    ]
+    terminal = await customers.identify(shop, "terminal", "t1", name="Tere")
+    assert (await privacy.export_customer_data(shop, SYSTEM, terminal.id))["web_chat"] == []
