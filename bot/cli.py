@@ -200,6 +200,8 @@ async def cmd_run(shop: Shop, t: Translator, args: argparse.Namespace) -> int:
     )
     await asyncio.wait({web, listening}, return_when=asyncio.FIRST_COMPLETED)
     address = listening.result() if listening.done() else None
+    if web.done() and not web.cancelled() and web.exception() is not None:
+        log.error("the web app did not start", exc_info=web.exception())
     if address:
         print(t.gettext("Web chat: {chat} (tracking pages too).").format(chat=f"{address}/chat"))
     else:

@@ -169,6 +169,10 @@ async def serve(
     for name in settings.placeholders_in_use():
         log.warning("%s is still the demo placeholder: customers would read it", name)
     address = await _address(server, tasks[0], settings)
+    if server.started and settings.port == 0:
+        # PORT=0: links the shop writes (tracking pages) name the port it got.
+        port = int(address.rsplit(":", 1)[1])
+        shop.settings = settings.model_copy(update={"port": port})
     if on_listening is not None:
         on_listening(address if server.started else None)
     log.info("Pedidos is running (%s)", address)
