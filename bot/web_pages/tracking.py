@@ -29,7 +29,8 @@ from sse_starlette.sse import EventSourceResponse
 from bot.channels import Channel, load_channels, served
 from bot.web_pages import page, render
 from core.domain.errors import StoreUnavailable
-from core.domain.orders import OrderStatus
+from core.domain.orders import OrderEvent, OrderStatus
+from core.domain.tracking import CHECKPOINT_EVENT
 from core.services.context import Shop
 from core.services.orders import OrderDetails
 from core.services.web import order_customer, tracked_order
@@ -45,6 +46,7 @@ from handlers.render import (
     totals_lines,
     when,
 )
+from handlers.tracking import checkpoint_text
 
 log = logging.getLogger("pedidos.web")
 
@@ -165,10 +167,19 @@ def timeline(t: Translator, details: OrderDetails, shop: Shop) -> list[Moment]:
     """The order's events as the chat lists them ("where is my order?"), oldest first."""
     zone, now = shop.settings.store_timezone, shop.now()
     return [
-        Moment(event.at.isoformat(), when(t, event.at, now, zone), event_name(t, event))
+        Moment(event.at.isoformat(), when(t, event.at, now, zone), _moment_text(t, event))
         for event in details.timeline
         if event.kind != "rated"  # the customer's own stars are no news about the order
     ]
+
+
+def _moment_text(t: Translator, event: OrderEvent) -> str:
+    """As the chat names it, but a carrier's checkpoint without its free text: carriers
+    write who signed for a parcel there ("Recibió: María López"), and anyone with the
+    link reads this page."""
+    if event.kind != CHECKPOINT_EVENT:
+        return event_name(t, event)
+    return checkpoint_text(t, {"tag": event.data.get("tag", ""), "location": ""})
 
 
 def _web_address(url: str) -> str:

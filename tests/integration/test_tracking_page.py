@@ -23,8 +23,10 @@ from bot.web_pages import tracking
 from bot.web_pages.tracking import chat_links, tracking_page_router
 from core.domain.actors import customer as customer_actor
 from core.domain.orders import OrderStatus
+from core.domain.tracking import Checkpoint, CheckpointSource, TrackingTag
 from core.domain.tracking_links import key_of, new_tracking_key, tracking_token
 from core.services import customers, orders, shipping, web
+from core.services import tracking as tracking_service
 from core.services.context import Shop
 from handlers.i18n import Translator
 from handlers.render import delivery_estimate, status_name
@@ -461,3 +463,23 @@ async def test_a_stream_the_page_left_makes_room_for_another(shop, quick_polls, 
                         await next_status(events(again))
                         break
                 await asyncio.sleep(0.05)  # gently: no assertion rests on it
+
+
+async def test_a_carriers_checkpoint_shows_what_happened_not_who_signed(shop):
+    code = await placed(shop)
+    await shipped(shop, code)
+    delivered = Checkpoint(
+        NUMBER,
+        TrackingTag.DELIVERED,
+        shop.now(),
+        CheckpointSource.GENERIC,
+        message="Entregado. Recibió: MARÍA PÉREZ GÓMEZ",
+        location="Calle Morelos 12, Oaxaca",
+    )
+    await tracking_service.record_checkpoints(shop, [delivered])
+    async with client_for(create_app(shop)) as client:
+        response = await client.get(f"/t/{await token_of(shop, code)}")
+    timeline = page_of(response).text["timeline"]
+    assert "entregado" in timeline.lower()  # what the carrier saw, in the page's words
+    for private in ("PÉREZ", "Recibió", "Morelos"):
+        assert private not in response.text, private
