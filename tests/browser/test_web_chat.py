@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
+from bot.webchat import web as webchat_web
 from tests.browser.checks import assert_accessible, screenshots
 from tests.browser.conftest import DESKTOP, LiveShop, NewContext
 from tests.browser.test_tracking_page import LIVE_MS, mark_document, same_document
@@ -196,3 +197,90 @@ async def test_the_chat_works_from_the_keyboard(new_context: NewContext):
     after = await chat.last_id()
     await keyboard.press("Enter")
     assert "Taza de talavera" in await chat.answer_after(after)
+
+    # Only the newest reply's buttons are on the way back: the older replies' (the
+    # greeting's "Catálogo", the categories) are out of the Tab order...
+    await expect(chat.box).to_be_focused()
+    passed = []
+    for _ in range(30):
+        await keyboard.press("Shift+Tab")
+        passed.append(await focused(chat.page))
+        if passed[-1] == "messages":  # the conversation itself: past every reply
+            break
+    assert passed[-1] == "messages", passed
+    assert any(label.startswith("Taza de talavera") for label in passed), passed
+    assert not {"Catálogo", "Hogar", "Ropa"} & set(passed), passed
+    # ... and still work with a click.
+    assert "Camisa azul" in await chat.press("Ropa")
+    await expect(chat.messages.get_by_role("button", name="Ropa").last).to_have_attribute(
+        "tabindex", "-1"
+    )
+
+
+async def test_without_a_live_stream_to_spare_the_chat_asks_for_the_news(
+    new_context: NewContext, monkeypatch: pytest.MonkeyPatch
+):
+    """A worker keeps MAX_CHAT_STREAMS live streams; beyond them (503) the page polls."""
+    monkeypatch.setattr(webchat_web, "MAX_CHAT_STREAMS", 0)
+    monkeypatch.setattr(webchat_web, "FALLBACK_POLL_SECONDS", 0.2)
+    context = await new_context(locale="es-MX")
+    first = WebChat(await context.new_page())
+    await first.open()
+    await mark_document(first.page)
+    other = WebChat(await context.new_page())  # the same visitor, in another tab
+    await other.open()
+    assert "Elige una categoría" in await other.type("catálogo")
+    await expect(first.messages).to_contain_text("Elige una categoría", timeout=LIVE_MS)
+    assert await same_document(first.page)
+
+
+async def test_the_embed_script_frames_the_chat_where_allowed_and_opens_a_tab_elsewhere(
+    live_shop: LiveShop, new_context: NewContext
+):
+    # Another origin than the chat's (127.0.0.1), and not in WEB_CHAT_EMBED_ORIGINS (the
+    # tests' shop lists none). Chromium lets another site's page load a script from the
+    # loopback address only with the visitor's permission (local network access):
+    # granted, as a visitor would.
+    site = live_shop.base_url.replace("127.0.0.1", "localhost")
+    context = await new_context(locale="en-US")
+    await context.grant_permissions(["local-network-access"])
+    shop_page = (
+        "<!doctype html><html lang='en'><head><title>A shop</title></head><body>"
+        f"<h1>A shop</h1><script src='{live_shop.base_url}/chat/embed.js' async></script>"
+        "</body></html>"
+    )
+
+    async def a_shops_page(route):
+        await route.fulfill(status=200, content_type="text/html", body=shop_page)
+
+    await context.route(f"{site}/a-shop.html", a_shops_page)
+    await context.route(f"{live_shop.base_url}/a-shop.html", a_shops_page)
+
+    # A site the chat may not be framed on: a link to it in a new tab (no grey "refused
+    # to connect" box), and a word for the merchant in the console.
+    page = await context.new_page()
+    async with page.expect_console_message(lambda message: message.type == "warning") as said:
+        await page.goto(f"{site}/a-shop.html")
+    assert "WEB_CHAT_EMBED_ORIGINS" in (await said.value).text
+    assert site in (await said.value).text
+    launcher = page.get_by_role("link", name="Chat with us (opens in a new tab)")
+    await expect(launcher).to_have_attribute("target", "_blank")
+    await expect(launcher).to_have_attribute("rel", "noopener")
+    await expect(page.locator("iframe")).to_have_count(0)
+    async with context.expect_page() as opened:
+        await launcher.click()
+    chat = WebChat(await opened.value)
+    await expect(chat.shop_rows.last).to_contain_text("Welcome to Tienda Demo")
+    assert chat.page.url == f"{live_shop.base_url}/chat"
+
+    # A page of the chat's own origin may frame it: the box, closed with Escape from
+    # inside it, the focus back on the button.
+    own = await context.new_page()
+    await own.goto(f"{live_shop.base_url}/a-shop.html")
+    button = own.get_by_role("button", name="Chat with us")
+    await button.click()
+    inside = own.frame_locator("#pedidos-chat-panel iframe")
+    await inside.get_by_role("textbox", name="Message").click()
+    await own.keyboard.press("Escape")
+    await expect(own.locator("#pedidos-chat-panel")).to_be_hidden()
+    await expect(button).to_be_focused()

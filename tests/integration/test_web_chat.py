@@ -26,6 +26,7 @@ from sqlalchemy import Table, func, select
 from bot.dispatcher import OutboxDispatcher
 from bot.web import create_app
 from bot.webchat import WebChat
+from bot.webchat import web as webchat_web
 from bot.webchat.channel import WebChatLive
 from bot.webchat.session import COOKIE
 from core.services import orders, retention, web
@@ -267,6 +268,25 @@ async def test_posts_without_the_pages_token_or_from_another_site_change_nothing
     await no_session.aclose()
     assert cookieless.status_code == 403
     assert "needs a cookie" in cookieless.json()["notice"]
+    # A framed chat the browser keeps its cookie from: the way out is the chat in a tab
+    # of its own, a link chat.js shows in the notice (and the page without JavaScript).
+    assert cookieless.json()["link"] == {
+        "url": "/chat",
+        "label": "Open the chat in a new tab",
+        "new_tab": True,
+    }
+    async with httpx.AsyncClient(base_url=served.url) as stranger:
+        as_a_page = await stranger.post(
+            "/chat/send",
+            data={"csrf": visitor.csrf, "text": "hola"},
+            headers={"Accept-Language": "es-MX,es;q=0.9"},
+        )
+    assert as_a_page.status_code == 403
+    assert re.search(
+        r'<a class="button primary" href="/chat" target="_blank" rel="noopener">'
+        r"Abrir el chat en una pestaña nueva</a>",
+        as_a_page.text,
+    )
     assert await web.last_message_id(served.shop, visitor_id(visitor)) == before
 
     # The page's own origin, and a form whose origin the browser hid but vouched for.
@@ -319,7 +339,11 @@ async def test_the_same_message_posted_twice_is_handled_once_and_answered_to_bot
 
 
 async def test_empty_and_huge_messages_are_answered_and_not_handled(served, visitor):
-    await visitor.opens()
+    page = await visitor.opens()
+    # The box does not cut a long paste short (and send the rest unsaid): the server
+    # says how long it was.
+    box = re.search(r'<input id="message"[^>]*>', page.text).group()
+    assert "maxlength" not in box
     before = await web.last_message_id(served.shop, visitor_id(visitor))
     empty = await visitor.post(text="   ")
     assert empty.status_code == 422
@@ -332,7 +356,7 @@ async def test_empty_and_huge_messages_are_answered_and_not_handled(served, visi
     )
     assert as_a_form.status_code == 422
     assert "too long: 2500 characters" in plain(as_a_form.text)
-    assert 'value="' + "b" * 2000 + '"' in as_a_form.text  # the words are still there
+    assert 'value="' + "b" * 2500 + '"' in as_a_form.text  # all the words are still there
     assert await web.last_message_id(served.shop, visitor_id(visitor)) == before
     handled = await visitor.says("a" * 1990)  # under the cap: handled
     assert handled.startswith("You: aaa") and "Tienda Demo:" in handled
@@ -391,6 +415,52 @@ async def test_the_shops_news_reach_the_open_page_live_and_wait_in_the_transcrip
     assert again["id"] == event["id"]
 
 
+async def test_beyond_the_streams_a_worker_keeps_the_page_polls_for_the_news(
+    served, visitor, monkeypatch
+):
+    monkeypatch.setattr(webchat_web, "MAX_CHAT_STREAMS", 1)
+    await visitor.opens()
+    after = visitor.after
+    async with (
+        asyncio.timeout(GUARD_SECONDS),
+        visitor.client.stream("GET", "/chat/events") as first,
+    ):
+        assert await anext(first.aiter_lines()) == "retry: 1000"  # open
+        busy = await visitor.client.get("/chat/events")
+        # The page is told to come back later (chat.js then polls /chat/messages).
+        assert busy.status_code == 503
+        assert int(busy.headers["retry-after"]) > 0
+        # The poll: the rows after the page's newest, once, as the stream sends them.
+        assert "Catalog" in await visitor.says("menu")
+        polled = await visitor.client.get(
+            "/chat/messages", params={"after": after}, headers={"Accept": "application/json"}
+        )
+        assert polled.status_code == 200
+        words = " ".join(plain(row["html"]) for row in polled.json()["messages"])
+        assert "You: menu" in words and "Catalog" in words
+        assert all(row["id"] > after for row in polled.json()["messages"])
+    # The page went away: its place is free once the server has seen it go.
+    async with asyncio.timeout(GUARD_SECONDS):
+        while True:
+            async with visitor.client.stream("GET", "/chat/events") as again:
+                if again.status_code == 200:
+                    break
+            await asyncio.sleep(0.05)  # gently: no assertion rests on it
+
+    # Without a session, a person is told why in their language; a script gets JSON.
+    async with httpx.AsyncClient(base_url=served.url) as stranger:
+        for path in ("/chat/events", "/chat/messages"):
+            page = await stranger.get(path, headers={"Accept-Language": "es"})
+            assert page.status_code == 403
+            assert "Este chat necesita una cookie para recordarte" in plain(page.text)
+            assert 'target="_blank" rel="noopener"' in page.text
+            asked = await stranger.get(
+                path, headers={"Accept": "application/json", "Accept-Language": "en"}
+            )
+            assert asked.status_code == 403
+            assert "needs a cookie" in asked.json()["notice"]
+
+
 async def test_open_streams_end_when_the_shop_stops(served, visitor):
     """The web server waits for every open request before it stops: the live streams
     end with the runner's stop (WebChat.start hands it over), not half a minute later."""
@@ -440,21 +510,30 @@ async def test_a_document_downloads_only_in_its_own_session(served, visitor):
     stranger = Visitor(served.url)
     await stranger.opens()
     assert (await stranger.client.get(link)).status_code == 404
-    nobody = httpx.AsyncClient(base_url=served.url)
-    assert (await nobody.get(link)).status_code == 404
-    assert (await visitor.client.get("/chat/files/not-a-file")).status_code == 404
+    nobody = httpx.AsyncClient(base_url=served.url, headers={"Accept-Language": "es-MX"})
+    unknown = await visitor.client.get("/chat/files/not-a-file")
+    # A person is told so on a page in their language, not with a bare "Not Found".
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("text/html")
+    assert '<html lang="en">' in unknown.text
+    assert "Page not found" in unknown.text and "Ask for it again in the chat" in unknown.text
+    spanish = await nobody.get(link)
+    assert spanish.status_code == 404
+    assert "Página no encontrada" in spanish.text and "Pídela de nuevo" in spanish.text
+    assert "%PDF" not in spanish.text
     await nobody.aclose()
     await stranger.close()
 
 
 async def test_the_page_is_served_with_a_strict_policy_and_the_embed_script(demo):
-    async for running in serve(demo, web_chat_embed_origins="https://shop.example"):
+    origins = "https://shop.example,https://Www.Shop.example:443,http://shop.example:8080"
+    async for running in serve(demo, web_chat_embed_origins=origins):
         person = Visitor(running.url)
         page = await person.opens("/chat?embed=1")
         policy = page.headers["content-security-policy"]
         assert "script-src 'self'" in policy and "style-src 'self'" in policy
         assert "'unsafe-inline'" not in policy
-        assert "frame-ancestors 'self' https://shop.example" in policy
+        assert "frame-ancestors 'self' https://shop.example " in policy
         assert page.headers["referrer-policy"] == "same-origin"
         assert "<script>" not in page.text and " style=" not in page.text
         assert '<label for="message" class="visually-hidden">Message</label>' in page.text
@@ -469,7 +548,31 @@ async def test_the_page_is_served_with_a_strict_policy_and_the_embed_script(demo
         assert script.status_code == 200
         assert script.headers["content-type"].startswith("text/javascript")
         assert '"open": "Chatea con nosotros"' in script.text
-        assert "/chat?embed=1" in script.text
+        assert "?embed=1" in script.text
+        # Its words follow the browser's language: a shared cache must keep one copy
+        # per language, not hand one visitor's to everyone.
+        assert script.headers["cache-control"] == "public, max-age=300"
+        assert "accept-language" in script.headers["vary"].lower()
+        # The sites that may frame the chat, as a browser writes its location.origin;
+        # anywhere else the script opens the chat in a new tab instead.
+        assert (
+            'var SITES = ["http://shop.example:8080", "https://shop.example", '
+            '"https://www.shop.example"];'
+        ) in script.text
+        asked = await person.client.get("/chat/embed.js?lang=en", headers={"Accept-Language": "es"})
+        assert '"open": "Chat with us"' in asked.text
+        assert '"newTab": "(opens in a new tab)"' in asked.text
+
+        # HEAD is answered as GET is, without the body.
+        for path, kind in (("/chat/embed.js", "text/javascript"), ("/chat", "text/html")):
+            head = await person.client.head(path)
+            assert head.status_code == 200, path
+            assert head.headers["content-type"].startswith(kind)
+            assert head.content == b""
+        assert (
+            "accept-language"
+            in (await person.client.head("/chat/embed.js")).headers["vary"].lower()
+        )
         for asset in ("/static/chat.js", "/static/chat.css"):
             assert (await person.client.get(asset)).status_code == 200
         await person.close()
@@ -502,10 +605,25 @@ async def test_with_the_web_chat_off_its_routes_are_not_found(demo):
     assert not channel.configured()
     app = create_app(demo, [channel.router(None)])
     transport = httpx.ASGITransport(app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        for path in ("/chat", "/chat/events", "/chat/embed.js", "/chat/files/x"):
-            assert (await client.get(path)).status_code == 404
-        assert (await client.post("/chat/send", data={"text": "hola"})).status_code == 404
+    paths = ("/chat", "/chat/events", "/chat/messages", "/chat/embed.js", "/chat/files/x")
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers={"Accept-Language": "es-MX"}
+    ) as client:
+        for path in paths:
+            # A person gets a page in their language; a script asking for JSON, JSON.
+            page = await client.get(path)
+            assert page.status_code == 404, path
+            assert page.headers["content-type"].startswith("text/html"), path
+            assert '<html lang="es">' in page.text
+            assert "No hay ningún chat en esta dirección." in page.text
+            english = await client.get(path, params={"lang": "en"})
+            assert "There is no chat at this address." in english.text
+            asked = await client.get(path, headers={"Accept": "application/json"})
+            assert asked.status_code == 404
+            assert asked.json()["notice"] == "No hay ningún chat en esta dirección."
+        posted = await client.post("/chat/send", data={"text": "hola"})
+        assert posted.status_code == 404
+        assert "No hay ningún chat en esta dirección." in posted.text
 
 
 def visitor_id(visitor: Visitor) -> str:

@@ -1,7 +1,9 @@
 /* The web chat's little script: sends the form without leaving the page, shows the
    answer and the shop's news as they come (Server-Sent Events), keeps the newest
-   message in view and the focus in the message box. Without it the page still works:
-   every form is an ordinary post. An empty chat (someone new) is opened with a post,
+   message in view and the focus in the message box; only the newest reply's buttons
+   are in the Tab order (older ones still work with a click). When the server has no
+   live stream to spare, it asks for the news now and then instead. Without it the page
+   still works: every form is an ordinary post. An empty chat (someone new) is opened with a post,
    which the shop answers with its greeting: the page view itself stores nothing. */
 (function () {
   "use strict";
@@ -31,9 +33,40 @@
     list.scrollTop = list.scrollHeight;
   }
 
-  function say(words) {
+  // link: {url, label, new_tab} (the chat in a tab of its own, when a framed chat
+  // gets no cookie).
+  function say(words, link) {
     notice.textContent = words || "";
+    if (words && link && link.url) {
+      var anchor = document.createElement("a");
+      anchor.href = link.url;
+      anchor.textContent = link.label;
+      if (link.new_tab) {
+        anchor.target = "_blank";
+        anchor.rel = "noopener";
+      }
+      notice.appendChild(document.createTextNode(" "));
+      notice.appendChild(anchor);
+    }
     newest(); // the notice takes room from the transcript: keep the newest in view
+  }
+
+  // Only the current reply's buttons are Tab stops: those of the newest shop message
+  // offering any, unless the visitor has written since. Older ones stay clickable.
+  function tabOrder() {
+    var current = null;
+    for (var node = list.lastElementChild; node; node = node.previousElementSibling) {
+      if (node.classList.contains("in")) break;
+      if (node.querySelector("form.choices")) {
+        current = node;
+        break;
+      }
+    }
+    var buttons = list.querySelectorAll("form.choices button");
+    for (var i = 0; i < buttons.length; i++) {
+      if (current && current.contains(buttons[i])) buttons[i].removeAttribute("tabindex");
+      else buttons[i].setAttribute("tabindex", "-1");
+    }
   }
 
   // Rows come from the answer to a post and from the stream, maybe both: each is shown
@@ -51,7 +84,10 @@
       list.insertBefore(holder.content.firstElementChild, before);
       if (message.id > after) after = message.id;
     });
-    if (messages.length) newest();
+    if (messages.length) {
+      tabOrder();
+      newest();
+    }
   }
 
   function post(fields) {
@@ -79,7 +115,7 @@
       if (start) start.hidden = false;
     }
     add(result.data.messages || []);
-    say(result.data.notice || (result.ok ? "" : compose.getAttribute("data-failed")));
+    say(result.data.notice || (result.ok ? "" : compose.getAttribute("data-failed")), result.data.link);
     return result.ok;
   }
 
@@ -144,15 +180,44 @@
     if (!list.firstElementChild) openChat();
   }
 
+  function withAfter(address) {
+    return address + (address.indexOf("?") < 0 ? "?" : "&") + "after=" + after;
+  }
+
+  // Without a live stream (the server has none to spare, or no EventSource): the news
+  // are asked for now and then. A chat turned off or a session gone ends it.
+  var pollMs = Number(list.getAttribute("data-poll")) || 15000;
+  function poll() {
+    fetch(withAfter(list.getAttribute("data-messages")), {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (response.status === 403 || response.status === 404) return null;
+      window.setTimeout(poll, pollMs);
+      return response.ok ? response.json() : null;
+    }, function () {
+      window.setTimeout(poll, pollMs);
+      return null;
+    }).then(function (data) {
+      if (data) add(data.messages || []);
+    });
+  }
+
   // The shop's news (and what another tab of this visitor sent) while the page is open.
   if (window.EventSource) {
-    var address = list.getAttribute("data-events");
-    var source = new EventSource(address + (address.indexOf("?") < 0 ? "?" : "&") + "after=" + after);
+    var source = new EventSource(withAfter(list.getAttribute("data-events")));
     source.addEventListener("message", function (event) {
       try {
         add([JSON.parse(event.data)]);
       } catch (error) { /* a row we cannot read is left out */ }
     });
+    source.addEventListener("error", function () {
+      // A stream that ended is reopened by the browser; a refused one (CLOSED) is not.
+      if (source.readyState === EventSource.CLOSED) window.setTimeout(poll, pollMs);
+    });
+  } else {
+    window.setTimeout(poll, pollMs);
   }
 
   // Framed on a shop's site: Escape closes the chat box (bot/web_pages/static/embed.js).
@@ -162,6 +227,7 @@
     });
   }
 
+  tabOrder();
   newest();
   if (embedded || location.hash) input.focus();
 })();

@@ -3,37 +3,80 @@
 
      <script src="https://YOUR-PEDIDOS-ADDRESS/chat/embed.js" async></script>
 
-   and list the site in WEB_CHAT_EMBED_ORIGINS (docs/web.md). The words are in the
-   visitor's browser language, or the one asked for (/chat/embed.js?lang=en);
-   data-label="Questions?" on the script tag changes the button's words. */
+   and list the site in WEB_CHAT_EMBED_ORIGINS (docs/web.md). On a site not listed there
+   the browser would refuse the frame, so the button opens the chat in a new tab instead
+   (and the console says what to set). The words are in the visitor's browser language,
+   or the one asked for (/chat/embed.js?lang=en); data-label="Questions?" on the script
+   tag changes the button's words. */
 (function () {
   "use strict";
   var script = document.currentScript;
   if (!script || window.pedidosChatLoaded) return;
   window.pedidosChatLoaded = true;
-  var TEXT = {"open": "Chat with us", "close": "Close the chat", "title": "Chat"};
-  var chatAddress = script.src.replace(/\/chat\/embed\.js(\?.*)?$/, "/chat?embed=1");
-  var chatOrigin = new URL(chatAddress).origin;
+  // Both written by the server: the words, and WEB_CHAT_EMBED_ORIGINS.
+  var TEXT = {"open": "Chat with us", "close": "Close the chat", "title": "Chat", "newTab": "(opens in a new tab)"};
+  var SITES = [];
+  var tabAddress = script.src.replace(/\/chat\/embed\.js(\?.*)?$/, "/chat");
+  var frameAddress = tabAddress + "?embed=1";
+  var chatOrigin = new URL(tabAddress).origin;
+  var here = window.location.origin;
+  // The chat's own pages and the listed sites may frame it (its frame-ancestors).
+  var framed = here === chatOrigin || SITES.indexOf(here) >= 0;
   var label = script.getAttribute("data-label") || TEXT.open;
 
   function style(element, rules) {
     for (var name in rules) element.style[name] = rules[name];
   }
 
-  function build() {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.id = "pedidos-chat-button";
-    button.textContent = label;
-    button.setAttribute("aria-expanded", "false");
-    button.setAttribute("aria-controls", "pedidos-chat-panel");
-    style(button, {
+  function launcherStyle(element) {
+    style(element, {
       position: "fixed", right: "16px", bottom: "16px", zIndex: "2147483000",
       minHeight: "48px", padding: "12px 20px", border: "2px solid #ffffff",
       borderRadius: "999px", background: "#0b5cad", color: "#ffffff",
       font: "600 16px/1.2 system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
       boxShadow: "0 4px 14px rgba(0, 0, 0, 0.3)", cursor: "pointer"
     });
+  }
+
+  // Not allowed to frame the chat here: a link to it, in a new tab.
+  function buildLink() {
+    var link = document.createElement("a");
+    link.id = "pedidos-chat-button";
+    link.href = tabAddress;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = label;
+    var hint = document.createElement("span");
+    hint.textContent = " " + TEXT.newTab;
+    style(hint, {
+      position: "absolute", width: "1px", height: "1px", overflow: "hidden",
+      clip: "rect(0 0 0 0)", whiteSpace: "nowrap"
+    });
+    link.appendChild(hint);
+    launcherStyle(link);
+    style(link, { display: "inline-block", boxSizing: "border-box", textDecoration: "none" });
+    document.body.appendChild(link);
+    if (window.console && console.warn) {
+      console.warn(
+        "Pedidos chat: this site (" + here + ") is not in WEB_CHAT_EMBED_ORIGINS on " +
+        chatOrigin + ", so the chat opens in a new tab instead of a box on this page. " +
+        "Add " + here + " to WEB_CHAT_EMBED_ORIGINS (comma-separated) to show it here."
+      );
+    }
+  }
+
+  function build() {
+    if (!framed) {
+      buildLink();
+      return;
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.id = "pedidos-chat-button";
+    button.textContent = label;
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", "pedidos-chat-panel");
+    launcherStyle(button);
 
     var panel = document.createElement("div");
     panel.id = "pedidos-chat-panel";
@@ -50,7 +93,7 @@
     panel.appendChild(frame);
 
     function open() {
-      if (!frame.src) frame.src = chatAddress;
+      if (!frame.src) frame.src = frameAddress;
       panel.hidden = false;
       button.setAttribute("aria-expanded", "true");
       button.textContent = TEXT.close;
