@@ -38,7 +38,8 @@ BACK = {"volver", "atras", "regresar", "back", "go back", "anterior", "paso ante
 
 CASH = {"efectivo", "cash", "contra entrega", "contraentrega", "al recibir",
         "pago al recibir", "en efectivo", "pago en efectivo", "cod", "pago contra entrega",
-        "cash on delivery"}  # fmt: skip
+        "cash on delivery", "on delivery", "cuando llegue", "al entregar",
+        "when it arrives"}  # fmt: skip
 TRANSFER = {"transferencia", "transfer", "deposito", "spei", "transferencia bancaria",
             "bank transfer", "por transferencia", "wire"}  # fmt: skip
 CARD = {"tarjeta", "card", "credito", "debito", "tarjeta de credito", "tarjeta de debito",
@@ -47,7 +48,7 @@ FIX = NO | {"corregir", "cambiar", "fix", "edit", "incorrecto", "esta mal", "wro
 NO_REFERENCES = NO | {"ninguna", "ningunas", "sin referencias", "none", "no hay", "nada",
                       "no references", "sin referencia"}  # fmt: skip
 EXPRESS = {"express", "expres", "rapido", "el rapido", "urgente", "fast", "envio rapido",
-           "envio express"}  # fmt: skip
+           "envio express", "faster", "quick"}  # fmt: skip
 STANDARD = {"estandar", "standard", "normal", "regular", "economico", "el normal",
             "envio normal", "envio estandar"}  # fmt: skip
 EMPTY = {"vaciar", "vaciar carrito", "vacialo", "empty", "empty cart", "borrar todo", "vacia",
@@ -127,6 +128,11 @@ _IGNORED = {"el", "la", "lo", "los", "las", "un", "una", "de", "del", "por", "co
             "quiero", "i", "want", "prefiero", "mejor", "porfa", "por favor", "please", "opcion",
             "option"}  # fmt: skip
 
+# The option groups a sentence may name in passing ("pago en efectivo cuando llegue",
+# "el normal porfa"): only those that choose between options, never yes/no words ("y",
+# "va", "esa" are everywhere in a sentence and would confirm an order).
+NAMED_IN_A_SENTENCE = (CASH, TRANSFER, CARD, EXPRESS, STANDARD)
+
 
 def remember(data: dict, replies: list[Reply]) -> None:
     """Keep the buttons these replies offer for the next typed message."""
@@ -185,7 +191,51 @@ def choice(data: dict, typed: str, *, loose: bool) -> str | None:
         hit = _only([p for label, p in options if _first_word(label) in starts])
         if hit is not None:
             return hit
-    return _loose(options, folded) if loose else None
+    if not loose:
+        return None
+    named_ones = named(options, folded)
+    return _loose(options, folded) or (named_ones[0] if len(named_ones) == 1 else None)
+
+
+def named(options: list[tuple[str, str]], folded: str) -> list[str]:
+    """The offered options a sentence names by a word of their group ("pago en efectivo
+    cuando llegue", "el normal porfa"), each once, in the offered order. More than one:
+    the sentence is ambiguous, and the question is asked again."""
+    said = folded.split()
+    hits: set[str] = set()
+    for words, presses in synonyms():
+        if not any(words is group for group in NAMED_IN_A_SENTENCE):
+            continue
+        if any(_said_plainly(said, phrase.split()) for phrase in words):
+            hits |= {p for _l, p in options if any(press.presses(p) for press in presses)}
+    return [p for _l, p in options if p in hits]
+
+
+# "no", "sin tarjeta", "no tengo efectivo", "don't have cash": that option is not wanted.
+_NEGATIONS = {"no", "sin", "not", "without", "ni", "nunca", "never"}
+_NEGATING = _NEGATIONS | {"t"}  # "don't have" folds to "don t have"
+_NEGATED_VERBS = {"tengo", "hay", "quiero", "acepto", "uso", "have", "want", "use", "accept"}
+
+
+def _said_plainly(said: list[str], phrase: list[str]) -> bool:
+    """The phrase's words in a row in the sentence, not negated just before."""
+    size = len(phrase)
+    for start in range(len(said) - size + 1):
+        if said[start : start + size] != phrase:
+            continue
+        before = said[max(0, start - 2) : start]
+        negated = bool(before) and (
+            before[-1] in _NEGATIONS
+            or (len(before) == 2 and before[0] in _NEGATING and before[1] in _NEGATED_VERBS)
+        )
+        if not negated:
+            return True
+    return False
+
+
+def mentioned(data: dict, typed: str) -> list[str]:
+    """The offered options a typed sentence names (see named)."""
+    return named(offered(data), fold(typed))
 
 
 def _first_word(label: str) -> str:

@@ -17,7 +17,7 @@ from core.domain.address_parsing import (
     normalise_state,
     parse_address,
 )
-from core.domain.phones import clean_phone
+from core.domain.phones import clean_phone, phones_in
 
 MAX_FIELD = 200
 MAX_WHOLE_ADDRESS = 400  # a whole address typed at once is one answer
@@ -29,6 +29,7 @@ class Problem(StrEnum):
     TOO_SHORT = "too_short"  # the question is simply asked again
     NOT_A_NAME = "not_a_name"
     NOT_A_PHONE = "not_a_phone"
+    SEVERAL_PHONES = "several_phones"  # which one should the courier call?
     NOT_A_POSTAL_CODE = "not_a_postal_code"
 
 
@@ -37,6 +38,7 @@ class InvalidField:
     problem: Problem
     length: int = 0  # TOO_LONG: the characters typed, and the limit
     limit: int = 0
+    found: tuple[str, ...] = ()  # SEVERAL_PHONES: the numbers, cleaned
 
 
 def tidy(text: str) -> str:
@@ -61,9 +63,18 @@ def validate_name(text: str) -> str | InvalidField:
 
 
 def validate_phone(text: str, country: str) -> str | InvalidField:
-    """A phone number of the shop's country, written one way (core/domain/phones)."""
+    """A phone number of the shop's country, written one way (core/domain/phones). Said
+    in a sentence ("mi cel es 55 1234 5678"), the one number in it; two different ones
+    are SEVERAL_PHONES (the customer says which)."""
     phone = clean_phone(tidy(text), country)
-    return InvalidField(Problem.NOT_A_PHONE) if phone is None else phone
+    if phone is not None:
+        return phone
+    found = phones_in(text, country)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        return InvalidField(Problem.SEVERAL_PHONES, found=tuple(found))
+    return InvalidField(Problem.NOT_A_PHONE)
 
 
 def validate_street(text: str) -> str | InvalidField:

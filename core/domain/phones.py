@@ -31,6 +31,31 @@ def clean_phone(text: str, country: str = "MX") -> str | None:
     return None
 
 
+# Digits with the separators people type between them ("55-1234-5678", "(55) 1234 5678").
+_NUMBER_RUN = re.compile(r"\+?\d[\d\s().\-/]*\d")
+
+
+def phones_in(text: str, country: str = "MX") -> list[str]:
+    """The phone numbers a sentence holds ("mi cel es 55 1234 5678", "my number is
+    +52 33 1234 5678"), cleaned, each once, in the order written. Digits side by side
+    ("5512345678 3312345678") are cut into the longest numbers they make."""
+    found: list[str] = []
+    for run in _NUMBER_RUN.finditer(text or ""):
+        pieces = run.group(0).split()
+        start = 0
+        while start < len(pieces):
+            for end in range(len(pieces), start, -1):
+                phone = clean_phone(" ".join(pieces[start:end]), country)
+                if phone is not None:
+                    if phone not in found:
+                        found.append(phone)
+                    start = end
+                    break
+            else:
+                start += 1
+    return found
+
+
 def _mexican(digits: str, plus: bool) -> str | None:
     if plus:  # an international number must be a Mexican one
         if not digits.startswith("52"):

@@ -24,7 +24,7 @@ from core.domain.payments import offered_method, offered_methods
 from core.domain.phones import clean_phone
 from core.domain.shipping_zones import Destination
 from core.services import cart, checkout, customers, orders
-from handlers import options
+from handlers import checkout_words, options
 from handlers.actions import Action, handles
 from handlers.customer.cart import empty_cart_reply, show_cart
 from handlers.customer.menu import ListOrders, MainMenu, StartCheckout, main_menu
@@ -32,6 +32,7 @@ from handlers.customer.orders import ShowOrder
 from handlers.customer.payment import send_payment_link
 from handlers.drafts import Draft
 from handlers.i18n import Translator
+from handlers.intents import fold
 from handlers.render import (
     address_text,
     days_text,
@@ -435,19 +436,26 @@ async def text_typed(turn: Turn, text: str) -> None:
                 count=long.length, limit=long.limit
             )
         )
+    elif checkout_words.wants_to_stop(value):
+        # "mejor no, quiero cancelar" at any question: what the "Cancel" button does
+        await button(turn, "cancel")
+        return
     elif options.only_agreement(value):
         # "sí", "ok", "el mismo" where nothing was offered to agree to: never a name, a
         # street or a reference
         turn.say(_("I need the answer written out, not just yes or no, or a tap on a button."))
     elif step is Step.CHECKOUT_NAME:
-        name = fields.validate_name(value)
-        if isinstance(name, fields.InvalidField):
-            turn.say(_("Please type the name of the person receiving the order."))
-        else:
-            _advance(turn, Step.CHECKOUT_PHONE, name=name)
+        _name_typed(turn, value)
     elif step is Step.CHECKOUT_PHONE:
         phone = fields.validate_phone(value, _country(turn))
-        if isinstance(phone, fields.InvalidField):
+        if isinstance(phone, fields.InvalidField) and phone.found:
+            turn.say(
+                _(
+                    "I see more than one number: {numbers}. Which one should the courier "
+                    "call? Please type just that one."
+                ).format(numbers=", ".join(phone.found))
+            )
+        elif isinstance(phone, fields.InvalidField):
             turn.say(_phone_expected(turn))
         else:
             await _after_phone(turn, phone)
@@ -462,9 +470,72 @@ async def text_typed(turn: Turn, text: str) -> None:
         _street_typed(turn, text.strip(), value)  # the address typed again, corrected
     elif step is Step.CHECKOUT_ADDRESS:
         turn.say(_("Choose one of the addresses below, or type a new address."))
+    elif step is Step.CHECKOUT_SHIPPING and await _extreme_shipping(turn, value):
+        pass  # "el más barato": that one chosen
+    elif len(options.mentioned(turn.data, value)) > 1:
+        turn.say(_("You mentioned more than one option. Which one do you want?"))
+    elif step is Step.CHECKOUT_PAYMENT and _card_refused(turn, value):
+        pass  # "con tarjeta" where no card can be paid: said why, and what can be
     else:  # a question with options: ask it again, the checkout stays where it is
         turn.say(_("Please choose one of the options below."))
     await prompt(turn)
+
+
+def _name_typed(turn: Turn, value: str) -> None:
+    """The name, also from "mi nombre es Ana"; a sentence ("mejor no", "¿para qué?",
+    "volver") is never kept as one: the question comes again with a hint."""
+    _ = turn.t.gettext
+    said = checkout_words.name_said(value)
+    name = fields.validate_name(said)
+    if checkout_words.not_a_name(said):
+        turn.say(
+            _(
+                "That doesn't look like a name. Please type the name of the person receiving "
+                "the order, for example Ana López. To stop, tap “Cancel checkout”."
+            )
+        )
+    elif isinstance(name, fields.InvalidField):
+        turn.say(_("Please type the name of the person receiving the order."))
+    else:
+        _advance(turn, Step.CHECKOUT_PHONE, name=name)
+
+
+async def _extreme_shipping(turn: Turn, text: str) -> bool:
+    """ "El más barato" / "lo más rápido": the one offered option that is it (a tie is
+    asked again with the options)."""
+    wanted = checkout_words.extreme_shipping(text)
+    if wanted is None:
+        return False
+    address = _address(turn)
+    ranked: list[tuple[int, str]] = []
+    for code, option in turn.shop.policy.shipping_to(Destination.of(address)).items():
+        if wanted == "cheapest":
+            totals = await checkout.quote(turn.shop, turn.customer.id, code, address)
+            ranked.append((totals.shipping_fee.amount, code))
+        else:
+            ranked.append((option.max_days, code))
+    ranked.sort()
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return False
+    _advance(turn, Step.CHECKOUT_PAYMENT, shipping=ranked[0][1])
+    return True
+
+
+def _card_refused(turn: Turn, text: str) -> bool:
+    """A card named where none can be paid: say so, with the methods that can."""
+    said = f" {fold(text)} "
+    if turn.takes_cards or not any(f" {word} " in said for word in options.CARD):
+        return False
+    methods = ", ".join(
+        payment_method_name(turn.t, m).lower() for m in offered_methods(turn.takes_cards)
+    )
+    _ = turn.t.gettext
+    turn.say(
+        _("Card payments aren't available in this chat yet. You can pay: {methods}.").format(
+            methods=methods
+        )
+    )
+    return True
 
 
 def _phone_expected(turn: Turn) -> str:

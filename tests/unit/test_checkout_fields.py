@@ -43,6 +43,11 @@ def test_a_phone_is_written_one_way_in_the_shops_country() -> None:
     assert validate_phone("612 345 678", "ES") == "+34 612 345 678"
     assert validate_phone("612 345 678", "MX") == InvalidField(Problem.NOT_A_PHONE)
     assert validate_phone("call me", "MX") == InvalidField(Problem.NOT_A_PHONE)
+    assert validate_phone("mi cel es 55 1234 5678", "MX") == "+52 55 1234 5678"
+    two = validate_phone("55 1234 5678 o 33 1234 5678", "MX")
+    assert two == InvalidField(
+        Problem.SEVERAL_PHONES, found=("+52 55 1234 5678", "+52 33 1234 5678")
+    )
 
 
 def test_too_long_says_how_long_and_the_limit() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain.phones import clean_phone
+from core.domain.phones import clean_phone, phones_in
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,20 @@ def test_spanish_numbers_for_a_shop_in_spain(typed, clean):
 @pytest.mark.parametrize("typed", ["61234567", "6123456789", "512 345 678", "55 1234 5678"])
 def test_anything_else_is_not_a_spanish_number(typed):
     assert clean_phone(typed, "ES") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("mi cel es 55 1234 5678", ["+52 55 1234 5678"]),
+        ("my number is +52 33 1234 5678", ["+52 33 1234 5678"]),
+        ("tel 55-1234-5678, gracias", ["+52 55 1234 5678"]),
+        ("5512345678 o 5512345678", ["+52 55 1234 5678"]),  # the same number twice: one
+        ("5512345678 3312345678", ["+52 55 1234 5678", "+52 33 1234 5678"]),
+        ("mi cel es 123", []),
+        ("calle 5 de mayo 12", []),
+        ("55 1234 567", []),
+    ],
+)
+def test_the_phone_numbers_in_a_sentence(typed, found):
+    assert phones_in(typed, "MX") == found
