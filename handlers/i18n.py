@@ -52,6 +52,26 @@ def pick_locale(code: str | None, fallback: str = DEFAULT) -> str:
     return lang if lang in SUPPORTED else fallback
 
 
+def accepted_locale(accept_language: str) -> str:
+    """The language we speak that an Accept-Language header likes best ("fr, en;q=0.8"
+    -> "en"); "" when it names none of them."""
+    ranked = []
+    for position, item in enumerate(accept_language.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        lang = pick_locale(tag.strip(), "")
+        if lang and quality > 0:
+            ranked.append((-quality, position, lang))
+    return min(ranked)[2] if ranked else ""
+
+
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
     lang = pick_locale(locale)

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, AwareDatetime, Field
 
 from bot.api.auth import Caller, scoped
 from bot.api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
-from bot.api.problems import Problem, translator, wanted_locale
+from bot.api.problems import Problem, translator
 from bot.api.schemas import MoneyOut, Strict
 from core.domain.cart import MAX_LINE_QUANTITY
 from core.domain.customers import Address
@@ -24,7 +24,7 @@ from core.domain.phone_orders import MAX_NOTE, OrderSource, PhoneOrderRequest
 from core.domain.shipments import Shipment
 from core.services import documents, orders, payments, phone_orders, shipping
 from core.services.orders import OrderDetails, OrderQuery
-from handlers.i18n import Translator
+from handlers.i18n import Translator, accepted_locale
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -503,7 +503,7 @@ async def receipt(
 
     settings = caller.shop.settings
     language = (
-        wanted_locale(request.headers.get("accept-language", ""))
+        accepted_locale(request.headers.get("accept-language", ""))
         or source.locale
         or settings.default_locale
     )

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.domain.errors import DomainError
-from handlers.i18n import N_, SUPPORTED, Translator, pick_locale
+from handlers.i18n import N_, Translator, accepted_locale
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -102,27 +102,8 @@ class Problem(Exception):
 
 def translator(request: Request) -> Translator:
     shop = request.app.state.shop
-    locale = wanted_locale(request.headers.get("accept-language", ""))
+    locale = accepted_locale(request.headers.get("accept-language", ""))
     return Translator(locale or shop.settings.default_locale, shop.settings.store_country)
-
-
-def wanted_locale(accept_language: str) -> str | None:
-    """The language we speak that Accept-Language likes best ("fr, en;q=0.8" -> en)."""
-    ranked = []
-    for position, item in enumerate(accept_language.split(",")):
-        tag, _, params = item.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        lang = pick_locale(tag.strip(), "")
-        if lang in SUPPORTED and quality > 0:
-            ranked.append((-quality, position, lang))
-    return min(ranked)[2] if ranked else None
 
 
 def problem_response(

@@ -47,6 +47,7 @@ from bot.webchat.settings import WebChatSettings
 from core.domain.web_chat import WebMessage
 from core.services import web
 from handlers.i18n import DEFAULT, N_, Translator, pick_locale
+from handlers.i18n import accepted_locale as from_accept_language
 from handlers.throttle import Verdict
 
 NEEDS_A_COOKIE = N_(
@@ -464,23 +465,7 @@ def whole(value: object) -> int:
 
 def accepted_locale(request: Request) -> str:
     """The first language of Accept-Language the shop speaks ("" for none)."""
-    ranked = []
-    for position, part in enumerate(request.headers.get("accept-language", "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if tag and quality > 0:
-            ranked.append((-quality, position, tag))
-    for _q, _p, tag in sorted(ranked):
-        if locale := pick_locale(tag, ""):
-            return locale
-    return ""
+    return from_accept_language(request.headers.get("accept-language", ""))
 
 
 async def read_form(request: Request) -> dict[str, str]:
