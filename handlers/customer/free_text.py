@@ -189,7 +189,34 @@ async def answer(turn: Turn, intent: str, said: Understanding) -> None:
 # -- the answers -------------------------------------------------------------------------
 
 
+# "No me llegó mi pedido", "my order never arrived": said of an order that should have
+# come (read on the folded text: no accents, "didn't" as "didn t").
+_NOT_ARRIVED = re.compile(
+    r"\b(?:no\s+(?:me\s+|nos\s+|le\s+)?(?:ha\s+|han\s+)?(?:llego|llegado|llegaron|llega|llegan)"
+    r"|nunca\s+(?:me\s+|nos\s+)?(?:llego|llegaron|recibi)"
+    r"|no\s+(?:lo\s+|la\s+|los\s+|las\s+)?(?:he\s+|hemos\s+)?(?:recibi|recibido|recibida)"
+    r"|sigue\s+sin\s+llegar"
+    r"|never\s+(?:arrived|came|got|received|showed\s+up)"
+    r"|(?:didn\s+t|did\s+not|didnt|hasn\s+t|has\s+not|hasnt|haven\s+t|have\s+not|havent)"
+    r"\s+(?:yet\s+)?(?:arrived|arrive|come|came|got|get|gotten|received|receive|shown\s+up)"
+    r"|not\s+(?:arrived|received))\b"
+)
+
+
+async def _no_orders_to_miss(turn: Turn, said: Understanding) -> bool:
+    """ "My order never arrived" with no order code from someone who has no orders: say
+    they have none (not "none to return"). False when it is not that."""
+    if said.entity("order_code") is not None or not _NOT_ARRIVED.search(fold(said.text)):
+        return False
+    if await order_service.customer_orders(turn.shop, turn.customer.id, limit=1):
+        return False
+    orders.no_orders(turn)
+    return True
+
+
 async def _order_status(turn: Turn, said: Understanding) -> None:
+    if await _no_orders_to_miss(turn, said):
+        return
     code = said.entity("order_code")
     await orders.track(turn, str(code.value) if code else None)
 
@@ -377,6 +404,8 @@ async def _cancel_order(turn: Turn, said: Understanding) -> None:
 async def _return_request(turn: Turn, said: Understanding) -> None:
     """ "Me llegó roto": start the return of the delivered order, or say why not yet."""
     _ = turn.t.gettext
+    if await _no_orders_to_miss(turn, said):
+        return
     code = said.entity("order_code")
     if code is not None:
         await orders.start_return(turn, str(code.value))

@@ -19,7 +19,7 @@ from handlers.customer.menu import ListOrders, MainMenu, ShowCategories, TalkToP
 from handlers.customer.payment import PayOrder, payable_online
 from handlers.drafts import Draft
 from handlers.quoting import one_line
-from handlers.rating_typed import parse_rating
+from handlers.rating_typed import TypedRating, parse_rating, rating_with_comment
 from handlers.render import (
     delivery_estimate,
     event_name,
@@ -223,6 +223,24 @@ async def track(turn: Turn, code: str | None = None) -> None:
         )
 
 
+def no_orders(turn: Turn) -> None:
+    """ "My order never arrived" from someone with no orders here: say so, and offer the
+    catalog and a person (the order may have been placed by phone or in another chat)."""
+    _ = turn.t.gettext
+    turn.reset()
+    turn.say(
+        _("You have no orders yet.")
+        + " "
+        + _("If you ordered by phone or in another chat, a person from the shop can look for it."),
+        [
+            [
+                Button(_("Catalog"), ShowCategories().pack()),
+                Button(_("Talk to a person"), TalkToPerson().pack()),
+            ]
+        ],
+    )
+
+
 def choose_order(
     turn: Turn, question: str, choices: list[Order], action: Callable[[str], Action]
 ) -> None:
@@ -337,7 +355,34 @@ async def ask_cancel(turn: Turn, code: str) -> None:
 
 
 async def _cannot_cancel(turn: Turn, code: str, status: str) -> None:
+    """Why an order can't be cancelled (a stale "Yes, cancel it" lands here too), said
+    for where it is: an order already over never "arrives"; a delivered one can go back."""
     _ = turn.t.gettext
+    menu_row = [Button(_("My orders"), ListOrders().pack()), Button(_("Menu"), MainMenu().pack())]
+    if status == OrderStatus.CANCELLED:
+        turn.say(_("Order {code} is already cancelled.").format(code=code), [menu_row])
+        return
+    if status == OrderStatus.EXPIRED:
+        turn.say(
+            _(
+                "Order {code} already expired (not paid or confirmed in time): there is nothing "
+                "to cancel."
+            ).format(code=code),
+            [menu_row],
+        )
+        return
+    if status == OrderStatus.DELIVERED:
+        turn.say(
+            _(
+                "Order {code} was already delivered, so it can no longer be cancelled. If "
+                "something is wrong, ask for a return or exchange, or talk to a person."
+            ).format(code=code),
+            [
+                [Button(_("Return or exchange"), StartReturn(code).pack())],
+                [Button(_("Talk to a person"), TalkToPerson(code).pack())],
+            ],
+        )
+        return
     turn.say(
         _(
             "Order {code} is {status}, so it can no longer be cancelled here. "
@@ -380,9 +425,14 @@ def ask_rating(turn: Turn, code: str, text: str) -> None:
 
 
 async def rating_typed(turn: Turn, text: str) -> None:
-    """An answer typed at "how many stars?": "5", "⭐⭐⭐⭐⭐", "excelente"."""
+    """An answer typed at "how many stars?": "5", "⭐⭐⭐⭐⭐", "excelente", or with a
+    comment, "5 estrellas, muy bien todo" (both kept: no need to ask for the comment)."""
     code = RatingDraft.read(turn.data).code
-    stars = parse_rating(text)
+    typed = rating_with_comment(text, asked=True)
+    if typed is not None and typed.comment:  # "⭐⭐ excelente": the stars, and the words
+        await rate(turn, code, typed.stars, typed.comment)
+        return
+    stars = parse_rating(text) or (typed.stars if typed else None)
     if stars is None:
         ask_rating(turn, code, turn.t.gettext("Sorry, I need a rating from 1 to 5."))
         return
@@ -391,12 +441,20 @@ async def rating_typed(turn: Turn, text: str) -> None:
 
 async def rate_latest(turn: Turn, text: str) -> bool:
     """A rating typed after the "it was delivered, how was it?" message ("⭐⭐⭐⭐⭐",
-    "5 estrellas"): the latest delivered order not rated yet. False when there is none
-    or the text is not clearly a rating."""
+    "5 estrellas", "5 estrellas, muy bien todo"): the latest delivered order not rated
+    yet. False when there is none or the text is not clearly a rating: a number in a
+    sentence ("quiero 2 tazas") is none."""
     stars = parse_rating(text, clear_only=True)
     bare = parse_rating(text) if text.strip().isdecimal() else None
-    if stars is None and bare is None:
+    typed: TypedRating | None = rating_with_comment(text)
+    if typed is not None and (typed.comment or (stars is None and bare is None)):
+        # "le doy un 4, llegó tarde" is a bare number said in words: as "4", only just
+        # after "how was it?"; stars written ("5 estrellas, …") count as "5 estrellas".
+        stars, bare = (typed.stars, None) if typed.clear else (None, typed.stars)
+    elif stars is None and bare is None:
         return False
+    else:
+        typed = None  # the whole message is the rating: the comment is asked for
     recent = await orders.customer_orders(turn.shop, turn.customer.id, limit=LIST_SIZE)
     unrated = [o for o in recent if o.status is OrderStatus.DELIVERED and o.rating is None]
     if stars is None and unrated:  # a bare "5": only just after "how was it?"
@@ -404,16 +462,20 @@ async def rate_latest(turn: Turn, text: str) -> bool:
         stars = bare if just_now else None
     if not unrated or stars is None:
         return False
-    await rate(turn, unrated[0].code, stars)
+    await rate(turn, unrated[0].code, stars, typed.comment if typed else "")
     return True
 
 
-async def rate(turn: Turn, code: str, stars: int) -> None:
+async def rate(turn: Turn, code: str, stars: int, comment: str = "") -> None:
+    """The stars, and the comment when it came with them (else it is asked for)."""
     _ = turn.t.gettext
     if not 1 <= stars <= 5:
         ask_rating(turn, code, _("How many stars do you give order {code}?").format(code=code))
         return
-    await orders.rate_order(turn.shop, _actor(turn), code, stars)
+    await orders.rate_order(turn.shop, _actor(turn), code, stars, comment[:1000])
+    if comment.strip():
+        main_menu(turn, _("Thanks for your rating and your comment!"))
+        return
     turn.go(Step.RATING_COMMENT, code=code, stars=stars)
     turn.say(
         _("Thank you! Would you like to add a comment? Type it here."),
