@@ -3,6 +3,7 @@ file. Messages are translated, so only numbers, line numbers and SKUs are checke
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -10,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,18 +33,22 @@ def db_url(folder: Path) -> str:
     return f"sqlite+aiosqlite:///{folder / DB_NAME}"
 
 
-def pedidos(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in `folder` (so no developer .env is read) on folder/x.db."""
-    environment = {
+def _environment(folder: Path, env: dict[str, str]) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONIOENCODING": "utf-8",
         "DATABASE_URL": db_url(folder),
         **env,
     }
+
+
+def pedidos_process(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a process of its own in `folder` (so no developer .env is read)
+    on folder/x.db."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=folder,
-        env=environment,
+        env=_environment(folder, env),
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -50,10 +56,64 @@ def pedidos(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     )
 
 
+def pedidos(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as `pedidos_process` does, but in this process: `bot.cli.main` with
+    the environment, working folder and standard streams such a process would have, on
+    a thread of its own (its own event loop). Starting an interpreter is most of a CLI
+    call's time; what only a real process shows (exit by signal, log files) is tested
+    with `pedidos_process`."""
+    outcome: list[subprocess.CompletedProcess[str]] = []
+    thread = threading.Thread(target=lambda: outcome.append(_main_here(folder, args, env)))
+    with _PROCESS_STATE:
+        thread.start()
+        thread.join(60)
+    assert outcome, f"pedidos {' '.join(args)} did not finish"
+    return outcome[0]
+
+
+_PROCESS_STATE = threading.Lock()  # the environment and working folder are the process's
+
+
+def _main_here(
+    folder: Path, args: tuple[str, ...], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    from bot.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(_environment(folder, env))
+        os.chdir(folder)
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            _stdin(io.StringIO("")),  # as `subprocess.run` without input on a pipe
+        ):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's errors
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["pedidos", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _stdin(replacement: io.StringIO):
+    saved, sys.stdin = sys.stdin, replacement
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
 def pedidos_at_once(folder: Path, *commands: list[str], **env: str) -> list:
-    """Run independent commands side by side (each one starts a whole interpreter)."""
+    """Run independent commands side by side, each a process of its own."""
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
-        return list(pool.map(lambda args: pedidos(folder, *args, **env), commands))
+        return list(pool.map(lambda args: pedidos_process(folder, *args, **env), commands))
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:

@@ -11,7 +11,7 @@ import pytest
 from bot.payments.providers import load_providers
 from bot.payments.settings import PaymentSettings
 from core.settings import SettingsError
-from tests.integration.test_cli import DB_NAME, pedidos
+from tests.integration.test_cli import DB_NAME, pedidos_process
 
 MP_TOKEN = "APP_USR-8814357208291440-120311-f00dcafe"
 MP_SECRET = "mp-webhook-secret-9d1c"
@@ -170,7 +170,7 @@ def test_a_half_configured_provider_stops_pedidos_at_start_naming_the_missing_se
     (tmp_path / ".env").write_text(
         f"MERCADOPAGO_ACCESS_TOKEN={MP_TOKEN}\nPUBLIC_URL={PUBLIC}\n", encoding="utf-8"
     )
-    result = pedidos(tmp_path, "db", "upgrade")
+    result = pedidos_process(tmp_path, "db", "upgrade")
 
     assert result.returncode == 2
     assert "MERCADOPAGO_WEBHOOK_SECRET" in result.stderr
@@ -179,7 +179,7 @@ def test_a_half_configured_provider_stops_pedidos_at_start_naming_the_missing_se
 
 
 def test_a_stripe_key_without_public_url_stops_pedidos_naming_public_url(tmp_path: Path):
-    result = pedidos(
+    result = pedidos_process(
         tmp_path,
         "db",
         "upgrade",
@@ -195,6 +195,6 @@ def test_a_stripe_key_without_public_url_stops_pedidos_naming_public_url(tmp_pat
 def test_pedidos_starts_with_both_providers_whole(tmp_path: Path):
     """The control for the two above: the same command runs once nothing is missing."""
     whole = {name.upper(): value for name, value in {**WHOLE_MP, **WHOLE_STRIPE}.items()}
-    result = pedidos(tmp_path, "db", "upgrade", **whole)
+    result = pedidos_process(tmp_path, "db", "upgrade", **whole)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / DB_NAME).exists()
