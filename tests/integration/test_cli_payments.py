@@ -5,8 +5,6 @@ test's event loop while the test awaits the process."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +18,7 @@ from core.services import orders, payment_links
 from core.services.context import Shop
 from tests.conftest import MERCHANT, Clock, open_shop
 from tests.integration.test_cli import db_url
+from tests.integration.test_cli import pedidos as run_cli
 from tests.integration.test_payments_and_expiry import card_order
 from tests.mercadopago_double import MercadoPagoDouble
 
@@ -34,26 +33,11 @@ class Ran:
 
 
 async def pedidos(folder: Path, *args: str, **env: str) -> Ran:
-    """Run the CLI in `folder` (no developer .env read) on folder/x.db, awaiting it so
-    the doubles in this event loop answer its calls."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        cwd=folder,
-        env={
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONIOENCODING": "utf-8",
-            "DATABASE_URL": db_url(folder),
-            **env,
-        },
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return Ran(process.returncode, out.decode(), err.decode())
+    """Run the CLI in `folder` (no developer .env read) on folder/x.db, as
+    tests.integration.test_cli.pedidos does (in this process), on a thread so the
+    doubles in this event loop answer its calls meanwhile."""
+    ran = await asyncio.to_thread(run_cli, folder, *args, **env)
+    return Ran(ran.returncode, ran.stdout, ran.stderr)
 
 
 @dataclass
@@ -111,7 +95,6 @@ async def test_reconcile_with_no_provider_configured_says_so_and_exits_2(tmp_pat
     assert ran.out == ""
 
 
-@pytest.mark.slow  # two runs of the command
 async def test_reconcile_finds_a_payment_whose_webhook_never_came_and_pays_the_order(
     unnotified: Unnotified,
 ):
@@ -134,7 +117,6 @@ async def test_reconcile_finds_a_payment_whose_webhook_never_came_and_pays_the_o
     assert len([p for p in details.payments if p.holds_money]) == 1
 
 
-@pytest.mark.slow  # two runs of the command
 async def test_reconcile_with_mercadopago_down_exits_1_naming_it_and_pays_nothing(
     unnotified: Unnotified,
 ):

@@ -8,16 +8,12 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from core.services import webhooks
 from tests.conftest import MERCHANT, Clock, add_product, buy, new_buyer, open_shop
 from tests.integration.test_cli import db_url
 from tests.integration.test_cli_payments import Ran
 from tests.integration.test_cli_payments import pedidos as pedidos_in_spanish
 from tests.webhook_receiver import WebhookReceiver
-
-pytestmark = pytest.mark.slow  # each command is a Python process
 
 
 async def pedidos(folder: Path, *args: str, **env: str) -> Ran:
