@@ -56,14 +56,16 @@ def pedidos_process(folder: Path, *args: str, **env: str) -> subprocess.Complete
     )
 
 
-def pedidos(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def pedidos(
+    folder: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI as `pedidos_process` does, but in this process: `bot.cli.main` with
     the environment, working folder and standard streams such a process would have, on
     a thread of its own (its own event loop). Starting an interpreter is most of a CLI
     call's time; what only a real process shows (exit by signal, log files) is tested
     with `pedidos_process`."""
     outcome: list[subprocess.CompletedProcess[str]] = []
-    thread = threading.Thread(target=lambda: outcome.append(_main_here(folder, args, env)))
+    thread = threading.Thread(target=lambda: outcome.append(_main_here(folder, args, env, stdin)))
     with _PROCESS_STATE:
         thread.start()
         thread.join(60)
@@ -75,7 +77,7 @@ _PROCESS_STATE = threading.Lock()  # the environment and working folder are the 
 
 
 def _main_here(
-    folder: Path, args: tuple[str, ...], env: dict[str, str]
+    folder: Path, args: tuple[str, ...], env: dict[str, str], stdin: str
 ) -> subprocess.CompletedProcess[str]:
     from bot.cli import main
 
@@ -88,7 +90,7 @@ def _main_here(
         with (
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
-            _stdin(io.StringIO("")),  # as `subprocess.run` without input on a pipe
+            _stdin(io.StringIO(stdin)),  # what a pipe would give it
         ):
             try:
                 code = main(list(args))

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.test_cli import pedidos as run_cli
 
 
 def pedidos(tmp_path: Path, *args: str, stdin: str = "", **env: str):
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        env={
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
-            **env,
-        },
+    """The command on tmp_path/shop.db (tests.integration.test_cli.pedidos: in this
+    process, as a process would run it)."""
+    return run_cli(
+        tmp_path,
+        *args,
+        stdin=stdin,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+        **env,
     )
 
 
-@pytest.mark.slow
 def test_admins_are_added_listed_and_removed(tmp_path):
     assert pedidos(tmp_path, "db", "upgrade").returncode == 0
     assert pedidos(tmp_path, "admin", "add", "telegram", "4242", "--name", "Rosa").returncode == 0
