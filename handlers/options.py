@@ -33,6 +33,17 @@ SAME = {"el mismo", "la misma", "lo mismo", "los mismos", "las mismas", "el de a
         "la de antes", "la misma de antes", "el mismo de antes", "same", "the same",
         "same one", "same as before", "igual", "esa", "ese", "esa misma", "ese mismo",
         "la misma direccion", "el mismo numero", "that one"}  # fmt: skip
+# A yes said in a few words ("yes thats right", "sí, está bien", "todo correcto"): every
+# word one of these, at least one of them a yes of its own. "no está bien" has a word
+# that is not here, and "y" or "va" inside a sentence say nothing alone.
+AGREEING = {"si", "yes", "ok", "okay", "correcto", "correct", "right", "bien", "perfecto",
+            "perfect", "exacto", "exactly", "sure", "yep", "yeah", "claro", "listo", "fine",
+            "good", "asi", "todo", "esta", "es", "eso", "thats", "that", "is", "all", "its",
+            "muy", "very", "por", "favor", "please", "gracias", "thanks", "tal", "cual",
+            "the", "address", "direccion", "la", "el"}  # fmt: skip
+AGREEING_ALONE = {"si", "yes", "ok", "okay", "correcto", "correct", "right", "bien", "perfecto",
+                  "perfect", "exacto", "exactly", "sure", "yep", "yeah", "claro", "listo",
+                  "fine", "good"}  # fmt: skip
 BACK = {"volver", "atras", "regresar", "back", "go back", "anterior", "paso anterior",
         "volver atras", "regresa", "vuelve", "regresame", "previous"}  # fmt: skip
 
@@ -145,7 +156,14 @@ def remember(data: dict, replies: list[Reply]) -> None:
 
 def only_agreement(typed: str) -> bool:
     """ "sí", "no", "ok", "el mismo": an answer to buttons, never a name or a street."""
-    return fold(typed) in YES | NO | SAME
+    folded = fold(typed)
+    return folded in YES | NO | SAME or agrees(folded)
+
+
+def agrees(folded: str) -> bool:
+    """A yes in a few words ("yes thats right", "si esta bien"); folded text."""
+    words = folded.split()
+    return 1 < len(words) <= 6 and set(words) <= AGREEING and bool(set(words) & AGREEING_ALONE)
 
 
 def offered(data: dict) -> list[tuple[str, str]]:
@@ -177,6 +195,8 @@ def choice(data: dict, typed: str, *, loose: bool) -> str | None:
     if exact:
         return exact[0]
     folded = fold(typed)
+    if agrees(folded):
+        folded = "si"
     for words, presses in synonyms():
         if folded in words:
             hit = _only([p for _l, p in options if any(press.presses(p) for press in presses)])

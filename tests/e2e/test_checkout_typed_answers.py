@@ -343,3 +343,27 @@ async def test_a_card_named_in_a_sentence(demo_shop, locale, w):
     chat = await at_shipping(demo_shop, locale, w, user="card")
     await chat.type("el normal" if locale == "es" else "standard")
     assert w.card in await chat.type(said)
+
+
+# -- a yes in a few words --------------------------------------------------------------------
+
+AGREEING = {
+    "es": ["sí, está bien", "si todo correcto", "así está bien, gracias"],
+    "en": ["yes thats right", "yes, the address is fine", "yep all good"],
+}
+
+
+@pytest.mark.parametrize("locale, w", LANGS)
+async def test_a_yes_in_a_few_words_confirms_the_address_and_a_no_does_not(demo_shop, locale, w):
+    for n, said in enumerate(AGREEING[locale]):
+        chat = await at_name(demo_shop, locale, w, user=f"yes{n}")
+        await chat.type("Ana López")
+        await chat.type("55 1234 5678")
+        await chat.type(ADDRESS)
+        assert w.references_question in await chat.type(said), said
+    chat = await at_name(demo_shop, locale, w, user="no")
+    await chat.type("Ana López")
+    await chat.type("55 1234 5678")
+    await chat.type(ADDRESS)
+    refused = "no, no está bien" if locale == "es" else "no that's not right"
+    assert w.references_question not in await chat.type(refused)
