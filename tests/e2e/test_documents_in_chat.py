@@ -262,7 +262,10 @@ async def test_the_admin_gets_the_picking_list_and_a_receipt_on_telegram(demo_sh
         assert sent[-2].document[0].startswith("surtido-")
         pages, _ = read(sent[-2].document[1])
         assert "PICKING LIST" in pages[0] and code in pages[0]
-        assert read(sent[-1].document[1])[1] == [code]
+        # The receipt's barcode reads as the order code. (zxing-cpp now and then also
+        # reports a second, partial read of the same bars, "PED-FQM2;" beside
+        # "PED-FQM2P": the code must be among what it read.)
+        assert code in read(sent[-1].document[1])[1]
         assert tg.double.rejected == []
 
 
