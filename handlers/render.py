@@ -74,9 +74,14 @@ def order_status_name(t: Translator, order: Order) -> str:
 
 
 def event_name(t: Translator, event: OrderEvent) -> str:
-    _ = t.gettext
     if event.kind == CHECKPOINT_EVENT:  # a carrier's checkpoint says what it saw
         return checkpoint_text(t, event.data)
+    return event_kind_name(t, event.kind)
+
+
+def event_kind_name(t: Translator, kind: str) -> str:
+    """ "shipped" -> "Shipped": a timeline event's kind as the chat names it."""
+    _ = t.gettext
     names = {
         "placed": _("Order received"),
         "confirmed": _("Confirmed by the shop"),
@@ -105,7 +110,7 @@ def event_name(t: Translator, event: OrderEvent) -> str:
         "return_refunded": _("Return refunded"),
         "return_exchanged": _("Return exchanged"),
     }
-    return names.get(event.kind, event.kind)
+    return names.get(kind, kind)
 
 
 def payment_method_name(t: Translator, method: str) -> str:

@@ -38,6 +38,7 @@ from core.settings import SettingsError
 from handlers.i18n import SUPPORTED, Translator, pick_locale
 from handlers.render import (
     delivery_estimate,
+    event_kind_name,
     event_name,
     money,
     order_status_name,
@@ -143,24 +144,12 @@ def steps(t: Translator, details: OrderDetails) -> list[Step]:
     last = len(STEPS) - 1
     return [
         Step(
-            _step_name(t, kind),
+            event_kind_name(t, kind),
             "done" if index < at or index == at == last else "current" if index == at else "todo",
             here=index == at,
         )
         for index, (_status, kind) in enumerate(STEPS)
     ]
-
-
-def _step_name(t: Translator, kind: str) -> str:
-    _ = t.gettext
-    return {
-        "placed": _("Order received"),
-        "confirmed": _("Confirmed by the shop"),
-        "preparing": _("Being prepared"),
-        "packed": _("Packed"),
-        "shipped": _("Shipped"),
-        "delivered": _("Delivered"),
-    }[kind]
 
 
 def timeline(t: Translator, details: OrderDetails, shop: Shop) -> list[Moment]:
