@@ -101,6 +101,11 @@ class Channel(ABC):
         """The user ids its settings name as admins."""
         return ()
 
+    def chat_link(self) -> str:
+        """Where a customer opens this channel's chat (the tracking page's button back to
+        it); "" when the settings do not say."""
+        return ""
+
     def admin_group(self) -> str | None:
         """A chat where admin news go instead of to each admin on this channel."""
         return None

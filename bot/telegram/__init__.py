@@ -46,6 +46,9 @@ class Telegram(Channel):
     def admins(self) -> list[str]:
         return self.settings.admin_telegram_ids
 
+    def chat_link(self) -> str:
+        return self.settings.chat_link()
+
     def admin_group(self) -> str | None:
         group = self.settings.telegram_admin_chat_id
         return None if group is None else str(group)

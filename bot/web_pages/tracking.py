@@ -71,12 +71,6 @@ STEPS: tuple[tuple[OrderStatus, str], ...] = (
 _STEP_OF = {status: index for index, (status, _kind) in enumerate(STEPS)}
 _STEP_OF[OrderStatus.PENDING_PAYMENT] = 0
 
-# Telegram and WhatsApp say where their chat opens (their settings' chat_link()); the
-# web chat (bot/webchat/, channel "web") is this app's own /chat.
-WEB_CHAT = "web"
-WEB_CHAT_PATH = "/chat"
-
-
 # -- what the page shows -----------------------------------------------------------------
 
 
@@ -260,17 +254,9 @@ def chat_button(t: Translator, channel: str, links: Mapping[str, str]) -> ChatBu
 
 
 def chat_links(channels: Iterable[Channel]) -> dict[str, str]:
-    """Where each channel the settings turn on opens its chat, by channel name: those
-    whose settings know it (`chat_link()`), and the web chat at /chat."""
-    links = {}
-    for channel in served(channels):
-        link = getattr(channel.settings, "chat_link", None)
-        url = link() if callable(link) else ""
-        if not url and channel.name == WEB_CHAT:
-            url = WEB_CHAT_PATH
-        if isinstance(url, str) and url:
-            links[channel.name] = url
-    return links
+    """Where each channel the settings turn on opens its chat (`Channel.chat_link`), by
+    channel name."""
+    return {channel.name: url for channel in served(channels) if (url := channel.chat_link())}
 
 
 def _configured_chat_links() -> dict[str, str]:

@@ -46,6 +46,9 @@ class WebChat(Channel):
     def configured(self) -> bool:
         return self.settings.web_chat
 
+    def chat_link(self) -> str:
+        return "/chat"  # this web app's own page
+
     def router(self, live: Live | None) -> APIRouter:
         from bot.webchat.web import chat_router
 

@@ -44,6 +44,9 @@ class WhatsApp(Channel):
     def admins(self) -> list[str]:
         return self.settings.admin_whatsapp_numbers
 
+    def chat_link(self) -> str:
+        return self.settings.chat_link()
+
     def router(self, live: Live | None) -> APIRouter:
         from bot.whatsapp.web import webhook_router
 
