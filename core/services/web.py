@@ -70,20 +70,6 @@ async def order_customer(shop: Shop, order: Order) -> Customer | None:
 # -- the web chat's transcript ----------------------------------------------------------
 
 
-async def record_messages(
-    shop: Shop, user_id: str, direction: str, bodies: list[dict], files: list[WebFile] = ()
-) -> list[int]:
-    """Write messages (and the files they offer) to the visitor's transcript, in one
-    unit; their ids, in order."""
-    now = shop.now()
-    async with shop.uow() as uow:
-        for file in files:
-            await uow.web.add_file(file, user_id, now)
-        ids = [await uow.web.add_message(user_id, direction, body, now) for body in bodies]
-        await uow.commit(shop.now())
-    return ids
-
-
 async def transcript(
     shop: Shop, user_id: str, *, after: int = 0, limit: int = TRANSCRIPT_SIZE
 ) -> list[WebMessage]:
@@ -121,8 +107,8 @@ async def visitor_known(shop: Shop, channel: str, user_id: str) -> bool:
 async def record_rows(
     shop: Shop, user_id: str, rows: list[tuple[str, dict]], files: list[WebFile] = ()
 ) -> list[int]:
-    """Like record_messages, with each row's own direction: a visitor's message and the
-    answers to it are written together (one unit), or not at all."""
+    """Write rows ("in" or "out", and what each shows) and the files they offer to the
+    visitor's transcript in one unit: a message and its answers together, or not at all."""
     now = shop.now()
     async with shop.uow() as uow:
         for file in files:
